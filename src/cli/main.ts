@@ -1,0 +1,127 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, type Config, loadConfig } from '../config.ts';
+import { DatabaseUnavailableError, type Db, openDb } from '../data/db.ts';
+import { migrateToLatest } from '../data/migrate.ts';
+import { createLogger } from '../log.ts';
+import { sessionSecret } from '../services/app-settings.ts';
+import { createDemoCouncil, DemoRefusedError } from '../services/demo-council.ts';
+import { countCouncils } from '../services/organisation.ts';
+import { buildApp } from '../web/app.ts';
+
+const USAGE = `Usage: qaloop <command>
+
+Commands:
+  serve     run the web application (migrates the database first; with QALOOP_DEMO=1 loads
+            the demo council into an empty database)
+  migrate   apply database migrations
+  demo      load the demo council into an empty database
+
+Environment: PORT, QALOOP_DATA_DIR, DATABASE_URL, QALOOP_DEMO (see README).
+Exit status: 0 done, 1 refused, 2 usage error.`;
+
+class Refused extends Error {}
+
+async function open(config: Config): Promise<Db> {
+  return openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+}
+
+async function serve(config: Config) {
+  const logger = createLogger(config.logLevel);
+  const started = Date.now();
+  const db = await open(config);
+  const applied = await migrateToLatest(db);
+  if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+  if (config.demo && (await countCouncils(db)) === 0) {
+    const demo = await createDemoCouncil(db);
+    logger.info({ staff: demo.staff, children: demo.children, teams: demo.teams }, 'demo council loaded');
+  }
+  const app = await buildApp({ db, config, logger, sessionSecret: await sessionSecret(db) });
+  await app.listen({ port: config.port, host: config.host });
+  logger.info({ port: config.port, startupMs: Date.now() - started }, 'QA Loop is ready');
+  console.log(`QA Loop is running at http://localhost:${config.port} (started in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    try {
+      await app.close(); // stops accepting connections, lets requests in flight finish
+      await db.destroy();
+      process.exit(0);
+    } catch {
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+async function migrate(config: Config) {
+  const db = await open(config);
+  try {
+    const applied = await migrateToLatest(db);
+    console.log(applied.length ? `Applied ${applied.length} migrations: ${applied.join(', ')}` : 'The database is up to date.');
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function demo(config: Config) {
+  const db = await open(config);
+  try {
+    await migrateToLatest(db);
+    const summary = await createDemoCouncil(db);
+    console.log(
+      `Loaded the demo council: ${summary.localities} localities, ${summary.teams} teams, ${summary.staff} staff, ${summary.children} children in ${summary.families} families.`,
+    );
+  } catch (err) {
+    if (err instanceof DemoRefusedError) throw new Refused(err.message);
+    throw err;
+  } finally {
+    await db.destroy();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    console.error((err as Error).message);
+    console.error(USAGE);
+    return 2;
+  }
+  const [command] = parsed.positionals;
+  if (parsed.values.help || !command) {
+    console.log(USAGE);
+    return command || parsed.values.help ? 0 : 2;
+  }
+  const commands: Record<string, (c: Config) => Promise<void>> = { serve, migrate, demo };
+  const run = commands[command];
+  if (!run) {
+    console.error(`Unknown command: ${command}`);
+    console.error(USAGE);
+    return 2;
+  }
+  try {
+    await run(loadConfig());
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Configuration error: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof DatabaseUnavailableError || err instanceof Refused) {
+      console.error(err.message);
+      return 1;
+    }
+    console.error(err);
+    return 1;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+if (code !== 0 || process.argv[2] !== 'serve') process.exit(code);

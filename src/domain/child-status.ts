@@ -1,0 +1,46 @@
+import type { EpisodeKind } from '../data/schema.ts';
+
+/** What a child's case is now, from their open episodes (domain.md §7 statuses). */
+export type CaseStatus = 'in_care' | 'cp_plan' | 'cin_plan' | 'care_leaver' | 'early_help' | 'no_current_plan';
+
+export const CASE_STATUS_LABELS: Record<CaseStatus, string> = {
+  in_care: 'In care',
+  cp_plan: 'Child protection plan',
+  cin_plan: 'Child in need plan',
+  care_leaver: 'Care leaver',
+  early_help: 'Early help',
+  no_current_plan: 'Open, no current plan',
+};
+
+/** Most to least intensive; a child in care who also has an open CIN episode counts as in care. */
+const PRECEDENCE: [EpisodeKind, CaseStatus][] = [
+  ['cla', 'in_care'],
+  ['cp_plan', 'cp_plan'],
+  ['cin_plan', 'cin_plan'],
+  ['care_leaver', 'care_leaver'],
+  ['early_help', 'early_help'],
+];
+
+export interface EpisodeLike {
+  kind: EpisodeKind;
+  start_date: string;
+  end_date: string | null;
+}
+
+/** The status on a date: the most intensive episode open then; open with none is "no current plan". */
+export function caseStatusOn(episodes: readonly EpisodeLike[], on: string): CaseStatus {
+  const open = episodes.filter((e) => e.start_date <= on && (e.end_date === null || e.end_date > on));
+  for (const [kind, status] of PRECEDENCE) {
+    if (open.some((e) => e.kind === kind)) return status;
+  }
+  return 'no_current_plan';
+}
+
+/** SQL expression (for grouping in the database) equivalent to caseStatusOn for today. */
+export const CASE_STATUS_SQL = `case
+  when exists (select 1 from child_episodes e where e.child_id = c.id and e.kind = 'cla' and e.end_date is null) then 'in_care'
+  when exists (select 1 from child_episodes e where e.child_id = c.id and e.kind = 'cp_plan' and e.end_date is null) then 'cp_plan'
+  when exists (select 1 from child_episodes e where e.child_id = c.id and e.kind = 'cin_plan' and e.end_date is null) then 'cin_plan'
+  when exists (select 1 from child_episodes e where e.child_id = c.id and e.kind = 'care_leaver' and e.end_date is null) then 'care_leaver'
+  when exists (select 1 from child_episodes e where e.child_id = c.id and e.kind = 'early_help' and e.end_date is null) then 'early_help'
+  else 'no_current_plan' end`;

@@ -1,0 +1,49 @@
+/** Plain calendar dates as 'YYYY-MM-DD' text, computed in UTC so no time zone shifts a day. */
+export type IsoDate = string;
+
+export function toIsoDate(d: Date): IsoDate {
+  return d.toISOString().slice(0, 10);
+}
+
+export function addDays(date: IsoDate, days: number): IsoDate {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return toIsoDate(d);
+}
+
+export function addMonths(date: IsoDate, months: number): IsoDate {
+  const d = new Date(`${date}T00:00:00Z`);
+  const day = d.getUTCDate();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  d.setUTCDate(Math.min(day, lastDay));
+  return toIsoDate(d);
+}
+
+/** whole years between a date of birth and a date */
+export function ageOn(dateOfBirth: IsoDate, on: IsoDate): number {
+  const [by, bm, bd] = dateOfBirth.split('-').map(Number);
+  const [y, m, d] = on.split('-').map(Number);
+  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+}
+
+/** "22 November 2026", the GOV.UK date style */
+export function formatDate(date: IsoDate | Date | null | undefined): string {
+  if (!date) return '';
+  const d = typeof date === 'string' ? new Date(`${date}T00:00:00Z`) : date;
+  return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+}
+
+export function formatDateTime(date: Date | null | undefined): string {
+  if (!date) return '';
+  return date.toLocaleString('en-GB', {
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    hour12: true,
+    timeZone: 'Europe/London',
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * The roles of domain.md §2 and what each may do. A person can hold several roles; what they may
+ * do is the union. Access to a particular child also depends on the relationship to the child,
+ * which the services check; these capabilities decide which pages a role may open at all.
+ */
+export const ROLES = [
+  'qa_lead',
+  'auditor',
+  'practitioner',
+  'case_manager',
+  'senior_leader',
+  'workforce_development',
+  'scrutiny_reader',
+  'administrator',
+] as const;
+
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_LABELS: Record<Role, string> = {
+  qa_lead: 'QA lead or QA officer',
+  auditor: 'Auditor',
+  practitioner: 'Practitioner',
+  case_manager: 'Case manager',
+  senior_leader: 'Head of Service or Assistant Director',
+  workforce_development: 'Workforce development',
+  scrutiny_reader: 'Scrutiny reader',
+  administrator: 'Administrator',
+};
+
+export const ROLE_DESCRIPTIONS: Record<Role, string> = {
+  qa_lead: 'Builds the programme, defines tools and cohorts, samples, allocates, moderates and reports.',
+  auditor: 'Completes the audits allocated to them and raises escalations.',
+  practitioner: 'Takes part in audits of the children they hold, reads them and gives feedback.',
+  case_manager: 'Receives finished audits and escalations for their team, records oversight, owns actions.',
+  senior_leader: 'Receives escalations and reads dashboards for their services.',
+  workforce_development: 'Plans learning against practice themes. Sees no child-level data.',
+  scrutiny_reader: 'Reads published reports: aggregates only, small numbers suppressed.',
+  administrator: 'Manages people, teams and settings. Sees no more child data than their other roles give.',
+};
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+/** What a page or action needs. `signedIn` is any person with an account. */
+export const CAPABILITIES = {
+  signedIn: ROLES,
+  'people.manage': ['administrator'],
+  'organisation.read': ['administrator', 'qa_lead', 'senior_leader', 'workforce_development'],
+  'children.lookup': ['qa_lead'],
+  'accessLog.read': ['qa_lead', 'administrator'],
+  'caseload.own': ['practitioner'],
+  'caseload.team': ['case_manager'],
+  'caseload.services': ['senior_leader'],
+  'figures.council': ['scrutiny_reader', 'workforce_development', 'qa_lead', 'senior_leader'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Capability = keyof typeof CAPABILITIES;
+
+export function can(roles: readonly Role[], capability: Capability): boolean {
+  const allowed: readonly Role[] = CAPABILITIES[capability];
+  return roles.some((r) => allowed.includes(r));
+}
+
+export interface NavItem {
+  href: string;
+  text: string;
+  capability: Capability;
+}
+
+/** The primary navigation, in order; each person sees only the items their roles allow. */
+export const NAVIGATION: readonly NavItem[] = [
+  { href: '/', text: 'Home', capability: 'signedIn' },
+  { href: '/children', text: 'Children', capability: 'children.lookup' },
+  { href: '/organisation', text: 'Organisation', capability: 'organisation.read' },
+  { href: '/admin/people', text: 'People', capability: 'people.manage' },
+  { href: '/access-log', text: 'Access log', capability: 'accessLog.read' },
+];
+
+export function navigationFor(roles: readonly Role[]): NavItem[] {
+  return NAVIGATION.filter((item) => can(roles, item.capability));
+}

@@ -1,0 +1,103 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySession from '@fastify/session';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import qs from 'node:querystring';
+import type { Config } from '../config.ts';
+import type { Db } from '../data/db.ts';
+import type { Logger } from '../log.ts';
+import childAccess from './child-access.ts';
+import access from './plugins/access.ts';
+import assets from './plugins/assets.ts';
+import errors from './plugins/errors.ts';
+import security from './plugins/security.ts';
+import { DatabaseSessionStore } from './plugins/session-store.ts';
+import views from './plugins/views.ts';
+import accessLogRoutes from './routes/access-log.ts';
+import adminPeopleRoutes from './routes/admin/people.ts';
+import childrenRoutes from './routes/children.ts';
+import healthRoutes from './routes/health.ts';
+import helpRoutes from './routes/help.ts';
+import homeRoutes from './routes/home.ts';
+import organisationRoutes from './routes/organisation.ts';
+import signInRoutes from './routes/sign-in.ts';
+import './types.ts';
+
+export interface AppOptions {
+  db: Db;
+  config: Pick<Config, 'demo' | 'sessionIdleMinutes' | 'secureCookies' | 'trustProxy'>;
+  logger?: Logger | false;
+  /** a secret for signing cookies; a random one per process when not given */
+  sessionSecret?: string;
+}
+
+/** Builds the QA Loop web application. Routes are thin: the work is in src/services. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { db, config } = options;
+  const app: FastifyInstance = Fastify({
+    loggerInstance: (options.logger || undefined) as FastifyBaseLogger | undefined,
+    trustProxy: config.trustProxy,
+    genReqId: () => crypto.randomUUID(),
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+  });
+
+  // One line per request, by route pattern: no identifiers, query strings or bodies in the logs.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'not-found',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+
+  await app.register(security);
+  await app.register(fastifyFormbody, { parser: (body) => qs.parse(body) });
+  await app.register(fastifyCookie);
+  const idleMs = config.sessionIdleMinutes * 60_000;
+  await app.register(fastifySession, {
+    secret: options.sessionSecret ?? crypto.randomUUID() + crypto.randomUUID(),
+    cookieName: 'qaloop.sid',
+    store: new DatabaseSessionStore(db, idleMs),
+    saveUninitialized: false,
+    rolling: true,
+    cookie: {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.secureCookies,
+      maxAge: idleMs,
+      path: '/',
+    },
+  });
+  await app.register(fastifyCsrf, {
+    sessionPlugin: '@fastify/session',
+    getToken: (request) => (request.body as Record<string, string> | undefined)?._csrf,
+  });
+  // CSRF on every form: any request that can change something must carry the session's token.
+  app.addHook('preValidation', (request, reply, done) => {
+    if (['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return done();
+    app.csrfProtection(request, reply, done);
+  });
+  await app.register(fastifyRateLimit, { global: false });
+  await app.register(views, { demo: config.demo });
+  await app.register(access, { db, idleMinutes: config.sessionIdleMinutes });
+  await app.register(childAccess, { db });
+  await app.register(errors);
+
+  await app.register(assets);
+  await app.register(healthRoutes, { db });
+  await app.register(helpRoutes);
+  await app.register(signInRoutes, { db, demo: config.demo });
+  await app.register(homeRoutes, { db });
+  await app.register(organisationRoutes, { db });
+  await app.register(adminPeopleRoutes, { db });
+  await app.register(childrenRoutes, { db });
+  await app.register(accessLogRoutes, { db });
+  return app;
+}

@@ -1,0 +1,90 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import fastifyView from '@fastify/view';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import nunjucks from 'nunjucks';
+import { CASE_STATUS_LABELS, type CaseStatus } from '../../domain/child-status.ts';
+import { formatDate, formatDateTime } from '../../domain/dates.ts';
+import { can, navigationFor, ROLE_LABELS, type Capability, type Role } from '../../domain/roles.ts';
+import { suppressedText } from '../../domain/suppression.ts';
+import type { FieldError } from '../../services/validation.ts';
+
+const require = createRequire(import.meta.url);
+export const ROOT = join(import.meta.dirname, '..', '..', '..');
+export const GOVUK_DIST = join(dirname(require.resolve('govuk-frontend/package.json')), 'dist');
+export const MOJ_DIR = dirname(require.resolve('@ministryofjustice/frontend/package.json'));
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** Renders a page with the layout's context: the person, their navigation, CSRF token, messages. */
+    render(template: string, data?: Record<string, unknown>): Promise<FastifyReply>;
+  }
+}
+
+export interface PageContext {
+  errors?: FieldError[];
+  [key: string]: unknown;
+}
+
+/** GOV.UK error summary items from field errors: each links to its field. */
+export function errorSummary(errors: FieldError[] | undefined) {
+  return (errors ?? []).map((e) => ({ text: e.message, href: `#${e.field}` }));
+}
+
+export default fp(
+  async (app: FastifyInstance, opts: { demo: boolean }) => {
+    await app.register(fastifyView, {
+      engine: { nunjucks },
+      templates: [join(ROOT, 'views'), GOVUK_DIST, MOJ_DIR],
+      options: {
+        autoescape: true,
+        throwOnUndefined: false,
+        noCache: process.env.NODE_ENV === 'development',
+        onConfigure: (env: nunjucks.Environment) => {
+          env.addFilter('date', (d: string | Date | null) => formatDate(d));
+          env.addFilter('dateTime', (d: Date | null) => formatDateTime(d));
+          env.addFilter('roleLabel', (r: Role) => ROLE_LABELS[r] ?? r);
+          env.addFilter('statusLabel', (s: CaseStatus) => CASE_STATUS_LABELS[s] ?? s);
+          env.addFilter('suppressed', (n: number) => suppressedText(n));
+          env.addFilter('number', (n: number) => (typeof n === 'number' ? n.toLocaleString('en-GB') : n));
+          env.addFilter('errorSummary', errorSummary);
+          env.addFilter('errorFor', (errors: FieldError[] | undefined, field: string) => {
+            const e = (errors ?? []).find((x) => x.field === field);
+            return e ? { text: e.message } : undefined;
+          });
+          env.addGlobal('serviceName', 'QA Loop');
+        },
+      },
+    });
+
+    app.decorateReply('render', async function render(this: FastifyReply, template: string, data: PageContext = {}) {
+      const request: FastifyRequest = this.request;
+      const user = request.user;
+      const session = request.session;
+      const flash = session?.flash;
+      if (flash) session.flash = undefined;
+      const csrfToken = session ? this.generateCsrf() : undefined;
+      const currentPath = request.url.split('?')[0];
+      const navigation = user
+        ? navigationFor(user.roles).map((item) => ({
+            href: item.href,
+            text: item.text,
+            active: item.href === '/' ? currentPath === '/' : currentPath.startsWith(item.href),
+          }))
+        : [];
+      this.type('text/html; charset=utf-8');
+      return this.view(template, {
+        ...data,
+        user,
+        can: (capability: Capability) => (user ? can(user.roles, capability) : false),
+        navigation,
+        csrfToken,
+        flash,
+        currentPath,
+        demo: opts.demo,
+      });
+    });
+  },
+  { name: 'qaloop-views', dependencies: ['@fastify/csrf-protection'] },
+);

@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import type { Db } from '../../data/db.ts';
+import { can, NAVIGATION } from '../../domain/roles.ts';
+import { caseloadsInTeam, openChildrenByStatus } from '../../services/children.ts';
+import { listTeams } from '../../services/organisation.ts';
+
+const NEXT_STEPS: Record<string, string> = {
+  '/children': 'Look up a child’s record by their case reference. Each view is written to the access log.',
+  '/organisation': 'See the council’s localities, service areas and teams, with staff and open children.',
+  '/admin/people': 'Add people, give them roles and see who can sign in.',
+  '/access-log': 'See who viewed which child’s record, when and why.',
+};
+
+/** The home page: for each of the person's roles, what they can see and do now. */
+export default async function homeRoutes(app: FastifyInstance, { db }: { db: Db }) {
+  app.get('/', { config: { access: 'signedIn' } }, async (request, reply) => {
+    const user = request.user;
+    if (!user) return reply.redirect('/sign-in');
+    const council = user.councilId;
+    const nextSteps = NAVIGATION.filter((n) => n.href !== '/' && can(user.roles, n.capability)).map((n) => ({
+      href: n.href,
+      text: n.text,
+      description: NEXT_STEPS[n.href],
+    }));
+
+    const ownCaseload = can(user.roles, 'caseload.own') ? await openChildrenByStatus(db, council, { staffId: user.staffId }) : null;
+    const team =
+      can(user.roles, 'caseload.team') && user.teamId
+        ? {
+            name: user.teamName,
+            counts: await openChildrenByStatus(db, council, { teamId: user.teamId }),
+            workers: await caseloadsInTeam(db, council, user.teamId),
+          }
+        : null;
+    let services = null;
+    if (can(user.roles, 'caseload.services')) {
+      const teams = await listTeams(db, council);
+      const mine = user.serviceAreaId ? teams.filter((t) => t.serviceAreaId === user.serviceAreaId) : teams;
+      services = {
+        scope: user.serviceAreaId ? mine[0]?.serviceArea : 'All services',
+        counts: await openChildrenByStatus(db, council, user.serviceAreaId ? { serviceAreaId: user.serviceAreaId } : {}),
+        teams: mine.filter((t) => t.openChildren > 0),
+      };
+    }
+    const councilFigures =
+      can(user.roles, 'figures.council') && !services ? await openChildrenByStatus(db, council) : null;
+    // Scrutiny readers see aggregates only, with small numbers suppressed.
+    const suppress = !can(user.roles, 'children.lookup') && !can(user.roles, 'caseload.services');
+
+    return reply.render('pages/home.njk', {
+      pageTitle: 'Home',
+      nextSteps,
+      ownCaseload,
+      team,
+      services,
+      councilFigures,
+      suppress,
+    });
+  });
+}

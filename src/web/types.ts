@@ -1,0 +1,28 @@
+import type { Capability } from '../domain/roles.ts';
+import type { SignedInUser } from '../services/auth.ts';
+
+/**
+ * Who may use a route. Every route must say so in its config (`config: { access }`); the app
+ * refuses to start with a route that does not.
+ *  - 'public': anyone, signed in or not (sign-in page, health checks, assets, accessibility)
+ *  - a capability from src/domain/roles.ts: signed-in people whose roles give it
+ */
+export type Access = 'public' | Capability;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    user?: SignedInUser;
+  }
+  interface Session {
+    userId?: string;
+    /** milliseconds since the epoch of the last request, for the inactivity time-out */
+    lastSeen?: number;
+    /** a one-off message for the next page */
+    flash?: { kind: 'success' | 'info'; text: string };
+    /** the sign-in page says why you were signed out */
+    signedOutReason?: 'idle';
+  }
+}

@@ -1,0 +1,90 @@
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { Db } from '../../src/data/db.ts';
+import { buildApp } from '../../src/web/app.ts';
+
+export async function createTestApp(db: Db, overrides: { demo?: boolean; sessionIdleMinutes?: number } = {}) {
+  const app = await buildApp({
+    db,
+    logger: false,
+    sessionSecret: 'test-secret-test-secret-test-secret-test-secret',
+    config: {
+      demo: overrides.demo ?? true,
+      sessionIdleMinutes: overrides.sessionIdleMinutes ?? 30,
+      secureCookies: false,
+      trustProxy: false,
+    },
+  });
+  await app.ready();
+  return app;
+}
+
+export interface Response {
+  statusCode: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: string;
+}
+
+/** A browser-like client for app.inject: keeps cookies, reads CSRF tokens from forms. */
+export class Agent {
+  readonly app: FastifyInstance;
+  readonly cookies = new Map<string, string>();
+
+  constructor(app: FastifyInstance) {
+    this.app = app;
+  }
+
+  async request(options: InjectOptions): Promise<Response> {
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await this.app.inject({
+      ...options,
+      headers: { accept: 'text/html', ...(cookie ? { cookie } : {}), ...(options.headers ?? {}) },
+    });
+    for (const c of res.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
+      if (c.value === '' || (c.expires && c.expires.getTime() < Date.now())) this.cookies.delete(c.name);
+      else this.cookies.set(c.name, c.value);
+    }
+    return { statusCode: res.statusCode, headers: res.headers, body: res.body };
+  }
+
+  get(url: string) {
+    return this.request({ method: 'GET', url });
+  }
+
+  /** Posts a form as a browser would, with the CSRF token from `formPage` unless one is given. */
+  async post(url: string, fields: Record<string, string | string[]>, formPage = '/sign-in') {
+    let body = { ...fields };
+    if (!('_csrf' in body)) body = { _csrf: await this.csrf(formPage), ...body };
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(body)) for (const x of Array.isArray(v) ? v : [v]) params.append(k, x);
+    return this.request({
+      method: 'POST',
+      url,
+      payload: params.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+  }
+
+  async csrf(page: string): Promise<string> {
+    const res = await this.get(page);
+    const match = res.body.match(/name="_csrf" value="([^"]+)"/);
+    if (!match) throw new Error(`No CSRF token on ${page} (status ${res.statusCode})`);
+    return match[1];
+  }
+
+  async signInAs(role: string) {
+    const res = await this.post('/sign-in/demo', { role });
+    if (res.statusCode !== 302) throw new Error(`Demo sign-in as ${role} failed: ${res.statusCode}`);
+    return res;
+  }
+}
+
+/** The text of the page's error summary list, or [] when there is none. */
+export function errorSummaryItems(html: string): { text: string; href: string }[] {
+  const summary = html.match(/<div class="govuk-error-summary"[\s\S]*?<\/ul>/);
+  if (!summary) return [];
+  return [...summary[0].matchAll(/<a href="([^"]+)">([^<]+)<\/a>/g)].map((m) => ({ href: m[1], text: m[2].trim() }));
+}
+
+export function h1(html: string): string {
+  return (html.match(/<h1[^>]*>([\s\S]*?)<\/h1>/)?.[1] ?? '').replace(/<[^>]+>/g, '').trim();
+}
