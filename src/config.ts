@@ -15,7 +15,12 @@ const envSchema = z.object({
       message: 'DATABASE_URL must start with postgres:// or postgresql://',
     }),
   QALOOP_DEMO: z.enum(['0', '1']).default('0'),
-  QALOOP_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  QALOOP_SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
   QALOOP_SECURE_COOKIES: z.enum(['auto', '0', '1']).default('auto'),
   QALOOP_TRUST_PROXY: z.enum(['0', '1']).default('0'),
   QALOOP_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, type Config, loadConfig } from '../config.ts';
+import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { DatabaseUnavailableError, type Db, openDb } from '../data/db.ts';
 import { migrateToLatest } from '../data/migrate.ts';
 import { createLogger } from '../log.ts';
@@ -38,7 +38,9 @@ async function serve(config: Config) {
   const app = await buildApp({ db, config, logger, sessionSecret: await sessionSecret(db) });
   await app.listen({ port: config.port, host: config.host });
   logger.info({ port: config.port, startupMs: Date.now() - started }, 'QA Loop is ready');
-  console.log(`QA Loop is running at http://localhost:${config.port} (started in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(
+    `QA Loop is running at http://localhost:${config.port} (started in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -63,7 +65,11 @@ async function migrate(config: Config) {
   const db = await open(config);
   try {
     const applied = await migrateToLatest(db);
-    console.log(applied.length ? `Applied ${applied.length} migrations: ${applied.join(', ')}` : 'The database is up to date.');
+    console.log(
+      applied.length
+        ? `Applied ${applied.length} migration${applied.length === 1 ? '' : 's'}: ${applied.join(', ')}`
+        : 'The database is up to date.',
+    );
   } finally {
     await db.destroy();
   }
@@ -88,7 +94,11 @@ async function demo(config: Config) {
 export async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { help: { type: 'boolean', short: 'h' } },
+    });
   } catch (err) {
     console.error((err as Error).message);
     console.error(USAGE);

@@ -1,7 +1,13 @@
 import type { EpisodeKind } from '../data/schema.ts';
 
 /** What a child's case is now, from their open episodes (domain.md §7 statuses). */
-export type CaseStatus = 'in_care' | 'cp_plan' | 'cin_plan' | 'care_leaver' | 'early_help' | 'no_current_plan';
+export type CaseStatus =
+  | 'in_care'
+  | 'cp_plan'
+  | 'cin_plan'
+  | 'care_leaver'
+  | 'early_help'
+  | 'no_current_plan';
 
 export const CASE_STATUS_LABELS: Record<CaseStatus, string> = {
   in_care: 'In care',
@@ -36,11 +42,12 @@ export function caseStatusOn(episodes: readonly EpisodeLike[], on: string): Case
   return 'no_current_plan';
 }
 
-/** SQL expression (for grouping in the database) equivalent to caseStatusOn for today. */
-export const CASE_STATUS_SQL = `case
-  when exists (select 1 from child_episodes e where e.child_id = c.id and e.kind = 'cla' and e.end_date is null) then 'in_care'
-  when exists (select 1 from child_episodes e where e.child_id = c.id and e.kind = 'cp_plan' and e.end_date is null) then 'cp_plan'
-  when exists (select 1 from child_episodes e where e.child_id = c.id and e.kind = 'cin_plan' and e.end_date is null) then 'cin_plan'
-  when exists (select 1 from child_episodes e where e.child_id = c.id and e.kind = 'care_leaver' and e.end_date is null) then 'care_leaver'
-  when exists (select 1 from child_episodes e where e.child_id = c.id and e.kind = 'early_help' and e.end_date is null) then 'early_help'
-  else 'no_current_plan' end`;
+/**
+ * SQL expression (for counting in the database, over `children as c`) equivalent to caseStatusOn
+ * for today, built from the same precedence list: the most intensive open episode, by rank.
+ */
+export const CASE_STATUS_SQL = `case (select min(case e.kind ${PRECEDENCE.map(
+  ([kind], i) => `when '${kind}' then ${i + 1}`,
+).join(' ')} end) from child_episodes e where e.child_id = c.id and e.end_date is null) ${PRECEDENCE.map(
+  ([, status], i) => `when ${i + 1} then '${status}'`,
+).join(' ')} else 'no_current_plan' end`;

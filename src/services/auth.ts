@@ -40,7 +40,7 @@ export async function signInWithPassword(
     .where(sql`lower(email)`, '=', email.trim().toLowerCase())
     .executeTakeFirst();
 
-  if (!account || !account.password_hash || account.disabled) {
+  if (!account?.password_hash || account.disabled) {
     await verifyPassword(await decoy(), password);
     return { ok: false, reason: 'invalid' };
   }
@@ -90,9 +90,9 @@ export async function loadSignedInUser(db: Db, userId: string): Promise<SignedIn
       's.team_id',
       't.name as team_name',
       sql<string | null>`coalesce(s.service_area_id, t.service_area_id)`.as('service_area_id'),
-      sql<Role[] | null>`(select array_agg(r.role order by r.role) from staff_roles r where r.staff_id = s.id)`.as(
-        'roles',
-      ),
+      sql<
+        Role[] | null
+      >`(select array_agg(r.role order by r.role) from staff_roles r where r.staff_id = s.id)`.as('roles'),
     ])
     .executeTakeFirst();
   if (!row) return undefined;

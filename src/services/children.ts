@@ -39,7 +39,11 @@ export async function recordChildren(db: Db, councilId: string, children: NewChi
       const rows = await trx
         .insertInto('families')
         .values(batch.map((external_id) => ({ council_id: councilId, external_id })))
-        .onConflict((oc) => oc.columns(['council_id', 'external_id']).doUpdateSet({ external_id: (eb) => eb.ref('excluded.external_id') }))
+        .onConflict((oc) =>
+          oc
+            .columns(['council_id', 'external_id'])
+            .doUpdateSet({ external_id: (eb) => eb.ref('excluded.external_id') }),
+        )
         .returning(['id', 'external_id'])
         .execute();
       for (const r of rows) familyIds.set(r.external_id, r.id);
@@ -74,7 +78,8 @@ export async function recordChildren(db: Db, councilId: string, children: NewChi
           end_date: i.endDate,
         })),
       );
-      for (const part of chunks(involvements)) await trx.insertInto('child_involvements').values(part).execute();
+      for (const part of chunks(involvements))
+        await trx.insertInto('child_involvements').values(part).execute();
       const episodes = batch.flatMap((c) =>
         c.episodes.map((e) => ({
           council_id: councilId,
@@ -170,8 +175,15 @@ export async function findChildByReference(
     familyReference: c.family_ref,
     siblings: siblings.map((s) => ({ reference: s.external_id, name: `${s.first_name} ${s.last_name}` })),
     status: c.status,
-    allocation: allocation ? { worker: allocation.worker, team: allocation.team, since: allocation.start_date } : null,
-    episodes: episodes.map((e) => ({ kind: e.kind, startDate: e.start_date, endDate: e.end_date, detail: e.detail })),
+    allocation: allocation
+      ? { worker: allocation.worker, team: allocation.team, since: allocation.start_date }
+      : null,
+    episodes: episodes.map((e) => ({
+      kind: e.kind,
+      startDate: e.start_date,
+      endDate: e.end_date,
+      detail: e.detail,
+    })),
   };
 }
 
@@ -201,7 +213,10 @@ export async function openChildrenByStatus(
       if (scope.serviceAreaId) open = open.where('t.service_area_id', '=', scope.serviceAreaId);
       return eb.exists(open.select('i.id'));
     })
-    .select([sql<CaseStatus>`${sql.raw(CASE_STATUS_SQL)}`.as('status'), (eb) => eb.fn.countAll<number>().as('n')])
+    .select([
+      sql<CaseStatus>`${sql.raw(CASE_STATUS_SQL)}`.as('status'),
+      (eb) => eb.fn.countAll<number>().as('n'),
+    ])
     .groupBy('status');
   const rows = await q.execute();
   const counts = emptyCounts();

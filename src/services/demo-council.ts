@@ -2,7 +2,7 @@ import type { Db } from '../data/db.ts';
 import type { EpisodeKind, Gender } from '../data/schema.ts';
 import { inTransaction } from '../data/transaction.ts';
 import { addDays, addMonths, type IsoDate, toIsoDate } from '../domain/dates.ts';
-import { seededRandom, type Random } from '../domain/random.ts';
+import { type Random, seededRandom } from '../domain/random.ts';
 import type { Role } from '../domain/roles.ts';
 import { type NewChild, recordChildren } from './children.ts';
 import { addLocality, addServiceArea, addTeam, countCouncils, createCouncil } from './organisation.ts';
@@ -13,14 +13,142 @@ import { addPerson } from './people.ts';
 export const DEMO_PASSWORD = 'demo-council-2026';
 export const DEMO_SEED = 20260401;
 
-const FIRST_NAMES_F = ['Amelia', 'Olivia', 'Isla', 'Ava', 'Mia', 'Ivy', 'Lily', 'Freya', 'Grace', 'Sophia', 'Aisha', 'Zara', 'Maya', 'Evie', 'Ruby', 'Poppy', 'Chloe', 'Layla', 'Nia', 'Hannah', 'Fatima', 'Amira', 'Leah', 'Ellie', 'Jessica', 'Sienna', 'Maryam', 'Priya', 'Kayla', 'Megan'];
-const FIRST_NAMES_M = ['Oliver', 'George', 'Noah', 'Arthur', 'Leo', 'Harry', 'Oscar', 'Jack', 'Charlie', 'Jacob', 'Mohammed', 'Yusuf', 'Kai', 'Tyler', 'Ethan', 'Reuben', 'Daniel', 'Kwame', 'Liam', 'Callum', 'Adam', 'Ibrahim', 'Jayden', 'Riley', 'Connor', 'Dylan', 'Samuel', 'Tomasz', 'Omar', 'Ryan'];
-const LAST_NAMES = ['Smith', 'Jones', 'Taylor', 'Brown', 'Williams', 'Wilson', 'Johnson', 'Davies', 'Patel', 'Robinson', 'Wright', 'Thompson', 'Evans', 'Walker', 'White', 'Roberts', 'Green', 'Hall', 'Wood', 'Jackson', 'Clarke', 'Khan', 'Hussain', 'Ahmed', 'Lewis', 'Harris', 'Martin', 'Cooper', 'King', 'Lee', 'Baker', 'Hill', 'Kowalski', 'Okafor', 'Mensah', 'Ali', 'Begum', 'Murphy', "O'Brien", 'Nowak', 'Campbell', 'Mitchell', 'Turner', 'Ward', 'Price', 'Shah', 'Edwards', 'Hughes', 'Morris', 'Bennett'];
+const FIRST_NAMES_F = [
+  'Amelia',
+  'Olivia',
+  'Isla',
+  'Ava',
+  'Mia',
+  'Ivy',
+  'Lily',
+  'Freya',
+  'Grace',
+  'Sophia',
+  'Aisha',
+  'Zara',
+  'Maya',
+  'Evie',
+  'Ruby',
+  'Poppy',
+  'Chloe',
+  'Layla',
+  'Nia',
+  'Hannah',
+  'Fatima',
+  'Amira',
+  'Leah',
+  'Ellie',
+  'Jessica',
+  'Sienna',
+  'Maryam',
+  'Priya',
+  'Kayla',
+  'Megan',
+];
+const FIRST_NAMES_M = [
+  'Oliver',
+  'George',
+  'Noah',
+  'Arthur',
+  'Leo',
+  'Harry',
+  'Oscar',
+  'Jack',
+  'Charlie',
+  'Jacob',
+  'Mohammed',
+  'Yusuf',
+  'Kai',
+  'Tyler',
+  'Ethan',
+  'Reuben',
+  'Daniel',
+  'Kwame',
+  'Liam',
+  'Callum',
+  'Adam',
+  'Ibrahim',
+  'Jayden',
+  'Riley',
+  'Connor',
+  'Dylan',
+  'Samuel',
+  'Tomasz',
+  'Omar',
+  'Ryan',
+];
+const LAST_NAMES = [
+  'Smith',
+  'Jones',
+  'Taylor',
+  'Brown',
+  'Williams',
+  'Wilson',
+  'Johnson',
+  'Davies',
+  'Patel',
+  'Robinson',
+  'Wright',
+  'Thompson',
+  'Evans',
+  'Walker',
+  'White',
+  'Roberts',
+  'Green',
+  'Hall',
+  'Wood',
+  'Jackson',
+  'Clarke',
+  'Khan',
+  'Hussain',
+  'Ahmed',
+  'Lewis',
+  'Harris',
+  'Martin',
+  'Cooper',
+  'King',
+  'Lee',
+  'Baker',
+  'Hill',
+  'Kowalski',
+  'Okafor',
+  'Mensah',
+  'Ali',
+  'Begum',
+  'Murphy',
+  "O'Brien",
+  'Nowak',
+  'Campbell',
+  'Mitchell',
+  'Turner',
+  'Ward',
+  'Price',
+  'Shah',
+  'Edwards',
+  'Hughes',
+  'Morris',
+  'Bennett',
+];
 
 /** Ethnicity codes as in Annex A / the CIN census, weighted roughly like an English borough. */
 const ETHNICITY: [string, number][] = [
-  ['WBRI', 62], ['WOTH', 6], ['WIRI', 1], ['WIRT', 1], ['MWBC', 4], ['MWBA', 2], ['MWAS', 2], ['MOTH', 3],
-  ['AIND', 3], ['APKN', 4], ['ABAN', 2], ['AOTH', 1], ['BCRB', 2], ['BAFR', 4], ['BOTH', 1], ['CHNE', 1], ['OOTH', 1],
+  ['WBRI', 62],
+  ['WOTH', 6],
+  ['WIRI', 1],
+  ['WIRT', 1],
+  ['MWBC', 4],
+  ['MWBA', 2],
+  ['MWAS', 2],
+  ['MOTH', 3],
+  ['AIND', 3],
+  ['APKN', 4],
+  ['ABAN', 2],
+  ['AOTH', 1],
+  ['BCRB', 2],
+  ['BAFR', 4],
+  ['BOTH', 1],
+  ['CHNE', 1],
+  ['OOTH', 1],
 ];
 
 interface TeamPlan {
@@ -43,18 +171,72 @@ const SERVICE_AREAS = {
 } as const;
 
 const TEAMS: TeamPlan[] = [
-  { name: 'MASH and Assessment', area: SERVICE_AREAS.frontDoor, locality: 'Central', serves: 'front_door', workers: 9 },
-  { name: 'Assessment North', area: SERVICE_AREAS.frontDoor, locality: 'North', serves: 'front_door', workers: 8 },
-  { name: 'Safeguarding North', area: SERVICE_AREAS.safeguarding, locality: 'North', serves: 'cp_plan', workers: 9 },
-  { name: 'Safeguarding Central', area: SERVICE_AREAS.safeguarding, locality: 'Central', serves: 'cp_plan', workers: 9 },
-  { name: 'Safeguarding South', area: SERVICE_AREAS.safeguarding, locality: 'South', serves: 'cp_plan', workers: 9 },
+  {
+    name: 'MASH and Assessment',
+    area: SERVICE_AREAS.frontDoor,
+    locality: 'Central',
+    serves: 'front_door',
+    workers: 9,
+  },
+  {
+    name: 'Assessment North',
+    area: SERVICE_AREAS.frontDoor,
+    locality: 'North',
+    serves: 'front_door',
+    workers: 8,
+  },
+  {
+    name: 'Safeguarding North',
+    area: SERVICE_AREAS.safeguarding,
+    locality: 'North',
+    serves: 'cp_plan',
+    workers: 9,
+  },
+  {
+    name: 'Safeguarding Central',
+    area: SERVICE_AREAS.safeguarding,
+    locality: 'Central',
+    serves: 'cp_plan',
+    workers: 9,
+  },
+  {
+    name: 'Safeguarding South',
+    area: SERVICE_AREAS.safeguarding,
+    locality: 'South',
+    serves: 'cp_plan',
+    workers: 9,
+  },
   { name: 'Children in Care North', area: SERVICE_AREAS.care, locality: 'North', serves: 'cla', workers: 9 },
   { name: 'Children in Care South', area: SERVICE_AREAS.care, locality: 'South', serves: 'cla', workers: 9 },
   { name: 'Leaving Care', area: SERVICE_AREAS.leaving, locality: null, serves: 'care_leaver', workers: 8 },
-  { name: 'Family Support North', area: SERVICE_AREAS.earlyHelp, locality: 'North', serves: 'early_help', workers: 8 },
-  { name: 'Family Support Central', area: SERVICE_AREAS.earlyHelp, locality: 'Central', serves: 'early_help', workers: 8 },
-  { name: 'Family Support South', area: SERVICE_AREAS.earlyHelp, locality: 'South', serves: 'early_help', workers: 8 },
-  { name: 'Children with Disabilities', area: SERVICE_AREAS.disability, locality: null, serves: 'cin_plan', workers: 8 },
+  {
+    name: 'Family Support North',
+    area: SERVICE_AREAS.earlyHelp,
+    locality: 'North',
+    serves: 'early_help',
+    workers: 8,
+  },
+  {
+    name: 'Family Support Central',
+    area: SERVICE_AREAS.earlyHelp,
+    locality: 'Central',
+    serves: 'early_help',
+    workers: 8,
+  },
+  {
+    name: 'Family Support South',
+    area: SERVICE_AREAS.earlyHelp,
+    locality: 'South',
+    serves: 'early_help',
+    workers: 8,
+  },
+  {
+    name: 'Children with Disabilities',
+    area: SERVICE_AREAS.disability,
+    locality: null,
+    serves: 'cin_plan',
+    workers: 8,
+  },
 ];
 
 interface DemoPerson {
@@ -81,16 +263,25 @@ export class DemoRefusedError extends Error {}
  * seed so every run produces the same people and children. Refuses a database that already holds a
  * council.
  */
-export async function createDemoCouncil(db: Db, options: { seed?: number; today?: IsoDate } = {}): Promise<DemoSummary> {
+export async function createDemoCouncil(
+  db: Db,
+  options: { seed?: number; today?: IsoDate } = {},
+): Promise<DemoSummary> {
   const rnd = seededRandom(options.seed ?? DEMO_SEED);
   const today = options.today ?? toIsoDate(new Date());
   const passwordHash = await hashPassword(DEMO_PASSWORD);
 
   return inTransaction(db, async (trx) => {
     if ((await countCouncils(trx)) > 0) {
-      throw new DemoRefusedError('The database already holds a council; the demo council loads only into an empty database.');
+      throw new DemoRefusedError(
+        'The database already holds a council; the demo council loads only into an empty database.',
+      );
     }
-    const council = await createCouncil(trx, { code: 'westbrook', name: 'Westbrook Borough Council', isDemo: true });
+    const council = await createCouncil(trx, {
+      code: 'westbrook',
+      name: 'Westbrook Borough Council',
+      isDemo: true,
+    });
     const localityIds = new Map<string, string>();
     for (const l of LOCALITIES) localityIds.set(l, await addLocality(trx, council.id, l));
     const areaIds = new Map<string, string>();
@@ -107,7 +298,8 @@ export async function createDemoCouncil(db: Db, options: { seed?: number; today?
         }
       }
     };
-    const emailOf = (name: string) => `${name.toLowerCase().replace(/[^a-z]+/g, '.')}@westbrook.example.gov.uk`;
+    const emailOf = (name: string) =>
+      `${name.toLowerCase().replace(/[^a-z]+/g, '.')}@westbrook.example.gov.uk`;
     let staffCount = 0;
     const demoPeople: DemoPerson[] = [];
     const add = async (p: {
@@ -144,7 +336,10 @@ export async function createDemoCouncil(db: Db, options: { seed?: number; today?
     };
 
     // Senior leadership
-    const dcs = await add({ jobTitle: 'Director of Children’s Services', roles: ['senior_leader', 'auditor'] });
+    const dcs = await add({
+      jobTitle: 'Director of Children’s Services',
+      roles: ['senior_leader', 'auditor'],
+    });
     const adSafeguarding = await add({
       jobTitle: 'Assistant Director, Safeguarding',
       roles: ['senior_leader', 'auditor'],
@@ -179,12 +374,33 @@ export async function createDemoCouncil(db: Db, options: { seed?: number; today?
       localityId: localityIds.get('Central'),
     });
     const qaManager = headOf.get(SERVICE_AREAS.quality) as string;
-    await add({ jobTitle: 'QA Lead', roles: ['qa_lead', 'auditor'], teamId: qualityTeam, lineManagerId: qaManager, demoRole: 'qa_lead' });
+    await add({
+      jobTitle: 'QA Lead',
+      roles: ['qa_lead', 'auditor'],
+      teamId: qualityTeam,
+      lineManagerId: qaManager,
+      demoRole: 'qa_lead',
+    });
     for (let i = 0; i < 3; i++) {
-      await add({ jobTitle: 'QA Officer', roles: ['qa_lead'], teamId: qualityTeam, lineManagerId: qaManager });
+      await add({
+        jobTitle: 'QA Officer',
+        roles: ['qa_lead'],
+        teamId: qualityTeam,
+        lineManagerId: qaManager,
+      });
     }
-    await add({ jobTitle: 'Principal Social Worker', roles: ['qa_lead', 'auditor'], teamId: qualityTeam, lineManagerId: adQuality });
-    await add({ jobTitle: 'Performance and Data Analyst', roles: ['qa_lead'], teamId: qualityTeam, lineManagerId: qaManager });
+    await add({
+      jobTitle: 'Principal Social Worker',
+      roles: ['qa_lead', 'auditor'],
+      teamId: qualityTeam,
+      lineManagerId: adQuality,
+    });
+    await add({
+      jobTitle: 'Performance and Data Analyst',
+      roles: ['qa_lead'],
+      teamId: qualityTeam,
+      lineManagerId: qaManager,
+    });
 
     // Workforce development, administration, scrutiny
     const wfdTeam = await addTeam(trx, council.id, {
@@ -199,10 +415,30 @@ export async function createDemoCouncil(db: Db, options: { seed?: number; today?
       lineManagerId: adQuality,
       demoRole: 'workforce_development',
     });
-    await add({ jobTitle: 'Learning and Development Officer', roles: ['workforce_development'], teamId: wfdTeam, lineManagerId: wfdLead });
-    await add({ jobTitle: 'Learning and Development Officer', roles: ['workforce_development'], teamId: wfdTeam, lineManagerId: wfdLead });
-    await add({ jobTitle: 'Systems Administrator', roles: ['administrator'], teamId: qualityTeam, lineManagerId: qaManager, demoRole: 'administrator' });
-    await add({ jobTitle: 'Councillor, Chair of Children’s Scrutiny Committee', roles: ['scrutiny_reader'], demoRole: 'scrutiny_reader' });
+    await add({
+      jobTitle: 'Learning and Development Officer',
+      roles: ['workforce_development'],
+      teamId: wfdTeam,
+      lineManagerId: wfdLead,
+    });
+    await add({
+      jobTitle: 'Learning and Development Officer',
+      roles: ['workforce_development'],
+      teamId: wfdTeam,
+      lineManagerId: wfdLead,
+    });
+    await add({
+      jobTitle: 'Systems Administrator',
+      roles: ['administrator'],
+      teamId: qualityTeam,
+      lineManagerId: qaManager,
+      demoRole: 'administrator',
+    });
+    await add({
+      jobTitle: 'Councillor, Chair of Children’s Scrutiny Committee',
+      roles: ['scrutiny_reader'],
+      demoRole: 'scrutiny_reader',
+    });
     await add({ jobTitle: 'Councillor, Lead Member for Children', roles: ['scrutiny_reader'] });
 
     // Case-holding teams: a team manager, an advanced practitioner and practitioners each
@@ -219,13 +455,28 @@ export async function createDemoCouncil(db: Db, options: { seed?: number; today?
         roles: ['case_manager', 'auditor'],
         teamId,
         lineManagerId: headOf.get(plan.area),
-        demoRole: plan.name === 'Safeguarding North' ? 'case_manager' : plan.name === 'Children in Care North' ? 'auditor' : undefined,
+        demoRole:
+          plan.name === 'Safeguarding North'
+            ? 'case_manager'
+            : plan.name === 'Children in Care North'
+              ? 'auditor'
+              : undefined,
       });
       const workers: string[] = [];
       workers.push(
-        await add({ jobTitle: 'Advanced Practitioner', roles: ['practitioner'], teamId, lineManagerId: manager }),
+        await add({
+          jobTitle: 'Advanced Practitioner',
+          roles: ['practitioner'],
+          teamId,
+          lineManagerId: manager,
+        }),
       );
-      const title = plan.serves === 'early_help' ? 'Family Support Worker' : plan.serves === 'care_leaver' ? 'Personal Adviser' : 'Social Worker';
+      const title =
+        plan.serves === 'early_help'
+          ? 'Family Support Worker'
+          : plan.serves === 'care_leaver'
+            ? 'Personal Adviser'
+            : 'Social Worker';
       for (let i = 0; i < plan.workers; i++) {
         const newlyQualified = title === 'Social Worker' && rnd.chance(0.15);
         workers.push(
@@ -268,7 +519,12 @@ const FAMILY_STATUS: [Status, number][] = [
   ['care_leaver', 9],
 ];
 
-function teamFor(rnd: Random, teams: { id: string; plan: TeamPlan; workers: string[] }[], status: Status, disabled: boolean) {
+function teamFor(
+  rnd: Random,
+  teams: { id: string; plan: TeamPlan; workers: string[] }[],
+  status: Status,
+  disabled: boolean,
+) {
   const serving = (kind: TeamPlan['serves']) => teams.filter((t) => t.plan.serves === kind);
   if (disabled && (status === 'cin_plan' || status === 'assessment')) return rnd.pick(serving('cin_plan'));
   switch (status) {
@@ -287,7 +543,11 @@ function teamFor(rnd: Random, teams: { id: string; plan: TeamPlan; workers: stri
 }
 
 /** About 3,000 children in about 1,900 families, with allocations and a believable history. */
-function generateChildren(rnd: Random, today: IsoDate, teams: { id: string; plan: TeamPlan; workers: string[] }[]): NewChild[] {
+function generateChildren(
+  rnd: Random,
+  today: IsoDate,
+  teams: { id: string; plan: TeamPlan; workers: string[] }[],
+): NewChild[] {
   const children: NewChild[] = [];
   let familyNo = 0;
   let personNo = 0;
@@ -295,26 +555,48 @@ function generateChildren(rnd: Random, today: IsoDate, teams: { id: string; plan
     familyNo++;
     const familyRef = `F${String(40000 + familyNo)}`;
     const status = rnd.weighted(FAMILY_STATUS);
-    const size = status === 'care_leaver' ? 1 : rnd.weighted([[1, 50], [2, 28], [3, 15], [4, 7]] as const);
+    const size =
+      status === 'care_leaver'
+        ? 1
+        : rnd.weighted([
+            [1, 50],
+            [2, 28],
+            [3, 15],
+            [4, 7],
+          ] as const);
     const lastName = rnd.pick(LAST_NAMES);
     const ethnicity = rnd.weighted(ETHNICITY);
     const familyDisabled = status !== 'care_leaver' && rnd.chance(0.07);
     const team = teamFor(rnd, teams, status, familyDisabled);
     const worker = rnd.pick(team.workers);
-    const openedMonthsAgo = status === 'assessment' ? rnd.int(0, 2) : rnd.int(1, status === 'care_leaver' ? 60 : 30);
+    const openedMonthsAgo =
+      status === 'assessment' ? rnd.int(0, 2) : rnd.int(1, status === 'care_leaver' ? 60 : 30);
     const opened = addDays(addMonths(today, -openedMonthsAgo), -rnd.int(0, 27));
     for (let k = 0; k < size; k++) {
       personNo++;
-      const gender: Gender = rnd.weighted([['male', 49], ['female', 49], ['unknown', 1], ['other', 1]] as const);
+      const gender: Gender = rnd.weighted([
+        ['male', 49],
+        ['female', 49],
+        ['unknown', 1],
+        ['other', 1],
+      ] as const);
       const uasc = status === 'cla' && k === 0 && size === 1 && rnd.chance(0.25);
       const age =
         status === 'care_leaver'
           ? rnd.int(18, 24)
           : uasc
             ? rnd.int(14, 17)
-            : rnd.weighted([[rnd.int(0, 4), 35], [rnd.int(5, 9), 28], [rnd.int(10, 12), 17], [rnd.int(13, 17), 20]] as const);
+            : rnd.weighted([
+                [rnd.int(0, 4), 35],
+                [rnd.int(5, 9), 28],
+                [rnd.int(10, 12), 17],
+                [rnd.int(13, 17), 20],
+              ] as const);
       const dob = addDays(addMonths(today, -age * 12 - rnd.int(0, 11)), -rnd.int(0, 27));
-      const first = gender === 'female' || (gender !== 'male' && rnd.chance(0.5)) ? rnd.pick(FIRST_NAMES_F) : rnd.pick(FIRST_NAMES_M);
+      const first =
+        gender === 'female' || (gender !== 'male' && rnd.chance(0.5))
+          ? rnd.pick(FIRST_NAMES_F)
+          : rnd.pick(FIRST_NAMES_M);
       const startDate = opened < dob ? dob : opened;
       const episodes = episodesFor(rnd, status, startDate, dob, today);
       children.push({
@@ -336,7 +618,13 @@ function generateChildren(rnd: Random, today: IsoDate, teams: { id: string; plan
   return children;
 }
 
-function episodesFor(rnd: Random, status: Status, start: IsoDate, dob: IsoDate, today: IsoDate): NewChild['episodes'] {
+function episodesFor(
+  rnd: Random,
+  status: Status,
+  start: IsoDate,
+  dob: IsoDate,
+  today: IsoDate,
+): NewChild['episodes'] {
   const eps: NewChild['episodes'] = [];
   const before = (d: IsoDate, months: number) => {
     const x = addMonths(d, -months);
@@ -347,32 +635,63 @@ function episodesFor(rnd: Random, status: Status, start: IsoDate, dob: IsoDate, 
       eps.push({ kind: 'early_help', startDate: start, endDate: null });
       break;
     case 'assessment':
-      eps.push({ kind: 'assessment', startDate: start, endDate: null, detail: 'Child and family assessment' });
+      eps.push({
+        kind: 'assessment',
+        startDate: start,
+        endDate: null,
+        detail: 'Child and family assessment',
+      });
       break;
     case 'cin_plan':
-      if (rnd.chance(0.3)) eps.push({ kind: 'early_help', startDate: before(start, rnd.int(4, 12)), endDate: start });
+      if (rnd.chance(0.3))
+        eps.push({ kind: 'early_help', startDate: before(start, rnd.int(4, 12)), endDate: start });
       eps.push({ kind: 'cin_plan', startDate: start, endDate: null });
       break;
     case 'cp_plan': {
-      if (rnd.chance(0.4)) eps.push({ kind: 'cin_plan', startDate: before(start, rnd.int(3, 10)), endDate: start });
-      else if (rnd.chance(0.25)) eps.push({ kind: 'early_help', startDate: before(start, rnd.int(3, 10)), endDate: start });
+      if (rnd.chance(0.4))
+        eps.push({ kind: 'cin_plan', startDate: before(start, rnd.int(3, 10)), endDate: start });
+      else if (rnd.chance(0.25))
+        eps.push({ kind: 'early_help', startDate: before(start, rnd.int(3, 10)), endDate: start });
       if (rnd.chance(0.2)) {
         const prevEnd = before(start, rnd.int(6, 24));
-        eps.push({ kind: 'cp_plan', startDate: before(prevEnd, rnd.int(6, 14)), endDate: prevEnd, detail: 'Previous plan' });
+        eps.push({
+          kind: 'cp_plan',
+          startDate: before(prevEnd, rnd.int(6, 14)),
+          endDate: prevEnd,
+          detail: 'Previous plan',
+        });
       }
-      const category = rnd.weighted([['Neglect', 48], ['Emotional abuse', 36], ['Physical abuse', 9], ['Sexual abuse', 4], ['Multiple', 3]] as const);
+      const category = rnd.weighted([
+        ['Neglect', 48],
+        ['Emotional abuse', 36],
+        ['Physical abuse', 9],
+        ['Sexual abuse', 4],
+        ['Multiple', 3],
+      ] as const);
       eps.push({ kind: 'cp_plan', startDate: start, endDate: null, detail: `Category: ${category}` });
       break;
     }
     case 'cla': {
-      if (rnd.chance(0.5)) eps.push({ kind: 'cp_plan', startDate: before(start, rnd.int(4, 12)), endDate: start });
-      const placement = rnd.weighted([['Foster placement', 70], ['Placed with parents', 7], ['Residential children’s home', 12], ['Kinship placement', 8], ['Unregistered placement', 3]] as const);
+      if (rnd.chance(0.5))
+        eps.push({ kind: 'cp_plan', startDate: before(start, rnd.int(4, 12)), endDate: start });
+      const placement = rnd.weighted([
+        ['Foster placement', 70],
+        ['Placed with parents', 7],
+        ['Residential children’s home', 12],
+        ['Kinship placement', 8],
+        ['Unregistered placement', 3],
+      ] as const);
       eps.push({ kind: 'cla', startDate: start, endDate: null, detail: placement });
       break;
     }
     case 'care_leaver': {
       const eighteenth = addMonths(dob, 18 * 12);
-      eps.push({ kind: 'cla', startDate: before(eighteenth, rnd.int(12, 60)), endDate: eighteenth, detail: 'Foster placement' });
+      eps.push({
+        kind: 'cla',
+        startDate: before(eighteenth, rnd.int(12, 60)),
+        endDate: eighteenth,
+        detail: 'Foster placement',
+      });
       eps.push({ kind: 'care_leaver', startDate: eighteenth > today ? today : eighteenth, endDate: null });
       break;
     }

@@ -17,7 +17,9 @@ const optionalId = z
 
 const rolesField = z.preprocess(
   (v) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]),
-  z.array(z.enum(ROLES, { message: 'Choose roles from the list' })).min(1, { message: 'Select at least one role' }),
+  z
+    .array(z.enum(ROLES, { message: 'Choose roles from the list' }))
+    .min(1, { message: 'Select at least one role' }),
 );
 
 /** A person added by an administrator (or the demo council): a member of staff with an account. */
@@ -74,7 +76,8 @@ export async function addPerson(
       .select('id')
       .where(sql`lower(email)`, '=', person.email.toLowerCase())
       .executeTakeFirst();
-    if (existing) errors.push({ field: 'email', message: 'Someone already has an account with this email address' });
+    if (existing)
+      errors.push({ field: 'email', message: 'Someone already has an account with this email address' });
     if (person.teamId) {
       const team = await trx
         .selectFrom('teams')
@@ -185,7 +188,9 @@ const personQuery = (db: Db, councilId: string) =>
       'u.id as user_id',
       'u.password_hash',
       'u.locked_until',
-      sql<Role[]>`(select array_agg(r.role order by r.role) from staff_roles r where r.staff_id = s.id)`.as('roles'),
+      sql<Role[]>`(select array_agg(r.role order by r.role) from staff_roles r where r.staff_id = s.id)`.as(
+        'roles',
+      ),
     ]);
 
 function toSummary(r: Awaited<ReturnType<ReturnType<typeof personQuery>['execute']>>[number]): PersonSummary {
@@ -210,7 +215,11 @@ export async function listPeople(db: Db, councilId: string, filter: { teamId?: s
   return rows.map(toSummary);
 }
 
-export async function getPerson(db: Db, councilId: string, staffId: string): Promise<PersonSummary | undefined> {
+export async function getPerson(
+  db: Db,
+  councilId: string,
+  staffId: string,
+): Promise<PersonSummary | undefined> {
   const row = await personQuery(db, councilId).where('s.id', '=', staffId).executeTakeFirst();
   return row && toSummary(row);
 }

@@ -1,10 +1,10 @@
+import qs from 'node:querystring';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySession from '@fastify/session';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import qs from 'node:querystring';
 import type { Config } from '../config.ts';
 import type { Db } from '../data/db.ts';
 import type { Logger } from '../log.ts';
@@ -60,18 +60,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(security);
   await app.register(fastifyFormbody, { parser: (body) => qs.parse(body) });
   await app.register(fastifyCookie);
-  const idleMs = config.sessionIdleMinutes * 60_000;
+  // Inactivity is timed on the server (plugins/access.ts), so the sign-in page can say why someone
+  // was signed out; the cookie itself lasts at most 12 hours after the last request.
+  const cookieMs = Math.max(config.sessionIdleMinutes * 60_000, 12 * 60 * 60_000);
   await app.register(fastifySession, {
     secret: options.sessionSecret ?? crypto.randomUUID() + crypto.randomUUID(),
     cookieName: 'qaloop.sid',
-    store: new DatabaseSessionStore(db, idleMs),
+    store: new DatabaseSessionStore(db, cookieMs),
     saveUninitialized: false,
     rolling: true,
     cookie: {
       httpOnly: true,
       sameSite: 'lax',
       secure: config.secureCookies,
-      maxAge: idleMs,
+      maxAge: cookieMs,
       path: '/',
     },
   });

@@ -23,14 +23,24 @@ declare module 'fastify' {
 export default fp(
   async (app: FastifyInstance, opts: { db: Db }) => {
     app.decorateRequest('childViewRecorded', false);
-    app.decorateRequest('recordChildView', async function (this: FastifyRequest, view: Omit<RecordView, 'route'>) {
-      if (!this.user) throw new Error('Only a signed-in person can view a child-level record');
-      await recordView(opts.db, this.user, { ...view, route: this.routeOptions.url ?? 'unknown' });
-      this.childViewRecorded = true;
-    });
+    app.decorateRequest(
+      'recordChildView',
+      async function (this: FastifyRequest, view: Omit<RecordView, 'route'>) {
+        if (!this.user) throw new Error('Only a signed-in person can view a child-level record');
+        await recordView(opts.db, this.user, { ...view, route: this.routeOptions.url ?? 'unknown' });
+        this.childViewRecorded = true;
+      },
+    );
     app.addHook('onSend', async (request, reply, payload) => {
-      if (request.routeOptions.config?.childRecord && reply.statusCode === 200 && !request.childViewRecorded) {
-        request.log.error({ route: request.routeOptions.url }, 'child-level page answered without an access log entry');
+      if (
+        request.routeOptions.config?.childRecord &&
+        reply.statusCode === 200 &&
+        !request.childViewRecorded
+      ) {
+        request.log.error(
+          { route: request.routeOptions.url },
+          'child-level page answered without an access log entry',
+        );
         reply.code(500);
         return 'This page could not be shown because the view could not be recorded.';
       }

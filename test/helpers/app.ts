@@ -55,7 +55,8 @@ export class Agent {
     let body = { ...fields };
     if (!('_csrf' in body)) body = { _csrf: await this.csrf(formPage), ...body };
     const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(body)) for (const x of Array.isArray(v) ? v : [v]) params.append(k, x);
+    for (const [k, v] of Object.entries(body))
+      for (const x of Array.isArray(v) ? v : [v]) params.append(k, x);
     return this.request({
       method: 'POST',
       url,
@@ -82,7 +83,10 @@ export class Agent {
 export function errorSummaryItems(html: string): { text: string; href: string }[] {
   const summary = html.match(/<div class="govuk-error-summary"[\s\S]*?<\/ul>/);
   if (!summary) return [];
-  return [...summary[0].matchAll(/<a href="([^"]+)">([^<]+)<\/a>/g)].map((m) => ({ href: m[1], text: m[2].trim() }));
+  return [...summary[0].matchAll(/<a href="([^"]+)">([^<]+)<\/a>/g)].map((m) => ({
+    href: m[1],
+    text: m[2].trim(),
+  }));
 }
 
 export function h1(html: string): string {

@@ -10,7 +10,11 @@ export default async function assets(app: FastifyInstance) {
     route.config = { ...(route.config ?? {}), access: 'public' };
   });
   const cache = { maxAge: '1d', immutable: false };
-  await app.register(fastifyStatic, { root: join(GOVUK_DIST, 'govuk', 'assets'), prefix: '/assets/', ...cache });
+  await app.register(fastifyStatic, {
+    root: join(GOVUK_DIST, 'govuk', 'assets'),
+    prefix: '/assets/',
+    ...cache,
+  });
   await app.register(fastifyStatic, {
     root: join(GOVUK_DIST, 'govuk'),
     prefix: '/govuk/',
@@ -21,9 +25,15 @@ export default async function assets(app: FastifyInstance) {
   await app.register(fastifyStatic, {
     root: join(MOJ_DIR, 'moj'),
     prefix: '/moj/',
-    allowedPath: (path) => /^\/moj-frontend\.min\.(css|js)(\.map)?$/.test(path) || path.startsWith('/assets/'),
+    allowedPath: (path) =>
+      /^\/moj-frontend\.min\.(css|js)(\.map)?$/.test(path) || path.startsWith('/assets/'),
     decorateReply: false,
     ...cache,
   });
-  await app.register(fastifyStatic, { root: join(ROOT, 'public'), prefix: '/public/', decorateReply: false, ...cache });
+  await app.register(fastifyStatic, {
+    root: join(ROOT, 'public'),
+    prefix: '/public/',
+    decorateReply: false,
+    ...cache,
+  });
 }

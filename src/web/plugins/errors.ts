@@ -22,7 +22,10 @@ export default fp(
       let status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
       if (error.code?.startsWith('FST_CSRF')) status = 403;
       if (status >= 500) {
-        request.log.error({ err: { type: error.name, code: error.code, stack: error.stack } }, 'request failed');
+        request.log.error(
+          { err: { type: error.name, code: error.code, stack: error.stack } },
+          'request failed',
+        );
       } else {
         request.log.info({ status, code: error.code }, 'request refused');
       }
@@ -30,7 +33,10 @@ export default fp(
       reply.code(status);
       const csrf = error.code?.startsWith('FST_CSRF');
       const accepts = request.headers.accept ?? '';
-      if (!accepts.includes('text/html') && (request.url.startsWith('/api/') || request.url.startsWith('/health/'))) {
+      if (
+        !accepts.includes('text/html') &&
+        (request.url.startsWith('/api/') || request.url.startsWith('/health/'))
+      ) {
         return { error: page.title, statusCode: status };
       }
       try {

@@ -13,16 +13,18 @@ type StoredSession = Session & { cookie?: { expires?: string | Date | null } };
  */
 export class DatabaseSessionStore {
   readonly #db: Db;
-  readonly #idleMs: number;
+  readonly #lifetimeMs: number;
   #lastSweep = 0;
 
-  constructor(db: Db, idleMs: number) {
+  constructor(db: Db, lifetimeMs: number) {
     this.#db = db;
-    this.#idleMs = idleMs;
+    this.#lifetimeMs = lifetimeMs;
   }
 
   set(sid: string, session: StoredSession, callback: Callback): void {
-    const expires = session.cookie?.expires ? new Date(session.cookie.expires) : new Date(Date.now() + this.#idleMs);
+    const expires = session.cookie?.expires
+      ? new Date(session.cookie.expires)
+      : new Date(Date.now() + this.#lifetimeMs);
     const userId = typeof session.userId === 'string' ? session.userId : null;
     const data = JSON.stringify(session);
     this.#db
@@ -33,7 +35,13 @@ export class DatabaseSessionStore {
       .then((account) =>
         this.#db
           .insertInto('sessions')
-          .values({ sid, data, expires_at: expires, user_id: account ? userId : null, council_id: account?.council_id ?? null })
+          .values({
+            sid,
+            data,
+            expires_at: expires,
+            user_id: account ? userId : null,
+            council_id: account?.council_id ?? null,
+          })
           .onConflict((oc) =>
             oc.column('sid').doUpdateSet({
               data,

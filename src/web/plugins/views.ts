@@ -6,7 +6,7 @@ import fp from 'fastify-plugin';
 import nunjucks from 'nunjucks';
 import { CASE_STATUS_LABELS, type CaseStatus } from '../../domain/child-status.ts';
 import { formatDate, formatDateTime } from '../../domain/dates.ts';
-import { can, navigationFor, ROLE_LABELS, type Capability, type Role } from '../../domain/roles.ts';
+import { type Capability, can, navigationFor, ROLE_LABELS, type Role } from '../../domain/roles.ts';
 import { suppressedText } from '../../domain/suppression.ts';
 import type { FieldError } from '../../services/validation.ts';
 
@@ -58,33 +58,36 @@ export default fp(
       },
     });
 
-    app.decorateReply('render', async function render(this: FastifyReply, template: string, data: PageContext = {}) {
-      const request: FastifyRequest = this.request;
-      const user = request.user;
-      const session = request.session;
-      const flash = session?.flash;
-      if (flash) session.flash = undefined;
-      const csrfToken = session ? this.generateCsrf() : undefined;
-      const currentPath = request.url.split('?')[0];
-      const navigation = user
-        ? navigationFor(user.roles).map((item) => ({
-            href: item.href,
-            text: item.text,
-            active: item.href === '/' ? currentPath === '/' : currentPath.startsWith(item.href),
-          }))
-        : [];
-      this.type('text/html; charset=utf-8');
-      return this.view(template, {
-        ...data,
-        user,
-        can: (capability: Capability) => (user ? can(user.roles, capability) : false),
-        navigation,
-        csrfToken,
-        flash,
-        currentPath,
-        demo: opts.demo,
-      });
-    });
+    app.decorateReply(
+      'render',
+      async function render(this: FastifyReply, template: string, data: PageContext = {}) {
+        const request: FastifyRequest = this.request;
+        const user = request.user;
+        const session = request.session;
+        const flash = session?.flash;
+        if (flash) session.flash = undefined;
+        const csrfToken = session ? this.generateCsrf() : undefined;
+        const currentPath = request.url.split('?')[0];
+        const navigation = user
+          ? navigationFor(user.roles).map((item) => ({
+              href: item.href,
+              text: item.text,
+              active: item.href === '/' ? currentPath === '/' : currentPath.startsWith(item.href),
+            }))
+          : [];
+        this.type('text/html; charset=utf-8');
+        return this.view(template, {
+          ...data,
+          user,
+          can: (capability: Capability) => (user ? can(user.roles, capability) : false),
+          navigation,
+          csrfToken,
+          flash,
+          currentPath,
+          demo: opts.demo,
+        });
+      },
+    );
   },
   { name: 'qaloop-views', dependencies: ['@fastify/csrf-protection'] },
 );

@@ -18,7 +18,8 @@ export default async function accessLogRoutes(app: FastifyInstance, { db }: { db
         offset: (page - 1) * PAGE_SIZE,
       });
       const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-      const link = (p: number) => `/access-log?${new URLSearchParams({ ...(child ? { child } : {}), page: String(p) })}`;
+      const link = (p: number) =>
+        `/access-log?${new URLSearchParams({ ...(child ? { child } : {}), page: String(p) })}`;
       return reply.render('pages/access-log.njk', {
         pageTitle: 'Access log',
         entries,

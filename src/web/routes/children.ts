@@ -44,7 +44,11 @@ export default async function childrenRoutes(app: FastifyInstance, { db }: { db:
     { config: { access: 'children.lookup', childRecord: true } },
     async (request, reply) => {
       if (!REFERENCE.test(request.params.reference)) return reply.callNotFound();
-      const child = await findChildByReference(db, request.user?.councilId as string, request.params.reference);
+      const child = await findChildByReference(
+        db,
+        request.user?.councilId as string,
+        request.params.reference,
+      );
       if (!child) return reply.callNotFound();
       await request.recordChildView({
         recordType: 'child',

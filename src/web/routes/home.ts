@@ -23,7 +23,9 @@ export default async function homeRoutes(app: FastifyInstance, { db }: { db: Db 
       description: NEXT_STEPS[n.href],
     }));
 
-    const ownCaseload = can(user.roles, 'caseload.own') ? await openChildrenByStatus(db, council, { staffId: user.staffId }) : null;
+    const ownCaseload = can(user.roles, 'caseload.own')
+      ? await openChildrenByStatus(db, council, { staffId: user.staffId })
+      : null;
     const team =
       can(user.roles, 'caseload.team') && user.teamId
         ? {
@@ -38,7 +40,11 @@ export default async function homeRoutes(app: FastifyInstance, { db }: { db: Db 
       const mine = user.serviceAreaId ? teams.filter((t) => t.serviceAreaId === user.serviceAreaId) : teams;
       services = {
         scope: user.serviceAreaId ? mine[0]?.serviceArea : 'All services',
-        counts: await openChildrenByStatus(db, council, user.serviceAreaId ? { serviceAreaId: user.serviceAreaId } : {}),
+        counts: await openChildrenByStatus(
+          db,
+          council,
+          user.serviceAreaId ? { serviceAreaId: user.serviceAreaId } : {},
+        ),
         teams: mine.filter((t) => t.openChildren > 0),
       };
     }

@@ -2,13 +2,21 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../../data/db.ts';
 import { isRole, ROLE_DESCRIPTIONS, ROLE_LABELS, ROLES } from '../../domain/roles.ts';
-import { demoAccountForRole, LOCK_MINUTES, MAX_FAILED_ATTEMPTS, signInWithPassword } from '../../services/auth.ts';
+import {
+  demoAccountForRole,
+  LOCK_MINUTES,
+  MAX_FAILED_ATTEMPTS,
+  signInWithPassword,
+} from '../../services/auth.ts';
 import { DEMO_PASSWORD } from '../../services/demo-council.ts';
 import { validate } from '../../services/validation.ts';
 import { safeReturnPath } from '../plugins/access.ts';
 
 const signInSchema = z.object({
-  email: z.string({ message: 'Enter your email address' }).trim().min(1, { message: 'Enter your email address' }),
+  email: z
+    .string({ message: 'Enter your email address' })
+    .trim()
+    .min(1, { message: 'Enter your email address' }),
   password: z.string({ message: 'Enter your password' }).min(1, { message: 'Enter your password' }),
   returnTo: z.string().optional(),
 });

@@ -13,16 +13,23 @@ import {
 } from '../../../services/people.ts';
 import { ValidationError } from '../../../services/validation.ts';
 
-const roleOptions = ROLES.map((role) => ({ value: role, text: ROLE_LABELS[role], hint: ROLE_DESCRIPTIONS[role] }));
+const roleOptions = ROLES.map((role) => ({
+  value: role,
+  text: ROLE_LABELS[role],
+  hint: ROLE_DESCRIPTIONS[role],
+}));
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Administrators add people and give them roles. */
 export default async function adminPeopleRoutes(app: FastifyInstance, { db }: { db: Db }) {
   const access = { access: 'people.manage' as const };
 
-  app.get('/admin/people', { config: access }, async (request, reply) => {
-    const people = await listPeople(db, request.user?.councilId as string);
-    return reply.render('pages/admin/people.njk', { pageTitle: 'People', people });
+  app.get<{ Querystring: { team?: string } }>('/admin/people', { config: access }, async (request, reply) => {
+    const councilId = request.user?.councilId as string;
+    const teams = await listTeams(db, councilId);
+    const team = teams.find((t) => t.id === request.query.team);
+    const people = await listPeople(db, councilId, { teamId: team?.id });
+    return reply.render('pages/admin/people.njk', { pageTitle: 'People', people, teams, team });
   });
 
   const formData = async (councilId: string) => ({
@@ -59,17 +66,21 @@ export default async function adminPeopleRoutes(app: FastifyInstance, { db }: { 
     return reply.redirect('/admin/people');
   });
 
-  app.get<{ Params: { staffId: string } }>('/admin/people/:staffId', { config: access }, async (request, reply) => {
-    if (!UUID.test(request.params.staffId)) return reply.callNotFound();
-    const person = await getPerson(db, request.user?.councilId as string, request.params.staffId);
-    if (!person) return reply.callNotFound();
-    return reply.render('pages/admin/person.njk', {
-      pageTitle: person.name,
-      person,
-      roleOptions,
-      values: { roles: person.roles },
-    });
-  });
+  app.get<{ Params: { staffId: string } }>(
+    '/admin/people/:staffId',
+    { config: access },
+    async (request, reply) => {
+      if (!UUID.test(request.params.staffId)) return reply.callNotFound();
+      const person = await getPerson(db, request.user?.councilId as string, request.params.staffId);
+      if (!person) return reply.callNotFound();
+      return reply.render('pages/admin/person.njk', {
+        pageTitle: person.name,
+        person,
+        roleOptions,
+        values: { roles: person.roles },
+      });
+    },
+  );
 
   app.post<{ Params: { staffId: string }; Body: Record<string, unknown> }>(
     '/admin/people/:staffId/roles',
@@ -93,7 +104,10 @@ export default async function adminPeopleRoutes(app: FastifyInstance, { db }: { 
       };
       if (person.staffId === user.staffId && !chosen.includes('administrator')) {
         return refuse([
-          { field: 'roles', message: 'You cannot remove your own administrator role: ask another administrator' },
+          {
+            field: 'roles',
+            message: 'You cannot remove your own administrator role: ask another administrator',
+          },
         ]);
       }
       try {

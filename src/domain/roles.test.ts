@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { can, navigationFor, ROLES } from './roles.ts';
+
+test('every role sees Home, and only administrators see People', () => {
+  for (const role of ROLES) {
+    const hrefs = navigationFor([role]).map((n) => n.href);
+    assert.equal(hrefs[0], '/', role);
+    assert.equal(hrefs.includes('/admin/people'), role === 'administrator', role);
+  }
+});
+
+test('scrutiny readers and workforce development never reach child-level pages', () => {
+  for (const role of ['scrutiny_reader', 'workforce_development'] as const) {
+    assert.equal(can([role], 'children.lookup'), false);
+    assert.equal(can([role], 'accessLog.read'), false);
+  }
+  assert.deepEqual(
+    navigationFor(['scrutiny_reader']).map((n) => n.text),
+    ['Home'],
+  );
+});
+
+test('a person with several roles gets the union of what each allows', () => {
+  const nav = navigationFor(['practitioner', 'administrator']).map((n) => n.href);
+  assert.ok(nav.includes('/admin/people'));
+  assert.ok(can(['practitioner', 'administrator'], 'caseload.own'));
+  assert.equal(can(['practitioner', 'administrator'], 'children.lookup'), false);
+});

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { sql } from 'kysely';
+import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
+import { ROLES } from '../domain/roles.ts';
+import { signInWithPassword } from './auth.ts';
+import { createDemoCouncil, DEMO_PASSWORD, DemoRefusedError, type DemoSummary } from './demo-council.ts';
+
+let t: TestDb;
+let summary: DemoSummary;
+
+before(async () => {
+  t = await createTestDb();
+  summary = await createDemoCouncil(t.db, { today: '2026-11-22' });
+});
+after(() => t.close());
+
+test('the demo council is the size the brief asks for', async () => {
+  assert.equal(summary.localities, 3);
+  assert.ok(summary.teams >= 12, `${summary.teams} teams`);
+  assert.ok(summary.staff >= 140 && summary.staff <= 160, `${summary.staff} staff`);
+  assert.equal(summary.children, 3000);
+  assert.ok(summary.families > 1200 && summary.families < 2500, `${summary.families} families`);
+  const serviceAreas = await t.db.selectFrom('service_areas').select('id').execute();
+  assert.ok(serviceAreas.length >= 5);
+});
+
+test('there is one demo person per role, each able to sign in with the demo password', async () => {
+  assert.deepEqual(summary.demoPeople.map((p) => p.role).sort(), [...ROLES].sort());
+  for (const person of summary.demoPeople) {
+    const staff = await t.db
+      .selectFrom('staff')
+      .select('email')
+      .where('id', '=', person.staffId)
+      .executeTakeFirstOrThrow();
+    const result = await signInWithPassword(t.db, staff.email as string, DEMO_PASSWORD);
+    assert.equal(result.ok, true, person.role);
+  }
+});
+
+test('everyone but the director has a line manager, and every practitioner’s manager is their team manager', async () => {
+  const noManager = await t.db
+    .selectFrom('staff')
+    .select('job_title')
+    .where('line_manager_id', 'is', null)
+    .execute();
+  assert.deepEqual(
+    noManager.map((r) => r.job_title).filter((j) => !j.startsWith('Councillor')),
+    ['Director of Children’s Services'],
+  );
+  const mismatched = await sql<{ n: number }>`
+    select count(*)::int as n from staff s
+    join staff_roles r on r.staff_id = s.id and r.role = 'practitioner'
+    join staff m on m.id = s.line_manager_id
+    where m.team_id is distinct from s.team_id`.execute(t.db);
+  assert.equal(mismatched.rows[0].n, 0);
+});
+
+test('every child is allocated to a practitioner in their team, with dates in the past', async () => {
+  const rows = await sql<{ unallocated: number; wrong_team: number; future: number }>`
+    select
+      (select count(*)::int from children c where not exists (select 1 from child_involvements i where i.child_id = c.id and i.end_date is null)) as unallocated,
+      (select count(*)::int from child_involvements i join staff s on s.id = i.staff_id where s.team_id <> i.team_id) as wrong_team,
+      (select count(*)::int from child_episodes e where e.start_date > '2026-11-22') as future
+  `.execute(t.db);
+  assert.deepEqual(rows.rows[0], { unallocated: 0, wrong_team: 0, future: 0 });
+});
+
+test('the demo council is the same every time (fixed seed)', async () => {
+  const other = await createTestDb();
+  try {
+    await createDemoCouncil(other.db, { today: '2026-11-22' });
+    const digest = async (db: TestDb['db']) => {
+      const children = await db
+        .selectFrom('children')
+        .select(['external_id', 'first_name', 'last_name', 'date_of_birth', 'ethnicity'])
+        .orderBy('external_id')
+        .execute();
+      const staff = await db.selectFrom('staff').select(['name', 'job_title']).orderBy('name').execute();
+      return createHash('sha256')
+        .update(JSON.stringify([children, staff]))
+        .digest('hex');
+    };
+    assert.equal(await digest(t.db), await digest(other.db));
+  } finally {
+    await other.close();
+  }
+});
+
+test('the demo council is refused when the database already holds a council, and nothing changes', async () => {
+  const before = await t.db
+    .selectFrom('children')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  await assert.rejects(createDemoCouncil(t.db), DemoRefusedError);
+  const after = await t.db
+    .selectFrom('children')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  assert.equal(Number(after.n), Number(before.n));
+});

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { Agent, createTestApp } from '../../test/helpers/app.ts';
+import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
+import { CAPABILITIES, type Capability, ROLES, type Role } from '../domain/roles.ts';
+import { createDemoCouncil } from '../services/demo-council.ts';
+
+let t: TestDb;
+let app: FastifyInstance;
+const agents = new Map<Role, Agent>();
+let childRef: string;
+let staffId: string;
+
+before(async () => {
+  t = await createTestDb();
+  await createDemoCouncil(t.db, { today: '2026-11-22' });
+  app = await createTestApp(t.db);
+  for (const role of ROLES) {
+    const agent = new Agent(app);
+    await agent.signInAs(role);
+    agents.set(role, agent);
+  }
+  childRef = (await t.db.selectFrom('children').select('external_id').limit(1).executeTakeFirstOrThrow())
+    .external_id;
+  staffId = (await t.db.selectFrom('staff').select('id').limit(1).executeTakeFirstOrThrow()).id;
+});
+after(async () => {
+  await app.close();
+  await t.close();
+});
+
+/** A concrete URL for a route pattern. */
+function concrete(url: string): string {
+  return url.replace(':reference', childRef).replace(':staffId', staffId);
+}
+
+test('every route says who may use it', () => {
+  const routes = app.routeAccess;
+  assert.ok(routes.length > 10);
+  for (const r of routes) assert.ok(r.access, `${r.method} ${r.url} has no access rule`);
+});
+
+test('for every route, each role without the capability is refused with the 403 page and changes nothing', async () => {
+  let checked = 0;
+  for (const route of app.routeAccess) {
+    if (route.access === 'public' || route.method === 'HEAD') continue;
+    const allowed: readonly Role[] = CAPABILITIES[route.access as Capability];
+    for (const role of ROLES.filter((r) => !allowed.includes(r))) {
+      const agent = agents.get(role) as Agent;
+      const url = concrete(route.url);
+      const res =
+        route.method === 'GET'
+          ? await agent.get(url)
+          : await agent.post(
+              url,
+              { name: 'Intruder', email: 'x@x.gov.uk', jobTitle: 'x', roles: 'administrator' },
+              '/',
+            );
+      assert.equal(res.statusCode, 403, `${role} on ${route.method} ${route.url}`);
+      assert.match(res.body, /You cannot do this/);
+      checked++;
+    }
+  }
+  assert.ok(checked > 20, `${checked} refusals checked`);
+  const intruders = await t.db.selectFrom('staff').select('id').where('name', '=', 'Intruder').execute();
+  assert.equal(intruders.length, 0);
+});
+
+test('for every GET page, each role with the capability gets the page', async () => {
+  for (const route of app.routeAccess) {
+    if (route.access === 'public' || route.method !== 'GET') continue;
+    const allowed: readonly Role[] = CAPABILITIES[route.access as Capability];
+    for (const role of allowed) {
+      const res = await (agents.get(role) as Agent).get(concrete(route.url));
+      assert.equal(res.statusCode, 200, `${role} on GET ${route.url}`);
+    }
+  }
+});
+
+test('signed out, every page that needs sign-in sends you to sign in and back', async () => {
+  const anonymous = new Agent(app);
+  for (const route of app.routeAccess) {
+    if (route.access === 'public' || route.method !== 'GET') continue;
+    const url = concrete(route.url);
+    const res = await anonymous.get(url);
+    assert.equal(res.statusCode, 302, url);
+    assert.equal(res.headers.location, `/sign-in?returnTo=${encodeURIComponent(url)}`);
+  }
+});
+
+test('the navigation shows each person only what their roles allow', async () => {
+  const links = async (role: Role) => {
+    const res = await (agents.get(role) as Agent).get('/');
+    return [...res.body.matchAll(/class="govuk-service-navigation__link" href="([^"]+)"/g)].map((m) => m[1]);
+  };
+  assert.deepEqual(await links('scrutiny_reader'), ['/']);
+  assert.deepEqual(await links('administrator'), ['/', '/organisation', '/admin/people', '/access-log']);
+  assert.deepEqual(await links('qa_lead'), ['/', '/children', '/organisation', '/access-log']);
+});

@@ -1,0 +1,252 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { Agent, createTestApp, errorSummaryItems, h1 } from '../../test/helpers/app.ts';
+import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
+import { createDemoCouncil, type DemoSummary } from '../services/demo-council.ts';
+import { buildApp } from './app.ts';
+
+let t: TestDb;
+let app: FastifyInstance;
+let demo: DemoSummary;
+
+before(async () => {
+  t = await createTestDb();
+  demo = await createDemoCouncil(t.db, { today: '2026-11-22' });
+  app = await createTestApp(t.db);
+});
+after(async () => {
+  await app.close();
+  await t.close();
+});
+
+test('health: live always, ready once the database is migrated and reachable', async () => {
+  const live = await app.inject({ url: '/health/live' });
+  assert.equal(live.statusCode, 200);
+  const ready = await app.inject({ url: '/health/ready' });
+  assert.deepEqual(ready.json(), { status: 'ready' });
+});
+
+test('an unknown address shows the 404 page in the service’s design', async () => {
+  const res = await new Agent(app).get('/no-such-page');
+  assert.equal(res.statusCode, 404);
+  assert.equal(h1(res.body), 'Page not found');
+  assert.match(res.body, /<title>Page not found – QA Loop<\/title>/);
+  assert.match(res.body, /govuk-skip-link/);
+  assert.match(res.body, /Accessibility statement/);
+  assert.match(res.body, /govuk-phase-banner/);
+});
+
+test('an unexpected failure shows the 500 page without details', async () => {
+  const broken = await buildApp({
+    db: t.db,
+    logger: false,
+    sessionSecret: 'broken-secret-broken-secret-broken-secret',
+    config: { demo: true, sessionIdleMinutes: 30, secureCookies: false, trustProxy: false },
+  });
+  broken.get('/explode', { config: { access: 'public' } }, async () => {
+    throw new Error('database password is hunter2');
+  });
+  try {
+    const res = await new Agent(broken).get('/explode');
+    assert.equal(res.statusCode, 500);
+    assert.equal(h1(res.body), 'Sorry, there is a problem with the service');
+    assert.doesNotMatch(res.body, /hunter2/);
+  } finally {
+    await broken.close();
+  }
+});
+
+test('each demo person’s home page shows what they can do and figures for their own work', async () => {
+  const practitioner = new Agent(app);
+  await practitioner.signInAs('practitioner');
+  const p = await practitioner.get('/');
+  assert.match(h1(p.body), /^Hello, /);
+  assert.match(p.body, /Children allocated to you, by status/);
+
+  const manager = new Agent(app);
+  await manager.signInAs('case_manager');
+  const m = await manager.get('/');
+  assert.match(m.body, /Your team: Safeguarding North/);
+  assert.match(m.body, /Caseloads in your team/);
+
+  const councillor = new Agent(app);
+  await councillor.signInAs('scrutiny_reader');
+  const c = await councillor.get('/');
+  assert.match(c.body, /Open children by status, across the council/);
+  assert.doesNotMatch(c.body, /href="\/children/);
+});
+
+test('an administrator adds a person, who can then sign in with their roles', async () => {
+  const admin = new Agent(app);
+  await admin.signInAs('administrator');
+  const form = await admin.get('/admin/people/new');
+  assert.equal(h1(form.body), 'Add a person');
+  const team = await t.db
+    .selectFrom('teams')
+    .select('id')
+    .where('name', '=', 'Safeguarding South')
+    .executeTakeFirstOrThrow();
+  const res = await admin.post(
+    '/admin/people',
+    {
+      name: 'Morgan New',
+      email: 'morgan.new@westbrook.example.gov.uk',
+      jobTitle: 'Team Manager',
+      teamId: team.id,
+      roles: ['case_manager', 'auditor'],
+      password: 'morgan-password-1',
+    },
+    '/admin/people/new',
+  );
+  assert.equal(res.statusCode, 302);
+  const list = await admin.get('/admin/people');
+  assert.match(list.body, /Morgan New has been added/);
+  assert.match(list.body, /Morgan New/);
+
+  const morgan = new Agent(app);
+  const signIn = await morgan.post('/sign-in', {
+    email: 'morgan.new@westbrook.example.gov.uk',
+    password: 'morgan-password-1',
+  });
+  assert.equal(signIn.statusCode, 302);
+  const home = await morgan.get('/');
+  assert.match(home.body, /Your team: Safeguarding South/);
+});
+
+test('adding a person with mistakes shows each one, keeps what was typed and adds nobody', async () => {
+  const admin = new Agent(app);
+  await admin.signInAs('administrator');
+  const res = await admin.post(
+    '/admin/people',
+    { name: 'Half Typed', email: 'not an email', jobTitle: '', password: 'short' },
+    '/admin/people/new',
+  );
+  assert.equal(res.statusCode, 400);
+  assert.deepEqual(
+    errorSummaryItems(res.body).map((e) => e.href),
+    ['#email', '#jobTitle', '#roles', '#password'],
+  );
+  assert.match(res.body, /value="Half Typed"/);
+  assert.match(res.body, /value="not an email"/);
+  assert.doesNotMatch(res.body, /value="short"/);
+  const added = await t.db.selectFrom('staff').select('id').where('name', '=', 'Half Typed').execute();
+  assert.equal(added.length, 0);
+});
+
+test('an administrator changes someone’s roles but cannot remove their own administrator role', async () => {
+  const admin = new Agent(app);
+  await admin.signInAs('administrator');
+  const practitioner = demo.demoPeople.find((p) => p.role === 'practitioner');
+  const administrator = demo.demoPeople.find((p) => p.role === 'administrator');
+  assert.ok(practitioner && administrator);
+  const page = `/admin/people/${practitioner.staffId}`;
+  const saved = await admin.post(`${page}/roles`, { roles: ['practitioner', 'auditor'] }, page);
+  assert.equal(saved.statusCode, 302);
+  const after = await admin.get(page);
+  assert.match(after.body, /Roles for .* have been saved/);
+  assert.match(after.body, /value="auditor" checked/);
+
+  const own = `/admin/people/${administrator.staffId}`;
+  const refused = await admin.post(`${own}/roles`, { roles: ['auditor'] }, own);
+  assert.equal(refused.statusCode, 400);
+  assert.match(errorSummaryItems(refused.body)[0].text, /cannot remove your own administrator role/);
+  const roles = await t.db
+    .selectFrom('staff_roles')
+    .select('role')
+    .where('staff_id', '=', administrator.staffId)
+    .execute();
+  assert.deepEqual(
+    roles.map((r) => r.role),
+    ['administrator'],
+  );
+});
+
+test('opening a child’s record writes the access log, and the log shows who, when and why', async () => {
+  const qa = new Agent(app);
+  await qa.signInAs('qa_lead');
+  const child = await t.db
+    .selectFrom('children')
+    .select(['id', 'external_id', 'first_name'])
+    .orderBy('external_id', 'desc')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  const lookup = await qa.get(`/children?reference=${child.external_id}`);
+  assert.equal(lookup.headers.location, `/children/${child.external_id}`);
+  const page = await qa.get(`/children/${child.external_id}`);
+  assert.equal(page.statusCode, 200);
+  assert.match(h1(page.body), new RegExp(child.first_name));
+  const rows = await t.db.selectFrom('access_log').selectAll().where('child_id', '=', child.id).execute();
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].record_type, 'child');
+  assert.equal(rows[0].route, '/children/:reference');
+
+  const log = await qa.get(`/access-log?child=${child.external_id}`);
+  assert.match(log.body, /1 view of child/);
+  assert.match(log.body, /Child record opened from the QA team’s child lookup/);
+});
+
+test('looking up a reference that does not exist says so beside the field', async () => {
+  const qa = new Agent(app);
+  await qa.signInAs('qa_lead');
+  const res = await qa.get('/children?reference=999999999');
+  assert.equal(res.statusCode, 404);
+  assert.deepEqual(errorSummaryItems(res.body), [
+    { href: '#reference', text: 'No child with the case reference 999999999 is in the data' },
+  ]);
+  const empty = await qa.get('/children?reference=');
+  assert.equal(errorSummaryItems(empty.body)[0].text, 'Enter the child’s case reference');
+});
+
+test('a child-level page that forgets to record the view is refused rather than shown', async () => {
+  const careless = await buildApp({
+    db: t.db,
+    logger: false,
+    sessionSecret: 'careless-secret-careless-secret-careless',
+    config: { demo: true, sessionIdleMinutes: 30, secureCookies: false, trustProxy: false },
+  });
+  careless.get(
+    '/careless-child',
+    { config: { access: 'signedIn', childRecord: true } },
+    async () => 'child details',
+  );
+  try {
+    const agent = new Agent(careless);
+    await agent.signInAs('qa_lead');
+    const res = await agent.get('/careless-child');
+    assert.equal(res.statusCode, 500);
+    assert.doesNotMatch(res.body, /child details/);
+  } finally {
+    await careless.close();
+  }
+});
+
+test('a route that does not say who may use it stops the app from starting', async () => {
+  const app2 = await buildApp({
+    db: t.db,
+    logger: false,
+    config: { demo: false, sessionIdleMinutes: 30, secureCookies: false, trustProxy: false },
+  });
+  app2.get('/forgotten', async () => 'open to all?');
+  await assert.rejects(async () => {
+    await app2.ready();
+  }, /do not say who may use them.*\/forgotten/);
+  await app2.close().catch(() => {});
+});
+
+test('the people list can be narrowed to one team', async () => {
+  const admin = new Agent(app);
+  await admin.signInAs('administrator');
+  const team = await t.db
+    .selectFrom('teams')
+    .select(['id', 'name'])
+    .where('name', '=', 'Leaving Care')
+    .executeTakeFirstOrThrow();
+  const inTeam = await t.db.selectFrom('staff').select('name').where('team_id', '=', team.id).execute();
+  const res = await admin.get(`/admin/people?team=${team.id}`);
+  assert.match(res.body, new RegExp(`${inTeam.length} people in Leaving Care`));
+  const rows = [...res.body.matchAll(/href="\/admin\/people\/[0-9a-f-]{36}">([^<]+)</g)].map((m) =>
+    m[1].replaceAll('&#39;', "'"),
+  );
+  assert.deepEqual(rows.sort(), inTeam.map((s) => s.name).sort());
+});

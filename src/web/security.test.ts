@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { after, before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { Agent, createTestApp, h1 } from '../../test/helpers/app.ts';
+import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
+import { createDemoCouncil } from '../services/demo-council.ts';
+import { buildApp } from './app.ts';
+import { govukTemplateScriptHash } from './plugins/security.ts';
+
+let t: TestDb;
+let app: FastifyInstance;
+
+before(async () => {
+  t = await createTestDb();
+  await createDemoCouncil(t.db, { today: '2026-11-22' });
+  app = await createTestApp(t.db);
+});
+after(async () => {
+  await app.close();
+  await t.close();
+});
+
+test('pages carry a strict Content-Security-Policy that allows no inline script but the template’s own line', async () => {
+  const res = await new Agent(app).get('/sign-in');
+  const csp = String(res.headers['content-security-policy']);
+  assert.match(csp, /default-src 'self'/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.match(csp, /object-src 'none'/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  const scriptSrc = csp.split(';').find((d) => d.trim().startsWith('script-src')) ?? '';
+  assert.equal(scriptSrc.trim(), `script-src 'self' ${govukTemplateScriptHash()}`);
+  assert.equal(res.headers['x-content-type-options'], 'nosniff');
+  assert.equal(res.headers['cache-control'], 'no-store');
+  assert.equal(res.headers['referrer-policy'], 'same-origin');
+});
+
+test('the session cookie is HttpOnly and SameSite, and Secure over HTTPS', async () => {
+  const res = await app.inject({ method: 'GET', url: '/sign-in' });
+  const cookie = String(res.headers['set-cookie']);
+  assert.match(cookie, /qaloop\.sid=/);
+  assert.match(cookie, /HttpOnly/);
+  assert.match(cookie, /SameSite=Lax/);
+
+  const secureApp = await buildApp({
+    db: t.db,
+    logger: false,
+    sessionSecret: 'another-secret-another-secret-another-secret',
+    config: { demo: true, sessionIdleMinutes: 30, secureCookies: 'auto', trustProxy: true },
+  });
+  try {
+    const https = await secureApp.inject({
+      method: 'GET',
+      url: '/sign-in',
+      headers: { 'x-forwarded-proto': 'https' },
+    });
+    assert.match(String(https.headers['set-cookie']), /; Secure/);
+  } finally {
+    await secureApp.close();
+  }
+});
+
+test('a form sent without its CSRF token is refused with the 403 page and changes nothing', async () => {
+  const admin = new Agent(app);
+  await admin.signInAs('administrator');
+  const res = await admin.post('/admin/people', {
+    _csrf: '',
+    name: 'Forged Person',
+    email: 'forged@westbrook.example.gov.uk',
+    jobTitle: 'x',
+    roles: 'administrator',
+  });
+  assert.equal(res.statusCode, 403);
+  assert.equal(h1(res.body), 'You cannot do this');
+  assert.match(res.body, /nothing was changed/);
+  const wrongToken = await admin.post('/admin/people', {
+    _csrf: 'not-the-token',
+    name: 'Forged Person',
+    email: 'forged@westbrook.example.gov.uk',
+    jobTitle: 'x',
+    roles: 'administrator',
+  });
+  assert.equal(wrongToken.statusCode, 403);
+  const forged = await t.db.selectFrom('staff').select('id').where('name', '=', 'Forged Person').execute();
+  assert.equal(forged.length, 0);
+});
+
+test('a sign-in attempt without a CSRF token is refused', async () => {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/sign-in',
+    payload: 'email=a%40b.gov.uk&password=x',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+  });
+  assert.equal(res.statusCode, 403);
+});
+
+test('sign-in attempts are rate limited per address', async () => {
+  const agent = new Agent(app);
+  const token = await agent.csrf('/sign-in');
+  const statuses: number[] = [];
+  for (let i = 0; i < 25; i++) {
+    const res = await agent.post('/sign-in', { _csrf: token, email: `nobody${i}@x.gov.uk`, password: 'x' });
+    statuses.push(res.statusCode);
+  }
+  assert.ok(statuses.includes(429), `statuses: ${statuses.join(',')}`);
+  const limited = await agent.post('/sign-in', { _csrf: token, email: 'nobody@x.gov.uk', password: 'x' });
+  assert.equal(h1(limited.body), 'Too many attempts');
+});
+
+test('logs say which route was used but carry no names, emails, child references or cookies', async () => {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  const logged = await buildApp({
+    db: t.db,
+    logger: pino({ level: 'info' }, stream),
+    sessionSecret: 'log-secret-log-secret-log-secret-log-secret',
+    config: { demo: true, sessionIdleMinutes: 30, secureCookies: false, trustProxy: false },
+  });
+  try {
+    await logged.ready();
+    const agent = new Agent(logged);
+    await agent.signInAs('qa_lead');
+    const child = await t.db
+      .selectFrom('children')
+      .select(['external_id', 'first_name', 'last_name'])
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    const page = await agent.get(`/children/${child.external_id}`);
+    assert.equal(page.statusCode, 200);
+    await new Agent(logged).post('/sign-in', {
+      email: 'someone@westbrook.example.gov.uk',
+      password: 'secret-password',
+    });
+    const text = lines.join('');
+    assert.match(text, /"route":"\/children\/:reference"/);
+    for (const personal of [
+      child.external_id,
+      child.first_name,
+      child.last_name,
+      'someone@westbrook',
+      'secret-password',
+      'qaloop.sid',
+    ]) {
+      assert.equal(text.includes(personal), false, `log contains ${personal}`);
+    }
+  } finally {
+    await logged.close();
+  }
+});
