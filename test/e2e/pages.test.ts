@@ -1,0 +1,261 @@
+/**
+ * The service in a real browser: every page each demo role can reach is checked for accessibility
+ * (WCAG 2.2 AA by axe), a sensible title, one h1 and a clean console; one journey is done with the
+ * keyboard alone; and signing in works with JavaScript switched off.
+ *
+ * The crawl follows the primary navigation each person sees, so a page added to the navigation is
+ * checked without changing this file. Pages reached from those (and taking no input) are listed in
+ * followOnPages.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, Page } from 'playwright-core';
+import { navigationFor, ROLES, type Role } from '../../src/domain/roles.ts';
+import { createDemoCouncil, DEMO_PASSWORD } from '../../src/services/demo-council.ts';
+import { createTestApp } from '../helpers/app.ts';
+import {
+  assertFocusVisible,
+  checkPage,
+  focused,
+  launchBrowser,
+  type PageExpectations,
+  tabTo,
+  textOf,
+  WatchedPage,
+} from '../helpers/browser.ts';
+import { createTestDb, type TestDb } from '../helpers/db.ts';
+
+let testDb: TestDb;
+let app: FastifyInstance;
+let browser: Browser;
+let baseURL: string;
+let child: { reference: string; name: string };
+
+interface Link {
+  href: string;
+  text: string;
+}
+
+before(async () => {
+  testDb = await createTestDb();
+  await createDemoCouncil(testDb.db, { today: '2026-11-22' });
+  const first = await testDb.db
+    .selectFrom('children')
+    .select(['external_id', 'first_name', 'last_name'])
+    .orderBy('external_id')
+    .executeTakeFirstOrThrow();
+  child = { reference: first.external_id, name: `${first.first_name} ${first.last_name}` };
+  app = await createTestApp(testDb.db);
+  baseURL = await app.listen({ port: 0, host: '127.0.0.1' });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.close();
+  await testDb?.close();
+});
+
+/** The demo person who signs in for a role: their staff record and roles. */
+async function demoPerson(role: Role) {
+  const db = testDb.db;
+  const staff = await db
+    .selectFrom('staff')
+    .where('external_id', '=', `DEMO-${role}`)
+    .select(['id', 'name', 'email'])
+    .executeTakeFirstOrThrow();
+  const roles = await db.selectFrom('staff_roles').where('staff_id', '=', staff.id).select('role').execute();
+  return { ...staff, roles: roles.map((r) => r.role) };
+}
+
+/** The links `selector` finds on the page open now, with their text as a reader sees it. */
+function linksIn(page: Page, selector: string): Promise<Link[]> {
+  // Runs in the browser, so it must not use anything from this file.
+  const read = (as: Element[]) =>
+    as.map((a) => ({
+      href: a.getAttribute('href') ?? '',
+      text: (a.textContent ?? '').replace(/\s+/g, ' ').trim(),
+    }));
+  return page.locator(selector).evaluateAll(read);
+}
+
+interface FollowOn extends PageExpectations {
+  path: string;
+  /** the page's h1, when the test knows it */
+  h1?: string;
+  /** the navigation page that links here, when the way there is a link */
+  linkedFrom?: string;
+}
+
+/** Pages one step on from the navigation that open without filling anything in. */
+function followOnPages(role: Role, links: Map<string, Link[]>): FollowOn[] {
+  if (role === 'qa_lead') {
+    // Reached through the Find a child form; the keyboard journey types the reference.
+    return [{ path: `/children/${child.reference}`, names: [`Child ${child.reference}`], h1: child.name }];
+  }
+  if (role === 'administrator') {
+    const person = (links.get('/admin/people') ?? []).find((l) =>
+      /^\/admin\/people\/[0-9a-f-]{36}$/.test(l.href),
+    );
+    assert.ok(person, 'The People page links to no person');
+    return [
+      { path: '/admin/people/new', names: ['Add a person'], linkedFrom: '/admin/people' },
+      { path: person.href, names: [person.text], h1: person.text, linkedFrom: '/admin/people' },
+    ];
+  }
+  return [];
+}
+
+async function signInAs(watched: WatchedPage, role: Role) {
+  const { page } = watched;
+  await page.goto('/sign-in');
+  await page.locator(`button[data-role="${role}"]`).click();
+  await page.waitForURL(`${baseURL}/`);
+}
+
+for (const role of ROLES) {
+  test(`${role}: every page they can reach works and is accessible`, { timeout: 120_000 }, async (t) => {
+    const person = await demoPerson(role);
+    const watched = await WatchedPage.open(browser, baseURL);
+    try {
+      await signInAs(watched, role);
+      const { page } = watched;
+      assert.equal(await textOf(page, 'h1'), `Hello, ${person.name}`, 'signed in as the wrong person');
+
+      const navigation = await linksIn(page, 'nav .govuk-service-navigation__link');
+      assert.deepEqual(
+        navigation.map((l) => l.href),
+        navigationFor(person.roles).map((n) => n.href),
+        'the navigation shows exactly the pages this person’s roles allow',
+      );
+
+      let checked = 0;
+      const links = new Map<string, Link[]>();
+      for (const item of navigation) {
+        await checkPage(watched, item.href, { names: [item.text], orHeading: true });
+        const current = page.locator(`nav .govuk-service-navigation__link[href="${item.href}"]`);
+        assert.ok(
+          await current.getAttribute('aria-current'),
+          `${item.href}: "${item.text}" is not marked as current`,
+        );
+        links.set(item.href, await linksIn(page, 'main a[href]'));
+        checked++;
+      }
+
+      for (const next of followOnPages(role, links)) {
+        if (next.linkedFrom) {
+          assert.ok(
+            links.get(next.linkedFrom)?.some((l) => l.href === next.path),
+            `${next.linkedFrom} has no link to ${next.path}`,
+          );
+        }
+        const h1 = await checkPage(watched, next.path, next);
+        if (next.h1) assert.equal(h1, next.h1, `${next.path}: wrong heading`);
+        checked++;
+      }
+      t.diagnostic(`${checked} pages checked as ${role}`);
+    } finally {
+      await watched.close();
+    }
+  });
+}
+
+test('the public pages work and are accessible when signed out', async (t) => {
+  const watched = await WatchedPage.open(browser, baseURL);
+  try {
+    const h1 = await checkPage(watched, '/sign-in', { names: ['Sign in'] });
+    assert.equal(h1, 'Sign in to QA Loop');
+    assert.equal(
+      await watched.page.locator('button[data-role]').count(),
+      ROLES.length,
+      'there is a demonstration sign-in for every role',
+    );
+    await checkPage(watched, '/accessibility', { names: ['Accessibility statement'] });
+    const notFound = await checkPage(watched, '/no-such-page', { names: ['Page not found'], status: 404 });
+    assert.equal(notFound, 'Page not found');
+    t.diagnostic('3 pages checked signed out');
+  } finally {
+    await watched.close();
+  }
+});
+
+test('a keyboard user can sign in, find a child and sign out', { timeout: 60_000 }, async () => {
+  const person = await demoPerson('qa_lead');
+  assert.ok(person.email, 'the QA lead demo person has an email address');
+  const watched = await WatchedPage.open(browser, baseURL);
+  const { page } = watched;
+  const { keyboard } = page;
+  try {
+    await page.goto('/sign-in');
+
+    // The skip link comes first, and takes you past the header to the form.
+    await keyboard.press('Tab');
+    const skip = await focused(page);
+    assert.equal(skip?.text, 'Skip to main content', 'the first Tab focuses the skip link');
+    assertFocusVisible(skip, 'the skip link');
+    await keyboard.press('Enter');
+    await tabTo(page, 'the email field', (el) => el.id === 'email', { max: 1 });
+    await keyboard.type(person.email);
+    await tabTo(page, 'the password field', (el) => el.id === 'password', { max: 1 });
+    // Back to check the email address, then on again.
+    const email = await tabTo(page, 'the email field again', (el) => el.id === 'email', {
+      max: 1,
+      backwards: true,
+    });
+    assert.equal(email.id, 'email');
+    assert.equal(await page.inputValue('#email'), person.email, 'the email address is still there');
+    await tabTo(page, 'the password field', (el) => el.id === 'password', { max: 1 });
+    await keyboard.type(DEMO_PASSWORD);
+    await keyboard.press('Enter');
+    await page.waitForURL(`${baseURL}/`);
+    assert.equal(await textOf(page, 'h1'), `Hello, ${person.name}`);
+
+    // Children, from the navigation.
+    await tabTo(
+      page,
+      'the Children link',
+      (el) => el.tag === 'a' && el.text === 'Children' && el.href === '/children',
+    );
+    await keyboard.press('Enter');
+    await page.waitForURL(`${baseURL}/children`);
+    assert.equal(await textOf(page, 'h1'), 'Find a child');
+    await tabTo(page, 'the case reference field', (el) => el.id === 'reference');
+    await keyboard.type(child.reference);
+    await keyboard.press('Enter');
+    await page.waitForURL(`${baseURL}/children/${child.reference}`);
+    assert.equal(await textOf(page, 'h1'), child.name, 'the child’s record shows their name');
+
+    // Sign out.
+    await tabTo(page, 'the Sign out button', (el) => el.tag === 'button' && el.text === 'Sign out');
+    await keyboard.press('Enter');
+    await page.waitForURL(/\/sign-in\?signedOut=1$/);
+    assert.equal(await textOf(page, 'h1'), 'Sign in to QA Loop');
+    assert.match(await textOf(page, 'main'), /You have signed out/);
+    assert.deepEqual(watched.takeProblems(), [], 'errors in the browser console');
+  } finally {
+    await watched.close();
+  }
+});
+
+test('signing in works with JavaScript switched off', async () => {
+  const person = await demoPerson('auditor');
+  assert.ok(person.email);
+  const watched = await WatchedPage.open(browser, baseURL, { javaScriptEnabled: false });
+  const { page } = watched;
+  try {
+    await page.goto('/sign-in');
+    await page.locator('#email').fill(person.email);
+    await page.locator('#password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL(`${baseURL}/`);
+    assert.equal(await textOf(page, 'h1'), `Hello, ${person.name}`);
+    assert.ok(
+      await page.locator('nav .govuk-service-navigation__link[href="/"]').isVisible(),
+      'the navigation shows',
+    );
+    assert.deepEqual(watched.takeProblems(), [], 'errors in the browser console');
+  } finally {
+    await watched.close();
+  }
+});
