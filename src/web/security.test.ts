@@ -154,3 +154,23 @@ test('logs say which route was used but carry no names, emails, child references
     await logged.close();
   }
 });
+
+test('a signed-out visitor’s session is kept for 2 hours at most; a signed-in one for the cookie’s life', async () => {
+  const visitor = new Agent(app);
+  await visitor.get('/sign-in');
+  const user = new Agent(app);
+  await user.signInAs('qa_lead');
+  await user.get('/');
+  const expiry = async (agent: Agent) => {
+    const sid = decodeURIComponent(agent.cookies.get('qaloop.sid') as string).split('.')[0];
+    const row = await t.db
+      .selectFrom('sessions')
+      .select('expires_at')
+      .where('sid', '=', sid)
+      .executeTakeFirstOrThrow();
+    return (row.expires_at.getTime() - Date.now()) / 3_600_000;
+  };
+  const anonymousHours = await expiry(visitor);
+  assert.ok(anonymousHours > 1.9 && anonymousHours <= 2, `${anonymousHours} hours`);
+  assert.ok((await expiry(user)) > 11, 'signed-in session lasts up to 12 hours after the last request');
+});

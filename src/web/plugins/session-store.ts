@@ -7,6 +7,9 @@ import type { Session } from 'fastify';
 
 type StoredSession = Session & { cookie?: { expires?: string | Date | null } };
 
+/** How long the session of someone not signed in is kept (an open sign-in form still works). */
+export const SIGNED_OUT_LIFETIME_MS = 2 * 60 * 60_000;
+
 /**
  * Keeps sessions in the database (table `sessions`), so they survive a restart and are shared by
  * several app instances. Expired sessions are never returned and are swept on write.
@@ -22,10 +25,12 @@ export class DatabaseSessionStore {
   }
 
   set(sid: string, session: StoredSession, callback: Callback): void {
-    const expires = session.cookie?.expires
+    const userId = typeof session.userId === 'string' ? session.userId : null;
+    let expires = session.cookie?.expires
       ? new Date(session.cookie.expires)
       : new Date(Date.now() + this.#lifetimeMs);
-    const userId = typeof session.userId === 'string' ? session.userId : null;
+    // A signed-out visitor's session only holds the sign-in form's CSRF secret: keep it briefly.
+    if (!userId) expires = new Date(Math.min(expires.getTime(), Date.now() + SIGNED_OUT_LIFETIME_MS));
     const data = JSON.stringify(session);
     this.#db
       .selectFrom('user_accounts')
