@@ -22,7 +22,7 @@ const envSchema = z.object({
     .max(24 * 60)
     .default(30),
   QALOOP_SECURE_COOKIES: z.enum(['auto', '0', '1']).default('auto'),
-  QALOOP_TRUST_PROXY: z.enum(['0', '1']).default('0'),
+  QALOOP_TRUST_PROXY: z.coerce.number().int().min(0).max(5).default(0),
   QALOOP_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -34,7 +34,8 @@ export interface Config {
   demo: boolean;
   sessionIdleMinutes: number;
   secureCookies: 'auto' | boolean;
-  trustProxy: boolean;
+  /** how many proxies in front of QA Loop to trust for the client's address and protocol */
+  trustProxy: number;
   logLevel: string;
 }
 
@@ -55,7 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: e.QALOOP_DEMO === '1',
     sessionIdleMinutes: e.QALOOP_SESSION_IDLE_MINUTES,
     secureCookies: e.QALOOP_SECURE_COOKIES === 'auto' ? 'auto' : e.QALOOP_SECURE_COOKIES === '1',
-    trustProxy: e.QALOOP_TRUST_PROXY === '1',
+    trustProxy: e.QALOOP_TRUST_PROXY,
     logLevel: e.QALOOP_LOG_LEVEL,
   };
 }

@@ -27,10 +27,3 @@ test('open with only an assessment is "no current plan"', () => {
   );
   assert.equal(caseStatusOn([], '2026-11-01'), 'no_current_plan');
 });
-
-test('the SQL status expression ranks episodes in the same order as the rule', async () => {
-  const { CASE_STATUS_SQL } = await import('./child-status.ts');
-  assert.match(CASE_STATUS_SQL, /when 'cla' then 1 when 'cp_plan' then 2 when 'cin_plan' then 3/);
-  assert.match(CASE_STATUS_SQL, /when 1 then 'in_care' when 2 then 'cp_plan'/);
-  assert.match(CASE_STATUS_SQL, /else 'no_current_plan' end$/);
-});

@@ -24,3 +24,9 @@ test('dates read the GOV.UK way', () => {
   assert.equal(formatDate('2026-04-01'), '1 April 2026');
   assert.equal(formatDate(null), '');
 });
+
+test('today is the date in London: just after midnight in summer it is already tomorrow', async () => {
+  const { todayInLondon } = await import('./dates.ts');
+  assert.equal(todayInLondon(new Date('2026-07-01T23:30:00Z')), '2026-07-02');
+  assert.equal(todayInLondon(new Date('2026-12-01T23:30:00Z')), '2026-12-01');
+});

@@ -5,6 +5,16 @@ export function toIsoDate(d: Date): IsoDate {
   return d.toISOString().slice(0, 10);
 }
 
+/** Today's date in England (the council's day), whatever the server's time zone. */
+export function todayInLondon(now = new Date()): IsoDate {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'Europe/London',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(now);
+}
+
 export function addDays(date: IsoDate, days: number): IsoDate {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);

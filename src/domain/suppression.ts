@@ -15,3 +15,29 @@ export function suppressedText(count: number): string {
   const s = suppress(count);
   return s.suppressed ? `fewer than ${SUPPRESSION_THRESHOLD}` : String(s.value);
 }
+
+/**
+ * Suppresses a table of counts that adds up to a shown total. Counts of 1 to 4 are hidden; when
+ * only one is, the total would give it away, so the next smallest count is hidden too (secondary
+ * suppression). Returns the text to show for each cell and for the total.
+ */
+export function suppressTable<K extends string>(
+  cells: Record<K, number>,
+  total: number,
+): Record<K | 'total', string> {
+  const keys = Object.keys(cells) as K[];
+  const hidden = new Set<K>(keys.filter((k) => suppress(cells[k]).suppressed));
+  if (hidden.size === 1) {
+    const next = keys.filter((k) => !hidden.has(k) && cells[k] > 0).sort((a, b) => cells[a] - cells[b])[0];
+    if (next !== undefined) hidden.add(next);
+  }
+  const out = {} as Record<K | 'total', string>;
+  for (const k of keys)
+    out[k] = hidden.has(k)
+      ? suppress(cells[k]).suppressed
+        ? `fewer than ${SUPPRESSION_THRESHOLD}`
+        : 'withheld'
+      : String(cells[k]);
+  out.total = suppressedText(total);
+  return out;
+}

@@ -78,3 +78,26 @@ test(`after ${MAX_FAILED_ATTEMPTS} wrong passwords the account is locked, even f
     true,
   );
 });
+
+test('guesses sent all at once still lock the account after five, and check no more than five passwords', async () => {
+  await addPerson(t.db, councilId, {
+    name: 'Rae Rush',
+    email: 'rae@test.gov.uk',
+    jobTitle: 'Team Manager',
+    roles: ['auditor'],
+    password: 'correct horse battery',
+  });
+  const now = new Date('2026-11-22T12:00:00Z');
+  const results = await Promise.all(
+    Array.from({ length: 12 }, (_, i) =>
+      signInWithPassword(t.db, 'rae@test.gov.uk', `parallel guess ${i}`, now),
+    ),
+  );
+  assert.equal(results.filter((r) => !r.ok && r.reason === 'invalid').length, MAX_FAILED_ATTEMPTS - 1);
+  assert.equal(results.filter((r) => !r.ok && r.reason === 'locked').length, 12 - (MAX_FAILED_ATTEMPTS - 1));
+  const soon = new Date(now.getTime() + 60_000);
+  assert.deepEqual(await signInWithPassword(t.db, 'rae@test.gov.uk', 'correct horse battery', soon), {
+    ok: false,
+    reason: 'locked',
+  });
+});

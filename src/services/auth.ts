@@ -24,9 +24,30 @@ export interface SignedInUser {
 
 export type SignInResult = { ok: true; userId: string } | { ok: false; reason: 'invalid' | 'locked' };
 
+const NO_ACCOUNT = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * Counts a sign-in attempt before the password is checked, in one statement, so that guesses sent
+ * at the same time cannot share a count: at most MAX_FAILED_ATTEMPTS passwords are ever checked
+ * before the lock. Returns undefined when the account is locked now.
+ */
+async function countAttempt(db: Db, accountId: string, now: Date) {
+  const lockUntil = new Date(now.getTime() + LOCK_MINUTES * 60_000);
+  // A lock that has run out starts the count again.
+  const result = await sql<{ failed_attempts: number; locked_until: Date | null }>`
+    update user_accounts set
+      failed_attempts = case when locked_until is not null then 1 else failed_attempts + 1 end,
+      locked_until = case
+        when (case when locked_until is not null then 1 else failed_attempts + 1 end) >= ${MAX_FAILED_ATTEMPTS}
+        then ${lockUntil}::timestamptz else null end
+    where id = ${accountId} and (locked_until is null or locked_until <= ${now}::timestamptz)
+    returning failed_attempts, locked_until`.execute(db);
+  return result.rows[0];
+}
+
 /**
  * Checks an email address and password. Wrong passwords count towards a lock-out; the answer never
- * says whether the account exists, and takes as long either way.
+ * says whether the account exists, and costs the same work either way.
  */
 export async function signInWithPassword(
   db: Db,
@@ -36,30 +57,22 @@ export async function signInWithPassword(
 ): Promise<SignInResult> {
   const account = await db
     .selectFrom('user_accounts')
-    .select(['id', 'password_hash', 'failed_attempts', 'locked_until', 'disabled'])
+    .select(['id', 'password_hash', 'disabled'])
     .where(sql`lower(email)`, '=', email.trim().toLowerCase())
     .executeTakeFirst();
 
   if (!account?.password_hash || account.disabled) {
+    await countAttempt(db, NO_ACCOUNT, now);
     await verifyPassword(await decoy(), password);
     return { ok: false, reason: 'invalid' };
   }
-  if (account.locked_until && account.locked_until > now) {
+  const attempt = await countAttempt(db, account.id, now);
+  if (!attempt) {
     await verifyPassword(await decoy(), password);
     return { ok: false, reason: 'locked' };
   }
-  const matches = await verifyPassword(account.password_hash, password);
-  if (!matches) {
-    // A lock that has run out starts the count again.
-    const previous = account.locked_until ? 0 : account.failed_attempts;
-    const failed = previous + 1;
-    const lock = failed >= MAX_FAILED_ATTEMPTS ? new Date(now.getTime() + LOCK_MINUTES * 60_000) : null;
-    await db
-      .updateTable('user_accounts')
-      .set({ failed_attempts: lock ? 0 : failed, locked_until: lock })
-      .where('id', '=', account.id)
-      .execute();
-    return { ok: false, reason: lock ? 'locked' : 'invalid' };
+  if (!(await verifyPassword(account.password_hash, password))) {
+    return { ok: false, reason: attempt.locked_until ? 'locked' : 'invalid' };
   }
   await db
     .updateTable('user_accounts')
@@ -109,6 +122,19 @@ export async function loadSignedInUser(db: Db, userId: string): Promise<SignedIn
     serviceAreaId: row.service_area_id,
     roles: row.roles ?? [],
   };
+}
+
+/** For the demo sign-in: the roles that have a named demo person, in one query. */
+export async function demoRoles(db: Db): Promise<Role[]> {
+  const rows = await db
+    .selectFrom('staff as s')
+    .innerJoin('councils as c', 'c.id', 's.council_id')
+    .innerJoin('user_accounts as u', 'u.staff_id', 's.id')
+    .where('c.is_demo', '=', true)
+    .where('s.external_id', 'like', 'DEMO-%')
+    .select('s.external_id')
+    .execute();
+  return rows.map((r) => (r.external_id as string).slice('DEMO-'.length) as Role);
 }
 
 /** For the demo sign-in: the account of the demo council's named person for a role. */

@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
 import type { EpisodeKind, Gender } from '../data/schema.ts';
 import { inTransaction } from '../data/transaction.ts';
-import { CASE_STATUS_SQL, type CaseStatus } from '../domain/child-status.ts';
+import { type CaseStatus, STATUS_PRECEDENCE } from '../domain/child-status.ts';
+import { todayInLondon } from '../domain/dates.ts';
 
 export interface NewChild {
   externalId: string;
@@ -19,6 +20,19 @@ export interface NewChild {
 }
 
 const BATCH = 500;
+
+/**
+ * A child's status on a date, computed in the database over `children as c`: the rule of
+ * caseStatusOn (src/domain/child-status.ts), from the same precedence list, for counting without
+ * loading every child.
+ */
+export function caseStatusSql(on: string) {
+  const rank = STATUS_PRECEDENCE.map(([kind], i) => `when '${kind}' then ${i + 1}`).join(' ');
+  const status = STATUS_PRECEDENCE.map(([, s], i) => `when ${i + 1} then '${s}'`).join(' ');
+  return sql<CaseStatus>`case (select min(case e.kind ${sql.raw(rank)} end) from child_episodes e
+    where e.child_id = c.id and e.start_date <= ${on}::date and (e.end_date is null or e.end_date > ${on}::date))
+    ${sql.raw(status)} else 'no_current_plan' end`;
+}
 
 function chunks<T>(items: T[], size = BATCH): T[][] {
   const out: T[][] = [];
@@ -135,7 +149,7 @@ export async function findChildByReference(
       'c.uasc',
       'c.family_id',
       'f.external_id as family_ref',
-      sql<CaseStatus>`${sql.raw(CASE_STATUS_SQL)}`.as('status'),
+      caseStatusSql(todayInLondon()).as('status'),
     ])
     .executeTakeFirst();
   if (!c) return undefined;
@@ -198,6 +212,7 @@ export async function openChildrenByStatus(
   db: Db,
   councilId: string,
   scope: { staffId?: string; teamId?: string; serviceAreaId?: string } = {},
+  on: string = todayInLondon(),
 ): Promise<StatusCounts> {
   const q = db
     .selectFrom('children as c')
@@ -207,16 +222,14 @@ export async function openChildrenByStatus(
         .selectFrom('child_involvements as i')
         .innerJoin('teams as t', 't.id', 'i.team_id')
         .whereRef('i.child_id', '=', 'c.id')
-        .where('i.end_date', 'is', null);
+        .where('i.start_date', '<=', on)
+        .where((w) => w.or([w('i.end_date', 'is', null), w('i.end_date', '>', on)]));
       if (scope.staffId) open = open.where('i.staff_id', '=', scope.staffId);
       if (scope.teamId) open = open.where('i.team_id', '=', scope.teamId);
       if (scope.serviceAreaId) open = open.where('t.service_area_id', '=', scope.serviceAreaId);
       return eb.exists(open.select('i.id'));
     })
-    .select([
-      sql<CaseStatus>`${sql.raw(CASE_STATUS_SQL)}`.as('status'),
-      (eb) => eb.fn.countAll<number>().as('n'),
-    ])
+    .select([caseStatusSql(on).as('status'), (eb) => eb.fn.countAll<number>().as('n')])
     .groupBy('status');
   const rows = await q.execute();
   const counts = emptyCounts();

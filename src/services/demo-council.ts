@@ -1,7 +1,7 @@
 import type { Db } from '../data/db.ts';
 import type { EpisodeKind, Gender } from '../data/schema.ts';
 import { inTransaction } from '../data/transaction.ts';
-import { addDays, addMonths, type IsoDate, toIsoDate } from '../domain/dates.ts';
+import { addDays, addMonths, type IsoDate, todayInLondon } from '../domain/dates.ts';
 import { type Random, seededRandom } from '../domain/random.ts';
 import type { Role } from '../domain/roles.ts';
 import { type NewChild, recordChildren } from './children.ts';
@@ -268,7 +268,7 @@ export async function createDemoCouncil(
   options: { seed?: number; today?: IsoDate } = {},
 ): Promise<DemoSummary> {
   const rnd = seededRandom(options.seed ?? DEMO_SEED);
-  const today = options.today ?? toIsoDate(new Date());
+  const today = options.today ?? todayInLondon();
   const passwordHash = await hashPassword(DEMO_PASSWORD);
 
   return inTransaction(db, async (trx) => {

@@ -38,7 +38,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { db, config } = options;
   const app: FastifyInstance = Fastify({
     loggerInstance: (options.logger || undefined) as FastifyBaseLogger | undefined,
-    trustProxy: config.trustProxy,
+    // A number of proxy hops, never 'trust anything': X-Forwarded-For decides the rate-limit key.
+    trustProxy: config.trustProxy > 0 ? (_address: string, hop: number) => hop < config.trustProxy : false,
     genReqId: () => crypto.randomUUID(),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
@@ -58,6 +59,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(security);
+  // Assets and health checks come before sessions: they never read or write one.
+  await app.register(assets);
+  await app.register(healthRoutes, { db });
+
   await app.register(fastifyFormbody, { parser: (body) => qs.parse(body) });
   await app.register(fastifyCookie);
   // Inactivity is timed on the server (plugins/access.ts), so the sign-in page can say why someone
@@ -92,8 +97,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(childAccess, { db });
   await app.register(errors);
 
-  await app.register(assets);
-  await app.register(healthRoutes, { db });
   await app.register(helpRoutes);
   await app.register(signInRoutes, { db, demo: config.demo });
   await app.register(homeRoutes, { db });

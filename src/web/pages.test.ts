@@ -42,7 +42,7 @@ test('an unexpected failure shows the 500 page without details', async () => {
     db: t.db,
     logger: false,
     sessionSecret: 'broken-secret-broken-secret-broken-secret',
-    config: { demo: true, sessionIdleMinutes: 30, secureCookies: false, trustProxy: false },
+    config: { demo: true, sessionIdleMinutes: 30, secureCookies: false, trustProxy: 0 },
   });
   broken.get('/explode', { config: { access: 'public' } }, async () => {
     throw new Error('database password is hunter2');
@@ -203,7 +203,7 @@ test('a child-level page that forgets to record the view is refused rather than 
     db: t.db,
     logger: false,
     sessionSecret: 'careless-secret-careless-secret-careless',
-    config: { demo: true, sessionIdleMinutes: 30, secureCookies: false, trustProxy: false },
+    config: { demo: true, sessionIdleMinutes: 30, secureCookies: false, trustProxy: 0 },
   });
   careless.get(
     '/careless-child',
@@ -225,7 +225,7 @@ test('a route that does not say who may use it stops the app from starting', asy
   const app2 = await buildApp({
     db: t.db,
     logger: false,
-    config: { demo: false, sessionIdleMinutes: 30, secureCookies: false, trustProxy: false },
+    config: { demo: false, sessionIdleMinutes: 30, secureCookies: false, trustProxy: 0 },
   });
   app2.get('/forgotten', async () => 'open to all?');
   await assert.rejects(async () => {

@@ -47,7 +47,7 @@ test('the session cookie is HttpOnly and SameSite, and Secure over HTTPS', async
     db: t.db,
     logger: false,
     sessionSecret: 'another-secret-another-secret-another-secret',
-    config: { demo: true, sessionIdleMinutes: 30, secureCookies: 'auto', trustProxy: true },
+    config: { demo: true, sessionIdleMinutes: 30, secureCookies: 'auto', trustProxy: 1 },
   });
   try {
     const https = await secureApp.inject({
@@ -121,7 +121,7 @@ test('logs say which route was used but carry no names, emails, child references
     db: t.db,
     logger: pino({ level: 'info' }, stream),
     sessionSecret: 'log-secret-log-secret-log-secret-log-secret',
-    config: { demo: true, sessionIdleMinutes: 30, secureCookies: false, trustProxy: false },
+    config: { demo: true, sessionIdleMinutes: 30, secureCookies: false, trustProxy: 0 },
   });
   try {
     await logged.ready();

@@ -24,5 +24,7 @@ declare module 'fastify' {
     flash?: { kind: 'success' | 'info'; text: string };
     /** the sign-in page says why you were signed out */
     signedOutReason?: 'idle';
+    /** what was typed into a form sent after the session timed out, to fill it in again */
+    keptForm?: { path: string; fields: Record<string, string | string[]> };
   }
 }

@@ -11,7 +11,7 @@ export async function createTestApp(db: Db, overrides: { demo?: boolean; session
       demo: overrides.demo ?? true,
       sessionIdleMinutes: overrides.sessionIdleMinutes ?? 30,
       secureCookies: false,
-      trustProxy: false,
+      trustProxy: 0,
     },
   });
   await app.ready();

@@ -16,22 +16,36 @@ declare module 'fastify' {
   }
 }
 
-/** A path inside QA Loop to return to after signing in; anything else goes home. */
+const ORIGIN = 'http://qaloop.invalid';
+
+/**
+ * A path inside QA Loop to return to after signing in; anything else goes home. The value is
+ * resolved as a browser would resolve it, so tricks such as `/\t/evil.example` (browsers drop the
+ * tab) or backslashes cannot lead off the site.
+ */
 export function safeReturnPath(value: unknown): string {
-  if (
-    typeof value !== 'string' ||
-    !value.startsWith('/') ||
-    value.startsWith('//') ||
-    value.startsWith('/\\')
-  ) {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.length > 2000) return '/';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return '/';
+  try {
+    const url = new URL(value, ORIGIN);
+    if (url.origin !== ORIGIN) return '/';
+    return `${url.pathname}${url.search}`;
+  } catch {
     return '/';
   }
-  return value;
 }
+
+/** Form fields never kept across a sign-in. */
+const NOT_KEPT = new Set(['_csrf', 'password']);
 
 /**
  * Signs people in from their session, times out idle sessions, and enforces each route's declared
- * access. The app will not start if any route has not declared who may use it.
+ * access. The app will not start if a route has not declared who may use it, and a request that
+ * reaches a route without a declaration is refused (access fails closed).
+ *
+ * A form sent after the session timed out is not lost: what was typed (never a password) is kept
+ * in the session, the person signs in again, and the form comes back filled in.
  */
 export default fp(
   async (app: FastifyInstance, opts: { db: Db; idleMinutes: number }) => {
@@ -75,17 +89,53 @@ export default fp(
         }
       }
 
-      // The not-found handler has no route config: it is public, and shows the same page to everyone.
-      const access = request.routeOptions.config?.access ?? 'public';
+      const access = routeAccess(request);
       if (access === 'public') return;
       if (!request.user) {
         if (request.method === 'GET' || request.method === 'HEAD') {
           return reply.redirect(`/sign-in?returnTo=${encodeURIComponent(request.url)}`);
         }
-        throw new ForbiddenError('Sign in to do this');
+        // Decided once the form has been read (preHandler below), so it can be kept.
+        return;
       }
       if (!can(request.user.roles, access)) throw new ForbiddenError('Your roles do not allow this page');
+    });
+
+    app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+      if (request.user || routeAccess(request) === 'public') return;
+      const formPage = safeReturnPath(refererPath(request));
+      const body = request.body;
+      if (request.session && body && typeof body === 'object' && formPage !== '/') {
+        const fields: Record<string, string | string[]> = {};
+        for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
+          if (!NOT_KEPT.has(k) && (typeof v === 'string' || Array.isArray(v)))
+            fields[k] = v as string | string[];
+        }
+        request.session.keptForm = { path: formPage, fields };
+        return reply.redirect(`/sign-in?returnTo=${encodeURIComponent(formPage)}`);
+      }
+      throw new ForbiddenError('Sign in to do this');
     });
   },
   { name: 'qaloop-access', dependencies: ['@fastify/session'] },
 );
+
+/** A route's declared access; the not-found page is public; anything undeclared is refused. */
+function routeAccess(request: FastifyRequest): Access {
+  const declared = request.routeOptions.config?.access;
+  if (declared) return declared;
+  if (request.is404) return 'public';
+  throw new ForbiddenError('This page has not said who may use it');
+}
+
+function refererPath(request: FastifyRequest): string | undefined {
+  const referer = request.headers.referer;
+  if (!referer) return undefined;
+  try {
+    const url = new URL(referer);
+    if (url.host !== request.host) return undefined;
+    return `${url.pathname}${url.search}`;
+  } catch {
+    return undefined;
+  }
+}

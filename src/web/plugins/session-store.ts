@@ -1,18 +1,19 @@
+import type { Session } from 'fastify';
 import type { Db } from '../../data/db.ts';
 
 type Callback = (err?: unknown) => void;
 type GetCallback = (err: unknown, session?: Session | null) => void;
-
-import type { Session } from 'fastify';
-
 type StoredSession = Session & { cookie?: { expires?: string | Date | null } };
 
 /** How long the session of someone not signed in is kept (an open sign-in form still works). */
 export const SIGNED_OUT_LIFETIME_MS = 2 * 60 * 60_000;
+/** How long a signed-out session's tombstone stays, longer than any request takes. */
+const TOMBSTONE_MS = 60 * 60_000;
 
 /**
  * Keeps sessions in the database (table `sessions`), so they survive a restart and are shared by
- * several app instances. Expired sessions are never returned and are swept on write.
+ * several app instances. Expired sessions are never returned and are swept on write. Signing out
+ * leaves a tombstone, so a request that was already running cannot save the session back.
  */
 export class DatabaseSessionStore {
   readonly #db: Db;
@@ -31,32 +32,29 @@ export class DatabaseSessionStore {
       : new Date(Date.now() + this.#lifetimeMs);
     // A signed-out visitor's session only holds the sign-in form's CSRF secret: keep it briefly.
     if (!userId) expires = new Date(Math.min(expires.getTime(), Date.now() + SIGNED_OUT_LIFETIME_MS));
-    const data = JSON.stringify(session);
     this.#db
-      .selectFrom('user_accounts')
-      .select('council_id')
-      .where('id', '=', userId ?? '00000000-0000-0000-0000-000000000000')
-      .executeTakeFirst()
-      .then((account) =>
-        this.#db
-          .insertInto('sessions')
-          .values({
-            sid,
-            data,
-            expires_at: expires,
-            user_id: account ? userId : null,
-            council_id: account?.council_id ?? null,
-          })
-          .onConflict((oc) =>
-            oc.column('sid').doUpdateSet({
-              data,
-              expires_at: expires,
-              user_id: account ? userId : null,
-              council_id: account?.council_id ?? null,
-            }),
-          )
-          .execute(),
+      .insertInto('sessions')
+      .values((eb) => ({
+        sid,
+        data: JSON.stringify(session),
+        expires_at: expires,
+        user_id: userId,
+        council_id: userId
+          ? eb.selectFrom('user_accounts').select('council_id').where('id', '=', userId)
+          : null,
+      }))
+      .onConflict((oc) =>
+        oc
+          .column('sid')
+          .doUpdateSet((eb) => ({
+            data: eb.ref('excluded.data'),
+            expires_at: eb.ref('excluded.expires_at'),
+            user_id: eb.ref('excluded.user_id'),
+            council_id: eb.ref('excluded.council_id'),
+          }))
+          .where('sessions.destroyed', '=', false),
       )
+      .execute()
       .then(() => this.#sweep())
       .then(() => callback(), callback);
   }
@@ -66,6 +64,7 @@ export class DatabaseSessionStore {
       .selectFrom('sessions')
       .select(['data', 'expires_at'])
       .where('sid', '=', sid)
+      .where('destroyed', '=', false)
       .executeTakeFirst()
       .then((row) => {
         if (!row || row.expires_at <= new Date()) return callback(null, null);
@@ -76,13 +75,19 @@ export class DatabaseSessionStore {
 
   destroy(sid: string, callback: Callback): void {
     this.#db
-      .deleteFrom('sessions')
+      .updateTable('sessions')
+      .set({
+        destroyed: true,
+        data: '{}',
+        user_id: null,
+        expires_at: new Date(Date.now() + TOMBSTONE_MS),
+      })
       .where('sid', '=', sid)
       .execute()
       .then(() => callback(), callback);
   }
 
-  /** Deletes expired sessions at most once a minute. */
+  /** Deletes expired sessions and tombstones at most once a minute. */
   async #sweep(): Promise<void> {
     const now = Date.now();
     if (now - this.#lastSweep < 60_000) return;

@@ -7,7 +7,6 @@ import nunjucks from 'nunjucks';
 import { CASE_STATUS_LABELS, type CaseStatus } from '../../domain/child-status.ts';
 import { formatDate, formatDateTime } from '../../domain/dates.ts';
 import { type Capability, can, navigationFor, ROLE_LABELS, type Role } from '../../domain/roles.ts';
-import { suppressedText } from '../../domain/suppression.ts';
 import type { FieldError } from '../../services/validation.ts';
 
 const require = createRequire(import.meta.url);
@@ -46,7 +45,6 @@ export default fp(
           env.addFilter('dateTime', (d: Date | null) => formatDateTime(d));
           env.addFilter('roleLabel', (r: Role) => ROLE_LABELS[r] ?? r);
           env.addFilter('statusLabel', (s: CaseStatus) => CASE_STATUS_LABELS[s] ?? s);
-          env.addFilter('suppressed', (n: number) => suppressedText(n));
           env.addFilter('number', (n: number) => (typeof n === 'number' ? n.toLocaleString('en-GB') : n));
           env.addFilter('errorSummary', errorSummary);
           env.addFilter('errorFor', (errors: FieldError[] | undefined, field: string) => {
@@ -64,10 +62,23 @@ export default fp(
         const request: FastifyRequest = this.request;
         const user = request.user;
         const session = request.session;
-        const flash = session?.flash;
+        let flash = session?.flash;
         if (flash) session.flash = undefined;
-        const csrfToken = session ? this.generateCsrf() : undefined;
         const currentPath = request.url.split('?')[0];
+        let values = data.values as Record<string, unknown> | undefined;
+        // A form sent after the session timed out comes back with what was typed.
+        const kept = session?.keptForm;
+        if (kept && user && kept.path.split('?')[0] === currentPath && values) {
+          values = { ...values, ...kept.fields };
+          session.keptForm = undefined;
+          flash = {
+            kind: 'info',
+            text: 'You were signed out before this was saved. We kept what you typed: check it and send it again.',
+          };
+        }
+        // Signed-in pages carry the sign-out form; signed-out pages only need a token when they
+        // have a form, so a visitor reading an error page leaves nothing in the database.
+        const csrfToken = session && (user || data.hasForm) ? this.generateCsrf() : undefined;
         const navigation = user
           ? navigationFor(user.roles).map((item) => ({
               href: item.href,
@@ -78,6 +89,7 @@ export default fp(
         this.type('text/html; charset=utf-8');
         return this.view(template, {
           ...data,
+          values,
           user,
           can: (capability: Capability) => (user ? can(user.roles, capability) : false),
           navigation,

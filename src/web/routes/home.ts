@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../../data/db.ts';
 import { can, NAVIGATION } from '../../domain/roles.ts';
+import { suppressTable } from '../../domain/suppression.ts';
 import { caseloadsInTeam, openChildrenByStatus } from '../../services/children.ts';
 import { listTeams } from '../../services/organisation.ts';
 
@@ -50,8 +51,13 @@ export default async function homeRoutes(app: FastifyInstance, { db }: { db: Db 
     }
     const councilFigures =
       can(user.roles, 'figures.council') && !services ? await openChildrenByStatus(db, council) : null;
-    // Scrutiny readers see aggregates only, with small numbers suppressed.
+    // Readers without child-level access (scrutiny, workforce development) see small numbers suppressed.
     const suppress = !can(user.roles, 'children.lookup') && !can(user.roles, 'caseload.services');
+    let councilTexts: Record<string, string> | undefined;
+    if (councilFigures && suppress) {
+      const { total, ...cells } = councilFigures;
+      councilTexts = suppressTable(cells, total);
+    }
 
     return reply.render('pages/home.njk', {
       pageTitle: 'Home',
@@ -60,7 +66,7 @@ export default async function homeRoutes(app: FastifyInstance, { db }: { db: Db 
       team,
       services,
       councilFigures,
-      suppress,
+      councilTexts,
     });
   });
 }
