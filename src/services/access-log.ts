@@ -43,14 +43,14 @@ export interface AccessLogEntry {
 export async function listAccessLog(
   db: Db,
   councilId: string,
-  filter: { childReference?: string; limit?: number; offset?: number } = {},
+  filter: { childId?: string; limit?: number; offset?: number } = {},
 ): Promise<{ entries: AccessLogEntry[]; total: number }> {
   let q = db
     .selectFrom('access_log as a')
     .innerJoin('staff as s', 's.id', 'a.staff_id')
     .leftJoin('children as c', 'c.id', 'a.child_id')
     .where('a.council_id', '=', councilId);
-  if (filter.childReference) q = q.where('c.external_id', '=', filter.childReference);
+  if (filter.childId) q = q.where('a.child_id', '=', filter.childId);
   const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const rows = await q
     .select(['a.viewed_at', 's.name', 's.job_title', 'a.record_type', 'c.external_id', 'a.reason'])

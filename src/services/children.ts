@@ -120,23 +120,40 @@ export interface ChildRecord {
   disability: boolean;
   uasc: boolean;
   familyReference: string | null;
-  siblings: { reference: string; name: string }[];
+  siblings: { id: string; reference: string; name: string }[];
   status: CaseStatus;
   allocation: { worker: string | null; team: string; since: string } | null;
   episodes: { kind: EpisodeKind; startDate: string; endDate: string | null; detail: string | null }[];
 }
 
+/** The QA Loop id of a child known by the case management system's reference. */
+export async function childIdForReference(db: Db, councilId: string, reference: string) {
+  const row = await db
+    .selectFrom('children')
+    .select('id')
+    .where('council_id', '=', councilId)
+    .where('external_id', '=', reference.trim())
+    .executeTakeFirst();
+  return row?.id;
+}
+
 /** A child by the case management system's reference, with status, allocation and episodes. */
-export async function findChildByReference(
+export async function findChildByReference(db: Db, councilId: string, reference: string) {
+  const id = await childIdForReference(db, councilId, reference);
+  return id ? findChild(db, councilId, id) : undefined;
+}
+
+/** A child by QA Loop's id, with status, allocation, episodes and brothers and sisters. */
+export async function findChild(
   db: Db,
   councilId: string,
-  reference: string,
+  childId: string,
 ): Promise<ChildRecord | undefined> {
   const c = await db
     .selectFrom('children as c')
     .leftJoin('families as f', 'f.id', 'c.family_id')
     .where('c.council_id', '=', councilId)
-    .where('c.external_id', '=', reference.trim())
+    .where('c.id', '=', childId)
     .select([
       'c.id',
       'c.external_id',
@@ -173,7 +190,7 @@ export async function findChildByReference(
         .selectFrom('children')
         .where('family_id', '=', c.family_id)
         .where('id', '!=', c.id)
-        .select(['external_id', 'first_name', 'last_name'])
+        .select(['id', 'external_id', 'first_name', 'last_name'])
         .orderBy('external_id')
         .execute()
     : [];
@@ -187,7 +204,11 @@ export async function findChildByReference(
     disability: c.disability,
     uasc: c.uasc,
     familyReference: c.family_ref,
-    siblings: siblings.map((s) => ({ reference: s.external_id, name: `${s.first_name} ${s.last_name}` })),
+    siblings: siblings.map((s) => ({
+      id: s.id,
+      reference: s.external_id,
+      name: `${s.first_name} ${s.last_name}`,
+    })),
     status: c.status,
     allocation: allocation
       ? { worker: allocation.worker, team: allocation.team, since: allocation.start_date }

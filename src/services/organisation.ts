@@ -65,6 +65,15 @@ export async function addTeam(db: Db, councilId: string, team: NewTeam): Promise
       .where('council_id', '=', councilId)
       .executeTakeFirst();
     if (!area) throw new Error('The service area is not one of this council’s');
+    if (team.localityId) {
+      const locality = await trx
+        .selectFrom('localities')
+        .select('id')
+        .where('id', '=', team.localityId)
+        .where('council_id', '=', councilId)
+        .executeTakeFirst();
+      if (!locality) throw new Error('The locality is not one of this council’s');
+    }
     const row = await trx
       .insertInto('teams')
       .values({

@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
+import { signInWithPassword } from './auth.ts';
 import { addServiceArea, addTeam, createCouncil } from './organisation.ts';
-import { addPerson, getPerson, listPeople, setRoles } from './people.ts';
+import {
+  addPerson,
+  getPerson,
+  listPeople,
+  listRoleChanges,
+  NotFoundError,
+  setPassword,
+  setRoles,
+} from './people.ts';
 import { ValidationError } from './validation.ts';
 
 let t: TestDb;
@@ -95,17 +104,54 @@ test('an unknown role is refused', async () => {
   );
 });
 
-test('roles can be replaced but not emptied', async () => {
+test('roles can be replaced but not emptied, each change is recorded, and nobody changes their own', async () => {
+  const { staffId: admin } = await addPerson(t.db, councilId, {
+    name: 'Em Admin',
+    email: 'em@one.gov.uk',
+    jobTitle: 'Administrator',
+    roles: ['administrator'],
+  });
   const { staffId } = await addPerson(t.db, councilId, {
     name: 'Di',
     email: 'di@one.gov.uk',
     jobTitle: 'Social Worker',
     roles: ['practitioner'],
   });
-  assert.deepEqual(await setRoles(t.db, councilId, staffId, { roles: ['practitioner', 'auditor'] }), [
-    'practitioner',
+  assert.deepEqual(await setRoles(t.db, councilId, staffId, { roles: ['practitioner', 'auditor'] }, admin), [
     'auditor',
+    'practitioner',
   ]);
-  await assert.rejects(setRoles(t.db, councilId, staffId, { roles: [] }), ValidationError);
+  await assert.rejects(setRoles(t.db, councilId, staffId, { roles: [] }, admin), ValidationError);
   assert.deepEqual((await getPerson(t.db, councilId, staffId))?.roles, ['auditor', 'practitioner']);
+  const changes = await listRoleChanges(t.db, councilId, staffId);
+  assert.equal(changes.length, 1);
+  assert.equal(changes[0].changedBy, 'Em Admin');
+  assert.deepEqual(changes[0].before, ['practitioner']);
+  assert.deepEqual(changes[0].after, ['auditor', 'practitioner']);
+  await assert.rejects(
+    setRoles(t.db, councilId, admin, { roles: ['administrator', 'qa_lead'] }, admin),
+    /your own roles/,
+  );
+  assert.deepEqual((await getPerson(t.db, councilId, admin))?.roles, ['administrator']);
+});
+
+test('an administrator sets a password, which also lifts a lock-out', async () => {
+  const { staffId } = await addPerson(t.db, councilId, {
+    name: 'No Password',
+    email: 'nopw@one.gov.uk',
+    jobTitle: 'Social Worker',
+    roles: ['practitioner'],
+  });
+  await assert.rejects(setPassword(t.db, councilId, staffId, { password: 'short' }), ValidationError);
+  await t.db
+    .updateTable('user_accounts')
+    .set({ locked_until: new Date(Date.now() + 600_000) })
+    .where('staff_id', '=', staffId)
+    .execute();
+  await setPassword(t.db, councilId, staffId, { password: 'a brand new password' });
+  assert.equal((await signInWithPassword(t.db, 'nopw@one.gov.uk', 'a brand new password')).ok, true);
+  await assert.rejects(
+    setPassword(t.db, 'ffffffff-ffff-4fff-8fff-ffffffffffff', staffId, { password: 'a brand new password' }),
+    NotFoundError,
+  );
 });

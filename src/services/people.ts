@@ -126,11 +126,25 @@ export async function addPerson(
   });
 }
 
-/** Replaces a person's roles. */
-export async function setRoles(db: Db, councilId: string, staffId: string, input: unknown): Promise<Role[]> {
+/**
+ * Replaces a person's roles and records the change (who, when, before and after). Nobody changes
+ * their own roles: another administrator must.
+ */
+export async function setRoles(
+  db: Db,
+  councilId: string,
+  staffId: string,
+  input: unknown,
+  changedBy: string,
+): Promise<Role[]> {
+  if (staffId === changedBy) {
+    throw new ValidationError([
+      { field: 'roles', message: 'You cannot change your own roles: ask another administrator' },
+    ]);
+  }
   const checked = validate(rolesSchema, input);
   if (!checked.ok) throw new ValidationError(checked.errors);
-  const roles = [...new Set(checked.value.roles)];
+  const roles = [...new Set(checked.value.roles)].sort();
   return inTransaction(db, async (trx) => {
     const staff = await trx
       .selectFrom('staff')
@@ -139,13 +153,82 @@ export async function setRoles(db: Db, councilId: string, staffId: string, input
       .where('council_id', '=', councilId)
       .executeTakeFirst();
     if (!staff) throw new NotFoundError('person');
+    const before = (
+      await trx
+        .selectFrom('staff_roles')
+        .select('role')
+        .where('staff_id', '=', staffId)
+        .orderBy('role')
+        .execute()
+    ).map((r) => r.role);
+    if (before.join() === roles.join()) return roles;
     await trx.deleteFrom('staff_roles').where('staff_id', '=', staffId).execute();
     await trx
       .insertInto('staff_roles')
       .values(roles.map((role) => ({ council_id: councilId, staff_id: staffId, role })))
       .execute();
+    await trx
+      .insertInto('role_changes')
+      .values({
+        council_id: councilId,
+        staff_id: staffId,
+        changed_by: changedBy,
+        roles_before: before,
+        roles_after: roles,
+      })
+      .execute();
     return roles;
   });
+}
+
+export async function listRoleChanges(db: Db, councilId: string, staffId: string) {
+  const rows = await db
+    .selectFrom('role_changes as rc')
+    .innerJoin('staff as by', 'by.id', 'rc.changed_by')
+    .where('rc.council_id', '=', councilId)
+    .where('rc.staff_id', '=', staffId)
+    .select(['rc.changed_at', 'by.name as changed_by', 'rc.roles_before', 'rc.roles_after'])
+    .orderBy('rc.changed_at', 'desc')
+    .orderBy('rc.id', 'desc')
+    .execute();
+  return rows.map((r) => ({
+    changedAt: r.changed_at,
+    changedBy: r.changed_by,
+    before: r.roles_before,
+    after: r.roles_after,
+  }));
+}
+
+export const passwordSchema = z.object({
+  password: z
+    .string({ message: 'Enter a new password' })
+    .min(1, { message: 'Enter a new password' })
+    .min(MIN_PASSWORD_LENGTH, { message: `Password must be at least ${MIN_PASSWORD_LENGTH} characters` }),
+});
+
+/** Sets a person's password (an administrator, for someone who cannot sign in) and unlocks the account. */
+export async function setPassword(db: Db, councilId: string, staffId: string, input: unknown): Promise<void> {
+  const checked = validate(passwordSchema, input);
+  if (!checked.ok) throw new ValidationError(checked.errors);
+  const passwordHash = await hashPassword(checked.value.password);
+  const result = await db
+    .updateTable('user_accounts')
+    .set({ password_hash: passwordHash, failed_attempts: 0, locked_until: null })
+    .where('staff_id', '=', staffId)
+    .where('council_id', '=', councilId)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) throw new NotFoundError('account');
+}
+
+/** Lifts a lock-out before it runs out. */
+export async function unlockAccount(db: Db, councilId: string, staffId: string): Promise<void> {
+  const result = await db
+    .updateTable('user_accounts')
+    .set({ failed_attempts: 0, locked_until: null })
+    .where('staff_id', '=', staffId)
+    .where('council_id', '=', councilId)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) throw new NotFoundError('account');
 }
 
 export class NotFoundError extends Error {

@@ -9,7 +9,7 @@ import { createDemoCouncil } from '../services/demo-council.ts';
 let t: TestDb;
 let app: FastifyInstance;
 const agents = new Map<Role, Agent>();
-let childRef: string;
+let childId: string;
 let staffId: string;
 
 before(async () => {
@@ -21,8 +21,7 @@ before(async () => {
     await agent.signInAs(role);
     agents.set(role, agent);
   }
-  childRef = (await t.db.selectFrom('children').select('external_id').limit(1).executeTakeFirstOrThrow())
-    .external_id;
+  childId = (await t.db.selectFrom('children').select('id').limit(1).executeTakeFirstOrThrow()).id;
   staffId = (await t.db.selectFrom('staff').select('id').limit(1).executeTakeFirstOrThrow()).id;
 });
 after(async () => {
@@ -32,7 +31,7 @@ after(async () => {
 
 /** A concrete URL for a route pattern. */
 function concrete(url: string): string {
-  return url.replace(':reference', childRef).replace(':staffId', staffId);
+  return url.replace(':childId', childId).replace(':staffId', staffId);
 }
 
 test('every route says who may use it', () => {

@@ -134,7 +134,7 @@ test('adding a person with mistakes shows each one, keeps what was typed and add
   assert.equal(added.length, 0);
 });
 
-test('an administrator changes someone’s roles but cannot remove their own administrator role', async () => {
+test('an administrator changes someone’s roles, the change is recorded, and they cannot change their own', async () => {
   const admin = new Agent(app);
   await admin.signInAs('administrator');
   const practitioner = demo.demoPeople.find((p) => p.role === 'practitioner');
@@ -144,13 +144,18 @@ test('an administrator changes someone’s roles but cannot remove their own adm
   const saved = await admin.post(`${page}/roles`, { roles: ['practitioner', 'auditor'] }, page);
   assert.equal(saved.statusCode, 302);
   const after = await admin.get(page);
-  assert.match(after.body, /Roles for .* have been saved/);
+  assert.match(after.body, /Roles have been saved for /);
+  assert.match(after.body, /Changes to roles/);
+  assert.doesNotMatch(after.body, /No changes since the person was added/);
   assert.match(after.body, /value="auditor" checked/);
 
   const own = `/admin/people/${administrator.staffId}`;
-  const refused = await admin.post(`${own}/roles`, { roles: ['auditor'] }, own);
+  const ownPage = await admin.get(own);
+  assert.match(ownPage.body, /You cannot change your own roles/);
+  assert.doesNotMatch(ownPage.body, /action="[^"]*\/roles"/);
+  const refused = await admin.post(`${own}/roles`, { roles: ['administrator', 'qa_lead'] }, own);
   assert.equal(refused.statusCode, 400);
-  assert.match(errorSummaryItems(refused.body)[0].text, /cannot remove your own administrator role/);
+  assert.match(errorSummaryItems(refused.body)[0].text, /cannot change your own roles/);
   const roles = await t.db
     .selectFrom('staff_roles')
     .select('role')
@@ -171,31 +176,63 @@ test('opening a child’s record writes the access log, and the log shows who, w
     .orderBy('external_id', 'desc')
     .limit(1)
     .executeTakeFirstOrThrow();
-  const lookup = await qa.get(`/children?reference=${child.external_id}`);
-  assert.equal(lookup.headers.location, `/children/${child.external_id}`);
-  const page = await qa.get(`/children/${child.external_id}`);
+  const lookup = await qa.post('/children', { reference: child.external_id }, '/children');
+  assert.equal(lookup.headers.location, `/children/${child.id}`);
+  const page = await qa.get(`/children/${child.id}`);
   assert.equal(page.statusCode, 200);
   assert.match(h1(page.body), new RegExp(child.first_name));
+  assert.match(page.body, /<title>Child record – QA Loop/);
   const rows = await t.db.selectFrom('access_log').selectAll().where('child_id', '=', child.id).execute();
   assert.equal(rows.length, 1);
   assert.equal(rows[0].record_type, 'child');
-  assert.equal(rows[0].route, '/children/:reference');
+  assert.equal(rows[0].route, '/children/:childId');
 
-  const log = await qa.get(`/access-log?child=${child.external_id}`);
-  assert.match(log.body, /1 view of child/);
+  const filter = await qa.post('/access-log', { reference: child.external_id }, '/access-log');
+  assert.equal(filter.headers.location, `/access-log?child=${child.id}`);
+  const log = await qa.get(`/access-log?child=${child.id}`);
+  assert.match(log.body, new RegExp(`1 view of child ${child.external_id}`));
   assert.match(log.body, /Child record opened from the QA team’s child lookup/);
+
+  // An administrator audits who looked and why, but is not shown which child.
+  const admin = new Agent(app);
+  await admin.signInAs('administrator');
+  const adminLog = await admin.get('/access-log');
+  assert.match(adminLog.body, /Child record opened from the QA team’s child lookup/);
+  assert.doesNotMatch(adminLog.body, new RegExp(`Child ${child.external_id}`));
+  const adminFilter = await admin.get(`/access-log?child=${child.id}`);
+  assert.doesNotMatch(adminFilter.body, new RegExp(child.external_id));
+});
+
+test('a child’s reference never appears in an address or a page title', async () => {
+  const qa = new Agent(app);
+  await qa.signInAs('qa_lead');
+  const child = await t.db
+    .selectFrom('children')
+    .select(['id', 'external_id'])
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  const lookup = await qa.post('/children', { reference: child.external_id }, '/children');
+  assert.doesNotMatch(String(lookup.headers.location), new RegExp(child.external_id));
+  const page = await qa.get(lookup.headers.location as string);
+  const title = page.body.match(/<title>([^<]*)<\/title>/)?.[1] ?? '';
+  assert.doesNotMatch(title, new RegExp(child.external_id));
+  assert.doesNotMatch(page.body, new RegExp(`href="[^"]*${child.external_id}`));
 });
 
 test('looking up a reference that does not exist says so beside the field', async () => {
   const qa = new Agent(app);
   await qa.signInAs('qa_lead');
-  const res = await qa.get('/children?reference=999999999');
+  const res = await qa.post('/children', { reference: '999999999' }, '/children');
   assert.equal(res.statusCode, 404);
   assert.deepEqual(errorSummaryItems(res.body), [
     { href: '#reference', text: 'No child with the case reference 999999999 is in the data' },
   ]);
-  const empty = await qa.get('/children?reference=');
+  assert.match(res.body, /value="999999999"/);
+  const empty = await qa.post('/children', { reference: '' }, '/children');
   assert.equal(errorSummaryItems(empty.body)[0].text, 'Enter the child’s case reference');
+  const odd = await qa.post('/children', { reference: '<script>' }, '/children');
+  assert.equal(errorSummaryItems(odd.body)[0].text, 'A case reference has only letters, numbers and hyphens');
+  assert.match(odd.body, /value="&lt;script&gt;"/);
 });
 
 test('a child-level page that forgets to record the view is refused rather than shown', async () => {
@@ -249,4 +286,28 @@ test('the people list can be narrowed to one team', async () => {
     m[1].replaceAll('&#39;', "'"),
   );
   assert.deepEqual(rows.sort(), inTeam.map((s) => s.name).sort());
+});
+
+test('an administrator sets a password for someone who had none, and they can then sign in', async () => {
+  const admin = new Agent(app);
+  await admin.signInAs('administrator');
+  const person = await t.db
+    .selectFrom('staff')
+    .innerJoin('user_accounts', 'user_accounts.staff_id', 'staff.id')
+    .select(['staff.id', 'user_accounts.email'])
+    .where('user_accounts.password_hash', 'is', null)
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  const page = `/admin/people/${person.id}`;
+  const short = await admin.post(`${page}/password`, { password: 'short' }, page);
+  assert.equal(short.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(short.body), [
+    { href: '#password', text: 'Password must be at least 12 characters' },
+  ]);
+  const set = await admin.post(`${page}/password`, { password: 'a new long password' }, page);
+  assert.equal(set.statusCode, 302);
+  const them = new Agent(app);
+  const res = await them.post('/sign-in', { email: person.email, password: 'a new long password' });
+  assert.equal(res.statusCode, 302);
+  assert.equal(res.headers.location, '/');
 });

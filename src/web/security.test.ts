@@ -129,17 +129,19 @@ test('logs say which route was used but carry no names, emails, child references
     await agent.signInAs('qa_lead');
     const child = await t.db
       .selectFrom('children')
-      .select(['external_id', 'first_name', 'last_name'])
+      .select(['id', 'external_id', 'first_name', 'last_name'])
       .limit(1)
       .executeTakeFirstOrThrow();
-    const page = await agent.get(`/children/${child.external_id}`);
+    const found = await agent.post('/children', { reference: child.external_id }, '/children');
+    assert.equal(found.headers.location, `/children/${child.id}`);
+    const page = await agent.get(`/children/${child.id}`);
     assert.equal(page.statusCode, 200);
     await new Agent(logged).post('/sign-in', {
       email: 'someone@westbrook.example.gov.uk',
       password: 'secret-password',
     });
     const text = lines.join('');
-    assert.match(text, /"route":"\/children\/:reference"/);
+    assert.match(text, /"route":"\/children\/:childId"/);
     for (const personal of [
       child.external_id,
       child.first_name,

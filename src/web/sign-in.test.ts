@@ -26,6 +26,13 @@ before(async () => {
     roles: ['qa_lead'],
     password: 'a long enough password',
   });
+  await addPerson(t.db, council.id, {
+    name: 'Ada Admin',
+    email: 'ada.admin@northmoor.gov.uk',
+    jobTitle: 'Systems Administrator',
+    roles: ['administrator'],
+    password: 'admin password 1',
+  });
   app = await createTestApp(t.db, { demo: false, sessionIdleMinutes: 30 });
 });
 after(async () => {
@@ -146,4 +153,106 @@ test('after 30 minutes without activity the session times out and the sign-in pa
   } finally {
     mock.timers.reset();
   }
+});
+
+test('return addresses that a browser would take off the site are refused', async () => {
+  const { safeReturnPath } = await import('./plugins/access.ts');
+  for (const trick of [
+    '//evil.example',
+    '/\t/evil.example',
+    '/%09/evil.example',
+    '/\\evil.example',
+    '/\n/evil',
+    'https://evil.example',
+    'javascript:alert(1)',
+  ]) {
+    const path = safeReturnPath(trick);
+    assert.ok(
+      path === '/' || new URL(path, 'https://qaloop.example').host === 'qaloop.example',
+      `${JSON.stringify(trick)} gave ${path}`,
+    );
+  }
+  assert.equal(safeReturnPath('/%09/evil.example'), '/%09/evil.example');
+  assert.equal(safeReturnPath('/\t/evil.example'), '/');
+  assert.equal(safeReturnPath('/admin/people?team=1'), '/admin/people?team=1');
+  const agent = new Agent(app);
+  const res = await agent.post('/sign-in', {
+    email: 'pat@northmoor.gov.uk',
+    password: 'a long enough password',
+    returnTo: '/\t/evil.example',
+  });
+  assert.equal(res.headers.location, '/');
+});
+
+test('a form sent after the session timed out comes back filled in after signing in again, without the password', async () => {
+  const admin = new Agent(app);
+  await admin.post('/sign-in', { email: 'ada.admin@northmoor.gov.uk', password: 'admin password 1' });
+  const token = await admin.csrf('/admin/people/new');
+  mock.timers.enable({ apis: ['Date'], now: Date.now() + 31 * 60_000 });
+  try {
+    const sent = await admin.post(
+      '/admin/people',
+      {
+        _csrf: token,
+        name: 'Typed Before Timeout',
+        email: 'typed@northmoor.gov.uk',
+        jobTitle: 'Social Worker',
+        roles: ['practitioner', 'auditor'],
+        password: 'secret password 9',
+      },
+      '/admin/people/new',
+    );
+    assert.equal(sent.statusCode, 302);
+    assert.equal(sent.headers.location, '/sign-in?returnTo=%2Fadmin%2Fpeople%2Fnew');
+    const added = await t.db
+      .selectFrom('staff')
+      .select('id')
+      .where('name', '=', 'Typed Before Timeout')
+      .execute();
+    assert.equal(added.length, 0, 'nothing is saved while signed out');
+    const back = await admin.post('/sign-in', {
+      email: 'ada.admin@northmoor.gov.uk',
+      password: 'admin password 1',
+      returnTo: '/admin/people/new',
+    });
+    assert.equal(back.headers.location, '/admin/people/new');
+    const form = await admin.get('/admin/people/new');
+    assert.match(form.body, /We kept what you typed/);
+    assert.match(form.body, /value="Typed Before Timeout"/);
+    assert.match(form.body, /value="typed@northmoor.gov.uk"/);
+    assert.match(form.body, /value="auditor" checked/);
+    assert.doesNotMatch(form.body, /secret password 9/);
+    const again = await admin.get('/admin/people/new');
+    assert.doesNotMatch(again.body, /Typed Before Timeout/, 'kept only until shown once');
+  } finally {
+    mock.timers.reset();
+  }
+});
+
+test('signing out still works after the session has timed out', async () => {
+  const agent = new Agent(app);
+  await agent.post('/sign-in', { email: 'pat@northmoor.gov.uk', password: 'a long enough password' });
+  const token = await agent.csrf('/');
+  mock.timers.enable({ apis: ['Date'], now: Date.now() + 31 * 60_000 });
+  try {
+    const out = await agent.post('/sign-out', { _csrf: token }, '/');
+    assert.equal(out.statusCode, 302);
+    assert.equal(out.headers.location, '/sign-in?signedOut=1');
+  } finally {
+    mock.timers.reset();
+  }
+});
+
+test('a session saved by a request that was still running after sign-out does not sign anyone back in', async () => {
+  const { DatabaseSessionStore } = await import('./plugins/session-store.ts');
+  const store = new DatabaseSessionStore(t.db, 12 * 3_600_000);
+  const call = <T>(fn: (cb: (err?: unknown, v?: T) => void) => void) =>
+    new Promise<T | undefined>((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));
+  const account = await t.db.selectFrom('user_accounts').select('id').limit(1).executeTakeFirstOrThrow();
+  const session = { userId: account.id, cookie: { expires: new Date(Date.now() + 3_600_000) } } as never;
+  await call((cb) => store.set('late-sid', session, cb));
+  assert.ok(await call((cb) => store.get('late-sid', cb)));
+  await call((cb) => store.destroy('late-sid', cb));
+  await call((cb) => store.set('late-sid', session, cb)); // the late save
+  assert.equal(await call((cb) => store.get('late-sid', cb)), null);
 });

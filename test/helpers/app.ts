@@ -61,7 +61,11 @@ export class Agent {
       method: 'POST',
       url,
       payload: params.toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      // Browsers send the page the form was on.
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        referer: `http://localhost${formPage}`,
+      },
     });
   }
 

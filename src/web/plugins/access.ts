@@ -133,7 +133,7 @@ function refererPath(request: FastifyRequest): string | undefined {
   if (!referer) return undefined;
   try {
     const url = new URL(referer);
-    if (url.host !== request.host) return undefined;
+    if (url.hostname !== request.hostname) return undefined;
     return `${url.pathname}${url.search}`;
   } catch {
     return undefined;

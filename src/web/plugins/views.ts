@@ -47,6 +47,11 @@ export default fp(
           env.addFilter('statusLabel', (s: CaseStatus) => CASE_STATUS_LABELS[s] ?? s);
           env.addFilter('number', (n: number) => (typeof n === 'number' ? n.toLocaleString('en-GB') : n));
           env.addFilter('errorSummary', errorSummary);
+          env.addFilter(
+            'plural',
+            (n: number, one: string, many: string) =>
+              `${typeof n === 'number' ? n.toLocaleString('en-GB') : n} ${n === 1 ? one : many}`,
+          );
           env.addFilter('errorFor', (errors: FieldError[] | undefined, field: string) => {
             const e = (errors ?? []).find((x) => x.field === field);
             return e ? { text: e.message } : undefined;

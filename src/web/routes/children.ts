@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { Db } from '../../data/db.ts';
-import { ageOn, toIsoDate } from '../../domain/dates.ts';
-import { findChildByReference } from '../../services/children.ts';
+import { ageOn, todayInLondon } from '../../domain/dates.ts';
+import { childIdForReference, findChild } from '../../services/children.ts';
+import { validate } from '../../services/validation.ts';
 
 const EPISODE_LABELS: Record<string, string> = {
   early_help: 'Early help',
@@ -12,43 +14,55 @@ const EPISODE_LABELS: Record<string, string> = {
   care_leaver: 'Care leaver',
 };
 
-const REFERENCE = /^[A-Za-z0-9-]{1,40}$/;
+const lookupSchema = z.object({
+  reference: z
+    .string({ message: 'Enter the child’s case reference' })
+    .trim()
+    .min(1, { message: 'Enter the child’s case reference' })
+    .max(40, { message: 'A case reference is 40 characters or fewer' })
+    .regex(/^[A-Za-z0-9-]+$/, { message: 'A case reference has only letters, numbers and hyphens' }),
+});
 
-/** Child lookup for the QA team. Every view of a child's record is written to the access log. */
+const childParams = z.object({ childId: z.uuid() });
+
+/**
+ * Child lookup for the QA team. The case reference travels only in a form body, never in an
+ * address, so it stays out of browser history and proxy logs; child pages are addressed by QA
+ * Loop's own id. Every view of a child's record is written to the access log.
+ */
 export default async function childrenRoutes(app: FastifyInstance, { db }: { db: Db }) {
-  app.get<{ Querystring: { reference?: string } }>(
+  app.get('/children', { config: { access: 'children.lookup' } }, async (_request, reply) =>
+    reply.render('pages/children/lookup.njk', { pageTitle: 'Find a child', values: {} }),
+  );
+
+  app.post<{ Body: Record<string, unknown> }>(
     '/children',
     { config: { access: 'children.lookup' } },
     async (request, reply) => {
-      const reference = (request.query.reference ?? '').trim();
-      if (request.query.reference === undefined) {
-        return reply.render('pages/children/lookup.njk', { pageTitle: 'Find a child', values: {} });
+      const checked = validate(lookupSchema, request.body);
+      const reference = typeof request.body?.reference === 'string' ? request.body.reference.trim() : '';
+      if (checked.ok) {
+        const id = await childIdForReference(db, request.user?.councilId as string, checked.value.reference);
+        if (id) return reply.redirect(`/children/${id}`);
       }
-      let message: string | undefined;
-      if (!reference) message = 'Enter the child’s case reference';
-      else if (!REFERENCE.test(reference)) message = 'A case reference has only letters, numbers and hyphens';
-      else if (await findChildByReference(db, request.user?.councilId as string, reference)) {
-        return reply.redirect(`/children/${encodeURIComponent(reference)}`);
-      } else message = `No child with the case reference ${reference} is in the data`;
-      reply.code(reference ? 404 : 400);
+      reply.code(checked.ok ? 404 : 400);
       return reply.render('pages/children/lookup.njk', {
         pageTitle: 'Find a child',
         values: { reference },
-        errors: [{ field: 'reference', message }],
+        errors: checked.ok
+          ? [{ field: 'reference', message: `No child with the case reference ${reference} is in the data` }]
+          : checked.errors,
       });
     },
   );
 
-  app.get<{ Params: { reference: string } }>(
-    '/children/:reference',
+  app.get<{ Params: { childId: string } }>(
+    '/children/:childId',
     { config: { access: 'children.lookup', childRecord: true } },
     async (request, reply) => {
-      if (!REFERENCE.test(request.params.reference)) return reply.callNotFound();
-      const child = await findChildByReference(
-        db,
-        request.user?.councilId as string,
-        request.params.reference,
-      );
+      const params = childParams.safeParse(request.params);
+      if (!params.success) return reply.callNotFound();
+      const child = await findChild(db, request.user?.councilId as string, params.data.childId);
       if (!child) return reply.callNotFound();
       await request.recordChildView({
         recordType: 'child',
@@ -56,14 +70,11 @@ export default async function childrenRoutes(app: FastifyInstance, { db }: { db:
         childId: child.id,
         reason: 'Child record opened from the QA team’s child lookup',
       });
-      const today = toIsoDate(new Date());
       return reply.render('pages/children/child.njk', {
-        pageTitle: `Child ${child.reference}`,
+        pageTitle: 'Child record',
         child,
-        age: child.dateOfBirth ? ageOn(child.dateOfBirth, today) : null,
-        episodes: child.episodes
-          .map((e) => ({ ...e, label: EPISODE_LABELS[e.kind] ?? e.kind }))
-          .sort((a, b) => (a.startDate < b.startDate ? 1 : -1)),
+        age: child.dateOfBirth ? ageOn(child.dateOfBirth, todayInLondon()) : null,
+        episodes: child.episodes.map((e) => ({ ...e, label: EPISODE_LABELS[e.kind] ?? e.kind })).reverse(),
       });
     },
   );

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import { ROLE_DESCRIPTIONS, ROLE_LABELS, ROLES } from '../../../domain/roles.ts';
 import { listTeams } from '../../../services/organisation.ts';
@@ -7,18 +8,20 @@ import {
   getPerson,
   listManagers,
   listPeople,
+  listRoleChanges,
   MIN_PASSWORD_LENGTH,
   NotFoundError,
+  setPassword,
   setRoles,
+  unlockAccount,
 } from '../../../services/people.ts';
-import { ValidationError } from '../../../services/validation.ts';
+import { type FieldError, ValidationError } from '../../../services/validation.ts';
 
 const roleOptions = ROLES.map((role) => ({
   value: role,
   text: ROLE_LABELS[role],
   hint: ROLE_DESCRIPTIONS[role],
 }));
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Administrators add people and give them roles. */
 export default async function adminPeopleRoutes(app: FastifyInstance, { db }: { db: Db }) {
@@ -66,59 +69,94 @@ export default async function adminPeopleRoutes(app: FastifyInstance, { db }: { 
     return reply.redirect('/admin/people');
   });
 
-  app.get<{ Params: { staffId: string } }>(
-    '/admin/people/:staffId',
-    { config: access },
-    async (request, reply) => {
-      if (!UUID.test(request.params.staffId)) return reply.callNotFound();
-      const person = await getPerson(db, request.user?.councilId as string, request.params.staffId);
-      if (!person) return reply.callNotFound();
-      return reply.render('pages/admin/person.njk', {
-        pageTitle: person.name,
-        person,
-        roleOptions,
-        values: { roles: person.roles },
-      });
-    },
-  );
+  const staffParams = z.object({ staffId: z.uuid() });
+
+  /** The person's page, with any errors and answers to show again. */
+  async function personPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    extra: { errors?: FieldError[]; values?: Record<string, unknown> } = {},
+  ) {
+    const user = request.user;
+    const params = staffParams.safeParse(request.params);
+    if (!user || !params.success) return reply.callNotFound();
+    const person = await getPerson(db, user.councilId, params.data.staffId);
+    if (!person) return reply.callNotFound();
+    return reply.render('pages/admin/person.njk', {
+      pageTitle: person.name,
+      person,
+      roleOptions,
+      isSelf: person.staffId === user.staffId,
+      roleChanges: await listRoleChanges(db, user.councilId, person.staffId),
+      minPasswordLength: MIN_PASSWORD_LENGTH,
+      errors: extra.errors,
+      values: { roles: person.roles, ...extra.values },
+    });
+  }
+
+  app.get('/admin/people/:staffId', { config: access }, async (request, reply) => personPage(request, reply));
+
+  /** Runs an action on a person; validation errors are shown on their page, nothing changed. */
+  async function act(
+    request: FastifyRequest<{ Params: { staffId: string }; Body: Record<string, unknown> }>,
+    reply: FastifyReply,
+    action: (councilId: string, staffId: string, changedBy: string) => Promise<string>,
+    values: Record<string, unknown> = {},
+  ) {
+    const user = request.user;
+    const params = staffParams.safeParse(request.params);
+    if (!user || !params.success) return reply.callNotFound();
+    const person = await getPerson(db, user.councilId, params.data.staffId);
+    if (!person) return reply.callNotFound();
+    try {
+      const done = await action(user.councilId, person.staffId, user.staffId);
+      request.session.flash = { kind: 'success', text: `${done} for ${person.name}` };
+    } catch (err) {
+      if (err instanceof ValidationError) {
+        reply.code(400);
+        return personPage(request, reply, { errors: err.errors, values });
+      }
+      if (err instanceof NotFoundError) return reply.callNotFound();
+      throw err;
+    }
+    return reply.redirect(`/admin/people/${person.staffId}`);
+  }
 
   app.post<{ Params: { staffId: string }; Body: Record<string, unknown> }>(
     '/admin/people/:staffId/roles',
     { config: access },
     async (request, reply) => {
-      const user = request.user;
-      if (!user || !UUID.test(request.params.staffId)) return reply.callNotFound();
-      const person = await getPerson(db, user.councilId, request.params.staffId);
-      if (!person) return reply.callNotFound();
       const roles = request.body?.roles;
       const chosen = Array.isArray(roles) ? roles : roles ? [roles] : [];
-      const refuse = async (errors: { field: string; message: string }[]) => {
-        reply.code(400);
-        return reply.render('pages/admin/person.njk', {
-          pageTitle: person.name,
-          person,
-          roleOptions,
-          errors,
-          values: { roles: chosen },
-        });
-      };
-      if (person.staffId === user.staffId && !chosen.includes('administrator')) {
-        return refuse([
-          {
-            field: 'roles',
-            message: 'You cannot remove your own administrator role: ask another administrator',
-          },
-        ]);
-      }
-      try {
-        await setRoles(db, user.councilId, person.staffId, { roles: chosen });
-      } catch (err) {
-        if (err instanceof ValidationError) return refuse(err.errors);
-        if (err instanceof NotFoundError) return reply.callNotFound();
-        throw err;
-      }
-      request.session.flash = { kind: 'success', text: `Roles for ${person.name} have been saved` };
-      return reply.redirect(`/admin/people/${person.staffId}`);
+      return act(
+        request,
+        reply,
+        async (councilId, staffId, changedBy) => {
+          await setRoles(db, councilId, staffId, { roles: chosen }, changedBy);
+          return 'Roles have been saved';
+        },
+        { roles: chosen },
+      );
     },
+  );
+
+  app.post<{ Params: { staffId: string }; Body: Record<string, unknown> }>(
+    '/admin/people/:staffId/password',
+    { config: access },
+    async (request, reply) =>
+      act(request, reply, async (councilId, staffId) => {
+        await setPassword(db, councilId, staffId, { password: request.body?.password });
+        return 'A new password has been set';
+      }),
+  );
+
+  app.post<{ Params: { staffId: string }; Body: Record<string, unknown> }>(
+    '/admin/people/:staffId/unlock',
+    { config: access },
+    async (request, reply) =>
+      act(request, reply, async (councilId, staffId) => {
+        await unlockAccount(db, councilId, staffId);
+        return 'The account has been unlocked';
+      }),
   );
 }
