@@ -1,0 +1,162 @@
+import type { ColumnType, Generated } from 'kysely';
+import type { Role } from '../domain/roles.ts';
+
+/** Types of the tables created by src/data/migrations. Dates are 'YYYY-MM-DD' text. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type DateText = string;
+
+export interface CouncilsTable {
+  id: Generated<string>;
+  code: string;
+  name: string;
+  is_demo: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface NamedCouncilRowTable {
+  id: Generated<string>;
+  council_id: string;
+  name: string;
+}
+
+export interface TeamsTable {
+  id: Generated<string>;
+  council_id: string;
+  name: string;
+  external_id: string | null;
+  service_area_id: string;
+  locality_id: string | null;
+}
+
+export interface StaffTable {
+  id: Generated<string>;
+  council_id: string;
+  external_id: string | null;
+  name: string;
+  email: string | null;
+  job_title: string;
+  team_id: string | null;
+  service_area_id: string | null;
+  line_manager_id: string | null;
+  started_on: DateText | null;
+  active: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface StaffRolesTable {
+  council_id: string;
+  staff_id: string;
+  role: Role;
+}
+
+export interface RoleChangesTable {
+  id: Generated<number>;
+  council_id: string;
+  staff_id: string;
+  changed_by: string;
+  roles_before: Role[];
+  roles_after: Role[];
+  changed_at: Timestamp;
+}
+
+export interface UserAccountsTable {
+  id: Generated<string>;
+  council_id: string;
+  staff_id: string;
+  email: string;
+  password_hash: string | null;
+  failed_attempts: Generated<number>;
+  locked_until: Date | null;
+  disabled: Generated<boolean>;
+  last_signed_in_at: Date | null;
+  created_at: Timestamp;
+}
+
+export interface SessionsTable {
+  sid: string;
+  council_id: string | null;
+  user_id: string | null;
+  data: ColumnType<Record<string, unknown>, string, string>;
+  expires_at: Date;
+  destroyed: Generated<boolean>;
+}
+
+export interface AccessLogTable {
+  id: Generated<number>;
+  council_id: string;
+  user_id: string;
+  staff_id: string;
+  record_type: string;
+  record_id: string;
+  child_id: string | null;
+  reason: string;
+  route: string;
+  viewed_at: Timestamp;
+}
+
+export interface FamiliesTable {
+  id: Generated<string>;
+  council_id: string;
+  external_id: string;
+}
+
+export type Gender = 'male' | 'female' | 'other' | 'unknown';
+
+export interface ChildrenTable {
+  id: Generated<string>;
+  council_id: string;
+  external_id: string;
+  family_id: string | null;
+  first_name: string;
+  last_name: string;
+  date_of_birth: DateText | null;
+  gender: Gender;
+  ethnicity: string | null;
+  disability: Generated<boolean>;
+  uasc: Generated<boolean>;
+}
+
+export interface ChildInvolvementsTable {
+  id: Generated<string>;
+  council_id: string;
+  child_id: string;
+  staff_id: string | null;
+  team_id: string;
+  start_date: DateText;
+  end_date: DateText | null;
+}
+
+export type EpisodeKind = 'early_help' | 'assessment' | 'cin_plan' | 'cp_plan' | 'cla' | 'care_leaver';
+
+export interface ChildEpisodesTable {
+  id: Generated<string>;
+  council_id: string;
+  child_id: string;
+  kind: EpisodeKind;
+  start_date: DateText;
+  end_date: DateText | null;
+  detail: string | null;
+}
+
+export interface AppSettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  app_settings: AppSettingsTable;
+  councils: CouncilsTable;
+  localities: NamedCouncilRowTable;
+  service_areas: NamedCouncilRowTable;
+  teams: TeamsTable;
+  staff: StaffTable;
+  staff_roles: StaffRolesTable;
+  role_changes: RoleChangesTable;
+  user_accounts: UserAccountsTable;
+  sessions: SessionsTable;
+  access_log: AccessLogTable;
+  families: FamiliesTable;
+  children: ChildrenTable;
+  child_involvements: ChildInvolvementsTable;
+  child_episodes: ChildEpisodesTable;
+}
