@@ -30,5 +30,8 @@ test('a lock left by a process that has gone is taken over', async () => {
 });
 
 test('a connection string is described without its user or password', () => {
-  assert.equal(describeUrl('postgres://qa:secret@db.council.local:5433/qaloop'), 'db.council.local:5433/qaloop');
+  assert.equal(
+    describeUrl('postgres://qa:secret@db.council.local:5433/qaloop'),
+    'db.council.local:5433/qaloop',
+  );
 });

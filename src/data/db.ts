@@ -34,7 +34,11 @@ export class DatabaseUnavailableError extends Error {}
 /** Opens the database: PostgreSQL when a URL is given, embedded PGlite otherwise. One code path. */
 export async function openDb(options: DbOptions): Promise<Db> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: 10,
+      connectionTimeoutMillis: 5000,
+    });
     pool.on('error', () => {
       // An idle client lost its connection; the pool replaces it and readiness reports the outage.
     });

@@ -59,7 +59,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('active', 'boolean', (c) => c.notNull().defaultTo(true))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('staff_council_team_idx').on('staff').columns(['council_id', 'team_id']).execute();
+  await db.schema
+    .createIndex('staff_council_team_idx')
+    .on('staff')
+    .columns(['council_id', 'team_id'])
+    .execute();
   await sql`create unique index staff_council_external_id_key on staff (council_id, external_id) where external_id is not null`.execute(
     db,
   );
