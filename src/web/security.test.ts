@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { Agent, createTestApp, h1 } from '../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
+import { createLogger } from '../log.ts';
 import { createDemoCouncil } from '../services/demo-council.ts';
 import { buildApp } from './app.ts';
 import { govukTemplateScriptHash } from './plugins/security.ts';
@@ -119,12 +119,16 @@ test('logs say which route was used but carry no names, emails, child references
   });
   const logged = await buildApp({
     db: t.db,
-    logger: pino({ level: 'info' }, stream),
+    logger: createLogger('info', stream),
     sessionSecret: 'log-secret-log-secret-log-secret-log-secret',
     config: { demo: true, sessionIdleMinutes: 30, secureCookies: false, trustProxy: 0 },
   });
   try {
+    logged.get('/fail-with-input', { config: { access: 'public' } }, async () => {
+      throw new Error('invalid input syntax for type date: "Jamie Pupil 2014-02-30"');
+    });
     await logged.ready();
+    assert.equal((await new Agent(logged).get('/fail-with-input')).statusCode, 500);
     const agent = new Agent(logged);
     await agent.signInAs('qa_lead');
     const child = await t.db
@@ -142,6 +146,7 @@ test('logs say which route was used but carry no names, emails, child references
     });
     const text = lines.join('');
     assert.match(text, /"route":"\/children\/:childId"/);
+    assert.match(text, /"msg":"request failed"/);
     for (const personal of [
       child.external_id,
       child.first_name,
@@ -149,6 +154,7 @@ test('logs say which route was used but carry no names, emails, child references
       'someone@westbrook',
       'secret-password',
       'qaloop.sid',
+      'Jamie Pupil',
     ]) {
       assert.equal(text.includes(personal), false, `log contains ${personal}`);
     }
