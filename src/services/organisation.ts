@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { belongsToCouncil } from '../data/council-scope.ts';
 import type { Db } from '../data/db.ts';
 import { inTransaction } from '../data/transaction.ts';
 
@@ -58,21 +59,10 @@ export interface NewTeam {
 
 export async function addTeam(db: Db, councilId: string, team: NewTeam): Promise<string> {
   return inTransaction(db, async (trx) => {
-    const area = await trx
-      .selectFrom('service_areas')
-      .select('id')
-      .where('id', '=', team.serviceAreaId)
-      .where('council_id', '=', councilId)
-      .executeTakeFirst();
-    if (!area) throw new Error('The service area is not one of this council’s');
-    if (team.localityId) {
-      const locality = await trx
-        .selectFrom('localities')
-        .select('id')
-        .where('id', '=', team.localityId)
-        .where('council_id', '=', councilId)
-        .executeTakeFirst();
-      if (!locality) throw new Error('The locality is not one of this council’s');
+    if (!(await belongsToCouncil(trx, 'service_areas', team.serviceAreaId, councilId)))
+      throw new Error('The service area is not one of this council’s');
+    if (team.localityId && !(await belongsToCouncil(trx, 'localities', team.localityId, councilId))) {
+      throw new Error('The locality is not one of this council’s');
     }
     const row = await trx
       .insertInto('teams')

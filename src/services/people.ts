@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { belongsToCouncil } from '../data/council-scope.ts';
 import type { Db } from '../data/db.ts';
 import { inTransaction } from '../data/transaction.ts';
 import { ROLES, type Role } from '../domain/roles.ts';
@@ -78,23 +79,11 @@ export async function addPerson(
       .executeTakeFirst();
     if (existing)
       errors.push({ field: 'email', message: 'Someone already has an account with this email address' });
-    if (person.teamId) {
-      const team = await trx
-        .selectFrom('teams')
-        .select('id')
-        .where('id', '=', person.teamId)
-        .where('council_id', '=', councilId)
-        .executeTakeFirst();
-      if (!team) errors.push({ field: 'teamId', message: 'Choose a team from the list' });
+    if (person.teamId && !(await belongsToCouncil(trx, 'teams', person.teamId, councilId))) {
+      errors.push({ field: 'teamId', message: 'Choose a team from the list' });
     }
-    if (person.lineManagerId) {
-      const manager = await trx
-        .selectFrom('staff')
-        .select('id')
-        .where('id', '=', person.lineManagerId)
-        .where('council_id', '=', councilId)
-        .executeTakeFirst();
-      if (!manager) errors.push({ field: 'lineManagerId', message: 'Choose a line manager from the list' });
+    if (person.lineManagerId && !(await belongsToCouncil(trx, 'staff', person.lineManagerId, councilId))) {
+      errors.push({ field: 'lineManagerId', message: 'Choose a line manager from the list' });
     }
     if (errors.length) throw new ValidationError(errors);
 
@@ -146,13 +135,7 @@ export async function setRoles(
   if (!checked.ok) throw new ValidationError(checked.errors);
   const roles = [...new Set(checked.value.roles)].sort();
   return inTransaction(db, async (trx) => {
-    const staff = await trx
-      .selectFrom('staff')
-      .select('id')
-      .where('id', '=', staffId)
-      .where('council_id', '=', councilId)
-      .executeTakeFirst();
-    if (!staff) throw new NotFoundError('person');
+    if (!(await belongsToCouncil(trx, 'staff', staffId, councilId))) throw new NotFoundError('person');
     const before = (
       await trx
         .selectFrom('staff_roles')

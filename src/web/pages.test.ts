@@ -4,7 +4,6 @@ import type { FastifyInstance } from 'fastify';
 import { Agent, createTestApp, errorSummaryItems, h1 } from '../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
 import { createDemoCouncil, type DemoSummary } from '../services/demo-council.ts';
-import { buildApp } from './app.ts';
 
 let t: TestDb;
 let app: FastifyInstance;
@@ -38,12 +37,7 @@ test('an unknown address shows the 404 page in the service’s design', async ()
 });
 
 test('an unexpected failure shows the 500 page without details', async () => {
-  const broken = await buildApp({
-    db: t.db,
-    logger: false,
-    sessionSecret: 'broken-secret-broken-secret-broken-secret',
-    config: { demo: true, sessionIdleMinutes: 30, secureCookies: false, trustProxy: 0 },
-  });
+  const broken = await createTestApp(t.db, { ready: false });
   broken.get('/explode', { config: { access: 'public' } }, async () => {
     throw new Error('database password is hunter2');
   });
@@ -236,12 +230,7 @@ test('looking up a reference that does not exist says so beside the field', asyn
 });
 
 test('a child-level page that forgets to record the view is refused rather than shown', async () => {
-  const careless = await buildApp({
-    db: t.db,
-    logger: false,
-    sessionSecret: 'careless-secret-careless-secret-careless',
-    config: { demo: true, sessionIdleMinutes: 30, secureCookies: false, trustProxy: 0 },
-  });
+  const careless = await createTestApp(t.db, { ready: false });
   careless.get(
     '/careless-child',
     { config: { access: 'signedIn', childRecord: true } },
@@ -259,11 +248,7 @@ test('a child-level page that forgets to record the view is refused rather than 
 });
 
 test('a route that does not say who may use it stops the app from starting', async () => {
-  const app2 = await buildApp({
-    db: t.db,
-    logger: false,
-    config: { demo: false, sessionIdleMinutes: 30, secureCookies: false, trustProxy: 0 },
-  });
+  const app2 = await createTestApp(t.db, { demo: false, ready: false });
   app2.get('/forgotten', async () => 'open to all?');
   await assert.rejects(async () => {
     await app2.ready();

@@ -6,7 +6,6 @@ import { Agent, createTestApp, h1 } from '../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
 import { createLogger } from '../log.ts';
 import { createDemoCouncil } from '../services/demo-council.ts';
-import { buildApp } from './app.ts';
 import { govukTemplateScriptHash } from './plugins/security.ts';
 
 let t: TestDb;
@@ -43,12 +42,7 @@ test('the session cookie is HttpOnly and SameSite, and Secure over HTTPS', async
   assert.match(cookie, /HttpOnly/);
   assert.match(cookie, /SameSite=Lax/);
 
-  const secureApp = await buildApp({
-    db: t.db,
-    logger: false,
-    sessionSecret: 'another-secret-another-secret-another-secret',
-    config: { demo: true, sessionIdleMinutes: 30, secureCookies: 'auto', trustProxy: 1 },
-  });
+  const secureApp = await createTestApp(t.db, { secureCookies: 'auto', trustProxy: 1, ready: false });
   try {
     const https = await secureApp.inject({
       method: 'GET',
@@ -117,12 +111,7 @@ test('logs say which route was used but carry no names, emails, child references
       cb();
     },
   });
-  const logged = await buildApp({
-    db: t.db,
-    logger: createLogger('info', stream),
-    sessionSecret: 'log-secret-log-secret-log-secret-log-secret',
-    config: { demo: true, sessionIdleMinutes: 30, secureCookies: false, trustProxy: 0 },
-  });
+  const logged = await createTestApp(t.db, { logger: createLogger('info', stream), ready: false });
   try {
     logged.get('/fail-with-input', { config: { access: 'public' } }, async () => {
       throw new Error('invalid input syntax for type date: "Jamie Pupil 2014-02-30"');

@@ -1,20 +1,32 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { Db } from '../../src/data/db.ts';
+import type { Logger } from '../../src/log.ts';
 import { buildApp } from '../../src/web/app.ts';
 
-export async function createTestApp(db: Db, overrides: { demo?: boolean; sessionIdleMinutes?: number } = {}) {
+export interface TestAppOptions {
+  demo?: boolean;
+  sessionIdleMinutes?: number;
+  secureCookies?: 'auto' | boolean;
+  trustProxy?: number;
+  logger?: Logger;
+  /** false leaves the app open for a test to add routes before it starts */
+  ready?: boolean;
+}
+
+/** The app as `qaloop serve` builds it, on the test's database, with test settings. */
+export async function createTestApp(db: Db, options: TestAppOptions = {}) {
   const app = await buildApp({
     db,
-    logger: false,
+    logger: options.logger ?? false,
     sessionSecret: 'test-secret-test-secret-test-secret-test-secret',
     config: {
-      demo: overrides.demo ?? true,
-      sessionIdleMinutes: overrides.sessionIdleMinutes ?? 30,
-      secureCookies: false,
-      trustProxy: 0,
+      demo: options.demo ?? true,
+      sessionIdleMinutes: options.sessionIdleMinutes ?? 30,
+      secureCookies: options.secureCookies ?? false,
+      trustProxy: options.trustProxy ?? 0,
     },
   });
-  await app.ready();
+  if (options.ready !== false) await app.ready();
   return app;
 }
 
