@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { ToolKind } from '../domain/audit-tools.ts';
 import type { Role } from '../domain/roles.ts';
 
 /** Types of the tables created by src/data/migrations. Dates are 'YYYY-MM-DD' text. */
@@ -143,7 +144,111 @@ export interface AppSettingsTable {
   value: string;
 }
 
+export interface CouncilSettingsTable {
+  council_id: string;
+  phase_lengths: ColumnType<Record<string, number>, string, string>;
+  updated_at: Timestamp;
+}
+
+export interface ClosureDaysTable {
+  id: Generated<string>;
+  council_id: string;
+  date: DateText;
+  reason: string;
+}
+
+export interface PracticeThemesTable {
+  id: Generated<string>;
+  council_id: string;
+  key: string;
+  name: string;
+  description: Generated<string>;
+  active: Generated<boolean>;
+}
+
+export interface GradeScalesTable {
+  id: Generated<string>;
+  council_id: string;
+  key: string;
+  name: string;
+  grades: ColumnType<unknown, string, string>;
+  builtin: Generated<boolean>;
+}
+
+export interface AuditToolsTable {
+  id: Generated<string>;
+  council_id: string;
+  name: string;
+  kind: ToolKind;
+  builtin: Generated<boolean>;
+  archived: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface AuditToolVersionsTable {
+  id: Generated<string>;
+  council_id: string;
+  tool_id: string;
+  version: number;
+  scale_id: string;
+  definition: ColumnType<unknown, string, string>;
+  created_by: string | null;
+  created_at: Timestamp;
+  first_used_at: Date | null;
+}
+
+export interface ProgrammeYearsTable {
+  id: Generated<string>;
+  council_id: string;
+  starts_on: DateText;
+  ends_on: DateText;
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface ProgrammeMonthsTable {
+  id: Generated<string>;
+  council_id: string;
+  year_id: string;
+  month: DateText;
+  learning_month: Generated<boolean>;
+  cycle_starts_on: DateText | null;
+  phases: ColumnType<unknown, string | null, string | null>;
+  phases_computed_at: Date | null;
+}
+
+export interface MonthThemesTable {
+  id: Generated<string>;
+  council_id: string;
+  month_id: string;
+  stream: string;
+  theme: string;
+  practice_theme_id: string | null;
+  position: Generated<number>;
+}
+
+export interface PlannedActivitiesTable {
+  id: Generated<string>;
+  council_id: string;
+  month_id: string;
+  kind: ToolKind;
+  tool_id: string | null;
+  target: number;
+  description: Generated<string>;
+  position: Generated<number>;
+}
+
 export interface Database {
+  council_settings: CouncilSettingsTable;
+  closure_days: ClosureDaysTable;
+  practice_themes: PracticeThemesTable;
+  grade_scales: GradeScalesTable;
+  audit_tools: AuditToolsTable;
+  audit_tool_versions: AuditToolVersionsTable;
+  programme_years: ProgrammeYearsTable;
+  programme_months: ProgrammeMonthsTable;
+  month_themes: MonthThemesTable;
+  planned_activities: PlannedActivitiesTable;
   app_settings: AppSettingsTable;
   councils: CouncilsTable;
   localities: NamedCouncilRowTable;

@@ -17,7 +17,7 @@ test('scrutiny readers and workforce development never reach child-level pages',
   }
   assert.deepEqual(
     navigationFor(['scrutiny_reader']).map((n) => n.text),
-    ['Home'],
+    ['Home', 'Programme', 'Audit tools', 'Practice themes'],
   );
 });
 

@@ -53,6 +53,7 @@ export const CAPABILITIES = {
   'caseload.team': ['case_manager'],
   'caseload.services': ['senior_leader'],
   'figures.council': ['scrutiny_reader', 'workforce_development', 'qa_lead', 'senior_leader'],
+  'programme.manage': ['qa_lead'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Capability = keyof typeof CAPABILITIES;
@@ -71,6 +72,9 @@ export interface NavItem {
 /** The primary navigation, in order; each person sees only the items their roles allow. */
 export const NAVIGATION: readonly NavItem[] = [
   { href: '/', text: 'Home', capability: 'signedIn' },
+  { href: '/programme', text: 'Programme', capability: 'signedIn' },
+  { href: '/tools', text: 'Audit tools', capability: 'signedIn' },
+  { href: '/practice-themes', text: 'Practice themes', capability: 'signedIn' },
   { href: '/children', text: 'Children', capability: 'children.lookup' },
   { href: '/organisation', text: 'Organisation', capability: 'organisation.read' },
   { href: '/admin/people', text: 'People', capability: 'people.manage' },

@@ -5,9 +5,12 @@ import { addDays, addMonths, type IsoDate, todayInLondon } from '../domain/dates
 import { type Random, seededRandom } from '../domain/random.ts';
 import type { Role } from '../domain/roles.ts';
 import { type NewChild, recordChildren } from './children.ts';
+import { addClosureDay } from './cycles.ts';
 import { addLocality, addServiceArea, addTeam, countCouncils, createCouncil } from './organisation.ts';
 import { hashPassword } from './passwords.ts';
 import { addPerson } from './people.ts';
+import { createProgrammeYear, getProgrammeYear, updateMonth } from './programme.ts';
+import { listTools } from './tools.ts';
 
 /** The password of every demo person (shown on the sign-in page only when the demo is on). */
 export const DEMO_PASSWORD = 'demo-council-2026';
@@ -495,6 +498,7 @@ export async function createDemoCouncil(
 
     const children = generateChildren(rnd, today, teams);
     await recordChildren(trx, council.id, children);
+    await planDemoProgramme(trx, council.id, today);
 
     return {
       councilId: council.id,
@@ -506,6 +510,82 @@ export async function createDemoCouncil(
       demoPeople: demoPeople.sort((a, b) => a.role.localeCompare(b.role)),
     };
   });
+}
+
+/** Each month of the demo programme year: [social care theme, family support theme, dip sample tool] or learning. */
+const DEMO_MONTHS: ([string, string, string | null] | 'learning')[] = [
+  ['Voice of the child', 'Direct work', 'Dip sample: visits (seen and seen alone)'],
+  [
+    'Father and significant male involvement',
+    'Father involvement',
+    'Dip sample: father or significant male involved',
+  ],
+  ['Neglect', 'Neglect', null],
+  ['Domestic abuse', 'Domestic abuse', null],
+  'learning',
+  ['SMART planning', 'SMART planning', null],
+  ['Analysis in assessments', 'Assessment quality', null],
+  ['Management oversight', 'Management oversight', 'Dip sample: management oversight in the last month'],
+  'learning',
+  ['Exploitation and contextual safeguarding', 'Teenagers and families', null],
+  ['Drift and delay', 'Stepping down safely', null],
+  ['Chronologies and case summaries', 'Recording and language', null],
+];
+
+/** The demo council's programme year (April to March, the one containing today), through the programme services. */
+async function planDemoProgramme(db: Db, councilId: string, today: IsoDate) {
+  await addClosureDay(
+    db,
+    councilId,
+    { date: `${today.slice(0, 4)}-12-29`, reason: 'Christmas closure' },
+    today,
+  );
+  await addClosureDay(
+    db,
+    councilId,
+    { date: `${today.slice(0, 4)}-12-30`, reason: 'Christmas closure' },
+    today,
+  );
+  await addClosureDay(
+    db,
+    councilId,
+    { date: `${today.slice(0, 4)}-12-31`, reason: 'Christmas closure' },
+    today,
+  );
+  const year = Number(today.slice(0, 4)) - (Number(today.slice(5, 7)) < 4 ? 1 : 0);
+  const yearId = await createProgrammeYear(db, councilId, { startMonth: `${year}-04` }, today);
+  const tools = new Map((await listTools(db, councilId)).map((t) => [t.name, t.id]));
+  const plan = await getProgrammeYear(db, councilId, yearId);
+  for (const [i, month] of (plan?.months ?? []).entries()) {
+    const spec = DEMO_MONTHS[i];
+    await updateMonth(
+      db,
+      councilId,
+      month.id,
+      spec === 'learning'
+        ? {
+            learningMonth: true,
+            cycleStartsOn: month.month,
+            themes: [{ stream: 'Learning', theme: 'Learning from the year so far' }],
+            activities: [],
+          }
+        : {
+            learningMonth: false,
+            cycleStartsOn: month.month,
+            themes: [
+              { stream: 'Social care', theme: spec[0] },
+              { stream: 'Family support', theme: spec[1] },
+            ],
+            activities: [
+              { kind: 'full_audit', target: '24', toolId: tools.get('Case file audit (four-point)') },
+              ...(spec[2]
+                ? [{ kind: 'dip_sample', target: '40', toolId: tools.get(spec[2]), description: spec[0] }]
+                : []),
+            ],
+          },
+      today,
+    );
+  }
 }
 
 type Status = 'early_help' | 'assessment' | 'cin_plan' | 'cp_plan' | 'cla' | 'care_leaver';

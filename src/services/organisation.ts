@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { belongsToCouncil } from '../data/council-scope.ts';
 import type { Db } from '../data/db.ts';
 import { inTransaction } from '../data/transaction.ts';
+import { installCouncilDefaults } from './tools.ts';
 
 export interface Council {
   id: string;
@@ -10,13 +11,17 @@ export interface Council {
   isDemo: boolean;
 }
 
+/** A new council, with its starting kit of grade scales, audit tools and practice themes. */
 export async function createCouncil(db: Db, input: { code: string; name: string; isDemo?: boolean }) {
-  const row = await db
-    .insertInto('councils')
-    .values({ code: input.code, name: input.name, is_demo: input.isDemo ?? false })
-    .returning(['id', 'code', 'name', 'is_demo'])
-    .executeTakeFirstOrThrow();
-  return { id: row.id, code: row.code, name: row.name, isDemo: row.is_demo } satisfies Council;
+  return inTransaction(db, async (trx) => {
+    const row = await trx
+      .insertInto('councils')
+      .values({ code: input.code, name: input.name, is_demo: input.isDemo ?? false })
+      .returning(['id', 'code', 'name', 'is_demo'])
+      .executeTakeFirstOrThrow();
+    await installCouncilDefaults(trx, row.id);
+    return { id: row.id, code: row.code, name: row.name, isDemo: row.is_demo } satisfies Council;
+  });
 }
 
 export async function getCouncil(db: Db, councilId: string): Promise<Council | undefined> {

@@ -11,6 +11,7 @@ let app: FastifyInstance;
 const agents = new Map<Role, Agent>();
 let childId: string;
 let staffId: string;
+let ids: Record<string, string>;
 
 before(async () => {
   t = await createTestDb();
@@ -23,6 +24,13 @@ before(async () => {
   }
   childId = (await t.db.selectFrom('children').select('id').limit(1).executeTakeFirstOrThrow()).id;
   staffId = (await t.db.selectFrom('staff').select('id').limit(1).executeTakeFirstOrThrow()).id;
+  ids = {
+    ':monthId': (await t.db.selectFrom('programme_months').select('id').limit(1).executeTakeFirstOrThrow())
+      .id,
+    ':toolId': (await t.db.selectFrom('audit_tools').select('id').limit(1).executeTakeFirstOrThrow()).id,
+    ':closureId': (await t.db.selectFrom('closure_days').select('id').limit(1).executeTakeFirstOrThrow()).id,
+    ':themeId': (await t.db.selectFrom('practice_themes').select('id').limit(1).executeTakeFirstOrThrow()).id,
+  };
 });
 after(async () => {
   await app.close();
@@ -31,7 +39,9 @@ after(async () => {
 
 /** A concrete URL for a route pattern. */
 function concrete(url: string): string {
-  return url.replace(':childId', childId).replace(':staffId', staffId);
+  let out = url.replace(':childId', childId).replace(':staffId', staffId);
+  for (const [param, id] of Object.entries(ids)) out = out.replace(param, id);
+  return out;
 }
 
 test('every route says who may use it', () => {
@@ -93,7 +103,13 @@ test('the navigation shows each person only what their roles allow', async () =>
     const res = await (agents.get(role) as Agent).get('/');
     return [...res.body.matchAll(/class="govuk-service-navigation__link" href="([^"]+)"/g)].map((m) => m[1]);
   };
-  assert.deepEqual(await links('scrutiny_reader'), ['/']);
-  assert.deepEqual(await links('administrator'), ['/', '/organisation', '/admin/people', '/access-log']);
-  assert.deepEqual(await links('qa_lead'), ['/', '/children', '/organisation', '/access-log']);
+  const common = ['/', '/programme', '/tools', '/practice-themes'];
+  assert.deepEqual(await links('scrutiny_reader'), common);
+  assert.deepEqual(await links('administrator'), [
+    ...common,
+    '/organisation',
+    '/admin/people',
+    '/access-log',
+  ]);
+  assert.deepEqual(await links('qa_lead'), [...common, '/children', '/organisation', '/access-log']);
 });

@@ -22,7 +22,11 @@ import healthRoutes from './routes/health.ts';
 import helpRoutes from './routes/help.ts';
 import homeRoutes from './routes/home.ts';
 import organisationRoutes from './routes/organisation.ts';
+import practiceThemeRoutes from './routes/practice-themes.ts';
+import programmeRoutes from './routes/programme.ts';
+import settingsRoutes from './routes/settings.ts';
 import signInRoutes from './routes/sign-in.ts';
+import toolRoutes from './routes/tools.ts';
 import './types.ts';
 
 export interface AppOptions {
@@ -104,5 +108,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(adminPeopleRoutes, { db });
   await app.register(childrenRoutes, { db });
   await app.register(accessLogRoutes, { db });
+  await app.register(programmeRoutes, { db });
+  await app.register(settingsRoutes, { db });
+  await app.register(practiceThemeRoutes, { db });
+  await app.register(toolRoutes, { db });
   return app;
 }

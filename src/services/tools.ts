@@ -1,0 +1,258 @@
+import type { Db } from '../data/db.ts';
+import { inTransaction } from '../data/transaction.ts';
+import { type ToolDefinition, toolDefinitionSchema } from '../domain/audit-tools.ts';
+import { BUILTIN_TOOLS } from '../domain/builtin-tools.ts';
+import { BUILTIN_SCALES, type GradeScale } from '../domain/grade-scales.ts';
+import { DEFAULT_PRACTICE_THEMES } from '../domain/practice-themes.ts';
+import { NotFoundError } from './people.ts';
+import { ValidationError } from './validation.ts';
+
+/**
+ * A new council's starting kit: the built-in grade scales, the built-in audit tools (the twelve-
+ * section case file audit on both scales and three dip samples) and the practice-theme taxonomy.
+ */
+export async function installCouncilDefaults(db: Db, councilId: string): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    const scaleIds = new Map<string, string>();
+    for (const scale of BUILTIN_SCALES) {
+      const row = await trx
+        .insertInto('grade_scales')
+        .values({
+          council_id: councilId,
+          key: scale.key,
+          name: scale.name,
+          grades: JSON.stringify(scale.grades),
+          builtin: true,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      scaleIds.set(scale.key, row.id);
+    }
+    for (const tool of BUILTIN_TOOLS) {
+      const row = await trx
+        .insertInto('audit_tools')
+        .values({ council_id: councilId, name: tool.name, kind: tool.kind, builtin: true })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('audit_tool_versions')
+        .values({
+          council_id: councilId,
+          tool_id: row.id,
+          version: 1,
+          scale_id: scaleIds.get(tool.scaleKey) as string,
+          definition: JSON.stringify(tool),
+        })
+        .execute();
+    }
+    await trx
+      .insertInto('practice_themes')
+      .values(
+        DEFAULT_PRACTICE_THEMES.map((t) => ({
+          council_id: councilId,
+          key: t.key,
+          name: t.name,
+          description: t.description,
+        })),
+      )
+      .execute();
+  });
+}
+
+export interface ToolSummary {
+  id: string;
+  name: string;
+  kind: ToolDefinition['kind'];
+  builtin: boolean;
+  latestVersion: number;
+  scaleName: string;
+  sections: number;
+  questions: number;
+}
+
+export async function listTools(db: Db, councilId: string): Promise<ToolSummary[]> {
+  const rows = await db
+    .selectFrom('audit_tools as t')
+    .innerJoin('audit_tool_versions as v', 'v.tool_id', 't.id')
+    .innerJoin('grade_scales as s', 's.id', 'v.scale_id')
+    .where('t.council_id', '=', councilId)
+    .where('t.archived', '=', false)
+    .where((eb) =>
+      eb(
+        'v.version',
+        '=',
+        eb
+          .selectFrom('audit_tool_versions as v2')
+          .whereRef('v2.tool_id', '=', 't.id')
+          .select((e) => e.fn.max('v2.version').as('m')),
+      ),
+    )
+    .select(['t.id', 't.name', 't.kind', 't.builtin', 'v.version', 'v.definition', 's.name as scale_name'])
+    .orderBy('t.kind')
+    .orderBy('t.name')
+    .execute();
+  return rows.map((r) => {
+    const def = r.definition as ToolDefinition;
+    return {
+      id: r.id,
+      name: r.name,
+      kind: r.kind,
+      builtin: r.builtin,
+      latestVersion: r.version,
+      scaleName: r.scale_name,
+      sections: def.sections.length,
+      questions: def.sections.reduce((n, s) => n + s.questions.length, 0),
+    };
+  });
+}
+
+export interface ToolVersion {
+  toolId: string;
+  versionId: string;
+  version: number;
+  versions: number[];
+  definition: ToolDefinition;
+  scale: GradeScale;
+  used: boolean;
+  createdAt: Date;
+}
+
+/** One version of a tool (the latest when none is given), with its grade scale. */
+export async function getToolVersion(
+  db: Db,
+  councilId: string,
+  toolId: string,
+  version?: number,
+): Promise<ToolVersion | undefined> {
+  const versions = await db
+    .selectFrom('audit_tool_versions as v')
+    .innerJoin('grade_scales as s', 's.id', 'v.scale_id')
+    .where('v.tool_id', '=', toolId)
+    .where('v.council_id', '=', councilId)
+    .select([
+      'v.id',
+      'v.version',
+      'v.definition',
+      'v.first_used_at',
+      'v.created_at',
+      's.key',
+      's.name',
+      's.grades',
+    ])
+    .orderBy('v.version')
+    .execute();
+  if (!versions.length) return undefined;
+  const chosen =
+    version === undefined ? versions[versions.length - 1] : versions.find((v) => v.version === version);
+  if (!chosen) return undefined;
+  return {
+    toolId,
+    versionId: chosen.id,
+    version: chosen.version,
+    versions: versions.map((v) => v.version),
+    definition: chosen.definition as ToolDefinition,
+    scale: { key: chosen.key, name: chosen.name, grades: chosen.grades as GradeScale['grades'] },
+    used: chosen.first_used_at !== null,
+    createdAt: chosen.created_at,
+  };
+}
+
+/**
+ * Saves a tool's definition. A version that has been used is never changed: saving makes the next
+ * version, and audits keep the version they were done on. An unused latest version is updated.
+ */
+export async function saveToolDefinition(
+  db: Db,
+  councilId: string,
+  toolId: string,
+  input: unknown,
+  staffId: string,
+): Promise<{ version: number; newVersion: boolean }> {
+  const checked = toolDefinitionSchema.safeParse(input);
+  if (!checked.success) {
+    throw new ValidationError(checked.error.issues.map((i) => ({ field: 'definition', message: i.message })));
+  }
+  const definition = checked.data as ToolDefinition;
+  return inTransaction(db, async (trx) => {
+    const latest = await getToolVersion(trx, councilId, toolId);
+    if (!latest) throw new NotFoundError('tool');
+    const scale = await trx
+      .selectFrom('grade_scales')
+      .select('id')
+      .where('council_id', '=', councilId)
+      .where('key', '=', definition.scaleKey)
+      .executeTakeFirst();
+    if (!scale)
+      throw new ValidationError([{ field: 'scaleKey', message: 'Choose a grade scale from the list' }]);
+    await trx.updateTable('audit_tools').set({ name: definition.name }).where('id', '=', toolId).execute();
+    if (!latest.used) {
+      await trx
+        .updateTable('audit_tool_versions')
+        .set({ definition: JSON.stringify(definition), scale_id: scale.id, created_by: staffId })
+        .where('id', '=', latest.versionId)
+        .execute();
+      return { version: latest.version, newVersion: false };
+    }
+    await trx
+      .insertInto('audit_tool_versions')
+      .values({
+        council_id: councilId,
+        tool_id: toolId,
+        version: latest.version + 1,
+        scale_id: scale.id,
+        definition: JSON.stringify(definition),
+        created_by: staffId,
+      })
+      .execute();
+    return { version: latest.version + 1, newVersion: true };
+  });
+}
+
+/** A new tool, starting from a copy of an existing one (the usual way to make next month's dip sample). */
+export async function copyTool(
+  db: Db,
+  councilId: string,
+  fromToolId: string,
+  name: string,
+  staffId: string,
+): Promise<string> {
+  const trimmed = name.trim();
+  if (!trimmed) throw new ValidationError([{ field: 'name', message: 'Enter a name for the new tool' }]);
+  if (trimmed.length > 120)
+    throw new ValidationError([{ field: 'name', message: 'The name must be 120 characters or fewer' }]);
+  return inTransaction(db, async (trx) => {
+    const from = await getToolVersion(trx, councilId, fromToolId);
+    if (!from) throw new ValidationError([{ field: 'from', message: 'Choose a tool to start from' }]);
+    const clash = await trx
+      .selectFrom('audit_tools')
+      .select('id')
+      .where('council_id', '=', councilId)
+      .where((eb) => eb(eb.fn('lower', ['name']), '=', trimmed.toLowerCase()))
+      .executeTakeFirst();
+    if (clash)
+      throw new ValidationError([{ field: 'name', message: 'A tool with this name already exists' }]);
+    const tool = await trx
+      .insertInto('audit_tools')
+      .values({ council_id: councilId, name: trimmed, kind: from.definition.kind })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const scale = await trx
+      .selectFrom('grade_scales')
+      .select('id')
+      .where('council_id', '=', councilId)
+      .where('key', '=', from.scale.key)
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('audit_tool_versions')
+      .values({
+        council_id: councilId,
+        tool_id: tool.id,
+        version: 1,
+        scale_id: scale.id,
+        definition: JSON.stringify({ ...from.definition, name: trimmed }),
+        created_by: staffId,
+      })
+      .execute();
+    return tool.id;
+  });
+}
