@@ -118,7 +118,7 @@ export async function recomputeCouncilCycles(
   for (const m of months) {
     const phases = phasesOf(m.phases);
     // finished cycles are history: never re-dated
-    if (phases && phases.length && phases[phases.length - 1].end < today) continue;
+    if (phases?.length && phases[phases.length - 1].end < today) continue;
     const result = await recomputeMonthCycle(db, councilId, m.id, {
       today,
       force: options.confirm?.includes(m.id) ?? false,

@@ -91,8 +91,21 @@ interface FollowOn extends PageExpectations {
 /** Pages one step on from the navigation that open without filling anything in. */
 function followOnPages(role: Role, links: Map<string, Link[]>): FollowOn[] {
   if (role === 'qa_lead') {
-    // Reached through the Find a child form; the keyboard journey types the reference.
-    return [{ path: `/children/${child.id}`, names: ['Child record'], h1: child.name }];
+    const month = (links.get('/programme') ?? []).find((l) =>
+      /^\/programme\/months\/[0-9a-f-]{36}$/.test(l.href),
+    );
+    const tool = (links.get('/tools') ?? []).find((l) => /^\/tools\/[0-9a-f-]{36}$/.test(l.href));
+    assert.ok(month, 'The programme links to no month');
+    assert.ok(tool, 'The tools page links to no tool');
+    return [
+      // Reached through the Find a child form; the keyboard journey types the reference.
+      { path: `/children/${child.id}`, names: ['Child record'], h1: child.name },
+      { path: month.href, names: [month.text], h1: month.text, linkedFrom: '/programme' },
+      { path: `${month.href}/edit`, names: [`Plan ${month.text}`], h1: `Plan ${month.text}` },
+      { path: '/programme/years/new', names: ['Plan a programme year'], linkedFrom: '/programme' },
+      { path: '/settings/calendar', names: ['Phase lengths and closure days'], linkedFrom: '/programme' },
+      { path: tool.href, names: [tool.text], h1: tool.text, linkedFrom: '/tools' },
+    ];
   }
   if (role === 'administrator') {
     const person = (links.get('/admin/people') ?? []).find((l) =>

@@ -95,13 +95,22 @@ export class Agent {
   }
 }
 
+function decode(html: string): string {
+  return html
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&amp;', '&');
+}
+
 /** The text of the page's error summary list, or [] when there is none. */
 export function errorSummaryItems(html: string): { text: string; href: string }[] {
   const summary = html.match(/<div class="govuk-error-summary"[\s\S]*?<\/ul>/);
   if (!summary) return [];
   return [...summary[0].matchAll(/<a href="([^"]+)">([^<]+)<\/a>/g)].map((m) => ({
     href: m[1],
-    text: m[2].trim(),
+    text: decode(m[2].trim()),
   }));
 }
 

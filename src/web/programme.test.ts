@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { Agent, createTestApp, errorSummaryItems, h1 } from '../../test/helpers/app.ts';
+import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
+import { createDemoCouncil } from '../services/demo-council.ts';
+
+let t: TestDb;
+let app: FastifyInstance;
+let qa: Agent;
+let practitioner: Agent;
+
+before(async () => {
+  t = await createTestDb();
+  await createDemoCouncil(t.db, { today: '2026-11-22' });
+  app = await createTestApp(t.db);
+  qa = new Agent(app);
+  await qa.signInAs('qa_lead');
+  practitioner = new Agent(app);
+  await practitioner.signInAs('practitioner');
+});
+after(async () => {
+  await app.close();
+  await t.close();
+});
+
+const monthId = async (month: string) =>
+  (
+    await t.db
+      .selectFrom('programme_months')
+      .select('id')
+      .where('month', '=', month)
+      .executeTakeFirstOrThrow()
+  ).id;
+
+test('everyone signed in reads the programme calendar; only the QA lead is offered planning', async () => {
+  const page = await practitioner.get('/programme');
+  assert.equal(page.statusCode, 200);
+  assert.equal(h1(page.body), 'Programme 2026–27');
+  assert.match(page.body, /Management oversight/);
+  assert.match(page.body, /Learning month/);
+  assert.doesNotMatch(page.body, /Plan a programme year/);
+  const lead = await qa.get('/programme');
+  assert.match(lead.body, /Plan a programme year/);
+});
+
+test('a cycle page shows each phase’s dates and which phase is current', async () => {
+  const page = await practitioner.get(`/programme/months/${await monthId('2026-11-01')}`);
+  assert.equal(h1(page.body), 'November 2026');
+  assert.match(page.body, /Now in phase: <strong>Auditing window<\/strong>, until 27 November 2026/);
+  assert.match(page.body, /Learning and development/);
+  assert.doesNotMatch(page.body, /Re-date this cycle/, 'only the QA lead can re-date');
+});
+
+test('the QA lead plans a month; mistakes are listed against their rows and nothing is saved', async () => {
+  const id = await monthId('2027-01-01');
+  const editPage = `/programme/months/${id}/edit`;
+  const form = await qa.get(editPage);
+  assert.equal(h1(form.body), 'Plan January 2027');
+  const bad = await qa.post(
+    `/programme/months/${id}`,
+    {
+      cycleStartsOn: '2027-01-04',
+      'themes-0-stream': 'Social care',
+      'themes-0-theme': '',
+      'activities-0-kind': 'full_audit',
+      'activities-0-target': 'lots',
+      'activities-0-toolId': '',
+      'activities-0-description': '',
+    },
+    editPage,
+  );
+  assert.equal(bad.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(bad.body), [
+    { href: '#themes-0-theme', text: 'Enter theme 1' },
+    { href: '#activities-0-target', text: 'Enter the target for activity 1 as a whole number, like 20' },
+  ]);
+  assert.match(bad.body, /value="lots"/, 'what was typed is kept');
+  const good = await qa.post(
+    `/programme/months/${id}`,
+    {
+      cycleStartsOn: '2027-01-04',
+      'themes-0-stream': 'Social care',
+      'themes-0-theme': 'Exploitation',
+      'activities-0-kind': 'full_audit',
+      'activities-0-target': '18',
+      'activities-0-toolId': '',
+      'activities-0-description': '',
+    },
+    editPage,
+  );
+  assert.equal(good.statusCode, 302);
+  const page = await qa.get(`/programme/months/${id}`);
+  assert.match(page.body, /The plan has been saved/);
+  assert.match(page.body, /Exploitation/);
+  assert.match(page.body, /Full case file audits<\/dt><dd class="govuk-summary-list__value">18/);
+});
+
+test('phase lengths are changed on the settings page; a zero is refused with its message', async () => {
+  const zero = await qa.post(
+    '/settings/calendar/phases',
+    { pre_audit: '5', auditing: '0', feedback: '5', reporting: '10', learning: '25' },
+    '/settings/calendar',
+  );
+  assert.equal(zero.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(zero.body), [
+    { href: '#auditing', text: 'Auditing window must be at least 1 working day' },
+  ]);
+  const saved = await qa.post(
+    '/settings/calendar/phases',
+    { pre_audit: '5', auditing: '15', feedback: '6', reporting: '10', learning: '25' },
+    '/settings/calendar',
+  );
+  assert.equal(saved.statusCode, 302);
+  const page = await qa.get('/settings/calendar');
+  assert.match(page.body, /Phase lengths have been saved\. \d+ future cycles were re-dated\./);
+  assert.match(page.body, /November 2026 is under way and kept its dates|are under way and kept their dates/);
+  assert.match(page.body, /Christmas closure/);
+});
+
+test('the QA lead makes a dip sample for a new theme from a copy and previews it as an auditor sees it', async () => {
+  const visits = await t.db
+    .selectFrom('audit_tools')
+    .select('id')
+    .where('name', '=', 'Dip sample: visits (seen and seen alone)')
+    .executeTakeFirstOrThrow();
+  const noName = await qa.post('/tools', { from: visits.id, name: '' }, '/tools');
+  assert.deepEqual(errorSummaryItems(noName.body), [
+    { href: '#name', text: 'Enter a name for the new tool' },
+  ]);
+  const made = await qa.post(
+    '/tools',
+    { from: visits.id, name: 'Dip sample: visits to disabled children' },
+    '/tools',
+  );
+  assert.equal(made.statusCode, 302);
+  const preview = await practitioner.get(made.headers.location as string);
+  assert.equal(h1(preview.body), 'Dip sample: visits to disabled children');
+  assert.match(preview.body, /This is a preview/);
+  assert.match(preview.body, /Was the child seen alone\?/);
+  assert.match(preview.body, /type="radio"/);
+  const twice = await qa.post(
+    '/tools',
+    { from: visits.id, name: 'dip sample: VISITS to disabled children' },
+    '/tools',
+  );
+  assert.deepEqual(errorSummaryItems(twice.body), [
+    { href: '#name', text: 'A tool with this name already exists' },
+  ]);
+});
+
+test('the twelve-section case file audit previews every section with grade, evaluation, impact and actions', async () => {
+  const tool = await t.db
+    .selectFrom('audit_tools')
+    .select('id')
+    .where('name', '=', 'Case file audit (four-point)')
+    .executeTakeFirstOrThrow();
+  const page = await qa.get(`/tools/${tool.id}`);
+  assert.equal((page.body.match(/class="app-tool-section"/g) ?? []).length, 12);
+  assert.equal((page.body.match(/Impact statement/g) ?? []).length, 12);
+  assert.match(page.body, /Requires improvement/);
+  assert.match(
+    page.body,
+    /8\. Family and network, including fathers and significant males|Family and network/,
+  );
+});
+
+test('practice themes: anyone reads them; the QA lead adds one, and a duplicate name is refused', async () => {
+  const read = await practitioner.get('/practice-themes');
+  assert.match(read.body, /Voice of the child/);
+  assert.doesNotMatch(read.body, /Add a theme/);
+  const dup = await qa.post('/practice-themes', { name: 'NEGLECT', description: '' }, '/practice-themes');
+  assert.equal(dup.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(dup.body), [
+    { href: '#name', text: 'There is already a practice theme called "Neglect"' },
+  ]);
+  const added = await qa.post(
+    '/practice-themes',
+    { name: 'Private fostering', description: 'Children living with people who are not their family.' },
+    '/practice-themes',
+  );
+  assert.equal(added.statusCode, 302);
+  assert.match((await practitioner.get('/practice-themes')).body, /Private fostering/);
+});
