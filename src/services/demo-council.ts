@@ -4,13 +4,14 @@ import { inTransaction } from '../data/transaction.ts';
 import { addDays, addMonths, type IsoDate, todayInLondon } from '../domain/dates.ts';
 import { type Random, seededRandom } from '../domain/random.ts';
 import type { Role } from '../domain/roles.ts';
+import { addQuestion, addSection } from '../domain/tool-editing.ts';
 import { type NewChild, recordChildren } from './children.ts';
 import { addClosureDay } from './cycles.ts';
 import { addLocality, addServiceArea, addTeam, countCouncils, createCouncil } from './organisation.ts';
 import { hashPassword } from './passwords.ts';
 import { addPerson } from './people.ts';
 import { createProgrammeYear, getProgrammeYear, updateMonth } from './programme.ts';
-import { listTools } from './tools.ts';
+import { copyTool, editTool, listTools } from './tools.ts';
 
 /** The password of every demo person (shown on the sign-in page only when the demo is on). */
 export const DEMO_PASSWORD = 'demo-council-2026';
@@ -520,7 +521,7 @@ const DEMO_MONTHS: ([string, string, string | null] | 'learning')[] = [
     'Father involvement',
     'Dip sample: father or significant male involved',
   ],
-  ['Neglect', 'Neglect', null],
+  ['Neglect', 'Neglect', 'Dip sample: neglect'],
   ['Domestic abuse', 'Domestic abuse', null],
   'learning',
   ['SMART planning', 'SMART planning', null],
@@ -531,6 +532,45 @@ const DEMO_MONTHS: ([string, string, string | null] | 'learning')[] = [
   ['Drift and delay', 'Stepping down safely', null],
   ['Chronologies and case summaries', 'Recording and language', null],
 ];
+
+/** A dip sample the demo QA team made for June's neglect theme, through the tool builder's service. */
+async function buildDemoDipSample(db: Db, councilId: string) {
+  const qaLead = await db
+    .selectFrom('staff')
+    .select('id')
+    .where('council_id', '=', councilId)
+    .where('external_id', '=', 'DEMO-qa_lead')
+    .executeTakeFirstOrThrow();
+  const from = (await listTools(db, councilId)).find(
+    (t) => t.name === 'Dip sample: management oversight in the last month',
+  );
+  const toolId = await copyTool(db, councilId, from?.id as string, 'Dip sample: neglect', qaLead.id);
+  await editTool(db, councilId, toolId, qaLead.id, (d) =>
+    addSection(
+      {
+        ...d,
+        description: 'Checks that neglect is recognised, assessed with a recognised tool and acted on.',
+      },
+      {
+        title: 'Neglect',
+        guidance:
+          'The impact of neglect on the child is assessed with a recognised tool (such as the Graded Care Profile 2), reviewed as things change, and the plan says what must be different for the child.',
+        required: 'yes',
+        questionText: 'Has a neglect assessment tool been used in the last six months?',
+        questionType: 'yes_no_partly_na',
+        questionRequired: 'yes',
+      },
+    ),
+  );
+  await editTool(db, councilId, toolId, qaLead.id, (d) =>
+    addQuestion(d, 'neglect', {
+      text: 'What does the record say about the child’s home conditions?',
+      type: 'long_text',
+      guidance: 'Quote or summarise the most recent description, with its date.',
+      required: 'yes',
+    }),
+  );
+}
 
 /** The demo council's programme year (April to March, the one containing today), through the programme services. */
 async function planDemoProgramme(db: Db, councilId: string, today: IsoDate) {
@@ -554,6 +594,7 @@ async function planDemoProgramme(db: Db, councilId: string, today: IsoDate) {
   );
   const year = Number(today.slice(0, 4)) - (Number(today.slice(5, 7)) < 4 ? 1 : 0);
   const yearId = await createProgrammeYear(db, councilId, { startMonth: `${year}-04` }, today);
+  await buildDemoDipSample(db, councilId);
   const tools = new Map((await listTools(db, councilId)).map((t) => [t.name, t.id]));
   const plan = await getProgrammeYear(db, councilId, yearId);
   for (const [i, month] of (plan?.months ?? []).entries()) {

@@ -256,3 +256,44 @@ export async function copyTool(
     return tool.id;
   });
 }
+
+/**
+ * Applies one edit to the latest version of a tool and saves it (a new version when the latest has
+ * been used). Built-in tools stay as shipped: copy one to change it.
+ */
+export async function editTool(
+  db: Db,
+  councilId: string,
+  toolId: string,
+  staffId: string,
+  edit: (
+    definition: ToolDefinition,
+  ) => { ok: true; definition: ToolDefinition } | { ok: false; errors: { field: string; message: string }[] },
+): Promise<{ version: number; newVersion: boolean }> {
+  return inTransaction(db, async (trx) => {
+    const tool = await trx
+      .selectFrom('audit_tools')
+      .select(['builtin'])
+      .where('id', '=', toolId)
+      .where('council_id', '=', councilId)
+      .executeTakeFirst();
+    const latest = await getToolVersion(trx, councilId, toolId);
+    if (!tool || !latest) throw new NotFoundError('tool');
+    if (tool.builtin)
+      throw new ValidationError([
+        { field: 'form', message: 'Built-in tools stay as shipped: make a copy to change it' },
+      ]);
+    const result = edit(latest.definition);
+    if (!result.ok) throw new ValidationError(result.errors);
+    return saveToolDefinition(trx, councilId, toolId, result.definition, staffId);
+  });
+}
+
+export async function listGradeScales(db: Db, councilId: string) {
+  return db
+    .selectFrom('grade_scales')
+    .select(['key', 'name'])
+    .where('council_id', '=', councilId)
+    .orderBy('name')
+    .execute();
+}

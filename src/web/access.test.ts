@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Agent, createTestApp } from '../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
+import type { ToolDefinition } from '../domain/audit-tools.ts';
 import { CAPABILITIES, type Capability, ROLES, type Role } from '../domain/roles.ts';
 import { createDemoCouncil } from '../services/demo-council.ts';
 
@@ -24,10 +25,23 @@ before(async () => {
   }
   childId = (await t.db.selectFrom('children').select('id').limit(1).executeTakeFirstOrThrow()).id;
   staffId = (await t.db.selectFrom('staff').select('id').limit(1).executeTakeFirstOrThrow()).id;
+  const visits = await t.db
+    .selectFrom('audit_tools')
+    .select('id')
+    .where('name', '=', 'Dip sample: visits (seen and seen alone)')
+    .executeTakeFirstOrThrow();
+  const version = await t.db
+    .selectFrom('audit_tool_versions')
+    .select('definition')
+    .where('tool_id', '=', visits.id)
+    .executeTakeFirstOrThrow();
+  const visitsSection = (version.definition as ToolDefinition).sections[0];
   ids = {
     ':monthId': (await t.db.selectFrom('programme_months').select('id').limit(1).executeTakeFirstOrThrow())
       .id,
-    ':toolId': (await t.db.selectFrom('audit_tools').select('id').limit(1).executeTakeFirstOrThrow()).id,
+    ':toolId': visits.id,
+    ':sectionKey': visitsSection.key,
+    ':questionKey': visitsSection.questions[0].key,
     ':closureId': (await t.db.selectFrom('closure_days').select('id').limit(1).executeTakeFirstOrThrow()).id,
     ':themeId': (await t.db.selectFrom('practice_themes').select('id').limit(1).executeTakeFirstOrThrow()).id,
   };

@@ -26,6 +26,7 @@ import practiceThemeRoutes from './routes/practice-themes.ts';
 import programmeRoutes from './routes/programme.ts';
 import settingsRoutes from './routes/settings.ts';
 import signInRoutes from './routes/sign-in.ts';
+import toolBuilderRoutes from './routes/tool-builder.ts';
 import toolRoutes from './routes/tools.ts';
 import './types.ts';
 
@@ -112,5 +113,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(settingsRoutes, { db });
   await app.register(practiceThemeRoutes, { db });
   await app.register(toolRoutes, { db });
+  await app.register(toolBuilderRoutes, { db });
   return app;
 }

@@ -182,3 +182,108 @@ test('practice themes: anyone reads them; the QA lead adds one, and a duplicate 
   assert.equal(added.statusCode, 302);
   assert.match((await practitioner.get('/practice-themes')).body, /Private fostering/);
 });
+
+test('the QA lead builds a dip sample for a new theme, question by question, and previews it', async () => {
+  const visits = await t.db
+    .selectFrom('audit_tools')
+    .select('id')
+    .where('name', '=', 'Dip sample: visits (seen and seen alone)')
+    .executeTakeFirstOrThrow();
+  const builtinEdit = await qa.get(`/tools/${visits.id}/edit`);
+  assert.match(builtinEdit.body, /Built-in tools stay as shipped/);
+  const made = await qa.post('/tools', { from: visits.id, name: 'Dip sample: private fostering' }, '/tools');
+  const toolId = (made.headers.location as string).split('/').pop() as string;
+  const builder = `/tools/${toolId}/edit`;
+
+  const noTitle = await qa.post(
+    `/tools/${toolId}/sections`,
+    { title: '', required: 'yes', questionText: '' },
+    builder,
+  );
+  assert.equal(noTitle.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(noTitle.body), [
+    { href: '#section-title', text: 'Enter the section’s title' },
+    { href: '#section-questionText', text: 'Enter the question' },
+    { href: '#section-questionType', text: 'Choose the kind of answer' },
+  ]);
+
+  const added = await qa.post(
+    `/tools/${toolId}/sections`,
+    {
+      title: 'Private fostering arrangements',
+      guidance: 'Notified and assessed within timescales.',
+      required: 'yes',
+      questionText: 'Was the arrangement notified to the council?',
+      questionType: 'yes_no_partly_na',
+      questionRequired: 'yes',
+    },
+    builder,
+  );
+  assert.equal(added.statusCode, 302);
+  const page = await qa.get(builder);
+  assert.match(page.body, /2\. Private fostering arrangements/);
+
+  const newQuestion = `/tools/${toolId}/sections/private_fostering_arrangements/questions/new`;
+  const badChoice = await qa.post(
+    `/tools/${toolId}/sections/private_fostering_arrangements/questions`,
+    { text: 'Who made the arrangement?', type: 'choice', options: 'Parent', required: 'yes' },
+    newQuestion,
+  );
+  assert.equal(badChoice.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(badChoice.body), [
+    { href: '#options', text: 'Give at least 2 options, one on each line' },
+  ]);
+  const good = await qa.post(
+    `/tools/${toolId}/sections/private_fostering_arrangements/questions`,
+    {
+      text: 'Who made the arrangement?',
+      type: 'choice',
+      options: 'Parent\nCarer\nOther',
+      guidance: 'From the notification.',
+      required: 'yes',
+    },
+    newQuestion,
+  );
+  assert.equal(good.statusCode, 302);
+  const preview = await qa.get(`/tools/${toolId}`);
+  assert.match(preview.body, /Private fostering arrangements/);
+  assert.match(preview.body, /Who made the arrangement\?/);
+  assert.match(preview.body, /value="Carer"/);
+
+  // once the tool has been used, a change makes a new version and the old one stays as it was
+  await t.db
+    .updateTable('audit_tool_versions')
+    .set({ first_used_at: new Date() })
+    .where('tool_id', '=', toolId)
+    .execute();
+  const moved = await qa.post(
+    `/tools/${toolId}/sections/private_fostering_arrangements/move`,
+    { direction: 'up' },
+    builder,
+  );
+  assert.equal(moved.statusCode, 302);
+  const after = await qa.get(builder);
+  assert.match(after.body, /Saved as version 2\. Version 1 has been used in audits and stays as it was\./);
+  assert.match(after.body, /1\. Private fostering arrangements/);
+  const v1 = await qa.get(`/tools/${toolId}?version=1`);
+  assert.match(v1.body, /1\. Visits/);
+});
+
+test('removing a tool’s last section is refused: a tool needs at least one section', async () => {
+  const visits = await t.db
+    .selectFrom('audit_tools')
+    .select('id')
+    .where('name', '=', 'Dip sample: visits (seen and seen alone)')
+    .executeTakeFirstOrThrow();
+  const made = await qa.post('/tools', { from: visits.id, name: 'Dip sample: one section only' }, '/tools');
+  const toolId = (made.headers.location as string).split('/').pop() as string;
+  const version = await t.db
+    .selectFrom('audit_tool_versions')
+    .select('definition')
+    .where('tool_id', '=', toolId)
+    .executeTakeFirstOrThrow();
+  const key = (version.definition as { sections: { key: string }[] }).sections[0].key;
+  const res = await qa.post(`/tools/${toolId}/sections/${key}/delete`, {}, `/tools/${toolId}/edit`);
+  assert.equal(res.statusCode, 400);
+  assert.match(errorSummaryItems(res.body)[0].text, /at least one section/);
+});

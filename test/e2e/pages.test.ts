@@ -97,6 +97,8 @@ function followOnPages(role: Role, links: Map<string, Link[]>): FollowOn[] {
     const tool = (links.get('/tools') ?? []).find((l) => /^\/tools\/[0-9a-f-]{36}$/.test(l.href));
     assert.ok(month, 'The programme links to no month');
     assert.ok(tool, 'The tools page links to no tool');
+    const neglect = (links.get('/tools') ?? []).find((l) => l.text === 'Dip sample: neglect');
+    assert.ok(neglect, 'The tools page does not list the demo council’s own dip sample');
     return [
       // Reached through the Find a child form; the keyboard journey types the reference.
       { path: `/children/${child.id}`, names: ['Child record'], h1: child.name },
@@ -105,6 +107,14 @@ function followOnPages(role: Role, links: Map<string, Link[]>): FollowOn[] {
       { path: '/programme/years/new', names: ['Plan a programme year'], linkedFrom: '/programme' },
       { path: '/settings/calendar', names: ['Phase lengths and closure days'], linkedFrom: '/programme' },
       { path: tool.href, names: [tool.text], h1: tool.text, linkedFrom: '/tools' },
+      // the demo council's own dip sample, in the tool builder
+      { path: `${neglect.href}/edit`, names: [`Change ${neglect.text}`], h1: `Change ${neglect.text}` },
+      { path: `${neglect.href}/sections/neglect`, names: ['Change section: Neglect'], h1: 'Change section' },
+      {
+        path: `${neglect.href}/sections/neglect/questions/new`,
+        names: ['Add a question'],
+        h1: 'Add a question',
+      },
     ];
   }
   if (role === 'administrator') {
