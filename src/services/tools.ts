@@ -2,7 +2,7 @@ import type { Db } from '../data/db.ts';
 import { inTransaction } from '../data/transaction.ts';
 import { type ToolDefinition, toolDefinitionSchema } from '../domain/audit-tools.ts';
 import { BUILTIN_TOOLS } from '../domain/builtin-tools.ts';
-import { BUILTIN_SCALES, type GradeScale } from '../domain/grade-scales.ts';
+import { BUILTIN_SCALES, type GradeScale, gradeScaleSchema } from '../domain/grade-scales.ts';
 import { DEFAULT_PRACTICE_THEMES } from '../domain/practice-themes.ts';
 import { NotFoundError } from './people.ts';
 import { ValidationError } from './validation.ts';
@@ -296,4 +296,66 @@ export async function listGradeScales(db: Db, councilId: string) {
     .where('council_id', '=', councilId)
     .orderBy('name')
     .execute();
+}
+
+export async function listGradeScalesWithGrades(db: Db, councilId: string) {
+  const rows = await db
+    .selectFrom('grade_scales')
+    .select(['id', 'key', 'name', 'grades', 'builtin'])
+    .where('council_id', '=', councilId)
+    .orderBy('builtin', 'desc')
+    .orderBy('name')
+    .execute();
+  return rows.map((r) => ({ ...r, grades: r.grades as GradeScale['grades'] }));
+}
+
+/**
+ * Adds a council's own grade scale. Grades come best first; each says whether it counts as good or
+ * better. Form rows left empty are ignored. Errors name the row (`grades-2-label`).
+ */
+export async function addGradeScale(
+  db: Db,
+  councilId: string,
+  input: { name?: string; grades: { label?: string; goodOrBetter?: boolean; descriptor?: string }[] },
+) {
+  const rows = input.grades
+    .map((g, row) => ({ ...g, row }))
+    .filter((g) => (g.label ?? '').trim() || (g.descriptor ?? '').trim() || g.goodOrBetter);
+  const checked = gradeScaleSchema.safeParse({
+    name: input.name,
+    grades: rows.map((g, i) => ({
+      label: g.label ?? '',
+      order: i + 1,
+      goodOrBetter: Boolean(g.goodOrBetter),
+      descriptor: g.descriptor,
+    })),
+  });
+  if (!checked.success) {
+    const errors: { field: string; message: string }[] = [];
+    for (const issue of checked.error.issues) {
+      const [first, index, part] = issue.path;
+      const field =
+        first === 'grades' && typeof index === 'number' && part === 'label'
+          ? `grades-${rows[index]?.row ?? 0}-label`
+          : first === 'grades'
+            ? 'grades-0-label'
+            : 'name';
+      if (!errors.some((e) => e.field === field)) errors.push({ field, message: issue.message });
+    }
+    throw new ValidationError(errors);
+  }
+  const scale = checked.data;
+  return inTransaction(db, async (trx) => {
+    const existing = await listGradeScalesWithGrades(trx, councilId);
+    if (existing.some((s) => s.name.toLowerCase() === scale.name.toLowerCase())) {
+      throw new ValidationError([{ field: 'name', message: 'A grade scale with this name already exists' }]);
+    }
+    let key = scale.key;
+    for (let n = 2; existing.some((s) => s.key === key); n++) key = `${scale.key}_${n}`;
+    await trx
+      .insertInto('grade_scales')
+      .values({ council_id: councilId, key, name: scale.name, grades: JSON.stringify(scale.grades) })
+      .execute();
+    return key;
+  });
 }

@@ -18,6 +18,7 @@ import views from './plugins/views.ts';
 import accessLogRoutes from './routes/access-log.ts';
 import adminPeopleRoutes from './routes/admin/people.ts';
 import childrenRoutes from './routes/children.ts';
+import gradeScaleRoutes from './routes/grade-scales.ts';
 import healthRoutes from './routes/health.ts';
 import helpRoutes from './routes/help.ts';
 import homeRoutes from './routes/home.ts';
@@ -114,5 +115,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(practiceThemeRoutes, { db });
   await app.register(toolRoutes, { db });
   await app.register(toolBuilderRoutes, { db });
+  await app.register(gradeScaleRoutes, { db });
   return app;
 }

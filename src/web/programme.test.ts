@@ -287,3 +287,62 @@ test('removing a tool’s last section is refused: a tool needs at least one sec
   assert.equal(res.statusCode, 400);
   assert.match(errorSummaryItems(res.body)[0].text, /at least one section/);
 });
+
+test('a grade scale with no good-or-better grade is refused and nothing is saved; a sound one can be chosen for a tool', async () => {
+  const before = await t.db.selectFrom('grade_scales').select('id').execute();
+  const bad = await qa.post(
+    '/grade-scales',
+    { name: 'Traffic lights', 'grades-0-label': 'Amber', 'grades-1-label': 'Red' },
+    '/grade-scales',
+  );
+  assert.equal(bad.statusCode, 400);
+  assert.match(errorSummaryItems(bad.body)[0].text, /at least one grade that counts as good or better/);
+  assert.match(bad.body, /value="Amber"/);
+  assert.equal((await t.db.selectFrom('grade_scales').select('id').execute()).length, before.length);
+  const good = await qa.post(
+    '/grade-scales',
+    {
+      name: 'Traffic lights',
+      'grades-0-label': 'Green',
+      'grades-0-goodOrBetter': 'yes',
+      'grades-1-label': 'Amber',
+      'grades-2-label': 'Red',
+    },
+    '/grade-scales',
+  );
+  assert.equal(good.statusCode, 302);
+  const page = await practitioner.get('/grade-scales');
+  assert.match(page.body, /Traffic lights/);
+  assert.match(page.body, /1\. Green/);
+  const neglect = await t.db
+    .selectFrom('audit_tools')
+    .select('id')
+    .where('name', '=', 'Dip sample: neglect')
+    .executeTakeFirstOrThrow();
+  const builder = await qa.get(`/tools/${neglect.id}/edit`);
+  assert.match(builder.body, /<option value="traffic_lights"/);
+});
+
+test('a practice theme is renamed; a name another theme has is refused', async () => {
+  const theme = await t.db
+    .selectFrom('practice_themes')
+    .select('id')
+    .where('name', '=', 'Chronologies')
+    .executeTakeFirstOrThrow();
+  const dup = await qa.post(
+    `/practice-themes/${theme.id}`,
+    { name: 'neglect' },
+    `/practice-themes/${theme.id}`,
+  );
+  assert.equal(dup.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(dup.body), [
+    { href: '#name', text: 'There is already a practice theme called "Neglect"' },
+  ]);
+  const ok = await qa.post(
+    `/practice-themes/${theme.id}`,
+    { name: 'Chronologies and case histories', description: 'Significant events in order.' },
+    `/practice-themes/${theme.id}`,
+  );
+  assert.equal(ok.statusCode, 302);
+  assert.match((await practitioner.get('/practice-themes')).body, /Chronologies and case histories/);
+});

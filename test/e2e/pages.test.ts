@@ -99,6 +99,11 @@ function followOnPages(role: Role, links: Map<string, Link[]>): FollowOn[] {
     assert.ok(tool, 'The tools page links to no tool');
     const neglect = (links.get('/tools') ?? []).find((l) => l.text === 'Dip sample: neglect');
     assert.ok(neglect, 'The tools page does not list the demo council’s own dip sample');
+    const themeLink = (links.get('/practice-themes') ?? []).find((l) =>
+      /^\/practice-themes\/[0-9a-f-]{36}$/.test(l.href),
+    );
+    assert.ok(themeLink, 'The practice themes page links to no theme');
+    const theme = { href: themeLink.href, name: themeLink.text.replace(/^Change /, '') };
     return [
       // Reached through the Find a child form; the keyboard journey types the reference.
       { path: `/children/${child.id}`, names: ['Child record'], h1: child.name },
@@ -115,6 +120,8 @@ function followOnPages(role: Role, links: Map<string, Link[]>): FollowOn[] {
         names: ['Add a question'],
         h1: 'Add a question',
       },
+      { path: '/grade-scales', names: ['Grade scales'], h1: 'Grade scales', linkedFrom: '/tools' },
+      { path: theme.href, names: [`Change ${theme.name}`], linkedFrom: '/practice-themes' },
     ];
   }
   if (role === 'administrator') {

@@ -54,6 +54,48 @@ export default async function practiceThemeRoutes(app: FastifyInstance, { db }: 
     },
   );
 
+  async function editPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    extra: { errors?: FieldError[]; values?: object } = {},
+  ) {
+    const params = themeParam.safeParse(request.params);
+    if (!params.success) return reply.callNotFound();
+    const themes = await listPracticeThemes(db, request.user?.councilId as string, { includeRetired: true });
+    const theme = themes.find((t) => t.id === params.data.themeId);
+    if (!theme) return reply.callNotFound();
+    return reply.render('pages/practice-theme.njk', {
+      pageTitle: `Change ${theme.name}`,
+      theme,
+      errors: extra.errors,
+      values: extra.values ?? { name: theme.name, description: theme.description },
+    });
+  }
+
+  app.get('/practice-themes/:themeId', { config: manage }, async (request, reply) =>
+    editPage(request, reply),
+  );
+
+  app.post<{ Body: Record<string, unknown> }>(
+    '/practice-themes/:themeId',
+    { config: manage },
+    async (request, reply) => {
+      const params = themeParam.safeParse(request.params);
+      if (!params.success) return reply.callNotFound();
+      const input = { name: request.body?.name, description: request.body?.description };
+      try {
+        await savePracticeTheme(db, request.user?.councilId as string, input, params.data.themeId);
+      } catch (err) {
+        if (err instanceof NotFoundError) return reply.callNotFound();
+        if (!(err instanceof ValidationError)) throw err;
+        reply.code(400);
+        return editPage(request, reply, { errors: err.errors, values: input });
+      }
+      request.session.flash = { kind: 'success', text: 'The practice theme has been saved' };
+      return reply.redirect('/practice-themes');
+    },
+  );
+
   app.post<{ Body: Record<string, unknown> }>(
     '/practice-themes/:themeId/active',
     { config: manage },
