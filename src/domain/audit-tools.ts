@@ -73,6 +73,16 @@ export interface ToolSection {
   /** a section of the child's journey: carries the `JOURNEY_SECTION_FIELDS` as well as its questions */
   isJourneySection: boolean;
   questions: Question[];
+  /**
+   * The key of a section in an earlier version that this one continues ("the same section"), so
+   * year-on-year reports line them up. Sections that keep their key are the same section anyway.
+   */
+  sameAs?: string;
+}
+
+/** What a section counts as in reports across versions: the section it continues, or itself. */
+export function sectionLineage(section: Pick<ToolSection, 'key' | 'sameAs'>): string {
+  return section.sameAs ?? section.key;
 }
 
 export interface ToolDefinition {
@@ -181,6 +191,11 @@ const sectionInputSchema = z.object({
   required: z.boolean().default(true),
   isJourneySection: z.boolean().default(false),
   questions: z.array(questionInputSchema, { message: 'Questions must be a list' }).default([]),
+  sameAs: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9_]{1,60}$/, { message: 'Choose the earlier section from the list' })
+    .optional(),
 });
 
 type SectionInput = z.output<typeof sectionInputSchema>;
@@ -349,6 +364,7 @@ export const toolDefinitionSchema = z
           title: s.title,
           required: s.required,
           isJourneySection: s.isJourneySection,
+          ...(s.sameAs ? { sameAs: s.sameAs } : {}),
           questions: s.questions.map((q) => {
             const question: Question = {
               key: questionKeyOf(q),

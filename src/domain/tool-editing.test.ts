@@ -106,3 +106,36 @@ test('questions are changed in place and removed; sections move up and down with
     [s.key, 'second'],
   );
 });
+
+test('a section continues at most one earlier section, and only one that the tool no longer has', async () => {
+  const { sectionLineage } = await import('./audit-tools.ts');
+  const d = visits();
+  const key = d.sections[0].key;
+  assert.deepEqual(updateSection(d, key, { title: 'Visits', sameAs: 'elsewhere' }, ['old_visits']), {
+    ok: false,
+    errors: [{ field: 'sameAs', message: 'Choose the earlier section from the list' }],
+  });
+  const marked = updateSection(d, key, { title: 'Visits', required: 'yes', sameAs: 'old_visits' }, [
+    'old_visits',
+  ]);
+  assert.ok(marked.ok);
+  assert.equal(sectionLineage(marked.definition.sections[0]), 'old_visits');
+  const second = addSection(marked.definition, {
+    title: 'More visits',
+    questionText: 'Q',
+    questionType: 'short_text',
+  });
+  assert.ok(second.ok);
+  const clash = updateSection(
+    second.definition,
+    'more_visits',
+    { title: 'More visits', sameAs: 'old_visits' },
+    ['old_visits'],
+  );
+  assert.equal(clash.ok, false);
+  const cleared = updateSection(marked.definition, key, { title: 'Visits', required: 'yes', sameAs: '' }, [
+    'old_visits',
+  ]);
+  assert.ok(cleared.ok);
+  assert.equal(sectionLineage(cleared.definition.sections[0]), key);
+});

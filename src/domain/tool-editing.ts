@@ -177,18 +177,42 @@ export function addSection(definition: ToolDefinition, input: unknown): EditResu
   return { ok: true, definition: { ...definition, sections: [...definition.sections, section] } };
 }
 
-export function updateSection(definition: ToolDefinition, sectionKey: string, input: unknown): EditResult {
+/**
+ * Changes a section. `earlierSections` are the keys of sections in earlier versions that the latest
+ * no longer has: the section may be marked as the same section as one of them (`sameAs`).
+ */
+export function updateSection(
+  definition: ToolDefinition,
+  sectionKey: string,
+  input: unknown,
+  earlierSections: readonly string[] = [],
+): EditResult {
   const form = sectionFormSchema.safeParse(input);
   if (!form.success) return { ok: false, errors: errorsOf(form.error) };
+  const sameAs = String((input as Record<string, unknown> | null)?.sameAs ?? '').trim();
+  if (sameAs && !earlierSections.includes(sameAs)) {
+    return { ok: false, errors: [{ field: 'sameAs', message: 'Choose the earlier section from the list' }] };
+  }
+  const taken = definition.sections.find((s) => s.key !== sectionKey && s.sameAs === sameAs);
+  if (sameAs && taken) {
+    return {
+      ok: false,
+      errors: [{ field: 'sameAs', message: `“${taken.title}” already continues that section` }],
+    };
+  }
   return {
     ok: true,
-    definition: withSection(definition, sectionKey, (s) => ({
-      ...s,
-      title: form.data.title,
-      guidance: form.data.guidance || undefined,
-      required: form.data.required,
-      isJourneySection: form.data.isJourneySection,
-    })),
+    definition: withSection(definition, sectionKey, (s) => {
+      const { sameAs: _previous, ...rest } = s;
+      return {
+        ...rest,
+        title: form.data.title,
+        guidance: form.data.guidance || undefined,
+        required: form.data.required,
+        isJourneySection: form.data.isJourneySection,
+        ...(sameAs ? { sameAs } : {}),
+      };
+    }),
   };
 }
 

@@ -289,6 +289,32 @@ export async function editTool(
   });
 }
 
+/**
+ * Sections of a tool's earlier versions that its latest version no longer has, newest version
+ * first: the sections a new one may be marked as continuing.
+ */
+export async function earlierSections(db: Db, councilId: string, toolId: string) {
+  const versions = await db
+    .selectFrom('audit_tool_versions')
+    .select(['version', 'definition'])
+    .where('tool_id', '=', toolId)
+    .where('council_id', '=', councilId)
+    .orderBy('version', 'desc')
+    .execute();
+  if (!versions.length) return [];
+  const current = new Set((versions[0].definition as ToolDefinition).sections.map((s) => s.key));
+  const seen = new Set<string>();
+  const out: { key: string; title: string; version: number }[] = [];
+  for (const v of versions.slice(1)) {
+    for (const s of (v.definition as ToolDefinition).sections) {
+      if (current.has(s.key) || seen.has(s.key)) continue;
+      seen.add(s.key);
+      out.push({ key: s.key, title: s.title, version: v.version });
+    }
+  }
+  return out;
+}
+
 export async function listGradeScales(db: Db, councilId: string) {
   return db
     .selectFrom('grade_scales')

@@ -346,3 +346,79 @@ test('a practice theme is renamed; a name another theme has is refused', async (
   assert.equal(ok.statusCode, 302);
   assert.match((await practitioner.get('/practice-themes')).body, /Chronologies and case histories/);
 });
+
+test('a section added in a later version can be marked as the same section as one an earlier version had', async () => {
+  const visits = await t.db
+    .selectFrom('audit_tools')
+    .select('id')
+    .where('name', '=', 'Dip sample: visits (seen and seen alone)')
+    .executeTakeFirstOrThrow();
+  const made = await qa.post(
+    '/tools',
+    { from: visits.id, name: 'Dip sample: visits, second year' },
+    '/tools',
+  );
+  const toolId = (made.headers.location as string).split('/').pop() as string;
+  const builder = `/tools/${toolId}/edit`;
+  await t.db
+    .updateTable('audit_tool_versions')
+    .set({ first_used_at: new Date() })
+    .where('tool_id', '=', toolId)
+    .execute();
+  // version 2: a differently named section replaces "Visits"
+  const add = await qa.post(
+    `/tools/${toolId}/sections`,
+    {
+      title: 'Seeing the child',
+      required: 'yes',
+      questionText: 'Was the child seen alone?',
+      questionType: 'yes_no_partly_na',
+    },
+    builder,
+  );
+  assert.equal(
+    add.statusCode,
+    302,
+    errorSummaryItems(add.body)
+      .map((e) => e.text)
+      .join('; '),
+  );
+  const removed = await qa.post(`/tools/${toolId}/sections/visits/delete`, {}, builder);
+  assert.equal(
+    removed.statusCode,
+    302,
+    errorSummaryItems(removed.body)
+      .map((e) => e.text)
+      .join('; '),
+  );
+  const sectionPage = `/tools/${toolId}/sections/seeing_the_child`;
+  const form = await qa.get(sectionPage);
+  assert.match(form.body, /Is this the same section as one in an earlier version\?/);
+  assert.match(form.body, /<option value="visits">Visits \(version 1\)<\/option>/);
+  const bogus = await qa.post(
+    sectionPage,
+    { title: 'Seeing the child', required: 'yes', sameAs: 'not_a_section' },
+    sectionPage,
+  );
+  assert.equal(bogus.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(bogus.body), [
+    { href: '#sameAs', text: 'Choose the earlier section from the list' },
+  ]);
+  const saved = await qa.post(
+    sectionPage,
+    { title: 'Seeing the child', required: 'yes', sameAs: 'visits' },
+    sectionPage,
+  );
+  assert.equal(saved.statusCode, 302);
+  const latest = await t.db
+    .selectFrom('audit_tool_versions')
+    .select(['version', 'definition'])
+    .where('tool_id', '=', toolId)
+    .orderBy('version', 'desc')
+    .executeTakeFirstOrThrow();
+  const section = (latest.definition as { sections: { key: string; sameAs?: string }[] }).sections.find(
+    (s) => s.key === 'seeing_the_child',
+  );
+  assert.equal(latest.version, 2);
+  assert.equal(section?.sameAs, 'visits');
+});

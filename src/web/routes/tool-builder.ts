@@ -19,7 +19,7 @@ import {
   updateSection,
 } from '../../domain/tool-editing.ts';
 import { NotFoundError } from '../../services/people.ts';
-import { editTool, getToolVersion, listGradeScales } from '../../services/tools.ts';
+import { earlierSections, editTool, getToolVersion, listGradeScales } from '../../services/tools.ts';
 import { type FieldError, ValidationError } from '../../services/validation.ts';
 
 const params = z.object({
@@ -99,12 +99,14 @@ export default async function toolBuilderRoutes(app: FastifyInstance, { db }: { 
       pageTitle: `Change section: ${s.title}`,
       tool: found.tool,
       section: s,
+      earlier: await earlierSections(db, request.user?.councilId as string, found.tool.toolId),
       errors: extra.errors,
       values: extra.values ?? {
         title: s.title,
         guidance: s.guidance,
         required: s.required ? 'yes' : '',
         isJourneySection: s.isJourneySection ? 'yes' : '',
+        sameAs: s.sameAs ?? '',
       },
     });
   }
@@ -197,14 +199,18 @@ export default async function toolBuilderRoutes(app: FastifyInstance, { db }: { 
     sectionPage(request, reply),
   );
 
-  app.post('/tools/:toolId/sections/:sectionKey', { config }, async (request: Req, reply) =>
-    save(
+  app.post('/tools/:toolId/sections/:sectionKey', { config }, async (request: Req, reply) => {
+    const toolId = params.safeParse(request.params).data?.toolId;
+    const earlier = toolId
+      ? (await earlierSections(db, request.user?.councilId as string, toolId)).map((e) => e.key)
+      : [];
+    return save(
       request,
       reply,
-      (d, p) => updateSection(d, p.sectionKey as string, request.body),
+      (d, p) => updateSection(d, p.sectionKey as string, request.body, earlier),
       (errors) => sectionPage(request, reply, { errors, values: request.body }),
-    ),
-  );
+    );
+  });
 
   app.post('/tools/:toolId/sections/:sectionKey/delete', { config }, async (request: Req, reply) =>
     save(
