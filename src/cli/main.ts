@@ -2,6 +2,10 @@ import { parseArgs } from 'node:util';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { DatabaseUnavailableError, type Db, openDb } from '../data/db.ts';
 import { migrateToLatest } from '../data/migrate.ts';
+import { todayInLondon } from '../domain/dates.ts';
+import { importAuditHistory } from '../import/audit-history.ts';
+import { ImportRefusedError, type ImportSummary, UnreadableFileError } from '../import/types.ts';
+import { parseDate } from '../import/values.ts';
 import { createLogger } from '../log.ts';
 import { sessionSecret } from '../services/app-settings.ts';
 import { createDemoCouncil, DemoRefusedError } from '../services/demo-council.ts';
@@ -15,6 +19,9 @@ Commands:
             the demo council into an empty database)
   migrate   apply database migrations
   demo      load the demo council into an empty database
+  import PATH [--format audit-history] [--as-of YYYY-MM-DD] [--strict] [--json] [--council CODE]
+            import a file; valid rows are taken and invalid ones reported (exit 0);
+            with --strict any invalid row refuses the whole file (exit 1, nothing changed)
 
 Environment: PORT, QALOOP_DATA_DIR, DATABASE_URL, QALOOP_DEMO (see README).
 Exit status: 0 done, 1 refused, 2 usage error.`;
@@ -91,13 +98,118 @@ async function demo(config: Config) {
   }
 }
 
+class UsageError extends Error {}
+
+const FORMATS = ['audit-history'] as const;
+
+/** The council a command works on: the one named, or the only one there is. */
+async function councilFor(db: Db, code: string | undefined) {
+  const councils = await db.selectFrom('councils').select(['id', 'code']).orderBy('code').execute();
+  if (code) {
+    const found = councils.find((c) => c.code === code);
+    if (!found) {
+      throw new UsageError(
+        `No council has the code ${code}: the councils are ${councils.map((c) => c.code).join(', ') || 'none yet'}`,
+      );
+    }
+    return found.id;
+  }
+  if (councils.length === 1) return councils[0].id;
+  if (councils.length === 0)
+    throw new Refused('The database holds no council yet: run "qaloop demo" or add one first.');
+  throw new UsageError(
+    `The database holds several councils: say which with --council (${councils.map((c) => c.code).join(', ')})`,
+  );
+}
+
+interface ImportArgs {
+  path: string;
+  asOf: string;
+  strict: boolean;
+  json: boolean;
+  council?: string;
+}
+
+function importArgs(positionals: string[], values: Record<string, unknown>): ImportArgs {
+  const path = positionals[1];
+  if (!path) throw new UsageError('Give the file to import: qaloop import PATH');
+  const format = values.format as string | undefined;
+  if (format !== undefined && !(FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`--format must be one of: ${FORMATS.join(', ')}`);
+  }
+  const asOf = (values['as-of'] as string | undefined) ?? todayInLondon();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || parseDate(asOf) !== asOf) {
+    throw new UsageError('--as-of must be a real date written YYYY-MM-DD');
+  }
+  return {
+    path,
+    asOf,
+    strict: values.strict === true,
+    json: values.json === true,
+    council: values.council as string | undefined,
+  };
+}
+
+function printSummary(summary: ImportSummary, json: boolean, refused: boolean) {
+  if (json) {
+    console.log(JSON.stringify(summary));
+    return;
+  }
+  console.log(
+    refused
+      ? `Nothing was imported: ${summary.rowsRejected} of ${summary.rowsRead} rows are invalid.`
+      : `Imported ${summary.rowsAccepted} of ${summary.rowsRead} rows of ${summary.format.replace('-', ' ')} as of ${summary.asOf}.${summary.rowsRejected ? ` ${summary.rowsRejected} rows were rejected:` : ''}`,
+  );
+  for (const e of summary.errors) {
+    console.log(
+      `  ${e.file}${e.sheet ? `, sheet ${e.sheet}` : ''}, row ${e.row}, column ${e.column}: ${e.message}`,
+    );
+  }
+}
+
+async function importCommand(config: Config, args: ImportArgs) {
+  const db = await open(config);
+  try {
+    await migrateToLatest(db);
+    const councilId = await councilFor(db, args.council);
+    if (!args.json && process.stderr.isTTY) process.stderr.write(`Importing ${args.path}…\n`);
+    let summary: ImportSummary;
+    try {
+      summary = await importAuditHistory(db, {
+        councilId,
+        path: args.path,
+        asOf: args.asOf,
+        strict: args.strict,
+        source: 'command',
+      });
+    } catch (err) {
+      if (err instanceof ImportRefusedError) {
+        printSummary(err.summary, args.json, true);
+        throw new Refused(err.message);
+      }
+      if (err instanceof UnreadableFileError) throw new Refused(err.message);
+      throw err;
+    }
+    printSummary(summary, args.json, false);
+  } finally {
+    await db.destroy();
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { help: { type: 'boolean', short: 'h' } },
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        format: { type: 'string' },
+        'as-of': { type: 'string' },
+        strict: { type: 'boolean' },
+        json: { type: 'boolean' },
+        council: { type: 'string' },
+      },
     });
   } catch (err) {
     console.error((err as Error).message);
@@ -109,7 +221,12 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command || parsed.values.help ? 0 : 2;
   }
-  const commands: Record<string, (c: Config) => Promise<void>> = { serve, migrate, demo };
+  const commands: Record<string, (c: Config) => Promise<void>> = {
+    serve,
+    migrate,
+    demo,
+    import: async (c) => importCommand(c, importArgs(parsed.positionals, parsed.values)),
+  };
   const run = commands[command];
   if (!run) {
     console.error(`Unknown command: ${command}`);
@@ -120,6 +237,10 @@ export async function main(argv: string[]): Promise<number> {
     await run(loadConfig());
     return 0;
   } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(err.message);
+      return 2;
+    }
     if (err instanceof ConfigError) {
       console.error(`Configuration error: ${err.message}`);
       return 2;

@@ -238,7 +238,50 @@ export interface PlannedActivitiesTable {
   position: Generated<number>;
 }
 
+export interface ImportsTable {
+  id: Generated<string>;
+  council_id: string;
+  format: string;
+  as_of: DateText;
+  file_name: string;
+  source: 'command' | 'web' | 'api';
+  started_by: string | null;
+  started_at: Timestamp;
+  finished_at: Timestamp;
+  rows_read: number;
+  rows_accepted: number;
+  rows_rejected: number;
+  errors: ColumnType<unknown, string, string>;
+}
+
+export interface AuditHistoryTable {
+  id: Generated<string>;
+  council_id: string;
+  import_id: string;
+  audit_ref: string;
+  child_ref: string;
+  month: DateText;
+  activity: 'full' | 'dip_sample' | 'themed' | 'multi_agency' | 're_audit';
+  theme: string | null;
+  service_area: string | null;
+  team: string | null;
+  locality: string | null;
+  auditor: string | null;
+  practitioner: string | null;
+  status: 'allocated' | 'exempted' | 'completed';
+  exemption_reason: string | null;
+  completed_on: DateText | null;
+  scale: 'four_point' | 'three_point';
+  grade: string | null;
+  moderated_grade: string | null;
+  escalation: 'none' | 'immediate' | 'drift_delay' | null;
+  feedback_score: number | null;
+  section_grades: ColumnType<Record<string, string>, string, string>;
+}
+
 export interface Database {
+  imports: ImportsTable;
+  audit_history: AuditHistoryTable;
   council_settings: CouncilSettingsTable;
   closure_days: ClosureDaysTable;
   practice_themes: PracticeThemesTable;

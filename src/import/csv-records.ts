@@ -1,0 +1,82 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { parse } from 'csv-parse';
+import { UnreadableFileError } from './types.ts';
+import { normaliseHeader } from './values.ts';
+
+export interface CsvRecord {
+  /** cells by normalised header */
+  cells: Record<string, string>;
+  /** the row number a person sees: the header is row 1 */
+  row: number;
+  /** the number of cells in the row, when it does not match the header */
+  cellCount: number;
+}
+
+/**
+ * Streams a CSV file's records, one at a time, in constant memory. The header row is normalised
+ * (case, spaces and punctuation ignored); a header that repeats or a file that is not CSV is
+ * unreadable. Quoted cells may hold new lines; each record still counts as one row.
+ */
+export async function* readCsv(
+  path: string,
+  fileName: string,
+  format: { name: string; required: readonly string[] },
+): AsyncGenerator<CsvRecord, void, undefined> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new UnreadableFileError(`${fileName}: no such file`);
+  if (!info.isFile()) throw new UnreadableFileError(`${fileName} is a folder, not a file`);
+  const source = createReadStream(path);
+  const parser = source.pipe(
+    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: false }),
+  );
+  // pipe() does not pass on the file's own errors: hand them to the parser so the loop sees them
+  source.on('error', (err) => parser.destroy(err));
+  let headers: string[] | undefined;
+  let row = 1;
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      if (!headers) {
+        headers = record.map(normaliseHeader);
+        const seen = new Set<string>();
+        for (const [i, h] of headers.entries()) {
+          if (!h) continue;
+          if (seen.has(h))
+            throw new UnreadableFileError(
+              `${fileName}: the column "${record[i].trim()}" appears twice in the header row`,
+            );
+          seen.add(h);
+        }
+        const missing = missingHeaders(seen, format.required);
+        if (missing.length) {
+          throw new UnreadableFileError(
+            `${fileName} is not ${format.name} file: its header row has no ${missing.join(', ')} column${missing.length === 1 ? '' : 's'}`,
+          );
+        }
+        continue;
+      }
+      row++;
+      const cells: Record<string, string> = {};
+      headers.forEach((h, i) => {
+        if (h) cells[h] = (record[i] ?? '').trim();
+      });
+      yield { cells, row, cellCount: record.length };
+    }
+  } catch (err) {
+    if (err instanceof UnreadableFileError) throw err;
+    const code = (err as { code?: string }).code ?? '';
+    if (code === 'ENOENT') throw new UnreadableFileError(`${fileName}: no such file`);
+    if (code.startsWith('CSV_'))
+      throw new UnreadableFileError(
+        `${fileName} cannot be read as CSV near row ${row + 1}: ${(err as Error).message}`,
+      );
+    throw err;
+  }
+  if (!headers) throw new UnreadableFileError(`${fileName} is empty: it has no header row`);
+}
+
+/** The headers a file lacks from those required, in the words of the format's documentation. */
+export function missingHeaders(present: Iterable<string>, required: readonly string[]): string[] {
+  const have = new Set(present);
+  return required.filter((h) => !have.has(h));
+}
