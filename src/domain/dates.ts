@@ -5,6 +5,16 @@ export function toIsoDate(d: Date): IsoDate {
   return d.toISOString().slice(0, 10);
 }
 
+/** True only for a real calendar date written YYYY-MM-DD (not 2026-02-30), years 1900 to 2199. */
+export function isRealDate(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (y < 1900 || y > 2199) return false;
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+}
+
 /** Today's date in England (the council's day), whatever the server's time zone. */
 export function todayInLondon(now = new Date()): IsoDate {
   return new Intl.DateTimeFormat('en-CA', {

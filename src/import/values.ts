@@ -1,4 +1,4 @@
-import { type IsoDate, toIsoDate } from '../domain/dates.ts';
+import { type IsoDate, isRealDate, toIsoDate } from '../domain/dates.ts';
 
 /** A header as written in any case, spacing or punctuation: "Child ID", "child_id", "CHILD-ID" → "child_id". */
 export function normaliseHeader(header: string): string {
@@ -18,25 +18,17 @@ const EXCEL_EPOCH = Date.UTC(1899, 11, 30);
  */
 export function parseDate(text: string): IsoDate | undefined {
   const value = text.trim();
-  let y: number;
-  let m: number;
-  let d: number;
-  let match = value.match(/^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$/);
-  if (match) {
-    [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  } else if ((match = value.match(/^(\d{1,2})\/(\d{1,2})\/(\d{4})$/))) {
-    [d, m, y] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  } else if (/^\d{4,5}(\.\d+)?$/.test(value)) {
+  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$/.exec(value);
+  const uk = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(value);
+  let candidate: string | undefined;
+  if (iso) candidate = `${iso[1]}-${iso[2]}-${iso[3]}`;
+  else if (uk) candidate = `${uk[3]}-${uk[2].padStart(2, '0')}-${uk[1].padStart(2, '0')}`;
+  else if (/^\d{4,5}(\.\d+)?$/.test(value)) {
     const serial = Math.floor(Number(value));
     if (serial < 1 || serial > 80000) return undefined;
     return toIsoDate(new Date(EXCEL_EPOCH + serial * 86_400_000));
-  } else {
-    return undefined;
   }
-  const date = new Date(Date.UTC(y, m - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d)
-    return undefined;
-  return toIsoDate(date);
+  return candidate && isRealDate(candidate) ? candidate : undefined;
 }
 
 /** A month written YYYY-MM (or a date in it): the first of the month, or undefined. */

@@ -7,7 +7,7 @@ import {
   type PhaseLengths,
   phaseLengthsSchema,
 } from '../domain/cycle-phases.ts';
-import { type IsoDate, todayInLondon } from '../domain/dates.ts';
+import { type IsoDate, isRealDate, todayInLondon } from '../domain/dates.ts';
 import { WorkingDayCalendar } from '../domain/working-days.ts';
 import { ValidationError, validate } from './validation.ts';
 
@@ -69,6 +69,9 @@ export async function recomputeMonthCycle(
     .where('id', '=', monthId)
     .where('council_id', '=', councilId)
     .executeTakeFirstOrThrow();
+  const stored = phasesOf(month.phases);
+  // A cycle under way keeps the dates people were given, whatever changed, unless confirmed.
+  if (isUnderWay(stored, today) && !options.force) return { status: 'kept', reason: 'under way' };
   if (month.learning_month) {
     await db
       .updateTable('programme_months')
@@ -77,8 +80,6 @@ export async function recomputeMonthCycle(
       .execute();
     return { status: 'learning' };
   }
-  const stored = phasesOf(month.phases);
-  if (isUnderWay(stored, today) && !options.force) return { status: 'kept', reason: 'under way' };
   const lengths = options.lengths ?? (await getPhaseLengths(db, councilId));
   const calendar = options.calendar ?? (await councilCalendar(db, councilId));
   const phases: StoredPhase[] = computeCycle(month.cycle_starts_on ?? month.month, lengths, calendar);
@@ -148,8 +149,6 @@ export async function setPhaseLengths(db: Db, councilId: string, input: unknown,
   });
 }
 
-const ISO_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
-
 /** Adds a council closure day (a day the council is shut that is not a bank holiday). */
 export async function addClosureDay(
   db: Db,
@@ -160,8 +159,7 @@ export async function addClosureDay(
   const date = (input.date ?? '').trim();
   const reason = (input.reason ?? '').trim();
   const errors = [];
-  if (!ISO_DATE.test(date) || Number.isNaN(Date.parse(date)))
-    errors.push({ field: 'date', message: 'Enter a real date, like 2026-12-29' });
+  if (!isRealDate(date)) errors.push({ field: 'date', message: 'Enter a real date, like 2026-12-29' });
   if (!reason)
     errors.push({
       field: 'reason',

@@ -574,26 +574,14 @@ async function buildDemoDipSample(db: Db, councilId: string) {
 
 /** The demo council's programme year (April to March, the one containing today), through the programme services. */
 async function planDemoProgramme(db: Db, councilId: string, today: IsoDate) {
-  await addClosureDay(
-    db,
-    councilId,
-    { date: `${today.slice(0, 4)}-12-29`, reason: 'Christmas closure' },
-    today,
-  );
-  await addClosureDay(
-    db,
-    councilId,
-    { date: `${today.slice(0, 4)}-12-30`, reason: 'Christmas closure' },
-    today,
-  );
-  await addClosureDay(
-    db,
-    councilId,
-    { date: `${today.slice(0, 4)}-12-31`, reason: 'Christmas closure' },
-    today,
-  );
+  // The QA team planned the year in March, before it began: months already under way by today
+  // could not be planned now (their dates are fixed), just as in real life.
   const year = Number(today.slice(0, 4)) - (Number(today.slice(5, 7)) < 4 ? 1 : 0);
-  const yearId = await createProgrammeYear(db, councilId, { startMonth: `${year}-04` }, today);
+  const plannedOn = `${year}-03-01`;
+  await addClosureDay(db, councilId, { date: `${year}-12-29`, reason: 'Christmas closure' }, plannedOn);
+  await addClosureDay(db, councilId, { date: `${year}-12-30`, reason: 'Christmas closure' }, plannedOn);
+  await addClosureDay(db, councilId, { date: `${year}-12-31`, reason: 'Christmas closure' }, plannedOn);
+  const yearId = await createProgrammeYear(db, councilId, { startMonth: `${year}-04` }, plannedOn);
   await buildDemoDipSample(db, councilId);
   const tools = new Map((await listTools(db, councilId)).map((t) => [t.name, t.id]));
   const plan = await getProgrammeYear(db, councilId, yearId);
@@ -624,7 +612,7 @@ async function planDemoProgramme(db: Db, councilId: string, today: IsoDate) {
                 : []),
             ],
           },
-      today,
+      plannedOn,
     );
   }
 }

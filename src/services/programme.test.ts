@@ -207,3 +207,100 @@ test('next year’s programme is copied from this year’s, month by month', asy
   assert.equal(next?.months[4].phases, null);
   assert.equal(phase(next?.months[0].phases, 'pre_audit').start, '2027-04-01');
 });
+
+test('impossible dates, foreign ids and far-off years are refused with a message, never a crash', async () => {
+  const year = await getProgrammeYear(t.db, councilId, yearId);
+  const october = year?.months[6];
+  assert.ok(october);
+  const plan = (changes: object) => ({
+    learningMonth: false,
+    cycleStartsOn: '2026-10-01',
+    themes: [],
+    activities: [],
+    ...changes,
+  });
+  const badDate = await refusal(() =>
+    updateMonth(t.db, councilId, october.id, plan({ cycleStartsOn: '2026-09-31' }), TODAY),
+  );
+  assert.deepEqual(badDate, [
+    { field: 'cycleStartsOn', message: 'Enter the date the cycle starts, like 2027-04-01' },
+  ]);
+  const badTool = await refusal(() =>
+    updateMonth(
+      t.db,
+      councilId,
+      october.id,
+      plan({ activities: [{ kind: 'full_audit', target: '5', toolId: 'abc' }] }),
+      TODAY,
+    ),
+  );
+  assert.deepEqual(badTool, [
+    { field: 'activities-0-toolId', message: 'Choose the tool for activity 1 from the list' },
+  ]);
+  const dip = (await listTools(t.db, councilId)).find((x) => x.kind === 'dip_sample');
+  const wrongKind = await refusal(() =>
+    updateMonth(
+      t.db,
+      councilId,
+      october.id,
+      plan({ activities: [{ kind: 'full_audit', target: '5', toolId: dip?.id }] }),
+      TODAY,
+    ),
+  );
+  assert.match(wrongKind[0].message, /Activity 1 needs a tool of its own kind: this one is for dip samples/);
+  const farYear = await refusal(() => createProgrammeYear(t.db, councilId, { startMonth: '9999-04' }, TODAY));
+  assert.equal(farYear[0].message, 'Enter a programme year between 2000 and 2100');
+  const badClosure = await refusal(() =>
+    addClosureDay(t.db, councilId, { date: '2026-02-30', reason: 'Snow' }, TODAY),
+  );
+  assert.deepEqual(badClosure, [{ field: 'date', message: 'Enter a real date, like 2026-12-29' }]);
+});
+
+test('a cycle under way keeps its start date and cannot become a learning month', async () => {
+  const year = await getProgrammeYear(t.db, councilId, yearId);
+  const may = year?.months[1];
+  assert.ok(may);
+  const during = '2026-05-20';
+  const moved = await refusal(() =>
+    updateMonth(
+      t.db,
+      councilId,
+      may.id,
+      { learningMonth: false, cycleStartsOn: '2026-05-11', themes: [], activities: [] },
+      during,
+    ),
+  );
+  assert.deepEqual(moved, [
+    { field: 'cycleStartsOn', message: 'This cycle is under way, so its start date cannot change' },
+  ]);
+  const learning = await refusal(() =>
+    updateMonth(
+      t.db,
+      councilId,
+      may.id,
+      { learningMonth: true, cycleStartsOn: '2026-05-01', themes: [], activities: [] },
+      during,
+    ),
+  );
+  assert.deepEqual(learning, [
+    { field: 'learningMonth', message: 'This cycle is under way, so it cannot become a learning month' },
+  ]);
+  const before = (await getMonth(t.db, councilId, may.id))?.month.phases;
+  await updateMonth(
+    t.db,
+    councilId,
+    may.id,
+    {
+      learningMonth: false,
+      cycleStartsOn: '2026-05-01',
+      themes: [{ stream: 'Social care', theme: 'Fathers' }],
+      activities: [],
+    },
+    during,
+  );
+  assert.deepEqual(
+    (await getMonth(t.db, councilId, may.id))?.month.phases,
+    before,
+    'a theme change keeps the dates',
+  );
+});

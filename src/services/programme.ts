@@ -3,7 +3,7 @@ import type { Db } from '../data/db.ts';
 import { inTransaction } from '../data/transaction.ts';
 import type { ToolKind } from '../domain/audit-tools.ts';
 import { type CyclePhase, computeCycle, rangesOverlap } from '../domain/cycle-phases.ts';
-import { addDays, addMonths, type IsoDate, todayInLondon } from '../domain/dates.ts';
+import { addDays, addMonths, type IsoDate, isRealDate, todayInLondon } from '../domain/dates.ts';
 import { councilCalendar, getPhaseLengths, recomputeMonthCycle } from './cycles.ts';
 import { NotFoundError } from './people.ts';
 import { ValidationError, validate } from './validation.ts';
@@ -45,7 +45,10 @@ export const newYearSchema = z.object({
   startMonth: z
     .string({ message: 'Enter the month the programme year starts' })
     .trim()
-    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'Enter the month the programme year starts, like 2027-04' }),
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'Enter the month the programme year starts, like 2027-04' })
+    .refine((v) => Number(v.slice(0, 4)) >= 2000 && Number(v.slice(0, 4)) <= 2100, {
+      message: 'Enter a programme year between 2000 and 2100',
+    }),
   copyFrom: z
     .string()
     .optional()
@@ -360,14 +363,38 @@ export async function updateMonth(
       });
     }
   }
+  for (const a of activities) {
+    if (a.toolId && !z.uuid().safeParse(a.toolId).success) {
+      errors.push({
+        field: `activities-${a.i}-toolId`,
+        message: `Choose the tool for activity ${a.i + 1} from the list`,
+      });
+    }
+  }
+  const start = input.cycleStartsOn.trim();
+  // A cycle under way keeps its start and stays a cycle: the dates people were given do not move here.
+  const stored = found.month.phases as CyclePhase[] | null;
+  if (stored?.length && stored[0].start <= today) {
+    if (start !== found.month.cycleStartsOn) {
+      errors.push({
+        field: 'cycleStartsOn',
+        message: 'This cycle is under way, so its start date cannot change',
+      });
+    }
+    if (input.learningMonth !== found.month.learningMonth) {
+      errors.push({
+        field: 'learningMonth',
+        message: 'This cycle is under way, so it cannot become a learning month',
+      });
+    }
+  }
   if (input.learningMonth && activities.length) {
     errors.push({
       field: 'learningMonth',
       message: 'A learning month has no audits: remove its activities or untick learning month',
     });
   }
-  const start = input.cycleStartsOn.trim();
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(start) || Number.isNaN(Date.parse(start))) {
+  if (!isRealDate(start)) {
     errors.push({ field: 'cycleStartsOn', message: 'Enter the date the cycle starts, like 2027-04-01' });
   } else if (start < found.year.startsOn || start > found.year.endsOn) {
     errors.push({
@@ -419,6 +446,14 @@ export async function updateMonth(
               message: `Choose the tool for activity ${a.i + 1} from the list`,
             },
           ]);
+        if (tool.kind !== a.kind) {
+          throw new ValidationError([
+            {
+              field: `activities-${a.i}-toolId`,
+              message: `Activity ${a.i + 1} needs a tool of its own kind: this one is for ${ACTIVITY_KINDS.find((k) => k.value === tool.kind)?.text.toLowerCase()}`,
+            },
+          ]);
+        }
       }
     }
     await trx

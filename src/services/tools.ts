@@ -186,12 +186,15 @@ export async function saveToolDefinition(
       throw new ValidationError([{ field: 'scaleKey', message: 'Choose a grade scale from the list' }]);
     await trx.updateTable('audit_tools').set({ name: definition.name }).where('id', '=', toolId).execute();
     if (!latest.used) {
-      await trx
+      // Only a version nobody has used is changed in place; if an audit began using it meanwhile,
+      // the change becomes the next version instead.
+      const updated = await trx
         .updateTable('audit_tool_versions')
         .set({ definition: JSON.stringify(definition), scale_id: scale.id, created_by: staffId })
         .where('id', '=', latest.versionId)
-        .execute();
-      return { version: latest.version, newVersion: false };
+        .where('first_used_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 1) return { version: latest.version, newVersion: false };
     }
     await trx
       .insertInto('audit_tool_versions')
@@ -269,7 +272,7 @@ export async function editTool(
   edit: (
     definition: ToolDefinition,
   ) => { ok: true; definition: ToolDefinition } | { ok: false; errors: { field: string; message: string }[] },
-): Promise<{ version: number; newVersion: boolean }> {
+): Promise<{ version: number; newVersion: boolean; unchanged?: boolean }> {
   return inTransaction(db, async (trx) => {
     const tool = await trx
       .selectFrom('audit_tools')
@@ -285,6 +288,9 @@ export async function editTool(
       ]);
     const result = edit(latest.definition);
     if (!result.ok) throw new ValidationError(result.errors);
+    if (JSON.stringify(result.definition) === JSON.stringify(latest.definition)) {
+      return { version: latest.version, newVersion: false, unchanged: true };
+    }
     return saveToolDefinition(trx, councilId, toolId, result.definition, staffId);
   });
 }

@@ -7,6 +7,7 @@ import fastifySession from '@fastify/session';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Db } from '../data/db.ts';
+import { todayInLondon } from '../domain/dates.ts';
 import type { Logger } from '../log.ts';
 import childAccess from './child-access.ts';
 import access from './plugins/access.ts';
@@ -37,6 +38,15 @@ export interface AppOptions {
   logger?: Logger | false;
   /** a secret for signing cookies; a random one per process when not given */
   sessionSecret?: string;
+  /** today's date in England; tests fix it so that figures and phases do not move with the calendar */
+  today?: () => string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** today's date in England (YYYY-MM-DD), from the app's clock */
+    today(): string;
+  }
 }
 
 /** Builds the QA Loop web application. Routes are thin: the work is in src/services. */
@@ -50,6 +60,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
   });
+
+  app.decorate('today', options.today ?? todayInLondon);
 
   // One line per request, by route pattern: no identifiers, query strings or bodies in the logs.
   app.addHook('onResponse', async (request, reply) => {

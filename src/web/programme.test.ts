@@ -422,3 +422,42 @@ test('a section added in a later version can be marked as the same section as on
   assert.equal(latest.version, 2);
   assert.equal(section?.sameAs, 'visits');
 });
+
+test('the builder answers 404 for a section that does not exist, and a change that changes nothing makes no version', async () => {
+  const visits = await t.db
+    .selectFrom('audit_tools')
+    .select('id')
+    .where('name', '=', 'Dip sample: visits (seen and seen alone)')
+    .executeTakeFirstOrThrow();
+  const made = await qa.post('/tools', { from: visits.id, name: 'Dip sample: visits, third year' }, '/tools');
+  const toolId = (made.headers.location as string).split('/').pop() as string;
+  const builder = `/tools/${toolId}/edit`;
+  assert.equal(
+    (await qa.post(`/tools/${toolId}/sections/no_such_section/delete`, {}, builder)).statusCode,
+    404,
+  );
+  assert.equal(
+    (
+      await qa.post(
+        `/tools/${toolId}/sections/visits/questions/no_such_question`,
+        { text: 'x', type: 'short_text' },
+        builder,
+      )
+    ).statusCode,
+    404,
+  );
+  await t.db
+    .updateTable('audit_tool_versions')
+    .set({ first_used_at: new Date() })
+    .where('tool_id', '=', toolId)
+    .execute();
+  const moved = await qa.post(`/tools/${toolId}/sections/visits/move`, { direction: 'up' }, builder);
+  assert.equal(moved.statusCode, 302);
+  assert.match((await qa.get(builder)).body, /Nothing has changed/);
+  const versions = await t.db
+    .selectFrom('audit_tool_versions')
+    .select('version')
+    .where('tool_id', '=', toolId)
+    .execute();
+  assert.equal(versions.length, 1);
+});

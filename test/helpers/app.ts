@@ -11,7 +11,12 @@ export interface TestAppOptions {
   logger?: Logger;
   /** false leaves the app open for a test to add routes before it starts */
   ready?: boolean;
+  /** the app's today; the demo council is made for 2026-11-22 */
+  today?: string;
 }
+
+/** The date the tests' demo council is made for, and the app's today in tests. */
+export const TEST_TODAY = '2026-11-22';
 
 /** The app as `qaloop serve` builds it, on the test's database, with test settings. */
 export async function createTestApp(db: Db, options: TestAppOptions = {}) {
@@ -19,6 +24,7 @@ export async function createTestApp(db: Db, options: TestAppOptions = {}) {
     db,
     logger: options.logger ?? false,
     sessionSecret: 'test-secret-test-secret-test-secret-test-secret',
+    today: () => options.today ?? TEST_TODAY,
     config: {
       demo: options.demo ?? true,
       sessionIdleMinutes: options.sessionIdleMinutes ?? 30,

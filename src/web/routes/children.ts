@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../../data/db.ts';
-import { ageOn, todayInLondon } from '../../domain/dates.ts';
+import { ageOn } from '../../domain/dates.ts';
 import { childIdForReference, findChild } from '../../services/children.ts';
 import { validate } from '../../services/validation.ts';
 
@@ -73,7 +73,7 @@ export default async function childrenRoutes(app: FastifyInstance, { db }: { db:
       return reply.render('pages/children/child.njk', {
         pageTitle: 'Child record',
         child,
-        age: child.dateOfBirth ? ageOn(child.dateOfBirth, todayInLondon()) : null,
+        age: child.dateOfBirth ? ageOn(child.dateOfBirth, app.today()) : null,
         episodes: child.episodes.map((e) => ({ ...e, label: EPISODE_LABELS[e.kind] ?? e.kind })).reverse(),
       });
     },

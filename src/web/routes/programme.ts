@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../../data/db.ts';
 import { currentPhase } from '../../domain/cycle-phases.ts';
-import { todayInLondon } from '../../domain/dates.ts';
 import { can } from '../../domain/roles.ts';
 import { recomputeMonthCycle, type StoredPhase } from '../../services/cycles.ts';
 import { NotFoundError } from '../../services/people.ts';
@@ -44,7 +43,7 @@ export default async function programmeRoutes(app: FastifyInstance, { db }: { db
       ? years.find((y) => y.id === query.year)
       : await currentProgrammeYear(db, user.councilId);
     const year = chosen ? await getProgrammeYear(db, user.councilId, chosen.id) : undefined;
-    const today = todayInLondon();
+    const today = app.today();
     return reply.render('pages/programme/year.njk', {
       pageTitle: year ? `Programme ${year.name}` : 'Programme',
       year,
@@ -114,7 +113,7 @@ export default async function programmeRoutes(app: FastifyInstance, { db }: { db
       year: found.year,
       month: found.month,
       phases,
-      now: phases ? currentPhase(phases, todayInLondon()) : null,
+      now: phases ? currentPhase(phases, app.today()) : null,
       canManage: can(user.roles, 'programme.manage'),
     });
   });
@@ -183,12 +182,18 @@ export default async function programmeRoutes(app: FastifyInstance, { db }: { db
         activities: [...activities, { kind: '', target: '', toolId: '', description: '' }],
       };
       try {
-        const result = await updateMonth(db, request.user?.councilId as string, params.data.monthId, {
-          learningMonth: values.learningMonth,
-          cycleStartsOn: values.cycleStartsOn,
-          themes: themes as { stream: string; theme: string }[],
-          activities: activities as { kind: string; target: string }[],
-        });
+        const result = await updateMonth(
+          db,
+          request.user?.councilId as string,
+          params.data.monthId,
+          {
+            learningMonth: values.learningMonth,
+            cycleStartsOn: values.cycleStartsOn,
+            themes: themes as { stream: string; theme: string }[],
+            activities: activities as { kind: string; target: string }[],
+          },
+          app.today(),
+        );
         request.session.flash = {
           kind: result.status === 'kept' ? 'info' : 'success',
           text:
@@ -210,7 +215,16 @@ export default async function programmeRoutes(app: FastifyInstance, { db }: { db
     const params = idParam.safeParse(request.params);
     const councilId = request.user?.councilId as string;
     if (!params.success || !(await getMonth(db, councilId, params.data.monthId))) return reply.callNotFound();
-    await recomputeMonthCycle(db, councilId, params.data.monthId, { force: true });
+    const found = await getMonth(db, councilId, params.data.monthId);
+    const phases = (found?.month.phases as StoredPhase[] | null) ?? null;
+    if (phases && currentPhase(phases, app.today()).state === 'finished') {
+      request.session.flash = {
+        kind: 'info',
+        text: 'This cycle has finished: its dates are history and stay as they were',
+      };
+      return reply.redirect(`/programme/months/${params.data.monthId}`);
+    }
+    await recomputeMonthCycle(db, councilId, params.data.monthId, { force: true, today: app.today() });
     request.session.flash = {
       kind: 'success',
       text: 'The cycle has been re-dated from the current settings',

@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../../data/db.ts';
 import { PHASES } from '../../domain/cycle-phases.ts';
-import { todayInLondon } from '../../domain/dates.ts';
 import { bankHolidays } from '../../domain/working-days.ts';
 import {
   addClosureDay,
@@ -28,7 +27,7 @@ export default async function settingsRoutes(app: FastifyInstance, { db }: { db:
   ) {
     const councilId = request.user?.councilId as string;
     const lengths = await getPhaseLengths(db, councilId);
-    const year = Number(todayInLondon().slice(0, 4));
+    const year = Number(app.today().slice(0, 4));
     return reply.render('pages/settings/calendar.njk', {
       pageTitle: 'Phase lengths and closure days',
       phases: PHASES.filter((p) => !p.alongside),
@@ -55,7 +54,7 @@ export default async function settingsRoutes(app: FastifyInstance, { db }: { db:
       const body = request.body ?? {};
       const lengths = Object.fromEntries(PHASES.filter((p) => !p.alongside).map((p) => [p.key, body[p.key]]));
       try {
-        const summary = await setPhaseLengths(db, request.user?.councilId as string, lengths);
+        const summary = await setPhaseLengths(db, request.user?.councilId as string, lengths, app.today());
         request.session.flash = {
           kind: 'success',
           text: summarise(summary, 'Phase lengths have been saved'),
@@ -75,7 +74,7 @@ export default async function settingsRoutes(app: FastifyInstance, { db }: { db:
     async (request, reply) => {
       const input = { date: String(request.body?.date ?? ''), reason: String(request.body?.reason ?? '') };
       try {
-        const summary = await addClosureDay(db, request.user?.councilId as string, input);
+        const summary = await addClosureDay(db, request.user?.councilId as string, input, app.today());
         request.session.flash = {
           kind: 'success',
           text: summarise(summary, `${input.date} has been added as a closure day`),
@@ -92,7 +91,12 @@ export default async function settingsRoutes(app: FastifyInstance, { db }: { db:
   app.post('/settings/calendar/closures/:closureId/delete', { config: manage }, async (request, reply) => {
     const params = closureParam.safeParse(request.params);
     if (!params.success) return reply.callNotFound();
-    const summary = await removeClosureDay(db, request.user?.councilId as string, params.data.closureId);
+    const summary = await removeClosureDay(
+      db,
+      request.user?.councilId as string,
+      params.data.closureId,
+      app.today(),
+    );
     request.session.flash = { kind: 'success', text: summarise(summary, 'The closure day has been removed') };
     return reply.redirect('/settings/calendar');
   });

@@ -153,12 +153,22 @@ export default async function toolBuilderRoutes(app: FastifyInstance, { db }: { 
     const user = request.user;
     if (!p.success || !user) return reply.callNotFound();
     try {
-      const saved = await editTool(db, user.councilId, p.data.toolId, user.staffId, (d) => edit(d, p.data));
+      const saved = await editTool(db, user.councilId, p.data.toolId, user.staffId, (d) => {
+        // a section or question named in the address must exist: otherwise the page was not found
+        const section = p.data.sectionKey ? d.sections.find((x) => x.key === p.data.sectionKey) : undefined;
+        if (p.data.sectionKey && !section) throw new NotFoundError('section');
+        if (p.data.questionKey && !section?.questions.some((q) => q.key === p.data.questionKey)) {
+          throw new NotFoundError('question');
+        }
+        return edit(d, p.data);
+      });
       request.session.flash = {
         kind: 'success',
-        text: saved.newVersion
-          ? `Saved as version ${saved.version}. Version ${saved.version - 1} has been used in audits and stays as it was.`
-          : 'Your change has been saved',
+        text: saved.unchanged
+          ? 'Nothing has changed'
+          : saved.newVersion
+            ? `Saved as version ${saved.version}. Version ${saved.version - 1} has been used in audits and stays as it was.`
+            : 'Your change has been saved',
       };
       return reply.redirect(`/tools/${p.data.toolId}/edit`);
     } catch (err) {
