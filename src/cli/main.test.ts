@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,4 +152,50 @@ test('serve runs against a PostgreSQL server named by DATABASE_URL', {
     await admin.query(`drop database if exists "${name}" with (force)`);
     await admin.end();
   }
+});
+
+test('import: an audit history file is taken with its bad rows reported (exit 0); --strict refuses it (exit 1)', async () => {
+  const path = join(dataDir, 'history.csv');
+  writeFileSync(
+    path,
+    [
+      'child_id,month,activity,status,scale,completed_on,grade',
+      '100001,2025-04,full,completed,four_point,2025-04-20,good',
+      '100002,2025-04,full,completed,four_point,,good',
+    ].join('\n'),
+  );
+  const run = await qaloop(['import', path, '--json', '--as-of', '2026-11-20']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout), {
+    format: 'audit-history',
+    asOf: '2026-11-20',
+    rowsRead: 2,
+    rowsAccepted: 1,
+    rowsRejected: 1,
+    errors: [
+      {
+        file: 'history.csv',
+        row: 3,
+        column: 'completed_on',
+        message: 'A completed audit needs the date it was completed',
+      },
+    ],
+  });
+  const strict = await qaloop(['import', path, '--strict']);
+  assert.equal(strict.code, 1);
+  assert.match(strict.stdout, /Nothing was imported: 1 of 2 rows are invalid\./);
+  assert.match(strict.stdout, /history\.csv, row 3, column completed_on/);
+});
+
+test('import: a file of the wrong shape is refused (exit 1); bad options are usage errors (exit 2)', async () => {
+  const wrong = join(dataDir, 'people.csv');
+  writeFileSync(wrong, 'name,age\nSam,4\n');
+  const refused = await qaloop(['import', wrong]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /people\.csv is not an audit history file/);
+  assert.equal((await qaloop(['import'])).code, 2);
+  assert.equal((await qaloop(['import', wrong, '--format', 'spreadsheet'])).code, 2);
+  const badDate = await qaloop(['import', wrong, '--as-of', '2026-02-30']);
+  assert.equal(badDate.code, 2);
+  assert.match(badDate.stderr, /--as-of must be a real date/);
 });

@@ -23,8 +23,8 @@ export const sectionFormSchema = z.object({
     .string({ message: 'Enter the section’s title' })
     .trim()
     .min(1, { message: 'Enter the section’s title' })
-    .max(200, {
-      message: 'The title must be 200 characters or fewer',
+    .max(120, {
+      message: 'The title must be 120 characters or fewer',
     }),
   guidance: z
     .string()

@@ -215,7 +215,7 @@ test('impossible dates, foreign ids and far-off years are refused with a message
   const plan = (changes: object) => ({
     learningMonth: false,
     cycleStartsOn: '2026-10-01',
-    themes: [],
+    themes: [{ stream: 'Social care', theme: 'Analysis' }],
     activities: [],
     ...changes,
   });
@@ -303,4 +303,27 @@ test('a cycle under way keeps its start date and cannot become a learning month'
     before,
     'a theme change keeps the dates',
   );
+});
+
+test('a month with audits needs at least one theme', async () => {
+  const year = await getProgrammeYear(t.db, councilId, yearId);
+  const february = year?.months[10];
+  assert.ok(february);
+  const errors = await refusal(() =>
+    updateMonth(
+      t.db,
+      councilId,
+      february.id,
+      {
+        learningMonth: false,
+        cycleStartsOn: '2027-02-01',
+        themes: [],
+        activities: [{ kind: 'full_audit', target: '20' }],
+      },
+      TODAY,
+    ),
+  );
+  assert.deepEqual(errors, [
+    { field: 'themes-0-stream', message: 'A month with audits needs at least one theme' },
+  ]);
 });

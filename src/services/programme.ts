@@ -388,6 +388,9 @@ export async function updateMonth(
       });
     }
   }
+  if (!input.learningMonth && activities.length && !themes.length) {
+    errors.push({ field: 'themes-0-stream', message: 'A month with audits needs at least one theme' });
+  }
   if (input.learningMonth && activities.length) {
     errors.push({
       field: 'learningMonth',

@@ -211,13 +211,17 @@ export async function saveToolDefinition(
   });
 }
 
-/** A new tool, starting from a copy of an existing one (the usual way to make next month's dip sample). */
+/**
+ * A new tool, starting from a copy of an existing one (the usual way to make next month's dip sample).
+ * `kind` makes it a different kind of tool, such as a themed or multi-agency audit built from a case file audit.
+ */
 export async function copyTool(
   db: Db,
   councilId: string,
   fromToolId: string,
   name: string,
   staffId: string,
+  kind?: ToolDefinition['kind'],
 ): Promise<string> {
   const trimmed = name.trim();
   if (!trimmed) throw new ValidationError([{ field: 'name', message: 'Enter a name for the new tool' }]);
@@ -226,6 +230,19 @@ export async function copyTool(
   return inTransaction(db, async (trx) => {
     const from = await getToolVersion(trx, councilId, fromToolId);
     if (!from) throw new ValidationError([{ field: 'from', message: 'Choose a tool to start from' }]);
+    const copied = toolDefinitionSchema.safeParse({
+      ...from.definition,
+      name: trimmed,
+      kind: kind ?? from.definition.kind,
+    });
+    if (!copied.success) {
+      throw new ValidationError([
+        {
+          field: 'kind',
+          message: `${from.definition.name} cannot become that kind of tool: ${copied.error.issues[0].message}`,
+        },
+      ]);
+    }
     const clash = await trx
       .selectFrom('audit_tools')
       .select('id')
@@ -236,7 +253,7 @@ export async function copyTool(
       throw new ValidationError([{ field: 'name', message: 'A tool with this name already exists' }]);
     const tool = await trx
       .insertInto('audit_tools')
-      .values({ council_id: councilId, name: trimmed, kind: from.definition.kind })
+      .values({ council_id: councilId, name: trimmed, kind: kind ?? from.definition.kind })
       .returning('id')
       .executeTakeFirstOrThrow();
     const scale = await trx
@@ -252,7 +269,7 @@ export async function copyTool(
         tool_id: tool.id,
         version: 1,
         scale_id: scale.id,
-        definition: JSON.stringify({ ...from.definition, name: trimmed }),
+        definition: JSON.stringify({ ...from.definition, name: trimmed, kind: kind ?? from.definition.kind }),
         created_by: staffId,
       })
       .execute();

@@ -163,3 +163,68 @@ test('a team cannot be put in another council’s locality', async () => {
   );
   await addLocality(t.db, eastvale.id, 'Eastvale Central');
 });
+
+test('another council’s programme months, tools, themes and closure days cannot be read or changed', async () => {
+  const month = await t.db
+    .selectFrom('programme_months')
+    .select('id')
+    .where('council_id', '=', demo.councilId)
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  const tool = await t.db
+    .selectFrom('audit_tools')
+    .select('id')
+    .where('council_id', '=', demo.councilId)
+    .where('name', '=', 'Dip sample: neglect')
+    .executeTakeFirstOrThrow();
+  const theme = await t.db
+    .selectFrom('practice_themes')
+    .select(['id', 'active'])
+    .where('council_id', '=', demo.councilId)
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  const closure = await t.db
+    .selectFrom('closure_days')
+    .select('id')
+    .where('council_id', '=', demo.councilId)
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  assert.equal((await other.get(`/programme/months/${month.id}`)).statusCode, 404);
+  assert.equal((await other.get(`/programme/months/${month.id}/edit`)).statusCode, 404);
+  assert.equal(
+    (await other.post(`/programme/months/${month.id}`, { cycleStartsOn: '2026-05-01' }, '/programme'))
+      .statusCode,
+    404,
+  );
+  assert.equal((await other.get(`/tools/${tool.id}`)).statusCode, 404);
+  assert.equal((await other.get(`/tools/${tool.id}/edit`)).statusCode, 404);
+  assert.equal((await other.post(`/tools/${tool.id}/sections/neglect/delete`, {}, '/tools')).statusCode, 404);
+  assert.equal(
+    (await other.post('/tools', { from: tool.id, name: 'Stolen tool' }, '/tools')).statusCode,
+    400,
+  );
+  assert.equal(
+    (await other.post(`/practice-themes/${theme.id}/active`, { active: 'no' }, '/practice-themes'))
+      .statusCode,
+    404,
+  );
+  await other.post(`/settings/calendar/closures/${closure.id}/delete`, {}, '/settings/calendar');
+  assert.ok(
+    await t.db.selectFrom('closure_days').select('id').where('id', '=', closure.id).executeTakeFirst(),
+    'the closure day is still there',
+  );
+  const after = await t.db
+    .selectFrom('practice_themes')
+    .select('active')
+    .where('id', '=', theme.id)
+    .executeTakeFirstOrThrow();
+  assert.equal(after.active, theme.active);
+  const sections = await t.db
+    .selectFrom('audit_tool_versions')
+    .select('definition')
+    .where('tool_id', '=', tool.id)
+    .executeTakeFirstOrThrow();
+  assert.ok(
+    (sections.definition as { sections: { key: string }[] }).sections.some((s) => s.key === 'neglect'),
+  );
+});

@@ -461,3 +461,31 @@ test('the builder answers 404 for a section that does not exist, and a change th
     .execute();
   assert.equal(versions.length, 1);
 });
+
+test('a themed audit tool is made from the case file audit; a dip sample cannot become a full audit', async () => {
+  const audit = await t.db
+    .selectFrom('audit_tools')
+    .select('id')
+    .where('name', '=', 'Case file audit (four-point)')
+    .executeTakeFirstOrThrow();
+  const themed = await qa.post(
+    '/tools',
+    { from: audit.id, name: 'Themed audit: rising CP plans', kind: 'themed' },
+    '/tools',
+  );
+  assert.equal(themed.statusCode, 302);
+  const page = await qa.get(themed.headers.location as string);
+  assert.match(page.body, /Themed audit · version 1/);
+  const visits = await t.db
+    .selectFrom('audit_tools')
+    .select('id')
+    .where('name', '=', 'Dip sample: visits (seen and seen alone)')
+    .executeTakeFirstOrThrow();
+  const wrong = await qa.post(
+    '/tools',
+    { from: visits.id, name: 'Visits as a full audit', kind: 'full_audit' },
+    '/tools',
+  );
+  assert.equal(wrong.statusCode, 400);
+  assert.match(errorSummaryItems(wrong.body)[0].text, /cannot become that kind of tool/);
+});

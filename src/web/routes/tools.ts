@@ -5,6 +5,7 @@ import {
   JOURNEY_SECTION_FIELDS,
   QUESTION_TYPE_LABELS,
   TOOL_KIND_LABELS,
+  TOOL_KINDS,
   YES_NO_PARTLY_NA,
   YES_NO_PARTLY_NA_LABELS,
 } from '../../domain/audit-tools.ts';
@@ -29,6 +30,7 @@ export default async function toolRoutes(app: FastifyInstance, { db }: { db: Db 
     return reply.render('pages/tools/list.njk', {
       pageTitle: 'Audit tools',
       tools: tools.map((t) => ({ ...t, kindText: TOOL_KIND_LABELS[t.kind] })),
+      kinds: TOOL_KINDS.map((k) => ({ value: k, text: TOOL_KIND_LABELS[k] })),
       canManage: can(user.roles, 'programme.manage'),
       errors: extra.errors,
       values: extra.values ?? {},
@@ -48,13 +50,19 @@ export default async function toolRoutes(app: FastifyInstance, { db }: { db: Db 
       try {
         if (!from.success)
           throw new ValidationError([{ field: 'from', message: 'Choose a tool to start from' }]);
-        const id = await copyTool(db, user.councilId, from.data, name, user.staffId);
+        const kind = (TOOL_KINDS as readonly string[]).includes(String(request.body?.kind))
+          ? (request.body?.kind as (typeof TOOL_KINDS)[number])
+          : undefined;
+        const id = await copyTool(db, user.councilId, from.data, name, user.staffId, kind);
         request.session.flash = { kind: 'success', text: `${name.trim()} has been made from a copy` };
         return reply.redirect(`/tools/${id}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         reply.code(400);
-        return listPage(request, reply, { errors: err.errors, values: { name, from: request.body?.from } });
+        return listPage(request, reply, {
+          errors: err.errors,
+          values: { name, from: request.body?.from, kind: request.body?.kind },
+        });
       }
     },
   );
