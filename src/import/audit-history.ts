@@ -43,6 +43,8 @@ type HistoryRow = Omit<AuditHistoryTable, 'id' | 'council_id' | 'import_id' | 's
   section_grades: Record<string, string>;
 };
 
+const FEEDBACK_SCORE = z.coerce.number().int().min(1).max(10);
+
 const blank = (v: string | undefined) => !v || v.trim() === '';
 const text = (v: string | undefined) => (blank(v) ? null : (v as string).trim());
 const key = (v: string | undefined) => normaliseGradeKey(v ?? '');
@@ -127,7 +129,7 @@ export function checkAuditHistoryRow(
   }
   let feedbackScore: number | null = null;
   if (!blank(cells.feedback_score)) {
-    const n = z.coerce.number().int().min(1).max(10).safeParse(cells.feedback_score.trim());
+    const n = FEEDBACK_SCORE.safeParse(cells.feedback_score.trim());
     if (n.success) feedbackScore = n.data;
     else
       fail(
