@@ -3,16 +3,8 @@ import { after, before, test } from 'node:test';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
 import { signInWithPassword } from './auth.ts';
 import { addServiceArea, addTeam, createCouncil } from './organisation.ts';
-import {
-  addPerson,
-  getPerson,
-  listPeople,
-  listRoleChanges,
-  NotFoundError,
-  setPassword,
-  setRoles,
-} from './people.ts';
-import { ValidationError } from './validation.ts';
+import { addPerson, getPerson, listPeople, listRoleChanges, setPassword, setRoles } from './people.ts';
+import { NotFoundError, ValidationError } from './validation.ts';
 
 let t: TestDb;
 let councilId: string;

@@ -5,7 +5,7 @@ import type { Db } from '../data/db.ts';
 import { inTransaction } from '../data/transaction.ts';
 import { ROLES, type Role } from '../domain/roles.ts';
 import { hashPassword } from './passwords.ts';
-import { ValidationError, validate } from './validation.ts';
+import { NotFoundError, ValidationError, validate } from './validation.ts';
 
 export const MIN_PASSWORD_LENGTH = 12;
 
@@ -212,12 +212,6 @@ export async function unlockAccount(db: Db, councilId: string, staffId: string):
     .where('council_id', '=', councilId)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) === 0) throw new NotFoundError('account');
-}
-
-export class NotFoundError extends Error {
-  constructor(what: string) {
-    super(`No such ${what}`);
-  }
 }
 
 export interface PersonSummary {

@@ -1,8 +1,7 @@
 import type { Db } from '../data/db.ts';
 import { inTransaction } from '../data/transaction.ts';
 import { validateTheme } from '../domain/practice-themes.ts';
-import { NotFoundError } from './people.ts';
-import { ValidationError } from './validation.ts';
+import { NotFoundError, ValidationError } from './validation.ts';
 
 export async function listPracticeThemes(
   db: Db,

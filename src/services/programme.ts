@@ -5,8 +5,7 @@ import type { ToolKind } from '../domain/audit-tools.ts';
 import { type CyclePhase, computeCycle, rangesOverlap } from '../domain/cycle-phases.ts';
 import { addDays, addMonths, type IsoDate, isRealDate, todayInLondon } from '../domain/dates.ts';
 import { councilCalendar, getPhaseLengths, recomputeMonthCycle } from './cycles.ts';
-import { NotFoundError } from './people.ts';
-import { ValidationError, validate } from './validation.ts';
+import { NotFoundError, ValidationError, validate } from './validation.ts';
 
 export const ACTIVITY_KINDS: { value: ToolKind; text: string }[] = [
   { value: 'full_audit', text: 'Full case file audits' },

@@ -4,8 +4,7 @@ import { type ToolDefinition, toolDefinitionSchema } from '../domain/audit-tools
 import { BUILTIN_TOOLS } from '../domain/builtin-tools.ts';
 import { BUILTIN_SCALES, type GradeScale, gradeScaleSchema } from '../domain/grade-scales.ts';
 import { DEFAULT_PRACTICE_THEMES } from '../domain/practice-themes.ts';
-import { NotFoundError } from './people.ts';
-import { ValidationError } from './validation.ts';
+import { NotFoundError, ValidationError } from './validation.ts';
 
 /**
  * A new council's starting kit: the built-in grade scales, the built-in audit tools (the twelve-

@@ -31,3 +31,10 @@ export class ValidationError extends Error {
     this.errors = errors;
   }
 }
+
+/** Thrown by services when a record does not exist in the council: routes answer with the 404 page. */
+export class NotFoundError extends Error {
+  constructor(what: string) {
+    super(`No such ${what}`);
+  }
+}

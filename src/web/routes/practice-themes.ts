@@ -2,13 +2,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../../data/db.ts';
 import { can } from '../../domain/roles.ts';
-import { NotFoundError } from '../../services/people.ts';
 import {
   listPracticeThemes,
   savePracticeTheme,
   setPracticeThemeActive,
 } from '../../services/practice-themes.ts';
-import { type FieldError, ValidationError } from '../../services/validation.ts';
+import { type FieldError, NotFoundError, ValidationError } from '../../services/validation.ts';
 
 const themeParam = z.object({ themeId: z.uuid() });
 

@@ -4,7 +4,6 @@ import type { Db } from '../../data/db.ts';
 import { currentPhase } from '../../domain/cycle-phases.ts';
 import { can } from '../../domain/roles.ts';
 import { recomputeMonthCycle, type StoredPhase } from '../../services/cycles.ts';
-import { NotFoundError } from '../../services/people.ts';
 import {
   ACTIVITY_KINDS,
   createProgrammeYear,
@@ -14,7 +13,7 @@ import {
   listProgrammeYears,
   updateMonth,
 } from '../../services/programme.ts';
-import { type FieldError, ValidationError } from '../../services/validation.ts';
+import { type FieldError, NotFoundError, ValidationError } from '../../services/validation.ts';
 
 const idParam = z.object({ monthId: z.uuid() });
 const yearQuery = z.object({ year: z.uuid().optional().catch(undefined) });

@@ -18,9 +18,8 @@ import {
   updateQuestion,
   updateSection,
 } from '../../domain/tool-editing.ts';
-import { NotFoundError } from '../../services/people.ts';
 import { earlierSections, editTool, getToolVersion, listGradeScales } from '../../services/tools.ts';
-import { type FieldError, ValidationError } from '../../services/validation.ts';
+import { type FieldError, NotFoundError, ValidationError } from '../../services/validation.ts';
 
 const params = z.object({
   toolId: z.uuid(),

@@ -10,12 +10,11 @@ import {
   listPeople,
   listRoleChanges,
   MIN_PASSWORD_LENGTH,
-  NotFoundError,
   setPassword,
   setRoles,
   unlockAccount,
 } from '../../../services/people.ts';
-import { type FieldError, ValidationError } from '../../../services/validation.ts';
+import { type FieldError, NotFoundError, ValidationError } from '../../../services/validation.ts';
 
 const roleOptions = ROLES.map((role) => ({
   value: role,
