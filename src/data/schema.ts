@@ -108,8 +108,8 @@ export interface ChildrenTable {
   council_id: string;
   external_id: string;
   family_id: string | null;
-  first_name: string;
-  last_name: string;
+  first_name: string | null;
+  last_name: string | null;
   date_of_birth: DateText | null;
   gender: Gender;
   ethnicity: string | null;
@@ -117,26 +117,166 @@ export interface ChildrenTable {
   uasc: Generated<boolean>;
 }
 
+export interface SnapshotsTable {
+  id: Generated<string>;
+  council_id: string;
+  as_of: DateText;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** A view: the latest snapshot of each council. */
+export interface LatestSnapshotsView {
+  id: string;
+  council_id: string;
+  as_of: DateText;
+}
+
+/** Where a snapshot row came from: `annex_a:6`, `ssd`, `mapped:<mapping id>`, `recorded`. */
+export type SnapshotSource = string;
+
+export interface SnapshotChildrenTable {
+  id: Generated<string>;
+  council_id: string;
+  snapshot_id: string;
+  source: SnapshotSource;
+  child_id: string;
+  file: string | null;
+  sheet: string | null;
+  row: number | null;
+  date_of_birth: DateText | null;
+  gender: Gender | null;
+  ethnicity: string | null;
+  disability: boolean | null;
+  uasc: boolean | null;
+}
+
 export interface ChildInvolvementsTable {
   id: Generated<string>;
   council_id: string;
+  snapshot_id: string;
+  source: Generated<SnapshotSource>;
   child_id: string;
   staff_id: string | null;
-  team_id: string;
-  start_date: DateText;
+  team_id: string | null;
+  /** the names as the extract wrote them, kept while they are not matched to a team or worker */
+  team_name: string | null;
+  worker_name: string | null;
+  start_date: DateText | null;
   end_date: DateText | null;
 }
 
-export type EpisodeKind = 'early_help' | 'assessment' | 'cin_plan' | 'cp_plan' | 'cla' | 'care_leaver';
+export type EpisodeKind =
+  | 'early_help'
+  | 'cin_episode'
+  | 'assessment'
+  | 's47'
+  | 'cin_plan'
+  | 'cp_plan'
+  | 'cla'
+  | 'care_leaver'
+  | 'pre_proceedings';
 
 export interface ChildEpisodesTable {
   id: Generated<string>;
   council_id: string;
+  snapshot_id: string;
+  source: Generated<SnapshotSource>;
   child_id: string;
   kind: EpisodeKind;
+  external_id: string | null;
   start_date: DateText;
   end_date: DateText | null;
   detail: string | null;
+  attributes: ColumnType<Record<string, string | number | boolean | null>, string | undefined, string>;
+}
+
+export interface ChildVisitsTable {
+  id: Generated<string>;
+  council_id: string;
+  snapshot_id: string;
+  source: SnapshotSource;
+  child_id: string;
+  kind: 'cin' | 'cp' | 'cla';
+  visit_date: DateText;
+  seen: boolean | null;
+  seen_alone: boolean | null;
+}
+
+export interface ChildPlacementsTable {
+  id: Generated<string>;
+  council_id: string;
+  snapshot_id: string;
+  source: SnapshotSource;
+  child_id: string;
+  start_date: DateText;
+  end_date: DateText | null;
+  placement_type: string | null;
+  provider: string | null;
+  postcode: string | null;
+  urn: string | null;
+  change_reason: string | null;
+}
+
+export interface NameAliasesTable {
+  id: Generated<string>;
+  council_id: string;
+  kind: 'team' | 'worker';
+  alias_key: string;
+  alias: string;
+  team_id: string | null;
+  staff_id: string | null;
+  created_by: string | null;
+  created_at: Generated<Timestamp>;
+}
+
+export interface ColumnMappingsTable {
+  id: Generated<string>;
+  council_id: string;
+  name: string;
+  list_kind: string;
+  columns: ColumnType<Record<string, string>, string, string>;
+  created_by: string | null;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface ImportTokensTable {
+  id: Generated<string>;
+  council_id: string;
+  name: string;
+  token_hash: string;
+  created_by: string;
+  created_at: Generated<Timestamp>;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  revoked_by: string | null;
+}
+
+export type ImportJobState = 'queued' | 'running' | 'done' | 'refused' | 'failed';
+
+export interface ImportJobsTable {
+  id: Generated<string>;
+  council_id: string;
+  source: 'web' | 'api';
+  format: string | null;
+  mapping_id: string | null;
+  as_of: DateText;
+  strict: Generated<boolean>;
+  file_name: string;
+  stored_path: string;
+  bytes_total: Generated<number>;
+  bytes_read: Generated<number>;
+  rows_read: Generated<number>;
+  started_by: string | null;
+  token_id: string | null;
+  state: Generated<ImportJobState>;
+  message: string | null;
+  summary: ColumnType<unknown, string | null | undefined, string | null>;
+  import_id: string | null;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+  finished_at: Timestamp | null;
 }
 
 export interface AppSettingsTable {
@@ -252,6 +392,9 @@ export interface ImportsTable {
   rows_accepted: number;
   rows_rejected: number;
   errors: ColumnType<unknown, string, string>;
+  snapshot_id: string | null;
+  sources: ColumnType<string[], string[] | undefined, string[]>;
+  quality: ColumnType<unknown, string | null | undefined, string | null>;
 }
 
 export interface AuditHistoryTable {
@@ -307,4 +450,13 @@ export interface Database {
   children: ChildrenTable;
   child_involvements: ChildInvolvementsTable;
   child_episodes: ChildEpisodesTable;
+  snapshots: SnapshotsTable;
+  latest_snapshots: LatestSnapshotsView;
+  snapshot_children: SnapshotChildrenTable;
+  child_visits: ChildVisitsTable;
+  child_placements: ChildPlacementsTable;
+  name_aliases: NameAliasesTable;
+  column_mappings: ColumnMappingsTable;
+  import_tokens: ImportTokensTable;
+  import_jobs: ImportJobsTable;
 }

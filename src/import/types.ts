@@ -16,6 +16,12 @@ export interface ImportSummary {
   rowsAccepted: number;
   rowsRejected: number;
   errors: RowError[];
+  /** rejected rows whose errors are not listed, beyond the first ERRORS_LISTED */
+  errorsNotListed?: number;
+  /** snapshot formats: the snapshot the import went into and what it holds */
+  snapshot?: { id: string; asOf: string; sources: string[] };
+  /** snapshot formats: the snapshot's data-quality report */
+  dataQuality?: unknown;
 }
 
 /** The file cannot be read as the format at all (wrong columns, not a CSV): always refused. */
@@ -29,5 +35,59 @@ export class ImportRefusedError extends Error {
       `${summary.rowsRejected} of ${summary.rowsRead} rows are invalid, so nothing was imported (--strict)`,
     );
     this.summary = summary;
+  }
+}
+
+/** How many rejected rows' errors an import holds; beyond this it counts them without listing. */
+export const ERRORS_LISTED = 10_000;
+
+/** Where a row is, as a person finds it. */
+export interface RowWhere {
+  file: string;
+  sheet?: string;
+  row: number;
+}
+
+/**
+ * The running count of an import: rows read, rows rejected (each counted once, however many of its
+ * cells are wrong, and whether the reader or the writer found the problem) and their errors.
+ */
+export class ImportTally {
+  rowsRead = 0;
+  rowsRejected = 0;
+  /** rejected rows beyond ERRORS_LISTED: counted, not listed */
+  errorsNotListed = 0;
+  readonly errors: RowError[] = [];
+  readonly #rejected = new Set<string>();
+
+  read(): void {
+    this.rowsRead++;
+  }
+
+  /** Rejects the row the errors are about (they all name the same row). */
+  reject(errors: RowError[]): void {
+    if (!errors.length) return;
+    const first = errors[0];
+    const key = `${first.file}\u0000${first.sheet ?? ''}\u0000${first.row}`;
+    if (this.#rejected.has(key)) {
+      if (this.errors.length < ERRORS_LISTED) this.errors.push(...errors);
+      return;
+    }
+    this.#rejected.add(key);
+    this.rowsRejected++;
+    if (this.errors.length < ERRORS_LISTED) this.errors.push(...errors);
+    else this.errorsNotListed++;
+  }
+
+  summary(format: string, asOf: string): ImportSummary {
+    return {
+      format,
+      asOf,
+      rowsRead: this.rowsRead,
+      rowsAccepted: this.rowsRead - this.rowsRejected,
+      rowsRejected: this.rowsRejected,
+      errors: this.errors,
+      ...(this.errorsNotListed ? { errorsNotListed: this.errorsNotListed } : {}),
+    };
   }
 }

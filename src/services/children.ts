@@ -4,6 +4,8 @@ import type { EpisodeKind, Gender } from '../data/schema.ts';
 import { inTransaction } from '../data/transaction.ts';
 import { type CaseStatus, STATUS_PRECEDENCE } from '../domain/child-status.ts';
 import { todayInLondon } from '../domain/dates.ts';
+import { SnapshotWriter } from '../import/snapshot-writer.ts';
+import { ImportTally } from '../import/types.ts';
 
 export interface NewChild {
   externalId: string;
@@ -19,93 +21,102 @@ export interface NewChild {
   episodes: { kind: EpisodeKind; startDate: string; endDate: string | null; detail?: string | null }[];
 }
 
-const BATCH = 500;
+/**
+ * The id of the council's latest snapshot, for `children as c`: what every "now" figure reads.
+ * A child the latest extract no longer lists keeps their row and their audits.
+ */
+export const LATEST_SNAPSHOT = sql<string>`(select ls.id from latest_snapshots ls where ls.council_id = c.council_id)`;
 
 /**
- * A child's status on a date, computed in the database over `children as c`: the rule of
- * caseStatusOn (src/domain/child-status.ts), from the same precedence list, for counting without
- * loading every child.
+ * A child's status on a date in the latest snapshot, computed in the database over `children as c`:
+ * the rule of caseStatusOn (src/domain/child-status.ts), from the same precedence list, for
+ * counting without loading every child.
  */
 export function caseStatusSql(on: string) {
   const rank = STATUS_PRECEDENCE.map(([kind], i) => `when '${kind}' then ${i + 1}`).join(' ');
   const status = STATUS_PRECEDENCE.map(([, s], i) => `when ${i + 1} then '${s}'`).join(' ');
   return sql<CaseStatus>`case (select min(case e.kind ${sql.raw(rank)} end) from child_episodes e
-    where e.child_id = c.id and e.start_date <= ${on}::date and (e.end_date is null or e.end_date > ${on}::date))
+    where e.child_id = c.id and e.snapshot_id = ${LATEST_SNAPSHOT}
+      and e.start_date <= ${on}::date and (e.end_date is null or e.end_date > ${on}::date))
     ${sql.raw(status)} else 'no_current_plan' end`;
 }
 
-function chunks<T>(items: T[], size = BATCH): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+const RECORDED = 'recorded';
+
+/** A child's name, or their reference when the extract gives no name (Annex A lists have none). */
+export function childName(first: string | null, last: string | null, reference: string): string {
+  const name = [first, last].filter((x) => x?.trim()).join(' ');
+  return name || reference;
 }
 
 /**
- * Records children with their families, allocations (involvements) and episodes, in one transaction.
- * Families are matched by their identifier; a child already known by identifier is refused.
+ * Records children with their families, allocations and episodes into the snapshot of a date (today
+ * by default), in one transaction, adding to what the snapshot holds. Extracts come in through the
+ * importers; this is for a council's own records and for tests.
  */
-export async function recordChildren(db: Db, councilId: string, children: NewChild[]): Promise<number> {
+export async function recordChildren(
+  db: Db,
+  councilId: string,
+  children: NewChild[],
+  asOf: string = todayInLondon(),
+): Promise<number> {
   if (children.length === 0) return 0;
   return inTransaction(db, async (trx) => {
-    const familyRefs = [...new Set(children.map((c) => c.familyExternalId).filter((f): f is string => !!f))];
-    const familyIds = new Map<string, string>();
-    for (const batch of chunks(familyRefs)) {
-      const rows = await trx
-        .insertInto('families')
-        .values(batch.map((external_id) => ({ council_id: councilId, external_id })))
-        .onConflict((oc) =>
-          oc
-            .columns(['council_id', 'external_id'])
-            .doUpdateSet({ external_id: (eb) => eb.ref('excluded.external_id') }),
-        )
-        .returning(['id', 'external_id'])
-        .execute();
-      for (const r of rows) familyIds.set(r.external_id, r.id);
-    }
-    for (const batch of chunks(children)) {
-      const rows = await trx
-        .insertInto('children')
-        .values(
-          batch.map((c) => ({
-            council_id: councilId,
-            external_id: c.externalId,
-            family_id: c.familyExternalId ? (familyIds.get(c.familyExternalId) ?? null) : null,
-            first_name: c.firstName,
-            last_name: c.lastName,
-            date_of_birth: c.dateOfBirth,
-            gender: c.gender,
-            ethnicity: c.ethnicity,
-            disability: c.disability,
-            uasc: c.uasc,
-          })),
-        )
-        .returning(['id', 'external_id'])
-        .execute();
-      const idOf = new Map(rows.map((r) => [r.external_id, r.id]));
-      const involvements = batch.flatMap((c) =>
-        c.involvements.map((i) => ({
-          council_id: councilId,
-          child_id: idOf.get(c.externalId) as string,
-          staff_id: i.staffId,
-          team_id: i.teamId,
-          start_date: i.startDate,
-          end_date: i.endDate,
-        })),
+    const snapshot = await trx
+      .insertInto('snapshots')
+      .values({ council_id: councilId, as_of: asOf })
+      .onConflict((oc) => oc.columns(['council_id', 'as_of']).doUpdateSet({ updated_at: new Date() }))
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const writer = new SnapshotWriter(trx, { councilId, snapshotId: snapshot.id, tally: new ImportTally() });
+    await writer.beginSource(RECORDED, { replace: false });
+    const at = { file: 'recorded', row: 0 };
+    for (const c of children) {
+      await writer.child(
+        RECORDED,
+        {
+          ref: c.externalId,
+          firstName: c.firstName,
+          lastName: c.lastName,
+          dateOfBirth: c.dateOfBirth,
+          gender: c.gender,
+          ethnicity: c.ethnicity,
+          disability: c.disability,
+          uasc: c.uasc,
+        },
+        at,
       );
-      for (const part of chunks(involvements))
-        await trx.insertInto('child_involvements').values(part).execute();
-      const episodes = batch.flatMap((c) =>
-        c.episodes.map((e) => ({
-          council_id: councilId,
-          child_id: idOf.get(c.externalId) as string,
-          kind: e.kind,
-          start_date: e.startDate,
-          end_date: e.endDate,
-          detail: e.detail ?? null,
-        })),
-      );
-      for (const part of chunks(episodes)) await trx.insertInto('child_episodes').values(part).execute();
     }
+    await writer.flush();
+    for (const c of children) {
+      if (c.familyExternalId)
+        await writer.family(RECORDED, { childRef: c.externalId, familyRef: c.familyExternalId }, at);
+      for (const i of c.involvements)
+        await writer.allocation(
+          RECORDED,
+          {
+            childRef: c.externalId,
+            teamId: i.teamId,
+            staffId: i.staffId,
+            startDate: i.startDate,
+            endDate: i.endDate,
+          },
+          at,
+        );
+      for (const e of c.episodes)
+        await writer.episode(
+          RECORDED,
+          {
+            childRef: c.externalId,
+            kind: e.kind,
+            startDate: e.startDate,
+            endDate: e.endDate,
+            detail: e.detail ?? null,
+          },
+          at,
+        );
+    }
+    await writer.flush();
     return children.length;
   });
 }
@@ -122,7 +133,7 @@ export interface ChildRecord {
   familyReference: string | null;
   siblings: { id: string; reference: string; name: string }[];
   status: CaseStatus;
-  allocation: { worker: string | null; team: string; since: string } | null;
+  allocation: { worker: string | null; team: string; since: string | null } | null;
   episodes: { kind: EpisodeKind; startDate: string; endDate: string | null; detail: string | null }[];
 }
 
@@ -172,16 +183,26 @@ export async function findChild(
   if (!c) return undefined;
   const allocation = await db
     .selectFrom('child_involvements as i')
-    .innerJoin('teams as t', 't.id', 'i.team_id')
+    .leftJoin('teams as t', 't.id', 'i.team_id')
     .leftJoin('staff as s', 's.id', 'i.staff_id')
     .where('i.child_id', '=', c.id)
+    .where('i.snapshot_id', '=', (eb) =>
+      eb.selectFrom('latest_snapshots').select('id').where('council_id', '=', councilId),
+    )
     .where('i.end_date', 'is', null)
-    .select(['s.name as worker', 't.name as team', 'i.start_date'])
+    .select([
+      sql<string | null>`coalesce(s.name, i.worker_name)`.as('worker'),
+      sql<string>`coalesce(t.name, i.team_name, 'No team given')`.as('team'),
+      'i.start_date',
+    ])
     .orderBy('i.start_date', 'desc')
     .executeTakeFirst();
   const episodes = await db
     .selectFrom('child_episodes')
     .where('child_id', '=', c.id)
+    .where('snapshot_id', '=', (eb) =>
+      eb.selectFrom('latest_snapshots').select('id').where('council_id', '=', councilId),
+    )
     .select(['kind', 'start_date', 'end_date', 'detail'])
     .orderBy('start_date')
     .execute();
@@ -197,7 +218,7 @@ export async function findChild(
   return {
     id: c.id,
     reference: c.external_id,
-    name: `${c.first_name} ${c.last_name}`,
+    name: childName(c.first_name, c.last_name, c.external_id),
     dateOfBirth: c.date_of_birth,
     gender: c.gender,
     ethnicity: c.ethnicity,
@@ -207,7 +228,7 @@ export async function findChild(
     siblings: siblings.map((s) => ({
       id: s.id,
       reference: s.external_id,
-      name: `${s.first_name} ${s.last_name}`,
+      name: childName(s.first_name, s.last_name, s.external_id),
     })),
     status: c.status,
     allocation: allocation
@@ -241,9 +262,10 @@ export async function openChildrenByStatus(
     .where((eb) => {
       let open = eb
         .selectFrom('child_involvements as i')
-        .innerJoin('teams as t', 't.id', 'i.team_id')
+        .leftJoin('teams as t', 't.id', 'i.team_id')
         .whereRef('i.child_id', '=', 'c.id')
-        .where('i.start_date', '<=', on)
+        .where('i.snapshot_id', '=', LATEST_SNAPSHOT)
+        .where((w) => w.or([w('i.start_date', 'is', null), w('i.start_date', '<=', on)]))
         .where((w) => w.or([w('i.end_date', 'is', null), w('i.end_date', '>', on)]));
       if (scope.staffId) open = open.where('i.staff_id', '=', scope.staffId);
       if (scope.teamId) open = open.where('i.team_id', '=', scope.teamId);
@@ -272,7 +294,7 @@ export async function caseloadsInTeam(db: Db, councilId: string, teamId: string)
       's.id',
       's.name',
       's.job_title',
-      sql<number>`(select count(distinct i.child_id) from child_involvements i where i.staff_id = s.id and i.end_date is null)`.as(
+      sql<number>`(select count(distinct i.child_id) from child_involvements i where i.staff_id = s.id and i.end_date is null and i.snapshot_id = (select ls.id from latest_snapshots ls where ls.council_id = s.council_id))`.as(
         'children',
       ),
     ])

@@ -108,7 +108,7 @@ export async function listTeams(db: Db, councilId: string): Promise<TeamSummary[
       'sa.id as service_area_id',
       'l.name as locality',
       sql<number>`(select count(*) from staff s where s.team_id = t.id and s.active)`.as('staff'),
-      sql<number>`(select count(distinct ci.child_id) from child_involvements ci where ci.team_id = t.id and ci.end_date is null)`.as(
+      sql<number>`(select count(distinct ci.child_id) from child_involvements ci where ci.team_id = t.id and ci.end_date is null and ci.snapshot_id = (select ls.id from latest_snapshots ls where ls.council_id = t.council_id))`.as(
         'open_children',
       ),
     ])

@@ -138,8 +138,8 @@ test('logs say which route was used but carry no names, emails, child references
     assert.match(text, /"msg":"request failed"/);
     for (const personal of [
       child.external_id,
-      child.first_name,
-      child.last_name,
+      child.first_name ?? child.external_id,
+      child.last_name ?? child.external_id,
       'someone@westbrook',
       'secret-password',
       'qaloop.sid',

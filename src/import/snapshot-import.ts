@@ -1,0 +1,108 @@
+import { basename } from 'node:path';
+import type { Db } from '../data/db.ts';
+import { inTransaction } from '../data/transaction.ts';
+import { dataQualityReport } from '../services/data-quality.ts';
+import { SnapshotWriter } from './snapshot-writer.ts';
+import { ImportRefusedError, type ImportSummary, ImportTally } from './types.ts';
+
+/** Who asked for an import, of what, and how strictly. */
+export interface ImportOptions {
+  councilId: string;
+  path: string;
+  /** the name shown in errors and the import history; the file's own name by default */
+  fileName?: string;
+  asOf: string;
+  strict: boolean;
+  source: 'command' | 'web' | 'api';
+  startedBy?: string | null;
+  /** called now and then with the rows read so far, for a progress bar */
+  onProgress?: (rowsRead: number) => void;
+}
+
+/** What a reader of a snapshot format gets: where to write, and where to count and report rows. */
+export interface SnapshotReadContext {
+  writer: SnapshotWriter;
+  tally: ImportTally;
+  /** the file's name as the person gave it */
+  fileName: string;
+  /** call for each row read; reports progress */
+  rowRead(): void;
+}
+
+/** A reader of one snapshot format: Annex A, SSD or a mapped extract. */
+export type SnapshotReader = (context: SnapshotReadContext) => Promise<void>;
+
+/**
+ * Imports case data into the snapshot of its date, as one transaction: the import is recorded (who,
+ * when, which file, counts), the sources it brings replace what an earlier import of the same date
+ * brought from them, and the snapshot's data-quality report is kept with it. With `strict` any
+ * invalid row refuses the whole import; a refused or failed import changes nothing.
+ */
+export async function importSnapshot(
+  db: Db,
+  format: string,
+  options: ImportOptions,
+  read: SnapshotReader,
+): Promise<ImportSummary> {
+  const fileName = options.fileName ?? basename(options.path);
+  return inTransaction(db, async (trx) => {
+    const snapshot = await trx
+      .insertInto('snapshots')
+      .values({ council_id: options.councilId, as_of: options.asOf })
+      .onConflict((oc) => oc.columns(['council_id', 'as_of']).doUpdateSet({ updated_at: new Date() }))
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const record = await trx
+      .insertInto('imports')
+      .values({
+        council_id: options.councilId,
+        format,
+        as_of: options.asOf,
+        file_name: fileName,
+        source: options.source,
+        started_by: options.startedBy ?? null,
+        started_at: new Date(),
+        rows_read: 0,
+        rows_accepted: 0,
+        rows_rejected: 0,
+        errors: '[]',
+        snapshot_id: snapshot.id,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const tally = new ImportTally();
+    const writer = new SnapshotWriter(trx, { councilId: options.councilId, snapshotId: snapshot.id, tally });
+    await read({
+      writer,
+      tally,
+      fileName,
+      rowRead: () => {
+        tally.read();
+        if (options.onProgress && tally.rowsRead % 1000 === 0) options.onProgress(tally.rowsRead);
+      },
+    });
+    await writer.flush();
+    options.onProgress?.(tally.rowsRead);
+    const summary = tally.summary(format, options.asOf);
+    if (options.strict && summary.rowsRejected > 0) throw new ImportRefusedError(summary);
+    const quality = await dataQualityReport(trx, options.councilId, snapshot.id);
+    await trx
+      .updateTable('imports')
+      .set({
+        finished_at: new Date(),
+        rows_read: summary.rowsRead,
+        rows_accepted: summary.rowsAccepted,
+        rows_rejected: summary.rowsRejected,
+        errors: JSON.stringify(summary.errors.slice(0, 1000)),
+        sources: writer.sources,
+        quality: JSON.stringify(quality),
+      })
+      .where('id', '=', record.id)
+      .execute();
+    return {
+      ...summary,
+      snapshot: { id: snapshot.id, asOf: options.asOf, sources: writer.sources },
+      dataQuality: quality,
+    };
+  });
+}

@@ -1,0 +1,669 @@
+import { sql, type Transaction } from 'kysely';
+import type { Database, EpisodeKind, Gender, SnapshotSource } from '../data/schema.ts';
+import { nameKey } from '../domain/name-matching.ts';
+import type { ImportTally, RowWhere } from './types.ts';
+
+/** What a list or table says about a child. Absent details are left as they were. */
+export interface ChildFacts {
+  ref: string;
+  firstName?: string | null;
+  lastName?: string | null;
+  dateOfBirth?: string | null;
+  gender?: Gender | null;
+  ethnicity?: string | null;
+  disability?: boolean | null;
+  uasc?: boolean | null;
+}
+
+/** Who a child is allocated to: a team and worker by the extract's identifier or by name. */
+export interface AllocationFacts {
+  childRef: string;
+  /** QA Loop's own ids, when the caller already knows them */
+  teamId?: string | null;
+  staffId?: string | null;
+  teamRef?: string | null;
+  teamName?: string | null;
+  workerRef?: string | null;
+  workerName?: string | null;
+  startDate?: string | null;
+  endDate?: string | null;
+}
+
+export interface EpisodeFacts {
+  childRef: string;
+  kind: EpisodeKind;
+  externalId?: string | null;
+  startDate: string;
+  endDate?: string | null;
+  detail?: string | null;
+  attributes?: Record<string, string | number | boolean | null>;
+}
+
+export interface VisitFacts {
+  childRef: string;
+  kind: 'cin' | 'cp' | 'cla';
+  visitDate: string;
+  seen?: boolean | null;
+  seenAlone?: boolean | null;
+}
+
+export interface PlacementFacts {
+  childRef: string;
+  startDate: string;
+  endDate?: string | null;
+  placementType?: string | null;
+  provider?: string | null;
+  postcode?: string | null;
+  urn?: string | null;
+  changeReason?: string | null;
+}
+
+export interface TeamFacts {
+  ref: string;
+  name: string;
+  serviceAreaName?: string | null;
+}
+
+export interface WorkerFacts {
+  ref: string;
+  name: string;
+  jobTitle?: string | null;
+  teamRef?: string | null;
+  teamName?: string | null;
+}
+
+/** Where a row is, and which of its columns holds the child's identifier (for "no such child"). */
+export interface RowAt extends RowWhere {
+  childColumn?: string;
+}
+
+type Pending<T> = { facts: T; at: RowAt; source: SnapshotSource };
+
+const BATCH = 500;
+
+/**
+ * Writes what readers find into one snapshot, inside the import's transaction, in batches so any
+ * file size runs in the same memory. Readers hand over facts row by row; the writer matches
+ * children, teams and workers by identifier (or a team's or worker's name, or a saved alias),
+ * and reports rows it cannot place — a plan for a child the import does not list — to the tally.
+ * Call `flush()` when a file ends: rows of later files may refer to children of earlier ones.
+ */
+export class SnapshotWriter {
+  readonly #trx: Transaction<Database>;
+  readonly #councilId: string;
+  readonly snapshotId: string;
+  readonly #tally: ImportTally;
+  readonly #cleared = new Set<SnapshotSource>();
+  readonly sources: SnapshotSource[] = [];
+
+  #children: Pending<ChildFacts>[] = [];
+  #allocations: Pending<AllocationFacts>[] = [];
+  #episodes: Pending<EpisodeFacts>[] = [];
+  #visits: Pending<VisitFacts>[] = [];
+  #placements: Pending<PlacementFacts>[] = [];
+  #families: Pending<{ childRef: string; familyRef: string }>[] = [];
+  #flags: Pending<{ childRef: string; disability?: true; uasc?: true }>[] = [];
+
+  #directory?: Directory;
+
+  constructor(
+    trx: Transaction<Database>,
+    options: { councilId: string; snapshotId: string; tally: ImportTally },
+  ) {
+    this.#trx = trx;
+    this.#councilId = options.councilId;
+    this.snapshotId = options.snapshotId;
+    this.#tally = options.tally;
+  }
+
+  /**
+   * Starts (or continues) what a source brings to the snapshot. The first time in an import, what
+   * an earlier import of the same date brought from the same source is removed: it is replaced.
+   */
+  async beginSource(
+    source: SnapshotSource,
+    options: { replace: boolean } = { replace: true },
+  ): Promise<void> {
+    if (this.#cleared.has(source)) return;
+    this.#cleared.add(source);
+    this.sources.push(source);
+    if (!options.replace) return;
+    for (const table of [
+      'snapshot_children',
+      'child_involvements',
+      'child_episodes',
+      'child_visits',
+      'child_placements',
+    ] as const) {
+      await this.#trx
+        .deleteFrom(table)
+        .where('snapshot_id', '=', this.snapshotId)
+        .where('source', '=', source)
+        .execute();
+    }
+  }
+
+  #check(source: SnapshotSource) {
+    if (!this.#cleared.has(source)) throw new Error(`beginSource("${source}") was not called`);
+  }
+
+  async child(source: SnapshotSource, facts: ChildFacts, at: RowAt): Promise<void> {
+    this.#check(source);
+    this.#children.push({ facts, at, source });
+    if (this.#children.length >= BATCH) await this.#flushChildren();
+  }
+
+  async allocation(source: SnapshotSource, facts: AllocationFacts, at: RowAt): Promise<void> {
+    this.#check(source);
+    this.#allocations.push({ facts, at, source });
+    if (this.#allocations.length >= BATCH) await this.#flushAllocations();
+  }
+
+  async episode(source: SnapshotSource, facts: EpisodeFacts, at: RowAt): Promise<void> {
+    this.#check(source);
+    this.#episodes.push({ facts, at, source });
+    if (this.#episodes.length >= BATCH) await this.#flushEpisodes();
+  }
+
+  async visit(source: SnapshotSource, facts: VisitFacts, at: RowAt): Promise<void> {
+    this.#check(source);
+    this.#visits.push({ facts, at, source });
+    if (this.#visits.length >= BATCH) await this.#flushVisits();
+  }
+
+  async placement(source: SnapshotSource, facts: PlacementFacts, at: RowAt): Promise<void> {
+    this.#check(source);
+    this.#placements.push({ facts, at, source });
+    if (this.#placements.length >= BATCH) await this.#flushPlacements();
+  }
+
+  /** Puts a child in a family (SSD `ssd_family`): brothers and sisters share the family. */
+  async family(source: SnapshotSource, facts: { childRef: string; familyRef: string }, at: RowAt) {
+    this.#check(source);
+    this.#families.push({ facts, at, source });
+    if (this.#families.length >= BATCH) await this.#flushFamilies();
+  }
+
+  /** Marks a child as disabled or an unaccompanied asylum-seeking child (SSD side tables). */
+  async flags(
+    source: SnapshotSource,
+    facts: { childRef: string; disability?: true; uasc?: true },
+    at: RowAt,
+  ): Promise<void> {
+    this.#check(source);
+    this.#flags.push({ facts, at, source });
+    if (this.#flags.length >= BATCH) await this.#flushFlags();
+  }
+
+  /** A team by the extract's identifier (SSD `ssd_department`): renamed when its name changes. */
+  async team(facts: TeamFacts): Promise<void> {
+    const dir = await this.#dir();
+    const serviceAreaId = facts.serviceAreaName ? await this.#serviceArea(facts.serviceAreaName) : null;
+    const existing = dir.teamByRef.get(facts.ref) ?? dir.unreferencedTeamByKey(nameKey(facts.name));
+    if (existing) {
+      await this.#trx
+        .updateTable('teams')
+        .set({
+          name: facts.name,
+          external_id: facts.ref,
+          ...(serviceAreaId ? { service_area_id: serviceAreaId } : {}),
+        })
+        .where('id', '=', existing.id)
+        .execute();
+      dir.addTeam({ id: existing.id, externalId: facts.ref, name: facts.name });
+      return;
+    }
+    const areaId = serviceAreaId ?? (await this.#serviceArea('Not given in the extract'));
+    const row = await this.#trx
+      .insertInto('teams')
+      .values({
+        council_id: this.#councilId,
+        name: facts.name,
+        external_id: facts.ref,
+        service_area_id: areaId,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    dir.addTeam({ id: row.id, externalId: facts.ref, name: facts.name });
+  }
+
+  /** A worker by the extract's identifier (SSD `ssd_professionals`), kept up to date. */
+  async worker(facts: WorkerFacts): Promise<void> {
+    const dir = await this.#dir();
+    const team = dir.team(facts.teamRef, facts.teamName);
+    const existing = dir.staffByRef.get(facts.ref) ?? dir.unreferencedStaffByKey(nameKey(facts.name));
+    if (existing) {
+      await this.#trx
+        .updateTable('staff')
+        .set({
+          name: facts.name,
+          external_id: facts.ref,
+          ...(facts.jobTitle ? { job_title: facts.jobTitle } : {}),
+          ...(team ? { team_id: team.id } : {}),
+        })
+        .where('id', '=', existing.id)
+        .execute();
+      dir.addStaff({
+        id: existing.id,
+        externalId: facts.ref,
+        name: facts.name,
+        teamId: team?.id ?? existing.teamId,
+      });
+      return;
+    }
+    const row = await this.#trx
+      .insertInto('staff')
+      .values({
+        council_id: this.#councilId,
+        external_id: facts.ref,
+        name: facts.name,
+        job_title: facts.jobTitle || 'Not given in the extract',
+        team_id: team?.id ?? null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    dir.addStaff({ id: row.id, externalId: facts.ref, name: facts.name, teamId: team?.id ?? null });
+  }
+
+  async #serviceArea(name: string): Promise<string> {
+    const dir = await this.#dir();
+    const known = dir.serviceAreaByKey.get(nameKey(name));
+    if (known) return known;
+    const row = await this.#trx
+      .insertInto('service_areas')
+      .values({ council_id: this.#councilId, name })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    dir.serviceAreaByKey.set(nameKey(name), row.id);
+    return row.id;
+  }
+
+  async #dir(): Promise<Directory> {
+    if (!this.#directory) this.#directory = await Directory.load(this.#trx, this.#councilId);
+    return this.#directory;
+  }
+
+  /** Writes everything held back. Call at the end of each file and of the import. */
+  async flush(): Promise<void> {
+    await this.#flushChildren();
+    await this.#flushFamilies();
+    await this.#flushFlags();
+    await this.#flushAllocations();
+    await this.#flushEpisodes();
+    await this.#flushVisits();
+    await this.#flushPlacements();
+  }
+
+  async #flushChildren() {
+    const batch = this.#children;
+    if (!batch.length) return;
+    this.#children = [];
+    // one row per child for the upsert (a child on two lists in the same batch is merged)
+    const merged = new Map<string, ChildFacts>();
+    for (const { facts } of batch) {
+      const prev = merged.get(facts.ref);
+      merged.set(facts.ref, prev ? mergeFacts(prev, facts) : facts);
+    }
+    const rows = await this.#trx
+      .insertInto('children')
+      .values(
+        [...merged.values()].map((f) => ({
+          council_id: this.#councilId,
+          external_id: f.ref,
+          first_name: f.firstName ?? null,
+          last_name: f.lastName ?? null,
+          date_of_birth: f.dateOfBirth ?? null,
+          gender: f.gender ?? 'unknown',
+          ethnicity: f.ethnicity ?? null,
+          disability: f.disability ?? false,
+          uasc: f.uasc ?? false,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['council_id', 'external_id']).doUpdateSet({
+          first_name: sql`coalesce(excluded.first_name, children.first_name)`,
+          last_name: sql`coalesce(excluded.last_name, children.last_name)`,
+          date_of_birth: sql`coalesce(excluded.date_of_birth, children.date_of_birth)`,
+          gender: sql`case when excluded.gender = 'unknown' then children.gender else excluded.gender end`,
+          ethnicity: sql`coalesce(excluded.ethnicity, children.ethnicity)`,
+          disability: sql`excluded.disability or children.disability`,
+          uasc: sql`excluded.uasc or children.uasc`,
+        }),
+      )
+      .returning(['id', 'external_id'])
+      .execute();
+    const idOf = new Map(rows.map((r) => [r.external_id, r.id]));
+    await this.#trx
+      .insertInto('snapshot_children')
+      .values(
+        batch.map(({ facts, at, source }) => ({
+          council_id: this.#councilId,
+          snapshot_id: this.snapshotId,
+          source,
+          child_id: idOf.get(facts.ref) as string,
+          file: at.file,
+          sheet: at.sheet ?? null,
+          row: at.row,
+          date_of_birth: facts.dateOfBirth ?? null,
+          gender: facts.gender ?? null,
+          ethnicity: facts.ethnicity ?? null,
+          disability: facts.disability ?? null,
+          uasc: facts.uasc ?? null,
+        })),
+      )
+      .execute();
+  }
+
+  /**
+   * The ids of the children among `refs` this snapshot lists; the rows naming any other child are
+   * rejected, with the column that holds the identifier.
+   */
+  async #placeChildren<T extends { childRef: string }>(batch: Pending<T>[]) {
+    await this.#flushChildren();
+    const refs = [...new Set(batch.map((p) => p.facts.childRef))];
+    const rows = await this.#trx
+      .selectFrom('children as c')
+      .select(['c.id', 'c.external_id'])
+      .where('c.council_id', '=', this.#councilId)
+      .where('c.external_id', 'in', refs)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('snapshot_children as sc')
+            .select('sc.id')
+            .whereRef('sc.child_id', '=', 'c.id')
+            .where('sc.snapshot_id', '=', this.snapshotId),
+        ),
+      )
+      .execute();
+    const idOf = new Map(rows.map((r) => [r.external_id, r.id]));
+    const placed: (Pending<T> & { childId: string })[] = [];
+    for (const p of batch) {
+      const childId = idOf.get(p.facts.childRef);
+      if (childId) placed.push({ ...p, childId });
+      else
+        this.#tally.reject([
+          {
+            file: p.at.file,
+            ...(p.at.sheet ? { sheet: p.at.sheet } : {}),
+            row: p.at.row,
+            column: p.at.childColumn ?? 'child',
+            message: `No child with the ID "${p.facts.childRef}" is in this import's list of children`,
+          },
+        ]);
+    }
+    return placed;
+  }
+
+  async #flushAllocations() {
+    const batch = this.#allocations;
+    if (!batch.length) return;
+    this.#allocations = [];
+    const dir = await this.#dir();
+    const placed = await this.#placeChildren(batch);
+    if (!placed.length) return;
+    await this.#trx
+      .insertInto('child_involvements')
+      .values(
+        placed.map(({ facts: f, childId, source }) => {
+          const worker = f.staffId ? { id: f.staffId, teamId: null } : dir.worker(f.workerRef, f.workerName);
+          const team =
+            (f.teamId ? { id: f.teamId } : dir.team(f.teamRef, f.teamName)) ??
+            (worker?.teamId ? { id: worker.teamId } : undefined);
+          return {
+            council_id: this.#councilId,
+            snapshot_id: this.snapshotId,
+            source,
+            child_id: childId,
+            staff_id: worker?.id ?? null,
+            team_id: team?.id ?? null,
+            team_name: f.teamName ?? f.teamRef ?? null,
+            worker_name: f.workerName ?? f.workerRef ?? null,
+            start_date: f.startDate ?? null,
+            end_date: f.endDate ?? null,
+          };
+        }),
+      )
+      .execute();
+  }
+
+  async #flushEpisodes() {
+    const batch = this.#episodes;
+    if (!batch.length) return;
+    this.#episodes = [];
+    const placed = await this.#placeChildren(batch);
+    if (!placed.length) return;
+    await this.#trx
+      .insertInto('child_episodes')
+      .values(
+        placed.map(({ facts: f, childId, source }) => ({
+          council_id: this.#councilId,
+          snapshot_id: this.snapshotId,
+          source,
+          child_id: childId,
+          kind: f.kind,
+          external_id: f.externalId ?? null,
+          start_date: f.startDate,
+          end_date: f.endDate ?? null,
+          detail: f.detail ?? null,
+          attributes: JSON.stringify(f.attributes ?? {}),
+        })),
+      )
+      .execute();
+  }
+
+  async #flushVisits() {
+    const batch = this.#visits;
+    if (!batch.length) return;
+    this.#visits = [];
+    const placed = await this.#placeChildren(batch);
+    if (!placed.length) return;
+    await this.#trx
+      .insertInto('child_visits')
+      .values(
+        placed.map(({ facts: f, childId, source }) => ({
+          council_id: this.#councilId,
+          snapshot_id: this.snapshotId,
+          source,
+          child_id: childId,
+          kind: f.kind,
+          visit_date: f.visitDate,
+          seen: f.seen ?? null,
+          seen_alone: f.seenAlone ?? null,
+        })),
+      )
+      .execute();
+  }
+
+  async #flushPlacements() {
+    const batch = this.#placements;
+    if (!batch.length) return;
+    this.#placements = [];
+    const placed = await this.#placeChildren(batch);
+    if (!placed.length) return;
+    await this.#trx
+      .insertInto('child_placements')
+      .values(
+        placed.map(({ facts: f, childId, source }) => ({
+          council_id: this.#councilId,
+          snapshot_id: this.snapshotId,
+          source,
+          child_id: childId,
+          start_date: f.startDate,
+          end_date: f.endDate ?? null,
+          placement_type: f.placementType ?? null,
+          provider: f.provider ?? null,
+          postcode: f.postcode ?? null,
+          urn: f.urn ?? null,
+          change_reason: f.changeReason ?? null,
+        })),
+      )
+      .execute();
+  }
+
+  async #flushFamilies() {
+    const batch = this.#families;
+    if (!batch.length) return;
+    this.#families = [];
+    const placed = await this.#placeChildren(batch);
+    if (!placed.length) return;
+    const familyRefs = [...new Set(placed.map((p) => p.facts.familyRef))];
+    const families = await this.#trx
+      .insertInto('families')
+      .values(familyRefs.map((external_id) => ({ council_id: this.#councilId, external_id })))
+      .onConflict((oc) =>
+        oc
+          .columns(['council_id', 'external_id'])
+          .doUpdateSet({ external_id: (eb) => eb.ref('excluded.external_id') }),
+      )
+      .returning(['id', 'external_id'])
+      .execute();
+    const familyId = new Map(families.map((f) => [f.external_id, f.id]));
+    const childFamily = new Map(placed.map((p) => [p.childId, familyId.get(p.facts.familyRef) as string]));
+    const pairs = [...childFamily].map(([child, family]) => sql`(${child}::uuid, ${family}::uuid)`);
+    await sql`update children c set family_id = v.family_id
+      from (values ${sql.join(pairs)}) as v(child_id, family_id) where c.id = v.child_id`.execute(this.#trx);
+  }
+
+  async #flushFlags() {
+    const batch = this.#flags;
+    if (!batch.length) return;
+    this.#flags = [];
+    const placed = await this.#placeChildren(batch);
+    for (const flag of ['disability', 'uasc'] as const) {
+      const ids = [...new Set(placed.filter((p) => p.facts[flag]).map((p) => p.childId))];
+      if (!ids.length) continue;
+      await this.#trx
+        .updateTable('children')
+        .set({ [flag]: true })
+        .where('id', 'in', ids)
+        .execute();
+      await this.#trx
+        .updateTable('snapshot_children')
+        .set({ [flag]: true })
+        .where('snapshot_id', '=', this.snapshotId)
+        .where('child_id', 'in', ids)
+        .execute();
+    }
+  }
+}
+
+function mergeFacts(a: ChildFacts, b: ChildFacts): ChildFacts {
+  return {
+    ref: a.ref,
+    firstName: b.firstName ?? a.firstName,
+    lastName: b.lastName ?? a.lastName,
+    dateOfBirth: b.dateOfBirth ?? a.dateOfBirth,
+    gender: b.gender && b.gender !== 'unknown' ? b.gender : a.gender,
+    ethnicity: b.ethnicity ?? a.ethnicity,
+    disability: (a.disability ?? false) || (b.disability ?? false),
+    uasc: (a.uasc ?? false) || (b.uasc ?? false),
+  };
+}
+
+interface TeamEntry {
+  id: string;
+  externalId: string | null;
+  name: string;
+}
+interface StaffEntry {
+  id: string;
+  externalId: string | null;
+  name: string;
+  teamId: string | null;
+}
+
+/**
+ * The council's teams and workers, looked up by the extract's identifier, by name (case, spacing
+ * and punctuation ignored) or by an alias someone saved when a new spelling arrived. A name two
+ * workers share is not matched by name: it is left for a person to map.
+ */
+class Directory {
+  readonly teamByRef = new Map<string, TeamEntry>();
+  readonly #teamByKey = new Map<string, TeamEntry | null>();
+  readonly staffByRef = new Map<string, StaffEntry>();
+  readonly #staffByKey = new Map<string, StaffEntry | null>();
+  readonly serviceAreaByKey = new Map<string, string>();
+
+  static async load(trx: Transaction<Database>, councilId: string): Promise<Directory> {
+    const dir = new Directory();
+    const [teams, staff, areas, aliases] = await Promise.all([
+      trx
+        .selectFrom('teams')
+        .select(['id', 'external_id', 'name'])
+        .where('council_id', '=', councilId)
+        .execute(),
+      trx
+        .selectFrom('staff')
+        .select(['id', 'external_id', 'name', 'team_id'])
+        .where('council_id', '=', councilId)
+        .execute(),
+      trx.selectFrom('service_areas').select(['id', 'name']).where('council_id', '=', councilId).execute(),
+      trx
+        .selectFrom('name_aliases')
+        .select(['kind', 'alias_key', 'team_id', 'staff_id'])
+        .where('council_id', '=', councilId)
+        .execute(),
+    ]);
+    for (const t of teams) dir.addTeam({ id: t.id, externalId: t.external_id, name: t.name });
+    for (const s of staff)
+      dir.addStaff({ id: s.id, externalId: s.external_id, name: s.name, teamId: s.team_id });
+    for (const a of areas) dir.serviceAreaByKey.set(nameKey(a.name), a.id);
+    const teamById = new Map(teams.map((t) => [t.id, t]));
+    const staffById = new Map(staff.map((s) => [s.id, s]));
+    for (const a of aliases) {
+      if (a.kind === 'team' && a.team_id) {
+        const t = teamById.get(a.team_id);
+        if (t) dir.#teamByKey.set(a.alias_key, { id: t.id, externalId: t.external_id, name: t.name });
+      } else if (a.kind === 'worker' && a.staff_id) {
+        const s = staffById.get(a.staff_id);
+        if (s)
+          dir.#staffByKey.set(a.alias_key, {
+            id: s.id,
+            externalId: s.external_id,
+            name: s.name,
+            teamId: s.team_id,
+          });
+      }
+    }
+    return dir;
+  }
+
+  addTeam(t: TeamEntry) {
+    if (t.externalId) this.teamByRef.set(t.externalId, t);
+    const key = nameKey(t.name);
+    const known = this.#teamByKey.get(key);
+    this.#teamByKey.set(key, known === undefined || known?.id === t.id ? t : null);
+  }
+
+  addStaff(s: StaffEntry) {
+    if (s.externalId) this.staffByRef.set(s.externalId, s);
+    const key = nameKey(s.name);
+    const known = this.#staffByKey.get(key);
+    this.#staffByKey.set(key, known === undefined || known?.id === s.id ? s : null);
+  }
+
+  unreferencedTeamByKey(key: string) {
+    const t = this.#teamByKey.get(key);
+    return t && !t.externalId ? t : undefined;
+  }
+
+  unreferencedStaffByKey(key: string) {
+    const s = this.#staffByKey.get(key);
+    return s && !s.externalId ? s : undefined;
+  }
+
+  team(ref: string | null | undefined, name: string | null | undefined): TeamEntry | undefined {
+    return (
+      (ref ? this.teamByRef.get(ref) : undefined) ??
+      (name ? (this.teamByRef.get(name) ?? this.#teamByKey.get(nameKey(name)) ?? undefined) : undefined)
+    );
+  }
+
+  worker(ref: string | null | undefined, name: string | null | undefined): StaffEntry | undefined {
+    return (
+      (ref ? this.staffByRef.get(ref) : undefined) ??
+      (name ? (this.staffByRef.get(name) ?? this.#staffByKey.get(nameKey(name)) ?? undefined) : undefined)
+    );
+  }
+}
