@@ -1,9 +1,10 @@
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { DatabaseUnavailableError, type Db, openDb } from '../data/db.ts';
 import { migrateToLatest } from '../data/migrate.ts';
 import { todayInLondon } from '../domain/dates.ts';
-import { importAuditHistory } from '../import/audit-history.ts';
+import { IMPORT_FORMATS, type ImportFormat, runImport } from '../import/run-import.ts';
 import { ImportRefusedError, type ImportSummary, UnreadableFileError } from '../import/types.ts';
 import { parseDate } from '../import/values.ts';
 import { createLogger } from '../log.ts';
@@ -19,9 +20,14 @@ Commands:
             the demo council into an empty database)
   migrate   apply database migrations
   demo      load the demo council into an empty database
-  import PATH [--format audit-history] [--as-of YYYY-MM-DD] [--strict] [--json] [--council CODE]
-            import a file; valid rows are taken and invalid ones reported (exit 0);
-            with --strict any invalid row refuses the whole file (exit 1, nothing changed)
+  import PATH [--format annex-a|ssd|audit-history|mapped] [--mapping NAME] [--as-of YYYY-MM-DD]
+              [--strict] [--json] [--council CODE]
+            import a file (CSV, XLSX) or a folder or zip (SSD: one CSV per table) into the
+            snapshot of its date; the format is detected when not given; valid rows are taken
+            and invalid ones reported (exit 0); with --strict any invalid row refuses the
+            whole import (exit 1, nothing changed)
+  data-quality [--as-of YYYY-MM-DD] [--json] [--council CODE]
+            the data-quality report of the latest snapshot (or of the one dated --as-of)
 
 Environment: PORT, QALOOP_DATA_DIR, DATABASE_URL, QALOOP_DEMO (see README).
 Exit status: 0 done, 1 refused, 2 usage error.`;
@@ -100,8 +106,6 @@ async function demo(config: Config) {
 
 class UsageError extends Error {}
 
-const FORMATS = ['audit-history'] as const;
-
 /** The council a command works on: the one named, or the only one there is. */
 async function councilFor(db: Db, code: string | undefined) {
   const councils = await db.selectFrom('councils').select(['id', 'code']).orderBy('code').execute();
@@ -124,6 +128,8 @@ async function councilFor(db: Db, code: string | undefined) {
 
 interface ImportArgs {
   path: string;
+  format?: ImportFormat;
+  mapping?: string;
   asOf: string;
   strict: boolean;
   json: boolean;
@@ -134,8 +140,15 @@ function importArgs(positionals: string[], values: Record<string, unknown>): Imp
   const path = positionals[1];
   if (!path) throw new UsageError('Give the file to import: qaloop import PATH');
   const format = values.format as string | undefined;
-  if (format !== undefined && !(FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format must be one of: ${FORMATS.join(', ')}`);
+  if (format !== undefined && !(IMPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`--format must be one of: ${IMPORT_FORMATS.join(', ')}`);
+  }
+  const mapping = values.mapping as string | undefined;
+  if (mapping !== undefined && format !== undefined && format !== 'mapped') {
+    throw new UsageError('--mapping is for mapped extracts: leave out --format or give --format mapped');
+  }
+  if (format === 'mapped' && !mapping) {
+    throw new UsageError('A mapped extract needs --mapping NAME, the name of its saved column mapping');
   }
   const asOf = (values['as-of'] as string | undefined) ?? todayInLondon();
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || parseDate(asOf) !== asOf) {
@@ -143,6 +156,8 @@ function importArgs(positionals: string[], values: Record<string, unknown>): Imp
   }
   return {
     path,
+    format: format as ImportFormat | undefined,
+    mapping,
     asOf,
     strict: values.strict === true,
     json: values.json === true,
@@ -167,22 +182,49 @@ function printSummary(summary: ImportSummary, json: boolean, refused: boolean) {
   }
 }
 
+/**
+ * A progress line on a terminal (standard error, so --json output stays clean): rows read so far,
+ * and how long it has taken. Nothing is written when standard error is not a terminal.
+ */
+function progressBar(path: string) {
+  const started = Date.now();
+  const width = 24;
+  let tick = 0;
+  const draw = (rows: number) => {
+    tick = (tick + 1) % width;
+    const bar = Array.from({ length: width }, (_, i) => (i === tick ? '█' : '░')).join('');
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    process.stderr.write(
+      `\r${bar} ${rows.toLocaleString('en-GB')} rows read from ${basename(path)} (${seconds} s)`,
+    );
+  };
+  draw(0);
+  return {
+    update: (rows: number) => draw(rows),
+    done: () => process.stderr.write('\n'),
+  };
+}
+
 async function importCommand(config: Config, args: ImportArgs) {
   const db = await open(config);
   try {
     await migrateToLatest(db);
     const councilId = await councilFor(db, args.council);
-    if (!args.json && process.stderr.isTTY) process.stderr.write(`Importing ${args.path}…\n`);
+    const progress = process.stderr.isTTY ? progressBar(args.path) : undefined;
     let summary: ImportSummary;
     try {
-      summary = await importAuditHistory(db, {
+      summary = await runImport(db, {
         councilId,
         path: args.path,
+        format: args.format,
+        mapping: args.mapping,
         asOf: args.asOf,
         strict: args.strict,
         source: 'command',
+        onProgress: progress?.update,
       });
     } catch (err) {
+      progress?.done();
       if (err instanceof ImportRefusedError) {
         printSummary(err.summary, args.json, true);
         throw new Refused(err.message);
@@ -190,6 +232,7 @@ async function importCommand(config: Config, args: ImportArgs) {
       if (err instanceof UnreadableFileError) throw new Refused(err.message);
       throw err;
     }
+    progress?.done();
     printSummary(summary, args.json, false);
   } finally {
     await db.destroy();
@@ -209,6 +252,7 @@ export async function main(argv: string[]): Promise<number> {
         strict: { type: 'boolean' },
         json: { type: 'boolean' },
         council: { type: 'string' },
+        mapping: { type: 'string' },
       },
     });
   } catch (err) {

@@ -54,6 +54,10 @@ export const CAPABILITIES = {
   'caseload.services': ['senior_leader'],
   'figures.council': ['scrutiny_reader', 'workforce_development', 'qa_lead', 'senior_leader'],
   'programme.manage': ['qa_lead'],
+  /** load case data and audit history, read import results and data quality, map names and columns */
+  'imports.manage': ['qa_lead', 'administrator'],
+  /** create and revoke the data warehouse's import tokens */
+  'importTokens.manage': ['administrator'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Capability = keyof typeof CAPABILITIES;
@@ -76,6 +80,7 @@ export const NAVIGATION: readonly NavItem[] = [
   { href: '/tools', text: 'Audit tools', capability: 'signedIn' },
   { href: '/practice-themes', text: 'Practice themes', capability: 'signedIn' },
   { href: '/children', text: 'Children', capability: 'children.lookup' },
+  { href: '/imports', text: 'Case data', capability: 'imports.manage' },
   { href: '/organisation', text: 'Organisation', capability: 'organisation.read' },
   { href: '/admin/people', text: 'People', capability: 'people.manage' },
   { href: '/access-log', text: 'Access log', capability: 'accessLog.read' },

@@ -6,6 +6,7 @@ import type { AuditHistoryTable } from '../data/schema.ts';
 import { inTransaction } from '../data/transaction.ts';
 import { FOUR_POINT, normaliseGradeKey, THREE_POINT } from '../domain/grade-scales.ts';
 import { readCsv } from './csv-records.ts';
+import type { ImportOptions } from './snapshot-import.ts';
 import { ImportRefusedError, type ImportSummary, type RowError } from './types.ts';
 import { parseDate, parseMonth } from './values.ts';
 
@@ -169,17 +170,6 @@ export function checkAuditHistoryRow(
   return { ok: true, value: row };
 }
 
-export interface ImportOptions {
-  councilId: string;
-  path: string;
-  /** the name shown in errors and the import history; the file's own name by default */
-  fileName?: string;
-  asOf: string;
-  strict: boolean;
-  source: 'command' | 'web' | 'api';
-  startedBy?: string | null;
-}
-
 /**
  * Imports an audit history CSV as one transaction, streaming it in constant memory: valid rows are
  * taken (an audit already known by its reference is updated), invalid ones reported; with `strict`
@@ -257,6 +247,7 @@ export async function importAuditHistory(db: Db, options: ImportOptions): Promis
 
     for await (const rec of readCsv(options.path, file, AUDIT_HISTORY)) {
       summary.rowsRead++;
+      if (options.onProgress && summary.rowsRead % 1000 === 0) options.onProgress(summary.rowsRead);
       const checked = checkAuditHistoryRow(rec.cells, { file, row: rec.row });
       let errors = checked.ok ? [] : checked.errors;
       if (checked.ok) {

@@ -1,6 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
+import { decodeText } from './text-encoding.ts';
 import { UnreadableFileError } from './types.ts';
 import { normaliseHeader } from './values.ts';
 
@@ -19,17 +21,26 @@ export interface CsvRecord {
  * unreadable. Quoted cells may hold new lines; each record still counts as one row.
  */
 export async function* readCsv(
-  path: string,
+  input: string | (() => Readable | Promise<Readable>),
   fileName: string,
-  format: { name: string; required: readonly string[] },
+  format: {
+    name: string;
+    required: readonly string[];
+    /** sees the normalised header row first; may throw UnreadableFileError */
+    headers?: (headers: string[]) => void;
+  },
 ): AsyncGenerator<CsvRecord, void, undefined> {
-  const info = await stat(path).catch(() => undefined);
-  if (!info) throw new UnreadableFileError(`${fileName}: no such file`);
-  if (!info.isFile()) throw new UnreadableFileError(`${fileName} is a folder, not a file`);
-  const source = createReadStream(path);
-  const parser = source.pipe(
-    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: false }),
-  );
+  let bytes: Readable;
+  if (typeof input === 'string') {
+    const info = await stat(input).catch(() => undefined);
+    if (!info) throw new UnreadableFileError(`${fileName}: no such file`);
+    if (!info.isFile()) throw new UnreadableFileError(`${fileName} is a folder, not a file`);
+    bytes = createReadStream(input);
+  } else {
+    bytes = await input();
+  }
+  const source = decodeText(bytes);
+  const parser = source.pipe(parse({ relax_column_count: true, skip_empty_lines: true, trim: false }));
   // pipe() does not pass on the file's own errors: hand them to the parser so the loop sees them
   source.on('error', (err) => parser.destroy(err));
   let headers: string[] | undefined;
@@ -47,6 +58,7 @@ export async function* readCsv(
             );
           seen.add(h);
         }
+        format.headers?.(headers);
         const missing = missingHeaders(seen, format.required);
         if (missing.length) {
           throw new UnreadableFileError(
