@@ -18,6 +18,19 @@ export const CASE_STATUS_LABELS: Record<CaseStatus, string> = {
   no_current_plan: 'Open, no current plan',
 };
 
+/** What each kind of episode is called on pages and in reports. */
+export const EPISODE_LABELS: Record<EpisodeKind, string> = {
+  early_help: 'Early help',
+  cin_episode: 'Referral (children in need episode)',
+  assessment: 'Assessment',
+  s47: 'Section 47 enquiry',
+  cin_plan: 'Child in need plan',
+  cp_plan: 'Child protection plan',
+  cla: 'In care',
+  care_leaver: 'Care leaver',
+  pre_proceedings: 'Pre-proceedings (Public Law Outline)',
+};
+
 /** Most to least intensive; a child in care who also has an open CIN episode counts as in care. */
 export const STATUS_PRECEDENCE: readonly (readonly [EpisodeKind, CaseStatus])[] = [
   ['cla', 'in_care'],

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
 import type { EpisodeKind, Gender } from '../data/schema.ts';
 import { inTransaction } from '../data/transaction.ts';
-import { type CaseStatus, STATUS_PRECEDENCE } from '../domain/child-status.ts';
+import { type CaseStatus, caseStatusOn, STATUS_PRECEDENCE } from '../domain/child-status.ts';
 import { todayInLondon } from '../domain/dates.ts';
 import { SnapshotWriter } from '../import/snapshot-writer.ts';
 import { ImportTally } from '../import/types.ts';
@@ -133,6 +133,9 @@ export interface ChildRecord {
   familyReference: string | null;
   siblings: { id: string; reference: string; name: string }[];
   status: CaseStatus;
+  /** the date of the latest snapshot that lists the child, and whether it is the council's latest */
+  listedOn: string | null;
+  inLatestSnapshot: boolean;
   allocation: { worker: string | null; team: string; since: string | null } | null;
   episodes: { kind: EpisodeKind; startDate: string; endDate: string | null; detail: string | null }[];
 }
@@ -177,18 +180,31 @@ export async function findChild(
       'c.uasc',
       'c.family_id',
       'f.external_id as family_ref',
-      caseStatusSql(todayInLondon()).as('status'),
     ])
     .executeTakeFirst();
   if (!c) return undefined;
+  // the picture of the latest snapshot that lists the child: a child who has left the extract
+  // keeps their last known details and their audits
+  const listed = await db
+    .selectFrom('snapshot_children as sc')
+    .innerJoin('snapshots as s', 's.id', 'sc.snapshot_id')
+    .select(['s.id', 's.as_of'])
+    .where('sc.child_id', '=', c.id)
+    .orderBy('s.as_of', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const latest = await db
+    .selectFrom('latest_snapshots')
+    .select('as_of')
+    .where('council_id', '=', councilId)
+    .executeTakeFirst();
+  const snapshotId = listed?.id ?? '00000000-0000-0000-0000-000000000000';
   const allocation = await db
     .selectFrom('child_involvements as i')
     .leftJoin('teams as t', 't.id', 'i.team_id')
     .leftJoin('staff as s', 's.id', 'i.staff_id')
     .where('i.child_id', '=', c.id)
-    .where('i.snapshot_id', '=', (eb) =>
-      eb.selectFrom('latest_snapshots').select('id').where('council_id', '=', councilId),
-    )
+    .where('i.snapshot_id', '=', snapshotId)
     .where('i.end_date', 'is', null)
     .select([
       sql<string | null>`coalesce(s.name, i.worker_name)`.as('worker'),
@@ -200,10 +216,8 @@ export async function findChild(
   const episodes = await db
     .selectFrom('child_episodes')
     .where('child_id', '=', c.id)
-    .where('snapshot_id', '=', (eb) =>
-      eb.selectFrom('latest_snapshots').select('id').where('council_id', '=', councilId),
-    )
-    .select(['kind', 'start_date', 'end_date', 'detail'])
+    .where('snapshot_id', '=', snapshotId)
+    .select(['kind', 'start_date', 'end_date', 'detail', 'attributes'])
     .orderBy('start_date')
     .execute();
   const siblings = c.family_id
@@ -230,7 +244,9 @@ export async function findChild(
       reference: s.external_id,
       name: childName(s.first_name, s.last_name, s.external_id),
     })),
-    status: c.status,
+    status: caseStatusOn(episodes, latest?.as_of ?? todayInLondon()),
+    listedOn: listed?.as_of ?? null,
+    inLatestSnapshot: !!listed && listed.as_of === latest?.as_of,
     allocation: allocation
       ? { worker: allocation.worker, team: allocation.team, since: allocation.start_date }
       : null,
@@ -238,7 +254,13 @@ export async function findChild(
       kind: e.kind,
       startDate: e.start_date,
       endDate: e.end_date,
-      detail: e.detail,
+      detail:
+        e.detail ??
+        (Object.entries(e.attributes ?? {})
+          .filter(([, v]) => v !== null && v !== '')
+          .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`)
+          .join('; ') ||
+          null),
     })),
   };
 }

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Db } from '../data/db.ts';
 import type { EpisodeKind, Gender } from '../data/schema.ts';
 import { inTransaction } from '../data/transaction.ts';
@@ -5,8 +8,17 @@ import { addDays, addMonths, type IsoDate, todayInLondon } from '../domain/dates
 import { type Random, seededRandom } from '../domain/random.ts';
 import type { Role } from '../domain/roles.ts';
 import { addQuestion, addSection } from '../domain/tool-editing.ts';
-import { type NewChild, recordChildren } from './children.ts';
+import { annexAReader } from '../import/annex-a.ts';
+import { importSnapshot } from '../import/snapshot-import.ts';
+import { ssdReader } from '../import/ssd.ts';
 import { addClosureDay } from './cycles.ts';
+import {
+  type DemoCase,
+  type DemoCaseData,
+  type DemoEpisode,
+  writeAnnexAWorkbook,
+  writeSsdExtract,
+} from './demo-extracts.ts';
 import { addLocality, addServiceArea, addTeam, countCouncils, createCouncil } from './organisation.ts';
 import { hashPassword } from './passwords.ts';
 import { addPerson } from './people.ts';
@@ -306,6 +318,7 @@ export async function createDemoCouncil(
       `${name.toLowerCase().replace(/[^a-z]+/g, '.')}@westbrook.example.gov.uk`;
     let staffCount = 0;
     const demoPeople: DemoPerson[] = [];
+    const workerOf = new Map<string, { ref: string; name: string; jobTitle: string }>();
     const add = async (p: {
       jobTitle: string;
       roles: Role[];
@@ -316,6 +329,7 @@ export async function createDemoCouncil(
       startedMonthsAgo?: number;
     }) => {
       const name = personName();
+      const externalId = p.demoRole ? `DEMO-${p.demoRole}` : `W${String(1000 + staffCount)}`;
       const { staffId } = await addPerson(
         trx,
         council.id,
@@ -328,13 +342,14 @@ export async function createDemoCouncil(
           roles: p.roles,
         },
         {
-          externalId: p.demoRole ? `DEMO-${p.demoRole}` : `W${String(1000 + staffCount)}`,
+          externalId,
           serviceAreaId: p.serviceAreaId ?? null,
           startedOn: addMonths(today, -(p.startedMonthsAgo ?? rnd.int(3, 180))),
           passwordHash: p.demoRole ? passwordHash : null,
         },
       );
       staffCount++;
+      workerOf.set(staffId, { ref: externalId, name, jobTitle: p.jobTitle });
       if (p.demoRole) demoPeople.push({ role: p.demoRole, staffId, name, jobTitle: p.jobTitle });
       return staffId;
     };
@@ -446,13 +461,14 @@ export async function createDemoCouncil(
     await add({ jobTitle: 'Councillor, Lead Member for Children', roles: ['scrutiny_reader'] });
 
     // Case-holding teams: a team manager, an advanced practitioner and practitioners each
-    const teams: { id: string; plan: TeamPlan; workers: string[] }[] = [];
+    const teams: DemoTeamPlan[] = [];
     for (const plan of TEAMS) {
+      const ref = `T${String(teams.length + 1).padStart(2, '0')}`;
       const teamId = await addTeam(trx, council.id, {
         name: plan.name,
         serviceAreaId: areaIds.get(plan.area) as string,
         localityId: plan.locality ? localityIds.get(plan.locality) : null,
-        externalId: `T${String(teams.length + 1).padStart(2, '0')}`,
+        externalId: ref,
       });
       const manager = await add({
         jobTitle: 'Team Manager',
@@ -494,11 +510,25 @@ export async function createDemoCouncil(
           }),
         );
       }
-      teams.push({ id: teamId, plan, workers });
+      teams.push({ ref, plan, workers: workers.map((w) => (workerOf.get(w) as { ref: string }).ref) });
     }
 
-    const children = generateChildren(rnd, today, teams);
-    await recordChildren(trx, council.id, children);
+    const cases = generateCases(rnd, today, teams);
+    const data: DemoCaseData = {
+      teams: teams.map((t) => ({ ref: t.ref, name: t.plan.name, serviceArea: t.plan.area })),
+      workers: teams.flatMap((t) =>
+        t.workers.map((ref) => {
+          const w = [...workerOf.values()].find((x) => x.ref === ref) as {
+            ref: string;
+            name: string;
+            jobTitle: string;
+          };
+          return { ...w, teamRef: t.ref };
+        }),
+      ),
+      cases,
+    };
+    await importDemoCaseData(trx, council.id, data, today);
     await planDemoProgramme(trx, council.id, today);
 
     return {
@@ -506,8 +536,8 @@ export async function createDemoCouncil(
       localities: LOCALITIES.length,
       teams: TEAMS.length + 2,
       staff: staffCount,
-      children: children.length,
-      families: new Set(children.map((c) => c.familyExternalId)).size,
+      children: cases.length,
+      families: new Set(cases.map((c) => c.familyRef)).size,
       demoPeople: demoPeople.sort((a, b) => a.role.localeCompare(b.role)),
     };
   });
@@ -628,12 +658,14 @@ const FAMILY_STATUS: [Status, number][] = [
   ['care_leaver', 9],
 ];
 
-function teamFor(
-  rnd: Random,
-  teams: { id: string; plan: TeamPlan; workers: string[] }[],
-  status: Status,
-  disabled: boolean,
-) {
+interface DemoTeamPlan {
+  ref: string;
+  plan: TeamPlan;
+  /** the workers' identifiers in the case management system */
+  workers: string[];
+}
+
+function teamFor(rnd: Random, teams: DemoTeamPlan[], status: Status, disabled: boolean) {
   const serving = (kind: TeamPlan['serves']) => teams.filter((t) => t.plan.serves === kind);
   if (disabled && (status === 'cin_plan' || status === 'assessment')) return rnd.pick(serving('cin_plan'));
   switch (status) {
@@ -651,16 +683,41 @@ function teamFor(
   }
 }
 
-/** About 3,000 children in about 1,900 families, with allocations and a believable history. */
-function generateChildren(
-  rnd: Random,
-  today: IsoDate,
-  teams: { id: string; plan: TeamPlan; workers: string[] }[],
-): NewChild[] {
-  const children: NewChild[] = [];
+/** How many weeks before today the demo's earlier snapshot (its Annex A workbook) is dated. */
+export const DEMO_EARLIER_SNAPSHOT_WEEKS = 4;
+
+/**
+ * Loads the demo's case data the way a council does: last month's Annex A workbook from the BI team
+ * (where one team still has the spelling of the old system), then this week's SSD extract, each
+ * written to a temporary folder and read by the importers into the snapshot of its date.
+ */
+async function importDemoCaseData(db: Db, councilId: string, data: DemoCaseData, today: IsoDate) {
+  const folder = await mkdtemp(join(tmpdir(), 'qaloop-demo-'));
+  try {
+    const earlier = addDays(today, -7 * DEMO_EARLIER_SNAPSHOT_WEEKS);
+    const workbook = join(folder, 'Westbrook Annex A.xlsx');
+    await writeAnnexAWorkbook(workbook, data, earlier, { 'Family Support North': 'Family Support Nth' });
+    const options = { councilId, strict: true, source: 'command' as const };
+    await importSnapshot(
+      db,
+      'annex-a',
+      { ...options, path: workbook, asOf: earlier },
+      annexAReader(workbook),
+    );
+    const ssd = join(folder, 'ssd');
+    await writeSsdExtract(ssd, data, today);
+    await importSnapshot(db, 'ssd', { ...options, path: ssd, fileName: 'ssd', asOf: today }, ssdReader(ssd));
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+/** About 3,000 children in about 1,900 families, with allocations, visits and a believable history. */
+function generateCases(rnd: Random, today: IsoDate, teams: DemoTeamPlan[]): DemoCase[] {
+  const cases: DemoCase[] = [];
   let familyNo = 0;
   let personNo = 0;
-  while (children.length < 3000) {
+  while (cases.length < 3000) {
     familyNo++;
     const familyRef = `F${String(40000 + familyNo)}`;
     const status = rnd.weighted(FAMILY_STATUS);
@@ -708,9 +765,9 @@ function generateChildren(
           : rnd.pick(FIRST_NAMES_M);
       const startDate = opened < dob ? dob : opened;
       const episodes = episodesFor(rnd, status, startDate, dob, today);
-      children.push({
-        externalId: String(100000 + personNo),
-        familyExternalId: uasc ? null : familyRef,
+      cases.push({
+        ref: String(100000 + personNo),
+        familyRef: uasc ? null : familyRef,
         firstName: first,
         lastName: uasc ? rnd.pick(['Ahmadi', 'Mohammadi', 'Haile', 'Tesfay', 'Osman', 'Rahimi']) : lastName,
         dateOfBirth: dob,
@@ -718,13 +775,29 @@ function generateChildren(
         ethnicity: uasc ? rnd.pick(['AOTH', 'BAFR', 'OOTH']) : ethnicity,
         disability: familyDisabled || rnd.chance(0.03),
         uasc,
-        involvements: [{ staffId: worker, teamId: team.id, startDate, endDate: null }],
+        teamRef: team.ref,
+        workerRef: worker,
+        allocatedSince: startDate,
         episodes,
+        visits: visitsFor(rnd, status, startDate, today),
       });
-      if (children.length >= 3000) break;
+      if (cases.length >= 3000) break;
     }
   }
-  return children;
+  return cases;
+}
+
+/** Statutory visits: every 10 working days or so on a CP plan, 6 weeks in care or on a CIN plan. */
+function visitsFor(rnd: Random, status: Status, start: IsoDate, today: IsoDate): DemoCase['visits'] {
+  const kind = status === 'cp_plan' ? 'cp' : status === 'cla' ? 'cla' : status === 'cin_plan' ? 'cin' : null;
+  if (!kind) return [];
+  const every = kind === 'cp' ? 14 : 42;
+  const visits: DemoCase['visits'] = [];
+  for (let d = addDays(start, rnd.int(3, every)); d <= today; d = addDays(d, every + rnd.int(-4, 10))) {
+    const seen = rnd.chance(0.93);
+    visits.push({ kind, date: d, seen, seenAlone: seen && rnd.chance(0.7) });
+  }
+  return visits;
 }
 
 function episodesFor(
@@ -733,40 +806,54 @@ function episodesFor(
   start: IsoDate,
   dob: IsoDate,
   today: IsoDate,
-): NewChild['episodes'] {
-  const eps: NewChild['episodes'] = [];
+): DemoEpisode[] {
+  const eps: DemoEpisode[] = [];
   const before = (d: IsoDate, months: number) => {
     const x = addMonths(d, -months);
     return x < dob ? dob : x;
   };
+  // every child known to children's social care has a referral open as long as their case
+  const referral = (from: IsoDate) =>
+    eps.push({
+      kind: 'cin_episode',
+      start: from,
+      end: null,
+      category: rnd.pick(['N1', 'N1', 'N2', 'N3', 'N4', 'N8']),
+    });
   switch (status) {
     case 'early_help':
-      eps.push({ kind: 'early_help', startDate: start, endDate: null });
+      eps.push({ kind: 'early_help', start, end: null });
       break;
     case 'assessment':
-      eps.push({
-        kind: 'assessment',
-        startDate: start,
-        endDate: null,
-        detail: 'Child and family assessment',
-      });
+      referral(start);
+      eps.push({ kind: 'assessment', start, end: null, detail: 'Child and family assessment' });
       break;
-    case 'cin_plan':
-      if (rnd.chance(0.3))
-        eps.push({ kind: 'early_help', startDate: before(start, rnd.int(4, 12)), endDate: start });
-      eps.push({ kind: 'cin_plan', startDate: start, endDate: null });
+    case 'cin_plan': {
+      if (rnd.chance(0.3)) eps.push({ kind: 'early_help', start: before(start, rnd.int(4, 12)), end: start });
+      const assessed = before(start, 1);
+      referral(assessed);
+      eps.push({ kind: 'assessment', start: assessed, end: start });
+      eps.push({ kind: 'cin_plan', start, end: null });
       break;
+    }
     case 'cp_plan': {
-      if (rnd.chance(0.4))
-        eps.push({ kind: 'cin_plan', startDate: before(start, rnd.int(3, 10)), endDate: start });
-      else if (rnd.chance(0.25))
-        eps.push({ kind: 'early_help', startDate: before(start, rnd.int(3, 10)), endDate: start });
+      let opened = start;
+      if (rnd.chance(0.4)) {
+        opened = before(start, rnd.int(3, 10));
+        eps.push({ kind: 'cin_plan', start: opened, end: start });
+      } else if (rnd.chance(0.25)) {
+        eps.push({ kind: 'early_help', start: before(start, rnd.int(3, 10)), end: start });
+      }
+      referral(opened);
       if (rnd.chance(0.2)) {
-        const prevEnd = before(start, rnd.int(6, 24));
+        const prevEnd = before(opened, rnd.int(6, 24));
+        const prevStart = before(prevEnd, rnd.int(6, 14));
+        eps.push({ kind: 'cin_episode', start: prevStart, end: prevEnd, category: 'N1' });
         eps.push({
           kind: 'cp_plan',
-          startDate: before(prevEnd, rnd.int(6, 14)),
-          endDate: prevEnd,
+          start: prevStart,
+          end: prevEnd,
+          category: 'Neglect',
           detail: 'Previous plan',
         });
       }
@@ -777,33 +864,36 @@ function episodesFor(
         ['Sexual abuse', 4],
         ['Multiple', 3],
       ] as const);
-      eps.push({ kind: 'cp_plan', startDate: start, endDate: null, detail: `Category: ${category}` });
+      eps.push({ kind: 'cp_plan', start, end: null, category });
+      if (rnd.chance(0.12))
+        eps.push({ kind: 'pre_proceedings', start: addDays(start, rnd.int(30, 120)), end: null });
       break;
     }
     case 'cla': {
-      if (rnd.chance(0.5))
-        eps.push({ kind: 'cp_plan', startDate: before(start, rnd.int(4, 12)), endDate: start });
-      const placement = rnd.weighted([
+      let opened = start;
+      if (rnd.chance(0.5)) {
+        opened = before(start, rnd.int(4, 12));
+        eps.push({ kind: 'cp_plan', start: opened, end: start, category: 'Neglect' });
+      }
+      referral(opened);
+      const placementType = rnd.weighted([
         ['Foster placement', 70],
         ['Placed with parents', 7],
         ['Residential children’s home', 12],
         ['Kinship placement', 8],
         ['Unregistered placement', 3],
       ] as const);
-      eps.push({ kind: 'cla', startDate: start, endDate: null, detail: placement });
+      eps.push({ kind: 'cla', start, end: null, placementType });
       break;
     }
     case 'care_leaver': {
       const eighteenth = addMonths(dob, 18 * 12);
-      eps.push({
-        kind: 'cla',
-        startDate: before(eighteenth, rnd.int(12, 60)),
-        endDate: eighteenth,
-        detail: 'Foster placement',
-      });
-      eps.push({ kind: 'care_leaver', startDate: eighteenth > today ? today : eighteenth, endDate: null });
+      const cared = before(eighteenth, rnd.int(12, 60));
+      eps.push({ kind: 'cin_episode', start: cared, end: null, category: 'N1' });
+      eps.push({ kind: 'cla', start: cared, end: eighteenth, placementType: 'Foster placement' });
+      eps.push({ kind: 'care_leaver', start: eighteenth > today ? today : eighteenth, end: null });
       break;
     }
   }
-  return eps;
+  return eps.filter((e) => e.start <= today && (e.end === null || e.end >= e.start));
 }

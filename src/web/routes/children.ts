@@ -1,18 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../../data/db.ts';
+import { EPISODE_LABELS } from '../../domain/child-status.ts';
 import { ageOn } from '../../domain/dates.ts';
 import { childIdForReference, findChild } from '../../services/children.ts';
 import { validate } from '../../services/validation.ts';
-
-const EPISODE_LABELS: Record<string, string> = {
-  early_help: 'Early help',
-  assessment: 'Assessment',
-  cin_plan: 'Child in need plan',
-  cp_plan: 'Child protection plan',
-  cla: 'In care',
-  care_leaver: 'Care leaver',
-};
 
 const lookupSchema = z.object({
   reference: z
@@ -74,7 +66,7 @@ export default async function childrenRoutes(app: FastifyInstance, { db }: { db:
         pageTitle: 'Child record',
         child,
         age: child.dateOfBirth ? ageOn(child.dateOfBirth, app.today()) : null,
-        episodes: child.episodes.map((e) => ({ ...e, label: EPISODE_LABELS[e.kind] ?? e.kind })).reverse(),
+        episodes: child.episodes.map((e) => ({ ...e, label: EPISODE_LABELS[e.kind] })).reverse(),
       });
     },
   );
