@@ -192,7 +192,10 @@ test('import: a file of the wrong shape is refused (exit 1); bad options are usa
   writeFileSync(wrong, 'name,age\nSam,4\n');
   const refused = await qaloop(['import', wrong]);
   assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /people\.csv is not an audit history file/);
+  assert.match(refused.stderr, /people\.csv holds no Annex A list/);
+  const asHistory = await qaloop(['import', wrong, '--format', 'audit-history']);
+  assert.equal(asHistory.code, 1);
+  assert.match(asHistory.stderr, /people\.csv is not an audit history file/);
   assert.equal((await qaloop(['import'])).code, 2);
   assert.equal((await qaloop(['import', wrong, '--format', 'spreadsheet'])).code, 2);
   const badDate = await qaloop(['import', wrong, '--as-of', '2026-02-30']);

@@ -12,6 +12,7 @@ import { sessionSecret } from '../services/app-settings.ts';
 import { createDemoCouncil, DemoRefusedError } from '../services/demo-council.ts';
 import { countCouncils } from '../services/organisation.ts';
 import { buildApp } from '../web/app.ts';
+import { dataQualityOutput, NoSnapshotError } from './data-quality.ts';
 
 const USAGE = `Usage: qaloop <command>
 
@@ -239,6 +240,25 @@ async function importCommand(config: Config, args: ImportArgs) {
   }
 }
 
+/** `qaloop data-quality`: the report of the latest snapshot, or of the one dated --as-of. */
+async function dataQualityCommand(config: Config, values: Record<string, unknown>) {
+  const asOf = values['as-of'] as string | undefined;
+  if (asOf !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || parseDate(asOf) !== asOf)) {
+    throw new UsageError('--as-of must be a real date written YYYY-MM-DD');
+  }
+  const db = await open(config);
+  try {
+    await migrateToLatest(db);
+    const councilId = await councilFor(db, values.council as string | undefined);
+    console.log(await dataQualityOutput(db, councilId, { asOf, json: values.json === true }));
+  } catch (err) {
+    if (err instanceof NoSnapshotError) throw new Refused(err.message);
+    throw err;
+  } finally {
+    await db.destroy();
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -270,6 +290,7 @@ export async function main(argv: string[]): Promise<number> {
     migrate,
     demo,
     import: async (c) => importCommand(c, importArgs(parsed.positionals, parsed.values)),
+    'data-quality': async (c) => dataQualityCommand(c, parsed.values),
   };
   const run = commands[command];
   if (!run) {

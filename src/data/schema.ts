@@ -227,7 +227,7 @@ export interface NameAliasesTable {
   team_id: string | null;
   staff_id: string | null;
   created_by: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface ColumnMappingsTable {
@@ -237,8 +237,8 @@ export interface ColumnMappingsTable {
   list_kind: string;
   columns: ColumnType<Record<string, string>, string, string>;
   created_by: string | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface ImportTokensTable {
@@ -247,7 +247,7 @@ export interface ImportTokensTable {
   name: string;
   token_hash: string;
   created_by: string;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
   last_used_at: Timestamp | null;
   revoked_at: Timestamp | null;
   revoked_by: string | null;
@@ -274,8 +274,8 @@ export interface ImportJobsTable {
   message: string | null;
   summary: ColumnType<unknown, string | null | undefined, string | null>;
   import_id: string | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
   finished_at: Timestamp | null;
 }
 

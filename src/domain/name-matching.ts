@@ -5,14 +5,18 @@
 
 /** A name reduced to what identifies it: case, spacing, punctuation and "&" ignored. */
 export function nameKey(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/&/g, ' and ')
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim()
-    .replace(/\s+/g, ' ');
+  return (
+    name
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/&/g, ' and ')
+      .replace(/[^a-z0-9]+/g, ' ')
+      .trim()
+      .replace(/\s+/g, ' ')
+      // initials written with stops or spaces ("C.I.N.", "c i n") are one word, as "CIN" is
+      .replace(/\b[a-z](?: [a-z]\b)+/g, (initials) => initials.replaceAll(' ', ''))
+  );
 }
 
 function bigrams(key: string): Map<string, number> {

@@ -27,6 +27,8 @@ export interface SnapshotReadContext {
   fileName: string;
   /** call for each row read; reports progress */
   rowRead(): void;
+  /** files of a folder or zip the reader leaves alone, by their path inside it: listed in the summary */
+  ignoredFiles: string[];
 }
 
 /** A reader of one snapshot format: Annex A, SSD or a mapped extract. */
@@ -72,7 +74,9 @@ export async function importSnapshot(
       .executeTakeFirstOrThrow();
     const tally = new ImportTally();
     const writer = new SnapshotWriter(trx, { councilId: options.councilId, snapshotId: snapshot.id, tally });
+    const ignoredFiles: string[] = [];
     await read({
+      ignoredFiles,
       writer,
       tally,
       fileName,
@@ -103,6 +107,7 @@ export async function importSnapshot(
       ...summary,
       snapshot: { id: snapshot.id, asOf: options.asOf, sources: writer.sources },
       dataQuality: quality,
+      ...(ignoredFiles.length ? { ignoredFiles } : {}),
     };
   });
 }

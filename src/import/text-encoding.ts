@@ -1,4 +1,4 @@
-import { PassThrough, type Readable, type Transform } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import iconv from 'iconv-lite';
 
 /** How much of a file is looked at to tell its encoding. */

@@ -22,6 +22,8 @@ export interface ImportSummary {
   snapshot?: { id: string; asOf: string; sources: string[] };
   /** snapshot formats: the snapshot's data-quality report */
   dataQuality?: unknown;
+  /** a folder or zip's files the format does not use (an SSD extract's other tables, notes), left alone */
+  ignoredFiles?: string[];
 }
 
 /** The file cannot be read as the format at all (wrong columns, not a CSV): always refused. */

@@ -257,7 +257,7 @@ export async function findChild(
       detail:
         e.detail ??
         (Object.entries(e.attributes ?? {})
-          .filter(([, v]) => v !== null && v !== '')
+          .filter(([k, v]) => v !== null && v !== '' && !/(^|_)ids?$/.test(k))
           .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`)
           .join('; ') ||
           null),

@@ -158,7 +158,11 @@ export async function dataQualityReport(
         .select(['child_id', 'source', 'file', 'sheet', 'row', 'date_of_birth', 'gender', 'ethnicity'])
         .where('snapshot_id', '=', snapshotId)
         .where('child_id', 'in', conflictIds)
+        // as a person would find them: file by file, sheet by sheet, row by row
+        .orderBy('file')
+        .orderBy('sheet')
         .orderBy('row')
+        .orderBy('id')
         .execute()
     : [];
 

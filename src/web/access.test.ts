@@ -3,8 +3,10 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Agent, createTestApp } from '../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
+import { seedImports } from '../../test/helpers/imports.ts';
 import type { ToolDefinition } from '../domain/audit-tools.ts';
 import { CAPABILITIES, type Capability, ROLES, type Role } from '../domain/roles.ts';
+import { createColumnMapping } from '../services/column-mappings.ts';
 import { createDemoCouncil } from '../services/demo-council.ts';
 
 let t: TestDb;
@@ -36,6 +38,7 @@ before(async () => {
     .where('tool_id', '=', visits.id)
     .executeTakeFirstOrThrow();
   const visitsSection = (version.definition as ToolDefinition).sections[0];
+  const imported = await seedImports(t.db);
   ids = {
     ':monthId': (await t.db.selectFrom('programme_months').select('id').limit(1).executeTakeFirstOrThrow())
       .id,
@@ -44,6 +47,15 @@ before(async () => {
     ':questionKey': visitsSection.questions[0].key,
     ':closureId': (await t.db.selectFrom('closure_days').select('id').limit(1).executeTakeFirstOrThrow()).id,
     ':themeId': (await t.db.selectFrom('practice_themes').select('id').limit(1).executeTakeFirstOrThrow()).id,
+    ':jobId': imported.jobId,
+    ':importId': imported.importId,
+    ':tokenId': imported.tokenId,
+    ':snapshotId': (await t.db.selectFrom('snapshots').select('id').limit(1).executeTakeFirstOrThrow()).id,
+    ':mappingId': await createColumnMapping(
+      t.db,
+      (await t.db.selectFrom('councils').select('id').executeTakeFirstOrThrow()).id,
+      { name: 'Weekly open cases', listKind: 'open_case', columns: { child_id: 'Child ID' } },
+    ),
   };
 });
 after(async () => {
@@ -67,7 +79,7 @@ test('every route says who may use it', () => {
 test('for every route, each role without the capability is refused with the 403 page and changes nothing', async () => {
   let checked = 0;
   for (const route of app.routeAccess) {
-    if (route.access === 'public' || route.method === 'HEAD') continue;
+    if (route.access === 'public' || route.access === 'importToken' || route.method === 'HEAD') continue;
     const allowed: readonly Role[] = CAPABILITIES[route.access as Capability];
     for (const role of ROLES.filter((r) => !allowed.includes(r))) {
       const agent = agents.get(role) as Agent;
@@ -92,7 +104,7 @@ test('for every route, each role without the capability is refused with the 403 
 
 test('for every GET page, each role with the capability gets the page', async () => {
   for (const route of app.routeAccess) {
-    if (route.access === 'public' || route.method !== 'GET') continue;
+    if (route.access === 'public' || route.access === 'importToken' || route.method !== 'GET') continue;
     const allowed: readonly Role[] = CAPABILITIES[route.access as Capability];
     for (const role of allowed) {
       const res = await (agents.get(role) as Agent).get(concrete(route.url));
@@ -104,7 +116,7 @@ test('for every GET page, each role with the capability gets the page', async ()
 test('signed out, every page that needs sign-in sends you to sign in and back', async () => {
   const anonymous = new Agent(app);
   for (const route of app.routeAccess) {
-    if (route.access === 'public' || route.method !== 'GET') continue;
+    if (route.access === 'public' || route.access === 'importToken' || route.method !== 'GET') continue;
     const url = concrete(route.url);
     const res = await anonymous.get(url);
     assert.equal(res.statusCode, 302, url);
@@ -121,9 +133,16 @@ test('the navigation shows each person only what their roles allow', async () =>
   assert.deepEqual(await links('scrutiny_reader'), common);
   assert.deepEqual(await links('administrator'), [
     ...common,
+    '/imports',
     '/organisation',
     '/admin/people',
     '/access-log',
   ]);
-  assert.deepEqual(await links('qa_lead'), [...common, '/children', '/organisation', '/access-log']);
+  assert.deepEqual(await links('qa_lead'), [
+    ...common,
+    '/children',
+    '/imports',
+    '/organisation',
+    '/access-log',
+  ]);
 });

@@ -4,7 +4,12 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySession from '@fastify/session';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { Config } from '../config.ts';
 import type { Db } from '../data/db.ts';
 import { todayInLondon } from '../domain/dates.ts';
@@ -17,12 +22,16 @@ import security from './plugins/security.ts';
 import { DatabaseSessionStore } from './plugins/session-store.ts';
 import views from './plugins/views.ts';
 import accessLogRoutes from './routes/access-log.ts';
+import adminImportTokenRoutes from './routes/admin/import-tokens.ts';
 import adminPeopleRoutes from './routes/admin/people.ts';
 import childrenRoutes from './routes/children.ts';
+import columnMappingRoutes from './routes/column-mappings.ts';
 import gradeScaleRoutes from './routes/grade-scales.ts';
 import healthRoutes from './routes/health.ts';
 import helpRoutes from './routes/help.ts';
 import homeRoutes from './routes/home.ts';
+import importApiRoutes from './routes/import-api.ts';
+import importRoutes from './routes/imports.ts';
 import organisationRoutes from './routes/organisation.ts';
 import practiceThemeRoutes from './routes/practice-themes.ts';
 import programmeRoutes from './routes/programme.ts';
@@ -34,7 +43,7 @@ import './types.ts';
 
 export interface AppOptions {
   db: Db;
-  config: Pick<Config, 'demo' | 'sessionIdleMinutes' | 'secureCookies' | 'trustProxy'>;
+  config: Pick<Config, 'demo' | 'sessionIdleMinutes' | 'secureCookies' | 'trustProxy' | 'dataDir'>;
   logger?: Logger | false;
   /** a secret for signing cookies; a random one per process when not given */
   sessionSecret?: string;
@@ -105,8 +114,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     getToken: (request) => (request.body as Record<string, string> | undefined)?._csrf,
   });
   // CSRF on every form: any request that can change something must carry the session's token.
+  // A file upload's fields are read by its route's own multipart plugin (after this hook), so its
+  // token is checked just before the handler. Token-authenticated endpoints have no session or cookie.
+  const csrfExempt = (request: FastifyRequest) =>
+    ['GET', 'HEAD', 'OPTIONS'].includes(request.method) ||
+    request.routeOptions.config?.access === 'importToken';
+  const multipart = (request: FastifyRequest) =>
+    String(request.headers['content-type'] ?? '')
+      .toLowerCase()
+      .startsWith('multipart/form-data');
   app.addHook('preValidation', (request, reply, done) => {
-    if (['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return done();
+    if (csrfExempt(request) || multipart(request)) return done();
+    app.csrfProtection(request, reply, done);
+  });
+  app.addHook('preHandler', (request, reply, done) => {
+    if (csrfExempt(request) || !multipart(request)) return done();
     app.csrfProtection(request, reply, done);
   });
   await app.register(fastifyRateLimit, { global: false });
@@ -128,5 +150,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(toolRoutes, { db });
   await app.register(toolBuilderRoutes, { db });
   await app.register(gradeScaleRoutes, { db });
+  await app.register(importRoutes, { db, dataDir: config.dataDir });
+  await app.register(importApiRoutes, { db, dataDir: config.dataDir });
+  await app.register(adminImportTokenRoutes, { db });
+  await app.register((await import('./routes/snapshots.ts')).default, { db });
+  await app.register(columnMappingRoutes, { db });
   return app;
 }

@@ -1,13 +1,17 @@
 import type { Capability } from '../domain/roles.ts';
 import type { SignedInUser } from '../services/auth.ts';
+import type { ImportTokenIdentity } from '../services/import-tokens.ts';
 
 /**
  * Who may use a route. Every route must say so in its config (`config: { access }`); the app
  * refuses to start with a route that does not.
  *  - 'public': anyone, signed in or not (sign-in page, health checks, assets, accessibility)
+ *  - 'importToken': no session; the request must carry an import token an administrator made and
+ *    has not revoked (`Authorization: Bearer qlt_…`), or it is refused with 401. For the data
+ *    warehouse's endpoint: no CSRF token, since no cookie is involved.
  *  - a capability from src/domain/roles.ts: signed-in people whose roles give it
  */
-export type Access = 'public' | Capability;
+export type Access = 'public' | 'importToken' | Capability;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -15,6 +19,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     user?: SignedInUser;
+    /** on 'importToken' routes: the token the request was sent with */
+    importToken?: ImportTokenIdentity;
   }
   interface Session {
     userId?: string;

@@ -25,12 +25,14 @@ import {
   WatchedPage,
 } from '../helpers/browser.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { seedImports } from '../helpers/imports.ts';
 
 let testDb: TestDb;
 let app: FastifyInstance;
 let browser: Browser;
 let baseURL: string;
 let child: { id: string; reference: string; name: string };
+let imported: { jobId: string; importId: string; tokenId: string };
 
 interface Link {
   href: string;
@@ -46,6 +48,7 @@ before(async () => {
     .orderBy('external_id')
     .executeTakeFirstOrThrow();
   child = { id: first.id, reference: first.external_id, name: `${first.first_name} ${first.last_name}` };
+  imported = await seedImports(testDb.db);
   app = await createTestApp(testDb.db);
   baseURL = await app.listen({ port: 0, host: '127.0.0.1' });
   browser = await launchBrowser();
@@ -122,6 +125,13 @@ function followOnPages(role: Role, links: Map<string, Link[]>): FollowOn[] {
       },
       { path: '/grade-scales', names: ['Grade scales'], h1: 'Grade scales', linkedFrom: '/tools' },
       { path: theme.href, names: [`Change ${theme.name}`], linkedFrom: '/practice-themes' },
+      // an audit history imported through the app, with rejected rows: its job's page and its result
+      { path: `/imports/jobs/${imported.jobId}`, names: ['Import finished'], h1: 'Import finished' },
+      {
+        path: `/imports/${imported.importId}`,
+        names: ['Import of audit history 2025.csv'],
+        linkedFrom: '/imports',
+      },
     ];
   }
   if (role === 'administrator') {
@@ -132,6 +142,8 @@ function followOnPages(role: Role, links: Map<string, Link[]>): FollowOn[] {
     return [
       { path: '/admin/people/new', names: ['Add a person'], linkedFrom: '/admin/people' },
       { path: person.href, names: [person.text], h1: person.text, linkedFrom: '/admin/people' },
+      { path: '/admin/import-tokens', names: ['Import tokens'], linkedFrom: '/imports' },
+      { path: `/admin/import-tokens/${imported.tokenId}/revoke`, names: ['Revoke Data warehouse'] },
     ];
   }
   return [];

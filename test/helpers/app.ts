@@ -1,3 +1,7 @@
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { Db } from '../../src/data/db.ts';
 import type { Logger } from '../../src/log.ts';
@@ -13,6 +17,8 @@ export interface TestAppOptions {
   ready?: boolean;
   /** the app's today; the demo council is made for 2026-11-22 */
   today?: string;
+  /** the data folder (uploads go under it); a new temporary folder, removed on close, when not given */
+  dataDir?: string;
 }
 
 /** The date the tests' demo council is made for, and the app's today in tests. */
@@ -20,6 +26,7 @@ export const TEST_TODAY = '2026-11-22';
 
 /** The app as `qaloop serve` builds it, on the test's database, with test settings. */
 export async function createTestApp(db: Db, options: TestAppOptions = {}) {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'qaloop-test-'));
   const app = await buildApp({
     db,
     logger: options.logger ?? false,
@@ -30,8 +37,10 @@ export async function createTestApp(db: Db, options: TestAppOptions = {}) {
       sessionIdleMinutes: options.sessionIdleMinutes ?? 30,
       secureCookies: options.secureCookies ?? false,
       trustProxy: options.trustProxy ?? 0,
+      dataDir,
     },
   });
+  if (!options.dataDir) app.addHook('onClose', () => rm(dataDir, { recursive: true, force: true }));
   if (options.ready !== false) await app.ready();
   return app;
 }

@@ -3,10 +3,16 @@ import fp from 'fastify-plugin';
 import type { Db } from '../../data/db.ts';
 import { can } from '../../domain/roles.ts';
 import { loadSignedInUser } from '../../services/auth.ts';
+import { authenticateImportToken } from '../../services/import-tokens.ts';
 import type { Access } from '../types.ts';
 
 export class ForbiddenError extends Error {
   statusCode = 403;
+}
+
+/** No import token, or one that is unknown or revoked. */
+export class UnauthorizedError extends Error {
+  statusCode = 401;
 }
 
 declare module 'fastify' {
@@ -91,6 +97,12 @@ export default fp(
 
       const access = routeAccess(request);
       if (access === 'public') return;
+      if (access === 'importToken') {
+        const token = await authenticateImportToken(opts.db, request.headers.authorization);
+        if (!token) throw new UnauthorizedError('Send a valid import token: Authorization: Bearer qlt_…');
+        request.importToken = token;
+        return;
+      }
       if (!request.user) {
         if (request.method === 'GET' || request.method === 'HEAD') {
           return reply.redirect(`/sign-in?returnTo=${encodeURIComponent(request.url)}`);
@@ -102,7 +114,7 @@ export default fp(
     });
 
     app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-      if (request.user || routeAccess(request) === 'public') return;
+      if (request.user || request.importToken || routeAccess(request) === 'public') return;
       const formPage = safeReturnPath(refererPath(request));
       const body = request.body;
       if (request.session && body && typeof body === 'object' && formPage !== '/') {
