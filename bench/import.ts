@@ -146,6 +146,9 @@ async function importInto(kind: Kind, rows: number, path: string, label: string,
 async function memoryRun(rows: number) {
   const path = await writeFile('annex-a', rows);
   const target = await freshDb(process.env.DATABASE_URL || undefined, `memory_${rows}`);
+  // the embedded database reaches its own peak while it starts: measure from here
+  const before = process.memoryUsage().rss;
+  peakRss = before;
   try {
     const summary = await runImport(target.db, {
       councilId: target.councilId,
@@ -157,12 +160,9 @@ async function memoryRun(rows: number) {
     });
     if (summary.rowsAccepted !== rows) throw new Error(`imported ${summary.rowsAccepted} of ${rows}`);
     const heapMb = process.memoryUsage().heapUsed / 1024 / 1024;
+    const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
     console.log(
-      JSON.stringify({
-        rows,
-        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-        heapMb: Math.round(heapMb),
-      }),
+      JSON.stringify({ rows, beforeMb: mb(before), peakRssMb: mb(peakRss), heapMb: Math.round(heapMb) }),
     );
   } finally {
     await target.close();
@@ -189,7 +189,9 @@ try {
       ['embedded database', { ...process.env, DATABASE_URL: '' }],
       ...(process.env.DATABASE_URL ? [['PostgreSQL', process.env] as [string, NodeJS.ProcessEnv]] : []),
     ];
-    console.log('Peak memory importing Annex A list 6 (goal: under 300 MB, not growing with the file)');
+    console.log(
+      'Peak memory importing Annex A list 6 (goal: under 300 MB, not growing with the file; the embedded database itself holds about 500 MB)',
+    );
     for (const [label, env] of targets)
       for (const n of sizes) {
         const run = spawnSync(process.execPath, [import.meta.filename, '--memory', String(n)], {
@@ -198,9 +200,9 @@ try {
         });
         const line = run.stdout.trim().split('\n').pop() ?? '';
         try {
-          const r = JSON.parse(line) as { rows: number; peakRssMb: number; heapMb: number };
+          const r = JSON.parse(line) as { rows: number; beforeMb: number; peakRssMb: number; heapMb: number };
           console.log(
-            `  ${label.padEnd(18)} ${r.rows.toLocaleString('en-GB').padStart(9)} rows   peak RSS ${r.peakRssMb} MB   JS heap at end ${r.heapMb} MB`,
+            `  ${label.padEnd(18)} ${r.rows.toLocaleString('en-GB').padStart(9)} rows   peak RSS while importing ${r.peakRssMb} MB, ${r.peakRssMb - r.beforeMb} MB above the ${r.beforeMb} MB held before it   JS heap at end ${r.heapMb} MB`,
           );
         } catch {
           console.log(`  ${n} rows: the run failed: ${run.stderr.slice(-500)}`);

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { decodeText } from './text-encoding.ts';
 import { UnreadableFileError } from './types.ts';
 import { normaliseHeader } from './values.ts';
@@ -40,13 +40,16 @@ export async function* readCsv(
     bytes = await input();
   }
   const source = decodeText(bytes);
-  const parser = source.pipe(parse({ relax_column_count: true, skip_empty_lines: true, trim: false }));
+  // blank lines are kept (and skipped below) so row numbers stay those a spreadsheet shows
+  const parser = source.pipe(parse({ relax_column_count: true, skip_empty_lines: false, trim: false }));
   // pipe() does not pass on the file's own errors: hand them to the parser so the loop sees them
   source.on('error', (err) => parser.destroy(err));
   let headers: string[] | undefined;
-  let row = 1;
+  let row = 0;
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
+      row++;
+      if (record.every((cell) => cell.trim() === '')) continue;
       if (!headers) {
         headers = record.map(normaliseHeader);
         const seen = new Set<string>();
@@ -67,7 +70,6 @@ export async function* readCsv(
         }
         continue;
       }
-      row++;
       const cells: Record<string, string> = {};
       headers.forEach((h, i) => {
         if (h) cells[h] = (record[i] ?? '').trim();
@@ -78,7 +80,7 @@ export async function* readCsv(
     if (err instanceof UnreadableFileError) throw err;
     const code = (err as { code?: string }).code ?? '';
     if (code === 'ENOENT') throw new UnreadableFileError(`${fileName}: no such file`);
-    if (code.startsWith('CSV_'))
+    if (err instanceof CsvError || code.startsWith('CSV_'))
       throw new UnreadableFileError(
         `${fileName} cannot be read as CSV near row ${row + 1}: ${(err as Error).message}`,
       );

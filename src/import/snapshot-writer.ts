@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import { bulkInsert } from '../data/bulk-insert.ts';
 import type { Database, EpisodeKind, Gender, SnapshotSource } from '../data/schema.ts';
 import { nameKey } from '../domain/name-matching.ts';
 import type { ImportTally, RowWhere } from './types.ts';
@@ -81,6 +82,74 @@ type Pending<T> = { facts: T; at: RowAt; source: SnapshotSource };
 
 const BATCH = 500;
 
+const EPISODE_COLUMNS = [
+  ['council_id', 'uuid'],
+  ['snapshot_id', 'uuid'],
+  ['source', 'text'],
+  ['child_id', 'uuid'],
+  ['kind', 'text'],
+  ['external_id', 'text'],
+  ['start_date', 'date'],
+  ['end_date', 'date'],
+  ['detail', 'text'],
+  ['attributes', 'jsonb'],
+] as const;
+
+const SNAPSHOT_CHILD_COLUMNS = [
+  ['council_id', 'uuid'],
+  ['snapshot_id', 'uuid'],
+  ['source', 'text'],
+  ['child_id', 'uuid'],
+  ['file', 'text'],
+  ['sheet', 'text'],
+  ['row', 'integer'],
+  ['date_of_birth', 'date'],
+  ['gender', 'text'],
+  ['ethnicity', 'text'],
+  ['disability', 'boolean'],
+  ['uasc', 'boolean'],
+] as const;
+
+const INVOLVEMENT_COLUMNS = [
+  ['council_id', 'uuid'],
+  ['snapshot_id', 'uuid'],
+  ['source', 'text'],
+  ['child_id', 'uuid'],
+  ['staff_id', 'uuid'],
+  ['team_id', 'uuid'],
+  ['team_name', 'text'],
+  ['worker_name', 'text'],
+  ['start_date', 'date'],
+  ['end_date', 'date'],
+] as const;
+
+const VISIT_COLUMNS = [
+  ['council_id', 'uuid'],
+  ['snapshot_id', 'uuid'],
+  ['source', 'text'],
+  ['child_id', 'uuid'],
+  ['kind', 'text'],
+  ['visit_date', 'date'],
+  ['seen', 'boolean'],
+  ['seen_alone', 'boolean'],
+] as const;
+
+const PLACEMENT_COLUMNS = [
+  ['council_id', 'uuid'],
+  ['snapshot_id', 'uuid'],
+  ['source', 'text'],
+  ['child_id', 'uuid'],
+  ['start_date', 'date'],
+  ['end_date', 'date'],
+  ['placement_type', 'text'],
+  ['provider', 'text'],
+  ['postcode', 'text'],
+  ['urn', 'text'],
+  ['change_reason', 'text'],
+] as const;
+/** How many listed children's ids the writer keeps to hand (about 5 MB): memory stays bounded. */
+const LISTED_KEPT = 50_000;
+
 /**
  * Writes what readers find into one snapshot, inside the import's transaction, in batches so any
  * file size runs in the same memory. Readers hand over facts row by row; the writer matches
@@ -105,6 +174,8 @@ export class SnapshotWriter {
   #flags: Pending<{ childRef: string; disability?: true; uasc?: true }>[] = [];
 
   #directory?: Directory;
+  /** children this import has listed, most recent first to be kept: saves looking them up again */
+  readonly #listed = new Map<string, string>();
 
   constructor(
     trx: Transaction<Database>,
@@ -304,54 +375,54 @@ export class SnapshotWriter {
       const prev = merged.get(facts.ref);
       merged.set(facts.ref, prev ? mergeFacts(prev, facts) : facts);
     }
-    const rows = await this.#trx
-      .insertInto('children')
-      .values(
-        [...merged.values()].map((f) => ({
-          council_id: this.#councilId,
-          external_id: f.ref,
-          first_name: f.firstName ?? null,
-          last_name: f.lastName ?? null,
-          date_of_birth: f.dateOfBirth ?? null,
-          gender: f.gender ?? 'unknown',
-          ethnicity: f.ethnicity ?? null,
-          disability: f.disability ?? false,
-          uasc: f.uasc ?? false,
-        })),
-      )
-      .onConflict((oc) =>
-        oc.columns(['council_id', 'external_id']).doUpdateSet({
-          first_name: sql`coalesce(excluded.first_name, children.first_name)`,
-          last_name: sql`coalesce(excluded.last_name, children.last_name)`,
-          date_of_birth: sql`coalesce(excluded.date_of_birth, children.date_of_birth)`,
-          gender: sql`case when excluded.gender = 'unknown' then children.gender else excluded.gender end`,
-          ethnicity: sql`coalesce(excluded.ethnicity, children.ethnicity)`,
-          disability: sql`excluded.disability or children.disability`,
-          uasc: sql`excluded.uasc or children.uasc`,
-        }),
-      )
-      .returning(['id', 'external_id'])
-      .execute();
+    const values = [...merged.values()].map((f) => ({
+      external_id: f.ref,
+      first_name: f.firstName ?? null,
+      last_name: f.lastName ?? null,
+      date_of_birth: f.dateOfBirth ?? null,
+      gender: f.gender ?? 'unknown',
+      ethnicity: f.ethnicity ?? null,
+      disability: f.disability ?? false,
+      uasc: f.uasc ?? false,
+    }));
+    // details an extract leaves out are kept as they were; the flags, once set, stay set
+    const { rows } = await sql<{ id: string; external_id: string }>`
+      insert into children (council_id, external_id, first_name, last_name, date_of_birth, gender, ethnicity, disability, uasc)
+      select ${this.#councilId}::uuid, x.external_id, x.first_name, x.last_name, x.date_of_birth, x.gender,
+        x.ethnicity, x.disability, x.uasc
+      from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as x(external_id text, first_name text,
+        last_name text, date_of_birth date, gender text, ethnicity text, disability boolean, uasc boolean)
+      on conflict (council_id, external_id) do update set
+        first_name = coalesce(excluded.first_name, children.first_name),
+        last_name = coalesce(excluded.last_name, children.last_name),
+        date_of_birth = coalesce(excluded.date_of_birth, children.date_of_birth),
+        gender = case when excluded.gender = 'unknown' then children.gender else excluded.gender end,
+        ethnicity = coalesce(excluded.ethnicity, children.ethnicity),
+        disability = excluded.disability or children.disability,
+        uasc = excluded.uasc or children.uasc
+      returning id, external_id`.execute(this.#trx);
     const idOf = new Map(rows.map((r) => [r.external_id, r.id]));
-    await this.#trx
-      .insertInto('snapshot_children')
-      .values(
-        batch.map(({ facts, at, source }) => ({
-          council_id: this.#councilId,
-          snapshot_id: this.snapshotId,
-          source,
-          child_id: idOf.get(facts.ref) as string,
-          file: at.file,
-          sheet: at.sheet ?? null,
-          row: at.row,
-          date_of_birth: facts.dateOfBirth ?? null,
-          gender: facts.gender ?? null,
-          ethnicity: facts.ethnicity ?? null,
-          disability: facts.disability ?? null,
-          uasc: facts.uasc ?? null,
-        })),
-      )
-      .execute();
+    if (this.#listed.size > LISTED_KEPT) this.#listed.clear();
+    for (const [ref, id] of idOf) this.#listed.set(ref, id);
+    await bulkInsert(
+      this.#trx,
+      'snapshot_children',
+      SNAPSHOT_CHILD_COLUMNS,
+      batch.map(({ facts, at, source }) => ({
+        council_id: this.#councilId,
+        snapshot_id: this.snapshotId,
+        source,
+        child_id: idOf.get(facts.ref) as string,
+        file: at.file,
+        sheet: at.sheet ?? null,
+        row: at.row,
+        date_of_birth: facts.dateOfBirth ?? null,
+        gender: facts.gender ?? null,
+        ethnicity: facts.ethnicity ?? null,
+        disability: facts.disability ?? null,
+        uasc: facts.uasc ?? null,
+      })),
+    );
   }
 
   /**
@@ -360,23 +431,32 @@ export class SnapshotWriter {
    */
   async #placeChildren<T extends { childRef: string }>(batch: Pending<T>[]) {
     await this.#flushChildren();
-    const refs = [...new Set(batch.map((p) => p.facts.childRef))];
-    const rows = await this.#trx
-      .selectFrom('children as c')
-      .select(['c.id', 'c.external_id'])
-      .where('c.council_id', '=', this.#councilId)
-      .where('c.external_id', 'in', refs)
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('snapshot_children as sc')
-            .select('sc.id')
-            .whereRef('sc.child_id', '=', 'c.id')
-            .where('sc.snapshot_id', '=', this.snapshotId),
-        ),
-      )
-      .execute();
-    const idOf = new Map(rows.map((r) => [r.external_id, r.id]));
+    const idOf = new Map<string, string>();
+    const unknown = new Set<string>();
+    for (const p of batch) {
+      const id = this.#listed.get(p.facts.childRef);
+      if (id) idOf.set(p.facts.childRef, id);
+      else unknown.add(p.facts.childRef);
+    }
+    const refs = [...unknown];
+    const rows = !refs.length
+      ? []
+      : await this.#trx
+          .selectFrom('children as c')
+          .select(['c.id', 'c.external_id'])
+          .where('c.council_id', '=', this.#councilId)
+          .where('c.external_id', 'in', refs)
+          .where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('snapshot_children as sc')
+                .select('sc.id')
+                .whereRef('sc.child_id', '=', 'c.id')
+                .where('sc.snapshot_id', '=', this.snapshotId),
+            ),
+          )
+          .execute();
+    for (const r of rows) idOf.set(r.external_id, r.id);
     const placed: (Pending<T> & { childId: string })[] = [];
     for (const p of batch) {
       const childId = idOf.get(p.facts.childRef);
@@ -402,29 +482,29 @@ export class SnapshotWriter {
     const dir = await this.#dir();
     const placed = await this.#placeChildren(batch);
     if (!placed.length) return;
-    await this.#trx
-      .insertInto('child_involvements')
-      .values(
-        placed.map(({ facts: f, childId, source }) => {
-          const worker = f.staffId ? { id: f.staffId, teamId: null } : dir.worker(f.workerRef, f.workerName);
-          const team =
-            (f.teamId ? { id: f.teamId } : dir.team(f.teamRef, f.teamName)) ??
-            (worker?.teamId ? { id: worker.teamId } : undefined);
-          return {
-            council_id: this.#councilId,
-            snapshot_id: this.snapshotId,
-            source,
-            child_id: childId,
-            staff_id: worker?.id ?? null,
-            team_id: team?.id ?? null,
-            team_name: f.teamName ?? f.teamRef ?? null,
-            worker_name: f.workerName ?? f.workerRef ?? null,
-            start_date: f.startDate ?? null,
-            end_date: f.endDate ?? null,
-          };
-        }),
-      )
-      .execute();
+    await bulkInsert(
+      this.#trx,
+      'child_involvements',
+      INVOLVEMENT_COLUMNS,
+      placed.map(({ facts: f, childId, source }) => {
+        const worker = f.staffId ? { id: f.staffId, teamId: null } : dir.worker(f.workerRef, f.workerName);
+        const team =
+          (f.teamId ? { id: f.teamId } : dir.team(f.teamRef, f.teamName)) ??
+          (worker?.teamId ? { id: worker.teamId } : undefined);
+        return {
+          council_id: this.#councilId,
+          snapshot_id: this.snapshotId,
+          source,
+          child_id: childId,
+          staff_id: worker?.id ?? null,
+          team_id: team?.id ?? null,
+          team_name: f.teamName ?? f.teamRef ?? null,
+          worker_name: f.workerName ?? f.workerRef ?? null,
+          start_date: f.startDate ?? null,
+          end_date: f.endDate ?? null,
+        };
+      }),
+    );
   }
 
   async #flushEpisodes() {
@@ -433,23 +513,23 @@ export class SnapshotWriter {
     this.#episodes = [];
     const placed = await this.#placeChildren(batch);
     if (!placed.length) return;
-    await this.#trx
-      .insertInto('child_episodes')
-      .values(
-        placed.map(({ facts: f, childId, source }) => ({
-          council_id: this.#councilId,
-          snapshot_id: this.snapshotId,
-          source,
-          child_id: childId,
-          kind: f.kind,
-          external_id: f.externalId ?? null,
-          start_date: f.startDate,
-          end_date: f.endDate ?? null,
-          detail: f.detail ?? null,
-          attributes: JSON.stringify(f.attributes ?? {}),
-        })),
-      )
-      .execute();
+    await bulkInsert(
+      this.#trx,
+      'child_episodes',
+      EPISODE_COLUMNS,
+      placed.map(({ facts: f, childId, source }) => ({
+        council_id: this.#councilId,
+        snapshot_id: this.snapshotId,
+        source,
+        child_id: childId,
+        kind: f.kind,
+        external_id: f.externalId ?? null,
+        start_date: f.startDate,
+        end_date: f.endDate ?? null,
+        detail: f.detail ?? null,
+        attributes: f.attributes ?? {},
+      })),
+    );
   }
 
   async #flushVisits() {
@@ -458,21 +538,21 @@ export class SnapshotWriter {
     this.#visits = [];
     const placed = await this.#placeChildren(batch);
     if (!placed.length) return;
-    await this.#trx
-      .insertInto('child_visits')
-      .values(
-        placed.map(({ facts: f, childId, source }) => ({
-          council_id: this.#councilId,
-          snapshot_id: this.snapshotId,
-          source,
-          child_id: childId,
-          kind: f.kind,
-          visit_date: f.visitDate,
-          seen: f.seen ?? null,
-          seen_alone: f.seenAlone ?? null,
-        })),
-      )
-      .execute();
+    await bulkInsert(
+      this.#trx,
+      'child_visits',
+      VISIT_COLUMNS,
+      placed.map(({ facts: f, childId, source }) => ({
+        council_id: this.#councilId,
+        snapshot_id: this.snapshotId,
+        source,
+        child_id: childId,
+        kind: f.kind,
+        visit_date: f.visitDate,
+        seen: f.seen ?? null,
+        seen_alone: f.seenAlone ?? null,
+      })),
+    );
   }
 
   async #flushPlacements() {
@@ -481,24 +561,24 @@ export class SnapshotWriter {
     this.#placements = [];
     const placed = await this.#placeChildren(batch);
     if (!placed.length) return;
-    await this.#trx
-      .insertInto('child_placements')
-      .values(
-        placed.map(({ facts: f, childId, source }) => ({
-          council_id: this.#councilId,
-          snapshot_id: this.snapshotId,
-          source,
-          child_id: childId,
-          start_date: f.startDate,
-          end_date: f.endDate ?? null,
-          placement_type: f.placementType ?? null,
-          provider: f.provider ?? null,
-          postcode: f.postcode ?? null,
-          urn: f.urn ?? null,
-          change_reason: f.changeReason ?? null,
-        })),
-      )
-      .execute();
+    await bulkInsert(
+      this.#trx,
+      'child_placements',
+      PLACEMENT_COLUMNS,
+      placed.map(({ facts: f, childId, source }) => ({
+        council_id: this.#councilId,
+        snapshot_id: this.snapshotId,
+        source,
+        child_id: childId,
+        start_date: f.startDate,
+        end_date: f.endDate ?? null,
+        placement_type: f.placementType ?? null,
+        provider: f.provider ?? null,
+        postcode: f.postcode ?? null,
+        urn: f.urn ?? null,
+        change_reason: f.changeReason ?? null,
+      })),
+    );
   }
 
   async #flushFamilies() {

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Db } from '../data/db.ts';
 import type { ImportJobState } from '../data/schema.ts';
 import { isRealDate } from '../domain/dates.ts';
+import { findMapping } from '../import/mapped.ts';
 import { IMPORT_FORMATS, type ImportFormat } from '../import/run-import.ts';
 import type { RowError } from '../import/types.ts';
 import type { FieldError, Validated } from './validation.ts';
@@ -155,10 +156,14 @@ export async function checkImportRequest(
   let mappingId: string | undefined;
   const mappingText = text(input.mapping);
   if (mappingText && (format === 'mapped' || (!format && !formatText))) {
-    const query = db.selectFrom('column_mappings').select('id').where('council_id', '=', councilId);
     const found = UUID.test(mappingText)
-      ? await query.where('id', '=', mappingText).executeTakeFirst()
-      : await query.where('name', '=', mappingText).executeTakeFirst();
+      ? await db
+          .selectFrom('column_mappings')
+          .select('id')
+          .where('council_id', '=', councilId)
+          .where('id', '=', mappingText)
+          .executeTakeFirst()
+      : await findMapping(db, councilId, mappingText);
     if (found) {
       mappingId = found.id;
       format = 'mapped';

@@ -48,10 +48,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('snapshot_children')
     .addColumn('id', 'bigserial', (c) => c.primaryKey())
-    .addColumn('council_id', 'uuid', (c) => c.notNull().references('councils.id').onDelete('cascade'))
+    .addColumn('council_id', 'uuid', (c) => c.notNull())
     .addColumn('snapshot_id', 'uuid', (c) => c.notNull().references('snapshots.id').onDelete('cascade'))
     .addColumn('source', 'text', (c) => c.notNull())
-    .addColumn('child_id', 'uuid', (c) => c.notNull().references('children.id').onDelete('cascade'))
+    .addColumn('child_id', 'uuid', (c) => c.notNull())
     .addColumn('file', 'text')
     .addColumn('sheet', 'text')
     .addColumn('row', 'integer')
@@ -77,8 +77,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .column('child_id')
     .execute();
 
-  // involvements and episodes belong to a snapshot; a team or worker not yet matched keeps its name
+  // involvements and episodes belong to a snapshot; a team or worker not yet matched keeps its name.
+  // Rows of a snapshot go when their snapshot goes (and snapshots with their council): the
+  // per-row checks of the council and child keys are dropped, as they tripled the cost of a load.
   for (const table of ['child_involvements', 'child_episodes']) {
+    await sql`alter table ${sql.table(table)} drop constraint ${sql.raw(`${table}_council_id_fkey`)}`.execute(
+      db,
+    );
+    await sql`alter table ${sql.table(table)} drop constraint ${sql.raw(`${table}_child_id_fkey`)}`.execute(
+      db,
+    );
     await db.schema
       .alterTable(table)
       .addColumn('snapshot_id', 'uuid', (c) => c.references('snapshots.id').onDelete('cascade'))
@@ -138,10 +146,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('child_visits')
     .addColumn('id', 'bigserial', (c) => c.primaryKey())
-    .addColumn('council_id', 'uuid', (c) => c.notNull().references('councils.id').onDelete('cascade'))
+    .addColumn('council_id', 'uuid', (c) => c.notNull())
     .addColumn('snapshot_id', 'uuid', (c) => c.notNull().references('snapshots.id').onDelete('cascade'))
     .addColumn('source', 'text', (c) => c.notNull())
-    .addColumn('child_id', 'uuid', (c) => c.notNull().references('children.id').onDelete('cascade'))
+    .addColumn('child_id', 'uuid', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('cin','cp','cla')`))
     .addColumn('visit_date', 'date', (c) => c.notNull())
     .addColumn('seen', 'boolean')
@@ -156,10 +164,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('child_placements')
     .addColumn('id', 'bigserial', (c) => c.primaryKey())
-    .addColumn('council_id', 'uuid', (c) => c.notNull().references('councils.id').onDelete('cascade'))
+    .addColumn('council_id', 'uuid', (c) => c.notNull())
     .addColumn('snapshot_id', 'uuid', (c) => c.notNull().references('snapshots.id').onDelete('cascade'))
     .addColumn('source', 'text', (c) => c.notNull())
-    .addColumn('child_id', 'uuid', (c) => c.notNull().references('children.id').onDelete('cascade'))
+    .addColumn('child_id', 'uuid', (c) => c.notNull())
     .addColumn('start_date', 'date', (c) => c.notNull())
     .addColumn('end_date', 'date')
     .addColumn('placement_type', 'text')
