@@ -125,6 +125,9 @@ function followOnPages(role: Role, links: Map<string, Link[]>): FollowOn[] {
       },
       { path: '/grade-scales', names: ['Grade scales'], h1: 'Grade scales', linkedFrom: '/tools' },
       { path: theme.href, names: [`Change ${theme.name}`], linkedFrom: '/practice-themes' },
+      { path: '/imports/mappings', names: ['Column mappings'], linkedFrom: '/imports' },
+      { path: '/imports/mappings/new', names: ['Create a column mapping'] },
+      { path: '/imports/snapshots', names: ['Snapshots'], linkedFrom: '/imports' },
       // an audit history imported through the app, with rejected rows: its job's page and its result
       { path: `/imports/jobs/${imported.jobId}`, names: ['Import finished'], h1: 'Import finished' },
       {
