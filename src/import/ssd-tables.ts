@@ -385,9 +385,12 @@ export const SSD_TABLES: readonly SsdTable[] = [
       });
     },
     // A team's parent department is its service area: named in the row, or by the parent's own row.
+    // A department that is others' parent and has none itself is a service area, not a team.
     async finish({ writer, state }) {
       const names = new Map(state.departments.map((d) => [d.ref, d.name]));
+      const parents = new Set(state.departments.map((d) => d.parentRef).filter((p) => p !== null));
       for (const d of state.departments) {
+        if (parents.has(d.ref) && !d.parentRef && !d.parentName) continue;
         await writer.team({
           ref: d.ref,
           name: d.name,

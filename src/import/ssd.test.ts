@@ -236,7 +236,7 @@ test('an SSD folder is imported: statuses, history, families, flags, teams and w
     .orderBy('t.external_id')
     .execute();
   assert.deepEqual(teams, [
-    { external_id: 'T0', name: 'Children’s Social Care', area: 'Not given in the extract' },
+    // T0 is the other departments' parent, with none of its own: a service area, not a team
     { external_id: 'T1', name: 'Safeguarding East', area: 'Children’s Social Care' },
     { external_id: 'T2', name: 'Children in Care', area: 'Corporate Parenting' },
   ]);
