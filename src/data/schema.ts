@@ -272,6 +272,7 @@ export interface ImportJobsTable {
   token_id: string | null;
   state: Generated<ImportJobState>;
   message: string | null;
+  attempts: Generated<number>;
   summary: ColumnType<unknown, string | null | undefined, string | null>;
   import_id: string | null;
   created_at: Timestamp;

@@ -1126,3 +1126,26 @@ test('the closest spelling of a column wins; the very same column twice is refus
   assert.equal(isChildIdHeader('Child Unique ID: the ID in the case system'), false);
   assert.equal(isChildIdHeader('Child seen'), false);
 });
+
+test('a workbook whose shared text is built to exhaust memory is refused before it is read', async () => {
+  const { councilId } = await council();
+  const before = await count(councilId, 'imports');
+  // 40 MB of text that compresses to a few kilobytes: no real workbook of case data looks like this
+  const bomb = join(dir, 'bomb.xlsx');
+  writeZip(bomb, [
+    {
+      name: 'xl/workbook.xml',
+      data: '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets/></workbook>',
+    },
+    { name: 'xl/sharedStrings.xml', data: Buffer.alloc(40 * 1024 * 1024, 'a'), deflate: true },
+  ]);
+  await assert.rejects(runImport(t.db, options(councilId, bomb)), (err: unknown) => {
+    assert.ok(err instanceof UnreadableFileError, String(err));
+    assert.match(
+      err.message,
+      /bomb\.xlsx cannot be read: its shared text is larger than a workbook of case data holds/,
+    );
+    return true;
+  });
+  assert.equal(await count(councilId, 'imports'), before);
+});

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { test } from 'node:test';
-import { readCsv } from './csv-records.ts';
+import { MAX_CSV_RECORD, readCsv } from './csv-records.ts';
 import { UnreadableFileError } from './types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'qaloop-csv-'));
@@ -37,4 +38,29 @@ test('a stray quote is an unreadable file with its row, not a crash', async () =
     assert.match(err.message, /cannot be read as CSV near row/);
     return true;
   });
+});
+
+test('a quote never closed is refused once the row is too long, not read into memory to the end', async () => {
+  // as from a zip that expands without end: 100 MB after an opening quote
+  let sent = 0;
+  const chunk = Buffer.alloc(64 * 1024, 'a');
+  async function* endless() {
+    yield Buffer.from('child_id,name\nA1,"');
+    for (let i = 0; i < 1600; i++) {
+      sent += chunk.length;
+      yield chunk;
+    }
+  }
+  const read = async () => {
+    for await (const _ of readCsv(() => Readable.from(endless()), 'f.csv', format));
+  };
+  await assert.rejects(read(), (err: Error) => {
+    assert.ok(err instanceof UnreadableFileError, err.message);
+    assert.match(
+      err.message,
+      /^f\.csv cannot be read as CSV at row 2: the row is longer than 1,000,000 characters/,
+    );
+    return true;
+  });
+  assert.ok(sent < 4 * MAX_CSV_RECORD, `${sent} bytes read`);
 });

@@ -16,6 +16,12 @@ export interface CsvRecord {
 }
 
 /**
+ * Longer than any row of a real extract. A cell whose quote is never closed would otherwise be held
+ * in memory to the end of the file, however large (or however far a zip expands it).
+ */
+export const MAX_CSV_RECORD = 1_000_000;
+
+/**
  * Streams a CSV file's records, one at a time, in constant memory. The header row is normalised
  * (case, spaces and punctuation ignored); a header that repeats or a file that is not CSV is
  * unreadable. Quoted cells may hold new lines; each record still counts as one row.
@@ -41,7 +47,14 @@ export async function* readCsv(
   }
   const source = decodeText(bytes);
   // blank lines are kept (and skipped below) so row numbers stay those a spreadsheet shows
-  const parser = source.pipe(parse({ relax_column_count: true, skip_empty_lines: false, trim: false }));
+  const parser = source.pipe(
+    parse({
+      relax_column_count: true,
+      skip_empty_lines: false,
+      trim: false,
+      max_record_size: MAX_CSV_RECORD,
+    }),
+  );
   // pipe() does not pass on the file's own errors: hand them to the parser so the loop sees them
   source.on('error', (err) => parser.destroy(err));
   let headers: string[] | undefined;
@@ -80,6 +93,13 @@ export async function* readCsv(
     if (err instanceof UnreadableFileError) throw err;
     const code = (err as { code?: string }).code ?? '';
     if (code === 'ENOENT') throw new UnreadableFileError(`${fileName}: no such file`);
+    if (code === 'CSV_MAX_RECORD_SIZE') {
+      // the parser knows how many rows came before the long one, read or not
+      const before = (err as { records?: unknown }).records;
+      throw new UnreadableFileError(
+        `${fileName} cannot be read as CSV at row ${(typeof before === 'number' ? before : row) + 1}: the row is longer than ${MAX_CSV_RECORD.toLocaleString('en-GB')} characters, so a quote is probably not closed`,
+      );
+    }
     if (err instanceof CsvError || code.startsWith('CSV_'))
       throw new UnreadableFileError(
         `${fileName} cannot be read as CSV near row ${row + 1}: ${(err as Error).message}`,

@@ -141,6 +141,18 @@ export async function forEachSheet(
       throw explain(err);
     }
     if (!entries.has('xl/workbook.xml')) throw notWorkbook(file);
+    // the shared text is held in memory while the sheets are read: refuse a part built to exhaust it
+    const sharedText = entries.get('xl/sharedStrings.xml');
+    if (
+      sharedText &&
+      (sharedText.uncompressedSize > SHARED_TEXT_LIMIT ||
+        (sharedText.uncompressedSize > 20 * 1024 * 1024 &&
+          sharedText.uncompressedSize > 100 * Math.max(1, sharedText.compressedSize)))
+    ) {
+      throw new UnreadableFileError(
+        `${file} cannot be read: its shared text is larger than a workbook of case data holds (over ${SHARED_TEXT_LIMIT / 1024 / 1024} MB, or compressed more than a hundredfold). Save each list as CSV and import those instead.`,
+      );
+    }
     const opened = zip;
     const part = async (name: string) => {
       const entry = entries.get(name);
@@ -190,6 +202,9 @@ export async function forEachSheet(
     if (folder) await rm(folder, { recursive: true, force: true });
   }
 }
+
+/** The most shared text (uncompressed) a workbook may hold: more than any 1,000,000-row list needs. */
+const SHARED_TEXT_LIMIT = 256 * 1024 * 1024;
 
 function notWorkbook(file: string): UnreadableFileError {
   return new UnreadableFileError(

@@ -147,6 +147,20 @@ test('a job left running by a stopped process is read again from its stored file
   assert.ok(job.import_id);
 });
 
+test('a job the process stopped on twice is not read a third time: it fails, saying why, and its file goes', async () => {
+  const jobId = await queue([HEADER, GOOD.replace('100001', '300002')].join('\n'));
+  await t.db
+    .updateTable('import_jobs')
+    .set({ state: 'running', attempts: 2 })
+    .where('id', '=', jobId)
+    .execute();
+  await new ImportRunner({ db: t.db, dataDir, log }).runPending();
+  const job = await jobRow(jobId);
+  assert.equal(job.state, 'failed');
+  assert.match(job.message ?? '', /stopped twice while reading this file/);
+  assert.equal(existsSync(job.stored_path), false);
+});
+
 test('a job whose file has gone is marked failed, with a message to upload it again', async () => {
   const jobId = await queue([HEADER, GOOD].join('\n'));
   rmSync(dirname((await jobRow(jobId)).stored_path), { recursive: true });

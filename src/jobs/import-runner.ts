@@ -36,6 +36,11 @@ const FAILED_MESSAGE =
 const FILE_GONE_MESSAGE =
   'The uploaded file was no longer there when QA Loop came to read it, so nothing was imported: upload it again.';
 
+/** A job started this many times without ending (the process stopped while reading it) is not started again. */
+const MAX_ATTEMPTS = 2;
+const TOO_MANY_ATTEMPTS_MESSAGE =
+  'QA Loop stopped twice while reading this file, so it was not read a third time and nothing was imported. Check the file (save a workbook as CSV, for instance) and upload it again.';
+
 const progress = new Map<string, JobProgress>();
 
 // One job at a time in each process: every job, and every search for jobs waiting, joins this chain.
@@ -193,7 +198,14 @@ export class ImportRunner {
     const db = this.#db;
     const job = await db
       .updateTable('import_jobs')
-      .set({ state: 'running', rows_read: 0, bytes_read: 0, message: null, updated_at: new Date() })
+      .set((eb) => ({
+        state: 'running',
+        rows_read: 0,
+        bytes_read: 0,
+        message: null,
+        attempts: eb('attempts', '+', 1),
+        updated_at: new Date(),
+      }))
       .where('id', '=', jobId)
       .where('state', 'in', ['queued', 'running'])
       .returningAll()
@@ -225,6 +237,13 @@ export class ImportRunner {
     let lastWrite = 0;
     progress.set(jobId, { rowsRead: 0 });
     try {
+      if (job.attempts > MAX_ATTEMPTS) {
+        // started before and never finished: the file stopped the process, so it is not read again
+        await finish('failed', { message: TOO_MANY_ATTEMPTS_MESSAGE });
+        await rm(dirname(job.stored_path), { recursive: true, force: true });
+        this.#log.info({ jobId, state: 'failed', reason: 'interrupted twice' }, 'import job ended');
+        return;
+      }
       const present = await lstat(job.stored_path).catch(() => undefined);
       if (!present?.isFile()) {
         await finish('failed', { message: FILE_GONE_MESSAGE });

@@ -12,6 +12,7 @@ import {
   parseAsOf,
   queueImportJob,
   safeFileName,
+  shownFileName,
   stageUpload,
   UploadTooLargeError,
   uploadsDir,
@@ -61,6 +62,20 @@ test('a file name is kept as far as it is safe: no folders, control characters o
   const long = safeFileName(`${'x'.repeat(300)}.xlsx`);
   assert.equal(long.length, 120);
   assert.ok(long.endsWith('.xlsx'));
+});
+
+test('the name a file is shown by keeps what the person gave, less characters that cannot be stored or that disguise it', async () => {
+  assert.equal(shownFileName(' Annex A (Nov).xlsx '), 'Annex A (Nov).xlsx');
+  assert.equal(shownFileName('list\u00006.csv'), 'list6.csv');
+  assert.equal(shownFileName('Jane\r\nSmith.csv'), 'JaneSmith.csv');
+  assert.equal(shownFileName('report\u202Excs.exe'), 'reportxcs.exe');
+  const long = shownFileName(`${'x'.repeat(5000)}.xlsx`);
+  assert.equal(long.length, 255);
+  assert.ok(long.endsWith('.xlsx'));
+  // a NUL would be refused by the database when the job is recorded
+  const staged = await stageUpload(dataDir, Readable.from([Buffer.from('a\n')]), 'list\u00006.csv');
+  assert.equal(staged.fileName, 'list6.csv');
+  rmSync(staged.dir, { recursive: true });
 });
 
 test('an upload is written to its own folder, readable by QA Loop alone', async () => {

@@ -65,6 +65,27 @@ export function safeFileName(name: string): string {
   return cleaned.slice(0, 120 - ext.length) + ext;
 }
 
+/** The longest file name recorded and shown. */
+const MAX_NAME_SHOWN = 255;
+
+/**
+ * The name a file is recorded and shown by: as the person gave it, less control and text-direction
+ * characters (a NUL cannot be stored at all, and the others only disguise a name), at most 255
+ * characters with its extension kept.
+ */
+export function shownFileName(name: string): string {
+  const cleaned = name
+    .normalize('NFC')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+    .trim();
+  const chars = [...cleaned];
+  if (chars.length <= MAX_NAME_SHOWN) return cleaned;
+  const dot = cleaned.lastIndexOf('.');
+  const ext = dot > 0 && cleaned.length - dot <= 10 ? cleaned.slice(dot) : '';
+  return chars.slice(0, MAX_NAME_SHOWN - ext.length).join('') + ext;
+}
+
 /**
  * Writes an incoming file to its own private folder under the uploads folder (owner-only
  * permissions), counting its bytes. More than `maxBytes` refuses it and leaves nothing behind.
@@ -93,7 +114,7 @@ export async function stageUpload(
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
-  return { dir, path, fileName: fileName.trim() || basename(path), bytes };
+  return { dir, path, fileName: shownFileName(fileName) || basename(path), bytes };
 }
 
 export async function discardUpload(staged: StagedUpload | undefined): Promise<void> {

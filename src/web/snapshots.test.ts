@@ -203,6 +203,36 @@ test('the report as JSON, as a download', async () => {
   assert.equal(report.conflicts.examples[0].childRef, 'K2');
 });
 
+test('each opening of the report, as a page or as JSON, is written to the access log', async () => {
+  const logged = () =>
+    t.db
+      .selectFrom('access_log as a')
+      .innerJoin('staff as s', 's.id', 'a.staff_id')
+      .select(['s.name', 'a.record_type', 'a.record_id', 'a.child_id', 'a.route', 'a.reason'])
+      .where('a.council_id', '=', councilId)
+      .where('a.record_type', '=', 'data-quality report')
+      .orderBy('a.id')
+      .execute();
+  const before = (await logged()).length;
+  assert.equal((await agent('administrator').get(`/imports/snapshots/${latestId}/quality`)).statusCode, 200);
+  assert.equal((await agent('qa_lead').get(`/imports/snapshots/${latestId}/quality.json`)).statusCode, 200);
+  // not found, and refused: nothing shown, nothing written
+  assert.equal((await agent('qa_lead').get(`/imports/snapshots/${otherSnapshotId}/quality`)).statusCode, 404);
+  assert.equal((await agent('auditor').get(`/imports/snapshots/${latestId}/quality`)).statusCode, 403);
+  const rows = (await logged()).slice(before);
+  assert.deepEqual(
+    rows.map((r) => [r.name, r.record_id, r.child_id, r.route]),
+    [
+      ['The administrator', latestId, null, '/imports/snapshots/:snapshotId/quality'],
+      ['The qa_lead', latestId, null, '/imports/snapshots/:snapshotId/quality.json'],
+    ],
+  );
+  assert.match(rows[0].reason, /snapshot of 8 November 2026 opened as a page/);
+  assert.match(rows[1].reason, /as a JSON download/);
+  const log = await agent('qa_lead').get('/access-log');
+  assert.match(log.body, /Data-quality report/);
+});
+
 test('another council’s snapshot, or no snapshot at all, is not found', async () => {
   for (const url of [
     `/imports/snapshots/${otherSnapshotId}/quality`,

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import { stringify } from 'csv-stringify/sync';
 
 /** One row of a table, by column; the header is the columns of all its rows, in order of appearance. */
@@ -53,7 +53,10 @@ export function folderEntries(folder: string): { name: string; data: Buffer }[] 
  * Writes a zip of the entries, stored without compression: local headers, the central directory
  * and its end record. Names are written as given, so a test can make a zip naming `../evil.csv`.
  */
-export function writeZip(path: string, entries: { name: string; data: string | Buffer }[]): string {
+export function writeZip(
+  path: string,
+  entries: { name: string; data: string | Buffer; deflate?: boolean }[],
+): string {
   const parts: Buffer[] = [];
   const central: Buffer[] = [];
   let offset = 0;
@@ -64,15 +67,17 @@ export function writeZip(path: string, entries: { name: string; data: string | B
     const name = Buffer.from(entry.name, 'utf8');
     const data = Buffer.isBuffer(entry.data) ? entry.data : Buffer.from(entry.data, 'utf8');
     const crc = crc32(data);
+    const stored = entry.deflate ? deflateRawSync(data) : data;
+    const method = entry.deflate ? 8 : 0;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
     local.writeUInt16LE(0x0800, 6);
-    local.writeUInt16LE(0, 8);
+    local.writeUInt16LE(method, 8);
     local.writeUInt16LE(dosTime, 10);
     local.writeUInt16LE(dosDate, 12);
     local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(stored.length, 18);
     local.writeUInt32LE(data.length, 22);
     local.writeUInt16LE(name.length, 26);
     local.writeUInt16LE(0, 28);
@@ -81,17 +86,17 @@ export function writeZip(path: string, entries: { name: string; data: string | B
     header.writeUInt16LE(20, 4);
     header.writeUInt16LE(20, 6);
     header.writeUInt16LE(0x0800, 8);
-    header.writeUInt16LE(0, 10);
+    header.writeUInt16LE(method, 10);
     header.writeUInt16LE(dosTime, 12);
     header.writeUInt16LE(dosDate, 14);
     header.writeUInt32LE(crc, 16);
-    header.writeUInt32LE(data.length, 20);
+    header.writeUInt32LE(stored.length, 20);
     header.writeUInt32LE(data.length, 24);
     header.writeUInt16LE(name.length, 28);
     header.writeUInt32LE(offset, 42);
     central.push(header, name);
-    parts.push(local, name, data);
-    offset += local.length + name.length + data.length;
+    parts.push(local, name, stored);
+    offset += local.length + name.length + stored.length;
   }
   const directory = Buffer.concat(central);
   const end = Buffer.alloc(22);

@@ -249,6 +249,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       c.notNull().defaultTo('queued').check(sql`state in ('queued', 'running', 'done', 'refused', 'failed')`),
     )
     .addColumn('message', 'text')
+    // times the job has been started: one that brought the process down is not started for ever
+    .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('summary', 'jsonb')
     .addColumn('import_id', 'uuid', (c) => c.references('imports.id').onDelete('set null'))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))

@@ -131,6 +131,50 @@ test('multipart works too, with its fields; today is the date when none is given
   assert.match(job.message, /nothing was imported/);
 });
 
+test('a file name with a NUL or a line break in it is queued under the name less those characters', async () => {
+  const boundary = 'qaloopApiBoundary';
+  const multipartNul = [
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename*=UTF-8''list%00six.csv\r\nContent-Type: text/csv\r\n\r\n${HISTORY}\r\n`,
+    `--${boundary}--\r\n`,
+  ].join('');
+  for (const [options, expected] of [
+    [
+      {
+        method: 'POST',
+        url: '/api/imports?format=audit-history&fileName=list%00six.csv',
+        payload: HISTORY,
+        headers: { 'content-type': 'text/csv' },
+      },
+      'listsix.csv',
+    ],
+    [
+      {
+        method: 'POST',
+        url: '/api/imports?format=audit-history&fileName=Jane%0D%0ASmith.csv',
+        payload: HISTORY,
+        headers: { 'content-type': 'text/csv' },
+      },
+      'JaneSmith.csv',
+    ],
+    [
+      {
+        method: 'POST',
+        url: '/api/imports?format=audit-history',
+        payload: multipartNul,
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      },
+      'listsix.csv',
+    ],
+  ] as [InjectOptions, string][]) {
+    const res = await send(options);
+    assert.equal(res.statusCode, 202, `${options.url}: ${res.body}`);
+    await importsIdle();
+    const job = (await send({ method: 'GET', url: res.json().status })).json();
+    assert.equal(job.fileName, expected);
+    assert.equal(job.state, 'done');
+  }
+});
+
 test('no token, an unknown one or a revoked one: 401, and nothing is queued', async () => {
   const before = await jobCount();
   const revoked = await createImportToken(t.db, councilId, { name: 'Old warehouse' }, adminId);

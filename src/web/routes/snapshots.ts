@@ -39,6 +39,9 @@ const SENT_THROUGH: Record<string, string> = {
  */
 export default async function snapshotRoutes(app: FastifyInstance, { db }: { db: Db }) {
   const manage = { access: 'imports.manage' as const };
+  // The data-quality report names children by their case reference, beside their date of birth,
+  // gender, ethnicity and worker: each opening of it, as a page or as JSON, is in the access log.
+  const report = { ...manage, childRecord: true };
 
   app.get('/imports/snapshots', { config: manage }, async (request, reply) => {
     const snapshots = await listSnapshots(db, request.user?.councilId as string);
@@ -61,31 +64,42 @@ export default async function snapshotRoutes(app: FastifyInstance, { db }: { db:
     return findSnapshot(db, request.user?.councilId as string, { id: params.data.snapshotId });
   }
 
-  app.get('/imports/snapshots/:snapshotId/quality', { config: manage }, async (request, reply) => {
+  /** Writes the access log line for an opening of a snapshot's data-quality report. */
+  const recordReportView = (request: FastifyRequest, snapshot: { id: string; asOf: string }, as: string) =>
+    request.recordChildView({
+      recordType: 'data-quality report',
+      recordId: snapshot.id,
+      childId: null,
+      reason: `Data-quality report of the snapshot of ${formatDate(snapshot.asOf)} opened ${as}: it lists children by case reference`,
+    });
+
+  app.get('/imports/snapshots/:snapshotId/quality', { config: report }, async (request, reply) => {
     const snapshot = await snapshotOf(request);
     if (!snapshot) return reply.callNotFound();
-    const report = await dataQualityReport(db, request.user?.councilId as string, snapshot.id);
+    const quality = await dataQualityReport(db, request.user?.councilId as string, snapshot.id);
+    await recordReportView(request, snapshot, 'as a page');
     const withChange = (rows: CountChange[]) => rows.map((c) => ({ ...c, changeText: changeText(c) }));
     return reply.render('pages/imports/snapshots/quality.njk', {
       pageTitle: `Data quality, ${formatDate(snapshot.asOf)}`,
       snapshot,
-      report,
+      report: quality,
       counts: {
-        byList: withChange(report.counts.byList),
-        byTeam: withChange(report.counts.byTeam),
-        byServiceArea: withChange(report.counts.byServiceArea),
+        byList: withChange(quality.counts.byList),
+        byTeam: withChange(quality.counts.byTeam),
+        byServiceArea: withChange(quality.counts.byServiceArea),
       },
       examplesListed: EXAMPLES_LISTED,
     });
   });
 
-  app.get('/imports/snapshots/:snapshotId/quality.json', { config: manage }, async (request, reply) => {
+  app.get('/imports/snapshots/:snapshotId/quality.json', { config: report }, async (request, reply) => {
     const snapshot = await snapshotOf(request);
     if (!snapshot) return reply.callNotFound();
-    const report = await dataQualityReport(db, request.user?.councilId as string, snapshot.id);
+    const quality = await dataQualityReport(db, request.user?.councilId as string, snapshot.id);
+    await recordReportView(request, snapshot, 'as a JSON download');
     reply.header('content-disposition', `attachment; filename="data-quality-${snapshot.asOf}.json"`);
     reply.type('application/json; charset=utf-8');
-    return JSON.stringify(report, null, 2);
+    return JSON.stringify(quality, null, 2);
   });
 
   async function namesPage(
