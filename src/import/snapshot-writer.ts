@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import { bulkInsert } from '../data/bulk-insert.ts';
+import { type BulkColumn, bulkInsert } from '../data/bulk-insert.ts';
 import type { Database, EpisodeKind, Gender, SnapshotSource } from '../data/schema.ts';
 import { nameKey } from '../domain/name-matching.ts';
 import type { ImportTally, RowWhere } from './types.ts';
@@ -475,110 +475,89 @@ export class SnapshotWriter {
     return placed;
   }
 
-  async #flushAllocations() {
-    const batch = this.#allocations;
+  /**
+   * Writes rows about children this snapshot lists into a snapshot table, with the columns every
+   * such table has (council, snapshot, source, child); rows about any other child are rejected.
+   */
+  async #writePlaced<T extends { childRef: string }>(
+    batch: Pending<T>[],
+    table: 'child_involvements' | 'child_episodes' | 'child_visits' | 'child_placements',
+    columns: readonly BulkColumn[],
+    row: (facts: T) => Record<string, unknown>,
+  ) {
     if (!batch.length) return;
-    this.#allocations = [];
-    const dir = await this.#dir();
     const placed = await this.#placeChildren(batch);
-    if (!placed.length) return;
     await bulkInsert(
       this.#trx,
-      'child_involvements',
-      INVOLVEMENT_COLUMNS,
-      placed.map(({ facts: f, childId, source }) => {
-        const worker = f.staffId ? { id: f.staffId, teamId: null } : dir.worker(f.workerRef, f.workerName);
-        const team =
-          (f.teamId ? { id: f.teamId } : dir.team(f.teamRef, f.teamName)) ??
-          (worker?.teamId ? { id: worker.teamId } : undefined);
-        return {
-          council_id: this.#councilId,
-          snapshot_id: this.snapshotId,
-          source,
-          child_id: childId,
-          staff_id: worker?.id ?? null,
-          team_id: team?.id ?? null,
-          team_name: f.teamName ?? f.teamRef ?? null,
-          worker_name: f.workerName ?? f.workerRef ?? null,
-          start_date: f.startDate ?? null,
-          end_date: f.endDate ?? null,
-        };
-      }),
+      table,
+      columns,
+      placed.map(({ facts, childId, source }) => ({
+        council_id: this.#councilId,
+        snapshot_id: this.snapshotId,
+        source,
+        child_id: childId,
+        ...row(facts),
+      })),
     );
+  }
+
+  async #flushAllocations() {
+    const batch = this.#allocations;
+    this.#allocations = [];
+    if (!batch.length) return;
+    const dir = await this.#dir();
+    await this.#writePlaced(batch, 'child_involvements', INVOLVEMENT_COLUMNS, (f) => {
+      const worker = f.staffId ? { id: f.staffId, teamId: null } : dir.worker(f.workerRef, f.workerName);
+      const team =
+        (f.teamId ? { id: f.teamId } : dir.team(f.teamRef, f.teamName)) ??
+        (worker?.teamId ? { id: worker.teamId } : undefined);
+      return {
+        staff_id: worker?.id ?? null,
+        team_id: team?.id ?? null,
+        team_name: f.teamName ?? f.teamRef ?? null,
+        worker_name: f.workerName ?? f.workerRef ?? null,
+        start_date: f.startDate ?? null,
+        end_date: f.endDate ?? null,
+      };
+    });
   }
 
   async #flushEpisodes() {
     const batch = this.#episodes;
-    if (!batch.length) return;
     this.#episodes = [];
-    const placed = await this.#placeChildren(batch);
-    if (!placed.length) return;
-    await bulkInsert(
-      this.#trx,
-      'child_episodes',
-      EPISODE_COLUMNS,
-      placed.map(({ facts: f, childId, source }) => ({
-        council_id: this.#councilId,
-        snapshot_id: this.snapshotId,
-        source,
-        child_id: childId,
-        kind: f.kind,
-        external_id: f.externalId ?? null,
-        start_date: f.startDate,
-        end_date: f.endDate ?? null,
-        detail: f.detail ?? null,
-        attributes: f.attributes ?? {},
-      })),
-    );
+    await this.#writePlaced(batch, 'child_episodes', EPISODE_COLUMNS, (f) => ({
+      kind: f.kind,
+      external_id: f.externalId ?? null,
+      start_date: f.startDate,
+      end_date: f.endDate ?? null,
+      detail: f.detail ?? null,
+      attributes: f.attributes ?? {},
+    }));
   }
 
   async #flushVisits() {
     const batch = this.#visits;
-    if (!batch.length) return;
     this.#visits = [];
-    const placed = await this.#placeChildren(batch);
-    if (!placed.length) return;
-    await bulkInsert(
-      this.#trx,
-      'child_visits',
-      VISIT_COLUMNS,
-      placed.map(({ facts: f, childId, source }) => ({
-        council_id: this.#councilId,
-        snapshot_id: this.snapshotId,
-        source,
-        child_id: childId,
-        kind: f.kind,
-        visit_date: f.visitDate,
-        seen: f.seen ?? null,
-        seen_alone: f.seenAlone ?? null,
-      })),
-    );
+    await this.#writePlaced(batch, 'child_visits', VISIT_COLUMNS, (f) => ({
+      kind: f.kind,
+      visit_date: f.visitDate,
+      seen: f.seen ?? null,
+      seen_alone: f.seenAlone ?? null,
+    }));
   }
 
   async #flushPlacements() {
     const batch = this.#placements;
-    if (!batch.length) return;
     this.#placements = [];
-    const placed = await this.#placeChildren(batch);
-    if (!placed.length) return;
-    await bulkInsert(
-      this.#trx,
-      'child_placements',
-      PLACEMENT_COLUMNS,
-      placed.map(({ facts: f, childId, source }) => ({
-        council_id: this.#councilId,
-        snapshot_id: this.snapshotId,
-        source,
-        child_id: childId,
-        start_date: f.startDate,
-        end_date: f.endDate ?? null,
-        placement_type: f.placementType ?? null,
-        provider: f.provider ?? null,
-        postcode: f.postcode ?? null,
-        urn: f.urn ?? null,
-        change_reason: f.changeReason ?? null,
-      })),
-    );
+    await this.#writePlaced(batch, 'child_placements', PLACEMENT_COLUMNS, (f) => ({
+      start_date: f.startDate,
+      end_date: f.endDate ?? null,
+      placement_type: f.placementType ?? null,
+      provider: f.provider ?? null,
+      postcode: f.postcode ?? null,
+      urn: f.urn ?? null,
+      change_reason: f.changeReason ?? null,
+    }));
   }
 
   async #flushFamilies() {
