@@ -32,6 +32,7 @@ import type { SnapshotReadContext, SnapshotReader } from './snapshot-import.ts';
 import type { RowAt, SnapshotWriter } from './snapshot-writer.ts';
 import { type RowError, UnreadableFileError } from './types.ts';
 import {
+  meansNobody,
   parseDate,
   parseDateLenient,
   parseEthnicity,
@@ -268,9 +269,6 @@ function quote(cell: Cell): string {
   return `"${text.length > 60 ? `${text.slice(0, 60)}…` : text}"`;
 }
 
-/** Names that mean nobody is allocated. */
-const NOBODY = /^(unallocated|not allocated|no allocated worker|no worker|none|n\/?a|-+|tbc|tba|vacant)$/i;
-
 function readDate(cell: Cell): string | null | undefined {
   if (cell === null) return null;
   if (cell instanceof Date) {
@@ -300,7 +298,7 @@ function readCell(kind: FieldKind, cell: Cell): Read {
     case 'text':
       return ok(text || null);
     case 'name':
-      return ok(text && !NOBODY.test(text) ? text.replace(/\s+/g, ' ') : null);
+      return ok(text && !meansNobody(text) ? text.replace(/\s+/g, ' ') : null);
     case 'code':
       return ok(text ? stripCodePrefix(text) || null : null);
     case 'date': {

@@ -19,6 +19,7 @@ import type { AllocationFacts, ChildFacts, EpisodeFacts, PlacementFacts } from '
 import { decodeText } from './text-encoding.ts';
 import { UnreadableFileError } from './types.ts';
 import {
+  meansNobody,
   normaliseHeader,
   parseDateLenient,
   parseEthnicity,
@@ -103,8 +104,6 @@ export interface MappedRowFacts {
 
 const MAX_ID_LENGTH = 60;
 const MAX_TEXT_LENGTH = 200;
-/** What extracts write in the worker or team column when nobody holds the case. */
-const NOBODY = /^(unallocated|not allocated|no allocated worker|no worker|none|n\/?a|-+|tbc|tba|vacant)$/i;
 
 /**
  * Checks one row of a mapped extract: `cell` gives the row's text for a field ('' when the field
@@ -143,7 +142,7 @@ export function checkMappedRow(
   };
   const holder = (field: string): string | undefined => {
     const value = text(field)?.replace(/\s+/g, ' ');
-    return value && !NOBODY.test(value) ? value : undefined;
+    return value && !meansNobody(value) ? value : undefined;
   };
 
   const childRef = cell('child_id').trim();

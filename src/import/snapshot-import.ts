@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import type { Db } from '../data/db.ts';
 import { inTransaction } from '../data/transaction.ts';
 import { dataQualityReport } from '../services/data-quality.ts';
+import { snapshotOfDate } from '../services/snapshots.ts';
 import { SnapshotWriter } from './snapshot-writer.ts';
 import { ImportRefusedError, type ImportSummary, ImportTally } from './types.ts';
 
@@ -48,12 +49,7 @@ export async function importSnapshot(
 ): Promise<ImportSummary> {
   const fileName = options.fileName ?? basename(options.path);
   return inTransaction(db, async (trx) => {
-    const snapshot = await trx
-      .insertInto('snapshots')
-      .values({ council_id: options.councilId, as_of: options.asOf })
-      .onConflict((oc) => oc.columns(['council_id', 'as_of']).doUpdateSet({ updated_at: new Date() }))
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const snapshotId = await snapshotOfDate(trx, options.councilId, options.asOf);
     const record = await trx
       .insertInto('imports')
       .values({
@@ -68,12 +64,12 @@ export async function importSnapshot(
         rows_accepted: 0,
         rows_rejected: 0,
         errors: '[]',
-        snapshot_id: snapshot.id,
+        snapshot_id: snapshotId,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
     const tally = new ImportTally();
-    const writer = new SnapshotWriter(trx, { councilId: options.councilId, snapshotId: snapshot.id, tally });
+    const writer = new SnapshotWriter(trx, { councilId: options.councilId, snapshotId, tally });
     const ignoredFiles: string[] = [];
     await read({
       ignoredFiles,
@@ -89,7 +85,7 @@ export async function importSnapshot(
     options.onProgress?.(tally.rowsRead);
     const summary = tally.summary(format, options.asOf);
     if (options.strict && summary.rowsRejected > 0) throw new ImportRefusedError(summary);
-    const quality = await dataQualityReport(trx, options.councilId, snapshot.id);
+    const quality = await dataQualityReport(trx, options.councilId, snapshotId);
     await trx
       .updateTable('imports')
       .set({
@@ -105,7 +101,7 @@ export async function importSnapshot(
       .execute();
     return {
       ...summary,
-      snapshot: { id: snapshot.id, asOf: options.asOf, sources: writer.sources },
+      snapshot: { id: snapshotId, asOf: options.asOf, sources: writer.sources },
       dataQuality: quality,
       ...(ignoredFiles.length ? { ignoredFiles } : {}),
     };

@@ -213,3 +213,11 @@ export function parseDateLenient(text: string): IsoDate | undefined {
   }
   return undefined;
 }
+
+/** What extracts write in the worker or team column when nobody holds the case. */
+const NOBODY = /^(unallocated|not allocated|no allocated worker|no worker|none|n\/?a|-+|tbc|tba|vacant)$/i;
+
+/** True when a worker or team cell says nobody holds the case ("Unallocated", "N/A", "TBC"…). */
+export function meansNobody(text: string): boolean {
+  return NOBODY.test(text.trim());
+}

@@ -6,6 +6,7 @@ import { type CaseStatus, caseStatusOn, STATUS_PRECEDENCE } from '../domain/chil
 import { todayInLondon } from '../domain/dates.ts';
 import { SnapshotWriter } from '../import/snapshot-writer.ts';
 import { ImportTally } from '../import/types.ts';
+import { snapshotOfDate } from './snapshots.ts';
 
 export interface NewChild {
   externalId: string;
@@ -62,13 +63,8 @@ export async function recordChildren(
 ): Promise<number> {
   if (children.length === 0) return 0;
   return inTransaction(db, async (trx) => {
-    const snapshot = await trx
-      .insertInto('snapshots')
-      .values({ council_id: councilId, as_of: asOf })
-      .onConflict((oc) => oc.columns(['council_id', 'as_of']).doUpdateSet({ updated_at: new Date() }))
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const writer = new SnapshotWriter(trx, { councilId, snapshotId: snapshot.id, tally: new ImportTally() });
+    const snapshotId = await snapshotOfDate(trx, councilId, asOf);
+    const writer = new SnapshotWriter(trx, { councilId, snapshotId, tally: new ImportTally() });
     await writer.beginSource(RECORDED, { replace: false });
     const at = { file: 'recorded', row: 0 };
     for (const c of children) {

@@ -133,3 +133,14 @@ export async function listSnapshots(db: Db, councilId: string): Promise<Snapshot
       })),
   }));
 }
+
+/** The snapshot of a council's case data on a date, made when there is none yet: its id. */
+export async function snapshotOfDate(db: Db, councilId: string, asOf: string): Promise<string> {
+  const row = await db
+    .insertInto('snapshots')
+    .values({ council_id: councilId, as_of: asOf })
+    .onConflict((oc) => oc.columns(['council_id', 'as_of']).doUpdateSet({ updated_at: new Date() }))
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
