@@ -31,6 +31,16 @@ export interface DbOptions {
 
 export class DatabaseUnavailableError extends Error {}
 
+/** What a Db was opened on, for code that needs its own connection to the same database (the job queue). */
+export type DbConnection = { kind: 'postgres'; url: string } | { kind: 'embedded'; pglite: PGlite };
+
+const connections = new WeakMap<Db, DbConnection>();
+
+/** The database behind a Db that openDb opened: the PostgreSQL URL, or the embedded PGlite instance. */
+export function dbConnection(db: Db): DbConnection | undefined {
+  return connections.get(db);
+}
+
 /** Opens the database: PostgreSQL when a URL is given, embedded PGlite otherwise. One code path. */
 export async function openDb(options: DbOptions): Promise<Db> {
   if (options.databaseUrl) {
@@ -52,7 +62,9 @@ export async function openDb(options: DbOptions): Promise<Db> {
         `Cannot connect to the PostgreSQL server named by DATABASE_URL (${describeUrl(options.databaseUrl)}): ${reason}`,
       );
     }
-    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    connections.set(db, { kind: 'postgres', url: options.databaseUrl });
+    return db;
   }
   let pglite: PGlite;
   if (options.dataDir === 'memory') {
@@ -79,6 +91,7 @@ export async function openDb(options: DbOptions): Promise<Db> {
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
   // Kysely takes charge of the connection (and closes it on destroy) once it has used it.
   await sql`select 1`.execute(db);
+  connections.set(db, { kind: 'embedded', pglite });
   return db;
 }
 

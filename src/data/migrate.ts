@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001-foundation.ts';
 import * as m0002 from './migrations/0002-programme-and-tools.ts';
 import * as m0003 from './migrations/0003-imports-and-audit-history.ts';
 import * as m0004 from './migrations/0004-snapshots.ts';
+import * as m0005 from './migrations/0005-samples-and-allocation.ts';
 
 /** Migrations in the order they apply. Add new files to src/data/migrations and list them here. */
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002-programme-and-tools': m0002,
   '0003-imports-and-audit-history': m0003,
   '0004-snapshots': m0004,
+  '0005-samples-and-allocation': m0005,
 };
 
 /** The names of every migration, in order. */

@@ -42,6 +42,10 @@ export interface StaffTable {
   started_on: DateText | null;
   active: Generated<boolean>;
   created_at: Timestamp;
+  /** when they were trained in auditing; untrained staff are never allocated audits */
+  audit_trained_on: DateText | null;
+  /** how many audits a month they can take; 0 means none this month */
+  audit_capacity: Generated<number>;
 }
 
 export interface StaffRolesTable {
@@ -423,7 +427,145 @@ export interface AuditHistoryTable {
   section_grades: ColumnType<Record<string, string>, string, string>;
 }
 
+export interface SnapshotCasesTable {
+  snapshot_id: string;
+  child_id: string;
+  team_id: string | null;
+  staff_id: string | null;
+  open_any: boolean;
+  open_cin_plan: boolean;
+  open_cp_plan: boolean;
+  open_cla: boolean;
+  open_care_leaver: boolean;
+  open_early_help: boolean;
+  open_pre_proceedings: boolean;
+}
+
+export interface SnapshotCaseBuildsTable {
+  snapshot_id: string;
+  built_at: Timestamp;
+}
+
+export type ActivityKind = 'full_audit' | 'dip_sample' | 'themed' | 'multi_agency';
+
+export interface CohortsTable {
+  id: Generated<string>;
+  council_id: string;
+  name: string;
+  description: Generated<string>;
+  /** the filters, as src/domain/cohort-definition.ts defines them */
+  definition: ColumnType<unknown, string, string>;
+  example: Generated<boolean>;
+  archived: Generated<boolean>;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type StratifyBy = 'team' | 'service_area' | 'locality';
+
+export interface SampleStratum {
+  key: string;
+  name: string;
+  cohort: number;
+  drawn: number;
+}
+
+export interface SamplesTable {
+  id: Generated<string>;
+  council_id: string;
+  month_id: string;
+  cohort_id: string | null;
+  cohort_name: string;
+  definition: ColumnType<unknown, string, string>;
+  snapshot_id: string | null;
+  snapshot_as_of: DateText;
+  kind: ActivityKind;
+  tool_id: string | null;
+  method: 'simple' | 'stratified';
+  stratify_by: StratifyBy | null;
+  per_stratum: number | null;
+  size_kind: 'count' | 'percent';
+  size_value: number;
+  seed: number;
+  cohort_size: number;
+  sample_size: number;
+  margin_of_error: number | null;
+  strata: ColumnType<SampleStratum[], string | undefined, string>;
+  allow_same_team: Generated<boolean>;
+  drawn_by: string | null;
+  drawn_at: Timestamp;
+}
+
+export type AuditStatus = 'unallocated' | 'allocated' | 'in_progress' | 'submitted' | 'exempted';
+export type ExemptionReason = 'case_closed' | 'child_moved' | 'auditor_absent' | 'other';
+
+export interface AuditsTable {
+  id: Generated<string>;
+  council_id: string;
+  month_id: string;
+  sample_id: string | null;
+  child_id: string;
+  kind: ActivityKind;
+  tool_id: string | null;
+  position: Generated<number>;
+  stratum: string | null;
+  team_id: string | null;
+  service_area_id: string | null;
+  locality_id: string | null;
+  practitioner_id: string | null;
+  practitioner_manager_id: string | null;
+  auditor_id: string | null;
+  status: Generated<AuditStatus>;
+  allocated_at: Timestamp | null;
+  allocated_by: string | null;
+  due_on: DateText | null;
+  exemption_reason: ExemptionReason | null;
+  exemption_note: string | null;
+  exempted_by: string | null;
+  exempted_at: Timestamp | null;
+  submitted_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AllocationChangesTable {
+  id: Generated<number>;
+  council_id: string;
+  audit_id: string;
+  change: 'allocated' | 'reallocated' | 'unallocated' | 'exempted' | 'reinstated';
+  from_auditor_id: string | null;
+  to_auditor_id: string | null;
+  note: string | null;
+  changed_by: string | null;
+  changed_at: Timestamp;
+}
+
+export type NotificationState = 'queued' | 'sent' | 'failed' | 'skipped';
+
+export interface NotificationsTable {
+  id: Generated<string>;
+  council_id: string;
+  staff_id: string;
+  kind: string;
+  audit_id: string | null;
+  dedupe_key: string;
+  state: Generated<NotificationState>;
+  channel: string | null;
+  attempts: Generated<number>;
+  error: string | null;
+  created_at: Timestamp;
+  sent_at: Timestamp | null;
+}
+
 export interface Database {
+  snapshot_cases: SnapshotCasesTable;
+  snapshot_case_builds: SnapshotCaseBuildsTable;
+  cohorts: CohortsTable;
+  samples: SamplesTable;
+  audits: AuditsTable;
+  allocation_changes: AllocationChangesTable;
+  notifications: NotificationsTable;
   imports: ImportsTable;
   audit_history: AuditHistoryTable;
   council_settings: CouncilSettingsTable;

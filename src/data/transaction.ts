@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Db } from './db.ts';
 import type { Database } from './schema.ts';
 
@@ -6,4 +6,18 @@ import type { Database } from './schema.ts';
 export async function inTransaction<T>(db: Db, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   if (db.isTransaction) return fn(db as Transaction<Database>);
   return db.transaction().execute(fn);
+}
+
+/**
+ * Runs a large read (a cohort over a whole snapshot) in a transaction with room to sort and hash
+ * in memory (work_mem for this transaction only), so it does not spill to disk.
+ */
+export async function inAnalyticsTransaction<T>(
+  db: Db,
+  fn: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  return inTransaction(db, async (trx) => {
+    await sql`set local work_mem = '64MB'`.execute(trx);
+    return fn(trx);
+  });
 }

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { Db } from '../data/db.ts';
 import { inTransaction } from '../data/transaction.ts';
 import { dataQualityReport } from '../services/data-quality.ts';
-import { snapshotOfDate } from '../services/snapshots.ts';
+import { markSnapshotChanged, snapshotOfDate } from '../services/snapshots.ts';
 import { SnapshotWriter } from './snapshot-writer.ts';
 import { ImportRefusedError, type ImportSummary, ImportTally } from './types.ts';
 
@@ -82,6 +82,7 @@ export async function importSnapshot(
       },
     });
     await writer.flush();
+    await markSnapshotChanged(trx, snapshotId);
     options.onProgress?.(tally.rowsRead);
     const summary = tally.summary(format, options.asOf);
     if (options.strict && summary.rowsRejected > 0) throw new ImportRefusedError(summary);

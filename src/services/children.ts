@@ -6,7 +6,7 @@ import { type CaseStatus, caseStatusOn, STATUS_PRECEDENCE } from '../domain/chil
 import { todayInLondon } from '../domain/dates.ts';
 import { SnapshotWriter } from '../import/snapshot-writer.ts';
 import { ImportTally } from '../import/types.ts';
-import { snapshotOfDate } from './snapshots.ts';
+import { markSnapshotChanged, snapshotOfDate } from './snapshots.ts';
 
 export interface NewChild {
   externalId: string;
@@ -113,6 +113,7 @@ export async function recordChildren(
         );
     }
     await writer.flush();
+    await markSnapshotChanged(trx, snapshotId);
     return children.length;
   });
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../data/db.ts';
 import { inTransaction } from '../data/transaction.ts';
 import { closestName, nameKey } from '../domain/name-matching.ts';
-import { latestSnapshot, type Snapshot } from './snapshots.ts';
+import { latestSnapshot, markSnapshotChanged, type Snapshot } from './snapshots.ts';
 import { NotFoundError, ValidationError } from './validation.ts';
 
 export type NameKind = 'team' | 'worker';
@@ -285,6 +285,7 @@ export async function mapName(
             .where('worker_name', 'in', spellings)
             .returning('child_id')
             .execute();
+    await markSnapshotChanged(trx, snapshot.id);
     return { kind, name, target: target.name, children: new Set(updated.map((u) => u.child_id)).size };
   });
 }
@@ -342,6 +343,7 @@ export async function removeAlias(db: Db, councilId: string, aliasId: string): P
         .where('staff_id', '=', alias.staff_id)
         .execute();
     }
+    await markSnapshotChanged(trx, snapshot.id);
     return { alias: alias.alias };
   });
 }

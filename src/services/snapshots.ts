@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
 import { sourceLabel } from '../domain/snapshot-sources.ts';
 
@@ -143,4 +144,12 @@ export async function snapshotOfDate(db: Db, councilId: string, asOf: string): P
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+/**
+ * Marks a snapshot as changed (its rows were written or re-pointed), so the next cohort that reads
+ * it works its case summary out again (src/services/cohort-query.ts).
+ */
+export async function markSnapshotChanged(db: Db, snapshotId: string): Promise<void> {
+  await sql`update snapshots set updated_at = clock_timestamp() where id = ${snapshotId}`.execute(db);
 }
