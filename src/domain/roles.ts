@@ -58,6 +58,10 @@ export const CAPABILITIES = {
   'imports.manage': ['qa_lead', 'administrator'],
   /** create and revoke the data warehouse's import tokens */
   'importTokens.manage': ['administrator'],
+  /** define cohorts, draw samples, allocate and exempt audits, record auditors' training and capacity */
+  'sampling.manage': ['qa_lead'],
+  /** the returns of each cycle: planned, exempted, scheduled, returned, by auditor, team and service */
+  'returns.read': ['qa_lead', 'senior_leader'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Capability = keyof typeof CAPABILITIES;
@@ -80,6 +84,8 @@ export const NAVIGATION: readonly NavItem[] = [
   { href: '/tools', text: 'Audit tools', capability: 'signedIn' },
   { href: '/practice-themes', text: 'Practice themes', capability: 'signedIn' },
   { href: '/children', text: 'Children', capability: 'children.lookup' },
+  { href: '/cohorts', text: 'Cohorts', capability: 'sampling.manage' },
+  { href: '/returns', text: 'Returns', capability: 'returns.read' },
   { href: '/imports', text: 'Case data', capability: 'imports.manage' },
   { href: '/organisation', text: 'Organisation', capability: 'organisation.read' },
   { href: '/admin/people', text: 'People', capability: 'people.manage' },

@@ -1,9 +1,7 @@
-import { seededRandom } from './random.ts';
-
 /**
  * The arithmetic of audit samples (domain.md §7): how precise a sample of n from a cohort of N is,
- * how many to draw for a wanted precision, and drawing at random from a recorded seed, simply or
- * by strata. Percentages are fractions (0–1); precision is at 95% unless said otherwise.
+ * how many to draw for a wanted precision, and each stratum's share of a sample. The draw itself
+ * happens in the database (src/services/samples.ts). Percentages are fractions (0–1); precision is at 95% unless said otherwise.
  */
 
 /** z for a two-sided 95% interval. */
@@ -39,24 +37,6 @@ export function sampleSizeFor(margin: number, population: number, p = 0.5, z = Z
 }
 
 /**
- * `count` of `ids` chosen at random from `seed`: the same ids, seed and count always give the same
- * choice, in the same order. The ids should come in a stable order (by identifier, say) so that a
- * sample can be drawn again from the same snapshot.
- */
-export function drawSample<T>(ids: readonly T[], count: number, seed: number): T[] {
-  if (!Number.isInteger(count) || count < 0) throw new RangeError('The sample size must be a whole number');
-  const random = seededRandom(seed);
-  const pool = [...ids];
-  const take = Math.min(count, pool.length);
-  // a partial Fisher–Yates shuffle: the first `take` places are a uniform random choice
-  for (let i = 0; i < take; i++) {
-    const j = i + Math.floor(random.next() * (pool.length - i));
-    [pool[i], pool[j]] = [pool[j], pool[i]];
-  }
-  return pool.slice(0, take);
-}
-
-/**
  * How many of a sample of `total` each stratum gets, in proportion to its size, by largest
  * remainder (so the parts add up to the total); ties go to the larger stratum, then by name.
  */
@@ -82,29 +62,4 @@ export function proportionalAllocation(
   }
   for (const p of parts) out.set(p.name, p.whole);
   return out;
-}
-
-/**
- * A stratified sample: each stratum's ids drawn at random from a seed of its own derived from the
- * sample's seed and the stratum's name, so adding a stratum does not change the others' draws.
- */
-export function drawStratified<T>(
-  strata: ReadonlyMap<string, readonly T[]>,
-  perStratum: ReadonlyMap<string, number>,
-  seed: number,
-): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const [name, ids] of strata)
-    out.set(name, drawSample(ids, perStratum.get(name) ?? 0, stratumSeed(seed, name)));
-  return out;
-}
-
-/** A stratum's own seed: the sample's seed mixed with a hash (FNV-1a) of the stratum's name. */
-export function stratumSeed(seed: number, name: string): number {
-  let h = 0x811c9dc5 ^ (seed >>> 0);
-  for (let i = 0; i < name.length; i++) {
-    h ^= name.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
 }
