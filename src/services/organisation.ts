@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { belongsToCouncil } from '../data/council-scope.ts';
 import type { Db } from '../data/db.ts';
 import { inTransaction } from '../data/transaction.ts';
+import { ensureExampleCohorts } from './cohorts.ts';
 import { installCouncilDefaults } from './tools.ts';
 
 export interface Council {
@@ -11,7 +12,7 @@ export interface Council {
   isDemo: boolean;
 }
 
-/** A new council, with its starting kit of grade scales, audit tools and practice themes. */
+/** A new council, with its starting kit of grade scales, audit tools, practice themes and example cohorts. */
 export async function createCouncil(db: Db, input: { code: string; name: string; isDemo?: boolean }) {
   return inTransaction(db, async (trx) => {
     const row = await trx
@@ -20,6 +21,7 @@ export async function createCouncil(db: Db, input: { code: string; name: string;
       .returning(['id', 'code', 'name', 'is_demo'])
       .executeTakeFirstOrThrow();
     await installCouncilDefaults(trx, row.id);
+    await ensureExampleCohorts(trx, row.id);
     return { id: row.id, code: row.code, name: row.name, isDemo: row.is_demo } satisfies Council;
   });
 }
