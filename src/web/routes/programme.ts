@@ -13,7 +13,9 @@ import {
   listProgrammeYears,
   updateMonth,
 } from '../../services/programme.ts';
+import { listSamplesOfMonth } from '../../services/samples.ts';
 import { type FieldError, NotFoundError, ValidationError } from '../../services/validation.ts';
+import { KIND_LABELS } from './samples.ts';
 
 const idParam = z.object({ monthId: z.uuid() });
 const yearQuery = z.object({ year: z.uuid().optional().catch(undefined) });
@@ -107,6 +109,8 @@ export default async function programmeRoutes(app: FastifyInstance, { db }: { db
     const found = await getMonth(db, user.councilId, params.data.monthId);
     if (!found) return reply.callNotFound();
     const phases = (found.month.phases as StoredPhase[] | null) ?? null;
+    const canSample = can(user.roles, 'sampling.manage');
+    const samples = canSample ? await listSamplesOfMonth(db, user.councilId, found.month.id) : [];
     return reply.render('pages/programme/month.njk', {
       pageTitle: found.month.name,
       year: found.year,
@@ -114,6 +118,8 @@ export default async function programmeRoutes(app: FastifyInstance, { db }: { db
       phases,
       now: phases ? currentPhase(phases, app.today()) : null,
       canManage: can(user.roles, 'programme.manage'),
+      canSample,
+      samples: samples.map((s) => ({ ...s, kindText: KIND_LABELS[s.kind] ?? s.kind })),
     });
   });
 
