@@ -1,6 +1,12 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
 /** Environment variables QA Loop reads, validated once at start (see README: Configuration). */
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -24,7 +30,28 @@ const envSchema = z.object({
   QALOOP_SECURE_COOKIES: z.enum(['auto', '0', '1']).default('auto'),
   QALOOP_TRUST_PROXY: z.coerce.number().int().min(0).max(5).default(0),
   QALOOP_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Messages to auditors: none records them as skipped and sends nothing (the default, for demos)
+  QALOOP_MAIL: z.enum(['none', 'smtp', 'notify']).default('none'),
+  QALOOP_SMTP_URL: optionalText.refine((v) => v === undefined || /^smtps?:\/\/[^/]+/.test(v), {
+    message: 'QALOOP_SMTP_URL must look like smtp://host:port or smtps://user:password@host:465',
+  }),
+  QALOOP_MAIL_FROM: optionalText,
+  QALOOP_NOTIFY_API_KEY: optionalText,
+  QALOOP_NOTIFY_TEMPLATE_ID: optionalText.refine(
+    (v) => v === undefined || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
+    { message: 'QALOOP_NOTIFY_TEMPLATE_ID must be the template’s ID, as GOV.UK Notify shows it' },
+  ),
+  QALOOP_BASE_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^/]+/.test(v), {
+    message: 'QALOOP_BASE_URL must start with https:// or http://',
+  }),
+  QALOOP_REMINDER_WORKING_DAYS: z.coerce.number().int().min(1).max(15).default(3),
 });
+
+/** How messages to people go out. */
+export type MailConfig =
+  | { mode: 'none' }
+  | { mode: 'smtp'; smtpUrl: string; from: string }
+  | { mode: 'notify'; apiKey: string; templateId: string };
 
 export interface Config {
   port: number;
@@ -37,6 +64,12 @@ export interface Config {
   /** how many proxies in front of QA Loop to trust for the client's address and protocol */
   trustProxy: number;
   logLevel: string;
+  /** how messages to auditors are sent, if at all */
+  mail: MailConfig;
+  /** the address people use to reach QA Loop, for links in messages (no trailing slash) */
+  baseUrl: string;
+  /** an auditor is reminded when their audits are due within this many working days */
+  reminderWorkingDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -58,5 +91,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: e.QALOOP_SECURE_COOKIES === 'auto' ? 'auto' : e.QALOOP_SECURE_COOKIES === '1',
     trustProxy: e.QALOOP_TRUST_PROXY,
     logLevel: e.QALOOP_LOG_LEVEL,
+    mail: mailConfig(e),
+    baseUrl: (e.QALOOP_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    reminderWorkingDays: e.QALOOP_REMINDER_WORKING_DAYS,
   };
+}
+
+function mailConfig(e: z.infer<typeof envSchema>): MailConfig {
+  if (e.QALOOP_MAIL === 'smtp') {
+    if (!e.QALOOP_SMTP_URL)
+      throw new ConfigError('QALOOP_SMTP_URL: give the mail server (smtp://host:port) when QALOOP_MAIL=smtp');
+    if (!e.QALOOP_MAIL_FROM)
+      throw new ConfigError('QALOOP_MAIL_FROM: give the address messages come from when QALOOP_MAIL=smtp');
+    return { mode: 'smtp', smtpUrl: e.QALOOP_SMTP_URL, from: e.QALOOP_MAIL_FROM };
+  }
+  if (e.QALOOP_MAIL === 'notify') {
+    if (!e.QALOOP_NOTIFY_API_KEY)
+      throw new ConfigError('QALOOP_NOTIFY_API_KEY: give the GOV.UK Notify API key when QALOOP_MAIL=notify');
+    if (!e.QALOOP_NOTIFY_TEMPLATE_ID)
+      throw new ConfigError(
+        'QALOOP_NOTIFY_TEMPLATE_ID: give the GOV.UK Notify template ID when QALOOP_MAIL=notify',
+      );
+    return { mode: 'notify', apiKey: e.QALOOP_NOTIFY_API_KEY, templateId: e.QALOOP_NOTIFY_TEMPLATE_ID };
+  }
+  return { mode: 'none' };
 }

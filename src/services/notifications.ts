@@ -1,0 +1,501 @@
+/**
+ * Messages to auditors: new audits allocated to them, audits whose deadline is near, and audits
+ * past it. Each is recorded in `notifications` (one row per audit and auditor, keyed so it is never
+ * recorded twice) and sent from the job queue, by e-mail through SMTP or GOV.UK Notify as the
+ * configuration says, or recorded as skipped when e-mail is turned off or the person has no address.
+ *
+ * A message never names a child or gives any reference to one: it says how many audits, in which
+ * month's cycle, by when, and links to QA Loop, where the auditor signs in to see them.
+ *
+ * Use:
+ *
+ *   // after allocating (inside the allocation's transaction, or after it commits)
+ *   await notifyAllocated(trx, app.queue, councilId, auditIds);
+ *   // or hand the allocation service a notifier: allocationNotifier(db, app.queue)
+ *
+ *   // the daily sweep (the queue runs it on a schedule; it can also be run on demand)
+ *   await sendDeadlineReminders(db, queue, today);
+ *
+ * `queue` may be null (tests, commands that do not start the queue): the messages are then
+ * recorded as queued, and the next time the queue runs (at start, and with each daily sweep) it
+ * picks them up. Given a transaction, the rows and their queue jobs are written in it, so they
+ * exist only if it commits.
+ *
+ * How each message goes out once: the rows' unique dedupe_key stops a second recording; a job is
+ * queued only for rows newly recorded; the queue runs at most one job per auditor at a time (on any
+ * number of app instances); and the job sends only rows still queued or failed, marking them sent.
+ * An e-mail handed over just before a crash, and not yet marked sent, is sent again when the job is
+ * retried: the one way a message can go twice.
+ */
+import { sql } from 'kysely';
+import type { Db } from '../data/db.ts';
+import { inTransaction } from '../data/transaction.ts';
+import type { CyclePhase } from '../domain/cycle-phases.ts';
+import { formatDate, type IsoDate } from '../domain/dates.ts';
+import type { WorkingDayCalendar } from '../domain/working-days.ts';
+import type { JobQueue } from '../jobs/queue.ts';
+import { councilCalendar } from './cycles.ts';
+import { MailError, type Mailer, withoutAddresses } from './mailer.ts';
+import { monthName } from './programme.ts';
+
+export const NOTIFICATION_KINDS = ['allocated', 'deadline_approaching', 'overdue'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** Where a message's link goes: the app's home page, which shows a signed-in auditor their audits. */
+export const AUDITOR_LINK_PATH = '/';
+
+/** By default an auditor is reminded when an audit is due within this many working days. */
+export const DEFAULT_REMINDER_WORKING_DAYS = 3;
+
+/** A message is tried at most this many times (the first go and the queue's retries). */
+export const MAX_ATTEMPTS = 5;
+
+/** The queue job that delivers one person's waiting messages. */
+export interface DeliveryJob {
+  councilId: string;
+  staffId: string;
+}
+
+export interface Recorded {
+  /** rows newly recorded (one per audit) */
+  recorded: number;
+  /** people with newly recorded messages: one queue job each */
+  recipients: number;
+}
+
+const OPEN_STATUSES = ['allocated', 'in_progress'] as const;
+
+function dedupeKey(kind: NotificationKind, auditId: string, staffId: string): string {
+  return `${kind}:${auditId}:${staffId}`;
+}
+
+/**
+ * Queues delivery of one person's waiting messages. Always keyed by the person: the queue then runs
+ * their jobs one at a time, whichever app instance takes them, so no two send the same messages.
+ */
+function queueDelivery(queue: JobQueue, job: DeliveryJob, db?: Db): Promise<string | null> {
+  return queue.send('notifications', job, { singletonKey: job.staffId, db });
+}
+
+/**
+ * Records the messages and queues one delivery job per person, in one transaction (the caller's
+ * when `db` is one). A job sends everything waiting for its person, so one that finds nothing left
+ * (an earlier job sent it) simply ends.
+ */
+async function record(
+  db: Db,
+  queue: JobQueue | null,
+  rows: { councilId: string; staffId: string; kind: NotificationKind; auditId: string }[],
+): Promise<Recorded> {
+  if (rows.length === 0) return { recorded: 0, recipients: 0 };
+  return inTransaction(db, async (trx) => {
+    const inserted: { council_id: string; staff_id: string }[] = [];
+    for (let i = 0; i < rows.length; i += 500) {
+      inserted.push(
+        ...(await trx
+          .insertInto('notifications')
+          .values(
+            rows.slice(i, i + 500).map((r) => ({
+              council_id: r.councilId,
+              staff_id: r.staffId,
+              kind: r.kind,
+              audit_id: r.auditId,
+              dedupe_key: dedupeKey(r.kind, r.auditId, r.staffId),
+            })),
+          )
+          .onConflict((oc) => oc.column('dedupe_key').doNothing())
+          .returning(['council_id', 'staff_id'])
+          .execute()),
+      );
+    }
+    const people = new Map(inserted.map((r) => [r.staff_id, r.council_id]));
+    if (queue) {
+      for (const [staffId, councilId] of people) {
+        await queueDelivery(queue, { councilId, staffId }, trx);
+      }
+    }
+    return { recorded: inserted.length, recipients: people.size };
+  });
+}
+
+/**
+ * Tells each auditor about the audits just allocated to them: one message per auditor, however
+ * many audits ("You have 3 new audits to do"). Audits no longer allocated or in progress, or of
+ * another council, are left out; an audit already notified to the same auditor is not again (one
+ * reallocated to someone else is, to them).
+ */
+export async function notifyAllocated(
+  db: Db,
+  queue: JobQueue | null,
+  councilId: string,
+  auditIds: readonly string[],
+): Promise<Recorded> {
+  if (auditIds.length === 0) return { recorded: 0, recipients: 0 };
+  const audits = await db
+    .selectFrom('audits')
+    .select(['id', 'auditor_id'])
+    .where('council_id', '=', councilId)
+    .where('id', 'in', [...new Set(auditIds)])
+    .where('status', 'in', OPEN_STATUSES)
+    .where('auditor_id', 'is not', null)
+    .execute();
+  return record(
+    db,
+    queue,
+    audits.map((a) => ({ councilId, staffId: a.auditor_id as string, kind: 'allocated', auditId: a.id })),
+  );
+}
+
+/**
+ * notifyAllocated bound to a database and queue, in the shape the allocation service calls once an
+ * allocation is saved: `allocateSample(db, councilId, sampleId, staffId, allocationNotifier(db, app.queue))`.
+ */
+export function allocationNotifier(
+  db: Db,
+  queue: JobQueue | null,
+): (councilId: string, auditIds: string[]) => Promise<void> {
+  return async (councilId, auditIds) => {
+    await notifyAllocated(db, queue, councilId, auditIds);
+  };
+}
+
+export interface ReminderOptions {
+  /** remind when the deadline is within this many working days (default 3) */
+  workingDays?: number;
+  /** one council only (default: every council) */
+  councilId?: string;
+}
+
+export interface ReminderSweep extends Recorded {
+  approaching: number;
+  overdue: number;
+}
+
+function auditingEnd(phases: unknown): IsoDate | null {
+  if (!Array.isArray(phases)) return null;
+  return (phases as CyclePhase[]).find((p) => p.key === 'auditing')?.end ?? null;
+}
+
+/** An audit's deadline: its own due date, or else the end of its cycle's auditing window. */
+function deadlineOf(dueOn: IsoDate | null, phases: unknown): IsoDate | null {
+  return dueOn ?? auditingEnd(phases);
+}
+
+/**
+ * Which reminder an open audit is due on `today`, if any: 'overdue' once its deadline has passed;
+ * 'deadline_approaching' from `workingDays` working days before it up to the day itself.
+ */
+export function reminderDue(
+  deadline: IsoDate,
+  today: IsoDate,
+  calendar: WorkingDayCalendar,
+  workingDays = DEFAULT_REMINDER_WORKING_DAYS,
+): 'deadline_approaching' | 'overdue' | null {
+  if (today > deadline) return 'overdue';
+  if (deadline <= calendar.addWorkingDays(today, workingDays)) return 'deadline_approaching';
+  return null;
+}
+
+/**
+ * The daily sweep: for every audit allocated or in progress, records a 'deadline_approaching'
+ * message when its deadline is within the configured working days and an 'overdue' one once it
+ * has passed, each at most once per audit and auditor however often the sweep runs. One message
+ * per auditor and kind groups their audits.
+ */
+export async function sendDeadlineReminders(
+  db: Db,
+  queue: JobQueue | null,
+  today: IsoDate,
+  options: ReminderOptions = {},
+): Promise<ReminderSweep> {
+  const audits = await db
+    .selectFrom('audits as a')
+    .innerJoin('programme_months as m', 'm.id', 'a.month_id')
+    .select(['a.id', 'a.council_id', 'a.auditor_id', 'a.due_on', 'm.phases'])
+    .where('a.status', 'in', OPEN_STATUSES)
+    .where('a.auditor_id', 'is not', null)
+    .$if(options.councilId !== undefined, (qb) => qb.where('a.council_id', '=', options.councilId as string))
+    .execute();
+  const calendars = new Map<string, WorkingDayCalendar>();
+  const rows: Parameters<typeof record>[2] = [];
+  let approaching = 0;
+  let overdue = 0;
+  for (const a of audits) {
+    const deadline = deadlineOf(a.due_on, a.phases);
+    if (!deadline) continue;
+    let calendar = calendars.get(a.council_id);
+    if (!calendar) {
+      calendar = await councilCalendar(db, a.council_id);
+      calendars.set(a.council_id, calendar);
+    }
+    const kind = reminderDue(deadline, today, calendar, options.workingDays);
+    if (!kind) continue;
+    if (kind === 'overdue') overdue++;
+    else approaching++;
+    rows.push({ councilId: a.council_id, staffId: a.auditor_id as string, kind, auditId: a.id });
+  }
+  const recorded = await record(db, queue, rows);
+  return { ...recorded, approaching, overdue };
+}
+
+/**
+ * Queues a delivery job for everyone with messages waiting: recorded while no queue was running, or
+ * failed with tries left. Run when the queue starts and after each sweep; a job that finds its
+ * person's messages already sent simply ends.
+ */
+export async function enqueueWaiting(db: Db, queue: JobQueue): Promise<number> {
+  const waiting = await db
+    .selectFrom('notifications')
+    .select(['council_id', 'staff_id'])
+    .distinct()
+    .where('kind', 'in', NOTIFICATION_KINDS)
+    .where('state', 'in', ['queued', 'failed'])
+    .where('attempts', '<', MAX_ATTEMPTS)
+    .execute();
+  let queued = 0;
+  for (const w of waiting) {
+    const id = await queueDelivery(queue, { councilId: w.council_id, staffId: w.staff_id });
+    if (id) queued++;
+  }
+  return queued;
+}
+
+// --- composing a message ---
+
+export interface MessageFacts {
+  kind: NotificationKind;
+  /** how many audits the message is about */
+  count: number;
+  /** the cycle's month, YYYY-MM-01 */
+  month: IsoDate;
+  /** when they are due, if known */
+  deadline: IsoDate | null;
+  /** the link into QA Loop */
+  link: string;
+}
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+/** "Friday 4 December 2026" */
+export function longDate(date: IsoDate): string {
+  return `${WEEKDAYS[new Date(`${date}T00:00:00Z`).getUTCDay()]} ${formatDate(date)}`;
+}
+
+/**
+ * The subject and text of a message: counts, the cycle, the deadline and a link, nothing about any
+ * child. Plain English, in the GOV.UK style.
+ */
+export function composeMessage(facts: MessageFacts): { subject: string; body: string } {
+  const { count, link } = facts;
+  const one = count === 1;
+  const it = one ? 'it' : 'them';
+  const cycle = `the ${monthName(facts.month)} audit cycle`;
+  const due = facts.deadline ? longDate(facts.deadline) : null;
+  const footer =
+    'This email does not say which children the audits are about. You can see that when you sign in.';
+  if (facts.kind === 'allocated') {
+    return {
+      subject: one ? 'You have a new audit to do' : `You have ${count} new audits to do`,
+      body: [
+        `You have been given ${one ? 'a new audit' : `${count} new audits`} to do in ${cycle}.`,
+        due ? `Finish ${it} by ${due}.` : null,
+        `Sign in to QA Loop to see ${it}:\n${link}`,
+        footer,
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+    };
+  }
+  if (facts.kind === 'deadline_approaching') {
+    return {
+      subject: due
+        ? `${one ? 'An audit' : `${count} audits`} due by ${due}`
+        : `${one ? 'An audit' : `${count} audits`} due soon`,
+      body: [
+        `You have ${one ? 'an audit' : `${count} audits`} in ${cycle} still to finish.`,
+        due ? `${one ? 'It is' : 'They are'} due by ${due}.` : null,
+        `Sign in to QA Loop to finish ${it}:\n${link}`,
+        `If you cannot finish ${it} in time, tell your QA lead.`,
+        footer,
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+    };
+  }
+  return {
+    subject: one ? 'Your audit is overdue' : `${count} of your audits are overdue`,
+    body: [
+      `${one ? 'An audit' : `${count} audits`} in ${cycle} ${one ? 'was' : 'were'} due${due ? ` by ${due}` : ''} and ${one ? 'has' : 'have'} not been submitted.`,
+      `Finish ${it} as soon as you can, or tell your QA lead if you cannot.`,
+      `Sign in to QA Loop:\n${link}`,
+      footer,
+    ].join('\n\n'),
+  };
+}
+
+// --- delivering ---
+
+/** What delivery writes to the log: counts, kinds, channels and reply codes, never people or addresses. */
+export interface DeliveryLog {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+}
+
+export interface DeliveryOptions {
+  /** the address of QA Loop for links, without a trailing slash */
+  baseUrl: string;
+  log?: DeliveryLog;
+  /** aborted when the queue is stopping or has given the job up: no further e-mail is started */
+  signal?: AbortSignal;
+}
+
+export interface Delivery {
+  sent: number;
+  failed: number;
+  skipped: number;
+}
+
+async function settle(
+  db: Db,
+  ids: string[],
+  values: { state: 'sent' | 'failed' | 'skipped'; error: string | null; channel?: string | null },
+) {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('notifications')
+    .set({
+      state: values.state,
+      error: values.error,
+      ...(values.channel !== undefined ? { channel: values.channel } : {}),
+      ...(values.state === 'sent' ? { sent_at: sql<Date>`now()` } : {}),
+    })
+    .where('id', 'in', ids)
+    .where('state', 'in', ['queued', 'failed'])
+    .execute();
+}
+
+/**
+ * Sends one person's waiting messages: those queued, or failed with tries left. Messages about
+ * audits no longer theirs or no longer open are skipped, as is everything when e-mail is turned
+ * off or the person has no address. One e-mail per kind, cycle and deadline. A failure marks its
+ * messages failed with the reason; the caller (the queue job) fails so the queue tries again.
+ */
+export async function deliverWaiting(
+  db: Db,
+  mailer: Mailer,
+  job: DeliveryJob,
+  options: DeliveryOptions,
+): Promise<Delivery> {
+  const result: Delivery = { sent: 0, failed: 0, skipped: 0 };
+  const waiting = await db
+    .selectFrom('notifications as n')
+    .leftJoin('audits as a', 'a.id', 'n.audit_id')
+    .leftJoin('programme_months as m', 'm.id', 'a.month_id')
+    .select(['n.id', 'n.kind', 'a.status', 'a.auditor_id', 'a.due_on', 'a.month_id', 'm.month', 'm.phases'])
+    .where('n.council_id', '=', job.councilId)
+    .where('n.staff_id', '=', job.staffId)
+    .where('n.kind', 'in', NOTIFICATION_KINDS)
+    .where('n.state', 'in', ['queued', 'failed'])
+    .where('n.attempts', '<', MAX_ATTEMPTS)
+    .orderBy('n.created_at')
+    .execute();
+  if (waiting.length === 0) return result;
+
+  const stale = waiting.filter(
+    (w) =>
+      !w.month ||
+      w.auditor_id !== job.staffId ||
+      !(OPEN_STATUSES as readonly string[]).includes(w.status ?? ''),
+  );
+  const current = waiting.filter((w) => !stale.includes(w));
+  await settle(
+    db,
+    stale.map((w) => w.id),
+    { state: 'skipped', error: 'Not sent: the audit was no longer open with this auditor' },
+  );
+  result.skipped += stale.length;
+
+  const person = await db
+    .selectFrom('staff')
+    .select(['email', 'active'])
+    .where('id', '=', job.staffId)
+    .where('council_id', '=', job.councilId)
+    .executeTakeFirst();
+  const to = person?.email?.trim() ?? '';
+  const skipReason = !mailer.channel
+    ? 'Not sent: email is turned off (QALOOP_MAIL=none)'
+    : !person?.active
+      ? 'Not sent: this person’s account is not active'
+      : !to
+        ? 'Not sent: no email address is recorded for this person'
+        : null;
+  if (skipReason) {
+    await settle(
+      db,
+      current.map((w) => w.id),
+      { state: 'skipped', error: skipReason, channel: mailer.channel },
+    );
+    result.skipped += current.length;
+    options.log?.info({ skipped: current.length, reason: skipReason }, 'notifications skipped');
+    return result;
+  }
+
+  // one e-mail per kind, cycle and deadline
+  const groups = new Map<string, { facts: Omit<MessageFacts, 'link'>; ids: string[] }>();
+  for (const w of current) {
+    const deadline = deadlineOf(w.due_on, w.phases);
+    const key = `${w.kind}|${w.month_id}|${deadline}`;
+    const group = groups.get(key) ?? {
+      facts: { kind: w.kind as NotificationKind, count: 0, month: w.month as IsoDate, deadline },
+      ids: [],
+    };
+    group.facts.count++;
+    group.ids.push(w.id);
+    groups.set(key, group);
+  }
+
+  const link = `${options.baseUrl}${AUDITOR_LINK_PATH}`;
+  for (const { facts, ids } of groups.values()) {
+    // the queue is stopping or gave the job up: leave the rest for the retry
+    options.signal?.throwIfAborted();
+    // counts the try before making it, so a crash mid-send still uses one up
+    const claimed = await db
+      .updateTable('notifications')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), channel: mailer.channel }))
+      .where('id', 'in', ids)
+      .where('state', 'in', ['queued', 'failed'])
+      .returning('id')
+      .execute();
+    if (claimed.length === 0) continue;
+    const claimedIds = claimed.map((c) => c.id);
+    const message = composeMessage({ ...facts, count: claimedIds.length, link });
+    try {
+      await mailer.send({ to, subject: message.subject, body: message.body, reference: claimedIds[0] });
+    } catch (err) {
+      const reason =
+        err instanceof MailError
+          ? err.message
+          : withoutAddresses(`Sending failed: ${(err as Error).message}`);
+      await settle(db, claimedIds, { state: 'failed', error: reason.slice(0, 500) });
+      result.failed += claimedIds.length;
+      options.log?.warn(
+        {
+          kind: facts.kind,
+          messages: claimedIds.length,
+          channel: mailer.channel,
+          // the reason is kept with the messages; the log has only the server's code
+          code: err instanceof MailError ? err.code : undefined,
+        },
+        'notification not sent',
+      );
+      continue;
+    }
+    await settle(db, claimedIds, { state: 'sent', error: null });
+    result.sent += claimedIds.length;
+    options.log?.info(
+      { kind: facts.kind, messages: claimedIds.length, channel: mailer.channel },
+      'notification sent',
+    );
+  }
+  return result;
+}
