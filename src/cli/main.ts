@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
@@ -7,12 +8,17 @@ import { todayInLondon } from '../domain/dates.ts';
 import { IMPORT_FORMATS, type ImportFormat, runImport } from '../import/run-import.ts';
 import { ImportRefusedError, type ImportSummary, UnreadableFileError } from '../import/types.ts';
 import { parseDate } from '../import/values.ts';
+import { startNotificationWorkers } from '../jobs/notification-worker.ts';
+import { startQueue } from '../jobs/queue.ts';
 import { createLogger } from '../log.ts';
 import { sessionSecret } from '../services/app-settings.ts';
 import { createDemoCouncil, DemoRefusedError } from '../services/demo-council.ts';
+import { createMailer } from '../services/mailer.ts';
+import { enqueueWaiting, sendDeadlineReminders } from '../services/notifications.ts';
 import { countCouncils } from '../services/organisation.ts';
 import { buildApp } from '../web/app.ts';
 import { dataQualityOutput, NoSnapshotError } from './data-quality.ts';
+import { ReportUsageError, reportArgs, reportOutput } from './report.ts';
 
 const USAGE = `Usage: qaloop <command>
 
@@ -29,6 +35,12 @@ Commands:
             whole import (exit 1, nothing changed)
   data-quality [--as-of YYYY-MM-DD] [--json] [--council CODE]
             the data-quality report of the latest snapshot (or of the one dated --as-of)
+  reminders [--as-of YYYY-MM-DD]
+            queue reminders to auditors whose audits are due soon or overdue (the app also does
+            this each working morning); the running app sends them
+  report returns --from YYYY-MM --to YYYY-MM [--format json|csv] [--out PATH] [--council CODE]
+            planned, exempted, scheduled and returned audits and the return rate, month by
+            month and in total; to standard output unless --out names a file
 
 Environment: PORT, QALOOP_DATA_DIR, DATABASE_URL, QALOOP_DEMO (see README).
 Exit status: 0 done, 1 refused, 2 usage error.`;
@@ -49,7 +61,18 @@ async function serve(config: Config) {
     const demo = await createDemoCouncil(db);
     logger.info({ staff: demo.staff, children: demo.children, teams: demo.teams }, 'demo council loaded');
   }
-  const app = await buildApp({ db, config, logger, sessionSecret: await sessionSecret(db) });
+  // The job queue (pg-boss, in the same database) and its workers: messages to auditors and the
+  // daily reminder sweep. The app stops the queue when it closes.
+  const queue = await startQueue(db, { log: logger });
+  const mailer = createMailer(config.mail);
+  await startNotificationWorkers(queue, {
+    db,
+    mailer,
+    baseUrl: config.baseUrl,
+    workingDays: config.reminderWorkingDays,
+  });
+  logger.info({ mail: config.mail.mode }, 'job queue started');
+  const app = await buildApp({ db, config, logger, sessionSecret: await sessionSecret(db), queue });
   await app.listen({ port: config.port, host: config.host });
   logger.info({ port: config.port, startupMs: Date.now() - started }, 'QA Loop is ready');
   console.log(
@@ -64,7 +87,8 @@ async function serve(config: Config) {
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     try {
-      await app.close(); // stops accepting connections, lets requests in flight finish
+      await app.close(); // stops accepting connections, lets requests in flight finish, stops the queue
+      mailer.close();
       await db.destroy();
       process.exit(0);
     } catch {
@@ -240,6 +264,49 @@ async function importCommand(config: Config, args: ImportArgs) {
   }
 }
 
+/** `qaloop report NAME`: a report of a range of months, to standard output or a file. */
+async function reportCommand(config: Config, positionals: string[], values: Record<string, unknown>) {
+  const args = reportArgs(positionals, values);
+  const db = await open(config);
+  try {
+    await migrateToLatest(db);
+    const councilId = await councilFor(db, values.council as string | undefined);
+    const output = await reportOutput(db, councilId, args);
+    if (args.out) {
+      writeFileSync(args.out, output);
+      console.error(`Wrote the ${args.name} report to ${args.out}`);
+    } else {
+      process.stdout.write(output);
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** `qaloop reminders`: the reminder sweep now; the messages wait in the queue for the running app. */
+async function remindersCommand(config: Config, values: Record<string, unknown>) {
+  const asOf = (values['as-of'] as string | undefined) ?? todayInLondon();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || parseDate(asOf) !== asOf) {
+    throw new UsageError('--as-of must be a real date written YYYY-MM-DD');
+  }
+  const db = await open(config);
+  try {
+    await migrateToLatest(db);
+    const queue = await startQueue(db, { background: false });
+    try {
+      const sweep = await sendDeadlineReminders(db, queue, asOf, { workingDays: config.reminderWorkingDays });
+      await enqueueWaiting(db, queue);
+      console.log(
+        `Reminders as of ${asOf}: ${sweep.approaching} audits due within ${config.reminderWorkingDays} working days, ${sweep.overdue} overdue; ${sweep.recorded} new messages to ${sweep.recipients} people.`,
+      );
+    } finally {
+      await queue.stop();
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
 /** `qaloop data-quality`: the report of the latest snapshot, or of the one dated --as-of. */
 async function dataQualityCommand(config: Config, values: Record<string, unknown>) {
   const asOf = values['as-of'] as string | undefined;
@@ -273,6 +340,9 @@ export async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean' },
         council: { type: 'string' },
         mapping: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        out: { type: 'string' },
       },
     });
   } catch (err) {
@@ -291,6 +361,8 @@ export async function main(argv: string[]): Promise<number> {
     demo,
     import: async (c) => importCommand(c, importArgs(parsed.positionals, parsed.values)),
     'data-quality': async (c) => dataQualityCommand(c, parsed.values),
+    reminders: async (c) => remindersCommand(c, parsed.values),
+    report: async (c) => reportCommand(c, parsed.positionals, parsed.values),
   };
   const run = commands[command];
   if (!run) {
@@ -302,7 +374,7 @@ export async function main(argv: string[]): Promise<number> {
     await run(loadConfig());
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof ReportUsageError) {
       console.error(err.message);
       return 2;
     }

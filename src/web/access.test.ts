@@ -4,10 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import { Agent, createTestApp } from '../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
 import { seedImports } from '../../test/helpers/imports.ts';
+import { saveCohort } from '../../test/helpers/sampling.ts';
 import type { ToolDefinition } from '../domain/audit-tools.ts';
 import { CAPABILITIES, type Capability, ROLES, type Role } from '../domain/roles.ts';
 import { createColumnMapping } from '../services/column-mappings.ts';
 import { createDemoCouncil } from '../services/demo-council.ts';
+import { drawRequestSchema, drawSample } from '../services/samples.ts';
 
 let t: TestDb;
 let app: FastifyInstance;
@@ -51,6 +53,8 @@ before(async () => {
     ':importId': imported.importId,
     ':tokenId': imported.tokenId,
     ':snapshotId': (await t.db.selectFrom('snapshots').select('id').limit(1).executeTakeFirstOrThrow()).id,
+    ':cohortId': (await t.db.selectFrom('cohorts').select('id').limit(1).executeTakeFirstOrThrow()).id,
+    ...(await demoSample()),
     ':mappingId': await createColumnMapping(
       t.db,
       (await t.db.selectFrom('councils').select('id').executeTakeFirstOrThrow()).id,
@@ -62,6 +66,41 @@ after(async () => {
   await app.close();
   await t.close();
 });
+
+/** A sample drawn in the demo council, and one of its audits. */
+async function demoSample() {
+  const councilId = (await t.db.selectFrom('councils').select('id').executeTakeFirstOrThrow()).id;
+  const month = await t.db
+    .selectFrom('programme_months')
+    .select('id')
+    .where('council_id', '=', councilId)
+    .where('learning_month', '=', false)
+    .where('phases', 'is not', null)
+    .orderBy('month')
+    .executeTakeFirstOrThrow();
+  const cohortId = await saveCohort(t.db, councilId, 'Children on a plan, for the access test', {
+    statuses: ['cp_plan', 'cin_plan'],
+  });
+  const sampleId = await drawSample(
+    t.db,
+    councilId,
+    staffId,
+    drawRequestSchema.parse({
+      monthId: month.id,
+      cohortId,
+      kind: 'full_audit',
+      sizeKind: 'count',
+      count: 2,
+      method: 'simple',
+    }),
+  );
+  const audit = await t.db
+    .selectFrom('audits')
+    .select('id')
+    .where('sample_id', '=', sampleId)
+    .executeTakeFirstOrThrow();
+  return { ':sampleId': sampleId, ':auditId': audit.id };
+}
 
 /** A concrete URL for a route pattern. */
 function concrete(url: string): string {
@@ -141,6 +180,8 @@ test('the navigation shows each person only what their roles allow', async () =>
   assert.deepEqual(await links('qa_lead'), [
     ...common,
     '/children',
+    '/cohorts',
+    '/returns',
     '/imports',
     '/organisation',
     '/access-log',

@@ -13,6 +13,7 @@ import Fastify, {
 import type { Config } from '../config.ts';
 import type { Db } from '../data/db.ts';
 import { todayInLondon } from '../domain/dates.ts';
+import type { JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../log.ts';
 import childAccess from './child-access.ts';
 import access from './plugins/access.ts';
@@ -24,7 +25,9 @@ import views from './plugins/views.ts';
 import accessLogRoutes from './routes/access-log.ts';
 import adminImportTokenRoutes from './routes/admin/import-tokens.ts';
 import adminPeopleRoutes from './routes/admin/people.ts';
+import auditorRoutes from './routes/auditors.ts';
 import childrenRoutes from './routes/children.ts';
+import cohortRoutes from './routes/cohorts.ts';
 import columnMappingRoutes from './routes/column-mappings.ts';
 import gradeScaleRoutes from './routes/grade-scales.ts';
 import healthRoutes from './routes/health.ts';
@@ -35,6 +38,8 @@ import importRoutes from './routes/imports.ts';
 import organisationRoutes from './routes/organisation.ts';
 import practiceThemeRoutes from './routes/practice-themes.ts';
 import programmeRoutes from './routes/programme.ts';
+import returnsRoutes from './routes/returns.ts';
+import sampleRoutes from './routes/samples.ts';
 import settingsRoutes from './routes/settings.ts';
 import signInRoutes from './routes/sign-in.ts';
 import toolBuilderRoutes from './routes/tool-builder.ts';
@@ -49,12 +54,16 @@ export interface AppOptions {
   sessionSecret?: string;
   /** today's date in England; tests fix it so that figures and phases do not move with the calendar */
   today?: () => string;
+  /** the job queue, when this process runs one (`qaloop serve`); the app stops it when it closes */
+  queue?: JobQueue | null;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** today's date in England (YYYY-MM-DD), from the app's clock */
     today(): string;
+    /** the job queue (pass it to notifyAllocated and the like); null when none is running (tests) */
+    queue: JobQueue | null;
   }
 }
 
@@ -71,6 +80,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   app.decorate('today', options.today ?? todayInLondon);
+  const queue = options.queue ?? null;
+  app.decorate('queue', queue);
+  if (queue) app.addHook('onClose', () => queue.stop());
 
   // One line per request, by route pattern: no identifiers, query strings or bodies in the logs.
   app.addHook('onResponse', async (request, reply) => {
@@ -155,5 +167,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(adminImportTokenRoutes, { db });
   await app.register((await import('./routes/snapshots.ts')).default, { db });
   await app.register(columnMappingRoutes, { db });
+  await app.register(cohortRoutes, { db });
+  await app.register(returnsRoutes, { db });
+  await app.register(auditorRoutes, { db });
+  await app.register(sampleRoutes, { db });
   return app;
 }

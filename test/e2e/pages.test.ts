@@ -11,8 +11,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
+import type { Db } from '../../src/data/db.ts';
 import { navigationFor, ROLES, type Role } from '../../src/domain/roles.ts';
+import { allocateSample, exemptAudit } from '../../src/services/allocation.ts';
 import { createDemoCouncil, DEMO_PASSWORD } from '../../src/services/demo-council.ts';
+import { drawRequestSchema, drawSample } from '../../src/services/samples.ts';
 import { createTestApp } from '../helpers/app.ts';
 import {
   assertFocusVisible,
@@ -26,6 +29,7 @@ import {
 } from '../helpers/browser.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { seedImports } from '../helpers/imports.ts';
+import { saveCohort } from '../helpers/sampling.ts';
 
 let testDb: TestDb;
 let app: FastifyInstance;
@@ -33,6 +37,10 @@ let browser: Browser;
 let baseURL: string;
 let child: { id: string; reference: string; name: string };
 let imported: { jobId: string; importId: string; tokenId: string };
+/** a sample drawn, allocated and with one audit exempted, for the sampling pages */
+let sampled: { sampleId: string; auditId: string; cohort: string };
+/** the demo QA lead, who is an auditor too: the auditors page's form is checked for them */
+let auditorId: string;
 
 interface Link {
   href: string;
@@ -49,6 +57,14 @@ before(async () => {
     .executeTakeFirstOrThrow();
   child = { id: first.id, reference: first.external_id, name: `${first.first_name} ${first.last_name}` };
   imported = await seedImports(testDb.db);
+  sampled = await drawDemoSample(testDb.db);
+  auditorId = (
+    await testDb.db
+      .selectFrom('staff')
+      .select('id')
+      .where('external_id', '=', 'DEMO-qa_lead')
+      .executeTakeFirstOrThrow()
+  ).id;
   app = await createTestApp(testDb.db);
   baseURL = await app.listen({ port: 0, host: '127.0.0.1' });
   browser = await launchBrowser();
@@ -59,6 +75,48 @@ after(async () => {
   await app?.close();
   await testDb?.close();
 });
+
+/** A sample of the demo council stratified by team, allocated, with its last audit exempted. */
+async function drawDemoSample(db: Db) {
+  const lead = await db
+    .selectFrom('staff')
+    .select(['id', 'council_id'])
+    .where('external_id', '=', 'DEMO-qa_lead')
+    .executeTakeFirstOrThrow();
+  const month = await db
+    .selectFrom('programme_months')
+    .select('id')
+    .where('council_id', '=', lead.council_id)
+    .where('learning_month', '=', false)
+    .where('month', '=', '2026-11-01')
+    .executeTakeFirstOrThrow();
+  const cohort = 'Children on a child protection plan, for the crawl';
+  const cohortId = await saveCohort(db, lead.council_id, cohort, { statuses: ['cp_plan'] });
+  const sampleId = await drawSample(
+    db,
+    lead.council_id,
+    lead.id,
+    drawRequestSchema.parse({
+      monthId: month.id,
+      cohortId,
+      kind: 'full_audit',
+      sizeKind: 'count',
+      count: 12,
+      method: 'stratified',
+      stratifyBy: 'team',
+      seed: 2026,
+    }),
+  );
+  await allocateSample(db, lead.council_id, sampleId, lead.id);
+  const audits = await db
+    .selectFrom('audits')
+    .select('id')
+    .where('sample_id', '=', sampleId)
+    .orderBy('position')
+    .execute();
+  await exemptAudit(db, lead.council_id, audits[audits.length - 1].id, lead.id, { reason: 'child_moved' });
+  return { sampleId, auditId: audits[0].id, cohort };
+}
 
 /** The demo person who signs in for a role: their staff record and roles. */
 async function demoPerson(role: Role) {
@@ -107,6 +165,14 @@ function followOnPages(role: Role, links: Map<string, Link[]>): FollowOn[] {
     );
     assert.ok(themeLink, 'The practice themes page links to no theme');
     const theme = { href: themeLink.href, name: themeLink.text.replace(/^Change /, '') };
+    // a cohort with children in the demo, and one without (its page says which filters empty it)
+    const cohortLink = (name: string) => {
+      const link = (links.get('/cohorts') ?? []).find((l) => l.text === name);
+      assert.ok(link, `The cohorts page does not list "${name}"`);
+      return link;
+    };
+    const journey = cohortLink('Child protection plan, previously on a child in need plan, one per family');
+    const exploitation = cohortLink('Child protection plan for exploitation or contextual harm');
     return [
       // Reached through the Find a child form; the keyboard journey types the reference.
       { path: `/children/${child.id}`, names: ['Child record'], h1: child.name },
@@ -126,6 +192,12 @@ function followOnPages(role: Role, links: Map<string, Link[]>): FollowOn[] {
       { path: '/grade-scales', names: ['Grade scales'], h1: 'Grade scales', linkedFrom: '/tools' },
       { path: theme.href, names: [`Change ${theme.name}`], linkedFrom: '/practice-themes' },
       { path: '/imports/mappings', names: ['Column mappings'], linkedFrom: '/imports' },
+      { path: '/cohorts/new', names: ['Create a cohort'], h1: 'Create a cohort', linkedFrom: '/cohorts' },
+      { path: journey.href, names: [journey.text], h1: journey.text, linkedFrom: '/cohorts' },
+      { path: `${journey.href}/edit`, names: [`Change ${journey.text}`] },
+      { path: exploitation.href, names: [exploitation.text], linkedFrom: '/cohorts' },
+      { path: '/auditors', names: ['Auditors'], h1: 'Auditors', linkedFrom: '/returns' },
+      { path: `/auditors/${auditorId}`, names: ['Training and capacity'] },
       { path: '/imports/mappings/new', names: ['Create a column mapping'] },
       { path: '/imports/snapshots', names: ['Snapshots'], linkedFrom: '/imports' },
       // an audit history imported through the app, with rejected rows: its job's page and its result
@@ -135,6 +207,11 @@ function followOnPages(role: Role, links: Map<string, Link[]>): FollowOn[] {
         names: ['Import of audit history 2025.csv'],
         linkedFrom: '/imports',
       },
+      // drawing a sample, the sample with its audits, and one audit's allocation and exemption
+      { path: '/samples/new', names: ['Draw a sample'], h1: 'Draw a sample' },
+      { path: `/samples/${sampled.sampleId}`, names: [`Sample: ${sampled.cohort}`], h1: sampled.cohort },
+      { path: `/audits/${sampled.auditId}/allocation`, names: ['Change the auditor', 'Allocate the audit'] },
+      { path: `/audits/${sampled.auditId}/exempt`, names: ['Exempt the audit'], h1: 'Exempt the audit' },
     ];
   }
   if (role === 'administrator') {

@@ -7,6 +7,10 @@ import { listTeams } from '../../services/organisation.ts';
 
 const NEXT_STEPS: Record<string, string> = {
   '/children': 'Look up a child’s record by their case reference. Each view is written to the access log.',
+  '/cohorts':
+    'Say who could be audited, and see how many children each cohort holds, and where, before drawing a sample.',
+  '/returns':
+    'See each cycle’s audits planned, exempted, scheduled and returned, by auditor, team and service.',
   '/organisation': 'See the council’s localities, service areas and teams, with staff and open children.',
   '/admin/people': 'Add people, give them roles and see who can sign in.',
   '/access-log': 'See who viewed which child’s record, when and why.',
