@@ -100,3 +100,37 @@ test('the demo council is refused when the database already holds a council, and
     .executeTakeFirstOrThrow();
   assert.equal(Number(after.n), Number(before.n));
 });
+
+test('the demo runs its last three cycles through sampling and allocation, so returns have a history', async () => {
+  const { rows } = await sql<{
+    month: string;
+    planned: number;
+    exempted: number;
+    returned: number;
+    owed: number;
+  }>`
+    select m.month, count(*)::int as planned,
+      count(*) filter (where a.status = 'exempted')::int as exempted,
+      count(*) filter (where a.status = 'submitted')::int as returned,
+      count(*) filter (where a.status in ('allocated', 'in_progress'))::int as owed
+    from audits a join programme_months m on m.id = a.month_id group by m.month order by m.month`.execute(
+    t.db,
+  );
+  assert.deepEqual(
+    rows.map((r) => r.month),
+    ['2026-09-01', '2026-10-01', '2026-11-01'],
+  );
+  for (const r of rows) {
+    assert.ok(r.returned > 0 && r.exempted >= 0 && r.owed >= 0, JSON.stringify(r));
+    assert.ok(r.returned < r.planned, 'some audits are still owed or exempted');
+  }
+  // every allocated audit keeps the rules: a trained auditor, not the child's worker, their manager or team
+  const { rows: broken } = await sql`select a.id from audits a join staff s on s.id = a.auditor_id
+    where s.audit_trained_on is null or s.id = a.practitioner_id or s.id = a.practitioner_manager_id
+      or s.team_id is not distinct from a.team_id`.execute(t.db);
+  assert.deepEqual(broken, []);
+  // each sample records the seed and the extract it was drawn from, before the cycle began
+  const samples = await t.db.selectFrom('samples').select(['seed', 'snapshot_as_of', 'drawn_at']).execute();
+  assert.ok(samples.length >= 6);
+  for (const s of samples) assert.ok(s.snapshot_as_of <= new Date(s.drawn_at).toISOString().slice(0, 10));
+});

@@ -12,6 +12,7 @@ import { annexAReader } from '../import/annex-a.ts';
 import { importSnapshot } from '../import/snapshot-import.ts';
 import { ssdReader } from '../import/ssd.ts';
 import { addClosureDay } from './cycles.ts';
+import { runDemoCycles } from './demo-cycles.ts';
 import {
   type DemoCase,
   type DemoCaseData,
@@ -530,6 +531,7 @@ export async function createDemoCouncil(
     };
     await importDemoCaseData(trx, council.id, data, today);
     await planDemoProgramme(trx, council.id, today);
+    await runDemoCycles(trx, council.id, today, rnd);
 
     return {
       councilId: council.id,
@@ -684,10 +686,10 @@ function teamFor(rnd: Random, teams: DemoTeamPlan[], status: Status, disabled: b
 }
 
 /** How many weeks before today the demo's earlier snapshot (its Annex A workbook) is dated. */
-export const DEMO_EARLIER_SNAPSHOT_WEEKS = 4;
+export const DEMO_EARLIER_SNAPSHOT_WEEKS = 12;
 
 /**
- * Loads the demo's case data the way a council does: last month's Annex A workbook from the BI team
+ * Loads the demo's case data the way a council does: an Annex A workbook from the BI team, twelve weeks old
  * (where one team still has the spelling of the old system), then this week's SSD extract, each
  * written to a temporary folder and read by the importers into the snapshot of its date.
  */

@@ -1,0 +1,196 @@
+/**
+ * Cohorts and samples at scale: a snapshot of 400,000 children (in about 250,000 families, 40 teams)
+ * generated in the database, then, on the embedded database and on PostgreSQL (when DATABASE_URL
+ * is set):
+ *   - the size and breakdown of "all open cases" and of "CP plan after a CIN plan, one per family";
+ *   - planning and drawing a stratified sample of 100 (by team) from each, written as audits;
+ * each against a baseline measured in the same run: counting the snapshot's children.
+ *
+ *   node bench/sampling.ts [children]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import pg from 'pg';
+import type { Db } from '../src/data/db.ts';
+import { openDb } from '../src/data/db.ts';
+import { migrateToLatest } from '../src/data/migrate.ts';
+import { cohortDefinitionSchema } from '../src/domain/cohort-definition.ts';
+import { cohortBreakdown, latestScope } from '../src/services/cohort-query.ts';
+import { addServiceArea, addTeam, createCouncil } from '../src/services/organisation.ts';
+import { createProgrammeYear, getProgrammeYear } from '../src/services/programme.ts';
+import { drawRequestSchema, drawSample, planSample } from '../src/services/samples.ts';
+
+const CHILDREN = Number(process.argv[2] ?? 400_000);
+const dir = mkdtempSync(join(tmpdir(), 'qaloop-bench-sampling-'));
+
+async function freshDb(databaseUrl: string | undefined, label: string) {
+  let url = databaseUrl;
+  let dropper: (() => Promise<void>) | undefined;
+  if (databaseUrl) {
+    const name = `qaloop_bench_${process.pid}_${label}`;
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    await admin.query(`create database "${name}"`);
+    await admin.end();
+    const u = new URL(databaseUrl);
+    u.pathname = `/${name}`;
+    url = u.toString();
+    dropper = async () => {
+      const c = new pg.Client({ connectionString: databaseUrl });
+      await c.connect();
+      await c.query(`drop database if exists "${name}" with (force)`);
+      await c.end();
+    };
+  }
+  const db = await openDb({ databaseUrl: url, dataDir: url ? 'memory' : join(dir, `data-${label}`) });
+  await migrateToLatest(db);
+  return {
+    db,
+    close: async () => {
+      await db.destroy();
+      await dropper?.();
+    },
+  };
+}
+
+/** A council with 40 teams and a snapshot of `children` children, written set-wise in SQL. */
+async function generate(db: Db, children: number) {
+  const council = await createCouncil(db, { code: 'bench', name: 'Bench Council' });
+  const areas = [];
+  for (const name of ['Safeguarding', 'Children in need', 'Children in care', 'Early help'])
+    areas.push(await addServiceArea(db, council.id, name));
+  for (let i = 0; i < 40; i++)
+    await addTeam(db, council.id, { name: `Team ${i + 1}`, serviceAreaId: areas[i % 4] });
+  const yearId = await createProgrammeYear(db, council.id, { startMonth: '2026-04' }, '2026-04-01');
+  const year = await getProgrammeYear(db, council.id, yearId);
+  const monthId = year?.months.find((m) => m.month === '2026-11-01')?.id as string;
+  const c = council.id;
+  await sql`insert into staff (council_id, name, job_title, team_id)
+    select ${c}, 'Worker ' || g, 'Social Worker', (select id from teams where council_id = ${c} order by name offset g % 40 limit 1)
+    from generate_series(0, 1999) g`.execute(db);
+  await sql`insert into families (council_id, external_id)
+    select ${c}, 'FAM' || g from generate_series(0, ${Math.ceil(children / 1.6)}) g`.execute(db);
+  await sql`insert into children (council_id, external_id, family_id, date_of_birth, gender, ethnicity)
+    select ${c}, 'C' || g, f.id, date '2008-01-01' + (g % 6500), case when g % 2 = 0 then 'male' else 'female' end, 'WBRI'
+    from generate_series(0, ${children - 1}) g
+    join families f on f.council_id = ${c} and f.external_id = 'FAM' || (g * 10 / 16)`.execute(db);
+  await sql`insert into snapshots (council_id, as_of) values (${c}, '2026-11-20')`.execute(db);
+  const snapshot = sql`(select id from snapshots where council_id = ${c})`;
+  await sql`insert into snapshot_children (council_id, snapshot_id, source, child_id)
+    select ${c}, ${snapshot}, 'ssd', id from children where council_id = ${c}`.execute(db);
+  await sql`with w as (select id, team_id, row_number() over (order by id) - 1 as n from staff where council_id = ${c})
+    insert into child_involvements (council_id, snapshot_id, source, child_id, staff_id, team_id, start_date)
+    select ${c}, ${snapshot}, 'ssd', ch.id, w.id, w.team_id, date '2025-06-01'
+    from children ch join w on w.n = abs(hashtext(ch.external_id)) % 2000 where ch.council_id = ${c}`.execute(
+    db,
+  );
+  // a mix of statuses; one child in ten on a CP plan, most of them after a CIN plan
+  await sql`insert into child_episodes (council_id, snapshot_id, source, child_id, kind, start_date, end_date)
+    select ${c}, ${snapshot}, 'ssd', id,
+      (array['cp_plan','cin_plan','cla','early_help','care_leaver','cin_plan','early_help','cla','cin_plan','early_help'])[1 + abs(hashtext('k' || external_id)) % 10],
+      date '2024-01-01' + abs(hashtext('d' || external_id)) % 900, null
+    from children where council_id = ${c}`.execute(db);
+  await sql`insert into child_episodes (council_id, snapshot_id, source, child_id, kind, start_date, end_date)
+    select e.council_id, e.snapshot_id, 'ssd', e.child_id, 'cin_plan', e.start_date - 200, e.start_date - 1
+    from child_episodes e join children ch on ch.id = e.child_id
+    where e.council_id = ${c} and e.kind = 'cp_plan' and abs(hashtext('p' || ch.external_id)) % 10 < 6`.execute(
+    db,
+  );
+  await sql`analyze`.execute(db);
+  return { councilId: c, monthId };
+}
+
+async function timed<T>(fn: () => Promise<T>, runs = 3): Promise<{ ms: number; value: T }> {
+  const times: number[] = [];
+  let value: T | undefined;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    value = await fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return { ms: times[Math.floor(times.length / 2)], value: value as T };
+}
+
+async function measure(label: string, databaseUrl: string | undefined) {
+  const target = await freshDb(databaseUrl, label.toLowerCase().replace(/\W+/g, '_'));
+  try {
+    const t0 = performance.now();
+    const { councilId, monthId } = await generate(target.db, CHILDREN);
+    console.log(
+      `${label}: ${CHILDREN.toLocaleString('en-GB')} children generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    const summary = performance.now();
+    const scope = await latestScope(target.db, councilId);
+    if (!scope) throw new Error('no snapshot');
+    console.log(
+      `  the snapshot's case summary, worked out once after the import: ${(performance.now() - summary).toFixed(0)} ms`,
+    );
+    const baseline = await timed(async () => {
+      const { rows } = await sql<{
+        n: number;
+      }>`select count(*)::int as n from snapshot_children where snapshot_id = ${scope.snapshotId}`.execute(
+        target.db,
+      );
+      return rows[0].n;
+    });
+    console.log(`  baseline: count the snapshot's children   ${baseline.ms.toFixed(0).padStart(6)} ms`);
+    const drawer = await target.db
+      .selectFrom('staff')
+      .select('id')
+      .where('council_id', '=', councilId)
+      .executeTakeFirstOrThrow();
+    const cohorts = {
+      'all open cases': {},
+      'CP plan after a CIN plan, one per family': {
+        statuses: ['cp_plan'],
+        cpPlanAfter: ['cin_plan'],
+        onePerFamily: true,
+      },
+    };
+    for (const [name, definition] of Object.entries(cohorts)) {
+      const row = await target.db
+        .insertInto('cohorts')
+        .values({ council_id: councilId, name: `Bench: ${name}`, definition: JSON.stringify(definition) })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const d = cohortDefinitionSchema.parse(definition);
+      const size = await timed(() => cohortBreakdown(target.db, scope, d));
+      const request = drawRequestSchema.parse({
+        monthId,
+        cohortId: row.id,
+        kind: 'full_audit',
+        sizeKind: 'count',
+        count: 100,
+        method: 'stratified',
+        stratifyBy: 'team',
+        seed: 12345,
+      });
+      const plan = await timed(() => planSample(target.db, councilId, request));
+      const draw = await timed(() => drawSample(target.db, councilId, drawer.id, request), 1);
+      const line = (what: string, ms: number) =>
+        console.log(
+          `  ${what.padEnd(40)} ${ms.toFixed(0).padStart(6)} ms  (${(ms / baseline.ms).toFixed(1)}× baseline)`,
+        );
+      console.log(
+        `  cohort "${name}": ${size.value.children.toLocaleString('en-GB')} children, ${size.value.families.toLocaleString('en-GB')} families`,
+      );
+      line('size and breakdown', size.ms);
+      line('plan a stratified sample of 100', plan.ms);
+      line('draw it (written as 100 audits)', draw.ms);
+      line('cohort + stratified sample of 100', size.ms + draw.ms);
+    }
+  } finally {
+    await target.close();
+  }
+}
+
+try {
+  await measure('Embedded database', undefined);
+  if (process.env.DATABASE_URL) await measure('PostgreSQL', process.env.DATABASE_URL);
+  else console.log('PostgreSQL: set DATABASE_URL to measure');
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
