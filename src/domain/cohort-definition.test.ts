@@ -119,3 +119,16 @@ test('a plan period in words, with either end or both', () => {
     'Child protection plan started on or before 1 April 2026',
   );
 });
+
+test('a list of choices is no longer than the choices there are: a form cannot send thousands', () => {
+  const many = (value: string) => Array.from({ length: 1000 }, () => value);
+  for (const [field, value] of [
+    ['statuses', 'cp_plan'],
+    ['cpPlanAfter', 'cin_plan'],
+    ['repeatOf', 'cla'],
+    ['placementKinds', 'foster'],
+  ] as const) {
+    assert.equal(cohortDefinitionSchema.safeParse({ [field]: many(value) }).success, false, field);
+    assert.equal(cohortDefinitionSchema.safeParse({ [field]: [value] }).success, true, field);
+  }
+});

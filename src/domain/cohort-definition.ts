@@ -59,7 +59,7 @@ export const cohortDefinitionSchema = z.object({
   teamIds: ids,
   localityIds: ids,
   /** any of these statuses now; none chosen means every open case */
-  statuses: z.array(z.enum(COHORT_STATUSES)).default([]),
+  statuses: z.array(z.enum(COHORT_STATUSES)).max(COHORT_STATUSES.length).default([]),
   /** on a child in need plan that started more than this many months ago */
   cinPlanLongerThanMonths: months,
   /** came into care (a period in care started) within this many months */
@@ -74,13 +74,16 @@ export const cohortDefinitionSchema = z.object({
   /** had a child protection plan before the current or latest one */
   previousCpPlan: z.boolean().default(false),
   /** the current child protection plan followed a child in need plan, or early help */
-  cpPlanAfter: z.array(z.enum(['cin_plan', 'early_help'])).default([]),
+  cpPlanAfter: z
+    .array(z.enum(['cin_plan', 'early_help']))
+    .max(2)
+    .default([]),
   /** words in the child protection plan's category (initial or latest), any of them: "exploitation" */
   cpCategoryWords: z.array(z.string().trim().min(1).max(60)).max(10).default([]),
   /** two or more of any of these kinds of episode */
-  repeatOf: z.array(z.enum(REPEAT_KINDS)).default([]),
+  repeatOf: z.array(z.enum(REPEAT_KINDS)).max(REPEAT_KINDS.length).default([]),
   /** the current placement is one of these kinds */
-  placementKinds: z.array(z.enum(PLACEMENT_KINDS)).default([]),
+  placementKinds: z.array(z.enum(PLACEMENT_KINDS)).max(PLACEMENT_KINDS.length).default([]),
   /** age in whole years on the snapshot's date, inclusive */
   ageFrom: z.number().int().min(0).max(25).nullable().default(null),
   ageTo: z.number().int().min(0).max(25).nullable().default(null),

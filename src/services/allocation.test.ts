@@ -217,3 +217,39 @@ test('another council’s audit is not found', async () => {
     /No such audit/,
   );
 });
+
+test('two samples of a cycle allocated at the same moment never give an auditor more than their capacity', async () => {
+  const taking = sql`(select count(*) from audits a where a.auditor_id = s.id and a.month_id = ${f.monthId}
+    and a.status in ('allocated', 'in_progress', 'submitted'))`;
+  // one place left for each auditor this month
+  await sql`update staff s set audit_capacity = 1 + ${taking} where s.council_id = ${f.councilId}`.execute(
+    t.db,
+  );
+  const samples = [await draw(6, { seed: 51 }), await draw(6, { seed: 52 })];
+  const settled = await Promise.allSettled(
+    samples.map((id) => allocateSample(t.db, f.councilId, id, f.qaLead)),
+  );
+  for (const s of settled)
+    if (s.status === 'rejected') assert.ok(s.reason instanceof ValidationError, String(s.reason));
+  const over = await sql<{ n: number }>`select count(*)::int as n from staff s
+    where s.council_id = ${f.councilId} and ${taking} > s.audit_capacity`.execute(t.db);
+  assert.equal(over.rows[0].n, 0, 'no auditor is given more than their capacity');
+});
+
+test('an audit reinstated once its auditor’s month is full waits to be allocated again', async () => {
+  await setCapacity(50);
+  const sampleId = await draw(1, { seed: 61 });
+  await allocateSample(t.db, f.councilId, sampleId, f.qaLead);
+  const [before] = await audits(sampleId);
+  const auditorId = before.auditor_id as string;
+  await exemptAudit(t.db, f.councilId, before.id, f.qaLead, { reason: 'auditor_absent' });
+  // while it was exempted, the auditor's month filled up
+  await sql`update staff s set audit_capacity = (select count(*) from audits a where a.auditor_id = s.id
+    and a.month_id = ${f.monthId} and a.status in ('allocated', 'in_progress', 'submitted'))
+    where s.id = ${auditorId}`.execute(t.db);
+  assert.deepEqual(await reinstateAudit(t.db, f.councilId, before.id, f.qaLead), { auditorId: null });
+  const [after] = await audits(sampleId);
+  assert.equal(after.status, 'unallocated');
+  assert.equal(after.auditor_id, null);
+  await setCapacity(50);
+});

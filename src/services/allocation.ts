@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../data/db.ts';
 import type { ExemptionReason } from '../data/schema.ts';
@@ -48,6 +49,28 @@ async function poolFor(db: Db, councilId: string, monthId: string): Promise<Audi
   }));
 }
 
+/**
+ * Allocations to one cycle's audits run one at a time: an auditor's capacity is for the month,
+ * across every sample of it, so two QA leads allocating at once (two samples, or one audit each)
+ * must not both give the same auditor their last place. Held until the transaction ends; taken
+ * before any audit row is locked, so allocations cannot deadlock on each other.
+ */
+async function lockCycleAllocation(db: Db, monthId: string) {
+  await sql`select pg_advisory_xact_lock(hashtext(${`allocation:${monthId}`}))`.execute(db);
+}
+
+/** The cycle an audit of the council belongs to (it never changes), before locking anything. */
+async function monthOfAudit(db: Db, councilId: string, auditId: string): Promise<string> {
+  const row = await db
+    .selectFrom('audits')
+    .select('month_id')
+    .where('id', '=', auditId)
+    .where('council_id', '=', councilId)
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError('audit');
+  return row.month_id;
+}
+
 function asCase(a: {
   id: string;
   kind: CaseToAllocate['kind'];
@@ -90,6 +113,7 @@ export async function allocateSample(
       .forUpdate()
       .executeTakeFirst();
     if (!sample) throw new NotFoundError('sample');
+    await lockCycleAllocation(trx, sample.month_id);
     const waiting = await trx
       .selectFrom('audits as a')
       .innerJoin('children as c', 'c.id', 'a.child_id')
@@ -104,7 +128,7 @@ export async function allocateSample(
       .where('a.sample_id', '=', sampleId)
       .where('a.status', '=', 'unallocated')
       .orderBy('a.position')
-      .forUpdate()
+      .forUpdate('a')
       .execute();
     if (waiting.length === 0)
       throw new ValidationError([
@@ -168,8 +192,9 @@ export async function allocateSample(
   return { allocated: result.allocated, unallocated: result.unallocated };
 }
 
-async function lockAudit(db: Db, councilId: string, auditId: string) {
-  const audit = await db
+/** The council's audits with what the allocation rules need to know of them. */
+function auditsQuery(db: Db, councilId: string) {
+  return db
     .selectFrom('audits as a')
     .leftJoin('samples as s', 's.id', 'a.sample_id')
     .select([
@@ -183,10 +208,22 @@ async function lockAudit(db: Db, councilId: string, auditId: string) {
       'a.practitioner_manager_id',
       's.allow_same_team',
     ])
+    .where('a.council_id', '=', councilId);
+}
+
+/** One of the council's audits, locked for the rest of the transaction. */
+async function lockAudit(db: Db, councilId: string, auditId: string) {
+  const audit = await auditsQuery(db, councilId)
     .where('a.id', '=', auditId)
-    .where('a.council_id', '=', councilId)
     .forUpdate('a')
     .executeTakeFirst();
+  if (!audit) throw new NotFoundError('audit');
+  return audit;
+}
+
+/** One of the council's audits, to read (pages): nothing is locked. */
+async function readAudit(db: Db, councilId: string, auditId: string) {
+  const audit = await auditsQuery(db, councilId).where('a.id', '=', auditId).executeTakeFirst();
   if (!audit) throw new NotFoundError('audit');
   return audit;
 }
@@ -201,7 +238,7 @@ export interface AuditorChoice {
 
 /** Every auditor, with whether they may take this audit and why not. */
 export async function auditorChoices(db: Db, councilId: string, auditId: string): Promise<AuditorChoice[]> {
-  const audit = await lockAudit(db, councilId, auditId);
+  const audit = await readAudit(db, councilId, auditId);
   const auditors = await poolFor(db, councilId, audit.month_id);
   const c = asCase(audit);
   const rules = { allowSameTeam: audit.allow_same_team ?? false };
@@ -241,6 +278,7 @@ export async function allocateAudit(
     );
   const { auditorId, note } = parsed.data;
   await inTransaction(db, async (trx) => {
+    await lockCycleAllocation(trx, await monthOfAudit(trx, councilId, auditId));
     const audit = await lockAudit(trx, councilId, auditId);
     if (audit.status === 'submitted' || audit.status === 'exempted')
       throw new ValidationError([
@@ -358,18 +396,39 @@ export async function exemptAudit(
   });
 }
 
-/** Undoes an exemption made in error: the audit goes back to its auditor, or to be allocated. */
-export async function reinstateAudit(db: Db, councilId: string, auditId: string, staffId: string) {
-  await inTransaction(db, async (trx) => {
+/**
+ * Undoes an exemption made in error: the audit goes back to its auditor when they may still take
+ * it (the rules, and a place left in their month, since the exemption freed theirs), or else to be
+ * allocated. Resolves to the auditor it is with again, or null.
+ */
+export async function reinstateAudit(
+  db: Db,
+  councilId: string,
+  auditId: string,
+  staffId: string,
+): Promise<{ auditorId: string | null }> {
+  return inTransaction(db, async (trx) => {
+    // reinstated with its auditor, the audit takes up a place in their month again
+    await lockCycleAllocation(trx, await monthOfAudit(trx, councilId, auditId));
     const audit = await lockAudit(trx, councilId, auditId);
     if (audit.status !== 'exempted')
       throw new ValidationError([
         { field: 'reinstate', message: 'Only an exempted audit can be reinstated' },
       ]);
+    let auditorId = audit.auditor_id;
+    if (auditorId) {
+      const auditor = (await poolFor(trx, councilId, audit.month_id)).find((a) => a.id === auditorId);
+      const mayTake =
+        auditor !== undefined &&
+        ruleBreach(auditor, asCase(audit), { allowSameTeam: audit.allow_same_team ?? false }) === null &&
+        auditor.allocated < auditor.capacity;
+      if (!mayTake) auditorId = null;
+    }
     await trx
       .updateTable('audits')
       .set({
-        status: audit.auditor_id ? 'allocated' : 'unallocated',
+        status: auditorId ? 'allocated' : 'unallocated',
+        auditor_id: auditorId,
         exemption_reason: null,
         exemption_note: null,
         exempted_by: null,
@@ -384,10 +443,16 @@ export async function reinstateAudit(db: Db, councilId: string, auditId: string,
         council_id: councilId,
         audit_id: auditId,
         change: 'reinstated',
-        to_auditor_id: audit.auditor_id,
+        from_auditor_id: auditorId === audit.auditor_id ? null : audit.auditor_id,
+        to_auditor_id: auditorId,
+        note:
+          auditorId === audit.auditor_id
+            ? null
+            : 'Waiting to be allocated: its auditor can no longer take it this month',
         changed_by: staffId,
       })
       .execute();
+    return { auditorId };
   });
 }
 
@@ -420,12 +485,34 @@ export async function sampleAudits(db: Db, councilId: string, sampleId: string) 
     .execute();
 }
 
-/** Why one unallocated audit cannot be allocated now, for the sample page. */
-export async function whyUnallocated(db: Db, councilId: string, auditId: string): Promise<string> {
-  const audit = await lockAudit(db, councilId, auditId);
-  const auditors = await poolFor(db, councilId, audit.month_id);
-  return explainUnallocated(
-    reasonsFor(asCase(audit), auditors, { allowSameTeam: audit.allow_same_team ?? false }),
-    auditors.length,
-  );
+/**
+ * Why each of the council's audits named cannot be allocated now, for the sample page: the
+ * auditors of each cycle are read once, however many audits are explained.
+ */
+export async function whyEachUnallocated(
+  db: Db,
+  councilId: string,
+  auditIds: readonly string[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (auditIds.length === 0) return out;
+  const rows = await auditsQuery(db, councilId)
+    .where('a.id', 'in', [...auditIds])
+    .execute();
+  const pools = new Map<string, Auditor[]>();
+  for (const audit of rows) {
+    let auditors = pools.get(audit.month_id);
+    if (!auditors) {
+      auditors = await poolFor(db, councilId, audit.month_id);
+      pools.set(audit.month_id, auditors);
+    }
+    out.set(
+      audit.id,
+      explainUnallocated(
+        reasonsFor(asCase(audit), auditors, { allowSameTeam: audit.allow_same_team ?? false }),
+        auditors.length,
+      ),
+    );
+  }
+  return out;
 }

@@ -5,6 +5,7 @@ import { addDays, addMonths, type IsoDate } from '../domain/dates.ts';
 import type { Random } from '../domain/random.ts';
 import { allocateSample, exemptAudit } from './allocation.ts';
 import { drawRequestSchema, drawSample } from './samples.ts';
+import { ValidationError } from './validation.ts';
 
 /**
  * The demo council's recent cycles, run through the same services a QA lead uses: auditors trained
@@ -125,7 +126,11 @@ export async function runDemoCycles(db: Db, councilId: string, today: IsoDate, r
       drawn++;
       const drawnAt = `${preAudit.start}T09:30:00Z`;
       await db.updateTable('samples').set({ drawn_at: drawnAt }).where('id', '=', sampleId).execute();
-      await allocateSample(db, councilId, sampleId, qaLead.id).catch(() => undefined);
+      // a sample nobody can take stays unallocated; anything else (a database error, which would
+      // leave the demo's transaction unusable) is not swallowed
+      await allocateSample(db, councilId, sampleId, qaLead.id).catch((err: unknown) => {
+        if (!(err instanceof ValidationError)) throw err;
+      });
       await db
         .updateTable('audits')
         .set({ allocated_at: `${preAudit.end}T11:00:00Z`, created_at: drawnAt })

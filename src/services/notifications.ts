@@ -11,7 +11,7 @@
  *
  *   // after allocating (inside the allocation's transaction, or after it commits)
  *   await notifyAllocated(trx, app.queue, councilId, auditIds);
- *   // or hand the allocation service a notifier: allocationNotifier(db, app.queue)
+ *   // or hand the allocation service a notifier: allocationNotifier(app.queue)
  *
  *   // the daily sweep (the queue runs it on a schedule; it can also be run on demand)
  *   await sendDeadlineReminders(db, queue, today);
@@ -147,15 +147,15 @@ export async function notifyAllocated(
 }
 
 /**
- * notifyAllocated bound to a database and queue, in the shape the allocation service calls once an
- * allocation is saved: `allocateSample(db, councilId, sampleId, staffId, allocationNotifier(db, app.queue))`.
+ * notifyAllocated in the shape of the allocation service's notifier, which it calls with its own
+ * transaction, so the messages exist only if the allocation commits:
+ * `allocateSample(db, councilId, sampleId, staffId, allocationNotifier(app.queue))`.
  */
 export function allocationNotifier(
-  db: Db,
   queue: JobQueue | null,
-): (councilId: string, auditIds: string[]) => Promise<void> {
-  return async (councilId, auditIds) => {
-    await notifyAllocated(db, queue, councilId, auditIds);
+): (trx: Db, councilId: string, auditIds: string[]) => Promise<void> {
+  return async (trx, councilId, auditIds) => {
+    await notifyAllocated(trx, queue, councilId, auditIds);
   };
 }
 

@@ -20,6 +20,8 @@ import { NotFoundError, ValidationError } from './validation.ts';
  */
 
 export const MAX_SEED = 2_147_483_647;
+/** The most children one sample may hold, however its size is asked for. */
+export const MAX_SAMPLE = 10_000;
 export const STRATIFY_LABELS: Record<StratifyBy, string> = {
   team: 'team',
   service_area: 'service area',
@@ -42,7 +44,7 @@ export const drawRequestSchema = z
       .number({ error: COUNT_FORMAT })
       .int({ message: COUNT_FORMAT })
       .min(1, { message: 'Draw at least 1 child' })
-      .max(10_000, { message: 'Draw 10,000 children or fewer' })
+      .max(MAX_SAMPLE, { message: 'Draw 10,000 children or fewer' })
       .nullable()
       .default(null),
     percent: z
@@ -262,6 +264,14 @@ async function planFromSizes(
         );
   }
   const sampleSize = [...quotas.values()].reduce((a, b) => a + b, 0);
+  // a percentage of a large cohort, or a number from each of many strata, can ask for any size
+  if (sampleSize > MAX_SAMPLE)
+    throw new ValidationError([
+      {
+        field: stratifyBy !== null && input.perStratum !== null ? 'perStratum' : input.sizeKind,
+        message: `The sample would hold ${sampleSize.toLocaleString('en-GB')} children: draw ${MAX_SAMPLE.toLocaleString('en-GB')} or fewer`,
+      },
+    ]);
   const strata: SampleStratum[] = [...sizes]
     .map(([key, n]) => ({
       key,
@@ -351,11 +361,12 @@ export async function drawSample(
     const { stratifyBy } = draw;
     const pool = poolSql(draw.scope, draw.cohort.definition, draw.seed, stratifyBy);
     const most = stratifyBy !== null && input.perStratum !== null ? input.perStratum : (input.count ?? 0);
-    // a percentage can ask for any number: rank the whole cohort then
+    // a percentage's share of any stratum is at most the whole sample, which is at most MAX_SAMPLE
+    // (the plan refuses more)
     const ranked = await rankedChildren(
       trx,
       pool,
-      input.sizeKind === 'percent' && input.perStratum === null ? 2 ** 31 - 1 : most,
+      input.sizeKind === 'percent' && input.perStratum === null ? MAX_SAMPLE : most,
     );
     const sizes = new Map(ranked.map((r) => [r.stratum_key, r.stratum_size]));
     const plan = await planFromSizes(

@@ -151,5 +151,8 @@ export async function snapshotOfDate(db: Db, councilId: string, asOf: string): P
  * it works its case summary out again (src/services/cohort-query.ts).
  */
 export async function markSnapshotChanged(db: Db, snapshotId: string): Promise<void> {
+  // The lock ensureSnapshotCases holds while it works the summary out (until this transaction
+  // ends): a summary begun before this change committed cannot then count as newer than it.
+  await sql`select pg_advisory_xact_lock(hashtext(${`snapshot_cases:${snapshotId}`}))`.execute(db);
   await sql`update snapshots set updated_at = clock_timestamp() where id = ${snapshotId}`.execute(db);
 }

@@ -15,7 +15,7 @@ import {
   exemptAudit,
   reinstateAudit,
   sampleAudits,
-  whyUnallocated,
+  whyEachUnallocated,
 } from '../../services/allocation.ts';
 import { latestScope } from '../../services/cohort-query.ts';
 import { cohortNames } from '../../services/cohorts.ts';
@@ -477,8 +477,11 @@ export default async function sampleRoutes(app: FastifyInstance, { db }: { db: D
     const audits = await sampleAudits(db, councilId, sample.id);
     const names = await cohortNames(db, councilId);
     const waiting = audits.filter((a) => a.status === 'unallocated');
-    const why = new Map<string, string>();
-    for (const a of waiting.slice(0, MAX_EXPLAINED)) why.set(a.id, await whyUnallocated(db, councilId, a.id));
+    const why = await whyEachUnallocated(
+      db,
+      councilId,
+      waiting.slice(0, MAX_EXPLAINED).map((a) => a.id),
+    );
     const count = (...statuses: AuditStatus[]) => audits.filter((a) => statuses.includes(a.status)).length;
 
     // what the last automatic allocation did, once
@@ -665,6 +668,7 @@ export default async function sampleRoutes(app: FastifyInstance, { db }: { db: D
       .selectFrom('staff')
       .select('name')
       .where('id', '=', values.auditorId)
+      .where('council_id', '=', user.councilId)
       .executeTakeFirst();
     request.session.flash = {
       kind: 'success',
@@ -735,12 +739,14 @@ export default async function sampleRoutes(app: FastifyInstance, { db }: { db: D
     const user = request.user;
     if (!audit || !user) return reply.callNotFound();
     try {
-      await reinstateAudit(db, user.councilId, audit.id, user.staffId);
+      const back = await reinstateAudit(db, user.councilId, audit.id, user.staffId);
       request.session.flash = {
         kind: 'success',
-        text: audit.auditor
+        text: back.auditorId
           ? `The audit of ${audit.child_ref} has been reinstated: it is with ${audit.auditor} again`
-          : `The audit of ${audit.child_ref} has been reinstated: it is waiting to be allocated`,
+          : audit.auditor
+            ? `The audit of ${audit.child_ref} has been reinstated: ${audit.auditor} can no longer take it this month, so it is waiting to be allocated`
+            : `The audit of ${audit.child_ref} has been reinstated: it is waiting to be allocated`,
       };
     } catch (err) {
       if (err instanceof NotFoundError) return reply.callNotFound();
