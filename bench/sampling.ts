@@ -179,8 +179,8 @@ async function measure(label: string, databaseUrl: string | undefined) {
       );
       line('size and breakdown', size.ms);
       line('plan a stratified sample of 100', plan.ms);
-      line('draw it (written as 100 audits)', draw.ms);
-      line('cohort + stratified sample of 100', size.ms + draw.ms);
+      line('draw: cohort worked out, 100 drawn, written', draw.ms);
+      line('cohort page, then the draw', size.ms + draw.ms);
     }
   } finally {
     await target.close();

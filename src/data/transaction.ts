@@ -10,7 +10,8 @@ export async function inTransaction<T>(db: Db, fn: (trx: Transaction<Database>) 
 
 /**
  * Runs a large read (a cohort over a whole snapshot) in a transaction with room to sort and hash
- * in memory (work_mem for this transaction only), so it does not spill to disk.
+ * in memory (work_mem for this transaction only), so it does not spill to disk, and without JIT
+ * compilation, which costs more than it saves on these.
  */
 export async function inAnalyticsTransaction<T>(
   db: Db,
@@ -18,6 +19,8 @@ export async function inAnalyticsTransaction<T>(
 ): Promise<T> {
   return inTransaction(db, async (trx) => {
     await sql`set local work_mem = '64MB'`.execute(trx);
+    // compiling these one-off queries costs more than it saves
+    await sql`set local jit = off`.execute(trx);
     return fn(trx);
   });
 }

@@ -12,7 +12,8 @@ import { NotFoundError, ValidationError } from './validation.ts';
 
 /**
  * Drawing a sample from a cohort (domain.md §7). The draw happens in the database: each child of
- * the cohort gets a rank from a hash (md5) of the seed and their reference, and the sample is the
+ * the cohort gets a rank from a hash of their reference keyed by the seed (PostgreSQL's
+ * hashtextextended, stable across versions as hash partitioning relies on it), and the sample is the
  * lowest ranks — overall, or within each stratum up to its share. The same seed on the same
  * snapshot always gives the same children, whatever order the rows come in, and the seed is kept
  * with the sample so anyone can draw it again. With "one child per family", each family's child
@@ -132,13 +133,13 @@ function poolSql(scope: CohortScope, d: CohortDefinition, seed: number, stratify
         : stratifyBy === 'locality'
           ? sql`coalesce(c.locality_id::text, '')`
           : sql`''`;
-  const rank = sql`md5(${String(seed)} || ':' || c.external_id)`;
+  const rank = sql`hashtextextended(c.external_id, ${seed}::bigint)`;
   if (!d.onePerFamily)
     return sql`select c.*, ${key} as stratum_key, ${rank} as rank from (${cohortSql(scope, d)}) c`;
   return sql`select f.* from (
       select c.*, ${key} as stratum_key, ${rank} as rank,
         row_number() over (partition by coalesce(c.family_id, c.child_id)
-          order by md5(${String(seed)} || ':family:' || c.external_id), c.external_id) as in_family
+          order by hashtextextended('family:' || c.external_id, ${seed}::bigint), c.external_id) as in_family
       from (${cohortSql(scope, d)}) c
     ) f where f.in_family = 1`;
 }
