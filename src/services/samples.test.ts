@@ -77,7 +77,9 @@ test('the cohort is counted once per family, and the margin of error is for that
 
 test('drawing again with the same seed on the same snapshot gives the same children in the same order', async () => {
   const first = await drawSample(t.db, f.councilId, f.qaLead, request({ seed: 424242 }));
-  const again = await drawSample(t.db, f.councilId, f.qaLead, request({ seed: 424242 }));
+  // drawn again by someone else (the same person's repeat within minutes is the same sample)
+  const again = await drawSample(t.db, f.councilId, f.managers.north, request({ seed: 424242 }));
+  assert.notEqual(again, first);
   const other = await drawSample(t.db, f.councilId, f.qaLead, request({ seed: 424243 }));
   const a = (await drawnRefs(first)).map((r) => r.external_id);
   assert.equal(a.length, 20);
@@ -99,7 +101,13 @@ test('a seed is chosen and recorded when none is given', async () => {
   const id = await drawSample(t.db, f.councilId, f.qaLead, request({ count: 5 }));
   const sample = await getSample(t.db, f.councilId, id);
   assert.ok(Number.isInteger(sample.seed) && sample.seed >= 0);
-  const again = await drawSample(t.db, f.councilId, f.qaLead, request({ count: 5, seed: sample.seed }));
+  const again = await drawSample(
+    t.db,
+    f.councilId,
+    f.managers.south,
+    request({ count: 5, seed: sample.seed }),
+  );
+  assert.notEqual(again, id);
   assert.deepEqual(
     (await drawnRefs(again)).map((r) => r.external_id),
     (await drawnRefs(id)).map((r) => r.external_id),
@@ -227,4 +235,16 @@ test('a percentage of the cohort rounds up, and a learning month is refused', as
     () => drawSample(t.db, f.councilId, f.qaLead, request({ monthId: learning.id })),
     (err: unknown) => err instanceof ValidationError && /learning month/.test(err.errors[0].message),
   );
+});
+
+test('the same draw sent twice (a double click) is one sample, not two', async () => {
+  const before = await counts();
+  const input = request({ seed: 777, count: 4, method: 'stratified', stratifyBy: 'locality' });
+  const first = await drawSample(t.db, f.councilId, f.qaLead, input);
+  const second = await drawSample(t.db, f.councilId, f.qaLead, input);
+  assert.equal(second, first);
+  assert.deepEqual(await counts(), { samples: before.samples + 1, audits: before.audits + 4 });
+  // a different size is a different draw
+  const third = await drawSample(t.db, f.councilId, f.qaLead, { ...input, count: 5 });
+  assert.notEqual(third, first);
 });

@@ -21,6 +21,8 @@ import { NotFoundError, ValidationError } from './validation.ts';
  */
 
 export const MAX_SEED = 2_147_483_647;
+/** How long the same draw sent again counts as a repeat of the first, not a new sample. */
+const REPEAT_WINDOW_MS = 2 * 60_000;
 /** The most children one sample may hold, however its size is asked for. */
 export const MAX_SAMPLE = 10_000;
 export const STRATIFY_LABELS: Record<StratifyBy, string> = {
@@ -360,6 +362,30 @@ export async function drawSample(
   return inAnalyticsTransaction(db, async (trx) => {
     const draw = await resolveDraw(trx, councilId, input);
     const { stratifyBy } = draw;
+    // the same draw sent twice (a double click, a resent form) is the sample already drawn: the same
+    // seed on the same snapshot would only give the same children a second audit in the month
+    const same = await trx
+      .selectFrom('samples')
+      .select('id')
+      .where('council_id', '=', councilId)
+      .where('month_id', '=', month.id)
+      .where('cohort_id', '=', input.cohortId)
+      .where('snapshot_id', '=', draw.scope.snapshotId)
+      .where('seed', '=', draw.seed)
+      .where('kind', '=', input.kind)
+      .where('method', '=', input.method)
+      .where('stratify_by', 'is not distinct from', stratifyBy)
+      .where('per_stratum', 'is not distinct from', stratifyBy ? input.perStratum : null)
+      .where('size_kind', '=', input.sizeKind)
+      .$if(!(stratifyBy && input.perStratum), (q) =>
+        q.where('size_value', '=', (input.sizeKind === 'percent' ? input.percent : input.count) ?? -1),
+      )
+      .where('allow_same_team', '=', input.allowSameTeam)
+      .where('drawn_by', '=', staffId)
+      .where('drawn_at', '>', new Date(Date.now() - REPEAT_WINDOW_MS))
+      .orderBy('drawn_at')
+      .executeTakeFirst();
+    if (same) return same.id;
     const pool = poolSql(draw.scope, draw.cohort.definition, draw.seed, stratifyBy);
     const most = stratifyBy !== null && input.perStratum !== null ? input.perStratum : (input.count ?? 0);
     // a percentage's share of any stratum is at most the whole sample, which is at most MAX_SAMPLE

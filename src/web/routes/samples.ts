@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../../data/db.ts';
@@ -26,6 +27,7 @@ import {
   drawRequestSchema,
   drawSample,
   getSample,
+  MAX_SEED,
   planSample,
   type SamplePlan,
   STRATIFY_LABELS,
@@ -38,7 +40,9 @@ declare module 'fastify' {
     allocationResult?: {
       sampleId: string;
       allocated: number;
+      /** the first MAX_EXPLAINED of those not allocated, with why */
       unallocated: { auditId: string; reason: string }[];
+      notAllocated: number;
     };
   }
 }
@@ -301,7 +305,8 @@ function formFromQuery(query: unknown): DrawForm {
   const q = (query ?? {}) as Record<string, unknown>;
   const form = readForm({ ...q, cohortId: q.cohort ?? q.cohortId, monthId: q.month ?? q.monthId });
   form.snapshotId = text(q.snapshot);
-  form.previewSeed = '';
+  // a seed chosen as the form opens, so the same form sent twice draws once (the service sees a repeat)
+  form.previewSeed = String(randomInt(0, MAX_SEED));
   form.margin = '';
   return form;
 }
@@ -485,13 +490,16 @@ export default async function sampleRoutes(app: FastifyInstance, { db }: { db: D
     const count = (...statuses: AuditStatus[]) => audits.filter((a) => statuses.includes(a.status)).length;
 
     // what the last automatic allocation did, once
-    let result: { allocated: number; unallocated: { childRef: string; reason: string }[] } | undefined;
+    let result:
+      | { allocated: number; notAllocated: number; unallocated: { childRef: string; reason: string }[] }
+      | undefined;
     const kept = request.session.allocationResult;
     if (kept && kept.sampleId === sample.id) {
       request.session.allocationResult = undefined;
       const refs = new Map(audits.map((a) => [a.id, a.child_ref]));
       result = {
         allocated: kept.allocated,
+        notAllocated: kept.notAllocated ?? kept.unallocated.length,
         unallocated: kept.unallocated.map((u) => ({ childRef: refs.get(u.auditId) ?? '', reason: u.reason })),
       };
     }
@@ -588,7 +596,10 @@ export default async function sampleRoutes(app: FastifyInstance, { db }: { db: D
       request.session.allocationResult = {
         sampleId: params.data.sampleId,
         allocated: result.allocated,
-        unallocated: result.unallocated.map((u) => ({ auditId: u.auditId, reason: u.reason })),
+        unallocated: result.unallocated
+          .slice(0, MAX_EXPLAINED)
+          .map((u) => ({ auditId: u.auditId, reason: u.reason })),
+        notAllocated: result.unallocated.length,
       };
       return reply.redirect(`/samples/${params.data.sampleId}`);
     } catch (err) {
