@@ -16,11 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parse } from 'csv-parse';
-import pg from 'pg';
-import { openDb } from '../src/data/db.ts';
-import { migrateToLatest } from '../src/data/migrate.ts';
 import { runImport } from '../src/import/run-import.ts';
 import { addServiceArea, addTeam, createCouncil } from '../src/services/organisation.ts';
+import { freshBenchDb } from './fresh-db.ts';
 
 type Kind = 'audit-history' | 'annex-a';
 
@@ -84,37 +82,14 @@ const sampler = setInterval(() => {
 
 /** A database to import into: a fresh PostgreSQL database, or the embedded one on disk. */
 async function freshDb(databaseUrl: string | undefined, label: string) {
-  let dropper: (() => Promise<void>) | undefined;
-  let url = databaseUrl;
-  if (databaseUrl) {
-    const name = `qaloop_bench_${process.pid}_${label}`;
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`create database "${name}"`);
-    await admin.end();
-    const u = new URL(databaseUrl);
-    u.pathname = `/${name}`;
-    url = u.toString();
-    dropper = async () => {
-      const c = new pg.Client({ connectionString: databaseUrl });
-      await c.connect();
-      await c.query(`drop database if exists "${name}" with (force)`);
-      await c.end();
-    };
-  }
-  // the embedded database on disk, as `qaloop serve` runs it
-  const db = await openDb({ databaseUrl: url, dataDir: url ? 'memory' : join(dir, `data-${label}`) });
-  await migrateToLatest(db);
+  const { db, close } = await freshBenchDb(databaseUrl, label, dir);
   const council = await createCouncil(db, { code: 'bench', name: 'Bench Council' });
   const area = await addServiceArea(db, council.id, 'Safeguarding');
   for (const name of TEAMS) await addTeam(db, council.id, { name, serviceAreaId: area });
   return {
     db,
     councilId: council.id,
-    close: async () => {
-      await db.destroy();
-      await dropper?.();
-    },
+    close,
   };
 }
 

@@ -12,48 +12,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import type { Db } from '../src/data/db.ts';
-import { openDb } from '../src/data/db.ts';
-import { migrateToLatest } from '../src/data/migrate.ts';
 import { cohortDefinitionSchema } from '../src/domain/cohort-definition.ts';
 import { cohortBreakdown, latestScope } from '../src/services/cohort-query.ts';
 import { addServiceArea, addTeam, createCouncil } from '../src/services/organisation.ts';
 import { createProgrammeYear, getProgrammeYear } from '../src/services/programme.ts';
 import { drawRequestSchema, drawSample, planSample } from '../src/services/samples.ts';
+import { freshBenchDb } from './fresh-db.ts';
 
 const CHILDREN = Number(process.argv[2] ?? 400_000);
 const dir = mkdtempSync(join(tmpdir(), 'qaloop-bench-sampling-'));
-
-async function freshDb(databaseUrl: string | undefined, label: string) {
-  let url = databaseUrl;
-  let dropper: (() => Promise<void>) | undefined;
-  if (databaseUrl) {
-    const name = `qaloop_bench_${process.pid}_${label}`;
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`create database "${name}"`);
-    await admin.end();
-    const u = new URL(databaseUrl);
-    u.pathname = `/${name}`;
-    url = u.toString();
-    dropper = async () => {
-      const c = new pg.Client({ connectionString: databaseUrl });
-      await c.connect();
-      await c.query(`drop database if exists "${name}" with (force)`);
-      await c.end();
-    };
-  }
-  const db = await openDb({ databaseUrl: url, dataDir: url ? 'memory' : join(dir, `data-${label}`) });
-  await migrateToLatest(db);
-  return {
-    db,
-    close: async () => {
-      await db.destroy();
-      await dropper?.();
-    },
-  };
-}
 
 /** A council with 40 teams and a snapshot of `children` children, written set-wise in SQL. */
 async function generate(db: Db, children: number) {
@@ -115,7 +83,7 @@ async function timed<T>(fn: () => Promise<T>, runs = 3): Promise<{ ms: number; v
 }
 
 async function measure(label: string, databaseUrl: string | undefined) {
-  const target = await freshDb(databaseUrl, label.toLowerCase().replace(/\W+/g, '_'));
+  const target = await freshBenchDb(databaseUrl, label.toLowerCase().replace(/\W+/g, '_'), dir);
   try {
     const t0 = performance.now();
     const { councilId, monthId } = await generate(target.db, CHILDREN);

@@ -69,23 +69,6 @@ const STATUS_TAGS: Record<AuditStatus, { text: string; classes: string }> = {
   exempted: { text: 'Exempted', classes: 'govuk-tag--grey' },
 };
 
-/** The form's fields in page order, so the error summary lists problems as the page shows them. */
-const FIELD_ORDER = [
-  'monthId',
-  'cohortId',
-  'kind',
-  'sizeKind',
-  'count',
-  'percent',
-  'method',
-  'stratifyBy',
-  'allocation',
-  'perStratum',
-  'seed',
-  'allowSameTeam',
-  'margin',
-];
-
 /** Sample pages list audits by case reference: at most this many unallocated ones are explained. */
 const MAX_EXPLAINED = 100;
 
@@ -131,6 +114,9 @@ const FORM_FIELDS: (keyof DrawForm)[] = [
   'snapshotId',
   'margin',
 ];
+
+/** The fields a person sees, in page order, so the error summary lists problems as the page shows them. */
+const FIELD_ORDER: string[] = FORM_FIELDS.filter((f) => f !== 'previewSeed' && f !== 'snapshotId');
 
 function text(value: unknown): string {
   if (Array.isArray(value)) return text(value[0]);
