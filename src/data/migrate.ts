@@ -5,6 +5,7 @@ import * as m0002 from './migrations/0002-programme-and-tools.ts';
 import * as m0003 from './migrations/0003-imports-and-audit-history.ts';
 import * as m0004 from './migrations/0004-snapshots.ts';
 import * as m0005 from './migrations/0005-samples-and-allocation.ts';
+import * as m0006 from './migrations/0006-doing-the-audit.ts';
 
 /** Migrations in the order they apply. Add new files to src/data/migrations and list them here. */
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0003-imports-and-audit-history': m0003,
   '0004-snapshots': m0004,
   '0005-samples-and-allocation': m0005,
+  '0006-doing-the-audit': m0006,
 };
 
 /** The names of every migration, in order. */

@@ -293,6 +293,12 @@ export interface CouncilSettingsTable {
   council_id: string;
   phase_lengths: ColumnType<Record<string, number>, string, string>;
   updated_at: Timestamp;
+  /** an inadequate audit is audited again this many months on */
+  reaudit_months: Generated<number>;
+  /** whether requires-improvement audits (the second lowest grade) are re-audited too */
+  reaudit_requires_improvement: Generated<boolean>;
+  /** the Assistant Director for QA, who receives every escalation; found by job title when unset */
+  escalation_director_id: string | null;
 }
 
 export interface ClosureDaysTable {
@@ -527,6 +533,137 @@ export interface AuditsTable {
   submitted_at: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** the version of the tool the audit is done on, fixed when the auditor first opens it */
+  tool_version_id: string | null;
+  started_at: Timestamp | null;
+  submitted_by: string | null;
+  /** the submitted answers (src/domain/audit-tools.ts AnswerSet); drafts are in audit_drafts */
+  answers: ColumnType<unknown, string | null | undefined, string | null>;
+  overall_grade: string | null;
+  overall_good_or_better: boolean | null;
+  conversation_on: DateText | null;
+  conversation_with: ConversationWith | null;
+  conversation_note: string | null;
+  /** a re-audit: the audit it follows up */
+  reaudit_of_id: string | null;
+  /** set on submission when the grade calls for a re-audit: the first day of the month it is due */
+  reaudit_due_month: DateText | null;
+}
+
+export type ConversationWith = 'practitioner' | 'manager' | 'not_held';
+
+/** A part of a draft: a section key of the tool, or 'conversation' / 'overall'. */
+export interface AuditDraftsTable {
+  audit_id: string;
+  part: string;
+  /** the form's fields exactly as typed */
+  fields: ColumnType<Record<string, string | string[]>, string, string>;
+  revision: Generated<number>;
+  saved_by: string | null;
+  saved_at: Timestamp;
+}
+
+export interface AuditSectionResultsTable {
+  audit_id: string;
+  council_id: string;
+  section_key: string;
+  section_lineage: string;
+  section_title: string;
+  position: number;
+  grade: string | null;
+  grade_order: number | null;
+  good_or_better: boolean | null;
+}
+
+export interface AuditPracticeThemesTable {
+  audit_id: string;
+  council_id: string;
+  section_key: string;
+  theme_key: string;
+}
+
+export interface AuditActionsTable {
+  id: Generated<string>;
+  council_id: string;
+  audit_id: string;
+  section_key: string | null;
+  position: Generated<number>;
+  text: string;
+  owner_id: string;
+  due_on: DateText;
+  status: Generated<'open' | 'done'>;
+  done_on: DateText | null;
+  done_by: string | null;
+  done_note: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface AuditOversightTable {
+  id: Generated<string>;
+  council_id: string;
+  audit_id: string;
+  manager_id: string;
+  note: string;
+  recorded_at: Timestamp;
+}
+
+export type EscalationKind = 'immediate' | 'drift_delay';
+
+export interface EscalationsTable {
+  id: Generated<string>;
+  council_id: string;
+  audit_id: string;
+  child_id: string;
+  kind: EscalationKind;
+  found: string;
+  raised_by: string;
+  raised_at: Timestamp;
+  raised_before_submission: boolean;
+  response: string | null;
+  responded_by: string | null;
+  responded_at: Timestamp | null;
+  last_chased_at: Timestamp | null;
+  chases: Generated<number>;
+}
+
+export interface EscalationRecipientsTable {
+  escalation_id: string;
+  staff_id: string;
+  /** why they receive it, e.g. 'Line manager of the case' */
+  why: string;
+}
+
+export interface PractitionerFeedbackTable {
+  audit_id: string;
+  council_id: string;
+  staff_id: string;
+  impact: number;
+  child_change: string;
+  process_change: string;
+  given_at: Timestamp;
+}
+
+export interface FamilyFeedbackTable {
+  id: Generated<string>;
+  council_id: string;
+  audit_id: string;
+  method: 'phone' | 'visit' | 'online';
+  respondent: string;
+  answers: ColumnType<Record<string, string>, string, string>;
+  recorded_by: string | null;
+  recorded_at: Timestamp;
+}
+
+export interface FamilyFeedbackLinksTable {
+  id: Generated<string>;
+  council_id: string;
+  audit_id: string;
+  token_hash: string;
+  expires_at: Date;
+  used_at: Date | null;
+  created_by: string;
+  created_at: Timestamp;
 }
 
 export interface AllocationChangesTable {
@@ -550,6 +687,8 @@ export interface NotificationsTable {
   kind: string;
   audit_id: string | null;
   dedupe_key: string;
+  /** the escalation or action a message is about (other messages: null) */
+  about_id: string | null;
   state: Generated<NotificationState>;
   channel: string | null;
   attempts: Generated<number>;
@@ -564,6 +703,16 @@ export interface Database {
   cohorts: CohortsTable;
   samples: SamplesTable;
   audits: AuditsTable;
+  audit_drafts: AuditDraftsTable;
+  audit_section_results: AuditSectionResultsTable;
+  audit_practice_themes: AuditPracticeThemesTable;
+  audit_actions: AuditActionsTable;
+  audit_oversight: AuditOversightTable;
+  escalations: EscalationsTable;
+  escalation_recipients: EscalationRecipientsTable;
+  practitioner_feedback: PractitionerFeedbackTable;
+  family_feedback: FamilyFeedbackTable;
+  family_feedback_links: FamilyFeedbackLinksTable;
   allocation_changes: AllocationChangesTable;
   notifications: NotificationsTable;
   imports: ImportsTable;

@@ -62,6 +62,20 @@ export const CAPABILITIES = {
   'sampling.manage': ['qa_lead'],
   /** the returns of each cycle: planned, exempted, scheduled, returned, by auditor, team and service */
   'returns.read': ['qa_lead', 'senior_leader'],
+  /** My audits: the audits allocated to an auditor, drafts and what is overdue */
+  'audits.mine': ['auditor'],
+  /**
+   * A child's audit. Who may open which audit follows the relationship to it
+   * (src/services/audit-access.ts): the allocated auditor, the case holder and their manager once
+   * submitted, a Head of Service for their services, QA for the council.
+   */
+  'audits.read': ['qa_lead', 'auditor', 'practitioner', 'case_manager', 'senior_leader'],
+  /** escalations: raised by auditors and QA, received by managers and senior leaders */
+  'escalations.read': ['qa_lead', 'auditor', 'case_manager', 'senior_leader'],
+  /** actions from audits that someone owns, and the overdue list of their team or services */
+  'actions.read': ['qa_lead', 'auditor', 'practitioner', 'case_manager', 'senior_leader'],
+  /** record family feedback and send single-use feedback links */
+  'feedback.family': ['qa_lead'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Capability = keyof typeof CAPABILITIES;
@@ -80,12 +94,15 @@ export interface NavItem {
 /** The primary navigation, in order; each person sees only the items their roles allow. */
 export const NAVIGATION: readonly NavItem[] = [
   { href: '/', text: 'Home', capability: 'signedIn' },
+  { href: '/my-audits', text: 'My audits', capability: 'audits.mine' },
   { href: '/programme', text: 'Programme', capability: 'signedIn' },
   { href: '/tools', text: 'Audit tools', capability: 'signedIn' },
   { href: '/practice-themes', text: 'Practice themes', capability: 'signedIn' },
   { href: '/children', text: 'Children', capability: 'children.lookup' },
   { href: '/cohorts', text: 'Cohorts', capability: 'sampling.manage' },
   { href: '/returns', text: 'Returns', capability: 'returns.read' },
+  { href: '/escalations', text: 'Escalations', capability: 'escalations.read' },
+  { href: '/actions', text: 'Actions', capability: 'actions.read' },
   { href: '/imports', text: 'Case data', capability: 'imports.manage' },
   { href: '/organisation', text: 'Organisation', capability: 'organisation.read' },
   { href: '/admin/people', text: 'People', capability: 'people.manage' },

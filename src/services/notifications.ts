@@ -41,8 +41,37 @@ import { monthName } from './programme.ts';
 export const NOTIFICATION_KINDS = ['allocated', 'deadline_approaching', 'overdue'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
-/** Where a message's link goes: the app's home page, which shows a signed-in auditor their audits. */
-export const AUDITOR_LINK_PATH = '/';
+/**
+ * Messages to anyone about what happens after allocation. Each names (in `about_id`) the record it
+ * is about: an escalation, an action or an audit. Like auditors' messages they never name a child.
+ */
+export const PERSON_MESSAGE_KINDS = [
+  /** an escalation was sent to them: see it and record the response */
+  'escalation_raised',
+  /** an escalation sent to them has had no response yet */
+  'escalation_chase',
+  /** an audit of a child they hold or manage has been submitted: read it */
+  'audit_returned',
+  /** an action they own is due soon */
+  'action_due',
+  /** an action they own is past its due date */
+  'action_overdue',
+] as const;
+export type PersonMessageKind = (typeof PERSON_MESSAGE_KINDS)[number];
+
+const ALL_KINDS: readonly string[] = [...NOTIFICATION_KINDS, ...PERSON_MESSAGE_KINDS];
+
+/** Where an auditor's message links: their list of audits. */
+export const AUDITOR_LINK_PATH = '/my-audits';
+
+/** Where each other message links. */
+export const PERSON_LINK_PATHS: Record<PersonMessageKind, string> = {
+  escalation_raised: '/escalations',
+  escalation_chase: '/escalations',
+  audit_returned: '/',
+  action_due: '/actions',
+  action_overdue: '/actions',
+};
 
 /** By default an auditor is reminded when an audit is due within this many working days. */
 export const DEFAULT_REMINDER_WORKING_DAYS = 3;
@@ -113,6 +142,53 @@ async function record(
       for (const [staffId, councilId] of people) {
         await queueDelivery(queue, { councilId, staffId }, trx);
       }
+    }
+    return { recorded: inserted.length, recipients: people.size };
+  });
+}
+
+export interface PersonMessage {
+  councilId: string;
+  staffId: string;
+  kind: PersonMessageKind;
+  /** the escalation, action or audit the message is about */
+  aboutId: string;
+  /** the audit it concerns, when there is one */
+  auditId?: string | null;
+  /** for a message that may go more than once (a chase): which time this is */
+  round?: number;
+}
+
+/**
+ * Records messages to people about escalations, returned audits and actions, and queues their
+ * delivery, in the caller's transaction when `db` is one. The same message (kind, record, person
+ * and round) is recorded once however often this is called.
+ */
+export async function notifyPeople(
+  db: Db,
+  queue: JobQueue | null,
+  messages: readonly PersonMessage[],
+): Promise<Recorded> {
+  if (messages.length === 0) return { recorded: 0, recipients: 0 };
+  return inTransaction(db, async (trx) => {
+    const inserted = await trx
+      .insertInto('notifications')
+      .values(
+        messages.map((m) => ({
+          council_id: m.councilId,
+          staff_id: m.staffId,
+          kind: m.kind,
+          audit_id: m.auditId ?? null,
+          about_id: m.aboutId,
+          dedupe_key: `${m.kind}:${m.aboutId}:${m.staffId}${m.round ? `:${m.round}` : ''}`,
+        })),
+      )
+      .onConflict((oc) => oc.column('dedupe_key').doNothing())
+      .returning(['council_id', 'staff_id'])
+      .execute();
+    const people = new Map(inserted.map((r) => [r.staff_id, r.council_id]));
+    if (queue) {
+      for (const [staffId, councilId] of people) await queueDelivery(queue, { councilId, staffId }, trx);
     }
     return { recorded: inserted.length, recipients: people.size };
   });
@@ -248,7 +324,7 @@ export async function enqueueWaiting(db: Db, queue: JobQueue): Promise<number> {
     .selectFrom('notifications')
     .select(['council_id', 'staff_id'])
     .distinct()
-    .where('kind', 'in', NOTIFICATION_KINDS)
+    .where('kind', 'in', ALL_KINDS)
     .where('state', 'in', ['queued', 'failed'])
     .where('attempts', '<', MAX_ATTEMPTS)
     .execute();
@@ -333,6 +409,71 @@ export function composeMessage(facts: MessageFacts): { subject: string; body: st
   };
 }
 
+/** The subject and text of a message about escalations, returned audits or actions: no child named. */
+export function composePersonMessage(
+  kind: PersonMessageKind,
+  count: number,
+  link: string,
+): { subject: string; body: string } {
+  const one = count === 1;
+  const footer = 'This email does not say which child it is about. You can see that when you sign in.';
+  const texts: Record<PersonMessageKind, { subject: string; lines: string[] }> = {
+    escalation_raised: {
+      subject: one
+        ? 'An audit has found a concern about a child: please respond'
+        : `${count} concerns about children have been escalated to you: please respond`,
+      lines: [
+        one
+          ? 'An auditor has escalated a concern about a child to you.'
+          : `Auditors have escalated ${count} concerns about children to you.`,
+        'Sign in to QA Loop to read what was found and record what you have done.',
+      ],
+    },
+    escalation_chase: {
+      subject: one
+        ? 'An escalated concern is waiting for your response'
+        : `${count} escalated concerns are waiting for your response`,
+      lines: [
+        one
+          ? 'A concern escalated to you from an audit has no response recorded yet.'
+          : `${count} concerns escalated to you from audits have no response recorded yet.`,
+        'Sign in to QA Loop to record what you have done. The QA team can see it is waiting.',
+      ],
+    },
+    audit_returned: {
+      subject: one
+        ? 'An audit of a child you work with is ready to read'
+        : `${count} audits are ready to read`,
+      lines: [
+        one
+          ? 'An audit of a child you hold or manage has been completed.'
+          : `${count} audits of children you hold or manage have been completed.`,
+        'Sign in to QA Loop to read the findings and the actions, record management oversight if you manage the case, and answer the feedback questions if you hold it.',
+      ],
+    },
+    action_due: {
+      subject: one ? 'An action from an audit is due soon' : `${count} actions from audits are due soon`,
+      lines: [
+        one
+          ? 'An action you own from an audit is due soon.'
+          : `${count} actions you own from audits are due soon.`,
+        'Sign in to QA Loop to see them and mark them done.',
+      ],
+    },
+    action_overdue: {
+      subject: one ? 'An action from an audit is overdue' : `${count} actions from audits are overdue`,
+      lines: [
+        one
+          ? 'An action you own from an audit is past its due date.'
+          : `${count} actions you own from audits are past their due dates.`,
+        'Sign in to QA Loop to mark them done or tell your manager why they are late.',
+      ],
+    },
+  };
+  const t = texts[kind];
+  return { subject: t.subject, body: [...t.lines, link, footer].join('\n\n') };
+}
+
 // --- delivering ---
 
 /** What delivery writes to the log: counts, kinds, channels and reply codes, never people or addresses. */
@@ -391,29 +532,55 @@ export async function deliverWaiting(
     .selectFrom('notifications as n')
     .leftJoin('audits as a', 'a.id', 'n.audit_id')
     .leftJoin('programme_months as m', 'm.id', 'a.month_id')
-    .select(['n.id', 'n.kind', 'a.status', 'a.auditor_id', 'a.due_on', 'a.month_id', 'm.month', 'm.phases'])
+    .leftJoin('escalations as e', 'e.id', 'n.about_id')
+    .leftJoin('audit_actions as x', 'x.id', 'n.about_id')
+    .select([
+      'n.id',
+      'n.kind',
+      'a.status',
+      'a.auditor_id',
+      'a.due_on',
+      'a.month_id',
+      'm.month',
+      'm.phases',
+      'e.responded_at',
+      'x.status as action_status',
+    ])
     .where('n.council_id', '=', job.councilId)
     .where('n.staff_id', '=', job.staffId)
-    .where('n.kind', 'in', NOTIFICATION_KINDS)
+    .where('n.kind', 'in', ALL_KINDS)
     .where('n.state', 'in', ['queued', 'failed'])
     .where('n.attempts', '<', MAX_ATTEMPTS)
     .orderBy('n.created_at')
     .execute();
   if (waiting.length === 0) return result;
 
+  const isAuditorKind = (kind: string) => (NOTIFICATION_KINDS as readonly string[]).includes(kind);
   const stale = waiting.filter(
     (w) =>
-      !w.month ||
-      w.auditor_id !== job.staffId ||
-      !(OPEN_STATUSES as readonly string[]).includes(w.status ?? ''),
+      isAuditorKind(w.kind) &&
+      (!w.month ||
+        w.auditor_id !== job.staffId ||
+        !(OPEN_STATUSES as readonly string[]).includes(w.status ?? '')),
   );
-  const current = waiting.filter((w) => !stale.includes(w));
+  // an escalation answered, or an action done, before its message went needs no message
+  const settled = waiting.filter(
+    (w) =>
+      (w.kind.startsWith('escalation_') && w.responded_at !== null) ||
+      (w.kind.startsWith('action_') && w.action_status !== 'open'),
+  );
+  const current = waiting.filter((w) => !stale.includes(w) && !settled.includes(w));
   await settle(
     db,
     stale.map((w) => w.id),
     { state: 'skipped', error: 'Not sent: the audit was no longer open with this auditor' },
   );
-  result.skipped += stale.length;
+  await settle(
+    db,
+    settled.map((w) => w.id),
+    { state: 'skipped', error: 'Not sent: answered or done before the message went' },
+  );
+  result.skipped += stale.length + settled.length;
 
   const person = await db
     .selectFrom('staff')
@@ -440,22 +607,44 @@ export async function deliverWaiting(
     return result;
   }
 
-  // one e-mail per kind, cycle and deadline
-  const groups = new Map<string, { facts: Omit<MessageFacts, 'link'>; ids: string[] }>();
+  // one e-mail per kind, cycle and deadline (auditors' messages) or per kind (everyone else's)
+  const groups = new Map<
+    string,
+    {
+      facts: Omit<MessageFacts, 'link'>;
+      ids: string[];
+      compose: (count: number) => { subject: string; body: string };
+    }
+  >();
+  const link = `${options.baseUrl}${AUDITOR_LINK_PATH}`;
   for (const w of current) {
-    const deadline = deadlineOf(w.due_on, w.phases);
-    const key = `${w.kind}|${w.month_id}|${deadline}`;
-    const group = groups.get(key) ?? {
-      facts: { kind: w.kind as NotificationKind, count: 0, month: w.month as IsoDate, deadline },
-      ids: [],
-    };
-    group.facts.count++;
-    group.ids.push(w.id);
-    groups.set(key, group);
+    if (isAuditorKind(w.kind)) {
+      const deadline = deadlineOf(w.due_on, w.phases);
+      const key = `${w.kind}|${w.month_id}|${deadline}`;
+      const facts = { kind: w.kind as NotificationKind, count: 0, month: w.month as IsoDate, deadline };
+      const group = groups.get(key) ?? {
+        facts,
+        ids: [],
+        compose: (count: number) => composeMessage({ ...facts, count, link }),
+      };
+      group.facts.count++;
+      group.ids.push(w.id);
+      groups.set(key, group);
+    } else {
+      const kind = w.kind as PersonMessageKind;
+      const group = groups.get(kind) ?? {
+        facts: { kind: kind as unknown as NotificationKind, count: 0, month: '' as IsoDate, deadline: null },
+        ids: [],
+        compose: (count: number) =>
+          composePersonMessage(kind, count, `${options.baseUrl}${PERSON_LINK_PATHS[kind]}`),
+      };
+      group.facts.count++;
+      group.ids.push(w.id);
+      groups.set(kind, group);
+    }
   }
 
-  const link = `${options.baseUrl}${AUDITOR_LINK_PATH}`;
-  for (const { facts, ids } of groups.values()) {
+  for (const { facts, ids, compose } of groups.values()) {
     // the queue is stopping or gave the job up: leave the rest for the retry
     options.signal?.throwIfAborted();
     // counts the try before making it, so a crash mid-send still uses one up
@@ -468,7 +657,7 @@ export async function deliverWaiting(
       .execute();
     if (claimed.length === 0) continue;
     const claimedIds = claimed.map((c) => c.id);
-    const message = composeMessage({ ...facts, count: claimedIds.length, link });
+    const message = compose(claimedIds.length);
     try {
       await mailer.send({ to, subject: message.subject, body: message.body, reference: claimedIds[0] });
     } catch (err) {

@@ -34,6 +34,8 @@ export class ValidationError extends Error {
 
 /** Thrown by services when a record does not exist in the council: routes answer with the 404 page. */
 export class NotFoundError extends Error {
+  /** answered with the 404 page when a route lets it through */
+  statusCode = 404;
   constructor(what: string) {
     super(`No such ${what}`);
   }
