@@ -4,6 +4,8 @@ export interface FieldError {
   /** the form field (its id on the page) */
   field: string;
   message: string;
+  /** where to fix it, when it is on another page (the error summary links there) */
+  href?: string;
 }
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };

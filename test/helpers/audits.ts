@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../../src/data/db.ts';
 import type { ActivityKind } from '../../src/data/schema.ts';
 import type { Role } from '../../src/domain/roles.ts';
+import { loadSignedInUser, type SignedInUser } from '../../src/services/auth.ts';
 import { hashPassword } from '../../src/services/passwords.ts';
 import { Agent } from './app.ts';
 import { buildSamplingFixture, type SamplingFixture } from './sampling.ts';
@@ -256,4 +257,36 @@ export async function signedIn(app: FastifyInstance, person: FixturePerson): Pro
   const res = await agent.post('/sign-in', { email: person.email, password: AUDIT_PASSWORD });
   if (res.statusCode !== 302) throw new Error(`Sign-in failed for ${person.email}: ${res.statusCode}`);
   return agent;
+}
+
+/** The signed-in user of one of the fixture's people, as the app builds it, for calling services. */
+export async function userOf(db: Db, person: FixturePerson): Promise<SignedInUser> {
+  const account = await db
+    .selectFrom('user_accounts')
+    .select('id')
+    .where('staff_id', '=', person.staffId)
+    .executeTakeFirstOrThrow();
+  return (await loadSignedInUser(db, account.id)) as SignedInUser;
+}
+
+/**
+ * Form fields that complete a part of a journey-section audit: the section graded `grade`, with an
+ * evaluation, an impact statement, a theme and one action owned by `ownerId`.
+ */
+export function completeSectionFields(
+  grade: string,
+  ownerId: string,
+  words = 'The record shows',
+): Record<string, string | string[]> {
+  return {
+    grade,
+    evaluation: `${words}: visits on time, the child seen alone, analysis weak.`,
+    impactStatement: 'The child is safer but their plan has drifted.',
+    practiceThemes: ['voice_of_the_child'],
+    'action-1-text': 'Update the chronology',
+    'action-1-owner': ownerId,
+    'action-1-due-day': '18',
+    'action-1-due-month': '12',
+    'action-1-due-year': '2026',
+  };
 }

@@ -28,7 +28,7 @@ export interface PageContext {
 
 /** GOV.UK error summary items from field errors: each links to its field. */
 export function errorSummary(errors: FieldError[] | undefined) {
-  return (errors ?? []).map((e) => ({ text: e.message, href: `#${e.field}` }));
+  return (errors ?? []).map((e) => ({ text: e.message, href: e.href ?? `#${e.field}` }));
 }
 
 export default fp(
