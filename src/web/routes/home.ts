@@ -3,9 +3,11 @@ import type { Db } from '../../data/db.ts';
 import { can, NAVIGATION } from '../../domain/roles.ts';
 import { suppressTable } from '../../domain/suppression.ts';
 import { caseloadsInTeam, openChildrenByStatus } from '../../services/children.ts';
+import { escalationCounts } from '../../services/escalations.ts';
 import { listTeams } from '../../services/organisation.ts';
 
 const NEXT_STEPS: Record<string, string> = {
+  '/my-audits': 'The audits allocated to you, most urgent first, with your drafts and anything overdue.',
   '/children': 'Look up a child’s record by their case reference. Each view is written to the access log.',
   '/cohorts':
     'Say who could be audited, and see how many children each cohort holds, and where, before drawing a sample.',
@@ -63,8 +65,12 @@ export default async function homeRoutes(app: FastifyInstance, { db }: { db: Db 
       councilTexts = suppressTable(cells, total);
     }
 
+    // escalations waiting for a response: the person's own, and for QA every one in the council
+    const escalations = can(user.roles, 'escalations.read') ? await escalationCounts(db, user) : null;
+
     return reply.render('pages/home.njk', {
       pageTitle: 'Home',
+      escalations,
       nextSteps,
       ownCaseload,
       team,
