@@ -11,8 +11,10 @@ import {
   getMonth,
   getProgrammeYear,
   listProgrammeYears,
+  monthName,
   updateMonth,
 } from '../../services/programme.ts';
+import { createDueReaudits, reauditsOfMonth } from '../../services/reaudits.ts';
 import { listSamplesOfMonth } from '../../services/samples.ts';
 import { type FieldError, NotFoundError, ValidationError } from '../../services/validation.ts';
 import { KIND_LABELS } from './samples.ts';
@@ -111,6 +113,17 @@ export default async function programmeRoutes(app: FastifyInstance, { db }: { db
     const phases = (found.month.phases as StoredPhase[] | null) ?? null;
     const canSample = can(user.roles, 'sampling.manage');
     const samples = canSample ? await listSamplesOfMonth(db, user.councilId, found.month.id) : [];
+    // re-audits whose month is now planned join it; QA sees them by child reference, logged
+    await createDueReaudits(db, user.councilId);
+    const reaudits = canSample ? await reauditsOfMonth(db, user.councilId, found.month.id) : [];
+    for (const r of reaudits) {
+      await request.recordChildView({
+        recordType: 'audit',
+        recordId: r.auditId,
+        childId: r.childId,
+        reason: `Listed by case reference among the re-audits due in ${found.month.name}`,
+      });
+    }
     return reply.render('pages/programme/month.njk', {
       pageTitle: found.month.name,
       year: found.year,
@@ -120,6 +133,7 @@ export default async function programmeRoutes(app: FastifyInstance, { db }: { db
       canManage: can(user.roles, 'programme.manage'),
       canSample,
       samples: samples.map((s) => ({ ...s, kindText: KIND_LABELS[s.kind] ?? s.kind })),
+      reaudits: reaudits.map((r) => ({ ...r, originalMonthName: monthName(r.originalMonth) })),
     });
   });
 
