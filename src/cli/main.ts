@@ -11,8 +11,10 @@ import { parseDate } from '../import/values.ts';
 import { startNotificationWorkers } from '../jobs/notification-worker.ts';
 import { startQueue } from '../jobs/queue.ts';
 import { createLogger } from '../log.ts';
+import { sendActionReminders } from '../services/actions.ts';
 import { sessionSecret } from '../services/app-settings.ts';
 import { createDemoCouncil, DemoRefusedError } from '../services/demo-council.ts';
+import { chaseEscalations } from '../services/escalations.ts';
 import { createMailer } from '../services/mailer.ts';
 import { enqueueWaiting, sendDeadlineReminders } from '../services/notifications.ts';
 import { countCouncils } from '../services/organisation.ts';
@@ -295,9 +297,14 @@ async function remindersCommand(config: Config, values: Record<string, unknown>)
     const queue = await startQueue(db, { background: false });
     try {
       const sweep = await sendDeadlineReminders(db, queue, asOf, { workingDays: config.reminderWorkingDays });
+      const actions = await sendActionReminders(db, queue, asOf);
+      const chases = await chaseEscalations(db, queue, asOf);
       await enqueueWaiting(db, queue);
       console.log(
         `Reminders as of ${asOf}: ${sweep.approaching} audits due within ${config.reminderWorkingDays} working days, ${sweep.overdue} overdue; ${sweep.recorded} new messages to ${sweep.recipients} people.`,
+      );
+      console.log(
+        `Actions: ${actions.due} due soon, ${actions.overdue} overdue (${actions.recorded} new messages). Escalations without a response chased: ${chases.chased} (${chases.recorded} new messages).`,
       );
     } finally {
       await queue.stop();

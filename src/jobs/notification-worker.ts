@@ -1,13 +1,16 @@
 /**
  * The queue workers for messages to auditors (see src/services/notifications.ts):
  *  - qaloop-notifications: delivers one person's waiting messages; a failure is retried by the queue
- *  - qaloop-reminder-sweep: records deadline reminders, then queues anyone with messages waiting;
+ *  - qaloop-reminder-sweep: records auditors' deadline reminders, reminders of actions due and
+ *    overdue, and chases of unanswered escalations, then queues anyone with messages waiting;
  *    scheduled each working morning, and sent on demand with `runReminderSweep`
  */
 
 import type { JobResult } from 'pg-boss';
 import type { Db } from '../data/db.ts';
 import { type IsoDate, todayInLondon } from '../domain/dates.ts';
+import { sendActionReminders } from '../services/actions.ts';
+import { chaseEscalations } from '../services/escalations.ts';
 import type { Mailer } from '../services/mailer.ts';
 import {
   type DeliveryJob,
@@ -85,12 +88,22 @@ export async function startNotificationWorkers(
   await queue.boss.work<ReminderSweepJob>(QUEUES.reminderSweep.name, polling, async ([job]) => {
     const today = job.data?.today ?? (options.today ?? todayInLondon)();
     const sweep = await sendDeadlineReminders(db, queue, today, { workingDays: options.workingDays });
+    const actions = await sendActionReminders(db, queue, today);
+    const chases = await chaseEscalations(db, queue, today);
     const waiting = await enqueueWaiting(db, queue);
     log.info(
-      { approaching: sweep.approaching, overdue: sweep.overdue, recorded: sweep.recorded, waiting },
+      {
+        approaching: sweep.approaching,
+        overdue: sweep.overdue,
+        recorded: sweep.recorded,
+        actionsDue: actions.due,
+        actionsOverdue: actions.overdue,
+        escalationsChased: chases.chased,
+        waiting,
+      },
       'reminder sweep',
     );
-    return { ...sweep, waiting };
+    return { ...sweep, actions, chases, waiting };
   });
 
   const cron = options.reminderCron === undefined ? DEFAULT_REMINDER_CRON : options.reminderCron;

@@ -101,7 +101,7 @@ test('the demo council is refused when the database already holds a council, and
   assert.equal(Number(after.n), Number(before.n));
 });
 
-test('the demo runs its last three cycles through sampling and allocation, so returns have a history', async () => {
+test('the demo runs the programme year’s cycles so far through sampling and allocation, so returns have a history', async () => {
   const { rows } = await sql<{
     month: string;
     planned: number;
@@ -113,12 +113,11 @@ test('the demo runs its last three cycles through sampling and allocation, so re
       count(*) filter (where a.status = 'exempted')::int as exempted,
       count(*) filter (where a.status = 'submitted')::int as returned,
       count(*) filter (where a.status in ('allocated', 'in_progress'))::int as owed
-    from audits a join programme_months m on m.id = a.month_id group by m.month order by m.month`.execute(
-    t.db,
-  );
+    from audits a join programme_months m on m.id = a.month_id
+    where a.reaudit_of_id is null group by m.month order by m.month`.execute(t.db);
   assert.deepEqual(
     rows.map((r) => r.month),
-    ['2026-09-01', '2026-10-01', '2026-11-01'],
+    ['2026-04-01', '2026-05-01', '2026-06-01', '2026-07-01', '2026-09-01', '2026-10-01', '2026-11-01'],
   );
   for (const r of rows) {
     assert.ok(r.returned > 0 && r.exempted >= 0 && r.owed >= 0, JSON.stringify(r));
@@ -133,4 +132,58 @@ test('the demo runs its last three cycles through sampling and allocation, so re
   const samples = await t.db.selectFrom('samples').select(['seed', 'snapshot_as_of', 'drawn_at']).execute();
   assert.ok(samples.length >= 6);
   for (const s of samples) assert.ok(s.snapshot_as_of <= new Date(s.drawn_at).toISOString().slice(0, 10));
+});
+
+test('the demo’s audits were done through the audit services, in every state', async () => {
+  const count = async (
+    table:
+      | 'audit_drafts'
+      | 'audit_section_results'
+      | 'audit_oversight'
+      | 'practitioner_feedback'
+      | 'family_feedback',
+  ) =>
+    Number(
+      (
+        await t.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const submitted = await t.db
+    .selectFrom('audits')
+    .select(['id', 'answers', 'overall_grade', 'kind'])
+    .where('status', '=', 'submitted')
+    .execute();
+  assert.ok(submitted.length > 100);
+  assert.ok(
+    submitted.every((a) => a.answers !== null),
+    'every returned audit has its answers',
+  );
+  assert.ok(submitted.some((a) => a.overall_grade === 'inadequate'));
+  assert.ok((await count('audit_section_results')) > 1000);
+  assert.ok((await count('audit_drafts')) > 0, 'drafts under way');
+  assert.ok((await count('audit_oversight')) > 0);
+  assert.ok((await count('practitioner_feedback')) > 0);
+  assert.ok((await count('family_feedback')) > 0);
+  const escalations = await t.db.selectFrom('escalations').select(['kind', 'responded_at']).execute();
+  assert.ok(
+    escalations.some((e) => e.kind === 'immediate' && e.responded_at === null),
+    'an immediate concern waiting',
+  );
+  assert.ok(escalations.some((e) => e.kind === 'drift_delay'));
+  const overdue = await t.db
+    .selectFrom('audit_actions')
+    .select('id')
+    .where('status', '=', 'open')
+    .where('due_on', '<', '2026-11-22')
+    .execute();
+  assert.ok(overdue.length > 0, 'actions overdue');
+  const reaudits = await t.db
+    .selectFrom('audits')
+    .select('id')
+    .where('reaudit_of_id', 'is not', null)
+    .execute();
+  assert.ok(reaudits.length > 0, 're-audits scheduled for inadequate audits');
 });

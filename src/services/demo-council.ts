@@ -12,6 +12,7 @@ import { annexAReader } from '../import/annex-a.ts';
 import { importSnapshot } from '../import/snapshot-import.ts';
 import { ssdReader } from '../import/ssd.ts';
 import { addClosureDay } from './cycles.ts';
+import { followUpDemoAudits } from './demo-audits.ts';
 import { runDemoCycles } from './demo-cycles.ts';
 import {
   type DemoCase,
@@ -532,6 +533,7 @@ export async function createDemoCouncil(
     await importDemoCaseData(trx, council.id, data, today);
     await planDemoProgramme(trx, council.id, today);
     await runDemoCycles(trx, council.id, today, rnd);
+    await followUpDemoAudits(trx, council.id, today, rnd);
 
     return {
       councilId: council.id,
@@ -688,24 +690,33 @@ function teamFor(rnd: Random, teams: DemoTeamPlan[], status: Status, disabled: b
 /** How many weeks before today the demo's earlier snapshot (its Annex A workbook) is dated. */
 export const DEMO_EARLIER_SNAPSHOT_WEEKS = 12;
 
+/** The demo's first extract: the Friday before its programme year (April to March) began. */
+export function demoFirstSnapshotDate(today: IsoDate): IsoDate {
+  const year = today.slice(5) >= '04-01' ? Number(today.slice(0, 4)) : Number(today.slice(0, 4)) - 1;
+  const start = `${year}-04-01`;
+  const day = new Date(`${start}T00:00:00Z`).getUTCDay();
+  return addDays(start, -((day - 5 + 7) % 7 || 7));
+}
+
 /**
- * Loads the demo's case data the way a council does: an Annex A workbook from the BI team, twelve weeks old
- * (where one team still has the spelling of the old system), then this week's SSD extract, each
+ * Loads the demo's case data the way a council does: two Annex A workbooks from the BI team, one from
+ * just before the programme year and one twelve weeks old (where one team still has the spelling of
+ * the old system), then this week's SSD extract, each
  * written to a temporary folder and read by the importers into the snapshot of its date.
  */
 async function importDemoCaseData(db: Db, councilId: string, data: DemoCaseData, today: IsoDate) {
   const folder = await mkdtemp(join(tmpdir(), 'qaloop-demo-'));
   try {
-    const earlier = addDays(today, -7 * DEMO_EARLIER_SNAPSHOT_WEEKS);
-    const workbook = join(folder, 'Westbrook Annex A.xlsx');
-    await writeAnnexAWorkbook(workbook, data, earlier, { 'Family Support North': 'Family Support Nth' });
     const options = { councilId, strict: true, source: 'command' as const };
-    await importSnapshot(
-      db,
-      'annex-a',
-      { ...options, path: workbook, asOf: earlier },
-      annexAReader(workbook),
-    );
+    // the extract the programme year's first cycles were drawn from, and a later one
+    for (const [i, asOf] of [
+      demoFirstSnapshotDate(today),
+      addDays(today, -7 * DEMO_EARLIER_SNAPSHOT_WEEKS),
+    ].entries()) {
+      const workbook = join(folder, `Westbrook Annex A ${i + 1}.xlsx`);
+      await writeAnnexAWorkbook(workbook, data, asOf, { 'Family Support North': 'Family Support Nth' });
+      await importSnapshot(db, 'annex-a', { ...options, path: workbook, asOf }, annexAReader(workbook));
+    }
     const ssd = join(folder, 'ssd');
     await writeSsdExtract(ssd, data, today);
     await importSnapshot(db, 'ssd', { ...options, path: ssd, fileName: 'ssd', asOf: today }, ssdReader(ssd));

@@ -4,6 +4,7 @@ import type { CyclePhase } from '../domain/cycle-phases.ts';
 import { addDays, addMonths, type IsoDate } from '../domain/dates.ts';
 import type { Random } from '../domain/random.ts';
 import { allocateSample, exemptAudit } from './allocation.ts';
+import { startDemoAudit, submitDemoAudit } from './demo-audits.ts';
 import { drawRequestSchema, drawSample } from './samples.ts';
 import { ValidationError } from './validation.ts';
 
@@ -14,8 +15,8 @@ import { ValidationError } from './validation.ts';
  * a history and the cycle under way has audits to chase.
  */
 
-/** Cycles run in the demo: those whose pre-audit phase began in the last this many months. */
-const DEMO_CYCLE_MONTHS = 3;
+/** Cycles run in the demo: every cycle of the programme year so far (it starts in April). */
+const DEMO_CYCLE_MONTHS = 12;
 
 const EXEMPTIONS: [ExemptionReason, string | null][] = [
   ['case_closed', null],
@@ -161,7 +162,7 @@ async function settle(
 ) {
   const audits = await db
     .selectFrom('audits')
-    .select(['id', 'status'])
+    .select(['id', 'status', 'auditor_id'])
     .where('sample_id', '=', sampleId)
     .orderBy('position')
     .execute();
@@ -182,13 +183,9 @@ async function settle(
       const last = windowOver ? auditing.end : today;
       const days = Math.max(0, Math.round((Date.parse(last) - Date.parse(auditing.start)) / 86_400_000));
       const on = addDays(auditing.start, rnd.int(Math.min(3, days), days));
-      await db
-        .updateTable('audits')
-        .set({ status: 'submitted', submitted_at: `${on}T15:00:00Z`, updated_at: `${on}T15:00:00Z` })
-        .where('id', '=', a.id)
-        .execute();
+      await submitDemoAudit(db, councilId, a.id, a.auditor_id as string, on, rnd);
     } else if (!windowOver && rnd.chance(0.4)) {
-      await db.updateTable('audits').set({ status: 'in_progress' }).where('id', '=', a.id).execute();
+      await startDemoAudit(db, councilId, a.id, a.auditor_id as string, today, rnd);
     }
   }
 }

@@ -23,12 +23,17 @@ import security from './plugins/security.ts';
 import { DatabaseSessionStore } from './plugins/session-store.ts';
 import views from './plugins/views.ts';
 import accessLogRoutes from './routes/access-log.ts';
+import actionRoutes from './routes/actions.ts';
 import adminImportTokenRoutes from './routes/admin/import-tokens.ts';
 import adminPeopleRoutes from './routes/admin/people.ts';
+import auditDocumentRoutes from './routes/audit-documents.ts';
 import auditorRoutes from './routes/auditors.ts';
+import auditRoutes from './routes/audits.ts';
 import childrenRoutes from './routes/children.ts';
 import cohortRoutes from './routes/cohorts.ts';
 import columnMappingRoutes from './routes/column-mappings.ts';
+import escalationRoutes from './routes/escalations.ts';
+import feedbackRoutes from './routes/feedback.ts';
 import gradeScaleRoutes from './routes/grade-scales.ts';
 import healthRoutes from './routes/health.ts';
 import helpRoutes from './routes/help.ts';
@@ -171,5 +176,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(returnsRoutes, { db });
   await app.register(auditorRoutes, { db });
   await app.register(sampleRoutes, { db });
+  await app.register(actionRoutes, { db });
+  await app.register(escalationRoutes, { db });
+  await app.register(auditRoutes, { db });
+  await app.register(feedbackRoutes, { db });
+  await app.register(auditDocumentRoutes, { db });
   return app;
 }

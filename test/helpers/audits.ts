@@ -251,11 +251,25 @@ export async function buildAuditFixture(db: Db, code = 'aud'): Promise<AuditFixt
   return { ...f, people, tools, audits, actions: { open: action.id }, children };
 }
 
-/** An agent signed in as one of the fixture's people. */
-export async function signedIn(app: FastifyInstance, person: FixturePerson): Promise<Agent> {
+const agents = new WeakMap<FastifyInstance, Map<string, Agent>>();
+
+/**
+ * An agent signed in as one of the fixture's people. The same person on the same app gets the same
+ * agent (sign-in is rate limited to 20 a minute from one address); `fresh` signs in again.
+ */
+export async function signedIn(
+  app: FastifyInstance,
+  person: FixturePerson,
+  options: { fresh?: boolean } = {},
+): Promise<Agent> {
+  const known = agents.get(app) ?? new Map<string, Agent>();
+  agents.set(app, known);
+  const existing = known.get(person.email);
+  if (existing && !options.fresh) return existing;
   const agent = new Agent(app);
   const res = await agent.post('/sign-in', { email: person.email, password: AUDIT_PASSWORD });
   if (res.statusCode !== 302) throw new Error(`Sign-in failed for ${person.email}: ${res.statusCode}`);
+  known.set(person.email, agent);
   return agent;
 }
 

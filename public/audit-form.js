@@ -1,0 +1,110 @@
+// Saves an audit's page as the auditor types. Progressive enhancement only: without this script
+// every button on the page saves, so nothing is lost by moving between pages.
+const form = document.querySelector('form[data-autosave]');
+const status = document.getElementById('autosave-status');
+const revisionInput = form?.querySelector('[data-revision]');
+const QUIET_MS = 1500;
+const LONGEST_MS = 10000;
+
+let timer = null;
+let firstChange = 0;
+let saving = false;
+let again = false;
+let stopped = false;
+let lastSent = null;
+
+function body() {
+  const data = new URLSearchParams(new FormData(form));
+  data.delete('next');
+  return data;
+}
+
+function say(text) {
+  if (status) status.textContent = text;
+}
+
+async function save() {
+  timer = null;
+  firstChange = 0;
+  if (stopped) return;
+  if (saving) {
+    again = true;
+    return;
+  }
+  const data = body();
+  const text = data.toString();
+  if (text === lastSent) return;
+  saving = true;
+  try {
+    const response = await fetch(form.dataset.autosave, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: text,
+      credentials: 'same-origin',
+    });
+    const json = response.headers.get('content-type')?.includes('application/json')
+      ? await response.json()
+      : null;
+    if (response.redirected || !json) {
+      // signed out: the server has kept what was typed and gives it back after signing in
+      stopped = true;
+      say(
+        'You have been signed out, so this could not be saved here. Select a save button: after you sign in again, what you typed is put back.',
+      );
+      return;
+    }
+    if (response.status === 409) {
+      stopped = true;
+      say(json.message);
+      return;
+    }
+    if (!response.ok) {
+      say(
+        json.errors?.map((e) => e.message).join(' ') ??
+          'This could not be saved just now. Select a save button to save it.',
+      );
+      return;
+    }
+    lastSent = text;
+    if (revisionInput) revisionInput.value = String(json.revision);
+    say(`Saved at ${json.savedAt}.`);
+  } catch {
+    say(
+      'This could not be saved just now (no connection). Keep this page open and select a save button when you are back online.',
+    );
+  } finally {
+    saving = false;
+    if (again) {
+      again = false;
+      schedule();
+    }
+  }
+}
+
+function schedule() {
+  if (stopped) return;
+  const now = Date.now();
+  if (!firstChange) firstChange = now;
+  clearTimeout(timer);
+  // save once typing pauses, and at least every LONGEST_MS while it goes on
+  const wait = Math.min(QUIET_MS, Math.max(0, firstChange + LONGEST_MS - now));
+  timer = setTimeout(save, wait);
+}
+
+if (form?.dataset.autosave) {
+  lastSent = body().toString();
+  form.addEventListener('input', schedule);
+  form.addEventListener('change', schedule);
+  // leaving the page: send what is waiting
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden' && timer) {
+      clearTimeout(timer);
+      save();
+    }
+  });
+  // a button press saves through the form itself
+  form.addEventListener('submit', () => {
+    stopped = true;
+    clearTimeout(timer);
+  });
+}
