@@ -45,11 +45,20 @@ async function save() {
     const json = response.headers.get('content-type')?.includes('application/json')
       ? await response.json()
       : null;
-    if (response.redirected || !json) {
+    if (response.redirected) {
       // signed out: the server has kept what was typed and gives it back after signing in
       stopped = true;
       say(
         'You have been signed out, so this could not be saved here. Select a save button: after you sign in again, what you typed is put back.',
+      );
+      return;
+    }
+    if (!json) {
+      stopped = true;
+      say(
+        response.status === 403
+          ? 'This audit can no longer be changed here (it may have been submitted or moved to someone else). Select a save button to see why.'
+          : 'This could not be saved just now. Select a save button to save it.',
       );
       return;
     }
@@ -102,9 +111,21 @@ if (form?.dataset.autosave) {
       save();
     }
   });
-  // a button press saves through the form itself
-  form.addEventListener('submit', () => {
-    stopped = true;
+  // a button press saves through the form itself, once any save on its way has come back with
+  // its revision (or the page would be told it conflicts with its own save)
+  form.addEventListener('submit', (event) => {
     clearTimeout(timer);
+    if (saving) {
+      event.preventDefault();
+      const submitter = event.submitter;
+      const wait = setInterval(() => {
+        if (saving) return;
+        clearInterval(wait);
+        stopped = true;
+        form.requestSubmit(submitter);
+      }, 50);
+      return;
+    }
+    stopped = true;
   });
 }

@@ -27,6 +27,8 @@ export const OVERALL_PART = 'overall';
 
 /** Actions a section can hold. */
 export const MAX_ACTIONS = 20;
+/** Most practice themes one section can carry. */
+const MAX_THEMES = 100;
 /** Longest text kept for any one field of a draft. */
 const MAX_FIELD = MAX_LONG_TEXT + 1000;
 
@@ -104,9 +106,10 @@ export function cleanFields(part: FormPart, section: ToolSection | undefined, ra
   if (typeof raw !== 'object' || raw === null) return out;
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
     if (!allowed.has(k)) continue;
-    if (typeof v === 'string') out[k] = v.slice(0, MAX_FIELD);
-    else if (Array.isArray(v))
-      out[k] = v.filter((x): x is string => typeof x === 'string').map((x) => x.slice(0, 200));
+    const strings = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+    // only the practice themes are a list; any other field sent twice keeps its first value
+    if (k === 'practiceThemes') out[k] = strings.slice(0, MAX_THEMES).map((x) => x.slice(0, 200));
+    else if (strings.length) out[k] = strings[0].slice(0, MAX_FIELD);
   }
   return out;
 }

@@ -467,3 +467,16 @@ test('dates must be real calendar dates written year-month-day', () => {
   assert.equal(isIsoDate('2026-13-01'), false);
   assert.equal(isIsoDate('02/11/2026'), false);
 });
+
+test('no section may take the key of the audit’s own conversation or overall-grade page', () => {
+  for (const title of ['Conversation', 'Overall']) {
+    const result = toolDefinitionSchema.safeParse({
+      name: 'Clashing tool',
+      kind: 'full_audit',
+      scaleKey: 'four_point',
+      sections: [{ title, isJourneySection: true }],
+    });
+    assert.equal(result.success, false);
+    assert.match(result.error?.issues[0].message ?? '', /cannot have the key/);
+  }
+});

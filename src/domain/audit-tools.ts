@@ -135,6 +135,9 @@ export const MAX_LONG_TEXT = 20000;
 
 const MAX_KEY_LENGTH = 48;
 
+/** Keys of the audit's own pages (src/domain/audit-form.ts), which no section may take. */
+export const RESERVED_SECTION_KEYS: readonly string[] = ['conversation', 'overall'];
+
 /** A key from a title or question: lower case, underscores, at most 48 characters. */
 export function keyFrom(text: string): string {
   const key = normaliseGradeKey(text);
@@ -246,7 +249,13 @@ export const toolDefinitionSchema = z
     tool.sections.forEach((s, si) => {
       if (!s.title) return;
       const sKey = sectionKeyOf(s);
-      if (!sKey) {
+      if (RESERVED_SECTION_KEYS.includes(sKey)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sections', si, s.key ? 'key' : 'title'],
+          message: `A section cannot have the key "${sKey}": every audit has its own ${sKey} page. Give the section another ${s.key ? 'key' : 'title'}`,
+        });
+      } else if (!sKey) {
         ctx.addIssue({
           code: 'custom',
           path: ['sections', si, s.key ? 'key' : 'title'],

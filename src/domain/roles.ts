@@ -95,6 +95,7 @@ export interface NavItem {
 export const NAVIGATION: readonly NavItem[] = [
   { href: '/', text: 'Home', capability: 'signedIn' },
   { href: '/my-audits', text: 'My audits', capability: 'audits.mine' },
+  { href: '/audits', text: 'Audits', capability: 'audits.read' },
   { href: '/programme', text: 'Programme', capability: 'signedIn' },
   { href: '/tools', text: 'Audit tools', capability: 'signedIn' },
   { href: '/practice-themes', text: 'Practice themes', capability: 'signedIn' },

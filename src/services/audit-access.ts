@@ -8,6 +8,7 @@
  *  - `manager`: the case holder's line manager, or a case manager of the child's team, once submitted;
  *  - `service`: a Head of Service for audits in their service area (a senior leader with no service
  *    area, such as an Assistant Director, covers every service), once submitted;
+ *  - `owner`: someone who owns one of the audit's actions, once submitted (so they can see why);
  *  - `escalation`: someone an escalation about the audit was sent to (they see the escalation).
  *
  * Services take the `AuditAccess` and call `must(...)`, which throws `AuditAccessError` (answered
@@ -18,7 +19,14 @@ import type { ActivityKind, AuditStatus } from '../data/schema.ts';
 import type { SignedInUser } from './auth.ts';
 import { NotFoundError } from './validation.ts';
 
-export type AuditRelation = 'qa' | 'auditor' | 'practitioner' | 'manager' | 'service' | 'escalation';
+export type AuditRelation =
+  | 'qa'
+  | 'auditor'
+  | 'practitioner'
+  | 'manager'
+  | 'service'
+  | 'owner'
+  | 'escalation';
 
 export interface AuditFacts {
   id: string;
@@ -135,13 +143,22 @@ export async function relationsTo(
     .select('e.id')
     .executeTakeFirst();
   if (recipient) r.add('escalation');
+  const owner = await db
+    .selectFrom('audit_actions')
+    .select('id')
+    .where('audit_id', '=', audit.id)
+    .where('owner_id', '=', user.staffId)
+    .executeTakeFirst();
+  if (owner) r.add('owner');
   return r;
 }
 
 export function accessFrom(audit: AuditFacts, relations: ReadonlySet<AuditRelation>): AuditAccess {
   const submitted = audit.status === 'submitted';
   const draftReader = relations.has('auditor') || relations.has('qa');
-  const afterReader = ['practitioner', 'manager', 'service'].some((x) => relations.has(x as AuditRelation));
+  const afterReader = ['practitioner', 'manager', 'service', 'owner'].some((x) =>
+    relations.has(x as AuditRelation),
+  );
   return {
     audit,
     relations,
@@ -162,4 +179,4 @@ export function must(condition: boolean, message: string): asserts condition {
 }
 
 export const READ_REFUSED =
-  'Only the allocated auditor and QA can see an audit before it is submitted; after it, the case holder, their manager and the Head of Service can too.';
+  'Only the allocated auditor and QA can see an audit before it is submitted; after it, the case holder, their manager, the Head of Service and the owners of its actions can too.';

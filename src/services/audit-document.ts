@@ -155,11 +155,16 @@ function isAnswerSet(value: unknown): value is AnswerSet {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The finished audit's content for its Word document; NotFoundError when the council has no such audit. */
+/**
+ * The finished audit's content for its Word document; NotFoundError when the council has no such
+ * audit. With a `viewer` who does not see every escalation (anyone but QA), only the escalations
+ * they raised or were sent are included, as on the audit's page.
+ */
 export async function auditDocumentData(
   db: Db,
   councilId: string,
   auditId: string,
+  viewer?: { staffId: string; seesEveryEscalation: boolean },
 ): Promise<AuditDocumentData> {
   const a = await db
     .selectFrom('audits as a')
@@ -228,6 +233,20 @@ export async function auditDocumentData(
       .leftJoin('staff as s', 's.id', 'e.responded_by')
       .where('e.council_id', '=', councilId)
       .where('e.audit_id', '=', auditId)
+      .$if(viewer !== undefined && !viewer.seesEveryEscalation, (q) =>
+        q.where((eb) =>
+          eb.or([
+            eb('e.raised_by', '=', viewer?.staffId ?? ''),
+            eb.exists(
+              eb
+                .selectFrom('escalation_recipients as er')
+                .whereRef('er.escalation_id', '=', 'e.id')
+                .where('er.staff_id', '=', viewer?.staffId ?? '')
+                .select('er.staff_id'),
+            ),
+          ]),
+        ),
+      )
       .select([
         'e.kind',
         'e.found',

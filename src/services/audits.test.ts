@@ -366,3 +366,17 @@ test('a dip sample is its questions, with no conversation or overall grade', asy
     within_timescale: 'yes',
   });
 });
+
+test('an escalation can only go to the people the form offers', async () => {
+  const { raiseEscalation } = await import('./escalations.ts');
+  const before = await t.db.selectFrom('escalations').select('id').execute();
+  await assert.rejects(
+    raiseEscalation(t.db, null, qa, f.audits.submitted, {
+      kind: 'drift_delay',
+      found: 'Sent to someone who should not get it',
+      recipients: [f.people.workforce.staffId],
+    }),
+    ValidationError,
+  );
+  assert.equal((await t.db.selectFrom('escalations').select('id').execute()).length, before.length);
+});

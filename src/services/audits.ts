@@ -80,6 +80,7 @@ function auditingEnd(phases: unknown): IsoDate | null {
 
 export interface MyAuditRow {
   id: string;
+  childId: string;
   childReference: string;
   team: string | null;
   kind: ActivityKind;
@@ -97,7 +98,13 @@ export interface MyAudits {
   toDo: MyAuditRow[];
   drafts: number;
   overdue: number;
-  submitted: { id: string; childReference: string; kindName: string; submittedAt: Date | null }[];
+  submitted: {
+    id: string;
+    childId: string;
+    childReference: string;
+    kindName: string;
+    submittedAt: Date | null;
+  }[];
 }
 
 /** An auditor's audits: allocated and in progress, most urgent first (overdue, then by deadline). */
@@ -112,6 +119,7 @@ export async function myAudits(db: Db, user: SignedInUser, today: IsoDate): Prom
     .where('a.status', 'in', ['allocated', 'in_progress'])
     .select((eb) => [
       'a.id',
+      'a.child_id',
       'c.external_id',
       't.name as team',
       'a.kind',
@@ -141,6 +149,7 @@ export async function myAudits(db: Db, user: SignedInUser, today: IsoDate): Prom
     const deadline = r.due_on ?? auditingEnd(r.phases);
     return {
       id: r.id,
+      childId: r.child_id,
       childReference: r.external_id,
       team: r.team,
       kind: r.kind,
@@ -166,7 +175,7 @@ export async function myAudits(db: Db, user: SignedInUser, today: IsoDate): Prom
     .where('a.council_id', '=', user.councilId)
     .where('a.auditor_id', '=', user.staffId)
     .where('a.status', '=', 'submitted')
-    .select(['a.id', 'c.external_id', 'a.kind', 'a.submitted_at'])
+    .select(['a.id', 'a.child_id', 'c.external_id', 'a.kind', 'a.submitted_at'])
     .orderBy('a.submitted_at', 'desc')
     .limit(10)
     .execute();
@@ -176,6 +185,7 @@ export async function myAudits(db: Db, user: SignedInUser, today: IsoDate): Prom
     overdue: toDo.filter((r) => r.overdue).length,
     submitted: submitted.map((s) => ({
       id: s.id,
+      childId: s.child_id,
       childReference: s.external_id,
       kindName: KIND_NAMES[s.kind],
       submittedAt: s.submitted_at,
@@ -517,6 +527,11 @@ export async function saveDraftPart(
   baseRevision: number,
 ): Promise<SaveResult> {
   return inTransaction(db, async (trx) => {
+    // one save of an audit at a time, so revisions cannot interleave; taken before the audit is read,
+    // so a save that waited for a submission or an exemption sees it and is refused
+    await sql`select id from audits where id = ${auditId} and council_id = ${user.councilId} for update`.execute(
+      trx,
+    );
     const audit = await loadAuditFacts(trx, user.councilId, auditId);
     const access = accessFrom(audit, await relationsTo(trx, user, audit));
     must(
@@ -525,8 +540,6 @@ export async function saveDraftPart(
         ? 'This audit has been submitted: it can no longer be changed.'
         : 'Only the auditor it is allocated to, or QA, can change this audit.',
     );
-    // one save of an audit at a time, so revisions cannot interleave
-    await sql`select id from audits where id = ${audit.id} for update`.execute(trx);
     const tool = await toolFor(trx, audit);
     if (access.relations.has('auditor')) await pinToolVersion(trx, audit, tool);
     const parts = formParts(tool.definition, withConversation(audit.kind));
@@ -759,4 +772,109 @@ async function writeResults(
     })),
   );
   if (themes.length) await db.insertInto('audit_practice_themes').values(themes).execute();
+}
+
+// --- Audits to read ---
+
+export interface AuditToRead {
+  id: string;
+  childId: string;
+  childReference: string;
+  team: string | null;
+  kindName: string;
+  grade: string | null;
+  submittedAt: Date | null;
+  /** what the person still has to do with it */
+  waiting: string[];
+}
+
+/** How many submitted audits the list shows at most, newest first. */
+export const AUDITS_TO_READ = 100;
+
+/**
+ * Submitted audits a person may read, newest first: of the children they hold (the case holder),
+ * of their team (a case manager, or the case holder's line manager), of their service (a Head of
+ * Service; a senior leader with no service, all), ones they audited or own an action of, and for QA
+ * every audit of the council. Says what is waiting for them: feedback, management oversight.
+ */
+export async function auditsToRead(db: Db, user: SignedInUser): Promise<AuditToRead[]> {
+  const me = user.staffId;
+  const roles = user.roles;
+  const rows = await db
+    .selectFrom('audits as a')
+    .innerJoin('children as c', 'c.id', 'a.child_id')
+    .leftJoin('teams as t', 't.id', 'a.team_id')
+    .leftJoin('audit_tool_versions as v', 'v.id', 'a.tool_version_id')
+    .leftJoin('grade_scales as g', 'g.id', 'v.scale_id')
+    .where('a.council_id', '=', user.councilId)
+    .where('a.status', '=', 'submitted')
+    .$if(!roles.includes('qa_lead'), (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb('a.practitioner_id', '=', me),
+          eb('a.practitioner_manager_id', '=', me),
+          eb('a.auditor_id', '=', me),
+          ...(roles.includes('case_manager') && user.teamId ? [eb('a.team_id', '=', user.teamId)] : []),
+          ...(roles.includes('senior_leader')
+            ? [user.serviceAreaId ? eb('a.service_area_id', '=', user.serviceAreaId) : eb.lit(true)]
+            : []),
+          eb.exists(
+            eb
+              .selectFrom('audit_actions as x')
+              .whereRef('x.audit_id', '=', 'a.id')
+              .where('x.owner_id', '=', me)
+              .select('x.id'),
+          ),
+        ]),
+      ),
+    )
+    .select((eb) => [
+      'a.id',
+      'a.child_id',
+      'c.external_id',
+      't.name as team',
+      'a.kind',
+      'a.reaudit_of_id',
+      'a.overall_grade',
+      'g.grades',
+      'a.submitted_at',
+      'a.practitioner_id',
+      'a.practitioner_manager_id',
+      'a.team_id',
+      eb
+        .exists(
+          eb
+            .selectFrom('practitioner_feedback as pf')
+            .whereRef('pf.audit_id', '=', 'a.id')
+            .select('pf.audit_id'),
+        )
+        .as('feedback_given'),
+      eb
+        .exists(eb.selectFrom('audit_oversight as o').whereRef('o.audit_id', '=', 'a.id').select('o.id'))
+        .as('oversight_recorded'),
+    ])
+    .orderBy('a.submitted_at', 'desc')
+    .limit(AUDITS_TO_READ)
+    .execute();
+  return rows.map((r) => {
+    const grades = (r.grades ?? []) as { key: string; label: string }[];
+    const waiting: string[] = [];
+    if (r.practitioner_id === me && !r.feedback_given) waiting.push('Your feedback');
+    const manages =
+      r.practitioner_manager_id === me ||
+      (roles.includes('case_manager') && user.teamId !== null && r.team_id === user.teamId);
+    if (manages && !r.oversight_recorded) waiting.push('Management oversight');
+    return {
+      id: r.id,
+      childId: r.child_id,
+      childReference: r.external_id,
+      team: r.team,
+      kindName: r.reaudit_of_id ? 'Re-audit' : KIND_NAMES[r.kind],
+      grade: r.overall_grade
+        ? (grades.find((g) => g.key === r.overall_grade)?.label ?? r.overall_grade)
+        : null,
+      submittedAt: r.submitted_at,
+      waiting,
+    };
+  });
 }

@@ -249,6 +249,14 @@ export async function raiseEscalation(
   const defaults = new Map(
     (await defaultRecipients(db, user.councilId, audit)).map((d) => [d.staffId, d.why]),
   );
+  // only the people the form offers: the defaults, and senior leaders, case managers and QA
+  const offered = new Set([
+    ...defaults.keys(),
+    ...(await recipientChoices(db, user.councilId)).map((p) => p.staffId),
+  ]);
+  if (!ids.every((id) => offered.has(id))) {
+    throw new ValidationError([{ field: 'recipients', message: UNKNOWN_RECIPIENT }]);
+  }
   const raisedBeforeSubmission = audit.status !== 'submitted';
 
   return inTransaction(db, async (trx) => {

@@ -68,7 +68,7 @@ export const AUDITOR_LINK_PATH = '/my-audits';
 export const PERSON_LINK_PATHS: Record<PersonMessageKind, string> = {
   escalation_raised: '/escalations',
   escalation_chase: '/escalations',
-  audit_returned: '/',
+  audit_returned: '/audits',
   action_due: '/actions',
   action_overdue: '/actions',
 };

@@ -201,3 +201,18 @@ test('beside the audit, the child’s context links to its own page', async () =
     new RegExp(`href="/audits/${f.audits.allocated}/child">Open the child’s context in its own page`),
   );
 });
+
+test('the document shows escalations only to those who may open them: QA, who raised them, who they went to', async () => {
+  const download = async (person: typeof f.people.qaLead) => {
+    const agent = await signedIn(app, person);
+    const file = await app.inject({
+      url: `/audits/${f.audits.submitted}/document.docx`,
+      headers: { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
+    assert.equal(file.statusCode, 200);
+    return wordText((await docxParts(file.rawPayload)).get('word/document.xml') ?? '');
+  };
+  assert.ok((await download(f.people.qaLead)).includes(FILLED.found));
+  assert.ok((await download(f.people.auditor)).includes(FILLED.found), 'the auditor raised it');
+  assert.ok(!(await download(f.people.practitioner)).includes(FILLED.found));
+});

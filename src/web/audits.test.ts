@@ -309,3 +309,39 @@ test('a timed-out session loses nothing: the saved draft is there after signing 
     mock.timers.reset();
   }
 });
+
+test('Audits lists the submitted audits a person may read, with what is waiting for them, each child logged', async () => {
+  const practitioner = await signedIn(app, f.people.practitioner);
+  const page = await practitioner.get('/audits');
+  assert.equal(page.statusCode, 200);
+  assert.match(page.body, /F08C0/);
+  assert.match(page.body, /Your feedback/);
+  const logged = await views(f.audits.submitted);
+  assert.ok(logged.some((v) => v.staff_id === f.people.practitioner.staffId && /Listed/.test(v.reason)));
+  const manager = await signedIn(app, f.people.manager);
+  assert.match((await manager.get('/audits')).body, /Management oversight/);
+  for (const person of [f.people.otherPractitioner, f.people.otherManager, f.people.headOfCare]) {
+    const agent = await signedIn(app, person);
+    const res = await agent.get('/audits');
+    assert.equal(res.statusCode, 200);
+    assert.doesNotMatch(res.body, /F08C0/, person.email);
+  }
+  for (const person of [f.people.scrutiny, f.people.workforce, f.people.admin]) {
+    const agent = await signedIn(app, person);
+    assert.equal((await agent.get('/audits')).statusCode, 403, person.email);
+  }
+});
+
+test('a form field sent twice keeps its first value; only practice themes are a list', async () => {
+  const auditor = await signedIn(app, f.people.auditor);
+  const url = `/audits/${f.audits.allocated}/parts/multi_agency_working`;
+  const csrf = await auditor.csrf(url);
+  const res = await auditor.post(
+    `${url}/autosave`,
+    { _csrf: csrf, revision: '0', grade: ['good', 'nonsense'], evaluation: ['first', 'second'] },
+    url,
+  );
+  assert.equal(res.statusCode, 200);
+  const saved = await draftOf(f.audits.allocated, 'multi_agency_working');
+  assert.deepEqual(saved?.fields, { grade: 'good', evaluation: 'first' });
+});

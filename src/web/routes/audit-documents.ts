@@ -62,7 +62,10 @@ export default async function auditDocumentRoutes(app: FastifyInstance, { db }: 
           'The Word document can only be downloaded once the audit has been submitted. Submit the audit first.',
         );
       }
-      const data = await auditDocumentData(db, access.audit.councilId, access.audit.id);
+      const data = await auditDocumentData(db, access.audit.councilId, access.audit.id, {
+        staffId: user(request).staffId,
+        seesEveryEscalation: access.relations.has('qa'),
+      });
       const file = await buildAuditDocument(data);
       await request.recordChildView({
         recordType: 'audit',

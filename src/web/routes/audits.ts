@@ -4,8 +4,11 @@ import type { Db } from '../../data/db.ts';
 import { CONVERSATION_WITH, type DraftFields, type FormPart } from '../../domain/audit-form.ts';
 import { formatDateTime } from '../../domain/dates.ts';
 import { afterSubmissionPanel } from '../../services/actions.ts';
+import { AuditAccessError, auditAccess } from '../../services/audit-access.ts';
 import {
+  AUDITS_TO_READ,
   type AuditWork,
+  auditsToRead,
   loadAuditWork,
   myAudits,
   nextAuditOfKind,
@@ -52,9 +55,35 @@ function revisionOf(body: Record<string, unknown> | undefined): number {
  * child's audit writes the access log.
  */
 export default async function auditRoutes(app: FastifyInstance, { db }: { db: Db }) {
-  app.get('/my-audits', { config: { access: 'audits.mine' } }, async (request, reply) => {
+  /** A list of children's audits: each child listed is written to the access log. */
+  async function logList(
+    request: FastifyRequest,
+    audits: { id: string; childId?: string }[],
+    reason: string,
+  ) {
+    if (audits.length === 0) {
+      await request.recordChildView({ recordType: 'audit list', recordId: 'none', childId: null, reason });
+    }
+    for (const a of audits) {
+      await request.recordChildView({
+        recordType: 'audit',
+        recordId: a.id,
+        childId: a.childId ?? null,
+        reason,
+      });
+    }
+  }
+
+  app.get('/my-audits', { config: { access: 'audits.mine', childRecord: true } }, async (request, reply) => {
     const mine = await myAudits(db, user(request), app.today());
+    await logList(request, [...mine.toDo, ...mine.submitted], 'Listed in the auditor’s My audits');
     return reply.render('pages/audits/my-audits.njk', { pageTitle: 'My audits', mine });
+  });
+
+  app.get('/audits', { config: { access: 'audits.read', childRecord: true } }, async (request, reply) => {
+    const audits = await auditsToRead(db, user(request));
+    await logList(request, audits, 'Listed among the submitted audits the person may read');
+    return reply.render('pages/audits/to-read.njk', { pageTitle: 'Audits', audits, limit: AUDITS_TO_READ });
   });
 
   async function logView(request: FastifyRequest, work: AuditWork, reason: string) {
@@ -327,7 +356,17 @@ export default async function auditRoutes(app: FastifyInstance, { db }: { db: Db
       const params = auditParams.safeParse(request.params);
       if (!params.success) return reply.callNotFound();
       const today = app.today();
-      const result = await submitAudit(db, app.queue, user(request), params.data.auditId, today);
+      let result: Awaited<ReturnType<typeof submitAudit>>;
+      try {
+        result = await submitAudit(db, app.queue, user(request), params.data.auditId, today);
+      } catch (err) {
+        // sent twice (a double click): the first went in, so show the audit rather than an error
+        const access =
+          err instanceof AuditAccessError ? await auditAccess(db, user(request), params.data.auditId) : null;
+        if (!access || access.audit.status !== 'submitted' || !access.mayRead) throw err;
+        request.session.flash = { kind: 'info', text: 'This audit had already been submitted.' };
+        return reply.redirect(`/audits/${access.audit.id}`);
+      }
       const work = await loadAuditWork(db, user(request), params.data.auditId, today);
       await logView(request, work, `${whyOpened(work)}, to submit it`);
       if (!result.ok) {

@@ -7,6 +7,8 @@ import { escalationCounts } from '../../services/escalations.ts';
 import { listTeams } from '../../services/organisation.ts';
 
 const NEXT_STEPS: Record<string, string> = {
+  '/audits':
+    'Submitted audits of the children you hold, manage or oversee: findings, actions, feedback and oversight.',
   '/my-audits': 'The audits allocated to you, most urgent first, with your drafts and anything overdue.',
   '/children': 'Look up a child’s record by their case reference. Each view is written to the access log.',
   '/cohorts':
