@@ -24,6 +24,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index audits_auditor_status on audits (council_id, auditor_id, status)`.execute(db);
   await sql`create index audits_practitioner on audits (council_id, practitioner_id)`.execute(db);
   await sql`create index audits_team on audits (council_id, team_id)`.execute(db);
+  // the newest submitted audits first (Audits, My audits)
+  await sql`create index audits_submitted on audits (council_id, submitted_at desc) where status = 'submitted'`.execute(
+    db,
+  );
   await sql`create unique index audits_one_reaudit on audits (reaudit_of_id) where reaudit_of_id is not null`.execute(
     db,
   );
@@ -207,6 +211,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop index if exists audits_auditor_status`.execute(db);
   await sql`drop index if exists audits_practitioner`.execute(db);
   await sql`drop index if exists audits_team`.execute(db);
+  await sql`drop index if exists audits_submitted`.execute(db);
   await sql`drop index if exists audits_one_reaudit`.execute(db);
   await sql`
     alter table audits
