@@ -6,6 +6,7 @@ import * as m0003 from './migrations/0003-imports-and-audit-history.ts';
 import * as m0004 from './migrations/0004-snapshots.ts';
 import * as m0005 from './migrations/0005-samples-and-allocation.ts';
 import * as m0006 from './migrations/0006-doing-the-audit.ts';
+import * as m0007 from './migrations/0007-moderation.ts';
 
 /** Migrations in the order they apply. Add new files to src/data/migrations and list them here. */
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004-snapshots': m0004,
   '0005-samples-and-allocation': m0005,
   '0006-doing-the-audit': m0006,
+  '0007-moderation': m0007,
 };
 
 /** The names of every migration, in order. */

@@ -548,6 +548,56 @@ export interface AuditsTable {
   reaudit_of_id: string | null;
   /** set on submission when the grade calls for a re-audit: the first day of the month it is due */
   reaudit_due_month: DateText | null;
+  /** what reports count: the overall grade when submitted, the moderation panel's once decided */
+  final_grade: string | null;
+  final_good_or_better: boolean | null;
+}
+
+/** Why an audit is in a cycle's moderation sample. */
+export type ModerationReason = 'random' | 'inadequate' | 'escalated' | 'new_auditor';
+
+export interface ModerationPlansTable {
+  id: Generated<string>;
+  council_id: string;
+  month_id: string;
+  /** the share of the cycle's returned audits chosen at random, 0–100 */
+  percent: number;
+  seed: number;
+  /** the rules that add audits whatever the draw: ModerationReason other than 'random' */
+  rules: ColumnType<ModerationReason[], string | undefined, string>;
+  confirmed_by: string | null;
+  confirmed_at: Date | null;
+  created_at: Timestamp;
+}
+
+export type ModerationStatus = 'unallocated' | 'allocated' | 'submitted' | 'decided';
+export type AuditQuality = 'good' | 'requires_improvement' | 'inadequate';
+export type ModerationOutcome = 'supported' | 'upgraded' | 'downgraded';
+
+export interface ModerationsTable {
+  id: Generated<string>;
+  council_id: string;
+  audit_id: string;
+  plan_id: string | null;
+  chosen_because: ModerationReason;
+  moderator_id: string | null;
+  status: Generated<ModerationStatus>;
+  /** the blind re-grade form as typed, until submitted */
+  draft: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
+  /** the moderator's grade for each section, by section key */
+  section_grades: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
+  overall_grade: string | null;
+  /** the moderator's judgement of the audit itself: evaluation, impact statements, actions */
+  quality: AuditQuality | null;
+  quality_comments: string | null;
+  submitted_at: Date | null;
+  /** the panel's decision */
+  final_grade: string | null;
+  panel_reason: string | null;
+  outcome: ModerationOutcome | null;
+  decided_by: string | null;
+  decided_at: Date | null;
+  created_at: Timestamp;
 }
 
 export type ConversationWith = 'practitioner' | 'manager' | 'not_held';
@@ -704,6 +754,8 @@ export interface Database {
   samples: SamplesTable;
   audits: AuditsTable;
   audit_drafts: AuditDraftsTable;
+  moderation_plans: ModerationPlansTable;
+  moderations: ModerationsTable;
   audit_section_results: AuditSectionResultsTable;
   audit_practice_themes: AuditPracticeThemesTable;
   audit_actions: AuditActionsTable;

@@ -76,6 +76,10 @@ export const CAPABILITIES = {
   'actions.read': ['qa_lead', 'auditor', 'practitioner', 'case_manager', 'senior_leader'],
   /** record family feedback and send single-use feedback links */
   'feedback.family': ['qa_lead'],
+  /** choose each cycle's moderation sample and allocate moderators; moderate blind; hold the panel */
+  'moderation.manage': ['qa_lead'],
+  /** consistency figures: QA see everyone's, an auditor their own */
+  'moderation.figures': ['qa_lead', 'auditor'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Capability = keyof typeof CAPABILITIES;
@@ -104,6 +108,7 @@ export const NAVIGATION: readonly NavItem[] = [
   { href: '/returns', text: 'Returns', capability: 'returns.read' },
   { href: '/escalations', text: 'Escalations', capability: 'escalations.read' },
   { href: '/actions', text: 'Actions', capability: 'actions.read' },
+  { href: '/moderation', text: 'Moderation', capability: 'moderation.manage' },
   { href: '/imports', text: 'Case data', capability: 'imports.manage' },
   { href: '/organisation', text: 'Organisation', capability: 'organisation.read' },
   { href: '/admin/people', text: 'People', capability: 'people.manage' },

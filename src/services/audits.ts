@@ -694,6 +694,8 @@ export async function submitAudit(
         answers: JSON.stringify(answers),
         overall_grade: overallGrade?.key ?? null,
         overall_good_or_better: overallGrade ? overallGrade.goodOrBetter : null,
+        final_grade: overallGrade?.key ?? null,
+        final_good_or_better: overallGrade ? overallGrade.goodOrBetter : null,
         conversation_on: conversation?.on ?? null,
         conversation_with: conversation?.with ?? null,
         conversation_note: conversation?.note ?? null,

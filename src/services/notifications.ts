@@ -56,6 +56,8 @@ export const PERSON_MESSAGE_KINDS = [
   'action_due',
   /** an action they own is past its due date */
   'action_overdue',
+  /** the moderation panel has decided the final grade of an audit they did */
+  'moderation_outcome',
 ] as const;
 export type PersonMessageKind = (typeof PERSON_MESSAGE_KINDS)[number];
 
@@ -71,6 +73,7 @@ export const PERSON_LINK_PATHS: Record<PersonMessageKind, string> = {
   audit_returned: '/audits',
   action_due: '/actions',
   action_overdue: '/actions',
+  moderation_outcome: '/moderation/consistency',
 };
 
 /** By default an auditor is reminded when an audit is due within this many working days. */
@@ -458,6 +461,17 @@ export function composePersonMessage(
           ? 'An action you own from an audit is due soon.'
           : `${count} actions you own from audits are due soon.`,
         'Sign in to QA Loop to see them and mark them done.',
+      ],
+    },
+    moderation_outcome: {
+      subject: one
+        ? 'The moderation panel has decided on one of your audits'
+        : `The moderation panel has decided on ${count} of your audits`,
+      lines: [
+        one
+          ? 'An audit you did has been moderated, and the panel has agreed its final grade.'
+          : `${count} audits you did have been moderated, and the panel has agreed their final grades.`,
+        'Sign in to QA Loop to read the outcome and the comments.',
       ],
     },
     action_overdue: {

@@ -229,6 +229,8 @@ export async function buildAuditFixture(db: Db, code = 'aud'): Promise<AuditFixt
       submitted_by: f.managers.south,
       overall_grade: 'inadequate',
       overall_good_or_better: false,
+      final_grade: 'inadequate',
+      final_good_or_better: false,
       conversation_on: '2026-11-13',
       conversation_with: 'practitioner',
       answers: JSON.stringify({}),
