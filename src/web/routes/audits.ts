@@ -23,6 +23,7 @@ import type { SignedInUser } from '../../services/auth.ts';
 import { childContext } from '../../services/child-context.ts';
 import { escalationPanel } from '../../services/escalations.ts';
 import { feedbackPanel } from '../../services/feedback.ts';
+import { moderationPanel } from '../../services/moderations.ts';
 import { type FieldError, ValidationError } from '../../services/validation.ts';
 import {
   actionRows,
@@ -135,6 +136,7 @@ export default async function auditRoutes(app: FastifyInstance, { db }: { db: Db
             }
           : null,
         afterPanel: await afterSubmissionPanel(db, work.access, user(request), today),
+        moderationPanel: await moderationPanel(db, work.access),
         feedbackPanel: await feedbackPanel(db, work.access, user(request)),
       });
     }
@@ -363,7 +365,7 @@ export default async function auditRoutes(app: FastifyInstance, { db }: { db: Db
         // sent twice (a double click): the first went in, so show the audit rather than an error
         const access =
           err instanceof AuditAccessError ? await auditAccess(db, user(request), params.data.auditId) : null;
-        if (!access || access.audit.status !== 'submitted' || !access.mayRead) throw err;
+        if (access?.audit.status !== 'submitted' || !access.mayRead) throw err;
         request.session.flash = { kind: 'info', text: 'This audit had already been submitted.' };
         return reply.redirect(`/audits/${access.audit.id}`);
       }
