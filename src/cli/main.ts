@@ -38,11 +38,15 @@ Commands:
   data-quality [--as-of YYYY-MM-DD] [--json] [--council CODE]
             the data-quality report of the latest snapshot (or of the one dated --as-of)
   reminders [--as-of YYYY-MM-DD]
-            queue reminders to auditors whose audits are due soon or overdue (the app also does
-            this each working morning); the running app sends them
+            queue reminders to auditors whose audits are due soon or overdue, to owners of actions
+            due or overdue, and chases of unanswered escalations (the app also does this each
+            working morning); the running app sends them
   report returns --from YYYY-MM --to YYYY-MM [--format json|csv] [--out PATH] [--council CODE]
             planned, exempted, scheduled and returned audits and the return rate, month by
             month and in total; to standard output unless --out names a file
+  report moderation --from YYYY-MM --to YYYY-MM [--format json|csv|xlsx|docx|html] [--out PATH] [--council CODE]
+            moderated, supported, upgraded and downgraded audits, final grades and agreement
+            (weighted kappa) by month, service and auditor; xlsx and docx need --out
 
 Environment: PORT, QALOOP_DATA_DIR, DATABASE_URL, QALOOP_DEMO (see README).
 Exit status: 0 done, 1 refused, 2 usage error.`;

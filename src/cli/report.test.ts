@@ -4,6 +4,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import ExcelJS from 'exceljs';
+import { docxParts, wordText } from '../../test/helpers/audit-document.ts';
+import { buildModerationFigureFixture } from '../../test/helpers/moderation-figures.ts';
 import { seedReturns } from '../../test/helpers/returns.ts';
 import { openDb } from '../data/db.ts';
 import { migrateToLatest } from '../data/migrate.ts';
@@ -28,10 +31,32 @@ before(async () => {
 });
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function qaloop(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** A second database on disk, with the hand-worked moderation of test/helpers/moderation-figures.ts. */
+let moderationDir: string | undefined;
+async function moderationData(): Promise<string> {
+  if (moderationDir) return moderationDir;
+  const dir = mkdtempSync(join(tmpdir(), 'qaloop-report-moderation-'));
+  const db = await openDb({ dataDir: dir });
+  try {
+    await migrateToLatest(db);
+    await buildModerationFigureFixture(db);
+  } finally {
+    await db.destroy();
+  }
+  moderationDir = dir;
+  return dir;
+}
+after(() => {
+  if (moderationDir) rmSync(moderationDir, { recursive: true, force: true });
+});
+
+function qaloop(
+  args: string[],
+  dir: string = dataDir,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, DATABASE_URL: undefined, QALOOP_DATA_DIR: dataDir, QALOOP_LOG_LEVEL: 'warn' },
+      env: { ...process.env, DATABASE_URL: undefined, QALOOP_DATA_DIR: dir, QALOOP_LOG_LEVEL: 'warn' },
     });
     let stdout = '';
     let stderr = '';
@@ -110,6 +135,89 @@ test('report: an unknown report or format, a bad or backwards range is a usage e
   ];
   for (const [args, message] of cases) {
     const run = await qaloop(args);
+    assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+    assert.match(run.stderr, message);
+    assert.equal(run.stdout, '');
+  }
+});
+
+test('report moderation: JSON with the fields of interfaces.md, from the stored grades', async () => {
+  const dir = await moderationData();
+  const run = await qaloop(['report', 'moderation', '--from', '2026-10', '--to', '2026-11'], dir);
+  assert.equal(run.code, 0, run.stderr);
+  const report = JSON.parse(run.stdout);
+  for (const field of [
+    'report',
+    'from',
+    'to',
+    'returned',
+    'moderated',
+    'moderatedRate',
+    'supported',
+    'upgraded',
+    'downgraded',
+    'downgradedRate',
+    'finalGrades',
+    'kappa',
+  ]) {
+    assert.ok(field in report, `has ${field}`);
+  }
+  assert.equal(report.report, 'moderation');
+  assert.equal(report.returned, 15);
+  assert.equal(report.moderated, 12);
+  assert.equal(report.moderatedRate, 0.8);
+  assert.equal(report.downgradedRate, 0.167);
+  assert.equal(report.kappa, 0.5);
+  assert.deepEqual(report.finalGrades, { good: 6, requires_improvement: 5, inadequate: 1 });
+});
+
+test('report moderation: CSV and HTML to standard output; XLSX and DOCX to files with --out', async () => {
+  const dir = await moderationData();
+  const range = ['--from', '2026-10', '--to', '2026-11'];
+  const csv = await qaloop(['report', 'moderation', ...range, '--format', 'csv'], dir);
+  assert.equal(csv.code, 0, csv.stderr);
+  assert.match(csv.stdout, /^table,group,returned,moderated,moderatedRate/);
+  assert.match(csv.stdout, /\ntotal,2026-10 to 2026-11,15,12,0\.8,/);
+  const html = await qaloop(['report', 'moderation', ...range, '--format', 'html'], dir);
+  assert.equal(html.code, 0, html.stderr);
+  assert.match(html.stdout, /<h1>Moderation, October 2026 to November 2026<\/h1>/);
+
+  const xlsx = join(dir, 'moderation.xlsx');
+  const wrote = await qaloop(['report', 'moderation', ...range, '--format', 'xlsx', '--out', xlsx], dir);
+  assert.equal(wrote.code, 0, wrote.stderr);
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.readFile(xlsx);
+  assert.ok(workbook.getWorksheet('By auditor'));
+
+  const docx = join(dir, 'moderation.docx');
+  const doc = await qaloop(['report', 'moderation', ...range, '--format', 'docx', '--out', docx], dir);
+  assert.equal(doc.code, 0, doc.stderr);
+  const xml = (await docxParts(readFileSync(docx))).get('word/document.xml') ?? '';
+  assert.ok(wordText(xml).includes('Moderation, October 2026 to November 2026'));
+});
+
+test('report moderation: usage errors exit 2 and write nothing', async () => {
+  const dir = await moderationData();
+  const cases: [string[], RegExp][] = [
+    [
+      ['report', 'moderation', '--from', '2026-11', '--to', '2026-10'],
+      /--from 2026-11 is after --to 2026-10/,
+    ],
+    [
+      ['report', 'moderation', '--from', '2026-10', '--to', '2026-11', '--format', 'pdf'],
+      /comes as json, csv, xlsx, docx or html, not pdf/,
+    ],
+    [
+      ['report', 'moderation', '--from', '2026-10', '--to', '2026-11', '--format', 'xlsx'],
+      /The xlsx format makes a file: say where to write it with --out PATH/,
+    ],
+    [
+      ['report', 'moderation', '--from', '2026-13', '--to', '2026-11'],
+      /--from must be a month written YYYY-MM/,
+    ],
+  ];
+  for (const [args, message] of cases) {
+    const run = await qaloop(args, dir);
     assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
     assert.match(run.stderr, message);
     assert.equal(run.stdout, '');
