@@ -84,7 +84,7 @@ function pickGrade(rnd: Random, keys: string[]): string {
 }
 
 /** A person of the demo council as the services see them once signed in. */
-async function asPerson(db: Db, councilId: string, staffId: string): Promise<SignedInUser> {
+export async function asDemoPerson(db: Db, councilId: string, staffId: string): Promise<SignedInUser> {
   const s = await db
     .selectFrom('staff as s')
     .leftJoin('teams as t', 't.id', 's.team_id')
@@ -238,7 +238,7 @@ export async function submitDemoAudit(
   on: IsoDate,
   rnd: Random,
 ): Promise<void> {
-  const auditor = await asPerson(db, councilId, auditorId);
+  const auditor = await asDemoPerson(db, councilId, auditorId);
   await writeDrafts(db, auditId, auditorId, await typedParts(db, auditor, auditId, on, rnd));
   const result = await submitAudit(db, null, auditor, auditId, on);
   if (!result.ok) throw new Error(`The demo audit could not be submitted: ${result.errors[0]?.message}`);
@@ -261,7 +261,7 @@ export async function startDemoAudit(
   today: IsoDate,
   rnd: Random,
 ): Promise<void> {
-  const auditor = await asPerson(db, councilId, auditorId);
+  const auditor = await asDemoPerson(db, councilId, auditorId);
   const parts = await typedParts(db, auditor, auditId, today, rnd, rnd.int(2, 6));
   for (const [part, fields] of Object.entries(parts)) {
     const saved = await saveDraftPart(db, auditor, auditId, part, fields, 0);
@@ -292,7 +292,7 @@ export async function followUpDemoAudits(
     .where('council_id', '=', councilId)
     .where('external_id', '=', 'DEMO-qa_lead')
     .executeTakeFirstOrThrow();
-  const qa = await asPerson(db, councilId, qaLead.id);
+  const qa = await asDemoPerson(db, councilId, qaLead.id);
   const submitted = await db
     .selectFrom('audits')
     .select(['id', 'kind', 'submitted_at', 'practitioner_id', 'practitioner_manager_id', 'overall_grade'])
@@ -334,7 +334,7 @@ export async function followUpDemoAudits(
       .where('id', '=', id)
       .execute();
     if (answer) {
-      const responder = await asPerson(db, councilId, recipients[0]);
+      const responder = await asDemoPerson(db, councilId, recipients[0]);
       await respondToEscalation(db, responder, id, { response: answer });
       await db
         .updateTable('escalations')
@@ -347,7 +347,7 @@ export async function followUpDemoAudits(
   // an immediate concern found in an audit under way, not yet answered; another answered
   for (const [i, a] of underWay.slice(0, 2).entries()) {
     if (!a.auditor_id) continue;
-    const auditor = await asPerson(db, councilId, a.auditor_id);
+    const auditor = await asDemoPerson(db, councilId, a.auditor_id);
     await escalate(
       auditor,
       a.id,
@@ -384,7 +384,7 @@ export async function followUpDemoAudits(
     const on = (a.submitted_at as Date).toISOString().slice(0, 10);
     const age = (Date.parse(today) - Date.parse(on)) / 86_400_000;
     if (a.practitioner_manager_id && age > 4 && rnd.chance(0.7)) {
-      const manager = await asPerson(db, councilId, a.practitioner_manager_id);
+      const manager = await asDemoPerson(db, councilId, a.practitioner_manager_id);
       await recordOversight(db, manager, a.id, {
         note: rnd.pick([
           'Discussed the findings with the worker in supervision. The actions are in their plan and I will review them at our next supervision.',
@@ -399,7 +399,7 @@ export async function followUpDemoAudits(
         .execute();
     }
     if (a.practitioner_id && age > 2 && rnd.chance(0.5)) {
-      const practitioner = await asPerson(db, councilId, a.practitioner_id);
+      const practitioner = await asDemoPerson(db, councilId, a.practitioner_id);
       await givePractitionerFeedback(db, practitioner, a.id, {
         impact: String(rnd.int(4, 10)),
         childChange: rnd.pick([
@@ -437,7 +437,7 @@ export async function followUpDemoAudits(
   for (const x of actions) {
     if (!rnd.chance(0.7)) continue;
     const doneOn = addDays(x.due_on, rnd.int(-6, 4));
-    const owner = await asPerson(db, councilId, x.owner_id);
+    const owner = await asDemoPerson(db, councilId, x.owner_id);
     await markActionDone(
       db,
       owner,

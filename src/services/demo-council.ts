@@ -21,6 +21,7 @@ import {
   writeAnnexAWorkbook,
   writeSsdExtract,
 } from './demo-extracts.ts';
+import { runDemoModeration } from './demo-moderation.ts';
 import { addLocality, addServiceArea, addTeam, countCouncils, createCouncil } from './organisation.ts';
 import { hashPassword } from './passwords.ts';
 import { addPerson } from './people.ts';
@@ -534,6 +535,7 @@ export async function createDemoCouncil(
     await planDemoProgramme(trx, council.id, today);
     await runDemoCycles(trx, council.id, today, rnd);
     await followUpDemoAudits(trx, council.id, today, rnd);
+    await runDemoModeration(trx, council.id, today, rnd);
 
     return {
       councilId: council.id,

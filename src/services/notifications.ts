@@ -73,7 +73,7 @@ export const PERSON_LINK_PATHS: Record<PersonMessageKind, string> = {
   audit_returned: '/audits',
   action_due: '/actions',
   action_overdue: '/actions',
-  moderation_outcome: '/moderation/consistency',
+  moderation_outcome: '/audits',
 };
 
 /** By default an auditor is reminded when an audit is due within this many working days. */

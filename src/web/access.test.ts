@@ -122,6 +122,11 @@ async function demoSample() {
     ':part': 'conversation',
     ':actionId': action?.id ?? none,
     ':id': escalation?.id ?? none,
+    ':moderationId':
+      (await t.db.selectFrom('moderations').select('id').where('status', '=', 'allocated').executeTakeFirst())
+        ?.id ??
+      (await t.db.selectFrom('moderations').select('id').executeTakeFirst())?.id ??
+      none,
   };
 }
 
@@ -137,7 +142,7 @@ function concrete(url: string): string {
  * record decides (src/services/audit-access.ts), so someone with the role but not the relationship
  * is refused with a reason (403) or sent on (302). Their own tests prove who gets what.
  */
-const RELATIONAL = /^\/(audits|escalations|actions)\/:/;
+const RELATIONAL = /^\/(audits|escalations|actions|moderations)\/:/;
 
 test('every route says who may use it', () => {
   const routes = app.routeAccess;
@@ -227,6 +232,7 @@ test('the navigation shows each person only what their roles allow', async () =>
     '/returns',
     '/escalations',
     '/actions',
+    '/moderation',
     '/imports',
     '/organisation',
     '/access-log',

@@ -181,5 +181,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(auditRoutes, { db });
   await app.register(feedbackRoutes, { db });
   await app.register(auditDocumentRoutes, { db });
+  await app.register((await import('./routes/moderations.ts')).default, { db });
+  await app.register((await import('./routes/moderation-plans.ts')).default, { db });
+  await app.register((await import('./routes/moderation-figures.ts')).default, { db });
   return app;
 }
