@@ -9,7 +9,9 @@
  *  - `service`: a Head of Service for audits in their service area (a senior leader with no service
  *    area, such as an Assistant Director, covers every service), once submitted;
  *  - `owner`: someone who owns one of the audit's actions, once submitted (so they can see why);
- *  - `escalation`: someone an escalation about the audit was sent to (they see the escalation).
+ *  - `escalation`: someone an escalation about the audit was sent to (they see the escalation);
+ *  - `moderating`: the moderator re-grading it blind, who may not read it (its grades) until their
+ *    re-grade is submitted, whatever else they are.
  *
  * Services take the `AuditAccess` and call `must(...)`, which throws `AuditAccessError` (answered
  * 403) naming what the person would need.
@@ -26,7 +28,8 @@ export type AuditRelation =
   | 'manager'
   | 'service'
   | 'owner'
-  | 'escalation';
+  | 'escalation'
+  | 'moderating';
 
 export interface AuditFacts {
   id: string;
@@ -150,6 +153,14 @@ export async function relationsTo(
     .where('owner_id', '=', user.staffId)
     .executeTakeFirst();
   if (owner) r.add('owner');
+  const moderating = await db
+    .selectFrom('moderations')
+    .select('id')
+    .where('audit_id', '=', audit.id)
+    .where('moderator_id', '=', user.staffId)
+    .where('status', '=', 'allocated')
+    .executeTakeFirst();
+  if (moderating) r.add('moderating');
   return r;
 }
 
@@ -162,7 +173,7 @@ export function accessFrom(audit: AuditFacts, relations: ReadonlySet<AuditRelati
   return {
     audit,
     relations,
-    mayRead: draftReader || (submitted && afterReader),
+    mayRead: (draftReader || (submitted && afterReader)) && !relations.has('moderating'),
     mayEdit: draftReader && OPEN.includes(audit.status),
   };
 }
@@ -176,6 +187,14 @@ export async function auditAccess(db: Db, user: SignedInUser, auditId: string): 
 /** Throws AuditAccessError unless the condition holds. */
 export function must(condition: boolean, message: string): asserts condition {
   if (!condition) throw new AuditAccessError(message);
+}
+
+export const MODERATING_BLIND =
+  'You are moderating this audit blind, so you cannot open it until you have submitted your re-grade.';
+
+/** Why someone may not read an audit. */
+export function readRefusal(access: AuditAccess): string {
+  return access.relations.has('moderating') ? MODERATING_BLIND : READ_REFUSED;
 }
 
 export const READ_REFUSED =

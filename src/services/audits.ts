@@ -49,7 +49,7 @@ import {
   auditAccess,
   loadAuditFacts,
   must,
-  READ_REFUSED,
+  readRefusal,
   relationsTo,
 } from './audit-access.ts';
 import type { SignedInUser } from './auth.ts';
@@ -390,7 +390,7 @@ export async function loadAuditWork(
   today: IsoDate,
 ): Promise<AuditWork> {
   const access = await auditAccess(db, user, auditId);
-  must(access.mayRead, READ_REFUSED);
+  must(access.mayRead, readRefusal(access));
   const audit = access.audit;
   must(audit.status !== 'exempted', 'This audit was exempted: there is nothing to complete.');
   must(audit.status !== 'unallocated', 'This audit has not been allocated to an auditor yet.');
@@ -808,6 +808,9 @@ export async function auditsToRead(db: Db, user: SignedInUser): Promise<AuditToR
     .leftJoin('teams as t', 't.id', 'a.team_id')
     .leftJoin('audit_tool_versions as v', 'v.id', 'a.tool_version_id')
     .leftJoin('grade_scales as g', 'g.id', 'v.scale_id')
+    .leftJoin('moderations as mo', (j) =>
+      j.onRef('mo.audit_id', '=', 'a.id').on('mo.moderator_id', '=', me).on('mo.status', '=', 'allocated'),
+    )
     .where('a.council_id', '=', user.councilId)
     .where('a.status', '=', 'submitted')
     .$if(!roles.includes('qa_lead'), (q) =>
@@ -837,7 +840,10 @@ export async function auditsToRead(db: Db, user: SignedInUser): Promise<AuditToR
       't.name as team',
       'a.kind',
       'a.reaudit_of_id',
-      'a.overall_grade',
+      sql<string | null>`case when mo.id is null then coalesce(a.final_grade, a.overall_grade) end`.as(
+        'overall_grade',
+      ),
+      sql<boolean>`mo.id is not null`.as('blind'),
       'g.grades',
       'a.submitted_at',
       'a.practitioner_id',
@@ -872,9 +878,11 @@ export async function auditsToRead(db: Db, user: SignedInUser): Promise<AuditToR
       childReference: r.external_id,
       team: r.team,
       kindName: r.reaudit_of_id ? 'Re-audit' : KIND_NAMES[r.kind],
-      grade: r.overall_grade
-        ? (grades.find((g) => g.key === r.overall_grade)?.label ?? r.overall_grade)
-        : null,
+      grade: r.blind
+        ? 'Hidden while you moderate it'
+        : r.overall_grade
+          ? (grades.find((g) => g.key === r.overall_grade)?.label ?? r.overall_grade)
+          : null,
       submittedAt: r.submitted_at,
       waiting,
     };

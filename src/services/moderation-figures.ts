@@ -193,6 +193,8 @@ async function figureRows(
     left join grade_scales gs on gs.id = v.scale_id
     left join moderations m on m.audit_id = a.id and m.status = 'decided'
     where a.council_id = ${councilId} and a.status = 'submitted'
+      -- only audits with an overall grade can be moderated: dip samples have none
+      and a.overall_grade is not null
       and pm.month between ${range.from}::date and ${range.to}::date
       ${auditFilter[0]} ${auditFilter[1]}
     union all
@@ -206,7 +208,7 @@ async function figureRows(
       coalesce(h.moderated_grade, h.grade),
       null
     from audit_history h
-    where h.council_id = ${councilId} and h.status = 'completed'
+    where h.council_id = ${councilId} and h.status = 'completed' and h.activity <> 'dip_sample'
       and h.month between ${range.from}::date and ${range.to}::date
       and not exists (
         select 1 from audits a join programme_months pm on pm.id = a.month_id

@@ -303,7 +303,7 @@ async function allocate(db: Db, councilId: string, moderationIds: string[]): Pro
   for (const [id, moderatorId] of result.assignments) {
     await db
       .updateTable('moderations')
-      .set({ moderator_id: moderatorId, status: 'allocated' })
+      .set({ moderator_id: moderatorId, status: 'allocated', draft: null })
       .where('id', '=', id)
       .where('status', '=', 'unallocated')
       .execute();
@@ -436,7 +436,7 @@ export async function reallocateModeration(
     if (moderatorId === m.auditor_id) throw refuse(OWN_AUDIT);
     await trx
       .updateTable('moderations')
-      .set({ moderator_id: moderatorId, status: 'allocated' })
+      .set({ moderator_id: moderatorId, status: 'allocated', draft: null })
       .where('id', '=', m.id)
       .execute();
   });
@@ -519,10 +519,14 @@ export interface ModerationRow {
   unallocatedReason: string | null;
 }
 
+/** Shown instead of why an audit was chosen to the person moderating it blind: a rule would give its grade away. */
+export const REASON_HIDDEN = 'Chosen for moderation (why is hidden while you moderate it blind)';
+
 async function moderationRows(
   db: Db,
   councilId: string,
   filter: { monthId?: string; moderationId?: string },
+  viewerId?: string,
 ) {
   const rows = await db
     .selectFrom('moderations as m')
@@ -563,7 +567,10 @@ async function moderationRows(
       moderatorId: r.moderator_id,
       moderator: r.moderator,
       chosenBecause: r.chosen_because,
-      why: REASON_LABELS[r.chosen_because] ?? r.chosen_because,
+      why:
+        viewerId !== undefined && r.moderator_id === viewerId && r.status === 'allocated'
+          ? REASON_HIDDEN
+          : (REASON_LABELS[r.chosen_because] ?? r.chosen_because),
       status: r.status,
       statusText: STATUS_TEXT[r.status],
       mayChangeModerator: MAY_CHANGE.includes(r.status),
@@ -574,7 +581,7 @@ async function moderationRows(
 }
 
 /** The month's moderation: its plan, how many audits were returned, and each moderation. */
-export async function monthModeration(db: Db, councilId: string, monthId: string) {
+export async function monthModeration(db: Db, councilId: string, monthId: string, viewerId?: string) {
   const month = await findMonth(db, councilId, monthId);
   const plan = await db
     .selectFrom('moderation_plans as p')
@@ -591,7 +598,7 @@ export async function monthModeration(db: Db, councilId: string, monthId: string
     .where('status', '=', 'submitted')
     .where('overall_grade', 'is not', null)
     .executeTakeFirstOrThrow();
-  const { rows, moderators } = await moderationRows(db, councilId, { monthId });
+  const { rows, moderators } = await moderationRows(db, councilId, { monthId }, viewerId);
   return {
     month,
     plan: plan
@@ -611,9 +618,14 @@ export async function monthModeration(db: Db, councilId: string, monthId: string
 }
 
 /** One moderation, for changing its moderator: who may take it, and who may not and why. */
-export async function moderationForChange(db: Db, councilId: string, moderationId: string) {
+export async function moderationForChange(
+  db: Db,
+  councilId: string,
+  moderationId: string,
+  viewerId?: string,
+) {
   if (!z.uuid().safeParse(moderationId).success) throw new NotFoundError('moderation');
-  const { rows, moderators } = await moderationRows(db, councilId, { moderationId });
+  const { rows, moderators } = await moderationRows(db, councilId, { moderationId }, viewerId);
   const moderation = rows[0];
   if (!moderation) throw new NotFoundError('moderation');
   const month = await findMonth(db, councilId, moderation.monthId);

@@ -276,7 +276,7 @@ test('two panel decisions at once: one wins, the other is refused', async () => 
   assert.equal(notes.length, 1);
 });
 
-test('the submitted audit’s page shows the decision to those who may read the audit, and nothing before it', async () => {
+test('the submitted audit’s page shows the decision to those who may read the audit, the judgement of the audit to its auditor and QA, and nothing before it', async () => {
   const { id, auditId } = await moderated('requires_improvement', 'good');
   const practitioner = await userOf(t.db, f.people.practitioner);
   assert.equal(await moderationPanel(t.db, await auditAccess(t.db, practitioner, auditId)), null);
@@ -292,11 +292,44 @@ test('the submitted audit’s page shows the decision to those who may read the 
       outcomeLabel: 'Downgraded',
       finalGrade: 'Inadequate',
       reason: 'The child was not seen alone.',
-      quality: 'Requires improvement',
-      qualityComments: regradeForm('good', 'good').qualityComments,
+      // the moderator's judgement of the auditor's work is for the auditor and QA only
+      quality: null,
+      qualityComments: null,
       decidedAt: undefined,
     },
   );
+  const forAuditor = await moderationPanel(t.db, await auditAccess(t.db, auditor, auditId));
+  assert.equal(forAuditor?.quality, 'Requires improvement');
+  assert.equal(forAuditor?.qualityComments, regradeForm('good', 'good').qualityComments);
   const stranger = await userOf(t.db, f.people.otherPractitioner);
   assert.equal(await moderationPanel(t.db, await auditAccess(t.db, stranger, auditId)), null);
+});
+
+test('blind means blind: the moderator cannot open the audit itself until their re-grade is in', async () => {
+  const { MODERATING_BLIND } = await import('./audit-access.ts');
+  const { loadAuditWork, auditsToRead } = await import('./audits.ts');
+  const auditId = await submittedAudit(t.db, f, { overall: 'inadequate', sectionGrade: 'good' });
+  const id = await moderationOf(t.db, f, auditId, moderator.staffId);
+  assert.equal((await auditAccess(t.db, moderator, auditId)).mayRead, false);
+  await refused(loadAuditWork(t.db, moderator, auditId, '2026-11-22'), MODERATING_BLIND);
+  const listed = (await auditsToRead(t.db, moderator)).find((a) => a.id === auditId);
+  assert.equal(listed?.grade, 'Hidden while you moderate it');
+  await submitModeration(t.db, moderator, id, regradeForm('good', 'good'));
+  assert.equal(
+    (await auditAccess(t.db, moderator, auditId)).mayRead,
+    true,
+    'once submitted, QA read it again',
+  );
+});
+
+test('a QA lead who did the audit cannot record the panel’s decision on it', async () => {
+  const auditorQa = { ...auditor, roles: [...auditor.roles, 'qa_lead' as const] };
+  const auditId = await submittedAudit(t.db, f);
+  const id = await moderationOf(t.db, f, auditId, moderator.staffId);
+  await submitModeration(t.db, moderator, id, regradeForm('good', 'good'));
+  await refused(
+    decidePanel(t.db, null, auditorQa, id, { finalGrade: 'good', reason: 'Mine' }),
+    /another QA lead/,
+  );
+  assert.equal((await row(id)).status, 'submitted');
 });

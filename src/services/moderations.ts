@@ -35,6 +35,7 @@ import { type AuditAccess, must } from './audit-access.ts';
 import type { SignedInUser } from './auth.ts';
 import { notifyPeople } from './notifications.ts';
 import { monthName } from './programme.ts';
+import { scheduleReaudit } from './reaudits.ts';
 import { getToolVersion, type ToolVersion } from './tools.ts';
 import { type FieldError, NotFoundError, ValidationError } from './validation.ts';
 
@@ -52,6 +53,7 @@ export const NOT_YOURS =
   'Only the moderator this audit is allocated to can open its re-grade, and only until it is submitted.';
 export const OWN_AUDIT =
   'You did this audit, so you cannot moderate it. Ask the QA lead to allocate another moderator.';
+export const OWN_PANEL = 'You did this audit, so another QA lead must record the panel’s decision on it.';
 export const NOT_SUBMITTED = 'This audit has not been submitted yet, so it cannot be moderated.';
 
 // --- shared ---
@@ -671,6 +673,7 @@ export async function decidePanel(
   must(can(user.roles, 'moderation.manage'), PANEL_ONLY);
   return inTransaction(db, async (trx) => {
     const m = await lockModeration(trx, user.councilId, id);
+    must(m.auditorId !== user.staffId, OWN_PANEL);
     must(m.status !== 'decided', ALREADY_DECIDED);
     must(m.status === 'submitted', NOT_MODERATED);
     const tool = await auditTool(trx, m);
@@ -715,6 +718,8 @@ export async function decidePanel(
       .set({ final_grade: final.key, final_good_or_better: final.goodOrBetter, updated_at: sql<Date>`now()` })
       .where('id', '=', m.auditId)
       .execute();
+    // a final grade at the bottom of the scale calls for a re-audit as an overall grade does
+    await scheduleReaudit(trx, m.councilId, m.auditId);
     if (m.auditorId) {
       await notifyPeople(trx, queue, [
         {
@@ -765,13 +770,15 @@ export async function moderationPanel(db: Db, access: AuditAccess): Promise<Mode
     .executeTakeFirst();
   if (!r?.outcome) return null;
   const grades = (r.grades ?? []) as GradeScale['grades'];
+  const judges = access.relations.has('auditor') || access.relations.has('qa');
   return {
     outcome: r.outcome,
     outcomeLabel: OUTCOME_LABELS[r.outcome],
     finalGrade: grades.find((g) => g.key === r.final_grade)?.label ?? r.final_grade,
     reason: r.panel_reason,
-    quality: r.quality ? QUALITY_LABELS[r.quality] : null,
-    qualityComments: r.quality_comments,
+    // the moderator's judgement of the auditor's work is for the auditor and QA
+    quality: judges && r.quality ? QUALITY_LABELS[r.quality] : null,
+    qualityComments: judges ? r.quality_comments : null,
     decidedAt: r.decided_at,
   };
 }

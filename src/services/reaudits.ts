@@ -12,6 +12,7 @@
  * The re-audit goes into the due month, or, when that is a learning month (no audits), the first
  * month with audits after it.
  */
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../data/db.ts';
 import type { ActivityKind, AuditStatus } from '../data/schema.ts';
@@ -279,7 +280,13 @@ export async function scheduleReaudit(db: Db, councilId: string, auditId: string
     const audit = await trx
       .selectFrom('audits as a')
       .innerJoin('programme_months as m', 'm.id', 'a.month_id')
-      .select([...originalColumns, 'a.overall_grade', 'a.tool_version_id', 'm.month'])
+      .select([
+        ...originalColumns,
+        // the panel's final grade once moderated, else the auditor's
+        sql<string | null>`coalesce(a.final_grade, a.overall_grade)`.as('overall_grade'),
+        'a.tool_version_id',
+        'm.month',
+      ])
       .where('a.council_id', '=', councilId)
       .where('a.id', '=', auditId)
       .executeTakeFirst();

@@ -125,7 +125,7 @@ test('a month written wrongly, or a backwards range, is shown as an error and no
   const bad = await qa.get('/moderation/consistency?from=2026-13&to=2026-11');
   assert.equal(bad.statusCode, 400);
   assert.deepEqual(errorSummaryItems(bad.body), [
-    { text: 'Enter the first month as a year and month, like 2026-04', href: '#from' },
+    { text: 'Enter the first month as a year from 2000 and a month, like 2026-04', href: '#from' },
   ]);
   assert.doesNotMatch(bad.body, /id="by-month"/);
   assert.match(bad.body, /value="2026-13"/, 'what was typed is shown again');
@@ -134,6 +134,13 @@ test('a month written wrongly, or a backwards range, is shown as an error and no
   assert.deepEqual(errorSummaryItems(backwards.body), [
     { text: 'The last month must be the same as or after the first month', href: '#to' },
   ]);
+  const tooLong = await qa.get('/moderation/consistency?from=2001-01&to=2026-10');
+  assert.equal(tooLong.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(tooLong.body), [
+    { text: 'Choose a range of 60 months or fewer', href: '#to' },
+  ]);
+  const ancient = await qa.get('/moderation/consistency?from=0000-01&to=2026-10');
+  assert.equal(ancient.statusCode, 400);
 });
 
 test('roles without the consistency figures get 403; signed out goes to sign-in', async () => {

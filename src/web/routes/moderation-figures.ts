@@ -15,7 +15,9 @@ import {
 import { monthName } from '../../services/programme.ts';
 import type { FieldError } from '../../services/validation.ts';
 
-const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+const MONTH = /^(20\d{2})-(0[1-9]|1[0-2])$/;
+/** The longest range the page shows: five years of months. */
+const MAX_MONTHS = 60;
 
 const query = z.object({
   from: z.string().trim().optional().catch(undefined),
@@ -80,13 +82,22 @@ export default async function moderationFigureRoutes(app: FastifyInstance, { db 
     const values = { from: q.from ?? defaults.from, to: q.to ?? defaults.to, area: q.area ?? '' };
     const errors: FieldError[] = [];
     if (!MONTH.test(values.from)) {
-      errors.push({ field: 'from', message: 'Enter the first month as a year and month, like 2026-04' });
+      errors.push({
+        field: 'from',
+        message: 'Enter the first month as a year from 2000 and a month, like 2026-04',
+      });
     }
     if (!MONTH.test(values.to)) {
-      errors.push({ field: 'to', message: 'Enter the last month as a year and month, like 2027-03' });
+      errors.push({
+        field: 'to',
+        message: 'Enter the last month as a year from 2000 and a month, like 2027-03',
+      });
     }
     if (errors.length === 0 && values.from > values.to) {
       errors.push({ field: 'to', message: 'The last month must be the same as or after the first month' });
+    }
+    if (errors.length === 0 && values.to > addMonths(`${values.from}-01`, MAX_MONTHS - 1).slice(0, 7)) {
+      errors.push({ field: 'to', message: `Choose a range of ${MAX_MONTHS} months or fewer` });
     }
     const areas = everyone
       ? await db

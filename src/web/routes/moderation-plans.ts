@@ -71,7 +71,12 @@ export default async function moderationPlanRoutes(app: FastifyInstance, { db }:
     reply: FastifyReply,
     extra: { form?: PlanForm; errors?: FieldError[]; preview?: PlanPreview } = {},
   ) {
-    const page = await monthModeration(db, user(request).councilId, param(request, 'monthId'));
+    const page = await monthModeration(
+      db,
+      user(request).councilId,
+      param(request, 'monthId'),
+      user(request).staffId,
+    );
     const form = extra.form ?? {
       percent: String(page.plan?.percent ?? 10),
       seed: '',
@@ -133,7 +138,12 @@ export default async function moderationPlanRoutes(app: FastifyInstance, { db }:
     errors: FieldError[] = [],
     chosen = '',
   ) {
-    const found = await moderationForChange(db, user(request).councilId, param(request, 'moderationId'));
+    const found = await moderationForChange(
+      db,
+      user(request).councilId,
+      param(request, 'moderationId'),
+      user(request).staffId,
+    );
     const m = found.moderation;
     await request.recordChildView({
       recordType: 'audit',
@@ -164,7 +174,7 @@ export default async function moderationPlanRoutes(app: FastifyInstance, { db }:
       if (err instanceof ValidationError) return moderatorPage(request, reply, err.errors, moderatorId);
       throw err;
     }
-    const found = await moderationForChange(db, user(request).councilId, moderationId);
+    const found = await moderationForChange(db, user(request).councilId, moderationId, user(request).staffId);
     request.session.flash = {
       kind: 'success',
       text: `${found.moderation.moderator} will moderate the audit.`,
