@@ -70,7 +70,7 @@ export async function runDemoModeration(
       .innerJoin('audits as a', 'a.id', 'm.audit_id')
       .innerJoin('audit_tool_versions as v', 'v.id', 'a.tool_version_id')
       .innerJoin('grade_scales as g', 'g.id', 'v.scale_id')
-      .select(['m.id', 'm.moderator_id', 'a.id as audit_id', 'a.overall_grade', 'g.grades'])
+      .select(['m.id', 'm.moderator_id', 'a.id as audit_id', 'a.auditor_id', 'a.overall_grade', 'g.grades'])
       .where('a.month_id', '=', month.id)
       .where('m.status', '=', 'allocated')
       .execute();
@@ -107,7 +107,9 @@ export async function runDemoModeration(
       if (lastCycle) continue;
       // the panel mostly agrees with the moderator, sometimes keeps the auditor's grade
       const final = rnd.chance(0.8) ? overall : (m.overall_grade ?? overall);
-      await decidePanel(db, null, qa, m.id, {
+      // the QA lead chairs the panel, except on an audit of their own
+      const chair = m.auditor_id === qa.staffId ? moderator : qa;
+      await decidePanel(db, null, chair, m.id, {
         finalGrade: final,
         reason:
           final === m.overall_grade
