@@ -34,7 +34,7 @@ test('My audits lists the auditor’s open audits, overdue first, then by deadli
   await t.db.updateTable('audits').set({ due_on: '2026-11-20' }).where('id', '=', f.audits.dip).execute();
   const mine = await myAudits(t.db, auditor, TODAY);
   assert.deepEqual(
-    mine.toDo.map((a) => [a.childReference, a.kindName, a.overdue, a.deadline]),
+    mine.waiting.map((a) => [a.childReference, a.kindName, a.overdue, a.deadline]),
     [
       ['F04C0', 'Dip sample', true, '2026-11-20'],
       ['F00C0', 'Full case file audit', false, '2026-12-11'],

@@ -95,7 +95,7 @@ export interface MyAuditRow {
 }
 
 export interface MyAudits {
-  toDo: MyAuditRow[];
+  waiting: MyAuditRow[];
   drafts: number;
   overdue: number;
   submitted: {
@@ -145,7 +145,7 @@ export async function myAudits(db: Db, user: SignedInUser, today: IsoDate): Prom
         .orderBy('position')
         .execute()
     : [];
-  const toDo: MyAuditRow[] = rows.map((r) => {
+  const waiting: MyAuditRow[] = rows.map((r) => {
     const deadline = r.due_on ?? auditingEnd(r.phases);
     return {
       id: r.id,
@@ -163,7 +163,7 @@ export async function myAudits(db: Db, user: SignedInUser, today: IsoDate): Prom
       lastSaved: (r.last_saved as Date | null) ?? null,
     };
   });
-  toDo.sort(
+  waiting.sort(
     (a, b) =>
       Number(b.overdue) - Number(a.overdue) ||
       (a.deadline ?? '9999').localeCompare(b.deadline ?? '9999') ||
@@ -180,9 +180,9 @@ export async function myAudits(db: Db, user: SignedInUser, today: IsoDate): Prom
     .limit(10)
     .execute();
   return {
-    toDo,
-    drafts: toDo.filter((r) => r.status === 'in_progress').length,
-    overdue: toDo.filter((r) => r.overdue).length,
+    waiting,
+    drafts: waiting.filter((r) => r.status === 'in_progress').length,
+    overdue: waiting.filter((r) => r.overdue).length,
     submitted: submitted.map((s) => ({
       id: s.id,
       childId: s.child_id,
@@ -201,7 +201,7 @@ export async function nextAuditOfKind(
   today: IsoDate,
 ): Promise<string | null> {
   const mine = await myAudits(db, user, today);
-  return mine.toDo.find((r) => r.kind === kind)?.id ?? null;
+  return mine.waiting.find((r) => r.kind === kind)?.id ?? null;
 }
 
 // --- An audit's pages ---

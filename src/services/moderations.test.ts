@@ -159,7 +159,7 @@ test('a submitted re-grade is stored, leaves My moderations to do and waits for 
   assert.equal(r.draft, null);
   await refused(loadModerationWork(t.db, moderator, id), NOT_YOURS);
   const mine = await myModerations(t.db, moderator);
-  assert.ok(!mine.toDo.some((m) => m.id === id));
+  assert.ok(!mine.waiting.some((m) => m.id === id));
   assert.ok(mine.awaitingPanel.some((m) => m.id === id));
   assert.ok(mine.panels.some((p) => p.monthId === f.monthId && p.waiting >= 1));
 });

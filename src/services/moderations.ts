@@ -170,7 +170,7 @@ export interface ModerationListRow {
 }
 
 export interface MyModerations {
-  toDo: ModerationListRow[];
+  waiting: ModerationListRow[];
   /** re-grades submitted and waiting for the panel */
   awaitingPanel: ModerationListRow[];
   /** months with moderated audits, newest first, for their panels */
@@ -234,7 +234,7 @@ export async function myModerations(db: Db, user: SignedInUser): Promise<MyModer
     .orderBy('m.month', 'desc')
     .execute();
   return {
-    toDo: rows.filter((r) => r.status === 'allocated').map(row),
+    waiting: rows.filter((r) => r.status === 'allocated').map(row),
     awaitingPanel: rows.filter((r) => r.status === 'submitted').map(row),
     panels: months.map((m) => ({
       monthId: m.month_id,

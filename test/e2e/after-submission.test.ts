@@ -11,10 +11,10 @@ import type { Browser } from 'playwright-core';
 import { scheduleReaudit } from '../../src/services/reaudits.ts';
 import { createTestApp } from '../helpers/app.ts';
 import {
-  AUDIT_PASSWORD,
   type AuditFixture,
   buildAuditFixture,
   type FixturePerson,
+  signInInBrowser,
 } from '../helpers/audits.ts';
 import { assertNoAxeViolations, checkPage, launchBrowser, WatchedPage } from '../helpers/browser.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
@@ -62,12 +62,7 @@ after(async () => {
 
 async function signIn(person: FixturePerson): Promise<WatchedPage> {
   const watched = await WatchedPage.open(browser, baseURL);
-  const { page } = watched;
-  await page.goto('/sign-in');
-  await page.locator('#email').fill(person.email);
-  await page.locator('#password').fill(AUDIT_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.waitForURL(`${baseURL}/`);
+  await signInInBrowser(watched.page, person);
   return watched;
 }
 

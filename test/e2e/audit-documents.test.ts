@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { createTestApp } from '../helpers/app.ts';
 import { fillSubmittedAudit } from '../helpers/audit-document.ts';
-import { AUDIT_PASSWORD, type AuditFixture, buildAuditFixture } from '../helpers/audits.ts';
+import { type AuditFixture, buildAuditFixture, signInInBrowser } from '../helpers/audits.ts';
 import { checkPage, launchBrowser, WatchedPage } from '../helpers/browser.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 
@@ -72,12 +72,7 @@ after(async () => {
 });
 
 async function signIn(watched: WatchedPage, email: string) {
-  const { page } = watched;
-  await page.goto('/sign-in');
-  await page.fill('#email', email);
-  await page.fill('#password', AUDIT_PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL((url) => url.pathname === '/');
+  await signInInBrowser(watched.page, { email });
 }
 
 test('the child’s context page passes axe on a desktop and on a phone, and nothing runs off the page', async () => {

@@ -16,6 +16,7 @@ import {
   type AuditFixture,
   buildAuditFixture,
   type FixturePerson,
+  signInInBrowser,
 } from '../helpers/audits.ts';
 import { checkPage, type FocusedElement, launchBrowser, tabTo, WatchedPage } from '../helpers/browser.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
@@ -61,10 +62,7 @@ async function signInWithKeyboard(page: Page, person: FixturePerson) {
 }
 
 async function signIn(watched: WatchedPage, person: FixturePerson) {
-  await watched.page.goto('/sign-in');
-  await watched.page.fill('#email', person.email);
-  await watched.page.fill('#password', AUDIT_PASSWORD);
-  await Promise.all([watched.page.waitForNavigation(), watched.page.click('button:has-text("Sign in")')]);
+  await signInInBrowser(watched.page, person);
 }
 
 /** Chooses the n-th option (0 first) of the radio group whose first radio has this id. */

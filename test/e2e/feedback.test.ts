@@ -11,10 +11,10 @@ import { loadSignedInUser } from '../../src/services/auth.ts';
 import { createFamilyFeedbackLink } from '../../src/services/feedback.ts';
 import { createTestApp } from '../helpers/app.ts';
 import {
-  AUDIT_PASSWORD,
   type AuditFixture,
   buildAuditFixture,
   type FixturePerson,
+  signInInBrowser,
 } from '../helpers/audits.ts';
 import { assertNoAxeViolations, checkPage, launchBrowser, textOf, WatchedPage } from '../helpers/browser.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
@@ -40,12 +40,7 @@ after(async () => {
 });
 
 async function signIn(watched: WatchedPage, person: FixturePerson) {
-  const { page } = watched;
-  await page.goto('/sign-in');
-  await page.locator('#email').fill(person.email);
-  await page.locator('#password').fill(AUDIT_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.waitForURL(`${baseURL}/`);
+  await signInInBrowser(watched.page, person);
 }
 
 /** Axe, one h1 and a clean console on the page open now, forgiving the page's own error status. */

@@ -10,10 +10,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { createTestApp } from '../helpers/app.ts';
 import {
-  AUDIT_PASSWORD,
   type AuditFixture,
   buildAuditFixture,
   type FixturePerson,
+  signInInBrowser,
 } from '../helpers/audits.ts';
 import { checkPage, launchBrowser, WatchedPage } from '../helpers/browser.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
@@ -44,11 +44,7 @@ after(async () => {
 });
 
 async function signIn(page: Page, person: FixturePerson) {
-  await page.goto('/sign-in');
-  await page.locator('#email').fill(person.email);
-  await page.locator('#password').fill(AUDIT_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.waitForURL(`${baseURL}/`);
+  await signInInBrowser(page, person);
 }
 
 test('a moderator re-grades blind, and the panel decides the final grade', { timeout: 180_000 }, async () => {

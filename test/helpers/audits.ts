@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Page } from 'playwright-core';
 import type { Db } from '../../src/data/db.ts';
 import type { ActivityKind } from '../../src/data/schema.ts';
 import type { Role } from '../../src/domain/roles.ts';
@@ -305,4 +306,13 @@ export function completeSectionFields(
     'action-1-due-month': '12',
     'action-1-due-year': '2026',
   };
+}
+
+/** Signs one of the fixture's people in, in a real browser, and waits for the home page. */
+export async function signInInBrowser(page: Page, person: Pick<FixturePerson, 'email'>): Promise<void> {
+  await page.goto('/sign-in');
+  await page.locator('#email').fill(person.email);
+  await page.locator('#password').fill(AUDIT_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.waitForURL((url) => url.pathname === '/');
 }

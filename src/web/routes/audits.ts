@@ -77,7 +77,7 @@ export default async function auditRoutes(app: FastifyInstance, { db }: { db: Db
 
   app.get('/my-audits', { config: { access: 'audits.mine', childRecord: true } }, async (request, reply) => {
     const mine = await myAudits(db, user(request), app.today());
-    await logList(request, [...mine.toDo, ...mine.submitted], 'Listed in the auditor’s My audits');
+    await logList(request, [...mine.waiting, ...mine.submitted], 'Listed in the auditor’s My audits');
     return reply.render('pages/audits/my-audits.njk', { pageTitle: 'My audits', mine });
   });
 

@@ -41,7 +41,7 @@ function text(value: unknown, max = MAX_COMMENTS + 1000): string {
 export default async function moderationRoutes(app: FastifyInstance, { db }: { db: Db }) {
   app.get('/moderation', manage, async (request, reply) => {
     const mine = await myModerations(db, user(request));
-    const listed = [...mine.toDo, ...mine.awaitingPanel];
+    const listed = [...mine.waiting, ...mine.awaitingPanel];
     for (const m of listed) {
       await request.recordChildView({
         recordType: 'moderation',
