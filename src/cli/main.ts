@@ -41,12 +41,13 @@ Commands:
             queue reminders to auditors whose audits are due soon or overdue, to owners of actions
             due or overdue, and chases of unanswered escalations (the app also does this each
             working morning); the running app sends them
-  report returns --from YYYY-MM --to YYYY-MM [--format json|csv] [--out PATH] [--council CODE]
-            planned, exempted, scheduled and returned audits and the return rate, month by
-            month and in total; to standard output unless --out names a file
-  report moderation --from YYYY-MM --to YYYY-MM [--format json|csv|xlsx|docx|html] [--out PATH] [--council CODE]
-            moderated, supported, upgraded and downgraded audits, final grades and agreement
-            (weighted kappa) by month, service and auditor; xlsx and docx need --out
+  report NAME --from YYYY-MM --to YYYY-MM [--format json|csv|xlsx|docx|html] [--out PATH]
+              [--service-area NAME] [--team NAME] [--worker NAME] [--locality NAME]
+              [--kind full_audit|dip_sample|themed|multi_agency|re_audit] [--public] [--council CODE]
+            a report of the months from one to the other: returns, grades, sections,
+            moderation, escalations, feedback or actions; to standard output unless --out
+            names a file (xlsx and docx need --out); --public prepares it for publication
+            (nobody named below service level, counts from 1 to 4 shown as "fewer than 5")
 
 Environment: PORT, QALOOP_DATA_DIR, DATABASE_URL, QALOOP_DEMO (see README).
 Exit status: 0 done, 1 refused, 2 usage error.`;
@@ -354,6 +355,12 @@ export async function main(argv: string[]): Promise<number> {
         from: { type: 'string' },
         to: { type: 'string' },
         out: { type: 'string' },
+        'service-area': { type: 'string' },
+        team: { type: 'string' },
+        worker: { type: 'string' },
+        locality: { type: 'string' },
+        kind: { type: 'string' },
+        public: { type: 'boolean' },
       },
     });
   } catch (err) {

@@ -126,8 +126,20 @@ test('report: an unknown report or format, a bad or backwards range is a usage e
       /No report is called grumbles: the reports are returns/,
     ],
     [
-      ['report', 'returns', '--from', '2026-04', '--to', '2026-05', '--format', 'docx'],
-      /comes as json or csv, not docx/,
+      ['report', 'returns', '--from', '2026-04', '--to', '2026-05', '--format', 'pdf'],
+      /comes as json, csv, xlsx, docx or html, not pdf/,
+    ],
+    [
+      ['report', 'grades', '--from', '2026-04', '--to', '2026-05', '--team', 'No Such Team'],
+      /No team is called "No Such Team" in this council/,
+    ],
+    [
+      ['report', 'sections', '--from', '2026-04', '--to', '2026-05', '--service-area', 'Atlantis'],
+      /No service area is called "Atlantis"/,
+    ],
+    [
+      ['report', 'actions', '--from', '2026-04', '--to', '2026-05', '--kind', 'séance'],
+      /"séance" is not a kind of activity: use full_audit, dip_sample/,
     ],
     [['report', 'returns', '--to', '2026-05'], /--from YYYY-MM/],
     [['report', 'returns', '--from', '2026-4', '--to', '2026-05'], /--from must be a month written YYYY-MM/],
@@ -176,11 +188,11 @@ test('report moderation: CSV and HTML to standard output; XLSX and DOCX to files
   const range = ['--from', '2026-10', '--to', '2026-11'];
   const csv = await qaloop(['report', 'moderation', ...range, '--format', 'csv'], dir);
   assert.equal(csv.code, 0, csv.stderr);
-  assert.match(csv.stdout, /^table,group,returned,moderated,moderatedRate/);
-  assert.match(csv.stdout, /\ntotal,2026-10 to 2026-11,15,12,0\.8,/);
+  assert.match(csv.stdout, /^table,group,returned,moderated,moderatedOf,moderatedRate/);
+  assert.match(csv.stdout, /\nby-month,November 2026,10,7,10,0\.7,/);
   const html = await qaloop(['report', 'moderation', ...range, '--format', 'html'], dir);
   assert.equal(html.code, 0, html.stderr);
-  assert.match(html.stdout, /<h1>Moderation, October 2026 to November 2026<\/h1>/);
+  assert.match(html.stdout, /<h1 class="govuk-heading-l">Moderation, October 2026 to November 2026<\/h1>/);
 
   const xlsx = join(dir, 'moderation.xlsx');
   const wrote = await qaloop(['report', 'moderation', ...range, '--format', 'xlsx', '--out', xlsx], dir);

@@ -1,50 +1,64 @@
 import type { Db } from '../data/db.ts';
+import { todayInLondon } from '../domain/dates.ts';
 import {
-  moderationReport,
-  moderationReportCsv,
-  moderationReportDocx,
-  moderationReportHtml,
-  moderationReportXlsx,
-} from '../reports/moderation.ts';
-import { returnsReport, returnsReportCsv } from '../reports/returns.ts';
+  FILE_FORMATS,
+  isReportName,
+  produceReport,
+  REPORT_FORMATS,
+  REPORT_NAMES,
+  type ReportFormat,
+  type ReportName,
+  renderReport,
+} from '../reports/catalogue.ts';
+import { councilName } from '../reports/report-base.ts';
+import {
+  describeFilters,
+  type FilterNames,
+  ReportFilterError,
+  resolveFilters,
+} from '../services/report-data.ts';
 
 /** `qaloop report NAME …` was called wrongly: the message says how to call it (exit 2). */
 export class ReportUsageError extends Error {}
-
-/** The reports there are, and the formats each comes in. */
-export const REPORTS = {
-  returns: ['json', 'csv'],
-  moderation: ['json', 'csv', 'xlsx', 'docx', 'html'],
-} as const;
-
-/** Formats that are files rather than text: they need --out. */
-const FILE_FORMATS = ['xlsx', 'docx'];
-
-export type ReportName = keyof typeof REPORTS;
 
 export interface ReportArgs {
   name: ReportName;
   from: string;
   to: string;
-  format: string;
+  format: ReportFormat;
   out?: string;
+  filters: FilterNames;
+  publication: boolean;
 }
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
-/** Reads `report NAME --from YYYY-MM --to YYYY-MM [--format F] [--out PATH]`. */
+/** The command's options that narrow a report, and the filter each sets. */
+export const FILTER_OPTIONS = {
+  'service-area': 'serviceArea',
+  team: 'team',
+  worker: 'worker',
+  locality: 'locality',
+  kind: 'kind',
+} as const satisfies Record<string, keyof FilterNames>;
+
+const list = (xs: readonly string[]) =>
+  xs.length > 2 ? `${xs.slice(0, -1).join(', ')} or ${xs.at(-1)}` : xs.join(' or ');
+
+/**
+ * Reads `report NAME --from YYYY-MM --to YYYY-MM [--format F] [--out PATH] [--service-area NAME]
+ * [--team NAME] [--worker NAME] [--locality NAME] [--kind KIND] [--public]`.
+ */
 export function reportArgs(positionals: string[], values: Record<string, unknown>): ReportArgs {
   const name = positionals[1];
-  const names = Object.keys(REPORTS).join(', ');
+  const names = REPORT_NAMES.join(', ');
   if (!name)
     throw new ReportUsageError(`Say which report: qaloop report NAME, where NAME is one of: ${names}`);
-  if (!(name in REPORTS)) throw new ReportUsageError(`No report is called ${name}: the reports are ${names}`);
-  const formats: readonly string[] = REPORTS[name as ReportName];
+  if (!isReportName(name))
+    throw new ReportUsageError(`No report is called ${name}: the reports are ${names}`);
   const format = (values.format as string | undefined) ?? 'json';
-  if (!formats.includes(format)) {
-    const list =
-      formats.length > 2 ? `${formats.slice(0, -1).join(', ')} or ${formats.at(-1)}` : formats.join(' or ');
-    throw new ReportUsageError(`The ${name} report comes as ${list}, not ${format}`);
+  if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new ReportUsageError(`The ${name} report comes as ${list(REPORT_FORMATS)}, not ${format}`);
   }
   const from = values.from as string | undefined;
   const to = values.to as string | undefined;
@@ -59,39 +73,53 @@ export function reportArgs(positionals: string[], values: Record<string, unknown
   if ((from as string) > (to as string)) {
     throw new ReportUsageError(`--from ${from} is after --to ${to}: the range runs from the earlier month`);
   }
-  if (FILE_FORMATS.includes(format) && !values.out) {
+  if (FILE_FORMATS.includes(format as ReportFormat) && !values.out) {
     throw new ReportUsageError(`The ${format} format makes a file: say where to write it with --out PATH`);
   }
+  const filters: FilterNames = {};
+  for (const [option, key] of Object.entries(FILTER_OPTIONS)) {
+    const value = values[option];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || !value.trim()) throw new ReportUsageError(`--${option} needs a name`);
+    filters[key] = value;
+  }
   return {
-    name: name as ReportName,
+    name,
     from: from as string,
     to: to as string,
-    format,
+    format: format as ReportFormat,
     out: values.out as string | undefined,
+    filters,
+    publication: values.public === true,
   };
 }
 
 /**
  * The report in its format: text for json, csv and html, bytes for xlsx and docx. CSV written to a
- * file starts with a byte-order mark, for Excel.
+ * file starts with a byte-order mark, for Excel. A filter naming nothing in the council is a usage
+ * error.
  */
-export async function reportOutput(db: Db, councilId: string, args: ReportArgs): Promise<string | Buffer> {
-  const bom = args.out !== undefined;
-  if (args.name === 'moderation') {
-    const report = await moderationReport(db, councilId, args.from, args.to);
-    switch (args.format) {
-      case 'csv':
-        return moderationReportCsv(report, { bom });
-      case 'xlsx':
-        return moderationReportXlsx(report);
-      case 'docx':
-        return moderationReportDocx(report);
-      case 'html':
-        return moderationReportHtml(report);
-      default:
-        return `${JSON.stringify(report)}\n`;
-    }
+export async function reportOutput(
+  db: Db,
+  councilId: string,
+  args: ReportArgs,
+  today = todayInLondon(),
+): Promise<string | Buffer> {
+  let filters: Awaited<ReturnType<typeof resolveFilters>>;
+  try {
+    filters = await resolveFilters(db, councilId, args.filters);
+  } catch (err) {
+    if (err instanceof ReportFilterError) throw new ReportUsageError(`${err.message} in this council`);
+    throw err;
   }
-  const report = await returnsReport(db, councilId, args.from, args.to);
-  return args.format === 'csv' ? returnsReportCsv(report, { bom }) : `${JSON.stringify(report)}\n`;
+  const produced = await produceReport(db, councilId, args.name, {
+    from: args.from,
+    to: args.to,
+    filters,
+    filterWords: await describeFilters(db, councilId, filters),
+    councilName: await councilName(db, councilId),
+    publication: args.publication,
+    today,
+  });
+  return renderReport(produced, args.format, { bom: args.out !== undefined });
 }

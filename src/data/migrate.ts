@@ -7,6 +7,8 @@ import * as m0004 from './migrations/0004-snapshots.ts';
 import * as m0005 from './migrations/0005-samples-and-allocation.ts';
 import * as m0006 from './migrations/0006-doing-the-audit.ts';
 import * as m0007 from './migrations/0007-moderation.ts';
+import * as m0008 from './migrations/0008-reports.ts';
+import * as m0009 from './migrations/0009-learning-sessions.ts';
 
 /** Migrations in the order they apply. Add new files to src/data/migrations and list them here. */
 const migrations: Record<string, Migration> = {
@@ -17,6 +19,8 @@ const migrations: Record<string, Migration> = {
   '0005-samples-and-allocation': m0005,
   '0006-doing-the-audit': m0006,
   '0007-moderation': m0007,
+  '0008-reports': m0008,
+  '0009-learning-sessions': m0009,
 };
 
 /** The names of every migration, in order. */

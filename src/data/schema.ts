@@ -747,7 +747,42 @@ export interface NotificationsTable {
   sent_at: Timestamp | null;
 }
 
+/** What the QA lead writes for a cycle's monthly report. */
+export interface CycleReportNotesTable {
+  month_id: string;
+  council_id: string;
+  strengths: Generated<string>;
+  areas_for_development: Generated<string>;
+  revision: Generated<number>;
+  updated_by: string | null;
+  updated_at: Timestamp;
+}
+
+/** The formats a learning session can take. */
+export type LearningFormat = 'workshop' | 'briefing' | 'e-learning' | 'practice week' | 'other';
+
+/** Training the workforce development team ran, with how many attended. */
+export interface LearningSessionsTable {
+  id: Generated<string>;
+  council_id: string;
+  title: string;
+  held_on: DateText;
+  format: LearningFormat;
+  attended: number;
+  notes: Generated<string>;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+/** The practice themes a learning session was on, by theme key. */
+export interface LearningSessionThemesTable {
+  session_id: string;
+  council_id: string;
+  theme_key: string;
+}
+
 export interface Database {
+  cycle_report_notes: CycleReportNotesTable;
   snapshot_cases: SnapshotCasesTable;
   snapshot_case_builds: SnapshotCaseBuildsTable;
   cohorts: CohortsTable;
@@ -772,6 +807,8 @@ export interface Database {
   council_settings: CouncilSettingsTable;
   closure_days: ClosureDaysTable;
   practice_themes: PracticeThemesTable;
+  learning_sessions: LearningSessionsTable;
+  learning_session_themes: LearningSessionThemesTable;
   grade_scales: GradeScalesTable;
   audit_tools: AuditToolsTable;
   audit_tool_versions: AuditToolVersionsTable;

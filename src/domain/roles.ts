@@ -80,6 +80,10 @@ export const CAPABILITIES = {
   'moderation.manage': ['qa_lead'],
   /** consistency figures: QA see everyone's, an auditor their own */
   'moderation.figures': ['qa_lead', 'auditor'],
+  /** record, change and delete learning sessions run on practice themes, with attendance */
+  'learning.manage': ['workforce_development', 'qa_lead'],
+  /** read the learning sessions run on each practice theme (no child-level data) */
+  'learning.read': ['workforce_development', 'qa_lead', 'senior_leader'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Capability = keyof typeof CAPABILITIES;
@@ -103,6 +107,7 @@ export const NAVIGATION: readonly NavItem[] = [
   { href: '/programme', text: 'Programme', capability: 'signedIn' },
   { href: '/tools', text: 'Audit tools', capability: 'signedIn' },
   { href: '/practice-themes', text: 'Practice themes', capability: 'signedIn' },
+  { href: '/learning', text: 'Learning', capability: 'learning.read' },
   { href: '/children', text: 'Children', capability: 'children.lookup' },
   { href: '/cohorts', text: 'Cohorts', capability: 'sampling.manage' },
   { href: '/returns', text: 'Returns', capability: 'returns.read' },

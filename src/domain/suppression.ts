@@ -41,3 +41,33 @@ export function suppressTable<K extends string>(
   out.total = suppressedText(total);
   return out;
 }
+
+/**
+ * Which cells of a table of counts to hide when its rows and columns add up to totals that are
+ * shown. Counts from 1 to 4 are hidden (primary suppression); then, until nothing changes, any row or
+ * column with exactly one hidden cell has its next smallest count hidden too (complementary
+ * suppression), so no hidden count can be worked back by subtracting the others from a total.
+ */
+export function suppressGrid(grid: readonly (readonly number[])[]): boolean[][] {
+  const hidden = grid.map((row) => row.map((n) => suppress(n).suppressed));
+  const lines: [number, number][][] = [
+    ...grid.map((row, i) => row.map((_, j) => [i, j] as [number, number])),
+    ...(grid[0] ?? []).map((_, j) => grid.map((_, i) => [i, j] as [number, number])),
+  ];
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const line of lines) {
+      const hiddenHere = line.filter(([i, j]) => hidden[i][j]);
+      if (hiddenHere.length !== 1) continue;
+      const candidates = line
+        .filter(([i, j]) => !hidden[i][j])
+        .sort(([a, b], [c, d]) => (grid[a][b] || Infinity) - (grid[c][d] || Infinity));
+      const next = candidates[0];
+      if (!next) continue;
+      hidden[next[0]][next[1]] = true;
+      changed = true;
+    }
+  }
+  return hidden;
+}

@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
-import { basename } from 'node:path';
+import { open, stat } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
 import { z } from 'zod';
 import type { Db } from '../data/db.ts';
 import type { AuditHistoryTable } from '../data/schema.ts';
 import { inTransaction } from '../data/transaction.ts';
 import { FOUR_POINT, normaliseGradeKey, THREE_POINT } from '../domain/grade-scales.ts';
-import { readCsv } from './csv-records.ts';
+import { missingHeaders, readCsv } from './csv-records.ts';
+import { type Cell, cellText, forEachSheet, isBlank } from './sheet-rows.ts';
 import type { ImportOptions } from './snapshot-import.ts';
-import { ImportRefusedError, type ImportSummary, type RowError } from './types.ts';
-import { parseDate, parseMonth } from './values.ts';
+import { ImportRefusedError, type ImportSummary, type RowError, UnreadableFileError } from './types.ts';
+import { normaliseHeader, parseDate, parseMonth } from './values.ts';
 
-/** The audit history CSV of interfaces.md: one row per allocation. */
+/** The audit history of interfaces.md, as CSV or an Excel workbook: one row per allocation. */
 export const AUDIT_HISTORY = {
   name: 'an audit history',
   required: ['child_id', 'month', 'activity', 'status', 'scale'],
@@ -56,11 +58,17 @@ const key = (v: string | undefined) => normaliseGradeKey(v ?? '');
  */
 export function checkAuditHistoryRow(
   cells: Record<string, string>,
-  where: { file: string; row: number },
+  where: { file: string; sheet?: string; row: number },
 ): { ok: true; value: HistoryRow } | { ok: false; errors: RowError[] } {
   const errors: RowError[] = [];
   const fail = (column: string, message: string) =>
-    errors.push({ file: where.file, row: where.row, column, message });
+    errors.push({
+      file: where.file,
+      ...(where.sheet ? { sheet: where.sheet } : {}),
+      row: where.row,
+      column,
+      message,
+    });
 
   const childRef = text(cells.child_id);
   if (!childRef) fail('child_id', 'Enter the child’s ID from the case management system');
@@ -170,13 +178,149 @@ export function checkAuditHistoryRow(
   return { ok: true, value: row };
 }
 
+/** A row of an audit history: its cells by column, and where a person finds it. */
+interface HistoryRecord {
+  cells: Record<string, string>;
+  row: number;
+  /** a workbook's sheet; none for CSV */
+  sheet?: string;
+}
+
+/** The columns that make a header row an audit history's, in a CSV file or a sheet. */
+export const AUDIT_HISTORY_COLUMNS = ['child_id', 'month', 'activity'] as const;
+
+/** How far down a sheet its header row may be (a title and notes may sit above it). */
+const HEADER_SEARCH_ROWS = 10;
+
+const ZIP = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+
+/** Whether a file is a workbook or CSV, told by its name and its first bytes. */
+async function fileKind(path: string, file: string): Promise<'csv' | 'workbook'> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new UnreadableFileError(`${file}: no such file`);
+  if (!info.isFile()) throw new UnreadableFileError(`${file} is a folder, not a file`);
+  const extension = (extname(file) || extname(path)).toLowerCase();
+  if (extension === '.xls')
+    throw new UnreadableFileError(
+      `${file} is an old-style Excel file (.xls): open it in Excel and save it as an Excel Workbook (.xlsx) or as CSV`,
+    );
+  if (extension === '.csv') return 'csv';
+  const handle = await open(path, 'r');
+  let head: Buffer;
+  try {
+    const bytes = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(bytes, 0, 4, 0);
+    head = bytes.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  if (head.equals(ZIP)) return 'workbook';
+  if (extension === '.xlsx' || extension === '.xlsm')
+    throw new UnreadableFileError(
+      `${file} is not an Excel workbook, though its name ends ${extension}: if it is a CSV file, name it .csv; otherwise open it in Excel and save it as an Excel Workbook (.xlsx)`,
+    );
+  return 'csv';
+}
+
+/** A row's cells as header names, normalised like a CSV file's ("Child ID" is child_id). */
+const headerNames = (cells: readonly Cell[]) => cells.map((c) => normaliseHeader(cellText(c)));
+
 /**
- * Imports an audit history CSV as one transaction, streaming it in constant memory: valid rows are
- * taken (an audit already known by its reference is updated), invalid ones reported; with `strict`
- * any invalid row refuses the whole file. A file that is not an audit history is always refused.
+ * Reads an audit history workbook: the first sheet whose header row (within its first ten rows, so
+ * a title may sit above it) has the audit history's required columns, each row after it with the
+ * row number a person sees in Excel. Excel dates are read as dates; a sheet with `child_id`,
+ * `month` and `activity` but not the other required columns is refused by name, as is a workbook
+ * with no audit history sheet at all.
+ */
+async function readHistoryWorkbook(
+  path: string,
+  file: string,
+  each: (record: HistoryRecord) => Promise<void>,
+): Promise<void> {
+  let found = false;
+  let nearly: { sheet: string; missing: string[] } | undefined;
+  await forEachSheet(file, { path }, async (sheet, rows) => {
+    if (found) return;
+    let headers: string[] | undefined;
+    let looked = 0;
+    for await (const raw of rows) {
+      if (isBlank(raw.cells)) continue;
+      if (headers) {
+        const cells: Record<string, string> = {};
+        headers.forEach((h, i) => {
+          if (h) cells[h] = cellText(raw.cells[i] ?? null);
+        });
+        await each({ cells, row: raw.row, sheet });
+        continue;
+      }
+      const names = headerNames(raw.cells);
+      const missing = missingHeaders(names, AUDIT_HISTORY.required);
+      if (!missing.length) {
+        const seen = new Set<string>();
+        for (const [i, h] of names.entries()) {
+          if (!h) continue;
+          if (seen.has(h))
+            throw new UnreadableFileError(
+              `Sheet "${sheet}" of ${file}: the column "${cellText(raw.cells[i] ?? null)}" appears twice in the header row`,
+            );
+          seen.add(h);
+        }
+        headers = names;
+        found = true;
+        continue;
+      }
+      if (!nearly && AUDIT_HISTORY_COLUMNS.every((h) => names.includes(h))) nearly = { sheet, missing };
+      looked++;
+      if (looked >= HEADER_SEARCH_ROWS) return;
+    }
+  });
+  if (found) return;
+  if (nearly)
+    throw new UnreadableFileError(
+      `Sheet "${nearly.sheet}" of ${file} is not ${AUDIT_HISTORY.name}: its header row has no ${nearly.missing.join(', ')} column${nearly.missing.length === 1 ? '' : 's'}`,
+    );
+  throw new UnreadableFileError(
+    `${file} is not ${AUDIT_HISTORY.name} workbook: no sheet has a header row with ${AUDIT_HISTORY.required.join(', ')} columns in its first ${HEADER_SEARCH_ROWS} rows`,
+  );
+}
+
+/**
+ * True when a workbook holds an audit history: a sheet whose header row, within its first ten
+ * rows, has `child_id`, `month` and `activity` columns (the rule a CSV file is told by). A file
+ * that cannot be read as a workbook is not one.
+ */
+export async function isAuditHistoryWorkbook(path: string, file = basename(path)): Promise<boolean> {
+  let found = false;
+  try {
+    await forEachSheet(file, { path }, async (_sheet, rows) => {
+      if (found) return;
+      let looked = 0;
+      for await (const raw of rows) {
+        if (isBlank(raw.cells)) continue;
+        const names = headerNames(raw.cells);
+        if (AUDIT_HISTORY_COLUMNS.every((h) => names.includes(h))) {
+          found = true;
+          return;
+        }
+        looked++;
+        if (looked >= HEADER_SEARCH_ROWS) return;
+      }
+    });
+  } catch {
+    return false;
+  }
+  return found;
+}
+
+/**
+ * Imports an audit history, a CSV file or an Excel workbook, as one transaction, streaming it in
+ * constant memory: valid rows are taken (an audit already known by its reference is updated),
+ * invalid ones reported by file, sheet, row and column; with `strict` any invalid row refuses the
+ * whole file. A file that is not an audit history is always refused.
  */
 export async function importAuditHistory(db: Db, options: ImportOptions): Promise<ImportSummary> {
   const file = options.fileName ?? basename(options.path);
+  const kind = await fileKind(options.path, file);
   return inTransaction(db, async (trx) => {
     const started = new Date();
     const record = await trx
@@ -245,18 +389,18 @@ export async function importAuditHistory(db: Db, options: ImportOptions): Promis
       batch = [];
     };
 
-    for await (const rec of readCsv(options.path, file, AUDIT_HISTORY)) {
+    const take = async (rec: HistoryRecord) => {
       summary.rowsRead++;
       if (options.onProgress && summary.rowsRead % 1000 === 0) options.onProgress(summary.rowsRead);
-      const checked = checkAuditHistoryRow(rec.cells, { file, row: rec.row });
+      const where = { file, ...(rec.sheet ? { sheet: rec.sheet } : {}), row: rec.row };
+      const checked = checkAuditHistoryRow(rec.cells, where);
       let errors = checked.ok ? [] : checked.errors;
       if (checked.ok) {
         const earlier = seenRefs.get(checked.value.audit_ref);
         if (earlier !== undefined) {
           errors = [
             {
-              file,
-              row: rec.row,
+              ...where,
               column: 'audit_ref',
               message: `The same audit as row ${earlier}: each audit appears once`,
             },
@@ -268,12 +412,14 @@ export async function importAuditHistory(db: Db, options: ImportOptions): Promis
       if (errors.length) {
         summary.rowsRejected++;
         summary.errors.push(...errors);
-        continue;
+        return;
       }
       if (checked.ok) batch.push(checked.value);
       summary.rowsAccepted++;
       if (batch.length >= BATCH) await flush();
-    }
+    };
+    if (kind === 'workbook') await readHistoryWorkbook(options.path, file, take);
+    else for await (const rec of readCsv(options.path, file, AUDIT_HISTORY)) await take(rec);
     await flush();
     if (options.strict && summary.rowsRejected > 0) throw new ImportRefusedError(summary);
     await trx

@@ -1,7 +1,7 @@
 import { basename, extname } from 'node:path';
 import type { Db } from '../data/db.ts';
 import { annexAReader } from './annex-a.ts';
-import { importAuditHistory } from './audit-history.ts';
+import { AUDIT_HISTORY_COLUMNS, importAuditHistory, isAuditHistoryWorkbook } from './audit-history.ts';
 import { readCsv } from './csv-records.ts';
 import { openFileSet, pathKind } from './file-sets.ts';
 import { findMapping, mappedReader } from './mapped.ts';
@@ -42,8 +42,9 @@ async function csvHeaders(path: string): Promise<string[] | undefined> {
 
 /**
  * The format of a file, folder or zip from what it holds: SSD tables are named `ssd_*.csv`; an
- * audit history has `child_id`, `month` and `activity` columns; a workbook or other CSV is read as
- * Annex A. A file that is none of these is refused with the way to say what it is.
+ * audit history (a CSV file, or a workbook's first sheet that has them) has `child_id`, `month` and
+ * `activity` columns; any other workbook or CSV is read as Annex A. A file that is none of these is
+ * refused with the way to say what it is.
  */
 export async function detectFormat(path: string, displayName = basename(path)): Promise<ImportFormat> {
   const kind = await pathKind(path);
@@ -57,10 +58,11 @@ export async function detectFormat(path: string, displayName = basename(path)): 
       `${displayName} holds no CSV files: an SSD extract is one CSV per table, named like ssd_person.csv`,
     );
   }
-  if (/\.xls[xm]$/i.test(displayName) || /\.xls[xm]$/i.test(path)) return 'annex-a';
+  if (/\.xls[xm]$/i.test(displayName) || /\.xls[xm]$/i.test(path))
+    return (await isAuditHistoryWorkbook(path, displayName)) ? 'audit-history' : 'annex-a';
   if (SSD_TABLE.test(displayName)) return 'ssd';
   const headers = await csvHeaders(path);
-  if (headers && ['child_id', 'month', 'activity'].every((h) => headers.includes(h))) return 'audit-history';
+  if (headers && AUDIT_HISTORY_COLUMNS.every((h) => headers.includes(h))) return 'audit-history';
   if (extname(displayName).toLowerCase() === '.csv' || headers?.length) return 'annex-a';
   throw new UnreadableFileError(
     `${displayName} is not a CSV or XLSX file, nor a folder or zip of them: say what it is with --format`,

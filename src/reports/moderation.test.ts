@@ -7,14 +7,8 @@ import {
   buildModerationFigureFixture,
   type ModerationFigureFixture,
 } from '../../test/helpers/moderation-figures.ts';
-import {
-  MODERATION_CSV_COLUMNS,
-  moderationReport,
-  moderationReportCsv,
-  moderationReportDocx,
-  moderationReportHtml,
-  moderationReportXlsx,
-} from './moderation.ts';
+import { moderationDocument, moderationReport, publishModerationReport } from './moderation.ts';
+import { reportCsv, reportDocx, reportHtml, reportXlsx } from './render.ts';
 
 let t: TestDb;
 let f: ModerationFigureFixture;
@@ -84,42 +78,57 @@ test('JSON: the fields of interfaces.md with the hand-worked values, then the br
   assert.deepEqual(JSON.parse(JSON.stringify(r)), r);
 });
 
-test('CSV: a row per total, month, service, auditor, quarter and final grade', async () => {
+test('CSV: a row per month, service, auditor, quarter and final grade, each share as count, of, rate and interval', async () => {
   const r = await moderationReport(t.db, f.councilId, '2026-10', '2026-11');
-  const csv = moderationReportCsv(r);
+  const csv = reportCsv(moderationDocument(r));
   const lines = csv.trim().split('\n');
-  assert.equal(lines[0], MODERATION_CSV_COLUMNS.join(','));
-  assert.equal(lines[1], 'total,2026-10 to 2026-11,15,12,0.8,0.548,0.93,9,1,2,0.167,0.047,0.448,0.5,12');
-  assert.ok(lines.includes('month,2026-10,5,5,1,0.566,1,5,0,0,0,0,0.434,,'));
-  assert.ok(lines.some((l) => l.startsWith('auditor,Manager south,12,10,') && l.endsWith(',0.516,10')));
-  assert.ok(lines.some((l) => l.startsWith('auditor,Manager east,3,2,') && l.endsWith(',,2')));
-  assert.ok(lines.includes('quarter,2026-10,,12,,,,,,,,,,0.5,12'));
-  assert.ok(lines.includes('final grade,good,,6,,,,,,,,,,,'));
-  assert.ok(moderationReportCsv(r, { bom: true }).startsWith('\ufeff'));
+  assert.match(
+    lines[0],
+    /^table,group,returned,moderated,moderatedOf,moderatedRate,moderatedCi95Low,moderatedCi95High,supported,upgraded,downgraded,downgradedOf,downgradedRate,downgradedCi95Low,downgradedCi95High,kappa/,
+  );
+  assert.ok(lines.includes('by-month,October 2026,5,5,5,1,0.566,1,5,0,0,5,0,0,0.434,,'), csv);
+  assert.ok(
+    lines.some(
+      (l) => l.startsWith('by-auditor,Manager south,12,10,12,') && l.includes('0.52 (moderate, 10 audits)'),
+    ),
+  );
+  assert.ok(
+    lines.some(
+      (l) =>
+        l.startsWith('by-auditor,Manager east,3,2,3,') && l.includes('Fewer than 10 moderated audits (2)'),
+    ),
+  );
+  assert.ok(lines.some((l) => l.startsWith('final-grades,Good,') && l.endsWith(',6')));
+  assert.ok(reportCsv(moderationDocument(r), { bom: true }).startsWith('\ufeff'));
 });
 
 test('XLSX: a workbook exceljs reads back, a sheet per table with numbers as numbers', async () => {
   const r = await moderationReport(t.db, f.councilId, '2026-10', '2026-11');
   const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.load((await moderationReportXlsx(r)) as unknown as ArrayBuffer);
+  await workbook.xlsx.load((await reportXlsx(moderationDocument(r))) as unknown as ArrayBuffer);
   assert.deepEqual(
     workbook.worksheets.map((w) => w.name),
-    ['Summary', 'By month', 'By service area', 'By auditor', 'Kappa by quarter', 'Final grades'],
+    [
+      'Summary',
+      'By month',
+      'By service area',
+      'By auditor',
+      'Agreement by quarter',
+      'Final grades of the moderate',
+    ],
   );
   const auditors = workbook.getWorksheet('By auditor');
   assert.ok(auditors);
   const south = auditors.getRow(3).values as unknown[];
   assert.equal(south[1], 'Manager south');
-  assert.equal(south[2], 12);
-  assert.equal(south[3], 10);
-  assert.equal(south[13], 0.516);
-  const summary = workbook.getWorksheet('Summary');
-  assert.equal(summary?.getRow(10).getCell(2).value, 0.5);
+  assert.equal(south[2], 12, 'returned');
+  assert.equal(south[3], 10, 'moderated');
+  assert.equal(south[5], 0.833, 'moderated rate');
 });
 
 test('DOCX: a Word document (a zip) whose document.xml has the headings and the figures', async () => {
   const r = await moderationReport(t.db, f.councilId, '2026-10', '2026-11');
-  const docx = await moderationReportDocx(r);
+  const docx = await reportDocx(moderationDocument(r));
   assert.equal(docx.subarray(0, 2).toString(), 'PK');
   const parts = await docxParts(docx);
   const xml = parts.get('word/document.xml');
@@ -143,12 +152,27 @@ test('DOCX: a Word document (a zip) whose document.xml has the headings and the 
 
 test('HTML: a page of its own with a heading, the summary and a table per breakdown', async () => {
   const r = await moderationReport(t.db, f.councilId, '2026-10', '2026-11');
-  const html = moderationReportHtml(r);
+  const html = await reportHtml(moderationDocument(r));
   assert.match(html, /^<!DOCTYPE html>/);
-  assert.match(html, /<h1>Moderation, October 2026 to November 2026<\/h1>/);
+  assert.match(html, /<h1 class="govuk-heading-l">Moderation, October 2026 to November 2026<\/h1>/);
   for (const id of ['by-month', 'by-service', 'by-auditor', 'trend', 'final-grades']) {
-    assert.match(html, new RegExp(`<table id="${id}">`));
+    assert.match(html, new RegExp(`<table class="govuk-table app-report-table" id="${id}">`));
   }
   assert.ok(html.includes('Downgraded: 2 of 12 (17%'));
   assert.ok(html.includes('0.50 (moderate, 12 audits)'));
+});
+
+test('for publication: no auditor named, small counts shown as fewer than 5 and their rates withheld', async () => {
+  const r = publishModerationReport(await moderationReport(t.db, f.councilId, '2026-10', '2026-11'));
+  assert.deepEqual(r.byAuditor, []);
+  assert.equal(r.returned, 15);
+  // 12 of 15 moderated would say 3 were not: withheld
+  assert.equal(r.moderated, 'withheld');
+  assert.equal(r.moderatedRate, null);
+  // 9 supported, 1 upgraded, 2 downgraded: both small ones hidden, and the rate of downgrades with them
+  assert.deepEqual([r.supported, r.upgraded, r.downgraded], [9, 'fewer than 5', 'fewer than 5']);
+  assert.equal(r.downgradedRate, null);
+  const html = await reportHtml(moderationDocument(r));
+  assert.ok(!html.includes('Manager south'), 'no auditor is named');
+  assert.ok(html.includes('For publication'));
 });

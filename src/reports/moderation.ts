@@ -2,26 +2,12 @@
  * The `moderation` report of interfaces.md, from the consistency figures: returned and moderated
  * audits, the panel's outcomes, the final grades of the moderated audits, and agreement between
  * auditors and moderators as linear weighted kappa. Besides the fields interfaces.md names, the JSON
- * carries the figures by month, service area and auditor, and the kappa trend by quarter. The same
- * report comes as CSV, an Excel workbook (a sheet per table), a Word document (a moderation section
- * other Word reports can take as it is) and an HTML page.
+ * carries the figures by month, service area and auditor, and the kappa trend by quarter. Its
+ * document (src/reports/document.ts) gives it as CSV, Excel, Word and HTML like every report.
  */
-import { stringify } from 'csv-stringify/sync';
-import {
-  Document,
-  HeadingLevel,
-  Packer,
-  Paragraph,
-  ShadingType,
-  Table,
-  TableCell,
-  TableRow,
-  TextRun,
-  WidthType,
-} from 'docx';
-import ExcelJS from 'exceljs';
 import type { Db } from '../data/db.ts';
 import { kappaWords } from '../domain/agreement.ts';
+import { suppressGrid } from '../domain/suppression.ts';
 import {
   type Agreement,
   MIN_FOR_AUDITOR_KAPPA,
@@ -30,6 +16,23 @@ import {
   type ModerationFilters,
   moderationFigures,
 } from '../services/moderation-figures.ts';
+import { monthName } from '../services/programme.ts';
+import {
+  type Column,
+  type Count,
+  countText,
+  FEWER_THAN,
+  gradeWords,
+  isSmall,
+  PUBLICATION_NOTE,
+  publishCount,
+  publishShare,
+  type ReportDocument,
+  type ReportTable,
+  rangeWords,
+  type Share,
+  shareText,
+} from './document.ts';
 
 /** The figures of a month, service area, auditor or the whole range, as the report gives them. */
 export interface ModerationReportCounts {
@@ -134,43 +137,7 @@ export async function moderationReport(
   };
 }
 
-// ---- words shared by the formats -----------------------------------------------------------
-
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-
-/** "November 2026" from "2026-11". */
-function monthWords(month: string): string {
-  const [y, m] = month.split('-').map(Number);
-  return `${MONTHS[m - 1]} ${y}`;
-}
-
-/** "Requires improvement" from "requires_improvement". */
-export function gradeWords(key: string): string {
-  const words = key.replace(/_/g, ' ');
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
-const pct = (x: number) => `${Math.round(x * 100)}%`;
-
-/** "3 of 12 (25%, 95% CI 9% to 53%)", or "none returned" / "none moderated". */
-function shareText(count: number, total: number, ci: [number, number] | null, none: string): string {
-  if (total === 0) return none;
-  const interval = ci ? `, 95% CI ${pct(ci[0])} to ${pct(ci[1])}` : '';
-  return `${count} of ${total} (${pct(count / total)}${interval})`;
-}
+// ---- the document ---------------------------------------------------------------------------
 
 function kappaText(kappa: number | null, n: number, minimum: number): string {
   if (n === 0) return 'No moderated audits';
@@ -179,81 +146,107 @@ function kappaText(kappa: number | null, n: number, minimum: number): string {
   return `${kappa.toFixed(2)} (${kappaWords(kappa)}, ${n} audits)`;
 }
 
-const rangeWords = (r: ModerationReport) =>
-  r.from === r.to ? monthWords(r.from) : `${monthWords(r.from)} to ${monthWords(r.to)}`;
+const share = (count: Count, total: Count, rate: number | null, ci95: [number, number] | null): Share => ({
+  count,
+  total,
+  rate,
+  ci95,
+});
 
-interface TableSpec {
-  id: string;
-  title: string;
-  headers: string[];
-  rows: string[][];
+const COUNT_COLUMNS: Column[] = [
+  { key: 'returned', header: 'Returned', kind: 'count' },
+  { key: 'moderated', header: 'Moderated', kind: 'share' },
+  { key: 'supported', header: 'Supported', kind: 'count' },
+  { key: 'upgraded', header: 'Upgraded', kind: 'count' },
+  { key: 'downgraded', header: 'Downgraded', kind: 'share' },
+];
+
+function countCells(c: PublishedCounts) {
+  return {
+    returned: c.returned,
+    moderated: share(c.moderated, c.returned, c.moderatedRate, c.moderatedCi95),
+    supported: c.supported,
+    upgraded: c.upgraded,
+    downgraded: share(c.downgraded, c.moderated, c.downgradedRate, c.downgradedCi95),
+  };
 }
 
-const COUNT_HEADERS = ['Returned', 'Moderated', 'Supported', 'Upgraded', 'Downgraded'];
+/** A report's counts with each possibly suppressed, for publication. */
+export type PublishedCounts = Omit<
+  ModerationReportCounts,
+  'returned' | 'moderated' | 'supported' | 'upgraded' | 'downgraded'
+> & { returned: Count; moderated: Count; supported: Count; upgraded: Count; downgraded: Count };
 
-function countCells(c: ModerationReportCounts): string[] {
-  return [
-    String(c.returned),
-    shareText(c.moderated, c.returned, c.moderatedCi95, 'None returned'),
-    String(c.supported),
-    String(c.upgraded),
-    shareText(c.downgraded, c.moderated, c.downgradedCi95, 'None moderated'),
-  ];
+export type PublishedModerationReport = Omit<
+  ModerationReport,
+  | 'returned'
+  | 'moderated'
+  | 'supported'
+  | 'upgraded'
+  | 'downgraded'
+  | 'finalGrades'
+  | 'byMonth'
+  | 'byService'
+  | 'byAuditor'
+> &
+  PublishedCounts & {
+    publication?: boolean;
+    finalGrades: Record<string, Count>;
+    byMonth: (PublishedCounts & { month: string })[];
+    byService: (PublishedCounts & { serviceArea: string | null })[];
+    byAuditor: (PublishedCounts & { auditor: string | null; kappa: number | null; kappaN: number })[];
+  };
+
+function publishCounts<T extends ModerationReportCounts>(c: T): T & PublishedCounts {
+  const moderated = publishShare({
+    count: c.moderated,
+    total: c.returned,
+    rate: c.moderatedRate,
+    ci95: c.moderatedCi95,
+  });
+  const outcomes = [c.supported, c.upgraded, c.downgraded];
+  const hidden = suppressGrid([outcomes])[0];
+  const outcome = (i: number): Count =>
+    hidden[i] ? (isSmall(outcomes[i]) ? FEWER_THAN : 'withheld') : outcomes[i];
+  const downgraded = publishShare(
+    { count: c.downgraded, total: c.moderated, rate: c.downgradedRate, ci95: c.downgradedCi95 },
+    hidden.some(Boolean),
+  );
+  return {
+    ...c,
+    returned: publishCount(c.returned),
+    moderated: moderated.count,
+    moderatedRate: moderated.rate,
+    moderatedCi95: moderated.ci95,
+    supported: outcome(0),
+    upgraded: outcome(1),
+    downgraded: hidden[2] ? outcome(2) : downgraded.count === 'withheld' ? 'withheld' : c.downgraded,
+    downgradedRate: downgraded.rate,
+    downgradedCi95: downgraded.ci95,
+  };
 }
 
-/** The report's tables in words, for Word and HTML. */
-function tables(r: ModerationReport): TableSpec[] {
-  return [
-    {
-      id: 'by-month',
-      title: 'By month',
-      headers: ['Month', ...COUNT_HEADERS],
-      rows: r.byMonth.map((m) => [monthWords(m.month), ...countCells(m)]),
-    },
-    {
-      id: 'by-service',
-      title: 'By service area',
-      headers: ['Service area', ...COUNT_HEADERS],
-      rows: r.byService.map((s) => [s.serviceArea ?? 'No service area recorded', ...countCells(s)]),
-    },
-    {
-      id: 'by-auditor',
-      title: 'By auditor',
-      headers: ['Auditor', ...COUNT_HEADERS, 'Agreement (kappa)'],
-      rows: r.byAuditor.map((a) => [
-        a.auditor ?? 'No auditor recorded',
-        ...countCells(a),
-        kappaText(a.kappa, a.kappaN, r.auditorKappaMinimum),
+/**
+ * The report for publication: no auditor named (auditors are workers), counts from 1 to 4 shown as
+ * "fewer than 5" with the rates that would give them back withheld.
+ */
+export function publishModerationReport(r: ModerationReport): PublishedModerationReport {
+  const grades = Object.keys(r.finalGrades);
+  const hidden = suppressGrid([grades.map((g) => r.finalGrades[g])])[0];
+  return {
+    ...r,
+    ...publishCounts(r),
+    publication: true,
+    finalGrades: Object.fromEntries(
+      grades.map((g, i) => [
+        g,
+        hidden[i] ? (isSmall(r.finalGrades[g]) ? FEWER_THAN : 'withheld') : r.finalGrades[g],
       ]),
-    },
-    {
-      id: 'trend',
-      title: 'Agreement by quarter',
-      headers: ['Quarter', 'Moderated', 'Agreement (kappa)'],
-      rows: r.trend.map((q) => [
-        q.name,
-        String(q.moderated),
-        kappaText(q.kappa, q.kappaN, MIN_FOR_TREND_KAPPA),
-      ]),
-    },
-    {
-      id: 'final-grades',
-      title: 'Final grades of the moderated audits',
-      headers: ['Grade', 'Audits'],
-      rows: Object.entries(r.finalGrades).map(([g, n]) => [gradeWords(g), String(n)]),
-    },
-  ];
-}
-
-/** The summary in sentences, each figure with its count. */
-function summary(r: ModerationReport): string[] {
-  return [
-    `Audits returned: ${r.returned}.`,
-    `Moderated: ${shareText(r.moderated, r.returned, r.moderatedCi95, 'none returned')}.`,
-    `Outcomes: ${r.supported} supported, ${r.upgraded} upgraded, ${r.downgraded} downgraded.`,
-    `Downgraded: ${shareText(r.downgraded, r.moderated, r.downgradedCi95, 'none moderated')}.`,
-    `Agreement between auditors and moderators (weighted kappa, linear weights): ${kappaText(r.kappa, r.kappaN, 1)}.`,
-  ];
+    ),
+    byMonth: r.byMonth.map(publishCounts),
+    byService: r.byService.map(publishCounts),
+    byAuditor: [],
+  };
 }
 
 const ABOUT =
@@ -264,297 +257,87 @@ const ABOUT =
   `${MIN_FOR_AUDITOR_KAPPA} moderated audits; the trend is by quarter, because a month's sample is small, ` +
   `each quarter's kappa shown from ${MIN_FOR_TREND_KAPPA} moderated audits.`;
 
-// ---- CSV -----------------------------------------------------------------------------------
-
-export const MODERATION_CSV_COLUMNS = [
-  'table',
-  'group',
-  'returned',
-  'moderated',
-  'moderatedRate',
-  'moderatedCi95Low',
-  'moderatedCi95High',
-  'supported',
-  'upgraded',
-  'downgraded',
-  'downgradedRate',
-  'downgradedCi95Low',
-  'downgradedCi95High',
-  'kappa',
-  'kappaN',
-] as const;
-
-/**
- * The report as CSV: one row per figure's group, the `table` column saying which (total, month,
- * service, auditor, quarter, grade). Empty cells where a figure does not apply. Names are written
- * with a quote in front when a spreadsheet would take them for a formula.
- */
-export function moderationReportCsv(r: ModerationReport, options: { bom?: boolean } = {}): string {
-  const v = (x: number | null | undefined) => (x === null || x === undefined ? '' : x);
-  const countRow = (table: string, group: string, c: ModerationReportCounts, kappa = '', n = '') => [
-    table,
-    group,
-    c.returned,
-    c.moderated,
-    v(c.moderatedRate),
-    v(c.moderatedCi95?.[0]),
-    v(c.moderatedCi95?.[1]),
-    c.supported,
-    c.upgraded,
-    c.downgraded,
-    v(c.downgradedRate),
-    v(c.downgradedCi95?.[0]),
-    v(c.downgradedCi95?.[1]),
-    kappa,
-    n,
-  ];
-  const blank = (table: string, group: string, moderated: number | string, kappa: unknown, n: unknown) => [
-    table,
-    group,
-    '',
-    moderated,
-    '',
-    '',
-    '',
-    '',
-    '',
-    '',
-    '',
-    '',
-    '',
-    kappa,
-    n,
-  ];
-  const rows = [
-    countRow('total', `${r.from} to ${r.to}`, r, String(v(r.kappa)), String(r.kappaN)),
-    ...r.byMonth.map((m) => countRow('month', m.month, m)),
-    ...r.byService.map((s) => countRow('service', s.serviceArea ?? '', s)),
-    ...r.byAuditor.map((a) => countRow('auditor', a.auditor ?? '', a, String(v(a.kappa)), String(a.kappaN))),
-    ...r.trend.map((q) => blank('quarter', q.quarter, q.moderated, v(q.kappa), q.kappaN)),
-    ...Object.entries(r.finalGrades).map(([g, n]) => blank('final grade', g, n, '', '')),
-  ];
-  return stringify(rows, {
-    header: true,
-    columns: [...MODERATION_CSV_COLUMNS],
-    escape_formulas: true,
-    bom: options.bom ?? false,
-  });
-}
-
-// ---- Excel ---------------------------------------------------------------------------------
-
-/** The report as an Excel workbook: a summary sheet, then a sheet per table with numbers as numbers. */
-export async function moderationReportXlsx(r: ModerationReport): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
-  workbook.creator = 'QA Loop';
-  const sheet = (name: string, headers: string[], rows: unknown[][]) => {
-    const ws = workbook.addWorksheet(name);
-    ws.addRow(headers).font = { bold: true };
-    for (const row of rows) ws.addRow(row);
-    ws.columns.forEach((c, i) => {
-      c.width = Math.max(12, headers[i]?.length ?? 0) + 2;
-    });
-    ws.views = [{ state: 'frozen', ySplit: 1 }];
-    return ws;
-  };
-  const n = (x: number | null | undefined) => (x === null || x === undefined ? null : x);
-  const countHeaders = [
-    'Returned',
-    'Moderated',
-    'Moderated rate',
-    'Moderated 95% CI low',
-    'Moderated 95% CI high',
-    'Supported',
-    'Upgraded',
-    'Downgraded',
-    'Downgraded rate',
-    'Downgraded 95% CI low',
-    'Downgraded 95% CI high',
-  ];
-  const countValues = (c: ModerationReportCounts) => [
-    c.returned,
-    c.moderated,
-    n(c.moderatedRate),
-    n(c.moderatedCi95?.[0]),
-    n(c.moderatedCi95?.[1]),
-    c.supported,
-    c.upgraded,
-    c.downgraded,
-    n(c.downgradedRate),
-    n(c.downgradedCi95?.[0]),
-    n(c.downgradedCi95?.[1]),
-  ];
-  sheet(
-    'Summary',
-    ['Figure', 'Value'],
-    [
-      ['Months', rangeWords(r)],
-      ['Returned', r.returned],
-      ['Moderated', r.moderated],
-      ['Moderated rate', n(r.moderatedRate)],
-      ['Supported', r.supported],
-      ['Upgraded', r.upgraded],
-      ['Downgraded', r.downgraded],
-      ['Downgraded rate', n(r.downgradedRate)],
-      ['Weighted kappa (linear)', n(r.kappa)],
-      ['Audits in the kappa', r.kappaN],
-      ['Moderated audits before an auditor’s kappa is shown', r.auditorKappaMinimum],
-      ['About these figures', ABOUT],
-    ],
-  );
-  sheet(
-    'By month',
-    ['Month', ...countHeaders],
-    r.byMonth.map((m) => [m.month, ...countValues(m)]),
-  );
-  sheet(
-    'By service area',
-    ['Service area', ...countHeaders],
-    r.byService.map((s) => [s.serviceArea ?? 'No service area recorded', ...countValues(s)]),
-  );
-  sheet(
-    'By auditor',
-    ['Auditor', ...countHeaders, 'Weighted kappa', 'Audits in the kappa'],
-    r.byAuditor.map((a) => [a.auditor ?? 'No auditor recorded', ...countValues(a), n(a.kappa), a.kappaN]),
-  );
-  sheet(
-    'Kappa by quarter',
-    ['Quarter', 'Moderated', 'Weighted kappa', 'Audits in the kappa'],
-    r.trend.map((q) => [q.name, q.moderated, n(q.kappa), q.kappaN]),
-  );
-  sheet(
-    'Final grades',
-    ['Grade', 'Moderated audits'],
-    Object.entries(r.finalGrades).map(([g, count]) => [gradeWords(g), count]),
-  );
-  return Buffer.from(await workbook.xlsx.writeBuffer());
-}
-
-// ---- Word ----------------------------------------------------------------------------------
-
-const TEXT_WIDTH = 11906 - 2 * 1134;
-const HEADER_FILL = 'F3F2F1';
-
-function wordCell(text: string, header: boolean, width: number): TableCell {
-  return new TableCell({
-    width: { size: width, type: WidthType.DXA },
-    margins: { top: 60, bottom: 60, left: 100, right: 100 },
-    ...(header ? { shading: { type: ShadingType.CLEAR, color: 'auto', fill: HEADER_FILL } } : {}),
-    children: [new Paragraph({ children: [new TextRun({ text: text || ' ', bold: header })] })],
-  });
-}
-
-function wordTable(spec: TableSpec): Table {
-  const first = 0.22;
-  const rest = (1 - first) / Math.max(1, spec.headers.length - 1);
-  const widths = spec.headers.map((_, i) => Math.round((i === 0 ? first : rest) * TEXT_WIDTH));
-  return new Table({
-    width: { size: TEXT_WIDTH, type: WidthType.DXA },
-    columnWidths: widths,
-    rows: [
-      new TableRow({
-        tableHeader: true,
-        cantSplit: true,
-        children: spec.headers.map((h, i) => wordCell(h, true, widths[i])),
-      }),
-      ...spec.rows.map(
-        (row) =>
-          new TableRow({ cantSplit: true, children: row.map((t, i) => wordCell(t, false, widths[i])) }),
-      ),
-    ],
-  });
-}
-
-/**
- * The moderation section of a Word report: a heading at `level` (Heading 2 by default, to sit under
- * a report's title), the summary, then a sub-heading and a table for each breakdown.
- */
-export function moderationWordSection(r: ModerationReport, level: 1 | 2 = 2): (Paragraph | Table)[] {
-  const main = level === 1 ? HeadingLevel.HEADING_1 : HeadingLevel.HEADING_2;
-  const sub = level === 1 ? HeadingLevel.HEADING_2 : HeadingLevel.HEADING_3;
-  const body: (Paragraph | Table)[] = [
-    new Paragraph({ text: `Moderation, ${rangeWords(r)}`, heading: main, keepNext: true }),
-    ...summary(r).map((s) => new Paragraph({ text: s })),
-    new Paragraph({ children: [new TextRun({ text: ABOUT, italics: true })] }),
-  ];
-  for (const spec of tables(r)) {
-    body.push(new Paragraph({ text: spec.title, heading: sub, keepNext: true }));
-    body.push(
-      spec.rows.length ? wordTable(spec) : new Paragraph({ text: 'None in these months.' }),
-      new Paragraph({ text: '' }),
-    );
-  }
-  return body;
-}
-
-/** The moderation report as a Word document of its own. */
-export async function moderationReportDocx(r: ModerationReport): Promise<Buffer> {
-  const doc = new Document({
-    title: `Moderation, ${rangeWords(r)}`,
-    creator: 'QA Loop',
-    styles: { default: { document: { run: { font: 'Arial', size: 22 } } } },
-    sections: [
-      {
-        properties: {
-          page: {
-            size: { width: 11906, height: 16838 },
-            margin: { top: 1134, bottom: 1134, left: 1134, right: 1134 },
+/** The moderation report as a document: the summary, then a table for each breakdown. */
+export function moderationDocument(
+  r: ModerationReport | PublishedModerationReport,
+  council?: string,
+  filters: string[] = [],
+): ReportDocument {
+  const publication = Boolean((r as PublishedModerationReport).publication);
+  const p = r as PublishedModerationReport;
+  const tables: ReportTable[] = [
+    {
+      id: 'by-month',
+      title: 'By month',
+      columns: [{ key: 'month', header: 'Month', kind: 'text' }, ...COUNT_COLUMNS],
+      rows: p.byMonth.map((m) => ({ cells: { month: monthName(`${m.month}-01`), ...countCells(m) } })),
+    },
+    {
+      id: 'by-service',
+      title: 'By service area',
+      columns: [{ key: 'serviceArea', header: 'Service area', kind: 'text' }, ...COUNT_COLUMNS],
+      rows: p.byService.map((s) => ({
+        cells: { serviceArea: s.serviceArea ?? 'No service area recorded', ...countCells(s) },
+      })),
+    },
+    ...(publication
+      ? []
+      : [
+          {
+            id: 'by-auditor',
+            title: 'By auditor',
+            columns: [
+              { key: 'auditor', header: 'Auditor', kind: 'text' as const },
+              ...COUNT_COLUMNS,
+              { key: 'kappa', header: 'Agreement (kappa)', kind: 'text' as const },
+            ],
+            rows: p.byAuditor.map((a) => ({
+              cells: {
+                auditor: a.auditor ?? 'No auditor recorded',
+                ...countCells(a),
+                kappa: kappaText(a.kappa, a.kappaN, r.auditorKappaMinimum),
+              },
+            })),
           },
+        ]),
+    {
+      id: 'trend',
+      title: 'Agreement by quarter',
+      columns: [
+        { key: 'quarter', header: 'Quarter', kind: 'text' },
+        { key: 'moderated', header: 'Moderated', kind: 'count' },
+        { key: 'kappa', header: 'Agreement (kappa)', kind: 'text' },
+      ],
+      rows: r.trend.map((q) => ({
+        cells: {
+          quarter: q.name,
+          moderated: publication ? publishCount(q.moderated) : q.moderated,
+          kappa: kappaText(q.kappa, q.kappaN, MIN_FOR_TREND_KAPPA),
         },
-        children: moderationWordSection(r, 1),
-      },
+      })),
+    },
+    {
+      id: 'final-grades',
+      title: 'Final grades of the moderated audits',
+      columns: [
+        { key: 'grade', header: 'Grade', kind: 'text' },
+        { key: 'audits', header: 'Audits', kind: 'count' },
+      ],
+      rows: Object.entries(p.finalGrades).map(([g, n]) => ({ cells: { grade: gradeWords(g), audits: n } })),
+    },
+  ];
+  return {
+    title: `Moderation, ${rangeWords(r.from, r.to)}`,
+    subtitle: [...(council ? [council] : []), ...filters, ...(publication ? ['For publication'] : [])],
+    summary: [
+      `Audits returned: ${countText(p.returned)}.`,
+      `Moderated: ${shareText(share(p.moderated, p.returned, p.moderatedRate, p.moderatedCi95), 'none returned')}.`,
+      `Outcomes: ${countText(p.supported)} supported, ${countText(p.upgraded)} upgraded, ${countText(p.downgraded)} downgraded.`,
+      `Downgraded: ${shareText(share(p.downgraded, p.moderated, p.downgradedRate, p.downgradedCi95), 'none moderated')}.`,
+      `Agreement between auditors and moderators (weighted kappa, linear weights): ${kappaText(r.kappa, r.kappaN, 1)}.`,
     ],
-  });
-  return Packer.toBuffer(doc);
-}
-
-// ---- HTML ----------------------------------------------------------------------------------
-
-const escapeHtml = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
-
-/** The report as a page of its own, with plain tables: for a browser, an e-mail or an intranet. */
-export function moderationReportHtml(r: ModerationReport): string {
-  const title = `Moderation, ${rangeWords(r)}`;
-  const table = (spec: TableSpec) =>
-    spec.rows.length
-      ? `<table id="${spec.id}">
-<caption>${escapeHtml(spec.title)}</caption>
-<thead><tr>${spec.headers.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead>
-<tbody>
-${spec.rows
-  .map(
-    (row) =>
-      `<tr>${row.map((c, i) => (i === 0 ? `<th scope="row">${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`,
-  )
-  .join('\n')}
-</tbody>
-</table>`
-      : `<h2>${escapeHtml(spec.title)}</h2>\n<p>None in these months.</p>`;
-  return `<!DOCTYPE html>
-<html lang="en-GB">
-<head>
-<meta charset="utf-8">
-<title>${escapeHtml(title)}</title>
-<style>
-body { font-family: Arial, sans-serif; color: #0b0c0c; max-width: 60em; margin: 2em auto; padding: 0 1em; }
-table { border-collapse: collapse; margin: 1em 0 2em; width: 100%; }
-caption { font-weight: bold; font-size: 1.25em; text-align: left; padding: 0.5em 0; }
-th, td { border-bottom: 1px solid #b1b4b6; padding: 0.4em 0.6em; text-align: left; vertical-align: top; }
-thead th { background: #f3f2f1; }
-</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-${summary(r)
-  .map((s) => `<p>${escapeHtml(s)}</p>`)
-  .join('\n')}
-<p><em>${escapeHtml(ABOUT)}</em></p>
-${tables(r).map(table).join('\n')}
-</body>
-</html>
-`;
+    notes: [ABOUT, ...(publication ? [PUBLICATION_NOTE] : [])],
+    sections: [{ id: 'moderation', heading: 'Moderation outcomes', tables }],
+    publication,
+  };
 }

@@ -1,7 +1,24 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Db } from '../data/db.ts';
 import type { ReturnFigures } from '../domain/returns.ts';
-import { monthlyReturns, type OwedAudit } from '../services/returns.ts';
+import { suppressGrid } from '../domain/suppression.ts';
+import { monthName } from '../services/programme.ts';
+import type { ReportFilters } from '../services/report-data.ts';
+import { type KindReturns, monthlyReturns, type OwedAudit, type ReturnsGroup } from '../services/returns.ts';
+import {
+  type Column,
+  type Count,
+  countText,
+  FEWER_THAN,
+  isSmall,
+  PUBLICATION_NOTE,
+  publishCount,
+  publishShare,
+  type ReportDocument,
+  rangeWords,
+  type Share,
+  shareText,
+} from './document.ts';
 
 /** A month's or the total's figures as the returns report gives them (interfaces.md). */
 export interface ReturnsReportFigures {
@@ -36,8 +53,9 @@ export async function returnsReport(
   councilId: string,
   from: string,
   to: string,
+  filters: ReportFilters = {},
 ): Promise<ReturnsReport> {
-  const returns = await monthlyReturns(db, councilId, { from: `${from}-01`, to: `${to}-01` });
+  const returns = await monthlyReturns(db, councilId, { from: `${from}-01`, to: `${to}-01` }, filters);
   return {
     report: 'returns',
     from,
@@ -118,4 +136,139 @@ export function owedAuditsCsv(rows: readonly OwedAudit[]): string {
 /** The download's name: `owed-audits-2026-11.csv` for November 2026's cycle. */
 export function owedAuditsFileName(month: string): string {
   return `owed-audits-${month.slice(0, 7)}.csv`;
+}
+
+// ---- the document ---------------------------------------------------------------------------
+
+/** A returns row as a reader sees it: counts possibly suppressed, the return rate a share. */
+interface ReturnsCells {
+  planned: Count;
+  exempted: Count;
+  scheduled: Count;
+  returned: Share;
+}
+
+function returnsCells(f: ReturnsReportFigures, publication: boolean): ReturnsCells {
+  const returned: Share = {
+    count: f.returned,
+    total: f.scheduled,
+    rate: f.returnRate,
+    // every scheduled audit is counted, not a sample of them: no interval
+    ci95: null,
+  };
+  if (!publication) return { planned: f.planned, exempted: f.exempted, scheduled: f.scheduled, returned };
+  const hidden = suppressGrid([[f.exempted, f.scheduled]])[0];
+  const shown = (n: number, h: boolean): Count => (h ? (isSmall(n) ? FEWER_THAN : 'withheld') : n);
+  return {
+    planned: publishCount(f.planned),
+    exempted: shown(f.exempted, hidden[0]),
+    scheduled: shown(f.scheduled, hidden[1]),
+    returned: publishShare({ ...returned, rate: f.returnRate }, hidden[1]),
+  };
+}
+
+const RETURNS_COLUMNS: Column[] = [
+  { key: 'planned', header: 'Planned', kind: 'count' },
+  { key: 'exempted', header: 'Exempted', kind: 'count' },
+  { key: 'scheduled', header: 'Scheduled', kind: 'count' },
+  { key: 'returned', header: 'Returned of scheduled', kind: 'share' },
+];
+
+/** The returns of the months and their breakdowns, as a document. */
+export function returnsDocument(
+  r: ReturnsReport,
+  breakdown: {
+    byServiceArea: ReturnsGroup[];
+    byTeam: ReturnsGroup[];
+    byAuditor: ReturnsGroup[];
+    byKind: KindReturns[];
+  },
+  council: string,
+  filters: string[],
+  publication: boolean,
+): ReportDocument {
+  const range = rangeWords(r.from, r.to);
+  const group = (
+    id: string,
+    title: string,
+    header: string,
+    none: string,
+    rows: (ReturnFigures & { name: string | null })[],
+  ) => ({
+    id,
+    title,
+    columns: [{ key: 'group', header, kind: 'text' as const }, ...RETURNS_COLUMNS],
+    rows: rows.map((g) => ({ cells: { group: g.name ?? none, ...returnsCells(g, publication) } })),
+  });
+  const total = returnsCells(r.total, publication);
+  return {
+    title: `Returns, ${range}`,
+    subtitle: [council, ...filters, ...(publication ? ['For publication'] : [])],
+    summary: [
+      `Audits planned: ${countText(total.planned)}; exempted with a recorded reason: ${countText(total.exempted)}; scheduled: ${countText(total.scheduled)}.`,
+      `Returned: ${shareText(total.returned, 'none scheduled')}.`,
+    ],
+    notes: [
+      'Planned audits are those allocated in the month; exempted, those withdrawn for a recorded reason; scheduled, planned less exempted; returned, those completed. The return rate is returned of scheduled. It counts every scheduled audit rather than a sample, so it carries no confidence interval; the XmR chart shows whether a month’s rate is a real change.',
+      ...(publication ? [PUBLICATION_NOTE] : []),
+    ],
+    sections: [
+      {
+        id: 'returns-by-month',
+        heading: 'Month by month',
+        charts: [
+          {
+            kind: 'spc',
+            title: `Return rate by month, ${range}`,
+            yTitle: 'Returned of scheduled',
+            percent: true,
+            series: r.months.map((m) => ({
+              label: monthName(`${m.month}-01`),
+              value: publication && isSmall(m.scheduled) ? null : m.returnRate,
+            })),
+          },
+        ],
+        tables: [
+          {
+            id: 'returns-by-month',
+            title: 'Returns by month',
+            columns: [{ key: 'month', header: 'Month', kind: 'text' }, ...RETURNS_COLUMNS],
+            rows: [
+              ...r.months.map((m) => ({
+                cells: { month: monthName(`${m.month}-01`), ...returnsCells(m, publication) },
+              })),
+              { total: true, cells: { month: 'All months', ...total } },
+            ],
+          },
+        ],
+      },
+      {
+        id: 'returns-breakdowns',
+        heading: 'Who returned what',
+        tables: [
+          group(
+            'returns-by-service-area',
+            'By service area',
+            'Service area',
+            'No service area recorded',
+            breakdown.byServiceArea,
+          ),
+          ...(publication
+            ? []
+            : [
+                group('returns-by-team', 'By team', 'Team', 'No team recorded', breakdown.byTeam),
+                group(
+                  'returns-by-auditor',
+                  'By auditor',
+                  'Auditor',
+                  'Not yet allocated',
+                  breakdown.byAuditor,
+                ),
+              ]),
+          group('returns-by-kind', 'By kind of activity', 'Activity', '', breakdown.byKind),
+        ],
+      },
+    ],
+    publication,
+  };
 }

@@ -187,3 +187,93 @@ test('the demo’s audits were done through the audit services, in every state',
     .execute();
   assert.ok(reaudits.length > 0, 're-audits scheduled for inadequate audits');
 });
+
+test('last year’s audits come from the council’s audit history spreadsheet, imported like any file', async () => {
+  const imports = await t.db
+    .selectFrom('imports')
+    .selectAll()
+    .where('format', '=', 'audit-history')
+    .execute();
+  assert.equal(imports.length, 1);
+  const [record] = imports;
+  assert.equal(record.file_name, 'Westbrook audit history 2025-26.xlsx');
+  assert.equal(record.as_of, '2026-03-31');
+  assert.ok(record.rows_read > 500, `${record.rows_read} rows`);
+  assert.equal(record.rows_accepted, record.rows_read);
+  assert.equal(record.rows_rejected, 0);
+  assert.ok(record.finished_at);
+
+  // every month of 2025-26 but the learning month has completed audits with grades and section grades
+  const { rows: months } = await sql<{
+    month: string;
+    full: number;
+    graded: number;
+    dips: number;
+    exempted: number;
+  }>`
+    select to_char(month, 'YYYY-MM') as month,
+      count(*) filter (where activity = 'full' and status = 'completed')::int as full,
+      count(*) filter (where activity = 'full' and status = 'completed' and grade is not null
+        and (select count(*) from jsonb_object_keys(section_grades)) = 12)::int as graded,
+      count(*) filter (where activity = 'dip_sample' and status = 'completed' and grade is not null)::int as dips,
+      count(*) filter (where status = 'exempted' and exemption_reason is not null)::int as exempted
+    from audit_history group by 1 order by 1`.execute(t.db);
+  assert.deepEqual(
+    months.map((m) => m.month),
+    [
+      ...['2025-04', '2025-05', '2025-06', '2025-07', '2025-09', '2025-10', '2025-11', '2025-12'],
+      ...['2026-01', '2026-02', '2026-03'],
+    ],
+    'April to March, with nothing in the August learning month',
+  );
+  for (const m of months) {
+    assert.ok(m.full >= 15 && m.graded === m.full, JSON.stringify(m));
+    assert.ok(m.dips >= 20, JSON.stringify(m));
+  }
+  assert.ok(months.some((m) => m.exempted > 0));
+
+  // no month has both imported history and audits done in QA Loop
+  const { rows: overlap } = await sql`
+    select distinct h.month from audit_history h
+    join programme_months pm on pm.council_id = h.council_id and pm.month = h.month
+    join audits a on a.month_id = pm.id`.execute(t.db);
+  assert.deepEqual(overlap, []);
+
+  // the history names the council's own children, teams, practitioners and auditors
+  const { rows: strangers } = await sql<{
+    children: number;
+    teams: number;
+    auditors: number;
+    workers: number;
+  }>`
+    select
+      count(*) filter (where not exists (select 1 from children c where c.external_id = h.child_ref))::int as children,
+      count(*) filter (where not exists (select 1 from teams t where t.name = h.team))::int as teams,
+      count(*) filter (where not exists (select 1 from staff s join staff_roles r on r.staff_id = s.id
+        and r.role = 'auditor' where s.name = h.auditor))::int as auditors,
+      count(*) filter (where not exists (select 1 from staff s where s.name = h.practitioner))::int as workers
+    from audit_history h`.execute(t.db);
+  assert.deepEqual(strangers[0], { children: 0, teams: 0, auditors: 0, workers: 0 });
+
+  // some audits were moderated; this year's full audits are better than last year's, and the plan,
+  // family and network and management oversight were last year's weakest sections
+  const { rows: years } = await sql<{ last: number; this: number; moderated: number }>`
+    select
+      (select avg(case when coalesce(moderated_grade, grade) in ('outstanding', 'good') then 1.0 else 0 end)
+        from audit_history where activity = 'full' and status = 'completed')::float as last,
+      (select avg(case when overall_grade in ('outstanding', 'good') then 1.0 else 0 end)
+        from audits where kind = 'full_audit' and status = 'submitted')::float as this,
+      (select avg(case when moderated_grade is not null then 1.0 else 0 end)
+        from audit_history where activity = 'full' and status = 'completed')::float as moderated`.execute(
+    t.db,
+  );
+  assert.ok(years[0].last < years[0].this, JSON.stringify(years[0]));
+  assert.ok(years[0].moderated > 0.05 && years[0].moderated < 0.2, JSON.stringify(years[0]));
+  const { rows: sections } = await sql<{ section: string }>`
+    select e.key as section from audit_history h, jsonb_each_text(h.section_grades) e
+    where h.status = 'completed' group by e.key
+    order by avg(case when e.value in ('outstanding', 'good') then 1.0 else 0 end), e.key limit 3`.execute(
+    t.db,
+  );
+  assert.deepEqual(sections.map((s) => s.section).sort(), ['section_10', 'section_6', 'section_8']);
+});

@@ -21,6 +21,8 @@ import {
   writeAnnexAWorkbook,
   writeSsdExtract,
 } from './demo-extracts.ts';
+import { importDemoHistory } from './demo-history.ts';
+import { recordDemoLearning } from './demo-learning.ts';
 import { runDemoModeration } from './demo-moderation.ts';
 import { addLocality, addServiceArea, addTeam, countCouncils, createCouncil } from './organisation.ts';
 import { hashPassword } from './passwords.ts';
@@ -531,11 +533,33 @@ export async function createDemoCouncil(
       ),
       cases,
     };
-    await importDemoCaseData(trx, council.id, data, today);
-    await planDemoProgramme(trx, council.id, today);
-    await runDemoCycles(trx, council.id, today, rnd);
-    await followUpDemoAudits(trx, council.id, today, rnd);
-    await runDemoModeration(trx, council.id, today, rnd);
+    // the files the council's data team and QA team send are written here and read by the importers
+    const folder = await mkdtemp(join(tmpdir(), 'qaloop-demo-'));
+    try {
+      await importDemoCaseData(trx, council.id, data, today, folder);
+      await planDemoProgramme(trx, council.id, today);
+      await runDemoCycles(trx, council.id, today, rnd);
+      await followUpDemoAudits(trx, council.id, today, rnd);
+      await runDemoModeration(trx, council.id, today, rnd);
+      // last year's audits, from the spreadsheet the council kept before QA Loop
+      await importDemoHistory(
+        trx,
+        council.id,
+        data,
+        teams.map((t) => ({
+          ref: t.ref,
+          name: t.plan.name,
+          serviceArea: t.plan.area,
+          locality: t.plan.locality,
+        })),
+        folder,
+        today,
+        rnd,
+      );
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+    await recordDemoLearning(trx, council.id, today);
 
     return {
       councilId: council.id,
@@ -704,27 +728,28 @@ export function demoFirstSnapshotDate(today: IsoDate): IsoDate {
  * Loads the demo's case data the way a council does: two Annex A workbooks from the BI team, one from
  * just before the programme year and one twelve weeks old (where one team still has the spelling of
  * the old system), then this week's SSD extract, each
- * written to a temporary folder and read by the importers into the snapshot of its date.
+ * written to the demo's temporary folder and read by the importers into the snapshot of its date.
  */
-async function importDemoCaseData(db: Db, councilId: string, data: DemoCaseData, today: IsoDate) {
-  const folder = await mkdtemp(join(tmpdir(), 'qaloop-demo-'));
-  try {
-    const options = { councilId, strict: true, source: 'command' as const };
-    // the extract the programme year's first cycles were drawn from, and a later one
-    for (const [i, asOf] of [
-      demoFirstSnapshotDate(today),
-      addDays(today, -7 * DEMO_EARLIER_SNAPSHOT_WEEKS),
-    ].entries()) {
-      const workbook = join(folder, `Westbrook Annex A ${i + 1}.xlsx`);
-      await writeAnnexAWorkbook(workbook, data, asOf, { 'Family Support North': 'Family Support Nth' });
-      await importSnapshot(db, 'annex-a', { ...options, path: workbook, asOf }, annexAReader(workbook));
-    }
-    const ssd = join(folder, 'ssd');
-    await writeSsdExtract(ssd, data, today);
-    await importSnapshot(db, 'ssd', { ...options, path: ssd, fileName: 'ssd', asOf: today }, ssdReader(ssd));
-  } finally {
-    await rm(folder, { recursive: true, force: true });
+async function importDemoCaseData(
+  db: Db,
+  councilId: string,
+  data: DemoCaseData,
+  today: IsoDate,
+  folder: string,
+) {
+  const options = { councilId, strict: true, source: 'command' as const };
+  // the extract the programme year's first cycles were drawn from, and a later one
+  for (const [i, asOf] of [
+    demoFirstSnapshotDate(today),
+    addDays(today, -7 * DEMO_EARLIER_SNAPSHOT_WEEKS),
+  ].entries()) {
+    const workbook = join(folder, `Westbrook Annex A ${i + 1}.xlsx`);
+    await writeAnnexAWorkbook(workbook, data, asOf, { 'Family Support North': 'Family Support Nth' });
+    await importSnapshot(db, 'annex-a', { ...options, path: workbook, asOf }, annexAReader(workbook));
   }
+  const ssd = join(folder, 'ssd');
+  await writeSsdExtract(ssd, data, today);
+  await importSnapshot(db, 'ssd', { ...options, path: ssd, fileName: 'ssd', asOf: today }, ssdReader(ssd));
 }
 
 /** About 3,000 children in about 1,900 families, with allocations, visits and a believable history. */

@@ -93,7 +93,8 @@ test('imported history counts for a month without audits; its outcome follows th
   assert.deepEqual(
     june.byAuditor.map((a) => [a.name, a.returned, a.moderated]),
     [
-      ['manager  South', 2, 2],
+      // the history's "manager  South" is the council's Manager south, whatever the case and spacing
+      ['Manager south', 2, 2],
       ['Someone Else', 1, 0],
     ],
   );
@@ -111,7 +112,11 @@ test("one auditor's figures: their audits and the history naming them, nobody el
   );
   assert.equal(m.total.returned, 14, '12 audits and 2 history rows naming them');
   assert.equal(m.total.moderated, 12);
-  assert.deepEqual(m.byAuditor.map((a) => a.name).sort(), ['Manager south', 'manager  South'].sort());
+  assert.deepEqual(
+    m.byAuditor.map((a) => a.name),
+    ['Manager south'],
+    'their audits and the history naming them count as one auditor',
+  );
   const care = await moderationFigures(t.db, f.councilId, OCT_NOV, { serviceAreaId: f.serviceAreas.care });
   assert.equal(care.total.returned, 3);
   assert.deepEqual(

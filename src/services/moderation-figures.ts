@@ -1,12 +1,12 @@
-import { type RawBuilder, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
 import type { ModerationOutcome } from '../data/schema.ts';
 import { type KappaResult, stratifiedWeightedKappa } from '../domain/agreement.ts';
 import { addMonths, type IsoDate } from '../domain/dates.ts';
 import { builtinScale, type Grade } from '../domain/grade-scales.ts';
-import { rate } from '../domain/returns.ts';
-import { wilsonInterval } from '../domain/statistics.ts';
+import { type Proportion, proportion } from '../domain/statistics.ts';
 import { monthName } from './programme.ts';
+import { allocationFacts, type ReportFilters } from './report-data.ts';
 import { type MonthRange, monthsOf } from './returns.ts';
 
 /**
@@ -32,22 +32,12 @@ export const MIN_FOR_AUDITOR_KAPPA = 10;
 /** Moderated audits a quarter needs before its kappa is shown in the trend. */
 export const MIN_FOR_TREND_KAPPA = MIN_FOR_AUDITOR_KAPPA;
 
-export interface ModerationFilters {
-  /** only this service area's audits (and history rows naming it) */
-  serviceAreaId?: string;
+export interface ModerationFilters extends ReportFilters {
   /** only this auditor's audits (and history rows naming them) */
   auditorId?: string;
 }
 
-/** A proportion with its count, total and Wilson interval. */
-export interface Proportion {
-  count: number;
-  total: number;
-  /** 0–1 to 3 places; null when the total is 0 */
-  rate: number | null;
-  /** 95% Wilson interval to 3 places; null when the total is 0 */
-  ci95: [number, number] | null;
-}
+export type { Proportion };
 
 export interface ModerationCounts {
   returned: number;
@@ -139,11 +129,6 @@ interface ScaleInfo {
   grades: Grade[];
 }
 
-/** A name as a key: case and runs of spaces ignored, as the returns do; null when empty. */
-function nameKey(column: RawBuilder<unknown>) {
-  return sql`'name:' || regexp_replace(lower(nullif(btrim(${column}), '')), '\\s+', ' ', 'g')`;
-}
-
 function checkRange(range: MonthRange) {
   const first = /^\d{4}-\d{2}-01$/;
   if (!first.test(range.from) || !first.test(range.to)) {
@@ -158,63 +143,21 @@ async function figureRows(
   range: MonthRange,
   filters: ModerationFilters,
 ): Promise<FigureRow[]> {
-  const area = sql`coalesce(a.service_area_id, t.service_area_id)`;
-  const auditFilter = [
-    filters.auditorId ? sql`and a.auditor_id = ${filters.auditorId}` : sql``,
-    filters.serviceAreaId ? sql`and ${area} = ${filters.serviceAreaId}` : sql``,
-  ];
-  const historyFilter = [
-    filters.auditorId
-      ? sql`and ${nameKey(sql`h.auditor`)} = (select ${nameKey(sql`st.name`)} from staff st
-          where st.id = ${filters.auditorId} and st.council_id = ${councilId})`
-      : sql``,
-    filters.serviceAreaId
-      ? sql`and ${nameKey(sql`h.service_area`)} = (select ${nameKey(sql`sa2.name`)} from service_areas sa2
-          where sa2.id = ${filters.serviceAreaId} and sa2.council_id = ${councilId})`
-      : sql``,
-  ];
+  const { auditorId, ...reportFilters } = filters;
   const { rows } = await sql<FigureRow>`
-    select pm.month::text as month, 'audits' as source,
-      a.auditor_id::text as auditor_key, s.name as auditor,
-      ${area}::text as area_key, sa.name as service_area,
-      gs.key as scale_key,
-      a.overall_grade as auditor_grade,
-      (m.id is not null) as moderated,
-      m.overall_grade as moderator_grade,
-      coalesce(m.final_grade, a.final_grade, a.overall_grade) as final_grade,
+    select f.month::text as month, f.source, f.auditor_key, f.auditor, f.area_key, f.service_area, f.scale_key,
+      coalesce(a.overall_grade, h.grade) as auditor_grade,
+      case when f.source = 'audits' then m.id is not null else h.moderated_grade is not null end as moderated,
+      coalesce(m.overall_grade, h.moderated_grade) as moderator_grade,
+      coalesce(m.final_grade, f.final_grade) as final_grade,
       m.outcome
-    from audits a
-    join programme_months pm on pm.id = a.month_id
-    left join staff s on s.id = a.auditor_id
-    left join teams t on t.id = a.team_id
-    left join service_areas sa on sa.id = ${area}
-    left join audit_tool_versions v on v.id = coalesce(a.tool_version_id, (
-      select v2.id from audit_tool_versions v2 where v2.tool_id = a.tool_id order by v2.version desc limit 1))
-    left join grade_scales gs on gs.id = v.scale_id
-    left join moderations m on m.audit_id = a.id and m.status = 'decided'
-    where a.council_id = ${councilId} and a.status = 'submitted'
-      -- only audits with an overall grade can be moderated: dip samples have none
-      and a.overall_grade is not null
-      and pm.month between ${range.from}::date and ${range.to}::date
-      ${auditFilter[0]} ${auditFilter[1]}
-    union all
-    select h.month::text, 'history',
-      ${nameKey(sql`h.auditor`)}, nullif(btrim(h.auditor), ''),
-      ${nameKey(sql`h.service_area`)}, nullif(btrim(h.service_area), ''),
-      h.scale,
-      h.grade,
-      (h.moderated_grade is not null),
-      h.moderated_grade,
-      coalesce(h.moderated_grade, h.grade),
-      null
-    from audit_history h
-    where h.council_id = ${councilId} and h.status = 'completed' and h.activity <> 'dip_sample'
-      and h.month between ${range.from}::date and ${range.to}::date
-      and not exists (
-        select 1 from audits a join programme_months pm on pm.id = a.month_id
-        where a.council_id = ${councilId} and pm.month = h.month
-      )
-      ${historyFilter[0]} ${historyFilter[1]}
+    from ${allocationFacts(councilId, range, reportFilters)} f
+    left join audits a on a.id = f.audit_id
+    left join moderations m on m.audit_id = f.audit_id and m.status = 'decided'
+    left join audit_history h on h.id = f.history_id
+    -- only audits with an overall grade can be moderated: dip samples have none
+    where f.status = 'submitted' and f.kind <> 'dip_sample' and coalesce(a.overall_grade, h.grade) is not null
+      ${auditorId ? sql`and f.auditor_key = ${auditorId}` : sql``}
   `.execute(db);
   return rows.map((r) => ({ ...r, month: String(r.month).slice(0, 10), moderated: Boolean(r.moderated) }));
 }
@@ -231,12 +174,6 @@ async function councilScales(db: Db, councilId: string): Promise<Map<string, Sca
     scales.set(r.key, { key: r.key, name: r.name, grades });
   }
   return scales;
-}
-
-function proportion(count: number, total: number): Proportion {
-  if (total === 0) return { count, total, rate: null, ci95: null };
-  const [low, high] = wilsonInterval(count, total);
-  return { count, total, rate: rate(count, total), ci95: [round3(low), round3(high)] };
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;

@@ -11,6 +11,7 @@ import {
 } from '../domain/returns.ts';
 import type { StoredPhase } from './cycles.ts';
 import { monthName } from './programme.ts';
+import { allocationFacts, type ReportFilters } from './report-data.ts';
 
 /**
  * The returns of each cycle (domain brief §6), counted in the database on every request: planned,
@@ -46,39 +47,12 @@ export interface MonthRange {
 export type ReturnsSource = 'audits' | 'history';
 
 /**
- * One row per audit of the months in the range, from QA Loop's audits or else the history:
- * month, source, status (as QA Loop's audits say it), kind, and who and where, as a key and a name.
+ * One row per audit of the months in the range, from QA Loop's audits or else the history, narrowed
+ * by the filters (src/services/report-data.ts).
  */
-function returnRows(councilId: string, range: MonthRange): RawBuilder<unknown> {
-  return sql`
-    select pm.month, 'audits' as source, a.status, a.kind,
-      a.auditor_id::text as auditor_key, s.name as auditor,
-      a.team_id::text as team_key, t.name as team,
-      coalesce(a.service_area_id, t.service_area_id)::text as area_key, sa.name as service_area
-    from audits a
-    join programme_months pm on pm.id = a.month_id
-    left join staff s on s.id = a.auditor_id
-    left join teams t on t.id = a.team_id
-    left join service_areas sa on sa.id = coalesce(a.service_area_id, t.service_area_id)
-    where a.council_id = ${councilId} and pm.month between ${range.from}::date and ${range.to}::date
-    union all
-    select h.month, 'history',
-      case h.status when 'completed' then 'submitted' else h.status end,
-      case h.activity when 'full' then 'full_audit' else h.activity end,
-      ${nameKey(sql`h.auditor`)}, nullif(btrim(h.auditor), ''),
-      ${nameKey(sql`h.team`)}, nullif(btrim(h.team), ''),
-      ${nameKey(sql`h.service_area`)}, nullif(btrim(h.service_area), '')
-    from audit_history h
-    where h.council_id = ${councilId} and h.month between ${range.from}::date and ${range.to}::date
-      and not exists (
-        select 1 from audits a join programme_months pm on pm.id = a.month_id
-        where a.council_id = ${councilId} and pm.month = h.month
-      )`;
-}
-
-/** A name the history gave, as a key: case and runs of spaces ignored; null when empty. */
-function nameKey(column: RawBuilder<unknown>) {
-  return sql`'name:' || regexp_replace(lower(nullif(btrim(${column}), '')), '\\s+', ' ', 'g')`;
+function returnRows(councilId: string, range: MonthRange, filters: ReportFilters): RawBuilder<unknown> {
+  return sql`select f.month, f.source, f.status, f.kind, f.auditor_key, f.auditor, f.team_key, f.team,
+    f.area_key, f.service_area from ${allocationFacts(councilId, range, filters)} f`;
 }
 
 /** The counts every grouping takes. */
@@ -124,11 +98,16 @@ function checkRange(range: MonthRange) {
 }
 
 /** The returns of each month in the range (months with none show zeros) and of the whole range. */
-export async function monthlyReturns(db: Db, councilId: string, range: MonthRange): Promise<MonthlyReturns> {
+export async function monthlyReturns(
+  db: Db,
+  councilId: string,
+  range: MonthRange,
+  filters: ReportFilters = {},
+): Promise<MonthlyReturns> {
   checkRange(range);
   const { rows } = await sql<CountRow & { month: IsoDate; source: ReturnsSource }>`
     select month, min(source) as source, ${COUNTS}
-    from (${returnRows(councilId, range)}) r
+    from (${returnRows(councilId, range, filters)}) r
     group by month`.execute(db);
   const byMonth = new Map(rows.map((r) => [String(r.month).slice(0, 10), r]));
   const months = monthsOf(range).map((month): MonthReturns => {
@@ -196,9 +175,10 @@ export async function returnsBreakdown(
   db: Db,
   councilId: string,
   range: MonthRange,
+  filters: ReportFilters = {},
 ): Promise<ReturnsBreakdown> {
   checkRange(range);
-  const rows = returnRows(councilId, range);
+  const rows = returnRows(councilId, range, filters);
   const [byAuditor, byTeam, byServiceArea, kinds, sources] = await Promise.all([
     groupedBy(db, rows, 'auditor'),
     groupedBy(db, rows, 'team'),

@@ -63,6 +63,8 @@ before(async () => {
     ':questionKey': visitsSection.questions[0].key,
     ':closureId': (await t.db.selectFrom('closure_days').select('id').limit(1).executeTakeFirstOrThrow()).id,
     ':themeId': (await t.db.selectFrom('practice_themes').select('id').limit(1).executeTakeFirstOrThrow()).id,
+    ':sessionId': (await t.db.selectFrom('learning_sessions').select('id').limit(1).executeTakeFirstOrThrow())
+      .id,
     ':jobId': imported.jobId,
     ':importId': imported.importId,
     ':tokenId': imported.tokenId,
@@ -227,6 +229,7 @@ test('the navigation shows each person only what their roles allow', async () =>
     '/programme',
     '/tools',
     '/practice-themes',
+    '/learning',
     '/children',
     '/cohorts',
     '/returns',

@@ -40,6 +40,7 @@ import helpRoutes from './routes/help.ts';
 import homeRoutes from './routes/home.ts';
 import importApiRoutes from './routes/import-api.ts';
 import importRoutes from './routes/imports.ts';
+import learningRoutes from './routes/learning.ts';
 import organisationRoutes from './routes/organisation.ts';
 import practiceThemeRoutes from './routes/practice-themes.ts';
 import programmeRoutes from './routes/programme.ts';
@@ -164,6 +165,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(programmeRoutes, { db });
   await app.register(settingsRoutes, { db });
   await app.register(practiceThemeRoutes, { db });
+  await app.register(learningRoutes, { db });
   await app.register(toolRoutes, { db });
   await app.register(toolBuilderRoutes, { db });
   await app.register(gradeScaleRoutes, { db });

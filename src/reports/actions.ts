@@ -1,0 +1,191 @@
+/**
+ * The `actions` report (domain.md §6): the actions audits set for the child, counted for audits of
+ * every grade, not only inadequate: created, done on time, done late, overdue and not yet due, by the
+ * audit's final grade and by month. "On time" is done on or before its due date; the share done on
+ * time is of the actions due by the report's date.
+ */
+import { sql } from 'kysely';
+import type { Db } from '../data/db.ts';
+import { type Proportion, proportion } from '../domain/statistics.ts';
+import { monthName } from '../services/programme.ts';
+import { allocationFacts, monthRange } from '../services/report-data.ts';
+import {
+  type Column,
+  type Count,
+  gradeWords,
+  PUBLICATION_NOTE,
+  publishCount,
+  publishShare,
+  type ReportDocument,
+  rangeWords,
+  type Share,
+  shareText,
+} from './document.ts';
+import {
+  councilScales,
+  groupBy,
+  head,
+  type ReportHead,
+  type ReportParams,
+  reportMonths,
+} from './report-base.ts';
+
+export interface ActionCounts {
+  created: Count;
+  done: Count;
+  doneOnTime: Count;
+  doneLate: Count;
+  /** open and past their due date */
+  overdue: Count;
+  /** open and not yet due */
+  notYetDue: Count;
+  /** done on time, of those due by the report's date */
+  onTime: Share;
+}
+
+export interface ActionsReport extends ReportHead<'actions'> {
+  /** the date overdue is counted on */
+  asOf: string;
+  total: ActionCounts;
+  byGrade: (ActionCounts & { grade: string | null; name: string })[];
+  months: (ActionCounts & { month: string })[];
+}
+
+interface ActionRow {
+  month: string;
+  final_grade: string | null;
+  final_order: number | null;
+  due_on: string;
+  status: 'open' | 'done';
+  done_on: string | null;
+}
+
+function counts(rows: readonly ActionRow[], today: string): ActionCounts {
+  const done = rows.filter((r) => r.status === 'done');
+  const onTime = done.filter((r) => (r.done_on as string) <= r.due_on).length;
+  const due = rows.filter((r) => r.due_on <= today).length;
+  const dueDoneOnTime = done.filter((r) => r.due_on <= today && (r.done_on as string) <= r.due_on).length;
+  return {
+    created: rows.length,
+    done: done.length,
+    doneOnTime: onTime,
+    doneLate: done.length - onTime,
+    overdue: rows.filter((r) => r.status === 'open' && r.due_on < today).length,
+    notYetDue: rows.filter((r) => r.status === 'open' && r.due_on >= today).length,
+    onTime: proportion(dueDoneOnTime, due),
+  };
+}
+
+export async function buildActionsReport(db: Db, councilId: string, p: ReportParams): Promise<ActionsReport> {
+  const [{ rows: raw }, scales] = await Promise.all([
+    sql<ActionRow>`
+      select f.month::text as month, f.final_grade, f.final_order, x.due_on::text as due_on, x.status,
+        x.done_on::text as done_on
+      from ${allocationFacts(councilId, monthRange(p.from, p.to), p.filters)} f
+      join audit_actions x on x.audit_id = f.audit_id
+      where f.status = 'submitted'`.execute(db),
+    councilScales(db, councilId),
+  ]);
+  const rows = raw.map((r) => ({ ...r, month: r.month.slice(0, 7) }));
+  const label = (grade: string | null) => {
+    if (!grade) return 'No overall grade (dip samples)';
+    for (const s of scales.values()) {
+      const g = s.grades.find((x) => x.key === grade);
+      if (g) return g.label;
+    }
+    return gradeWords(grade);
+  };
+  const byGradeRows = [...groupBy(rows, (r) => r.final_grade).entries()].sort(
+    ([a, x], [b, y]) =>
+      (x[0].final_order ?? 99) - (y[0].final_order ?? 99) || String(a).localeCompare(String(b)),
+  );
+  const byMonth = groupBy(rows, (r) => r.month);
+  const months = reportMonths(p);
+  return {
+    ...head('actions', p),
+    asOf: p.today,
+    total: counts(rows, p.today),
+    byGrade: byGradeRows.map(([grade, list]) => ({ grade, name: label(grade), ...counts(list, p.today) })),
+    months: months.map((month) => ({ month, ...counts(byMonth.get(month) ?? [], p.today) })),
+  };
+}
+
+const COUNT_KEYS = ['created', 'done', 'doneOnTime', 'doneLate', 'overdue', 'notYetDue'] as const;
+
+/** Counts of 1 to 4 as "fewer than 5"; the on-time share withheld when it could give one back. */
+function publishCounts<T extends ActionCounts>(c: T): T {
+  const out = { ...c };
+  for (const k of COUNT_KEYS) (out as ActionCounts)[k] = publishCount(Number(c[k]));
+  const anySmall = COUNT_KEYS.some((k) => typeof out[k] !== 'number');
+  out.onTime = publishShare(c.onTime as Proportion, anySmall);
+  return out;
+}
+
+export function publishActionsReport(r: ActionsReport): ActionsReport {
+  return {
+    ...r,
+    publication: true,
+    total: publishCounts(r.total),
+    byGrade: r.byGrade.map(publishCounts),
+    months: r.months.map(publishCounts),
+  };
+}
+
+const COLUMNS: Column[] = [
+  { key: 'created', header: 'Created', kind: 'count' },
+  { key: 'doneOnTime', header: 'Done on time', kind: 'count' },
+  { key: 'doneLate', header: 'Done late', kind: 'count' },
+  { key: 'overdue', header: 'Overdue', kind: 'count' },
+  { key: 'notYetDue', header: 'Not yet due', kind: 'count' },
+  { key: 'onTime', header: 'Done on time, of those due', kind: 'share' },
+];
+
+export function actionsDocument(r: ActionsReport, council: string): ReportDocument {
+  const range = rangeWords(r.from, r.to);
+  return {
+    title: `Actions from audits, ${range}`,
+    subtitle: [council, ...r.filters, ...(r.publication ? ['For publication'] : [])],
+    summary: [
+      `Actions set by audits: ${r.total.created}.`,
+      `Done on time, of those due by ${r.asOf}: ${shareText(r.total.onTime, 'none due yet')}.`,
+      `Overdue: ${r.total.overdue}; not yet due: ${r.total.notYetDue}.`,
+    ],
+    notes: [
+      `Every action an audit sets for the child, for audits of every grade. Done on time means done on or before its due date; overdue means still open after it, counted on ${r.asOf}.`,
+      ...(r.publication ? [PUBLICATION_NOTE] : []),
+    ],
+    sections: [
+      {
+        id: 'actions',
+        heading: 'Actions by the audit’s grade',
+        charts: [
+          {
+            kind: 'rates',
+            title: 'Actions done on time by the audit’s grade, with 95% confidence intervals',
+            xTitle: 'Done on time',
+            rows: r.byGrade.map((g) => ({ group: g.name, rate: g.onTime.rate, ci95: g.onTime.ci95 })),
+          },
+        ],
+        tables: [
+          {
+            id: 'actions-by-grade',
+            title: 'By the audit’s final grade',
+            columns: [{ key: 'grade', header: 'Audit graded', kind: 'text' }, ...COLUMNS],
+            rows: [
+              ...r.byGrade.map((g) => ({ cells: { ...g, grade: g.name } })),
+              { total: true, cells: { ...r.total, grade: 'All audits' } },
+            ],
+            empty: 'No actions were set in these months.',
+          },
+          {
+            id: 'actions-by-month',
+            title: 'By the month of the audit',
+            columns: [{ key: 'month', header: 'Month', kind: 'text' }, ...COLUMNS],
+            rows: r.months.map((m) => ({ cells: { ...m, month: monthName(`${m.month}-01`) } })),
+          },
+        ],
+      },
+    ],
+    publication: r.publication,
+  };
+}

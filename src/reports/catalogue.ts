@@ -1,0 +1,187 @@
+/**
+ * Every report QA Loop makes, by name: how to build its figures from the stored audits, how to
+ * prepare them for publication, and the document every format is written from. `qaloop report` and
+ * the app's report pages both come here, so the same report reads the same from either.
+ */
+import type { Db } from '../data/db.ts';
+import { monthRange } from '../services/report-data.ts';
+import { returnsBreakdown } from '../services/returns.ts';
+import { actionsDocument, buildActionsReport, publishActionsReport } from './actions.ts';
+import type { ReportDocument } from './document.ts';
+import { buildEscalationsReport, escalationsDocument, publishEscalationsReport } from './escalations.ts';
+import { buildFeedbackReport, feedbackDocument, publishFeedbackReport } from './feedback.ts';
+import { buildGradesReport, gradesDocument, publishGradesReport } from './grades.ts';
+import { moderationDocument, moderationReport, publishModerationReport } from './moderation.ts';
+import { reportCsv, reportDocx, reportHtml, reportXlsx } from './render.ts';
+import type { ReportParams } from './report-base.ts';
+import { returnsDocument, returnsReport, returnsReportCsv } from './returns.ts';
+import { buildSectionsReport, publishSectionsReport, sectionsDocument } from './sections.ts';
+
+export const REPORT_FORMATS = ['json', 'csv', 'xlsx', 'docx', 'html'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** Formats that are files rather than text. */
+export const FILE_FORMATS: readonly ReportFormat[] = ['xlsx', 'docx'];
+
+export const REPORTS = {
+  returns: {
+    title: 'Returns',
+    description: 'Planned, exempted, scheduled and returned audits and the return rate, month by month.',
+  },
+  grades: {
+    title: 'Grades',
+    description:
+      'Final grades by month, service area, locality, team, worker and kind, with good or better and its interval.',
+  },
+  sections: {
+    title: 'Sections',
+    description:
+      'Each section of the audit tool graded good or better, against the same months a year earlier.',
+  },
+  moderation: {
+    title: 'Moderation',
+    description:
+      'Audits moderated, supported, upgraded and downgraded, and agreement between auditors and moderators.',
+  },
+  escalations: {
+    title: 'Escalations',
+    description: 'Escalations raised by kind and month, and the time to a response.',
+  },
+  feedback: {
+    title: 'Feedback',
+    description:
+      'Practitioners’ scores and answers after their audits, the themes they mention, and families’ feedback.',
+  },
+  actions: {
+    title: 'Actions',
+    description:
+      'Actions set by audits of every grade: done on time, done late, overdue, by the audit’s grade.',
+  },
+} as const;
+
+export type ReportName = keyof typeof REPORTS;
+export const REPORT_NAMES = Object.keys(REPORTS) as ReportName[];
+
+export function isReportName(name: string): name is ReportName {
+  return Object.hasOwn(REPORTS, name);
+}
+
+/** A report's figures (its JSON) and its document. */
+export interface ProducedReport {
+  name: ReportName;
+  json: object;
+  document: ReportDocument;
+  /** the returns report's own CSV (interfaces.md's columns) */
+  csv?: (bom: boolean) => string;
+}
+
+/** Builds a report of the months and filters asked for, prepared for publication when asked. */
+export async function produceReport(
+  db: Db,
+  councilId: string,
+  name: ReportName,
+  p: ReportParams,
+): Promise<ProducedReport> {
+  const council = p.councilName;
+  switch (name) {
+    case 'returns': {
+      const r = await returnsReport(db, councilId, p.from, p.to, p.filters);
+      const breakdown = await returnsBreakdown(db, councilId, monthRange(p.from, p.to), p.filters);
+      const document = returnsDocument(r, breakdown, council, p.filterWords, p.publication);
+      if (p.publication) {
+        const months = document.sections[0].tables[0].rows;
+        return {
+          name,
+          document,
+          json: {
+            ...r,
+            filters: p.filterWords,
+            publication: true,
+            months: r.months.map((m, i) => publishedReturns(m.month, months[i].cells)),
+            total: publishedReturns(undefined, months[months.length - 1].cells),
+          },
+        };
+      }
+      return {
+        name,
+        document,
+        json: p.filterWords.length ? { ...r, filters: p.filterWords } : r,
+        csv: (bom) => returnsReportCsv(r, { bom }),
+      };
+    }
+    case 'grades': {
+      const built = await buildGradesReport(db, councilId, p);
+      const r = p.publication ? publishGradesReport(built) : built;
+      return { name, json: r, document: gradesDocument(r, council) };
+    }
+    case 'sections': {
+      const built = await buildSectionsReport(db, councilId, p);
+      const r = p.publication ? publishSectionsReport(built) : built;
+      return { name, json: r, document: sectionsDocument(r, council) };
+    }
+    case 'moderation': {
+      const built = await moderationReport(db, councilId, p.from, p.to, p.filters);
+      const r = p.publication ? publishModerationReport(built) : built;
+      return {
+        name,
+        json: p.filterWords.length || p.publication ? { ...r, filters: p.filterWords } : r,
+        document: moderationDocument(r, council, p.filterWords),
+      };
+    }
+    case 'escalations': {
+      const built = await buildEscalationsReport(db, councilId, p);
+      const r = p.publication ? publishEscalationsReport(built) : built;
+      return { name, json: r, document: escalationsDocument(r, council) };
+    }
+    case 'feedback': {
+      const built = await buildFeedbackReport(db, councilId, p);
+      const r = p.publication ? publishFeedbackReport(built) : built;
+      return { name, json: r, document: feedbackDocument(r, council) };
+    }
+    case 'actions': {
+      const built = await buildActionsReport(db, councilId, p);
+      const r = p.publication ? publishActionsReport(built) : built;
+      return { name, json: r, document: actionsDocument(r, council) };
+    }
+  }
+}
+
+function publishedReturns(month: string | undefined, cells: Record<string, unknown>) {
+  const returned = cells.returned as { count: unknown; rate: number | null };
+  return {
+    ...(month ? { month } : {}),
+    planned: cells.planned,
+    exempted: cells.exempted,
+    scheduled: cells.scheduled,
+    returned: returned.count,
+    returnRate: returned.rate,
+  };
+}
+
+/** The report in a format: text for json, csv and html, bytes for xlsx and docx. */
+export async function renderReport(
+  produced: ProducedReport,
+  format: ReportFormat,
+  options: { bom?: boolean } = {},
+): Promise<string | Buffer> {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(produced.json)}\n`;
+    case 'csv':
+      return produced.csv ? produced.csv(options.bom ?? false) : reportCsv(produced.document, options);
+    case 'xlsx':
+      return reportXlsx(produced.document);
+    case 'docx':
+      return reportDocx(produced.document);
+    case 'html':
+      return reportHtml(produced.document);
+  }
+}
+
+export const CONTENT_TYPES: Record<ReportFormat, string> = {
+  json: 'application/json; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  html: 'text/html; charset=utf-8',
+};
