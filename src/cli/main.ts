@@ -47,7 +47,9 @@ Commands:
             a report of the months from one to the other: returns, grades, sections,
             moderation, escalations, feedback or actions; to standard output unless --out
             names a file (xlsx and docx need --out); --public prepares it for publication
-            (nobody named below service level, counts from 1 to 4 shown as "fewer than 5")
+            (nobody named below service level, counts from 1 to 4 shown as "fewer than 5");
+            monthly (one cycle: --from and --to the same month) and annual (a programme
+            year against the year before) are composed reports, as docx or html only
 
 Environment: PORT, QALOOP_DATA_DIR, DATABASE_URL, QALOOP_DEMO (see README).
 Exit status: 0 done, 1 refused, 2 usage error.`;

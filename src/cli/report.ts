@@ -1,5 +1,6 @@
 import type { Db } from '../data/db.ts';
 import { todayInLondon } from '../domain/dates.ts';
+import { annualReportDocx, annualReportHtml } from '../reports/annual.ts';
 import {
   FILE_FORMATS,
   isReportName,
@@ -10,6 +11,7 @@ import {
   type ReportName,
   renderReport,
 } from '../reports/catalogue.ts';
+import { monthlyReportDocx, monthlyReportHtml } from '../reports/monthly.ts';
 import { councilName } from '../reports/report-base.ts';
 import {
   describeFilters,
@@ -21,8 +23,15 @@ import {
 /** `qaloop report NAME …` was called wrongly: the message says how to call it (exit 2). */
 export class ReportUsageError extends Error {}
 
+/** Reports composed of others, as documents to read: Word or HTML only. */
+export const COMPOSED_REPORTS = ['monthly', 'annual'] as const;
+export type ComposedName = (typeof COMPOSED_REPORTS)[number];
+const COMPOSED_FORMATS: readonly ReportFormat[] = ['docx', 'html'];
+const isComposed = (name: string): name is ComposedName =>
+  (COMPOSED_REPORTS as readonly string[]).includes(name);
+
 export interface ReportArgs {
-  name: ReportName;
+  name: ReportName | ComposedName;
   from: string;
   to: string;
   format: ReportFormat;
@@ -51,10 +60,10 @@ const list = (xs: readonly string[]) =>
  */
 export function reportArgs(positionals: string[], values: Record<string, unknown>): ReportArgs {
   const name = positionals[1];
-  const names = REPORT_NAMES.join(', ');
+  const names = [...REPORT_NAMES, ...COMPOSED_REPORTS].join(', ');
   if (!name)
     throw new ReportUsageError(`Say which report: qaloop report NAME, where NAME is one of: ${names}`);
-  if (!isReportName(name))
+  if (!isReportName(name) && !isComposed(name))
     throw new ReportUsageError(`No report is called ${name}: the reports are ${names}`);
   const format = (values.format as string | undefined) ?? 'json';
   if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
@@ -72,6 +81,16 @@ export function reportArgs(positionals: string[], values: Record<string, unknown
   }
   if ((from as string) > (to as string)) {
     throw new ReportUsageError(`--from ${from} is after --to ${to}: the range runs from the earlier month`);
+  }
+  if (isComposed(name) && !COMPOSED_FORMATS.includes(format as ReportFormat)) {
+    throw new ReportUsageError(
+      `The ${name} report comes as docx or html, not ${format}: add --format docx or --format html`,
+    );
+  }
+  if (name === 'monthly' && from !== to) {
+    throw new ReportUsageError(
+      `The monthly report is of one cycle: give the same month as --from and --to, like --from ${from} --to ${from}`,
+    );
   }
   if (FILE_FORMATS.includes(format as ReportFormat) && !values.out) {
     throw new ReportUsageError(`The ${format} format makes a file: say where to write it with --out PATH`);
@@ -112,7 +131,7 @@ export async function reportOutput(
     if (err instanceof ReportFilterError) throw new ReportUsageError(`${err.message} in this council`);
     throw err;
   }
-  const produced = await produceReport(db, councilId, args.name, {
+  const params = {
     from: args.from,
     to: args.to,
     filters,
@@ -120,6 +139,17 @@ export async function reportOutput(
     councilName: await councilName(db, councilId),
     publication: args.publication,
     today,
-  });
+  };
+  if (args.name === 'monthly') {
+    return args.format === 'docx'
+      ? monthlyReportDocx(db, councilId, params)
+      : monthlyReportHtml(db, councilId, params);
+  }
+  if (args.name === 'annual') {
+    return args.format === 'docx'
+      ? annualReportDocx(db, councilId, params)
+      : annualReportHtml(db, councilId, params);
+  }
+  const produced = await produceReport(db, councilId, args.name, params);
   return renderReport(produced, args.format, { bom: args.out !== undefined });
 }

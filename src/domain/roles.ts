@@ -78,6 +78,22 @@ export const CAPABILITIES = {
   'feedback.family': ['qa_lead'],
   /** choose each cycle's moderation sample and allocate moderators; moderate blind; hold the panel */
   'moderation.manage': ['qa_lead'],
+  /**
+   * Reports of the audit programme. QA and senior leaders get them in full (a Head of Service for
+   * their services); scrutiny readers and workforce development only ever get the versions for
+   * publication (src/services/report-scope.ts).
+   */
+  'reports.read': ['qa_lead', 'senior_leader', 'scrutiny_reader', 'workforce_development'],
+  /** the dashboards, each for the roles below */
+  'dashboards.read': ['qa_lead', 'senior_leader', 'case_manager'],
+  /** the QA lead's cycle dashboard: returns live, escalations waiting, moderation progress */
+  'dashboards.cycle': ['qa_lead'],
+  /** the quality dashboard: grades, sections, themes below good, feedback (a Head of Service sees their services) */
+  'dashboards.quality': ['qa_lead', 'senior_leader'],
+  /** a team manager's view of their team */
+  'dashboards.team': ['case_manager'],
+  /** write each cycle's strengths and areas for development; download the monthly and annual reports */
+  'reports.monthly': ['qa_lead'],
   /** consistency figures: QA see everyone's, an auditor their own */
   'moderation.figures': ['qa_lead', 'auditor'],
   /** record, change and delete learning sessions run on practice themes, with attendance */
@@ -114,6 +130,8 @@ export const NAVIGATION: readonly NavItem[] = [
   { href: '/escalations', text: 'Escalations', capability: 'escalations.read' },
   { href: '/actions', text: 'Actions', capability: 'actions.read' },
   { href: '/moderation', text: 'Moderation', capability: 'moderation.manage' },
+  { href: '/dashboards', text: 'Dashboards', capability: 'dashboards.read' },
+  { href: '/reports', text: 'Reports', capability: 'reports.read' },
   { href: '/imports', text: 'Case data', capability: 'imports.manage' },
   { href: '/organisation', text: 'Organisation', capability: 'organisation.read' },
   { href: '/admin/people', text: 'People', capability: 'people.manage' },

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { wilsonInterval } from './statistics.ts';
+import { changeBetween, differenceInterval, wilsonInterval } from './statistics.ts';
 
 const round = ([low, high]: [number, number]) => [Number(low.toFixed(4)), Number(high.toFixed(4))];
 
@@ -24,4 +24,30 @@ test('the interval holds the observed rate, stays within 0 and 1, and narrows as
     }),
     { numRuns: 300, seed: 3 },
   );
+});
+
+test('the interval of a difference against Newcombe (1998), method 10', () => {
+  // Newcombe RG, Statistics in Medicine 1998;17:873–890, worked example 56/70 against 48/80:
+  // difference 0.1333, 95% interval 0.0524 to 0.3339
+  const interval = differenceInterval({ count: 56, total: 70 }, { count: 48, total: 80 });
+  assert.ok(interval);
+  assert.deepEqual(round(interval), [0.0524, 0.3339]);
+  // the other way round, the interval turns about zero
+  const back = differenceInterval({ count: 48, total: 80 }, { count: 56, total: 70 });
+  assert.ok(back);
+  assert.deepEqual(round(back), [-0.3339, -0.0524]);
+  assert.equal(differenceInterval({ count: 0, total: 0 }, { count: 3, total: 5 }), null);
+});
+
+test('changeBetween: improved or worse only when the interval leaves out zero', () => {
+  // the worked example's interval lies above zero
+  assert.equal(changeBetween({ count: 56, total: 70 }, { count: 48, total: 80 }), 'improved');
+  assert.equal(changeBetween({ count: 48, total: 80 }, { count: 56, total: 70 }), 'worse');
+  // 8 of 15 against 4 of 7: 53% against 57%, chance could explain it
+  assert.equal(changeBetween({ count: 8, total: 15 }, { count: 4, total: 7 }), 'same');
+  // 4 of 5 against 1 of 5 looks like a big change, but samples of five cannot show it
+  assert.equal(changeBetween({ count: 4, total: 5 }, { count: 1, total: 5 }), 'same');
+  // 15 of 15 against 0 of 7: the interval is well above zero
+  assert.equal(changeBetween({ count: 15, total: 15 }, { count: 0, total: 7 }), 'improved');
+  assert.equal(changeBetween({ count: 3, total: 10 }, { count: 0, total: 0 }), null);
 });

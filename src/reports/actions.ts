@@ -7,12 +7,15 @@
 import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
 import { type Proportion, proportion } from '../domain/statistics.ts';
+import { suppressGrid } from '../domain/suppression.ts';
 import { monthName } from '../services/programme.ts';
 import { allocationFacts, monthRange } from '../services/report-data.ts';
 import {
   type Column,
   type Count,
+  FEWER_THAN,
   gradeWords,
+  isSmall,
   PUBLICATION_NOTE,
   publishCount,
   publishShare,
@@ -110,24 +113,37 @@ export async function buildActionsReport(db: Db, councilId: string, p: ReportPar
   };
 }
 
-const COUNT_KEYS = ['created', 'done', 'doneOnTime', 'doneLate', 'overdue', 'notYetDue'] as const;
+/** The counts that add up to those created, and created itself as the line's total. */
+const PARTS = ['doneOnTime', 'doneLate', 'overdue', 'notYetDue', 'created'] as const;
 
-/** Counts of 1 to 4 as "fewer than 5"; the on-time share withheld when it could give one back. */
-function publishCounts<T extends ActionCounts>(c: T): T {
-  const out = { ...c };
-  for (const k of COUNT_KEYS) (out as ActionCounts)[k] = publishCount(Number(c[k]));
-  const anySmall = COUNT_KEYS.some((k) => typeof out[k] !== 'number');
-  out.onTime = publishShare(c.onTime as Proportion, anySmall);
-  return out;
+/**
+ * Rows of action counts as published: counts from 1 to 4 hidden, and partners hidden across rows
+ * and columns so none can be worked back from a total (src/domain/suppression.ts); done (on time
+ * and late together) and the on-time share withheld when they would give a hidden count back.
+ */
+function publishRows<T extends ActionCounts>(rows: T[]): T[] {
+  const grid = rows.map((r) => PARTS.map((k) => Number(r[k])));
+  const hidden = suppressGrid(grid);
+  return rows.map((r, i) => {
+    const out = { ...r };
+    PARTS.forEach((k, j) => {
+      (out as ActionCounts)[k] = hidden[i][j] ? (isSmall(grid[i][j]) ? FEWER_THAN : 'withheld') : grid[i][j];
+    });
+    const doneHidden = hidden[i][0] !== hidden[i][1];
+    out.done = doneHidden ? 'withheld' : publishCount(Number(r.done));
+    out.onTime = publishShare(r.onTime as Proportion, hidden[i].some(Boolean));
+    return out;
+  });
 }
 
 export function publishActionsReport(r: ActionsReport): ActionsReport {
+  const months = publishRows<ActionCounts & { month: string }>([...r.months, { ...r.total, month: '' }]);
   return {
     ...r,
     publication: true,
-    total: publishCounts(r.total),
-    byGrade: r.byGrade.map(publishCounts),
-    months: r.months.map(publishCounts),
+    total: (({ month: _, ...rest }) => rest)(months[months.length - 1]),
+    byGrade: publishRows([...r.byGrade, { ...r.total, grade: null, name: '' }]).slice(0, -1),
+    months: months.slice(0, -1),
   };
 }
 

@@ -7,7 +7,8 @@ import type { Db } from '../data/db.ts';
 import { monthRange } from '../services/report-data.ts';
 import { returnsBreakdown } from '../services/returns.ts';
 import { actionsDocument, buildActionsReport, publishActionsReport } from './actions.ts';
-import type { ReportDocument } from './document.ts';
+import { PUBLICATION_NOTE, publishCount, type ReportDocument, rangeWords } from './document.ts';
+import { buildEqualityReport, equalityDocument, publishEqualityReport } from './equality.ts';
 import { buildEscalationsReport, escalationsDocument, publishEscalationsReport } from './escalations.ts';
 import { buildFeedbackReport, feedbackDocument, publishFeedbackReport } from './feedback.ts';
 import { buildGradesReport, gradesDocument, publishGradesReport } from './grades.ts';
@@ -16,6 +17,7 @@ import { reportCsv, reportDocx, reportHtml, reportXlsx } from './render.ts';
 import type { ReportParams } from './report-base.ts';
 import { returnsDocument, returnsReport, returnsReportCsv } from './returns.ts';
 import { buildSectionsReport, publishSectionsReport, sectionsDocument } from './sections.ts';
+import { themesBelowGood, themesDocument } from './themes.ts';
 
 export const REPORT_FORMATS = ['json', 'csv', 'xlsx', 'docx', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -51,6 +53,15 @@ export const REPORTS = {
     title: 'Feedback',
     description:
       'Practitioners’ scores and answers after their audits, the themes they mention, and families’ feedback.',
+  },
+  themes: {
+    title: 'Practice themes',
+    description: 'The practice themes most often found in audits below good.',
+  },
+  equality: {
+    title: 'Equality',
+    description:
+      'Final grades and section results by children’s ethnicity, disability, UASC, gender and age, with intervals.',
   },
   actions: {
     title: 'Actions',
@@ -137,6 +148,37 @@ export async function produceReport(
       const built = await buildFeedbackReport(db, councilId, p);
       const r = p.publication ? publishFeedbackReport(built) : built;
       return { name, json: r, document: feedbackDocument(r, council) };
+    }
+    case 'themes': {
+      const found = await themesBelowGood(db, councilId, monthRange(p.from, p.to), p.filters);
+      const doc = themesDocument(found, rangeWords(p.from, p.to), p.publication, Number.POSITIVE_INFINITY);
+      const shares = doc.sections[0].tables[0].rows.map((r) => r.cells.audits);
+      return {
+        name,
+        json: {
+          report: 'themes',
+          from: p.from,
+          to: p.to,
+          filters: p.filterWords,
+          publication: p.publication,
+          auditsBelowGood: p.publication ? publishCount(found.belowGood) : found.belowGood,
+          themes: found.themes.map((t, i) => ({
+            theme: t.themeKey,
+            name: t.themeName,
+            belowGood: shares[i],
+          })),
+        },
+        document: {
+          ...doc,
+          subtitle: [council, ...p.filterWords, ...(p.publication ? ['For publication'] : [])],
+          notes: [...doc.notes, ...(p.publication ? [PUBLICATION_NOTE] : [])],
+        },
+      };
+    }
+    case 'equality': {
+      const built = await buildEqualityReport(db, councilId, p);
+      const r = p.publication ? publishEqualityReport(built) : built;
+      return { name, json: r, document: equalityDocument(r, council) };
     }
     case 'actions': {
       const built = await buildActionsReport(db, councilId, p);

@@ -102,7 +102,12 @@ async function render(title: string, alt: string, spec: Record<string, unknown>)
   const full = { ...spec, title, description: alt, config: CONFIG } as unknown as TopLevelSpec;
   const view = new vega.View(vega.parse(compile(full).spec), { renderer: 'none' });
   try {
-    const svg = uniqueIds(await view.toSVG());
+    // the chart is one image: the roles Vega gives the marks inside it (layered charts keep them)
+    // would make each a picture of its own without a name
+    const svg = uniqueIds(await view.toSVG())
+      .replace(/\srole="graphics-[a-z-]+"/g, '')
+      .replace(/\saria-roledescription="[^"]*"/g, '')
+      .replace(/\saria-label="[^"]*"/g, '');
     const open = svg.indexOf('>');
     if (!svg.startsWith('<svg') || open < 0) throw new Error('Vega did not produce an SVG');
     const label = escapeXml(alt);
@@ -373,7 +378,7 @@ export async function rateComparisonChart(opts: {
     type: 'nominal',
     title: null,
     scale: { domain: groups },
-    axis: { labelLimit: 220 },
+    axis: { labelLimit: 360 },
   };
   const seriesColours = [CHART_COLOURS.grey, CHART_COLOURS.blue, CHART_COLOURS.orange, CHART_COLOURS.green];
   const bySeries = twoSeries
@@ -464,7 +469,7 @@ export async function stackedBarChart(opts: {
     data: { values },
     mark: { type: 'bar', stroke: 'white', strokeWidth: 1 },
     encoding: {
-      y: { field: 'group', type: 'nominal', title: null, sort: groups, axis: { labelLimit: 220 } },
+      y: { field: 'group', type: 'nominal', title: null, sort: groups, axis: { labelLimit: 360 } },
       x: {
         field: 'count',
         type: 'quantitative',

@@ -18,7 +18,6 @@ import {
   gradeWords,
   isSmall,
   PUBLICATION_NOTE,
-  publishCount,
   publishShare,
   type ReportDocument,
   type ReportSection,
@@ -202,8 +201,11 @@ export function publishGradeRows<T extends GradeCounts>(
 ): { rows: T[]; total?: GradeCounts } {
   const all = total ? [...rows, total] : rows;
   const keys = Object.keys(all[0]?.counts ?? {});
-  const grid = all.map((r) => keys.map((k) => Number(r.counts[k] ?? 0)));
+  // each row's total is a column of its own: the totals add up to the grand total, so one hidden
+  // total is given a partner like any other count
+  const grid = all.map((r) => [...keys.map((k) => Number(r.counts[k] ?? 0)), Number(r.total)]);
   const hidden = suppressGrid(grid);
+  const totalAt = keys.length;
   const publish = <R extends GradeCounts>(r: R, i: number): R => {
     const counts: Record<string, Count> = {};
     keys.forEach((k, j) => {
@@ -215,8 +217,8 @@ export function publishGradeRows<T extends GradeCounts>(
     return {
       ...r,
       counts,
-      total: publishCount(Number(r.total)),
-      goodOrBetter: publishShare(r.goodOrBetter as Proportion, anyHidden),
+      total: hidden[i][totalAt] ? (isSmall(grid[i][totalAt]) ? FEWER_THAN : 'withheld') : grid[i][totalAt],
+      goodOrBetter: publishShare(r.goodOrBetter as Proportion, anyHidden || hidden[i][totalAt]),
     };
   };
   return {
@@ -249,7 +251,10 @@ export function publishGradesReport(r: GradesReport): GradesReport {
         ...publishShare(m as Proportion, hiddenMonth(m.month)),
         month: m.month,
       })),
-      total: publishShare(r.goodOrBetter.total as Proportion),
+      total: publishShare(
+        r.goodOrBetter.total as Proportion,
+        scales.some((b) => Number(b.total.total) > 0 && b.total.goodOrBetter.count === 'withheld'),
+      ),
     },
     byServiceArea: grouped(r.byServiceArea),
     byLocality: grouped(r.byLocality),

@@ -100,11 +100,14 @@ ${rows}
  * the HTML format wraps it in a page of its own. Charts are inline SVG with their description beside
  * them; the data is in the table that follows each chart.
  */
-export async function documentBodyHtml(doc: ReportDocument, options: { headingLevel?: 1 | 2 } = {}) {
+export async function documentBodyHtml(
+  doc: ReportDocument,
+  options: { headingLevel?: 1 | 2; collapseOver?: number } = {},
+) {
   const h = options.headingLevel ?? 1;
-  const parts: string[] = [];
-  if (h === 1) parts.push(`<h1 class="govuk-heading-l">${escapeHtml(doc.title)}</h1>`);
-  for (const s of doc.subtitle) parts.push(`<p class="govuk-body-l">${escapeHtml(s)}</p>`);
+  const parts: string[] = [`<h${h} class="govuk-heading-l">${escapeHtml(doc.title)}</h${h}>`];
+  if (doc.subtitle.length)
+    parts.push(`<p class="govuk-body-l">${doc.subtitle.map(escapeHtml).join('<br>')}</p>`);
   if (doc.summary.length) {
     parts.push(
       `<ul class="govuk-list govuk-list--bullet app-report-summary">${doc.summary.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>`,
@@ -123,7 +126,14 @@ export async function documentBodyHtml(doc: ReportDocument, options: { headingLe
         `<figure class="app-chart">${chart.svg}<figcaption class="govuk-body-s">${escapeHtml(chart.alt)}</figcaption></figure>`,
       );
     }
-    for (const t of section.tables) parts.push(tableHtml(t, h + 2));
+    for (const t of section.tables) {
+      // a dashboard folds long tables away (a details element: it needs no script)
+      if (options.collapseOver !== undefined && t.rows.length > options.collapseOver) {
+        parts.push(
+          `<details class="govuk-details"><summary class="govuk-details__summary"><span class="govuk-details__summary-text">${escapeHtml(t.title)} (${t.rows.length} rows)</span></summary><div class="govuk-details__text">${tableHtml(t, h + 2)}</div></details>`,
+        );
+      } else parts.push(tableHtml(t, h + 2));
+    }
     parts.push('</section>');
   }
   return parts.join('\n');

@@ -229,8 +229,8 @@ export function sectionsDocument(r: SectionsReport, council: string): ReportDocu
             kind: 'rates',
             title: `Sections good or better, ${range} against ${last}`,
             xTitle: 'Good or better',
+            // last year first, in grey; this year second, in blue
             rows: r.sections.flatMap((s) => [
-              { group: s.section, rate: s.goodOrBetter.rate, ci95: s.goodOrBetter.ci95, series: range },
               ...(s.previousYear
                 ? [
                     {
@@ -241,6 +241,7 @@ export function sectionsDocument(r: SectionsReport, council: string): ReportDocu
                     },
                   ]
                 : []),
+              { group: s.section, rate: s.goodOrBetter.rate, ci95: s.goodOrBetter.ci95, series: range },
             ]),
           },
         ],

@@ -70,6 +70,8 @@ before(async () => {
     ':tokenId': imported.tokenId,
     ':snapshotId': (await t.db.selectFrom('snapshots').select('id').limit(1).executeTakeFirstOrThrow()).id,
     ':cohortId': (await t.db.selectFrom('cohorts').select('id').limit(1).executeTakeFirstOrThrow()).id,
+    ':yearId': (await t.db.selectFrom('programme_years').select('id').limit(1).executeTakeFirstOrThrow()).id,
+    ':file': 'grades.csv',
     ...(await demoSample()),
     ':mappingId': await createColumnMapping(
       t.db,
@@ -213,7 +215,7 @@ test('the navigation shows each person only what their roles allow', async () =>
     return [...res.body.matchAll(/class="govuk-service-navigation__link" href="([^"]+)"/g)].map((m) => m[1]);
   };
   const common = ['/', '/programme', '/tools', '/practice-themes'];
-  assert.deepEqual(await links('scrutiny_reader'), common);
+  assert.deepEqual(await links('scrutiny_reader'), [...common, '/reports']);
   assert.deepEqual(await links('administrator'), [
     ...common,
     '/imports',
@@ -236,6 +238,8 @@ test('the navigation shows each person only what their roles allow', async () =>
     '/escalations',
     '/actions',
     '/moderation',
+    '/dashboards',
+    '/reports',
     '/imports',
     '/organisation',
     '/access-log',

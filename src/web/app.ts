@@ -186,5 +186,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register((await import('./routes/moderations.ts')).default, { db });
   await app.register((await import('./routes/moderation-plans.ts')).default, { db });
   await app.register((await import('./routes/moderation-figures.ts')).default, { db });
+  await app.register((await import('./routes/monthly-reports.ts')).default, { db });
+  await app.register((await import('./routes/reports.ts')).default, { db });
+  await app.register((await import('./routes/dashboards.ts')).default, { db });
   return app;
 }

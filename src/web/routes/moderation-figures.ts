@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../../data/db.ts';
 import { kappaText, kappaWords } from '../../domain/agreement.ts';
-import { addMonths } from '../../domain/dates.ts';
 import { can } from '../../domain/roles.ts';
 import {
   type Agreement,
@@ -14,8 +13,8 @@ import {
 } from '../../services/moderation-figures.ts';
 import { monthName } from '../../services/programme.ts';
 import type { FieldError } from '../../services/validation.ts';
+import { checkMonths, defaultRange } from '../report-form.ts';
 
-const MONTH = /^(20\d{2})-(0[1-9]|1[0-2])$/;
 /** The longest range the page shows: five years of months. */
 const MAX_MONTHS = 60;
 
@@ -52,20 +51,6 @@ function agreementText(a: Agreement, minimum: number): string {
   return `${kappaText(a.kappa)}, ${kappaWords(a.kappa)} (${a.n} audits)`;
 }
 
-/** The default range: the programme year under way (to this month), else the last twelve months. */
-async function defaultRange(db: Db, councilId: string, today: string) {
-  const thisMonth = `${today.slice(0, 7)}-01`;
-  const year = await db
-    .selectFrom('programme_years')
-    .select('starts_on')
-    .where('council_id', '=', councilId)
-    .where('starts_on', '<=', today)
-    .where('ends_on', '>=', today)
-    .executeTakeFirst();
-  const from = year ? `${String(year.starts_on).slice(0, 7)}-01` : addMonths(thisMonth, -11);
-  return { from: from.slice(0, 7), to: thisMonth.slice(0, 7) };
-}
-
 /**
  * Consistency of grading: % moderated, the panel's outcomes and % downgraded by month, service area
  * and auditor, and agreement between auditors and moderators (weighted kappa) with its trend by
@@ -80,25 +65,7 @@ export default async function moderationFigureRoutes(app: FastifyInstance, { db 
     const q = query.parse(request.query ?? {});
     const defaults = await defaultRange(db, user.councilId, app.today());
     const values = { from: q.from ?? defaults.from, to: q.to ?? defaults.to, area: q.area ?? '' };
-    const errors: FieldError[] = [];
-    if (!MONTH.test(values.from)) {
-      errors.push({
-        field: 'from',
-        message: 'Enter the first month as a year from 2000 and a month, like 2026-04',
-      });
-    }
-    if (!MONTH.test(values.to)) {
-      errors.push({
-        field: 'to',
-        message: 'Enter the last month as a year from 2000 and a month, like 2027-03',
-      });
-    }
-    if (errors.length === 0 && values.from > values.to) {
-      errors.push({ field: 'to', message: 'The last month must be the same as or after the first month' });
-    }
-    if (errors.length === 0 && values.to > addMonths(`${values.from}-01`, MAX_MONTHS - 1).slice(0, 7)) {
-      errors.push({ field: 'to', message: `Choose a range of ${MAX_MONTHS} months or fewer` });
-    }
+    const errors: FieldError[] = checkMonths(values.from, values.to, MAX_MONTHS);
     const areas = everyone
       ? await db
           .selectFrom('service_areas')

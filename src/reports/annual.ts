@@ -1,0 +1,676 @@
+/**
+ * The annual QA report: a programme year against the same months a year earlier (domain.md §6):
+ * totals, the grade distribution, the section view, moderation, the dip samples' themes, learning
+ * against the themes found in audits below good, and the auditors. Composed like the monthly report
+ * (src/reports/monthly.ts); its figures come from the same audit facts as the catalogue's reports,
+ * so each can be traced to the report of that name and from there to the audits behind it.
+ */
+import { sql } from 'kysely';
+import type { Db } from '../data/db.ts';
+import type { AnswerSet, ToolDefinition } from '../domain/audit-tools.ts';
+import { formatDate } from '../domain/dates.ts';
+import {
+  CHANGE_RULE,
+  type Change,
+  changeBetween,
+  type Proportion,
+  proportion,
+} from '../domain/statistics.ts';
+import { listAuditors } from '../services/auditors.ts';
+import { learningByTheme } from '../services/learning-sessions.ts';
+import { monthName, yearName } from '../services/programme.ts';
+import { allocationFacts, monthRange, previousYear } from '../services/report-data.ts';
+import type { MonthRange, ReturnsKind } from '../services/returns.ts';
+import { produceReport } from './catalogue.ts';
+import {
+  type Count,
+  countText,
+  gradeWords,
+  publishCount,
+  publishShare,
+  type ReportDocument,
+  type ReportTable,
+  rangeWords,
+  type Share,
+  shareText,
+} from './document.ts';
+import { gradedAudits } from './grades.ts';
+import { type ComposedReport, composedDocx, composedHtml } from './monthly.ts';
+import { councilScales, type ReportParams } from './report-base.ts';
+import { returnsReport } from './returns.ts';
+import { themesBelowGood, themesDocument } from './themes.ts';
+
+/** The kinds the year-on-year grades count: history grades dip samples, QA Loop does not. */
+export const COMPARED_KINDS: readonly ReturnsKind[] = ['full_audit', 're_audit'];
+
+const KINDS_NOTE =
+  'Grades compared year on year count full case file audits and re-audits only. The imported audit history gives dip samples an overall grade and QA Loop does not, so counting every kind would compare different things.';
+
+export interface YearTotals {
+  planned: number;
+  exempted: number;
+  scheduled: number;
+  returned: number;
+  returnRate: Proportion;
+  graded: number;
+  goodOrBetter: Proportion;
+  /** final grades by scale, then grade */
+  grades: { scale: string; scaleName: string; counts: { key: string; label: string; count: number }[] }[];
+}
+
+export interface AnnualReport {
+  title: string;
+  councilName: string;
+  from: string;
+  to: string;
+  previousFrom: string;
+  previousTo: string;
+  thisYearName: string;
+  lastYearName: string;
+  thisYear: YearTotals;
+  lastYear: YearTotals;
+  /** good or better, this year against last (changeBetween) */
+  change: Change | null;
+  produced: string;
+  composed: ComposedReport;
+}
+
+async function yearTotals(
+  db: Db,
+  councilId: string,
+  p: ReportParams,
+  range: MonthRange,
+): Promise<YearTotals> {
+  const from = range.from.slice(0, 7);
+  const to = range.to.slice(0, 7);
+  const params = { ...p, from, to };
+  const [returns, graded, scales] = await Promise.all([
+    returnsReport(db, councilId, from, to, p.filters),
+    gradedAudits(db, councilId, params),
+    councilScales(db, councilId),
+  ]);
+  const r = returns.total;
+  const compared = graded.filter((g) => COMPARED_KINDS.includes(g.kind));
+  const byScale = new Map<string, Map<string, number>>();
+  for (const g of compared) {
+    const key = g.scale_key ?? '';
+    const counts = byScale.get(key) ?? new Map<string, number>();
+    counts.set(g.final_grade, (counts.get(g.final_grade) ?? 0) + 1);
+    byScale.set(key, counts);
+  }
+  return {
+    planned: r.planned,
+    exempted: r.exempted,
+    scheduled: r.scheduled,
+    returned: r.returned,
+    returnRate: proportion(Math.min(r.returned, r.scheduled), r.scheduled),
+    graded: compared.length,
+    goodOrBetter: proportion(compared.filter((g) => g.final_good).length, compared.length),
+    grades: [...byScale.entries()].map(([key, counts]) => {
+      const info = scales.get(key);
+      const keys = [...(info?.grades.map((g) => g.key) ?? []), ...counts.keys()].filter(
+        (k, i, all) => all.indexOf(k) === i,
+      );
+      return {
+        scale: key,
+        scaleName: info?.name ?? (key || 'No scale recorded'),
+        counts: keys.map((k) => ({
+          key: k,
+          label: info?.grades.find((g) => g.key === k)?.label ?? gradeWords(k),
+          count: counts.get(k) ?? 0,
+        })),
+      };
+    }),
+  };
+}
+
+const CHANGE_WORDS: Record<Change, string> = {
+  improved: 'a real improvement',
+  same: 'no change beyond what chance could explain',
+  worse: 'a real fall',
+};
+
+/** A count or share as published when the report is for publication. */
+function publisher(publication: boolean) {
+  return {
+    count: (n: number): Count => (publication ? publishCount(n) : n),
+    share: (s: Proportion): Share => (publication ? publishShare(s) : s),
+  };
+}
+
+function summaryDocument(
+  r: Omit<AnnualReport, 'composed'>,
+  publication: boolean,
+  improved: string,
+): ReportDocument {
+  const pub = publisher(publication);
+  const a = r.thisYear;
+  const b = r.lastYear;
+  const rows: [string, string, string][] = [
+    ['Audits planned', countText(pub.count(a.planned)), countText(pub.count(b.planned))],
+    ['Exempted', countText(pub.count(a.exempted)), countText(pub.count(b.exempted))],
+    [
+      'Scheduled (planned less exempted)',
+      countText(pub.count(a.scheduled)),
+      countText(pub.count(b.scheduled)),
+    ],
+    ['Returned', countText(pub.count(a.returned)), countText(pub.count(b.returned))],
+    [
+      'Return rate (returned of scheduled)',
+      shareText(pub.share(a.returnRate)),
+      shareText(pub.share(b.returnRate)),
+    ],
+    [
+      'Audits graded (full case file audits and re-audits)',
+      countText(pub.count(a.graded)),
+      countText(pub.count(b.graded)),
+    ],
+    ['Graded good or better', shareText(pub.share(a.goodOrBetter)), shareText(pub.share(b.goodOrBetter))],
+  ];
+  const table: ReportTable = {
+    id: 'year-totals',
+    title: `${r.thisYearName} against ${r.lastYearName}`,
+    columns: [
+      { key: 'figure', header: 'Figure', kind: 'text' },
+      { key: 'thisYear', header: r.thisYearName, kind: 'text' },
+      { key: 'lastYear', header: r.lastYearName, kind: 'text' },
+    ],
+    rows: rows.map(([figure, thisYear, lastYear]) => ({ cells: { figure, thisYear, lastYear } })),
+  };
+  const goodNow = pub.share(a.goodOrBetter);
+  const goodThen = pub.share(b.goodOrBetter);
+  return {
+    title: `The year at a glance: ${r.thisYearName} against ${r.lastYearName}`,
+    subtitle: [],
+    summary: [
+      `Audits returned: ${shareText(pub.share(a.returnRate))} of those scheduled in ${r.thisYearName}, against ${shareText(pub.share(b.returnRate))} in ${r.lastYearName}.`,
+      `Graded good or better: ${shareText(goodNow)} in ${r.thisYearName}, against ${shareText(goodThen)} in ${r.lastYearName}${
+        r.change && goodNow.rate !== null && goodThen.rate !== null ? `: ${CHANGE_WORDS[r.change]}` : ''
+      }.`,
+      improved,
+    ],
+    notes: [
+      KINDS_NOTE,
+      CHANGE_RULE.replace('A section counts', 'A rate counts').replace('the section counts', 'it counts'),
+    ],
+    sections: [
+      {
+        id: 'year-totals',
+        heading: 'Totals',
+        paragraphs: [
+          `${rangeWords(r.from, r.to)} against ${rangeWords(r.previousFrom, r.previousTo)}. The months not yet reached count as planned only once audits are allocated in them.`,
+        ],
+        charts:
+          goodNow.rate !== null || goodThen.rate !== null
+            ? [
+                {
+                  kind: 'rates',
+                  title: `Audits graded good or better, ${r.thisYearName} against ${r.lastYearName}, with 95% confidence intervals`,
+                  xTitle: 'Good or better',
+                  rows: [
+                    { group: r.thisYearName, rate: goodNow.rate, ci95: goodNow.ci95 },
+                    { group: r.lastYearName, rate: goodThen.rate, ci95: goodThen.ci95 },
+                  ],
+                },
+              ]
+            : [],
+        tables: [table],
+      },
+    ],
+    publication,
+  };
+}
+
+function distributionDocument(r: Omit<AnnualReport, 'composed'>, publication: boolean): ReportDocument {
+  const pub = publisher(publication);
+  const scales = [...new Set([...r.thisYear.grades, ...r.lastYear.grades].map((g) => g.scale))];
+  const sections = scales.map((scale) => {
+    const now = r.thisYear.grades.find((g) => g.scale === scale);
+    const then = r.lastYear.grades.find((g) => g.scale === scale);
+    const scaleName = now?.scaleName ?? then?.scaleName ?? scale;
+    const keys = [...(now?.counts ?? []), ...(then?.counts ?? [])].filter(
+      (g, i, all) => all.findIndex((x) => x.key === g.key) === i,
+    );
+    const totalNow = now?.counts.reduce((s, g) => s + g.count, 0) ?? 0;
+    const totalThen = then?.counts.reduce((s, g) => s + g.count, 0) ?? 0;
+    const share = (list: typeof now, key: string, total: number) =>
+      pub.share(proportion(list?.counts.find((g) => g.key === key)?.count ?? 0, total));
+    return {
+      id: `distribution-${scale}`,
+      heading: `Final grades: ${scaleName}`,
+      charts: [
+        {
+          kind: 'rates' as const,
+          title: `Final grades, ${scaleName}: ${r.thisYearName} against ${r.lastYearName}`,
+          xTitle: 'Share of audits graded',
+          rows: keys.flatMap((g) => [
+            { group: g.label, series: r.thisYearName, ...pick(share(now, g.key, totalNow)) },
+            { group: g.label, series: r.lastYearName, ...pick(share(then, g.key, totalThen)) },
+          ]),
+        },
+      ],
+      tables: [
+        {
+          id: `distribution-${scale}`,
+          title: `Final grades, ${scaleName}`,
+          columns: [
+            { key: 'grade', header: 'Grade', kind: 'text' as const },
+            { key: 'thisYear', header: r.thisYearName, kind: 'share' as const },
+            { key: 'lastYear', header: r.lastYearName, kind: 'share' as const },
+          ],
+          rows: [
+            ...keys.map((g) => ({
+              cells: {
+                grade: g.label,
+                thisYear: share(now, g.key, totalNow),
+                lastYear: share(then, g.key, totalThen),
+              },
+            })),
+          ],
+        },
+      ],
+    };
+  });
+  return {
+    title: `Grade distribution, ${r.thisYearName} against ${r.lastYearName}`,
+    subtitle: [],
+    summary: [
+      `Audits graded: ${countText(pub.count(r.thisYear.graded))} in ${r.thisYearName} and ${countText(pub.count(r.lastYear.graded))} in ${r.lastYearName}.`,
+    ],
+    notes: [
+      'Counted on each audit’s final grade: the moderation panel’s where the audit was moderated, otherwise the auditor’s. Each grade is given as a share of the year’s graded audits, with its count and 95% confidence interval (Wilson).',
+      KINDS_NOTE,
+    ],
+    sections,
+    publication,
+  };
+}
+
+const pick = (s: Share) => ({ rate: s.rate, ci95: s.ci95 });
+
+// ---- dip samples --------------------------------------------------------------------------------
+
+interface DipRow {
+  month: string;
+  theme: string | null;
+  n: number;
+}
+
+/** Dip samples returned by month and theme: the month's themes in QA Loop, the row's theme in history. */
+async function dipSamplesByTheme(db: Db, councilId: string, p: ReportParams, range: MonthRange) {
+  const { rows } = await sql<DipRow>`
+    select f.month::text as month,
+      case when f.source = 'history' then nullif(btrim(h.theme), '')
+        else (select string_agg(mt.theme, ' / ' order by mt.position) from month_themes mt
+              join programme_months pm on pm.id = mt.month_id
+              where pm.council_id = ${councilId} and mt.council_id = ${councilId} and pm.month = f.month) end as theme,
+      count(*)::int as n
+    from ${allocationFacts(councilId, range, p.filters)} f
+    left join audit_history h on h.id = f.history_id
+    where f.kind = 'dip_sample' and f.status = 'submitted'
+    group by 1, 2
+    order by 1, 2`.execute(db);
+  // a month's two streams often share a theme: name it once
+  const theme = (t: string | null) => (t === null ? null : [...new Set(t.split(' / '))].join(' / '));
+  return rows.map((r) => ({ ...r, theme: theme(r.theme), n: Number(r.n) }));
+}
+
+interface QuestionYes {
+  question: string;
+  yes: number;
+  answered: number;
+}
+
+/**
+ * For QA Loop's returned dip samples, each yes/no/partly question's share answered yes, of those
+ * answered yes, no or partly ("not applicable" left out), by tool and question.
+ */
+async function dipSampleYesShares(
+  db: Db,
+  councilId: string,
+  p: ReportParams,
+  range: MonthRange,
+): Promise<QuestionYes[]> {
+  const { rows } = await sql<{ answers: AnswerSet | null; definition: ToolDefinition; tool: string }>`
+    select a.answers, v.definition, t.name as tool
+    from ${allocationFacts(councilId, range, p.filters)} f
+    join audits a on a.id = f.audit_id
+    join audit_tool_versions v on v.id = a.tool_version_id
+    join audit_tools t on t.id = v.tool_id
+    where f.source = 'audits' and f.kind = 'dip_sample' and f.status = 'submitted'`.execute(db);
+  const out = new Map<string, QuestionYes>();
+  for (const r of rows) {
+    const answers = (typeof r.answers === 'string' ? JSON.parse(r.answers) : r.answers) ?? {};
+    const definition = typeof r.definition === 'string' ? JSON.parse(r.definition) : r.definition;
+    for (const s of (definition as ToolDefinition).sections ?? []) {
+      for (const q of s.questions) {
+        if (q.type !== 'yes_no_partly_na') continue;
+        const value = (answers as AnswerSet)[s.key]?.answers?.[q.key];
+        if (value !== 'yes' && value !== 'no' && value !== 'partly') continue;
+        const label = `${r.tool}: ${q.text}`;
+        const row = out.get(label) ?? { question: label, yes: 0, answered: 0 };
+        row.answered++;
+        if (value === 'yes') row.yes++;
+        out.set(label, row);
+      }
+    }
+  }
+  return [...out.values()].sort((a, b) => a.question.localeCompare(b.question, 'en-GB'));
+}
+
+async function dipSampleDocument(
+  db: Db,
+  councilId: string,
+  p: ReportParams,
+  r: Omit<AnnualReport, 'composed'>,
+): Promise<ReportDocument> {
+  const pub = publisher(p.publication);
+  const range = monthRange(r.from, r.to);
+  const [now, then, yes] = await Promise.all([
+    dipSamplesByTheme(db, councilId, p, range),
+    dipSamplesByTheme(db, councilId, p, previousYear(range)),
+    dipSampleYesShares(db, councilId, p, range),
+  ]);
+  const table = (id: string, title: string, list: DipRow[]): ReportTable => ({
+    id,
+    title,
+    columns: [
+      { key: 'month', header: 'Month', kind: 'text' },
+      { key: 'theme', header: 'Theme', kind: 'text' },
+      { key: 'n', header: 'Dip samples returned', kind: 'count' },
+    ],
+    rows: [
+      ...list.map((d) => ({
+        cells: {
+          month: monthName(d.month.slice(0, 10)),
+          theme: d.theme ?? 'No theme recorded',
+          n: pub.count(d.n),
+        },
+      })),
+      ...(list.length
+        ? [
+            {
+              total: true,
+              cells: { month: 'All months', theme: '', n: pub.count(list.reduce((s, d) => s + d.n, 0)) },
+            },
+          ]
+        : []),
+    ],
+    empty: 'No dip samples were returned in these months.',
+  });
+  const total = (list: DipRow[]) => list.reduce((s, d) => s + d.n, 0);
+  return {
+    title: `Dip samples and their themes, ${r.thisYearName} against ${r.lastYearName}`,
+    subtitle: [],
+    summary: [
+      `Dip samples returned: ${countText(pub.count(total(now)))} in ${r.thisYearName} and ${countText(pub.count(total(then)))} in ${r.lastYearName}.`,
+    ],
+    notes: [
+      'A dip sample is a short themed question set, changed each month to fit the theme. For QA Loop’s dip samples the theme is the programme month’s; for the imported history, the theme the row records. For each yes/no question of QA Loop’s dip samples, the share answered yes of those answered yes, no or partly (“not applicable” left out), with its 95% confidence interval.',
+    ],
+    sections: [
+      {
+        id: 'dip-themes',
+        heading: 'Dip samples by month and theme',
+        tables: [
+          table('dip-this-year', `Dip samples returned, ${r.thisYearName}`, now),
+          table('dip-last-year', `Dip samples returned, ${r.lastYearName}`, then),
+        ],
+      },
+      {
+        id: 'dip-answers',
+        heading: 'What the dip samples found',
+        tables: [
+          {
+            id: 'dip-yes',
+            title: `Questions answered yes, ${r.thisYearName}`,
+            columns: [
+              { key: 'question', header: 'Question', kind: 'text' },
+              { key: 'yes', header: 'Answered yes', kind: 'share' },
+            ],
+            rows: yes.map((q) => ({
+              cells: { question: q.question, yes: pub.share(proportion(q.yes, q.answered)) },
+            })),
+            empty: `No dip sample returned in QA Loop in ${r.thisYearName} answered a yes or no question.`,
+          },
+        ],
+      },
+    ],
+    publication: p.publication,
+  };
+}
+
+// ---- learning against themes --------------------------------------------------------------------
+
+async function learningDocument(
+  db: Db,
+  councilId: string,
+  p: ReportParams,
+  r: Omit<AnnualReport, 'composed'>,
+): Promise<ReportDocument> {
+  const pub = publisher(p.publication);
+  const range = monthRange(r.from, r.to);
+  const [learning, found] = await Promise.all([
+    learningByTheme(db, councilId, range.from, range.to),
+    themesBelowGood(db, councilId, range, p.filters),
+  ]);
+  const names = new Map<string, string>();
+  for (const l of learning) names.set(l.themeKey, l.themeName);
+  for (const t of found.themes) names.set(t.themeKey, t.themeName);
+  const rows = [...names.entries()]
+    .map(([key, name]) => {
+      const l = learning.find((x) => x.themeKey === key);
+      const t = found.themes.find((x) => x.themeKey === key);
+      return { key, name, sessions: l?.sessions ?? 0, attended: l?.attended ?? 0, found: t?.audits ?? 0 };
+    })
+    .sort((a, b) => b.found - a.found || b.sessions - a.sessions || a.name.localeCompare(b.name, 'en-GB'));
+  const gaps = rows.filter((x) => x.found > 0 && x.sessions === 0).slice(0, 3);
+  return {
+    title: `Learning linked to practice themes, ${r.thisYearName}`,
+    subtitle: [],
+    summary: [
+      `Learning sessions held on practice themes: ${learning.reduce((s, l) => s + l.sessions, 0)}, attended by ${learning.reduce((s, l) => s + l.attended, 0)} people in all.`,
+      ...(gaps.length
+        ? [
+            `Themes found in audits below good with no learning session this year: ${gaps.map((g) => g.name).join(', ')}.`,
+          ]
+        : []),
+    ],
+    notes: [
+      'Sessions and attendance are the learning sessions recorded against each practice theme in the year (a session on two themes counts under each). Beside them, how many returned audits graded below good were tagged with the theme, as a share of all audits below good (QA Loop’s audits only: the imported history carries no themes).',
+    ],
+    sections: [
+      {
+        id: 'learning-themes',
+        heading: 'Learning against what audits found',
+        tables: [
+          {
+            id: 'learning-themes',
+            title: 'Practice themes: learning held and audits below good',
+            columns: [
+              { key: 'theme', header: 'Practice theme', kind: 'text' },
+              { key: 'sessions', header: 'Sessions', kind: 'count' },
+              { key: 'attended', header: 'Attended', kind: 'count' },
+              { key: 'found', header: 'Audits below good with the theme', kind: 'share' },
+            ],
+            rows: rows.map((x) => ({
+              cells: {
+                theme: x.name,
+                sessions: x.sessions,
+                attended: pub.count(x.attended),
+                found: pub.share(proportion(x.found, found.belowGood)),
+              },
+            })),
+            empty: 'No learning was recorded and no audit below good was tagged with a theme this year.',
+          },
+        ],
+      },
+    ],
+    publication: p.publication,
+  };
+}
+
+// ---- auditors -------------------------------------------------------------------------------------
+
+async function auditorsDocument(
+  db: Db,
+  councilId: string,
+  p: ReportParams,
+  r: Omit<AnnualReport, 'composed'>,
+): Promise<ReportDocument> {
+  const [auditors, per] = await Promise.all([
+    listAuditors(db, councilId, { today: p.today }),
+    sql<{ auditor: string | null; allocated: number; returned: number }>`
+      select f.auditor, count(*) filter (where f.status <> 'exempted')::int as allocated,
+        count(*) filter (where f.status = 'submitted')::int as returned
+      from ${allocationFacts(councilId, monthRange(r.from, r.to), p.filters)} f
+      where f.source = 'audits' and f.status <> 'unallocated'
+      group by f.auditor_key, f.auditor
+      order by f.auditor`.execute(db),
+  ]);
+  const trained = auditors.filter((a) => a.trained).length;
+  return {
+    title: `Auditors, ${r.thisYearName}`,
+    subtitle: [],
+    summary: [
+      `Trained auditors on ${formatDate(p.today)}: ${trained} of ${auditors.length} staff with the auditor role.`,
+    ],
+    notes: [
+      'Audits given to each auditor in the year’s cycles in QA Loop (exempted audits left out) and how many they returned. Not in a report for publication, which names nobody below service level.',
+    ],
+    sections: [
+      {
+        id: 'auditors',
+        heading: 'Audits given and returned, by auditor',
+        tables: [
+          {
+            id: 'auditors',
+            title: 'Audits by auditor',
+            columns: [
+              { key: 'auditor', header: 'Auditor', kind: 'text' },
+              { key: 'allocated', header: 'Given', kind: 'count' },
+              { key: 'returned', header: 'Returned', kind: 'share' },
+            ],
+            rows: per.rows.map((a) => ({
+              cells: {
+                auditor: a.auditor ?? 'No auditor recorded',
+                allocated: Number(a.allocated),
+                returned: proportion(Number(a.returned), Number(a.allocated)),
+              },
+            })),
+            empty: 'No audits were given to auditors in QA Loop this year.',
+          },
+        ],
+      },
+    ],
+    publication: false,
+  };
+}
+
+// ---- the report ----------------------------------------------------------------------------------
+
+/** The annual report of a programme year (p.from to p.to, YYYY-MM) against the year before. */
+export async function annualReport(db: Db, councilId: string, p: ReportParams): Promise<AnnualReport> {
+  const range = monthRange(p.from, p.to);
+  const before = previousYear(range);
+  const [thisYear, lastYear] = [
+    await yearTotals(db, councilId, p, range),
+    await yearTotals(db, councilId, p, before),
+  ];
+  const twelve = (from: string, to: string) => {
+    const [fy, fm] = from.split('-').map(Number);
+    const [ty, tm] = to.split('-').map(Number);
+    return (ty - fy) * 12 + tm - fm === 11;
+  };
+  const previousFrom = before.from.slice(0, 7);
+  const previousTo = before.to.slice(0, 7);
+  const name = (from: string, to: string) =>
+    twelve(from, to) ? yearName(`${from}-01`) : rangeWords(from, to);
+  const base = {
+    title: `Annual quality assurance report, ${name(p.from, p.to)}`,
+    councilName: p.councilName,
+    from: p.from,
+    to: p.to,
+    previousFrom,
+    previousTo,
+    thisYearName: name(p.from, p.to),
+    lastYearName: name(previousFrom, previousTo),
+    thisYear,
+    lastYear,
+    change: changeBetween(thisYear.goodOrBetter, lastYear.goodOrBetter),
+    produced: formatDate(p.today),
+  };
+  const sections = await produceReport(db, councilId, 'sections', p);
+  const moderation = await produceReport(db, councilId, 'moderation', p);
+  const lastModeration = await produceReport(db, councilId, 'moderation', {
+    ...p,
+    from: previousFrom,
+    to: previousTo,
+  });
+  const sectionsJson = sections.json as {
+    improved: number;
+    same: number;
+    worse: number;
+    notCompared: number;
+    sections: unknown[];
+  };
+  const compared = sectionsJson.sections.length - sectionsJson.notCompared;
+  const improved = compared
+    ? `${sectionsJson.improved} of ${compared} sections of the audit tool improved on ${base.lastYearName}, ${sectionsJson.same} stayed the same and ${sectionsJson.worse} got worse.`
+    : `No section of the audit tool can be compared with ${base.lastYearName}.`;
+  const lm = lastModeration.json as { moderated: Count; returned: Count; downgraded: Count };
+  const chapters: ComposedReport['chapters'] = [
+    { heading: 'The year at a glance', documents: [summaryDocument(base, p.publication, improved)] },
+    { heading: 'Grade distribution', documents: [distributionDocument(base, p.publication)] },
+    { heading: 'The section view', paragraphs: [improved], documents: [sections.document] },
+    {
+      heading: 'Moderation',
+      paragraphs: [
+        `In ${base.lastYearName}, ${countText(lm.moderated)} audits of ${countText(lm.returned)} returned were moderated and ${countText(lm.downgraded)} were downgraded.`,
+      ],
+      documents: [moderation.document],
+    },
+    { heading: 'Dip samples and their themes', documents: [await dipSampleDocument(db, councilId, p, base)] },
+    {
+      heading: 'Learning linked to practice themes',
+      documents: [
+        await learningDocument(db, councilId, p, base),
+        themesDocument(
+          await themesBelowGood(db, councilId, range, p.filters),
+          base.thisYearName,
+          p.publication,
+        ),
+      ],
+    },
+    ...(p.publication
+      ? []
+      : [{ heading: 'Auditors', documents: [await auditorsDocument(db, councilId, p, base)] }]),
+  ];
+  return {
+    ...base,
+    composed: {
+      title: base.title,
+      councilName: p.councilName,
+      lines: [
+        `${rangeWords(p.from, p.to)}, against ${rangeWords(previousFrom, previousTo)}`,
+        ...p.filterWords.map((f) => `Figures for ${f}`),
+        `Produced ${base.produced}`,
+      ],
+      notes: [
+        `This report sets the programme year ${base.thisYearName} against ${base.lastYearName}. Where a month has audits in QA Loop it is counted from them; otherwise from the audit history the council imported, so ${base.lastYearName} comes from the imported history.`,
+        KINDS_NOTE,
+        'Every share is given with its count and a 95% confidence interval (Wilson). A rate counts as changed only when the 95% confidence interval of the difference between the years (Newcombe’s method) leaves out zero. The figures come from the same audits as QA Loop’s grades, returns, sections and moderation reports for the same months, where each can be traced to the audits behind it.',
+      ],
+      chapters,
+      publication: p.publication,
+    },
+  };
+}
+
+export async function annualReportDocx(db: Db, councilId: string, p: ReportParams): Promise<Buffer> {
+  return composedDocx((await annualReport(db, councilId, p)).composed);
+}
+
+export async function annualReportHtml(db: Db, councilId: string, p: ReportParams): Promise<string> {
+  return composedHtml((await annualReport(db, councilId, p)).composed);
+}

@@ -1,0 +1,392 @@
+/**
+ * The monthly QA report (domain.md §3, phase 5): one cycle's returns, grades, moderation,
+ * escalations, feedback and the practice themes found in audits below good, with the strengths and
+ * areas for development the QA lead writes in the app. Composed from the catalogue's reports, so
+ * every figure in it is the figure the report of that name gives for the month; as Word (a title
+ * page, a contents list, a Heading 1 per chapter, real tables and charts with alternative text) and
+ * as a page of HTML. The composition helpers here serve the annual report too.
+ */
+
+import { AlignmentType, HeadingLevel, Paragraph, type Table, TextRun } from 'docx';
+import { sql } from 'kysely';
+import type { Db } from '../data/db.ts';
+import { inTransaction } from '../data/transaction.ts';
+import { formatDate, formatDateTime } from '../domain/dates.ts';
+import { monthName } from '../services/programme.ts';
+import { type FieldError, ValidationError } from '../services/validation.ts';
+import { produceReport } from './catalogue.ts';
+import { PUBLICATION_NOTE, type ReportDocument } from './document.ts';
+import { documentBodyHtml, escapeHtml, wordContent, wordDocument } from './render.ts';
+import type { ReportParams } from './report-base.ts';
+
+// ---- what the QA lead writes -----------------------------------------------------------------
+
+export const MAX_NOTE_LENGTH = 20000;
+
+export interface CycleNotes {
+  monthId: string;
+  strengths: string;
+  areasForDevelopment: string;
+  /** 0 before anything is saved */
+  revision: number;
+  updatedBy: string | null;
+  /** "22 November 2026 at 3:05pm", or null before anything is saved */
+  updatedAt: string | null;
+}
+
+/** A save typed on an older revision: what is saved now, so nothing typed is lost. */
+export class NotesConflictError extends Error {
+  readonly saved: CycleNotes;
+  constructor(saved: CycleNotes) {
+    super('The notes were saved by someone else after they were opened');
+    this.saved = saved;
+  }
+}
+
+/** The cycle's notes (empty, revision 0, when none are saved). */
+export async function getCycleNotes(db: Db, councilId: string, monthId: string): Promise<CycleNotes> {
+  const row = await db
+    .selectFrom('cycle_report_notes as n')
+    .leftJoin('staff as s', 's.id', 'n.updated_by')
+    .select(['n.strengths', 'n.areas_for_development', 'n.revision', 'n.updated_at', 's.name'])
+    .where('n.council_id', '=', councilId)
+    .where('n.month_id', '=', monthId)
+    .executeTakeFirst();
+  return {
+    monthId,
+    strengths: row?.strengths ?? '',
+    areasForDevelopment: row?.areas_for_development ?? '',
+    revision: row?.revision ?? 0,
+    updatedBy: row?.name ?? null,
+    updatedAt: row ? formatDateTime(new Date(row.updated_at as unknown as string)) : null,
+  };
+}
+
+export interface CycleNotesInput {
+  strengths: unknown;
+  areasForDevelopment: unknown;
+  revision: unknown;
+}
+
+/**
+ * Saves the cycle's notes over the revision they were typed on, bumping it, in one transaction. A
+ * save on an older revision is refused with NotesConflictError (what is saved now); text that is too
+ * long with ValidationError. The month must be the council's own (the caller checks).
+ */
+export async function saveCycleNotes(
+  db: Db,
+  councilId: string,
+  monthId: string,
+  staffId: string | null,
+  input: CycleNotesInput,
+): Promise<CycleNotes> {
+  const text = (v: unknown) => (typeof v === 'string' ? v.replace(/\r\n/g, '\n').trim() : '');
+  const strengths = text(input.strengths);
+  const areas = text(input.areasForDevelopment);
+  const revision = Number(input.revision);
+  const errors: FieldError[] = [];
+  if (strengths.length > MAX_NOTE_LENGTH)
+    errors.push({ field: 'strengths', message: `Strengths must be ${MAX_NOTE_LENGTH} characters or fewer` });
+  if (areas.length > MAX_NOTE_LENGTH)
+    errors.push({
+      field: 'areasForDevelopment',
+      message: `Areas for development must be ${MAX_NOTE_LENGTH} characters or fewer`,
+    });
+  if (errors.length) throw new ValidationError(errors);
+  const expected = Number.isInteger(revision) && revision >= 0 ? revision : -1;
+  const saved = await inTransaction(db, async (trx) => {
+    const { rows } = await sql<{ revision: number }>`
+      insert into cycle_report_notes (month_id, council_id, strengths, areas_for_development, revision, updated_by, updated_at)
+      select ${monthId}, ${councilId}, ${strengths}, ${areas}, 1, ${staffId}, now()
+      where ${expected} = 0
+      on conflict (month_id) do update set
+        strengths = excluded.strengths,
+        areas_for_development = excluded.areas_for_development,
+        revision = cycle_report_notes.revision + 1,
+        updated_by = excluded.updated_by,
+        updated_at = now()
+      where cycle_report_notes.council_id = ${councilId} and cycle_report_notes.revision = ${expected}
+      returning revision`.execute(trx);
+    if (rows.length) return true;
+    if (expected === 0) {
+      // nothing saved yet and the insert was skipped: only when a row now exists
+      return false;
+    }
+    const { rows: updated } = await sql<{ revision: number }>`
+      update cycle_report_notes set strengths = ${strengths}, areas_for_development = ${areas},
+        revision = revision + 1, updated_by = ${staffId}, updated_at = now()
+      where month_id = ${monthId} and council_id = ${councilId} and revision = ${expected}
+      returning revision`.execute(trx);
+    return updated.length > 0;
+  });
+  const now = await getCycleNotes(db, councilId, monthId);
+  if (!saved) throw new NotesConflictError(now);
+  return now;
+}
+
+/** Paragraphs of what the QA lead wrote: split on blank lines, lines within kept together. */
+export function paragraphsOf(text: string): string[] {
+  return text
+    .replace(/\r\n/g, '\n')
+    .split(/\n\s*\n/)
+    .map((p) => p.replace(/\s*\n\s*/g, ' ').trim())
+    .filter(Boolean);
+}
+
+// ---- composing a report of chapters ----------------------------------------------------------
+
+export interface Chapter {
+  heading: string;
+  /** paragraphs before the chapter's documents */
+  paragraphs?: string[];
+  /** said when the chapter has no paragraphs and no documents */
+  empty?: string;
+  documents: ReportDocument[];
+}
+
+export interface ComposedReport {
+  title: string;
+  councilName: string;
+  /** lines under the title on the title page: the months, the themes, the date produced */
+  lines: string[];
+  /** how the report is put together, on the title page */
+  notes: string[];
+  chapters: Chapter[];
+  publication: boolean;
+}
+
+/** A chapter's document without what the title page already says (council, "For publication"). */
+function asChapter(doc: ReportDocument, council: string): ReportDocument {
+  return {
+    ...doc,
+    subtitle: doc.subtitle.filter((s) => s !== council && s !== 'For publication'),
+    notes: doc.notes.filter((n) => n !== PUBLICATION_NOTE),
+  };
+}
+
+/** The composed report as a Word document: title page and contents, a Heading 1 per chapter. */
+export async function composedDocx(report: ComposedReport): Promise<Buffer> {
+  const out: (Paragraph | Table)[] = [
+    new Paragraph({
+      spacing: { before: 2400, after: 240 },
+      children: [new TextRun({ text: report.councilName, size: 32, bold: true })],
+    }),
+    new Paragraph({ text: report.title, heading: HeadingLevel.TITLE, spacing: { after: 480 } }),
+    ...report.lines.map(
+      (l) => new Paragraph({ spacing: { after: 120 }, children: [new TextRun({ text: l, size: 26 })] }),
+    ),
+    ...(report.publication
+      ? [
+          new Paragraph({
+            spacing: { before: 240 },
+            children: [new TextRun({ text: 'For publication', bold: true })],
+          }),
+        ]
+      : []),
+    new Paragraph({ text: 'Contents', heading: HeadingLevel.HEADING_2, spacing: { before: 600 } }),
+    ...report.chapters.map(
+      (c, i) => new Paragraph({ text: `${i + 1}. ${c.heading}`, spacing: { after: 60 } }),
+    ),
+    new Paragraph({ text: 'About this report', heading: HeadingLevel.HEADING_2, spacing: { before: 480 } }),
+    ...[...report.notes, ...(report.publication ? [PUBLICATION_NOTE] : [])].map(
+      (n) => new Paragraph({ spacing: { after: 120 }, children: [new TextRun({ text: n, size: 20 })] }),
+    ),
+  ];
+  for (const [i, chapter] of report.chapters.entries()) {
+    out.push(
+      new Paragraph({
+        text: `${i + 1}. ${chapter.heading}`,
+        heading: HeadingLevel.HEADING_1,
+        pageBreakBefore: true,
+        keepNext: true,
+      }),
+    );
+    for (const p of chapter.paragraphs ?? []) out.push(new Paragraph({ text: p, spacing: { after: 160 } }));
+    if (!chapter.paragraphs?.length && !chapter.documents.length && chapter.empty) {
+      out.push(
+        new Paragraph({
+          alignment: AlignmentType.LEFT,
+          children: [new TextRun({ text: chapter.empty, italics: true })],
+        }),
+      );
+    }
+    for (const doc of chapter.documents)
+      out.push(...(await wordContent(asChapter(doc, report.councilName), 2)));
+  }
+  return wordDocument(report.title, out, { publication: report.publication });
+}
+
+/** The composed report as a page of its own, with a contents list linking to each chapter. */
+export async function composedHtml(report: ComposedReport): Promise<string> {
+  const parts: string[] = [
+    `<p class="govuk-body-l">${escapeHtml(report.councilName)}</p>`,
+    `<h1 class="govuk-heading-xl">${escapeHtml(report.title)}</h1>`,
+    ...report.lines.map((l) => `<p class="govuk-body">${escapeHtml(l)}</p>`),
+    ...(report.publication ? ['<p class="govuk-body"><strong>For publication</strong></p>'] : []),
+    '<h2 class="govuk-heading-m">Contents</h2>',
+    `<ol class="govuk-list govuk-list--number">${report.chapters
+      .map((c, i) => `<li><a class="govuk-link" href="#chapter-${i + 1}">${escapeHtml(c.heading)}</a></li>`)
+      .join('')}</ol>`,
+    '<h2 class="govuk-heading-m">About this report</h2>',
+    ...[...report.notes, ...(report.publication ? [PUBLICATION_NOTE] : [])].map(
+      (n) => `<p class="govuk-body-s app-report-note">${escapeHtml(n)}</p>`,
+    ),
+  ];
+  for (const [i, chapter] of report.chapters.entries()) {
+    parts.push(
+      `<section class="app-report-chapter" aria-labelledby="chapter-${i + 1}">`,
+      `<h2 class="govuk-heading-l" id="chapter-${i + 1}">${i + 1}. ${escapeHtml(chapter.heading)}</h2>`,
+    );
+    for (const p of chapter.paragraphs ?? []) parts.push(`<p class="govuk-body">${escapeHtml(p)}</p>`);
+    if (!chapter.paragraphs?.length && !chapter.documents.length && chapter.empty) {
+      parts.push(`<p class="govuk-body"><em>${escapeHtml(chapter.empty)}</em></p>`);
+    }
+    for (const doc of chapter.documents) {
+      const d = asChapter(doc, report.councilName);
+      parts.push(`<h3 class="govuk-heading-m">${escapeHtml(d.title)}</h3>`);
+      parts.push(await documentBodyHtml(d, { headingLevel: 2 }));
+    }
+    parts.push('</section>');
+  }
+  return `<!DOCTYPE html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<title>${escapeHtml(report.title)}</title>
+<style>
+body { font-family: Arial, sans-serif; color: #0b0c0c; max-width: 64em; margin: 2em auto; padding: 0 1em; line-height: 1.4; }
+table { border-collapse: collapse; margin: 0.5em 0 2em; width: 100%; }
+caption { font-weight: bold; text-align: left; padding: 0.5em 0; }
+th, td { border-bottom: 1px solid #b1b4b6; padding: 0.4em 0.6em; text-align: left; vertical-align: top; }
+thead th { background: #f3f2f1; }
+.govuk-table__cell--numeric, .govuk-table__header--numeric { text-align: right; }
+.app-row--total th, .app-row--total td { font-weight: bold; border-top: 2px solid #0b0c0c; }
+.app-report-note { color: #505a5f; font-size: 0.9em; }
+.app-report-chapter { border-top: 4px solid #1d70b8; margin-top: 3em; padding-top: 1em; }
+figure { margin: 1em 0; } figure svg { max-width: 100%; height: auto; }
+figcaption { color: #505a5f; font-size: 0.9em; }
+</style>
+</head>
+<body>
+${parts.join('\n')}
+</body>
+</html>
+`;
+}
+
+// ---- the monthly report ------------------------------------------------------------------------
+
+export interface MonthlyReport {
+  title: string;
+  councilName: string;
+  /** YYYY-MM */
+  month: string;
+  monthId: string | null;
+  /** the cycle's themes, "Management oversight (Social care)" */
+  themes: string[];
+  produced: string;
+  /** the figures' chapters, each a report of the catalogue (or the themes below good) */
+  documents: ReportDocument[];
+  narrative: { strengths: string[]; areasForDevelopment: string[]; updatedAt: string | null };
+  publication: boolean;
+}
+
+const FIGURE_CHAPTERS = ['returns', 'grades', 'moderation', 'escalations', 'feedback', 'themes'] as const;
+
+/** The cycle (programme month) of a month written YYYY-MM, with its themes in order. */
+async function cycleOf(db: Db, councilId: string, month: string) {
+  const pm = await db
+    .selectFrom('programme_months')
+    .select(['id', 'learning_month'])
+    .where('council_id', '=', councilId)
+    .where('month', '=', `${month}-01`)
+    .executeTakeFirst();
+  if (!pm) return { monthId: null, themes: [] as string[], learningMonth: false };
+  const themes = await db
+    .selectFrom('month_themes')
+    .select(['theme', 'stream'])
+    .where('council_id', '=', councilId)
+    .where('month_id', '=', pm.id)
+    .orderBy('position')
+    .execute();
+  return {
+    monthId: pm.id,
+    themes: themes.map((t) => (t.stream ? `${t.theme} (${t.stream})` : t.theme)),
+    learningMonth: pm.learning_month,
+  };
+}
+
+/** The monthly QA report of one cycle month (p.from = p.to, YYYY-MM). */
+export async function buildMonthlyReport(db: Db, councilId: string, p: ReportParams): Promise<MonthlyReport> {
+  if (p.from !== p.to)
+    throw new RangeError('The monthly report is of one month: from and to must be the same');
+  const month = p.from;
+  const cycle = await cycleOf(db, councilId, month);
+  const documents: ReportDocument[] = [];
+  for (const name of FIGURE_CHAPTERS) documents.push((await produceReport(db, councilId, name, p)).document);
+  const notes = cycle.monthId ? await getCycleNotes(db, councilId, cycle.monthId) : null;
+  return {
+    title: `Monthly quality assurance report, ${monthName(`${month}-01`)}`,
+    councilName: p.councilName,
+    month,
+    monthId: cycle.monthId,
+    themes: cycle.themes,
+    produced: formatDate(p.today),
+    documents,
+    narrative: {
+      strengths: paragraphsOf(notes?.strengths ?? ''),
+      areasForDevelopment: paragraphsOf(notes?.areasForDevelopment ?? ''),
+      updatedAt: notes?.updatedAt ?? null,
+    },
+    publication: p.publication,
+  };
+}
+
+/** The monthly report as chapters: what the QA lead wrote first, then the figures. */
+export function monthlyComposed(r: MonthlyReport, filterWords: string[] = []): ComposedReport {
+  const headings: Record<number, string> = {
+    0: 'Returns',
+    1: 'Grades',
+    2: 'Moderation',
+    3: 'Escalations',
+    4: 'Practitioner and family feedback',
+    5: 'Practice themes',
+  };
+  return {
+    title: r.title,
+    councilName: r.councilName,
+    lines: [
+      ...(r.themes.length ? [`This cycle’s themes: ${r.themes.join('; ')}`] : []),
+      ...filterWords.map((f) => `Figures for ${f}`),
+      `Produced ${r.produced}`,
+    ],
+    notes: [
+      'Each chapter of figures is the report of the same name for the month, as QA Loop gives it on its own: the figures can be traced to the audits behind them there. Every share is given with its count and a 95% confidence interval; monthly samples are small, so read a single month’s rate with its interval.',
+      'Strengths and areas for development are written by the QA lead for the cycle.',
+    ],
+    chapters: [
+      {
+        heading: 'Strengths',
+        paragraphs: r.narrative.strengths,
+        empty: 'The QA lead has not written the strengths of this cycle yet.',
+        documents: [],
+      },
+      {
+        heading: 'Areas for development',
+        paragraphs: r.narrative.areasForDevelopment,
+        empty: 'The QA lead has not written the areas for development of this cycle yet.',
+        documents: [],
+      },
+      ...r.documents.map((d, i) => ({ heading: headings[i] ?? d.title, documents: [d] })),
+    ],
+    publication: r.publication,
+  };
+}
+
+export async function monthlyReportDocx(db: Db, councilId: string, p: ReportParams): Promise<Buffer> {
+  return composedDocx(monthlyComposed(await buildMonthlyReport(db, councilId, p), p.filterWords));
+}
+
+export async function monthlyReportHtml(db: Db, councilId: string, p: ReportParams): Promise<string> {
+  return composedHtml(monthlyComposed(await buildMonthlyReport(db, councilId, p), p.filterWords));
+}
