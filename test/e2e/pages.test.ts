@@ -172,7 +172,9 @@ function followOnPages(role: Role, links: Map<string, Link[]>): FollowOn[] {
       return link;
     };
     const journey = cohortLink('Child protection plan, previously on a child in need plan, one per family');
-    const monthly = (links.get('/reports') ?? []).find((l) => /^\/reports\/monthly\/[0-9a-f-]{36}$/.test(l.href));
+    const monthly = (links.get('/reports') ?? []).find((l) =>
+      /^\/reports\/monthly\/[0-9a-f-]{36}$/.test(l.href),
+    );
     assert.ok(monthly, 'The reports page links to no monthly QA report');
     const exploitation = cohortLink('Child protection plan for exploitation or contextual harm');
     return [
@@ -215,8 +217,18 @@ function followOnPages(role: Role, links: Map<string, Link[]>): FollowOn[] {
       { path: `/audits/${sampled.auditId}/allocation`, names: ['Change the auditor', 'Allocate the audit'] },
       { path: `/audits/${sampled.auditId}/exempt`, names: ['Exempt the audit'], h1: 'Exempt the audit' },
       // dashboards and reports, each with its charts (SVG) and tables
-      { path: '/dashboards/cycle', names: ['Cycle dashboard'], h1: 'Cycle dashboard', linkedFrom: '/dashboards' },
-      { path: '/dashboards/quality', names: ['Quality dashboard'], h1: 'Quality dashboard', linkedFrom: '/dashboards' },
+      {
+        path: '/dashboards/cycle',
+        names: ['Cycle dashboard'],
+        h1: 'Cycle dashboard',
+        linkedFrom: '/dashboards',
+      },
+      {
+        path: '/dashboards/quality',
+        names: ['Quality dashboard'],
+        h1: 'Quality dashboard',
+        linkedFrom: '/dashboards',
+      },
       { path: '/reports?name=grades', names: ['Audit grades'], h1: 'Reports', linkedFrom: '/reports' },
       { path: '/reports?name=sections&public=1', names: ['Audit sections'], h1: 'Reports' },
       { path: '/reports?name=equality', names: ['Equality'], h1: 'Reports', linkedFrom: '/reports' },
@@ -227,7 +239,13 @@ function followOnPages(role: Role, links: Map<string, Link[]>): FollowOn[] {
     return [{ path: '/dashboards/team', names: ['Your team'], linkedFrom: '/dashboards' }];
   }
   if (role === 'senior_leader') {
-    return [{ path: '/dashboards/quality', names: ['Quality dashboard', 'Your services'], linkedFrom: '/dashboards' }];
+    return [
+      {
+        path: '/dashboards/quality',
+        names: ['Quality dashboard', 'Your services'],
+        linkedFrom: '/dashboards',
+      },
+    ];
   }
   if (role === 'scrutiny_reader' || role === 'workforce_development') {
     return [{ path: '/reports?name=grades', names: ['Audit grades'], h1: 'Reports', linkedFrom: '/reports' }];
