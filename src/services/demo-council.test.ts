@@ -277,3 +277,42 @@ test('last year’s audits come from the council’s audit history spreadsheet, 
   );
   assert.deepEqual(sections.map((s) => s.section).sort(), ['section_10', 'section_6', 'section_8']);
 });
+
+test('the demo’s reports are full: every finished cycle has what the QA lead wrote, and each report has figures', async () => {
+  const { rows } = await sql<{ month: string; strengths: string; areas: string }>`
+    select pm.month::text as month, n.strengths, n.areas_for_development as areas
+    from programme_months pm left join cycle_report_notes n on n.month_id = pm.id
+    where not pm.learning_month and pm.month between '2026-04-01' and '2026-10-01' order by pm.month`.execute(
+    t.db,
+  );
+  assert.equal(rows.length, 6, 'six finished cycles with audits (August is a learning month)');
+  for (const r of rows) {
+    assert.ok(r.strengths?.length > 50, `${r.month} has its strengths`);
+    assert.ok(r.areas?.length > 50, `${r.month} has its areas for development`);
+  }
+  const current = await sql<{ n: number }>`
+    select count(*)::int as n from cycle_report_notes n join programme_months pm on pm.id = n.month_id
+    where pm.month = '2026-11-01'`.execute(t.db);
+  assert.equal(current.rows[0].n, 0, 'the cycle under way has none yet');
+
+  const params = {
+    from: '2026-04',
+    to: '2026-11',
+    filters: {},
+    filterWords: [],
+    councilName: 'Westbrook Borough Council',
+    publication: false,
+    today: '2026-11-22',
+  };
+  const { produceReport, REPORT_NAMES } = await import('../reports/catalogue.ts');
+  const councilId = (await t.db.selectFrom('councils').select('id').executeTakeFirstOrThrow()).id;
+  for (const name of REPORT_NAMES) {
+    const produced = await produceReport(t.db, councilId, name, params);
+    const rowsShown = produced.document.sections
+      .flatMap((s) => s.tables)
+      .reduce((n, x) => n + x.rows.length, 0);
+    assert.ok(rowsShown > 0, `the ${name} report has figures`);
+  }
+  const sections = (await produceReport(t.db, councilId, 'sections', params)).json as { improved: number };
+  assert.ok(sections.improved > 0, 'the section view compares with last year’s imported history');
+});

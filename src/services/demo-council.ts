@@ -23,6 +23,7 @@ import {
 } from './demo-extracts.ts';
 import { importDemoHistory } from './demo-history.ts';
 import { recordDemoLearning } from './demo-learning.ts';
+import { recordDemoReportNotes } from './demo-report-notes.ts';
 import { runDemoModeration } from './demo-moderation.ts';
 import { addLocality, addServiceArea, addTeam, countCouncils, createCouncil } from './organisation.ts';
 import { hashPassword } from './passwords.ts';
@@ -560,6 +561,7 @@ export async function createDemoCouncil(
       await rm(folder, { recursive: true, force: true });
     }
     await recordDemoLearning(trx, council.id, today);
+    await recordDemoReportNotes(trx, council.id, today);
 
     return {
       councilId: council.id,

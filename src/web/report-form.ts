@@ -203,6 +203,7 @@ export async function filterOptions(db: Db, councilId: string, scope: ReportScop
           .select(['s.id', 's.name'])
           .where('s.council_id', '=', councilId)
           .where('r.role', '=', 'practitioner')
+          .$if(Boolean(scope.fixed.teamId), (q) => q.where('s.team_id', '=', scope.fixed.teamId as string))
           .$if(Boolean(scope.fixed.serviceAreaId), (q) =>
             q.where('s.team_id', 'in', (eb) =>
               eb
