@@ -23,8 +23,8 @@ import {
 } from './demo-extracts.ts';
 import { importDemoHistory } from './demo-history.ts';
 import { recordDemoLearning } from './demo-learning.ts';
-import { recordDemoReportNotes } from './demo-report-notes.ts';
 import { runDemoModeration } from './demo-moderation.ts';
+import { recordDemoReportNotes } from './demo-report-notes.ts';
 import { addLocality, addServiceArea, addTeam, countCouncils, createCouncil } from './organisation.ts';
 import { hashPassword } from './passwords.ts';
 import { addPerson } from './people.ts';
