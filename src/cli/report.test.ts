@@ -138,6 +138,10 @@ test('report: an unknown report or format, a bad or backwards range is a usage e
       /No service area is called "Atlantis"/,
     ],
     [
+      ['report', 'audits', '--from', '2026-04', '--to', '2026-05', '--public'],
+      /names children by their case reference, so it cannot be prepared for publication/,
+    ],
+    [
       ['report', 'actions', '--from', '2026-04', '--to', '2026-05', '--kind', 'séance'],
       /"séance" is not a kind of activity: use full_audit, dip_sample/,
     ],

@@ -1,6 +1,7 @@
 import type { Db } from '../data/db.ts';
 import { todayInLondon } from '../domain/dates.ts';
 import { annualReportDocx, annualReportHtml } from '../reports/annual.ts';
+import { NotForPublicationError } from '../reports/audit-list.ts';
 import {
   FILE_FORMATS,
   isReportName,
@@ -102,6 +103,8 @@ export function reportArgs(positionals: string[], values: Record<string, unknown
     if (typeof value !== 'string' || !value.trim()) throw new ReportUsageError(`--${option} needs a name`);
     filters[key] = value;
   }
+  if (name === 'audits' && values.public === true)
+    throw new ReportUsageError(new NotForPublicationError().message);
   return {
     name,
     from: from as string,

@@ -84,6 +84,11 @@ export const CAPABILITIES = {
    * publication (src/services/report-scope.ts).
    */
   'reports.read': ['qa_lead', 'senior_leader', 'scrutiny_reader', 'workforce_development'],
+  /**
+   * the audits behind a report's figures, each child by case reference (never for publication;
+   * every download in the access log); a Head of Service for their services
+   */
+  'reports.audits': ['qa_lead', 'senior_leader'],
   /** the dashboards, each for the roles below */
   'dashboards.read': ['qa_lead', 'senior_leader', 'case_manager'],
   /** the QA lead's cycle dashboard: returns live, escalations waiting, moderation progress */

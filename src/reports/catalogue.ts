@@ -7,6 +7,7 @@ import type { Db } from '../data/db.ts';
 import { monthRange } from '../services/report-data.ts';
 import { returnsBreakdown } from '../services/returns.ts';
 import { actionsDocument, buildActionsReport, publishActionsReport } from './actions.ts';
+import { auditListDocument, buildAuditList } from './audit-list.ts';
 import { PUBLICATION_NOTE, publishCount, type ReportDocument, rangeWords } from './document.ts';
 import { buildEqualityReport, equalityDocument, publishEqualityReport } from './equality.ts';
 import { buildEscalationsReport, escalationsDocument, publishEscalationsReport } from './escalations.ts';
@@ -63,6 +64,11 @@ export const REPORTS = {
     description:
       'Final grades and section results by children’s ethnicity, disability, UASC, gender and age, with intervals.',
   },
+  audits: {
+    title: 'Audits behind the figures',
+    description:
+      'One row per allocated audit of the months and filters, counted as the reports count them, each child by case reference: how any figure is traced to its audits. Never for publication.',
+  },
   actions: {
     title: 'Actions',
     description:
@@ -84,6 +90,8 @@ export interface ProducedReport {
   document: ReportDocument;
   /** the returns report's own CSV (interfaces.md's columns) */
   csv?: (bom: boolean) => string;
+  /** the children a report names (the audit list), for the access log */
+  children?: { childId: string | null; auditReference: string }[];
 }
 
 /** Builds a report of the months and filters asked for, prepared for publication when asked. */
@@ -179,6 +187,21 @@ export async function produceReport(
       const built = await buildEqualityReport(db, councilId, p);
       const r = p.publication ? publishEqualityReport(built) : built;
       return { name, json: r, document: equalityDocument(r, council) };
+    }
+    case 'audits': {
+      const rows = await buildAuditList(db, councilId, p);
+      return {
+        name,
+        json: {
+          report: 'audits',
+          from: p.from,
+          to: p.to,
+          filters: p.filterWords,
+          audits: rows.map(({ childId: _, ...r }) => r),
+        },
+        document: auditListDocument(rows, p),
+        children: rows.map((r) => ({ childId: r.childId, auditReference: r.reference })),
+      };
     }
     case 'actions': {
       const built = await buildActionsReport(db, councilId, p);

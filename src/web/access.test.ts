@@ -72,6 +72,7 @@ before(async () => {
     ':cohortId': (await t.db.selectFrom('cohorts').select('id').limit(1).executeTakeFirstOrThrow()).id,
     ':yearId': (await t.db.selectFrom('programme_years').select('id').limit(1).executeTakeFirstOrThrow()).id,
     ':file': 'grades.csv',
+    ':format': 'csv',
     ...(await demoSample()),
     ':mappingId': await createColumnMapping(
       t.db,

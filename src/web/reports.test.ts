@@ -250,3 +250,48 @@ test('an audit submitted a moment ago is in the dashboard the next time it opens
     .execute();
   assert.equal(await count(), before + 1);
 });
+
+test('any figure can be traced to its audits: the list behind a report, each download in the access log', async () => {
+  const page = await agent('qa_lead').get(`/reports?name=grades&${RANGE}`);
+  assert.ok(page.body.includes(`/reports/audit-list/csv?`), 'the report offers the audits behind it');
+  const logged = async () =>
+    Number(
+      (
+        await t.db
+          .selectFrom('access_log')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('record_type', '=', 'audit list download')
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const before = await logged();
+  const res = await agent('qa_lead').get(`/reports/audit-list/csv?${RANGE}&kind=full_audit`);
+  assert.equal(res.statusCode, 200);
+  assert.match(
+    String(res.headers['content-disposition']),
+    /attachment; filename="audits-2026-04-to-2026-11.csv"/,
+  );
+  const lines = res.body
+    .replace(/^\ufeff/, '')
+    .trim()
+    .split('\n');
+  assert.match(lines[0], /^table,group,childReference,reference,source,kind,status/);
+  const returned = lines.filter((l) => l.includes(',Returned,')).length;
+  // the grades report of the same months and filter counts the same returned, graded audits
+  const grades = JSON.parse(
+    (await agent('qa_lead').get(`/reports/grades.json?${RANGE}&kind=full_audit`)).body,
+  );
+  const graded = lines.filter((l) => /,Returned,/.test(l) && /,(Yes|No),(Yes|No)$/.test(l)).length;
+  assert.equal(graded, grades.goodOrBetter.total.total);
+  assert.ok(returned >= graded);
+  assert.equal(await logged(), before + lines.length - 1, 'every child listed is in the access log');
+
+  const publication = await agent('qa_lead').get(`/reports/audit-list/csv?${RANGE}&public=1`);
+  assert.equal(publication.statusCode, 400);
+  assert.match(publication.body, /cannot be prepared for publication/);
+  for (const role of ['scrutiny_reader', 'workforce_development', 'practitioner', 'case_manager'] as Role[]) {
+    assert.equal((await agent(role).get(`/reports/audit-list/csv?${RANGE}`)).statusCode, 403, role);
+  }
+  assert.equal((await agent('qa_lead').get(`/reports/audits.csv?${RANGE}`)).statusCode, 404);
+  assert.equal(await logged(), before + lines.length - 1, 'nothing more was logged');
+});

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../../data/db.ts';
 import { can } from '../../domain/roles.ts';
+import { NotForPublicationError } from '../../reports/audit-list.ts';
 import {
   CONTENT_TYPES,
   isReportName,
@@ -48,13 +49,13 @@ export default async function reportRoutes(app: FastifyInstance, { db }: { db: D
     if (!user) return reply.callNotFound();
     const scope = reportScope(user);
     const { name } = nameQuery.parse(request.query ?? {});
-    const chosen = name && isReportName(name) ? name : undefined;
+    const chosen = name && isReportName(name) && name !== 'audits' ? name : undefined;
     const form = await readReportForm(db, user, scope, request.query, app.today());
     const options = await filterOptions(db, user.councilId, scope);
     const composed = can(user.roles, 'reports.monthly') ? await composedReports(user.councilId) : null;
     const common = {
       composed,
-      reports: REPORT_NAMES.map((n) => ({ name: n, ...REPORTS[n] })),
+      reports: REPORT_NAMES.filter((n) => n !== 'audits').map((n) => ({ name: n, ...REPORTS[n] })),
       scope,
       options,
       values: form.values,
@@ -86,6 +87,10 @@ export default async function reportRoutes(app: FastifyInstance, { db }: { db: D
         format,
         href: `/reports/${chosen}.${format}?${query}`,
       })),
+      auditList:
+        form.params.publication || scope.publicationOnly
+          ? null
+          : ['csv', 'xlsx'].map((format) => ({ format, href: `/reports/audit-list/${format}?${query}` })),
     });
   });
 
@@ -98,7 +103,11 @@ export default async function reportRoutes(app: FastifyInstance, { db }: { db: D
       const match = /^([a-z]+)\.([a-z]+)$/.exec(request.params.file);
       const name = match?.[1] ?? '';
       const format = (match?.[2] ?? formatQuery.parse(request.query ?? {}).format ?? '') as ReportFormat;
-      if (!isReportName(name) || !(REPORT_FORMATS as readonly string[]).includes(format)) {
+      if (
+        !isReportName(name) ||
+        name === 'audits' ||
+        !(REPORT_FORMATS as readonly string[]).includes(format)
+      ) {
         return reply.callNotFound();
       }
       const scope = reportScope(user);
@@ -112,6 +121,57 @@ export default async function reportRoutes(app: FastifyInstance, { db }: { db: D
       const output = await renderReport(produced, format, { bom: format === 'csv' });
       const file = `${name}-${form.params.from}-to-${form.params.to}${form.params.publication ? '-for-publication' : ''}.${format}`;
       reply.header('content-disposition', `attachment; filename="${file}"`);
+      reply.header('cache-control', 'no-store');
+      reply.type(CONTENT_TYPES[format]);
+      return output;
+    },
+  );
+
+  // The audits behind the figures names each child by case reference: never for publication, and
+  // every child listed is written to the access log.
+  app.get<{ Params: { format: string } }>(
+    '/reports/audit-list/:format',
+    { config: { access: 'reports.audits', childRecord: true } },
+    async (request, reply) => {
+      const user = request.user;
+      if (!user) return reply.callNotFound();
+      const format = request.params.format as ReportFormat;
+      if (!['csv', 'xlsx', 'json'].includes(format)) return reply.callNotFound();
+      const scope = reportScope(user);
+      const form = await readReportForm(db, user, scope, request.query, app.today());
+      if (form.errors.length || !form.params) {
+        reply.code(400);
+        reply.type('text/plain; charset=utf-8');
+        return `This list cannot be made: ${form.errors.map((e) => e.message).join('; ')}.`;
+      }
+      if (form.params.publication) {
+        reply.code(400);
+        reply.type('text/plain; charset=utf-8');
+        return `${new NotForPublicationError().message}.`;
+      }
+      const produced = await produceReport(db, user.councilId, 'audits', form.params);
+      const what = `the audits behind the figures of ${form.params.from} to ${form.params.to}`;
+      for (const child of produced.children ?? []) {
+        await request.recordChildView({
+          recordType: 'audit list download',
+          recordId: child.auditReference,
+          childId: child.childId,
+          reason: `Listed by case reference in the download of ${what}`,
+        });
+      }
+      if (!produced.children?.length) {
+        await request.recordChildView({
+          recordType: 'audit list download',
+          recordId: user.councilId,
+          childId: null,
+          reason: `Download of ${what}: no child was listed`,
+        });
+      }
+      const output = await renderReport(produced, format, { bom: format === 'csv' });
+      reply.header(
+        'content-disposition',
+        `attachment; filename="audits-${form.params.from}-to-${form.params.to}.${format}"`,
+      );
       reply.header('cache-control', 'no-store');
       reply.type(CONTENT_TYPES[format]);
       return output;
