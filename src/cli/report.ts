@@ -15,8 +15,10 @@ import {
 import { monthlyReportDocx, monthlyReportHtml } from '../reports/monthly.ts';
 import { councilName } from '../reports/report-base.ts';
 import {
+  checkMonths,
   describeFilters,
   type FilterNames,
+  MAX_MONTHS,
   ReportFilterError,
   resolveFilters,
 } from '../services/report-data.ts';
@@ -41,7 +43,7 @@ export interface ReportArgs {
   publication: boolean;
 }
 
-const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+const MONTH = /^(20\d{2})-(0[1-9]|1[0-2])$/;
 
 /** The command's options that narrow a report, and the filter each sets. */
 export const FILTER_OPTIONS = {
@@ -78,10 +80,13 @@ export function reportArgs(positionals: string[], values: Record<string, unknown
   ] as const) {
     if (!value) throw new ReportUsageError(`Give the months to report on: ${option} YYYY-MM`);
     if (!MONTH.test(value))
-      throw new ReportUsageError(`${option} must be a month written YYYY-MM, like 2026-04`);
+      throw new ReportUsageError(`${option} must be a month written YYYY-MM from 2000, like 2026-04`);
   }
   if ((from as string) > (to as string)) {
     throw new ReportUsageError(`--from ${from} is after --to ${to}: the range runs from the earlier month`);
+  }
+  if (checkMonths(from as string, to as string).length) {
+    throw new ReportUsageError(`A report covers at most ${MAX_MONTHS} months: choose a shorter range`);
   }
   if (isComposed(name) && !COMPOSED_FORMATS.includes(format as ReportFormat)) {
     throw new ReportUsageError(

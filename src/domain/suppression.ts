@@ -47,9 +47,17 @@ export function suppressTable<K extends string>(
  * shown. Counts from 1 to 4 are hidden (primary suppression); then, until nothing changes, any row or
  * column with exactly one hidden cell has its next smallest count hidden too (complementary
  * suppression), so no hidden count can be worked back by subtracting the others from a total.
+ * `alsoHidden` marks cells that must be hidden whatever their count: the total row of a breakdown
+ * is hidden as it was in the table it shares its totals with, so the two tables agree.
  */
-export function suppressGrid(grid: readonly (readonly number[])[]): boolean[][] {
-  const hidden = grid.map((row) => row.map((n) => suppress(n).suppressed));
+export function suppressGrid(
+  grid: readonly (readonly number[])[],
+  alsoHidden?: readonly (readonly boolean[])[],
+): boolean[][] {
+  // cells hidden already (in a table that shares this one's totals) stay hidden
+  const hidden = grid.map((row, i) =>
+    row.map((n, j) => suppress(n).suppressed || Boolean(alsoHidden?.[i]?.[j])),
+  );
   const lines: [number, number][][] = [
     ...grid.map((row, i) => row.map((_, j) => [i, j] as [number, number])),
     ...(grid[0] ?? []).map((_, j) => grid.map((_, i) => [i, j] as [number, number])),

@@ -66,8 +66,11 @@ interface ActionRow {
 function counts(rows: readonly ActionRow[], today: string): ActionCounts {
   const done = rows.filter((r) => r.status === 'done');
   const onTime = done.filter((r) => (r.done_on as string) <= r.due_on).length;
-  const due = rows.filter((r) => r.due_on <= today).length;
-  const dueDoneOnTime = done.filter((r) => r.due_on <= today && (r.done_on as string) <= r.due_on).length;
+  // due by the report's date: past their due date, or due today and already done (one due today and
+  // still open is not yet late)
+  const isDue = (r: ActionRow) => r.due_on < today || (r.due_on === today && r.status === 'done');
+  const due = rows.filter(isDue).length;
+  const dueDoneOnTime = done.filter((r) => isDue(r) && (r.done_on as string) <= r.due_on).length;
   return {
     created: rows.length,
     done: done.length,
@@ -121,9 +124,11 @@ const PARTS = ['doneOnTime', 'doneLate', 'overdue', 'notYetDue', 'created'] as c
  * and columns so none can be worked back from a total (src/domain/suppression.ts); done (on time
  * and late together) and the on-time share withheld when they would give a hidden count back.
  */
-function publishRows<T extends ActionCounts>(rows: T[]): T[] {
+function publishRows<T extends ActionCounts>(rows: T[], totalHidden?: readonly boolean[]): T[] {
   const grid = rows.map((r) => PARTS.map((k) => Number(r[k])));
-  const hidden = suppressGrid(grid);
+  // the total row (last) is hidden as in the table that shares its totals
+  const forced = rows.map((_, i) => (i === rows.length - 1 && totalHidden ? [...totalHidden] : []));
+  const hidden = suppressGrid(grid, forced);
   return rows.map((r, i) => {
     const out = { ...r };
     PARTS.forEach((k, j) => {
@@ -138,11 +143,13 @@ function publishRows<T extends ActionCounts>(rows: T[]): T[] {
 
 export function publishActionsReport(r: ActionsReport): ActionsReport {
   const months = publishRows<ActionCounts & { month: string }>([...r.months, { ...r.total, month: '' }]);
+  const total = months[months.length - 1];
+  const totalHidden = PARTS.map((k) => typeof total[k] !== 'number');
   return {
     ...r,
     publication: true,
-    total: (({ month: _, ...rest }) => rest)(months[months.length - 1]),
-    byGrade: publishRows([...r.byGrade, { ...r.total, grade: null, name: '' }]).slice(0, -1),
+    total: (({ month: _, ...rest }) => rest)(total),
+    byGrade: publishRows([...r.byGrade, { ...r.total, grade: null, name: '' }], totalHidden).slice(0, -1),
     months: months.slice(0, -1),
   };
 }

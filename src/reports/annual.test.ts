@@ -2,9 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { docxParts, wordText } from '../../test/helpers/audit-document.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
+import { proportion } from '../domain/statistics.ts';
 import { createDemoCouncil } from '../services/demo-council.ts';
-import { annualReport, annualReportDocx, annualReportHtml } from './annual.ts';
+import {
+  annualReport,
+  annualReportDocx,
+  annualReportHtml,
+  publishAnnualFigures,
+  type YearTotals,
+} from './annual.ts';
 import { produceReport } from './catalogue.ts';
+import { FEWER_THAN, type Share } from './document.ts';
 import type { GradesReport } from './grades.ts';
 import type { ReportParams } from './report-base.ts';
 
@@ -114,4 +122,147 @@ test('for publication it names no team below service level and no worker, and le
   assert.doesNotMatch(publicText, /\d+\. Auditors/);
   const html = await annualReportHtml(t.db, councilId, pub);
   assert.ok(!html.includes(worker.name));
+});
+
+/**
+ * What a reader can work out by subtraction: each sum says its parts add up to its total; a sum with
+ * one unknown gives it, and so on until nothing more comes out.
+ */
+function workOut(known: Map<string, number>, sums: [string, string[]][]): Map<string, number> {
+  const out = new Map(known);
+  for (let found = true; found; ) {
+    found = false;
+    for (const [total, parts] of sums) {
+      const unknown = [total, ...parts].filter((x) => !out.has(x));
+      if (unknown.length !== 1) continue;
+      const partsKnown = parts.filter((x) => out.has(x)).reduce((s, x) => s + (out.get(x) as number), 0);
+      out.set(unknown[0], unknown[0] === total ? partsKnown : (out.get(total) as number) - partsKnown);
+      found = true;
+    }
+  }
+  return out;
+}
+
+function year(
+  planned: number,
+  exempted: number,
+  returned: number,
+  grades: [string, number, boolean][],
+): YearTotals {
+  const graded = grades.reduce((s, [, n]) => s + n, 0);
+  const good = grades.reduce((s, [, n, g]) => s + (g ? n : 0), 0);
+  return {
+    planned,
+    exempted,
+    scheduled: planned - exempted,
+    returned,
+    returnRate: proportion(returned, planned - exempted),
+    graded,
+    goodOrBetter: proportion(good, graded),
+    grades: [
+      {
+        scale: 'ofsted',
+        scaleName: 'Ofsted',
+        counts: grades.map(([key, count, g]) => ({ key, label: key, count, good: g })),
+      },
+    ],
+  };
+}
+
+test('published, no count of 1 to 4 in the year’s totals or grades can be worked out by subtracting shown figures', () => {
+  // outstanding 3 of 200 beside good 120, RI 60 and inadequate 17 would give the 3 back; so would
+  // exempted 3 beside planned 300 and scheduled 297; and last year's 2 not returned beside 258 of 260
+  const now = year(300, 3, 250, [
+    ['outstanding', 3, true],
+    ['good', 120, true],
+    ['requires_improvement', 60, false],
+    ['inadequate', 17, false],
+  ]);
+  const then = year(280, 20, 258, [
+    ['outstanding', 10, true],
+    ['good', 100, true],
+    ['requires_improvement', 50, false],
+    ['inadequate', 20, false],
+  ]);
+  const pub = publishAnnualFigures(now, then, true);
+  const known = new Map<string, number>();
+  const truth = new Map<string, number>();
+  const sums: [string, string[]][] = [];
+  const put = (key: string, shown: unknown, value: number) => {
+    truth.set(key, value);
+    if (typeof shown === 'number') known.set(key, shown);
+  };
+  for (const [y, raw, shown] of [
+    ['now', now, pub.thisYear],
+    ['then', then, pub.lastYear],
+  ] as const) {
+    put(`${y} planned`, shown.planned, raw.planned);
+    put(`${y} exempted`, shown.exempted, raw.exempted);
+    put(`${y} scheduled`, shown.scheduled, raw.scheduled);
+    put(`${y} scheduled`, shown.returnRate.total, raw.scheduled);
+    put(`${y} returned`, shown.returned, raw.returned);
+    put(`${y} returned`, shown.returnRate.count, raw.returned);
+    truth.set(`${y} not returned`, raw.scheduled - raw.returned);
+    put(`${y} graded`, shown.graded, raw.graded);
+    put(`${y} good or better`, shown.goodOrBetter.count, Number(raw.goodOrBetter.count));
+    sums.push([`${y} planned`, [`${y} exempted`, `${y} scheduled`]]);
+    sums.push([`${y} scheduled`, [`${y} returned`, `${y} not returned`]]);
+    const counts = raw.grades[0].counts;
+    sums.push([`${y} graded`, counts.map((g) => `${y} ${g.key}`)]);
+    sums.push([`${y} good or better`, counts.filter((g) => g.good).map((g) => `${y} ${g.key}`)]);
+    for (const g of counts) {
+      const cell = pub.scales[0].grades.find((x) => x.key === g.key);
+      const share = y === 'now' ? cell?.thisYear : cell?.lastYear;
+      put(`${y} ${g.key}`, share?.count, g.count);
+      put(`${y} graded`, share?.total, raw.graded);
+    }
+  }
+  const found = workOut(known, sums);
+  const given = [...truth.entries()].filter(([k, n]) => !known.has(k) && found.has(k) && n > 0 && n < 5);
+  assert.deepEqual(given, []);
+  assert.equal(pub.scales[0].grades[0].thisYear.count, FEWER_THAN);
+  assert.equal(pub.scales[0].grades[0].thisYear.rate, null);
+  assert.equal(pub.thisYear.exempted, FEWER_THAN);
+  assert.equal(typeof pub.thisYear.scheduled, 'string');
+  assert.equal(pub.lastYear.returnRate.rate, null);
+  // not for publication, everything as counted
+  const full = publishAnnualFigures(now, then, false);
+  assert.equal(full.thisYear.exempted, 3);
+  assert.deepEqual(full.scales[0].grades[0].thisYear, proportion(3, 200));
+});
+
+test('published, the annual report’s tables of counts beside a total never hide just one, and its charts draw only shown rates', async () => {
+  const r = await annualReport(t.db, councilId, { ...p, publication: true });
+  const documents = r.composed.chapters.flatMap((c) => c.documents);
+  let columns = 0;
+  for (const d of documents) {
+    for (const s of d.sections) {
+      for (const table of s.tables) {
+        if (table.id.startsWith('dip-') && table.id !== 'dip-yes') {
+          columns++;
+          const hidden = table.rows.filter((x) => typeof x.cells.n !== 'number').length;
+          assert.notEqual(hidden, 1, table.id);
+        }
+        if (table.id === 'learning-themes') {
+          columns++;
+          const hidden = table.rows.filter((x) => typeof x.cells.attended !== 'number').length;
+          const total = d.summary[0].match(/attended by (\d+) people/);
+          assert.ok(!(hidden === 1 && total), 'one theme’s attendance hidden beside the total');
+        }
+      }
+      for (const chart of s.charts ?? []) {
+        if (chart.kind !== 'rates' || !s.id.startsWith('distribution-')) continue;
+        const rows = s.tables[0].rows;
+        rows.forEach((row, i) => {
+          for (const [j, key] of (['thisYear', 'lastYear'] as const).entries()) {
+            const share = row.cells[key] as Share;
+            const drawn: number | null = chart.rows[i * 2 + j].rate;
+            if (typeof share.count !== 'number' || typeof share.total !== 'number') assert.equal(drawn, null);
+            else assert.equal(drawn, share.rate);
+          }
+        });
+      }
+    }
+  }
+  assert.ok(columns >= 2);
 });

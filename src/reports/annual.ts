@@ -16,6 +16,7 @@ import {
   type Proportion,
   proportion,
 } from '../domain/statistics.ts';
+import { suppressGrid } from '../domain/suppression.ts';
 import { listAuditors } from '../services/auditors.ts';
 import { learningByTheme } from '../services/learning-sessions.ts';
 import { monthName, yearName } from '../services/programme.ts';
@@ -25,8 +26,9 @@ import { produceReport } from './catalogue.ts';
 import {
   type Count,
   countText,
+  FEWER_THAN,
   gradeWords,
-  publishCount,
+  isSmall,
   publishShare,
   type ReportDocument,
   type ReportTable,
@@ -54,8 +56,12 @@ export interface YearTotals {
   returnRate: Proportion;
   graded: number;
   goodOrBetter: Proportion;
-  /** final grades by scale, then grade */
-  grades: { scale: string; scaleName: string; counts: { key: string; label: string; count: number }[] }[];
+  /** final grades by scale, then grade, each with whether it counts as good or better */
+  grades: {
+    scale: string;
+    scaleName: string;
+    counts: { key: string; label: string; count: number; good: boolean }[];
+  }[];
 }
 
 export interface AnnualReport {
@@ -92,7 +98,9 @@ async function yearTotals(
   const r = returns.total;
   const compared = graded.filter((g) => COMPARED_KINDS.includes(g.kind));
   const byScale = new Map<string, Map<string, number>>();
+  const good = new Set<string>();
   for (const g of compared) {
+    if (g.final_good) good.add(`${g.scale_key ?? ''}/${g.final_grade}`);
     const key = g.scale_key ?? '';
     const counts = byScale.get(key) ?? new Map<string, number>();
     counts.set(g.final_grade, (counts.get(g.final_grade) ?? 0) + 1);
@@ -118,6 +126,7 @@ async function yearTotals(
           key: k,
           label: info?.grades.find((g) => g.key === k)?.label ?? gradeWords(k),
           count: counts.get(k) ?? 0,
+          good: info?.grades.find((g) => g.key === k)?.goodOrBetter ?? good.has(`${key}/${k}`),
         })),
       };
     }),
@@ -130,42 +139,214 @@ const CHANGE_WORDS: Record<Change, string> = {
   worse: 'a real fall',
 };
 
-/** A count or share as published when the report is for publication. */
+/** A share as published when the report is for publication: one with no total beside it to give it away. */
 function publisher(publication: boolean) {
+  return { share: (s: Proportion): Share => (publication ? publishShare(s) : s) };
+}
+
+// ---- publication ----------------------------------------------------------------------------------
+
+/** A count hidden by suppressGrid, as published. */
+const hiddenCount = (n: number): Count => (isSmall(n) ? FEWER_THAN : 'withheld');
+const shownOr = (n: number, hidden: boolean): Count => (hidden ? hiddenCount(n) : n);
+
+/** A count of a total as published: the rate and interval only when both are shown. */
+function cellShare(count: number, total: number, countHidden: boolean, totalHidden: boolean): Share {
+  const p = proportion(count, total);
+  if (!countHidden && !totalHidden) return p;
+  return { count: shownOr(count, countHidden), total: shownOr(total, totalHidden), rate: null, ci95: null };
+}
+
+/** A year's totals as published. */
+export interface PublishedYear {
+  planned: Count;
+  exempted: Count;
+  scheduled: Count;
+  returned: Count;
+  returnRate: Share;
+  graded: Count;
+  goodOrBetter: Share;
+}
+
+/** A scale's final grades in the two years as published: each grade a share of the year's graded audits. */
+export interface PublishedScale {
+  scale: string;
+  scaleName: string;
+  grades: { key: string; label: string; thisYear: Share; lastYear: Share }[];
+}
+
+export interface PublishedAnnual {
+  thisYear: PublishedYear;
+  lastYear: PublishedYear;
+  scales: PublishedScale[];
+}
+
+/**
+ * The totals of a year as published. Planned is shown, and it is exempted, returned and not returned
+ * added up, so the four are suppressed as one row (suppressGrid); scheduled (returned and not
+ * returned) is withheld when exempted is hidden or when only one of returned and not returned is, as
+ * it would give that one back, and the return rate with it. A small scheduled count hides exempted,
+ * which planned would otherwise give it back from.
+ */
+function publishReturns(y: YearTotals): Omit<PublishedYear, 'graded' | 'goodOrBetter'> {
+  const returned = Math.min(y.returned, y.scheduled);
+  const notReturned = y.scheduled - returned;
+  const [h] = suppressGrid([[y.exempted, returned, notReturned, y.planned]], [[isSmall(y.scheduled)]]);
+  const scheduledHidden = h[0] || h[1] !== h[2];
   return {
-    count: (n: number): Count => (publication ? publishCount(n) : n),
-    share: (s: Proportion): Share => (publication ? publishShare(s) : s),
+    planned: shownOr(y.planned, h[3]),
+    exempted: shownOr(y.exempted, h[0]),
+    scheduled: shownOr(y.scheduled, scheduledHidden),
+    returned: shownOr(y.returned, h[1]),
+    returnRate: scheduledHidden
+      ? publishShare(y.returnRate, true)
+      : cellShare(returned, y.scheduled, h[1], false),
   };
 }
+
+/**
+ * The figures of the year at a glance and the grade distribution, as published. Each scale is a
+ * table of [this year, last year] by its grades and the year's total, suppressed by suppressGrid, so
+ * no grade can be worked out from the total and the other grades. The scales' totals add up to the
+ * audits graded, which is shown: where only one of them is hidden in a year, the next smallest is
+ * hidden too and the scales suppressed again. Good or better is withheld where one good grade alone,
+ * or one other grade alone, or a scale's total is hidden (it would give it back), or the audits graded
+ * are. Not for publication, everything is shown as counted.
+ */
+export function publishAnnualFigures(
+  thisYear: YearTotals,
+  lastYear: YearTotals,
+  publication: boolean,
+): PublishedAnnual {
+  const years = [thisYear, lastYear];
+  const scales = [...new Set([...thisYear.grades, ...lastYear.grades].map((g) => g.scale))].map((scale) => {
+    const of = years.map((y) => y.grades.find((g) => g.scale === scale));
+    const keys = of
+      .flatMap((g) => g?.counts ?? [])
+      .filter((g, i, all) => all.findIndex((x) => x.key === g.key) === i);
+    const grid = of.map((g) => {
+      const counts = keys.map((k) => g?.counts.find((x) => x.key === k.key)?.count ?? 0);
+      return [...counts, counts.reduce((s, n) => s + n, 0)];
+    });
+    return { scale, scaleName: of[0]?.scaleName ?? of[1]?.scaleName ?? scale, keys, grid };
+  });
+  const at = (s: (typeof scales)[number]) => s.keys.length;
+  // the scales' totals hidden whatever their count, and the audits graded, by year
+  const forced = scales.map(() => [false, false]);
+  const gradedForced = [false, false];
+  let hidden: boolean[][][] = [];
+  let gradedHidden = [false, false];
+  for (let changed = true; changed; ) {
+    changed = false;
+    hidden = scales.map((s, k) =>
+      suppressGrid(
+        s.grid,
+        s.grid.map((row, y) => row.map((_, j) => j === at(s) && forced[k][y])),
+      ),
+    );
+    gradedHidden = years.map((y, i) => gradedForced[i] || isSmall(y.graded));
+    for (const y of [0, 1]) {
+      const line = [
+        ...scales.map((s, k) => ({
+          n: s.grid[y][at(s)],
+          hidden: hidden[k][y][at(s)],
+          force: () => {
+            forced[k][y] = true;
+          },
+        })),
+        {
+          n: years[y].graded,
+          hidden: gradedHidden[y],
+          force: () => {
+            gradedForced[y] = true;
+          },
+        },
+      ];
+      if (line.filter((c) => c.hidden).length !== 1) continue;
+      const next = line.filter((c) => !c.hidden).sort((a, b) => (a.n || Infinity) - (b.n || Infinity))[0];
+      if (!next) continue;
+      next.force();
+      changed = true;
+    }
+  }
+  const publishYear = (y: YearTotals, i: number): PublishedYear => {
+    if (!publication) {
+      return {
+        planned: y.planned,
+        exempted: y.exempted,
+        scheduled: y.scheduled,
+        returned: y.returned,
+        returnRate: y.returnRate,
+        graded: y.graded,
+        goodOrBetter: y.goodOrBetter,
+      };
+    }
+    const giveAway = scales.some((s, k) => {
+      const good = (g: boolean) => s.keys.filter((key, j) => hidden[k][i][j] && key.good === g).length;
+      return good(true) === 1 || good(false) === 1 || hidden[k][i][at(s)];
+    });
+    return {
+      ...publishReturns(y),
+      graded: shownOr(y.graded, gradedHidden[i]),
+      goodOrBetter: publishShare(y.goodOrBetter, giveAway || gradedHidden[i]),
+    };
+  };
+  return {
+    thisYear: publishYear(thisYear, 0),
+    lastYear: publishYear(lastYear, 1),
+    scales: scales.map((s, k) => {
+      const share = (y: number, j: number) => {
+        const h = publication ? hidden[k][y] : [];
+        return cellShare(s.grid[y][j], s.grid[y][at(s)], Boolean(h[j]), Boolean(h[at(s)]));
+      };
+      return {
+        scale: s.scale,
+        scaleName: s.scaleName,
+        grades: s.keys.map((g, j) => ({
+          key: g.key,
+          label: g.label,
+          thisYear: share(0, j),
+          lastYear: share(1, j),
+        })),
+      };
+    }),
+  };
+}
+
+/**
+ * A column of counts and its total, as published: suppressGrid on the counts with the total last,
+ * so no count can be worked out from the total and the others. Not for publication, as counted.
+ */
+function publishColumn(counts: readonly number[], publication: boolean): { counts: Count[]; total: Count } {
+  const total = counts.reduce((s, n) => s + n, 0);
+  if (!publication) return { counts: [...counts], total };
+  const hidden = suppressGrid([...counts.map((n) => [n]), [total]]).map((h) => h[0]);
+  return {
+    counts: counts.map((n, i) => shownOr(n, hidden[i])),
+    total: shownOr(total, hidden[counts.length]),
+  };
+}
+
+/** A share as a chart draws it: only a rate whose count and total are both shown, otherwise none. */
+const drawn = (s: Share) =>
+  typeof s.count === 'number' && typeof s.total === 'number' && s.rate !== null
+    ? { rate: s.rate, ci95: s.ci95 }
+    : { rate: null, ci95: null };
 
 function summaryDocument(
   r: Omit<AnnualReport, 'composed'>,
   publication: boolean,
   improved: string,
 ): ReportDocument {
-  const pub = publisher(publication);
-  const a = r.thisYear;
-  const b = r.lastYear;
+  const { thisYear: a, lastYear: b } = publishAnnualFigures(r.thisYear, r.lastYear, publication);
   const rows: [string, string, string][] = [
-    ['Audits planned', countText(pub.count(a.planned)), countText(pub.count(b.planned))],
-    ['Exempted', countText(pub.count(a.exempted)), countText(pub.count(b.exempted))],
-    [
-      'Scheduled (planned less exempted)',
-      countText(pub.count(a.scheduled)),
-      countText(pub.count(b.scheduled)),
-    ],
-    ['Returned', countText(pub.count(a.returned)), countText(pub.count(b.returned))],
-    [
-      'Return rate (returned of scheduled)',
-      shareText(pub.share(a.returnRate)),
-      shareText(pub.share(b.returnRate)),
-    ],
-    [
-      'Audits graded (full case file audits and re-audits)',
-      countText(pub.count(a.graded)),
-      countText(pub.count(b.graded)),
-    ],
-    ['Graded good or better', shareText(pub.share(a.goodOrBetter)), shareText(pub.share(b.goodOrBetter))],
+    ['Audits planned', countText(a.planned), countText(b.planned)],
+    ['Exempted', countText(a.exempted), countText(b.exempted)],
+    ['Scheduled (planned less exempted)', countText(a.scheduled), countText(b.scheduled)],
+    ['Returned', countText(a.returned), countText(b.returned)],
+    ['Return rate (returned of scheduled)', shareText(a.returnRate), shareText(b.returnRate)],
+    ['Audits graded (full case file audits and re-audits)', countText(a.graded), countText(b.graded)],
+    ['Graded good or better', shareText(a.goodOrBetter), shareText(b.goodOrBetter)],
   ];
   const table: ReportTable = {
     id: 'year-totals',
@@ -177,13 +358,13 @@ function summaryDocument(
     ],
     rows: rows.map(([figure, thisYear, lastYear]) => ({ cells: { figure, thisYear, lastYear } })),
   };
-  const goodNow = pub.share(a.goodOrBetter);
-  const goodThen = pub.share(b.goodOrBetter);
+  const goodNow = a.goodOrBetter;
+  const goodThen = b.goodOrBetter;
   return {
     title: `The year at a glance: ${r.thisYearName} against ${r.lastYearName}`,
     subtitle: [],
     summary: [
-      `Audits returned: ${shareText(pub.share(a.returnRate))} of those scheduled in ${r.thisYearName}, against ${shareText(pub.share(b.returnRate))} in ${r.lastYearName}.`,
+      `Audits returned: ${shareText(a.returnRate)} of those scheduled in ${r.thisYearName}, against ${shareText(b.returnRate)} in ${r.lastYearName}.`,
       `Graded good or better: ${shareText(goodNow)} in ${r.thisYearName}, against ${shareText(goodThen)} in ${r.lastYearName}${
         r.change && goodNow.rate !== null && goodThen.rate !== null ? `: ${CHANGE_WORDS[r.change]}` : ''
       }.`,
@@ -201,15 +382,15 @@ function summaryDocument(
           `${rangeWords(r.from, r.to)} against ${rangeWords(r.previousFrom, r.previousTo)}. The months not yet reached count as planned only once audits are allocated in them.`,
         ],
         charts:
-          goodNow.rate !== null || goodThen.rate !== null
+          drawn(goodNow).rate !== null || drawn(goodThen).rate !== null
             ? [
                 {
                   kind: 'rates',
                   title: `Audits graded good or better, ${r.thisYearName} against ${r.lastYearName}, with 95% confidence intervals`,
                   xTitle: 'Good or better',
                   rows: [
-                    { group: r.thisYearName, rate: goodNow.rate, ci95: goodNow.ci95 },
-                    { group: r.lastYearName, rate: goodThen.rate, ci95: goodThen.ci95 },
+                    { group: r.thisYearName, ...drawn(goodNow) },
+                    { group: r.lastYearName, ...drawn(goodThen) },
                   ],
                 },
               ]
@@ -222,60 +403,39 @@ function summaryDocument(
 }
 
 function distributionDocument(r: Omit<AnnualReport, 'composed'>, publication: boolean): ReportDocument {
-  const pub = publisher(publication);
-  const scales = [...new Set([...r.thisYear.grades, ...r.lastYear.grades].map((g) => g.scale))];
-  const sections = scales.map((scale) => {
-    const now = r.thisYear.grades.find((g) => g.scale === scale);
-    const then = r.lastYear.grades.find((g) => g.scale === scale);
-    const scaleName = now?.scaleName ?? then?.scaleName ?? scale;
-    const keys = [...(now?.counts ?? []), ...(then?.counts ?? [])].filter(
-      (g, i, all) => all.findIndex((x) => x.key === g.key) === i,
-    );
-    const totalNow = now?.counts.reduce((s, g) => s + g.count, 0) ?? 0;
-    const totalThen = then?.counts.reduce((s, g) => s + g.count, 0) ?? 0;
-    const share = (list: typeof now, key: string, total: number) =>
-      pub.share(proportion(list?.counts.find((g) => g.key === key)?.count ?? 0, total));
-    return {
-      id: `distribution-${scale}`,
-      heading: `Final grades: ${scaleName}`,
-      charts: [
-        {
-          kind: 'rates' as const,
-          title: `Final grades, ${scaleName}: ${r.thisYearName} against ${r.lastYearName}`,
-          xTitle: 'Share of audits graded',
-          rows: keys.flatMap((g) => [
-            { group: g.label, series: r.thisYearName, ...pick(share(now, g.key, totalNow)) },
-            { group: g.label, series: r.lastYearName, ...pick(share(then, g.key, totalThen)) },
-          ]),
-        },
-      ],
-      tables: [
-        {
-          id: `distribution-${scale}`,
-          title: `Final grades, ${scaleName}`,
-          columns: [
-            { key: 'grade', header: 'Grade', kind: 'text' as const },
-            { key: 'thisYear', header: r.thisYearName, kind: 'share' as const },
-            { key: 'lastYear', header: r.lastYearName, kind: 'share' as const },
-          ],
-          rows: [
-            ...keys.map((g) => ({
-              cells: {
-                grade: g.label,
-                thisYear: share(now, g.key, totalNow),
-                lastYear: share(then, g.key, totalThen),
-              },
-            })),
-          ],
-        },
-      ],
-    };
-  });
+  const published = publishAnnualFigures(r.thisYear, r.lastYear, publication);
+  const sections = published.scales.map(({ scale, scaleName, grades }) => ({
+    id: `distribution-${scale}`,
+    heading: `Final grades: ${scaleName}`,
+    charts: [
+      {
+        kind: 'rates' as const,
+        title: `Final grades, ${scaleName}: ${r.thisYearName} against ${r.lastYearName}`,
+        xTitle: 'Share of audits graded',
+        rows: grades.flatMap((g) => [
+          { group: g.label, series: r.thisYearName, ...drawn(g.thisYear) },
+          { group: g.label, series: r.lastYearName, ...drawn(g.lastYear) },
+        ]),
+      },
+    ],
+    tables: [
+      {
+        id: `distribution-${scale}`,
+        title: `Final grades, ${scaleName}`,
+        columns: [
+          { key: 'grade', header: 'Grade', kind: 'text' as const },
+          { key: 'thisYear', header: r.thisYearName, kind: 'share' as const },
+          { key: 'lastYear', header: r.lastYearName, kind: 'share' as const },
+        ],
+        rows: grades.map((g) => ({ cells: { grade: g.label, thisYear: g.thisYear, lastYear: g.lastYear } })),
+      },
+    ],
+  }));
   return {
     title: `Grade distribution, ${r.thisYearName} against ${r.lastYearName}`,
     subtitle: [],
     summary: [
-      `Audits graded: ${countText(pub.count(r.thisYear.graded))} in ${r.thisYearName} and ${countText(pub.count(r.lastYear.graded))} in ${r.lastYearName}.`,
+      `Audits graded: ${countText(published.thisYear.graded)} in ${r.thisYearName} and ${countText(published.lastYear.graded)} in ${r.lastYearName}.`,
     ],
     notes: [
       'Counted on each audit’s final grade: the moderation panel’s where the audit was moderated, otherwise the auditor’s. Each grade is given as a share of the year’s graded audits, with its count and 95% confidence interval (Wilson).',
@@ -285,8 +445,6 @@ function distributionDocument(r: Omit<AnnualReport, 'composed'>, publication: bo
     publication,
   };
 }
-
-const pick = (s: Share) => ({ rate: s.rate, ci95: s.ci95 });
 
 // ---- dip samples --------------------------------------------------------------------------------
 
@@ -371,7 +529,13 @@ async function dipSampleDocument(
     dipSamplesByTheme(db, councilId, p, previousYear(range)),
     dipSampleYesShares(db, councilId, p, range),
   ]);
-  const table = (id: string, title: string, list: DipRow[]): ReportTable => ({
+  // each year's months and themes add up to its total, which is shown
+  const column = (list: DipRow[]) =>
+    publishColumn(
+      list.map((d) => d.n),
+      p.publication,
+    );
+  const table = (id: string, title: string, list: DipRow[], shown = column(list)): ReportTable => ({
     id,
     title,
     columns: [
@@ -380,30 +544,22 @@ async function dipSampleDocument(
       { key: 'n', header: 'Dip samples returned', kind: 'count' },
     ],
     rows: [
-      ...list.map((d) => ({
+      ...list.map((d, i) => ({
         cells: {
           month: monthName(d.month.slice(0, 10)),
           theme: d.theme ?? 'No theme recorded',
-          n: pub.count(d.n),
+          n: shown.counts[i],
         },
       })),
-      ...(list.length
-        ? [
-            {
-              total: true,
-              cells: { month: 'All months', theme: '', n: pub.count(list.reduce((s, d) => s + d.n, 0)) },
-            },
-          ]
-        : []),
+      ...(list.length ? [{ total: true, cells: { month: 'All months', theme: '', n: shown.total } }] : []),
     ],
     empty: 'No dip samples were returned in these months.',
   });
-  const total = (list: DipRow[]) => list.reduce((s, d) => s + d.n, 0);
   return {
     title: `Dip samples and their themes, ${r.thisYearName} against ${r.lastYearName}`,
     subtitle: [],
     summary: [
-      `Dip samples returned: ${countText(pub.count(total(now)))} in ${r.thisYearName} and ${countText(pub.count(total(then)))} in ${r.lastYearName}.`,
+      `Dip samples returned: ${countText(column(now).total)} in ${r.thisYearName} and ${countText(column(then).total)} in ${r.lastYearName}.`,
     ],
     notes: [
       'A dip sample is a short themed question set, changed each month to fit the theme. For QA Loop’s dip samples the theme is the programme month’s; for the imported history, the theme the row records. For each yes/no question of QA Loop’s dip samples, the share answered yes of those answered yes, no or partly (“not applicable” left out), with its 95% confidence interval.',
@@ -465,11 +621,16 @@ async function learningDocument(
     })
     .sort((a, b) => b.found - a.found || b.sessions - a.sessions || a.name.localeCompare(b.name, 'en-GB'));
   const gaps = rows.filter((x) => x.found > 0 && x.sessions === 0).slice(0, 3);
+  // the themes' attendance adds up to the total given in the summary
+  const attended = publishColumn(
+    rows.map((x) => x.attended),
+    p.publication,
+  );
   return {
     title: `Learning linked to practice themes, ${r.thisYearName}`,
     subtitle: [],
     summary: [
-      `Learning sessions held on practice themes: ${learning.reduce((s, l) => s + l.sessions, 0)}, attended by ${learning.reduce((s, l) => s + l.attended, 0)} people in all.`,
+      `Learning sessions held on practice themes: ${learning.reduce((s, l) => s + l.sessions, 0)}, attended by ${countText(attended.total)} people in all.`,
       ...(gaps.length
         ? [
             `Themes found in audits below good with no learning session this year: ${gaps.map((g) => g.name).join(', ')}.`,
@@ -493,11 +654,11 @@ async function learningDocument(
               { key: 'attended', header: 'Attended', kind: 'count' },
               { key: 'found', header: 'Audits below good with the theme', kind: 'share' },
             ],
-            rows: rows.map((x) => ({
+            rows: rows.map((x, i) => ({
               cells: {
                 theme: x.name,
                 sessions: x.sessions,
-                attended: pub.count(x.attended),
+                attended: attended.counts[i],
                 found: pub.share(proportion(x.found, found.belowGood)),
               },
             })),

@@ -162,7 +162,9 @@ export function publishCount(n: number): Count {
  */
 export function publishShare(p: Proportion | Share, withhold = false): Share {
   if (typeof p.count !== 'number' || typeof p.total !== 'number') return p as Share;
-  if (withhold) return { count: 'withheld', total: publishCount(p.total), rate: null, ci95: null };
+  // withheld because its cells are hidden elsewhere: its total would give them back too
+  if (withhold)
+    return { count: 'withheld', total: isSmall(p.total) ? FEWER_THAN : 'withheld', rate: null, ci95: null };
   if (isSmall(p.total)) return { count: 'withheld', total: FEWER_THAN, rate: null, ci95: null };
   const rest = p.total - p.count;
   if (isSmall(p.count)) return { count: FEWER_THAN, total: p.total, rate: null, ci95: null };

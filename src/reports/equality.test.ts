@@ -5,7 +5,7 @@ import { ageBand, CHARACTERISTICS, ethnicGroup } from '../domain/equality.ts';
 import { changeBetween, proportion } from '../domain/statistics.ts';
 import { createDemoCouncil } from '../services/demo-council.ts';
 import { produceReport, renderReport } from './catalogue.ts';
-import { FEWER_THAN } from './document.ts';
+import { FEWER_THAN, type Share } from './document.ts';
 import {
   buildEqualityReport,
   type EqualityReport,
@@ -179,4 +179,145 @@ test('the catalogue makes it in every format, and for publication', async () => 
   assert.equal(json.publication, true);
   assert.ok(JSON.stringify(json).includes(FEWER_THAN));
   assert.ok(pub.document.subtitle.includes('For publication'));
+});
+
+/**
+ * What a reader can work out by subtraction: each sum says its parts add up to its total; a sum with
+ * one unknown gives it, and so on until nothing more comes out.
+ */
+function workOut(known: Map<string, number>, sums: [string, string[]][]): Map<string, number> {
+  const out = new Map(known);
+  for (let found = true; found; ) {
+    found = false;
+    for (const [total, parts] of sums) {
+      const unknown = [total, ...parts].filter((x) => !out.has(x));
+      if (unknown.length !== 1) continue;
+      const partsKnown = parts.filter((x) => out.has(x)).reduce((s, x) => s + (out.get(x) as number), 0);
+      out.set(unknown[0], unknown[0] === total ? partsKnown : (out.get(total) as number) - partsKnown);
+      found = true;
+    }
+  }
+  return out;
+}
+
+/** Every figure a published equality report shows, the sums between them, and the true counts. */
+function equalityFigures(raw: EqualityReport, pub: EqualityReport) {
+  const known = new Map<string, number>();
+  const truth = new Map<string, number>();
+  const sums: [string, string[]][] = [];
+  const put = (key: string, shown: unknown, value: number) => {
+    truth.set(key, value);
+    if (typeof shown === 'number') known.set(key, shown);
+  };
+  const row = (
+    at: string,
+    audits: unknown,
+    rawAudits: unknown,
+    good: Share,
+    rawGood: Share,
+    sections?: [Share, Share],
+  ) => {
+    put(`${at} good`, good.count, Number(rawGood.count));
+    put(`${at} audits`, typeof audits === 'number' ? audits : good.total, Number(rawAudits));
+    truth.set(`${at} not good`, Number(rawAudits) - Number(rawGood.count));
+    sums.push([`${at} audits`, [`${at} good`, `${at} not good`]]);
+    if (sections) {
+      const [s, rawS] = sections;
+      put(`${at} sections good`, s.count, Number(rawS.count));
+      put(`${at} sections`, s.total, Number(rawS.total));
+      truth.set(`${at} sections not good`, Number(rawS.total) - Number(rawS.count));
+      sums.push([`${at} sections`, [`${at} sections good`, `${at} sections not good`]]);
+    }
+  };
+  row('all', pub.audits, raw.audits, pub.goodOrBetter, raw.goodOrBetter as Share);
+  for (const [k, c] of pub.characteristics.entries()) {
+    const rawC = raw.characteristics[k];
+    c.groups.forEach((g, i) => {
+      const r = rawC.groups[i];
+      row(`${c.key} ${g.group}`, g.audits, r.audits, g.goodOrBetter, r.goodOrBetter, [
+        g.sections,
+        r.sections,
+      ]);
+    });
+    for (const x of ['good', 'not good', 'audits', 'sections good', 'sections not good', 'sections'])
+      sums.push([`all ${x}`, c.groups.map((g) => `${c.key} ${g.group} ${x}`)]);
+  }
+  return { known, truth, sums };
+}
+
+/** The counts of 1 to 4 (and the cells withheld to protect them) that subtraction gives back. */
+function recovered(raw: EqualityReport, pub: EqualityReport): string[] {
+  const { known, truth, sums } = equalityFigures(raw, pub);
+  const found = workOut(known, sums);
+  return [...truth.entries()]
+    .filter(([key, n]) => !known.has(key) && found.has(key) && n > 0 && n < 5)
+    .map(([key, n]) => `${key}: ${n}`);
+}
+
+test('published, no group’s count of 1 to 4 can be worked out by subtracting the shown figures from the overall ones', () => {
+  const share = (count: number, total: number) => proportion(count, total);
+  const group = (name: string, audits: number, good: number, sections: number, sectionsGood: number) => ({
+    group: name,
+    audits,
+    goodOrBetter: share(good, audits),
+    sections: share(sectionsGood, sections),
+    differsFromRest: null,
+  });
+  const raw: EqualityReport = {
+    ...report,
+    audits: 200,
+    goodOrBetter: share(143, 200),
+    characteristics: [
+      {
+        key: 'ethnicity',
+        name: 'Ethnicity',
+        groups: [
+          group('White', 120, 90, 1440, 1000),
+          // good or better 3 of 10, its sections 2 of 120: the rest are shown and add up to the overall
+          group('Mixed', 10, 3, 120, 2),
+          group('Asian or Asian British', 40, 30, 480, 350),
+          group('Black or Black British', 30, 20, 360, 298),
+        ],
+      },
+      {
+        key: 'gender',
+        name: 'Gender',
+        groups: [group('Female', 100, 70, 1200, 800), group('Male', 100, 73, 1200, 850)],
+      },
+    ],
+  };
+  const pub = publishEqualityReport(raw);
+  const mixed = pub.characteristics[0].groups[1];
+  assert.equal(mixed.audits, 10);
+  assert.equal(mixed.goodOrBetter.count, 'withheld');
+  assert.equal(mixed.goodOrBetter.rate, null);
+  assert.equal(mixed.sections.rate, null);
+  // the overall good or better is shown: 143 less every good-or-better count shown is not Mixed's 3
+  assert.equal(pub.goodOrBetter.count, 143);
+  const shownGood = pub.characteristics[0].groups.filter((g) => typeof g.goodOrBetter.count === 'number');
+  assert.ok(shownGood.length <= 2, 'a second group’s good or better is withheld with Mixed’s');
+  assert.notEqual(143 - shownGood.reduce((s, g) => s + Number(g.goodOrBetter.count), 0), 3);
+  assert.deepEqual(recovered(raw, pub), []);
+  // the chart draws only what is shown
+  const chart = equalityDocument(pub, 'Westbrook').sections[0].charts?.[0];
+  assert.equal(chart?.kind, 'rates');
+  if (chart?.kind === 'rates') {
+    for (const [i, g] of pub.characteristics[0].groups.entries()) {
+      assert.equal(chart.rows[i].rate, typeof g.goodOrBetter.count === 'number' ? g.goodOrBetter.rate : null);
+    }
+    assert.equal(chart.rows[1].rate, null);
+  }
+});
+
+test('published, the demo’s equality report gives back no hidden count by subtraction, and charts draw only shown rates', () => {
+  const pub = publishEqualityReport(report);
+  assert.deepEqual(recovered(report, pub), []);
+  for (const [k, s] of equalityDocument(pub, 'Westbrook').sections.entries()) {
+    const chart = s.charts?.[0];
+    if (chart?.kind !== 'rates') continue;
+    pub.characteristics[k].groups.forEach((g, i) => {
+      if (typeof g.goodOrBetter.count !== 'number' || typeof g.goodOrBetter.total !== 'number')
+        assert.equal(chart.rows[i].rate, null, `${g.group}`);
+    });
+  }
 });

@@ -19,9 +19,9 @@ import { suppressGrid } from '../domain/suppression.ts';
 import { allocationFacts, monthRange } from '../services/report-data.ts';
 import {
   type Count,
+  FEWER_THAN,
   isSmall,
   PUBLICATION_NOTE,
-  publishCount,
   publishShare,
   type ReportDocument,
   type ReportSection,
@@ -148,47 +148,127 @@ export async function buildEqualityReport(
 
 // ---- publication ------------------------------------------------------------------------------
 
-const WITHHELD: Share = { count: 'withheld', total: 'withheld', rate: null, ci95: null };
+/** A count hidden by suppressGrid, as published. */
+const hiddenCount = (n: number): Count => (isSmall(n) ? FEWER_THAN : 'withheld');
 
 /**
- * The report as published. A group of 1 to 4 audits is shown as "fewer than 5" with no rate; when
- * that would let it be worked out from the total (one hidden group in a characteristic), the next
- * smallest group is withheld too. Shares are published as publishShare does, and a group whose rate
- * is not shown is not said to differ.
+ * Suppresses several tables whose last row is the same overall figures (each characteristic's
+ * groups add up to all the audits), so that row is hidden alike in every one: a cell of it hidden in
+ * one table is hidden in the others too, and the tables are suppressed again until none changes.
+ * `forced` marks cells to hide whatever their count; `partner` may hide more (as `forced`) and says
+ * whether it did.
+ */
+function suppressSharingTotals(
+  grids: readonly number[][][],
+  forced: boolean[][][],
+  partner?: (grid: readonly number[][], hidden: boolean[][], forced: boolean[][]) => boolean,
+): boolean[][][] {
+  const width = grids[0]?.[0]?.length ?? 0;
+  let shared: boolean[] = Array.from({ length: width }, () => false);
+  for (;;) {
+    let changed = false;
+    const hidden = grids.map((grid, k) => {
+      const last = grid.length - 1;
+      const also = grid.map((row, i) => row.map((_, j) => forced[k][i][j] || (i === last && shared[j])));
+      const h = suppressGrid(grid, also);
+      if (partner?.(grid, h, forced[k])) changed = true;
+      return h;
+    });
+    const next = shared.map((s, j) => s || hidden.some((h) => h[h.length - 1][j]));
+    if (next.some((s, j) => s !== shared[j])) changed = true;
+    shared = next;
+    if (!changed) return hidden;
+  }
+}
+
+/** A group whose audits are hidden is not the only one in its characteristic: the next smallest is hidden too. */
+function partnerGroup(grid: readonly number[][], hidden: boolean[][], forced: boolean[][]): boolean {
+  const groups = grid.length - 1;
+  const audits = grid[0].length - 1;
+  const hiddenGroups = hidden.slice(0, groups).filter((h) => h[audits]).length;
+  if (hiddenGroups !== 1) return false;
+  const next = grid
+    .slice(0, groups)
+    .map((row, i) => ({ n: row[audits], i }))
+    .filter(({ i }) => !hidden[i][audits])
+    .sort((a, b) => a.n - b.n)[0];
+  if (!next) return false;
+  forced[next.i][audits] = true;
+  return true;
+}
+
+/**
+ * The report as published. In each characteristic the groups' good-or-better and other audits add
+ * up to the overall figures, which are shown, so each is a table of [good or better, not good,
+ * audits] with the overall row last, suppressed by suppressGrid: counts from 1 to 4 are shown as
+ * "fewer than 5" and any figure that would let one be worked out is withheld. The overall row is
+ * hidden alike in every characteristic, and a characteristic never has exactly one hidden group. A
+ * share is withheld, count and total, when any cell of its row is hidden; the section results are
+ * suppressed the same way in a table of their own, withheld for a group whose audits are hidden. A
+ * group whose rate is not shown is not said to differ.
  */
 export function publishEqualityReport(r: EqualityReport): EqualityReport {
+  const cells = (s: Share | Proportion) => {
+    const count = Number(s.count);
+    const total = Number(s.total);
+    return [count, total - count, total];
+  };
+  const overall = cells(r.goodOrBetter);
+  const auditsGrids = r.characteristics.map((c) => [
+    ...c.groups.map((g) => {
+      const [good, other] = cells(g.goodOrBetter);
+      return [good, other, Number(g.audits)];
+    }),
+    [overall[0], overall[1], Number(r.audits)],
+  ]);
+  const none = (grid: readonly number[][]) => grid.map((row) => row.map(() => false));
+  const audits = suppressSharingTotals(auditsGrids, auditsGrids.map(none), partnerGroup);
+  // the section results of all the audits: the same in every characteristic, as its groups add up to them
+  const allSections = [0, 0];
+  for (const g of r.characteristics[0]?.groups ?? []) {
+    allSections[0] += Number(g.sections.count);
+    allSections[1] += Number(g.sections.total);
+  }
+  const sectionsGrids = r.characteristics.map((c) => [
+    ...c.groups.map((g) => cells(g.sections)),
+    [allSections[0], allSections[1] - allSections[0], allSections[1]],
+  ]);
+  // a group whose audits are hidden has its sections withheld
+  const sections = suppressSharingTotals(
+    sectionsGrids,
+    sectionsGrids.map((grid, k) =>
+      grid.map((row, i) => row.map(() => audits[k][i]?.[2] === true && i < grid.length - 1)),
+    ),
+  );
+  const overallHidden = audits[0]?.[auditsGrids[0].length - 1] ?? [false, false, false];
   return {
     ...r,
     publication: true,
-    audits: publishCount(Number(r.audits)),
-    goodOrBetter: publishShare(r.goodOrBetter as Proportion),
-    characteristics: r.characteristics.map((c) => {
-      const hidden = suppressGrid(c.groups.map((g) => [Number(g.audits)]));
-      return {
-        ...c,
-        groups: c.groups.map((g, i): EqualityGroup => {
-          const n = Number(g.audits);
-          if (hidden[i][0]) {
-            const small = isSmall(n);
-            return {
-              group: g.group,
-              audits: small ? 'fewer than 5' : 'withheld',
-              goodOrBetter: WITHHELD,
-              sections: WITHHELD,
-              differsFromRest: null,
-            };
-          }
-          const goodOrBetter = publishShare(g.goodOrBetter as Proportion);
+    audits: overallHidden[2] ? hiddenCount(Number(r.audits)) : Number(r.audits),
+    goodOrBetter: publishShare(r.goodOrBetter as Proportion, overallHidden.some(Boolean)),
+    characteristics: r.characteristics.map((c, k) => ({
+      ...c,
+      groups: c.groups.map((g, i): EqualityGroup => {
+        const n = Number(g.audits);
+        if (audits[k][i][2]) {
           return {
             group: g.group,
-            audits: n,
-            goodOrBetter,
-            sections: publishShare(g.sections as Proportion),
-            differsFromRest: goodOrBetter.rate === null ? null : g.differsFromRest,
+            audits: hiddenCount(n),
+            goodOrBetter: publishShare(g.goodOrBetter as Proportion, true),
+            sections: publishShare(g.sections as Proportion, true),
+            differsFromRest: null,
           };
-        }),
-      };
-    }),
+        }
+        const goodOrBetter = publishShare(g.goodOrBetter as Proportion, audits[k][i].some(Boolean));
+        return {
+          group: g.group,
+          audits: n,
+          goodOrBetter,
+          sections: publishShare(g.sections as Proportion, sections[k][i].some(Boolean)),
+          differsFromRest: goodOrBetter.rate === null ? null : g.differsFromRest,
+        };
+      }),
+    })),
   };
 }
 
@@ -246,6 +326,12 @@ function groupPhrase(key: CharacteristicKey, group: string): string {
   }
 }
 
+/** A share as a chart draws it: only a rate whose count and total are both shown, otherwise none. */
+const drawn = (s: Share) =>
+  typeof s.count === 'number' && typeof s.total === 'number' && s.rate !== null
+    ? { rate: s.rate, ci95: s.ci95 }
+    : { rate: null, ci95: null };
+
 export function equalityDocument(r: EqualityReport, council: string): ReportDocument {
   const range = rangeWords(r.from, r.to);
   const differing = r.characteristics.flatMap((c) =>
@@ -287,11 +373,7 @@ export function equalityDocument(r: EqualityReport, council: string): ReportDocu
               kind: 'rates',
               title: `Good or better by ${CHART_WORDS[c.key]}, with 95% confidence intervals`,
               xTitle: 'Good or better',
-              rows: c.groups.map((g) => ({
-                group: g.group,
-                rate: g.goodOrBetter.rate,
-                ci95: g.goodOrBetter.ci95,
-              })),
+              rows: c.groups.map((g) => ({ group: g.group, ...drawn(g.goodOrBetter) })),
             },
           ]
         : [],

@@ -15,7 +15,6 @@ import {
   FEWER_THAN,
   isSmall,
   PUBLICATION_NOTE,
-  publishCount,
   type ReportDocument,
   rangeWords,
 } from './document.ts';
@@ -114,40 +113,56 @@ export async function buildEscalationsReport(
   };
 }
 
-const COUNT_KEYS = ['immediate', 'drift_delay'] as const;
+const COUNT_KEYS = ['immediate', 'drift_delay', 'responded', 'awaiting', 'total'] as const;
 
-/** Rows of escalation counts as published: kinds suppressed across rows and columns; times kept. */
-function publishRows<T extends EscalationCounts>(rows: T[]): T[] {
+/**
+ * Rows of escalation counts (with the total row they add up to, last) as published: hidden cells
+ * along rows and columns (src/domain/suppression.ts), the median time withheld where the answered
+ * are hidden or fewer than 5. `totalHidden` hides the total row as the table sharing its totals did.
+ */
+function publishRows<T extends EscalationCounts>(
+  rows: T[],
+  totalHidden?: readonly boolean[],
+): { rows: T[]; totalHidden: boolean[] } {
   const grid = rows.map((r) => COUNT_KEYS.map((k) => Number(r[k])));
-  const hidden = suppressGrid(grid);
-  return rows.map((r, i) => {
-    const out = { ...r } as T;
+  const forced = rows.map((_, i) => (i === rows.length - 1 && totalHidden ? [...totalHidden] : []));
+  const hidden = suppressGrid(grid, forced);
+  const out = rows.map((r, i) => {
+    const row = { ...r } as T;
     COUNT_KEYS.forEach((k, j) => {
-      (out as EscalationCounts)[k] = hidden[i][j]
+      (row as EscalationCounts)[k] = hidden[i][j]
         ? isSmall(grid[i][j])
           ? FEWER_THAN
           : 'withheld'
         : grid[i][j];
     });
-    out.total = publishCount(Number(r.total));
-    out.responded = publishCount(Number(r.responded));
-    out.awaiting = publishCount(Number(r.awaiting));
     // a median of fewer than five escalations could describe one child's case
-    if (isSmall(Number(r.responded))) out.medianHoursToResponse = null;
-    return out;
+    if (typeof row.responded !== 'number' || row.responded < 5) row.medianHoursToResponse = null;
+    return row;
   });
+  return { rows: out, totalHidden: hidden[hidden.length - 1] ?? [] };
 }
 
 export function publishEscalationsReport(r: EscalationsReport): EscalationsReport {
-  const [totals] = publishRows([r.totals]);
+  const months = publishRows([...r.months, { ...r.totals, month: '' }]);
+  const areas = publishRows([...r.byServiceArea, { ...r.totals, name: null }], months.totalHidden);
+  const { month: _, ...totals } = months.rows[months.rows.length - 1];
   return {
     ...r,
     publication: true,
     total: totals.total,
     byKind: { immediate: totals.immediate, drift_delay: totals.drift_delay },
-    months: publishRows(r.months),
+    months: months.rows.slice(0, -1),
     totals,
-    byServiceArea: publishRows(r.byServiceArea),
+    responseByKind: {
+      immediate:
+        typeof totals.immediate === 'number' && totals.immediate >= 5 ? r.responseByKind.immediate : null,
+      drift_delay:
+        typeof totals.drift_delay === 'number' && totals.drift_delay >= 5
+          ? r.responseByKind.drift_delay
+          : null,
+    },
+    byServiceArea: areas.rows.slice(0, -1),
   };
 }
 
@@ -188,25 +203,28 @@ export function escalationsDocument(r: EscalationsReport, council: string): Repo
       {
         id: 'escalations',
         heading: 'Escalations raised',
-        charts: [
-          {
-            kind: 'stacked',
-            title: `Escalations by month, ${range}`,
-            categories: ['Immediate safety', 'Drift and delay'],
-            rows: r.months.flatMap((m) => [
+        // a chart would draw a hidden count as nothing: for publication, the table alone
+        charts: r.publication
+          ? []
+          : [
               {
-                group: monthName(`${m.month}-01`),
-                category: 'Immediate safety',
-                count: typeof m.immediate === 'number' ? m.immediate : 0,
+                kind: 'stacked',
+                title: `Escalations by month, ${range}`,
+                categories: ['Immediate safety', 'Drift and delay'],
+                rows: r.months.flatMap((m) => [
+                  {
+                    group: monthName(`${m.month}-01`),
+                    category: 'Immediate safety',
+                    count: typeof m.immediate === 'number' ? m.immediate : 0,
+                  },
+                  {
+                    group: monthName(`${m.month}-01`),
+                    category: 'Drift and delay',
+                    count: typeof m.drift_delay === 'number' ? m.drift_delay : 0,
+                  },
+                ]),
               },
-              {
-                group: monthName(`${m.month}-01`),
-                category: 'Drift and delay',
-                count: typeof m.drift_delay === 'number' ? m.drift_delay : 0,
-              },
-            ]),
-          },
-        ],
+            ],
         tables: [
           {
             id: 'escalations-by-month',

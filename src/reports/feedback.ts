@@ -162,13 +162,18 @@ export function publishFeedbackReport(r: FeedbackReport): FeedbackReport {
     );
   };
   const responses = Number(r.practitioner.responses.count);
+  // the months add up to all the answers: a column of counts with its total, hidden alike
+  const monthGrid = [...r.months.map((m) => [Number(m.responses)]), [responses]];
+  const monthHidden = suppressGrid(monthGrid);
   return {
     ...r,
     publication: true,
     practitioner: {
       audits: publishCount(Number(r.practitioner.audits)),
       responses: publishShare(r.practitioner.responses as Proportion),
-      meanImpact: isSmall(responses) ? null : r.practitioner.meanImpact,
+      // a mean to one place beside a distribution with hidden scores could give them back from few answers
+      meanImpact:
+        isSmall(responses) || (hidden.some(Boolean) && responses < 20) ? null : r.practitioner.meanImpact,
       distribution: Object.fromEntries(
         dist.map((k, j) => [
           k,
@@ -182,10 +187,10 @@ export function publishFeedbackReport(r: FeedbackReport): FeedbackReport {
       themes: r.practitioner.themes.map((t) => ({ ...t, answers: publishCount(Number(t.answers)) })),
       answers: [],
     },
-    months: r.months.map((m) => ({
+    months: r.months.map((m, i) => ({
       ...m,
-      responses: publishCount(Number(m.responses)),
-      meanImpact: isSmall(Number(m.responses)) ? null : m.meanImpact,
+      responses: monthHidden[i][0] ? (isSmall(monthGrid[i][0]) ? FEWER_THAN : 'withheld') : monthGrid[i][0],
+      meanImpact: monthHidden[i][0] || monthGrid[i][0] < 5 ? null : m.meanImpact,
     })),
     family: {
       responses: publishCount(Number(r.family.responses)),
@@ -303,18 +308,21 @@ export function feedbackDocument(r: FeedbackReport, council: string): ReportDocu
       {
         id: 'practitioners',
         heading: 'Practitioners',
-        charts: [
-          {
-            kind: 'stacked',
-            title: 'How much the audit helped, scores 1 to 10',
-            categories: ['Practitioners'],
-            rows: Object.entries(pr.distribution).map(([score, n]) => ({
-              group: score,
-              category: 'Practitioners',
-              count: typeof n === 'number' ? n : 0,
-            })),
-          },
-        ],
+        // a chart would draw a hidden count as nothing: for publication, the table alone
+        charts: r.publication
+          ? []
+          : [
+              {
+                kind: 'stacked',
+                title: 'How much the audit helped, scores 1 to 10',
+                categories: ['Practitioners'],
+                rows: Object.entries(pr.distribution).map(([score, n]) => ({
+                  group: score,
+                  category: 'Practitioners',
+                  count: typeof n === 'number' ? n : 0,
+                })),
+              },
+            ],
         tables,
       },
       { id: 'families', heading: 'Families', tables: familyTables },

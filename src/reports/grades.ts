@@ -198,13 +198,18 @@ export function publishGradeRows<T extends GradeCounts>(
   rows: T[],
   goodKeys: ReadonlySet<string>,
   total?: GradeCounts,
+  /** the total row's cells (grade keys, 'total') hidden in the table this one shares its totals with */
+  totalHidden?: ReadonlySet<string>,
 ): { rows: T[]; total?: GradeCounts } {
   const all = total ? [...rows, total] : rows;
-  const keys = Object.keys(all[0]?.counts ?? {});
+  const keys = [...new Set(all.flatMap((r) => Object.keys(r.counts)))];
   // each row's total is a column of its own: the totals add up to the grand total, so one hidden
   // total is given a partner like any other count
   const grid = all.map((r) => [...keys.map((k) => Number(r.counts[k] ?? 0)), Number(r.total)]);
-  const hidden = suppressGrid(grid);
+  const forced = all.map((_, i) =>
+    total && i === rows.length && totalHidden ? [...keys, 'total'].map((k) => totalHidden.has(k)) : [],
+  );
+  const hidden = suppressGrid(grid, forced);
   const totalAt = keys.length;
   const publish = <R extends GradeCounts>(r: R, i: number): R => {
     const counts: Record<string, Count> = {};
@@ -237,9 +242,30 @@ export function publishGradesReport(r: GradesReport): GradesReport {
   const hiddenMonth = (month: string) =>
     scales.some((b) => {
       const m = b.months.find((x) => x.month === month);
-      return m !== undefined && Number(m.total) > 0 && m.goodOrBetter.count === 'withheld';
+      return m !== undefined && Number(m.total) !== 0 && typeof m.goodOrBetter.count !== 'number';
     });
-  const grouped = <T extends GradeCounts>(list: T[]) => publishGradeRows(list, goodKeys).rows;
+  // the breakdowns add up to the same totals as the months: their total row is hidden as the
+  // months' is, so no table gives back what another hides
+  const combined = r.scales.reduce<GradeCounts>(
+    (acc, b) => ({
+      counts: { ...acc.counts, ...(b.total.counts as Record<string, number>) },
+      total: Number(acc.total) + Number(b.total.total),
+      goodOrBetter: acc.goodOrBetter,
+    }),
+    { counts: {}, total: 0, goodOrBetter: r.goodOrBetter.total },
+  );
+  const totalHidden = new Set<string>();
+  for (const b of scales) {
+    for (const [k, c] of Object.entries(b.total.counts)) if (typeof c !== 'number') totalHidden.add(k);
+    if (typeof b.total.total !== 'number') totalHidden.add('total');
+  }
+  if (
+    scales.length > 1 &&
+    scales.some((b) => isSmall(Number(r.scales.find((x) => x.scale === b.scale)?.total.total)))
+  )
+    totalHidden.add('total');
+  const grouped = <T extends GradeCounts>(list: T[]) =>
+    publishGradeRows(list, goodKeys, combined, totalHidden).rows;
   return {
     ...r,
     publication: true,
@@ -253,7 +279,7 @@ export function publishGradesReport(r: GradesReport): GradesReport {
       })),
       total: publishShare(
         r.goodOrBetter.total as Proportion,
-        scales.some((b) => Number(b.total.total) > 0 && b.total.goodOrBetter.count === 'withheld'),
+        scales.some((b) => Number(b.total.total) !== 0 && typeof b.total.goodOrBetter.count !== 'number'),
       ),
     },
     byServiceArea: grouped(r.byServiceArea),
@@ -363,20 +389,23 @@ export function gradesDocument(r: GradesReport, council: string): ReportDocument
       (b): ReportSection => ({
         id: `grades-${b.scale}`,
         heading: `Grades by month: ${b.scaleName}`,
-        charts: [
-          {
-            kind: 'stacked',
-            title: `Final grades by month, ${b.scaleName}`,
-            categories: b.grades.map((g) => g.label),
-            rows: b.months.flatMap((m) =>
-              b.grades.map((g) => ({
-                group: monthName(`${m.month}-01`),
-                category: g.label,
-                count: typeof m.counts[g.key] === 'number' ? (m.counts[g.key] as number) : 0,
-              })),
-            ),
-          },
-        ],
+        // a chart would draw a hidden count as nothing: for publication, the table alone
+        charts: r.publication
+          ? []
+          : [
+              {
+                kind: 'stacked',
+                title: `Final grades by month, ${b.scaleName}`,
+                categories: b.grades.map((g) => g.label),
+                rows: b.months.flatMap((m) =>
+                  b.grades.map((g) => ({
+                    group: monthName(`${m.month}-01`),
+                    category: g.label,
+                    count: typeof m.counts[g.key] === 'number' ? (m.counts[g.key] as number) : 0,
+                  })),
+                ),
+              },
+            ],
         tables: [
           gradeTable(
             `grades-by-month-${b.scale}`,

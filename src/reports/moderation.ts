@@ -25,8 +25,6 @@ import {
   gradeWords,
   isSmall,
   PUBLICATION_NOTE,
-  publishCount,
-  publishShare,
   type ReportDocument,
   type ReportTable,
   rangeWords,
@@ -139,6 +137,13 @@ export async function moderationReport(
 
 // ---- the document ---------------------------------------------------------------------------
 
+/** A kappa for publication: the figure and its words, never how many audits it rests on. */
+function publishedKappaText(kappa: number | null, n: number, minimum: number): string {
+  if (n < Math.max(minimum, 5)) return 'Too few moderated audits to judge';
+  if (kappa === null) return 'Not measurable: every grade the same';
+  return `${kappa.toFixed(2)} (${kappaWords(kappa)})`;
+}
+
 function kappaText(kappa: number | null, n: number, minimum: number): string {
   if (n === 0) return 'No moderated audits';
   if (n < minimum) return `Fewer than ${minimum} moderated audits (${n})`;
@@ -188,8 +193,14 @@ export type PublishedModerationReport = Omit<
   | 'byMonth'
   | 'byService'
   | 'byAuditor'
+  | 'kappaN'
+  | 'trend'
 > &
   PublishedCounts & {
+    /** null for publication: it is the number of moderated audits */
+    kappaN: number | null;
+    /** for publication, each quarter's agreement without its count (null: too few to judge) */
+    trend: { quarter: string; name: string; moderated?: number; kappa: number | null; kappaN?: number }[];
     publication?: boolean;
     finalGrades: Record<string, Count>;
     byMonth: (PublishedCounts & { month: string })[];
@@ -197,45 +208,53 @@ export type PublishedModerationReport = Omit<
     byAuditor: (PublishedCounts & { auditor: string | null; kappa: number | null; kappaN: number })[];
   };
 
-function publishCounts<T extends ModerationReportCounts>(c: T): T & PublishedCounts {
-  const moderated = publishShare({
-    count: c.moderated,
-    total: c.returned,
-    rate: c.moderatedRate,
-    ci95: c.moderatedCi95,
+/**
+ * Rows of moderation counts (with the total row they add up to, last) as published. Each row's
+ * supported, upgraded, downgraded and not moderated add up to its returned audits, and the rows to
+ * the total row: hidden cells are "fewer than 5" or "withheld" (src/domain/suppression.ts), and a
+ * row's moderated count and its rates are withheld when any of its cells is hidden. `totalHidden`
+ * hides the total row as the table sharing its totals did.
+ */
+function publishRows<T extends ModerationReportCounts>(
+  rows: T[],
+  totalHidden?: readonly boolean[],
+): { rows: (T & PublishedCounts)[]; totalHidden: boolean[] } {
+  const grid = rows.map((c) => [c.supported, c.upgraded, c.downgraded, c.returned - c.moderated, c.returned]);
+  const forced = rows.map((_, i) => (i === rows.length - 1 && totalHidden ? [...totalHidden] : []));
+  const hidden = suppressGrid(grid, forced);
+  const shown = (n: number, h: boolean): Count => (h ? (isSmall(n) ? FEWER_THAN : 'withheld') : n);
+  const out = rows.map((c, i) => {
+    const any = hidden[i].some(Boolean);
+    return {
+      ...c,
+      returned: shown(c.returned, hidden[i][4]),
+      moderated: any ? shown(c.moderated, true) : c.moderated,
+      moderatedRate: any ? null : c.moderatedRate,
+      moderatedCi95: any ? null : c.moderatedCi95,
+      supported: shown(c.supported, hidden[i][0]),
+      upgraded: shown(c.upgraded, hidden[i][1]),
+      downgraded: shown(c.downgraded, hidden[i][2]),
+      downgradedRate: any ? null : c.downgradedRate,
+      downgradedCi95: any ? null : c.downgradedCi95,
+    };
   });
-  const outcomes = [c.supported, c.upgraded, c.downgraded];
-  const hidden = suppressGrid([outcomes])[0];
-  const outcome = (i: number): Count =>
-    hidden[i] ? (isSmall(outcomes[i]) ? FEWER_THAN : 'withheld') : outcomes[i];
-  const downgraded = publishShare(
-    { count: c.downgraded, total: c.moderated, rate: c.downgradedRate, ci95: c.downgradedCi95 },
-    hidden.some(Boolean),
-  );
-  return {
-    ...c,
-    returned: publishCount(c.returned),
-    moderated: moderated.count,
-    moderatedRate: moderated.rate,
-    moderatedCi95: moderated.ci95,
-    supported: outcome(0),
-    upgraded: outcome(1),
-    downgraded: hidden[2] ? outcome(2) : downgraded.count === 'withheld' ? 'withheld' : c.downgraded,
-    downgradedRate: downgraded.rate,
-    downgradedCi95: downgraded.ci95,
-  };
+  return { rows: out, totalHidden: hidden[hidden.length - 1] ?? [] };
 }
 
 /**
  * The report for publication: no auditor named (auditors are workers), counts from 1 to 4 shown as
- * "fewer than 5" with the rates that would give them back withheld.
+ * "fewer than 5" with the figures that would give them back withheld; the months and the service
+ * areas add up to the same totals and hide the total row alike.
  */
 export function publishModerationReport(r: ModerationReport): PublishedModerationReport {
   const grades = Object.keys(r.finalGrades);
   const hidden = suppressGrid([grades.map((g) => r.finalGrades[g])])[0];
+  const months = publishRows([...r.byMonth, { ...r, month: '' }]);
+  const services = publishRows([...r.byService, { ...r, serviceArea: null }], months.totalHidden);
+  const { month: _, ...total } = months.rows[months.rows.length - 1];
   return {
     ...r,
-    ...publishCounts(r),
+    ...total,
     publication: true,
     finalGrades: Object.fromEntries(
       grades.map((g, i) => [
@@ -243,9 +262,15 @@ export function publishModerationReport(r: ModerationReport): PublishedModeratio
         hidden[i] ? (isSmall(r.finalGrades[g]) ? FEWER_THAN : 'withheld') : r.finalGrades[g],
       ]),
     ),
-    byMonth: r.byMonth.map(publishCounts),
-    byService: r.byService.map(publishCounts),
+    byMonth: months.rows.slice(0, -1),
+    byService: services.rows.slice(0, -1),
     byAuditor: [],
+    kappaN: null,
+    trend: r.trend.map((q) => ({
+      quarter: q.quarter,
+      name: q.name,
+      kappa: q.kappaN >= Math.max(MIN_FOR_TREND_KAPPA, 5) ? q.kappa : null,
+    })),
   };
 }
 
@@ -311,8 +336,15 @@ export function moderationDocument(
       rows: r.trend.map((q) => ({
         cells: {
           quarter: q.name,
-          moderated: publication ? publishCount(q.moderated) : q.moderated,
-          kappa: kappaText(q.kappa, q.kappaN, MIN_FOR_TREND_KAPPA),
+          // the quarters add up to the moderated audits: for publication, their agreement only
+          moderated: publication ? '' : q.moderated,
+          kappa: publication
+            ? publishedKappaText(
+                q.kappa,
+                q.kappaN ?? (q.kappa === null ? 0 : MIN_FOR_TREND_KAPPA),
+                MIN_FOR_TREND_KAPPA,
+              )
+            : kappaText(q.kappa, q.kappaN ?? 0, MIN_FOR_TREND_KAPPA),
         },
       })),
     },
@@ -334,7 +366,7 @@ export function moderationDocument(
       `Moderated: ${shareText(share(p.moderated, p.returned, p.moderatedRate, p.moderatedCi95), 'none returned')}.`,
       `Outcomes: ${countText(p.supported)} supported, ${countText(p.upgraded)} upgraded, ${countText(p.downgraded)} downgraded.`,
       `Downgraded: ${shareText(share(p.downgraded, p.moderated, p.downgradedRate, p.downgradedCi95), 'none moderated')}.`,
-      `Agreement between auditors and moderators (weighted kappa, linear weights): ${kappaText(r.kappa, r.kappaN, 1)}.`,
+      `Agreement between auditors and moderators (weighted kappa, linear weights): ${publication ? publishedKappaText(r.kappa, r.kappaN ?? (r.kappa === null ? 0 : 5), 1) : kappaText(r.kappa, r.kappaN ?? 0, 1)}.`,
     ],
     notes: [ABOUT, ...(publication ? [PUBLICATION_NOTE] : [])],
     sections: [{ id: 'moderation', heading: 'Moderation outcomes', tables }],

@@ -16,7 +16,7 @@ import { monthName } from '../services/programme.ts';
 import { type FieldError, ValidationError } from '../services/validation.ts';
 import { produceReport } from './catalogue.ts';
 import { PUBLICATION_NOTE, type ReportDocument } from './document.ts';
-import { documentBodyHtml, escapeHtml, wordContent, wordDocument } from './render.ts';
+import { documentBodyHtml, escapeHtml, htmlPage, wordContent, wordDocument } from './render.ts';
 import type { ReportParams } from './report-base.ts';
 
 // ---- what the QA lead writes -----------------------------------------------------------------
@@ -248,30 +248,7 @@ export async function composedHtml(report: ComposedReport): Promise<string> {
     }
     parts.push('</section>');
   }
-  return `<!DOCTYPE html>
-<html lang="en-GB">
-<head>
-<meta charset="utf-8">
-<title>${escapeHtml(report.title)}</title>
-<style>
-body { font-family: Arial, sans-serif; color: #0b0c0c; max-width: 64em; margin: 2em auto; padding: 0 1em; line-height: 1.4; }
-table { border-collapse: collapse; margin: 0.5em 0 2em; width: 100%; }
-caption { font-weight: bold; text-align: left; padding: 0.5em 0; }
-th, td { border-bottom: 1px solid #b1b4b6; padding: 0.4em 0.6em; text-align: left; vertical-align: top; }
-thead th { background: #f3f2f1; }
-.govuk-table__cell--numeric, .govuk-table__header--numeric { text-align: right; }
-.app-row--total th, .app-row--total td { font-weight: bold; border-top: 2px solid #0b0c0c; }
-.app-report-note { color: #505a5f; font-size: 0.9em; }
-.app-report-chapter { border-top: 4px solid #1d70b8; margin-top: 3em; padding-top: 1em; }
-figure { margin: 1em 0; } figure svg { max-width: 100%; height: auto; }
-figcaption { color: #505a5f; font-size: 0.9em; }
-</style>
-</head>
-<body>
-${parts.join('\n')}
-</body>
-</html>
-`;
+  return htmlPage(report.title, parts.join('\n'));
 }
 
 // ---- the monthly report ------------------------------------------------------------------------

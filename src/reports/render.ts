@@ -139,15 +139,7 @@ export async function documentBodyHtml(
   return parts.join('\n');
 }
 
-/** The report as a page of its own: for a browser, an e-mail or the council's website. */
-export async function reportHtml(doc: ReportDocument): Promise<string> {
-  return `<!DOCTYPE html>
-<html lang="en-GB">
-<head>
-<meta charset="utf-8">
-<title>${escapeHtml(doc.title)}</title>
-<style>
-body { font-family: Arial, sans-serif; color: #0b0c0c; max-width: 64em; margin: 2em auto; padding: 0 1em; line-height: 1.4; }
+const PAGE_CSS = `body { font-family: Arial, sans-serif; color: #0b0c0c; max-width: 64em; margin: 2em auto; padding: 0 1em; line-height: 1.4; }
 table { border-collapse: collapse; margin: 0.5em 0 2em; width: 100%; }
 caption { font-weight: bold; text-align: left; padding: 0.5em 0; }
 th, td { border-bottom: 1px solid #b1b4b6; padding: 0.4em 0.6em; text-align: left; vertical-align: top; }
@@ -155,15 +147,31 @@ thead th { background: #f3f2f1; }
 .govuk-table__cell--numeric, .govuk-table__header--numeric { text-align: right; }
 .app-row--total th, .app-row--total td { font-weight: bold; border-top: 2px solid #0b0c0c; }
 .app-report-note { color: #505a5f; font-size: 0.9em; }
+.app-report-chapter { border-top: 4px solid #1d70b8; margin-top: 3em; padding-top: 1em; }
 figure { margin: 1em 0; } figure svg { max-width: 100%; height: auto; }
-figcaption { color: #505a5f; font-size: 0.9em; }
+figcaption { color: #505a5f; font-size: 0.9em; }`;
+
+/** A page of its own around a report's body: for a browser, an e-mail or the council's website. */
+export function htmlPage(title: string, body: string): string {
+  return `<!DOCTYPE html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<title>${escapeHtml(title)}</title>
+<style>
+${PAGE_CSS}
 </style>
 </head>
 <body>
-${await documentBodyHtml(doc)}
+${body}
 </body>
 </html>
 `;
+}
+
+/** The report as a page of its own. */
+export async function reportHtml(doc: ReportDocument): Promise<string> {
+  return htmlPage(doc.title, await documentBodyHtml(doc));
 }
 
 // ---- CSV and Excel ----------------------------------------------------------------------------

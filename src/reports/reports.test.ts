@@ -6,8 +6,8 @@ import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
 import { buildReportFixture, REPORT_FIXTURE, type ReportFixture } from '../../test/helpers/report-fixture.ts';
 import { changeBetween, wilsonInterval } from '../domain/statistics.ts';
 import {
-  checkFilters,
   type FilterNames,
+  foreignFilter,
   ReportFilterError,
   type ReportFilters,
   resolveFilters,
@@ -618,8 +618,8 @@ describe('bad input', () => {
 
   test('a team of another council is not the council’s', async () => {
     await refused({ team: 'Elm Team' }, 'team', /No team is called "Elm Team"/);
-    assert.equal(await checkFilters(t.db, f.councilId, { teamId: f.otherTeamId }), false);
-    assert.equal(await checkFilters(t.db, f.councilId, { teamId: f.teams.alder }), true);
+    assert.equal(await foreignFilter(t.db, f.councilId, { teamId: f.otherTeamId }), 'team');
+    assert.equal(await foreignFilter(t.db, f.councilId, { teamId: f.teams.alder }), null);
   });
 
   test('names are matched whatever their case and spacing', async () => {

@@ -12,7 +12,6 @@ import {
   FEWER_THAN,
   isSmall,
   PUBLICATION_NOTE,
-  publishCount,
   publishShare,
   type ReportDocument,
   rangeWords,
@@ -148,23 +147,43 @@ interface ReturnsCells {
   returned: Share;
 }
 
-function returnsCells(f: ReturnsReportFigures, publication: boolean): ReturnsCells {
-  const returned: Share = {
-    count: f.returned,
-    total: f.scheduled,
-    rate: f.returnRate,
-    // every scheduled audit is counted, not a sample of them: no interval
-    ci95: null,
-  };
-  if (!publication) return { planned: f.planned, exempted: f.exempted, scheduled: f.scheduled, returned };
-  const hidden = suppressGrid([[f.exempted, f.scheduled]])[0];
-  const shown = (n: number, h: boolean): Count => (h ? (isSmall(n) ? FEWER_THAN : 'withheld') : n);
+function returnsCells(f: ReturnsReportFigures): ReturnsCells {
   return {
-    planned: publishCount(f.planned),
-    exempted: shown(f.exempted, hidden[0]),
-    scheduled: shown(f.scheduled, hidden[1]),
-    returned: publishShare({ ...returned, rate: f.returnRate }, hidden[1]),
+    planned: f.planned,
+    exempted: f.exempted,
+    scheduled: f.scheduled,
+    // every scheduled audit is counted, not a sample of them: no interval
+    returned: { count: f.returned, total: f.scheduled, rate: f.returnRate, ci95: null },
   };
+}
+
+/**
+ * Rows of returns (with the total row they add up to, last) as published. Each row's exempted,
+ * returned and not returned add up to its planned audits, and the rows to the total row: hidden
+ * cells (1 to 4, and their partners along rows and columns) are "fewer than 5" or "withheld", and
+ * the scheduled audits and the return rate of a row with any hidden cell are withheld. `totalHidden`
+ * hides the total row's cells as another table sharing its totals hid them.
+ */
+export function publishReturnsRows(
+  rows: ReturnsReportFigures[],
+  totalHidden?: readonly boolean[],
+): { cells: ReturnsCells[]; totalHidden: boolean[] } {
+  const grid = rows.map((f) => [f.exempted, f.returned, f.scheduled - f.returned, f.planned]);
+  const forced = rows.map((_, i) => (i === rows.length - 1 && totalHidden ? [...totalHidden] : []));
+  const hidden = suppressGrid(grid, forced);
+  const shown = (n: number, h: boolean): Count => (h ? (isSmall(n) ? FEWER_THAN : 'withheld') : n);
+  const cells = rows.map((f, i) => {
+    const any = hidden[i].some(Boolean);
+    return {
+      planned: shown(f.planned, hidden[i][3]),
+      exempted: shown(f.exempted, hidden[i][0]),
+      scheduled: any ? shown(f.scheduled, true) : f.scheduled,
+      returned: any
+        ? publishShare({ count: f.returned, total: f.scheduled, rate: f.returnRate, ci95: null }, true)
+        : returnsCells(f).returned,
+    };
+  });
+  return { cells, totalHidden: hidden[hidden.length - 1] ?? [] };
 }
 
 const RETURNS_COLUMNS: Column[] = [
@@ -188,6 +207,11 @@ export function returnsDocument(
   publication: boolean,
 ): ReportDocument {
   const range = rangeWords(r.from, r.to);
+  const monthsPublished = publication ? publishReturnsRows([...r.months, r.total]) : null;
+  const cellsOf = (rows: ReturnsReportFigures[]) =>
+    publication
+      ? publishReturnsRows([...rows, r.total], monthsPublished?.totalHidden).cells.slice(0, -1)
+      : rows.map(returnsCells);
   const group = (
     id: string,
     title: string,
@@ -198,9 +222,10 @@ export function returnsDocument(
     id,
     title,
     columns: [{ key: 'group', header, kind: 'text' as const }, ...RETURNS_COLUMNS],
-    rows: rows.map((g) => ({ cells: { group: g.name ?? none, ...returnsCells(g, publication) } })),
+    rows: cellsOf(rows).map((cells, i) => ({ cells: { group: rows[i].name ?? none, ...cells } })),
   });
-  const total = returnsCells(r.total, publication);
+  const monthCells = monthsPublished ? monthsPublished.cells.slice(0, -1) : r.months.map(returnsCells);
+  const total = monthsPublished ? (monthsPublished.cells.at(-1) as ReturnsCells) : returnsCells(r.total);
   return {
     title: `Returns, ${range}`,
     subtitle: [council, ...filters, ...(publication ? ['For publication'] : [])],
@@ -222,9 +247,10 @@ export function returnsDocument(
             title: `Return rate by month, ${range}`,
             yTitle: 'Returned of scheduled',
             percent: true,
-            series: r.months.map((m) => ({
+            // the published rate: null where it is withheld
+            series: r.months.map((m, i) => ({
               label: monthName(`${m.month}-01`),
-              value: publication && isSmall(m.scheduled) ? null : m.returnRate,
+              value: monthCells[i].returned.rate,
             })),
           },
         ],
@@ -234,9 +260,7 @@ export function returnsDocument(
             title: 'Returns by month',
             columns: [{ key: 'month', header: 'Month', kind: 'text' }, ...RETURNS_COLUMNS],
             rows: [
-              ...r.months.map((m) => ({
-                cells: { month: monthName(`${m.month}-01`), ...returnsCells(m, publication) },
-              })),
+              ...r.months.map((m, i) => ({ cells: { month: monthName(`${m.month}-01`), ...monthCells[i] } })),
               { total: true, cells: { month: 'All months', ...total } },
             ],
           },
@@ -265,7 +289,10 @@ export function returnsDocument(
                   breakdown.byAuditor,
                 ),
               ]),
-          group('returns-by-kind', 'By kind of activity', 'Activity', '', breakdown.byKind),
+          // a third table sharing the same totals would give more back than it tells a reader
+          ...(publication
+            ? []
+            : [group('returns-by-kind', 'By kind of activity', 'Activity', '', breakdown.byKind)]),
         ],
       },
     ],

@@ -119,21 +119,28 @@ export async function resolveFilters(db: Db, councilId: string, names: FilterNam
   return filters;
 }
 
-/** Checks that each id in the filters is the council's own (for filters chosen from a page's lists). */
-export async function checkFilters(db: Db, councilId: string, filters: ReportFilters): Promise<boolean> {
-  const checks: [string, string | undefined][] = [
-    ['service_areas', filters.serviceAreaId],
-    ['teams', filters.teamId],
-    ['localities', filters.localityId],
-    ['staff', filters.workerId],
-  ];
-  for (const [table, id] of checks) {
+/**
+ * The first filter whose id is not the council's own (for filters chosen from a page's lists), or
+ * null when every one is.
+ */
+export async function foreignFilter(
+  db: Db,
+  councilId: string,
+  filters: ReportFilters,
+): Promise<'serviceArea' | 'team' | 'locality' | 'worker' | null> {
+  const checks = [
+    ['service_areas', filters.serviceAreaId, 'serviceArea'],
+    ['teams', filters.teamId, 'team'],
+    ['localities', filters.localityId, 'locality'],
+    ['staff', filters.workerId, 'worker'],
+  ] as const;
+  for (const [table, id, field] of checks) {
     if (!id) continue;
     const row = await sql<{ id: string }>`
       select id from ${sql.table(table)} where id = ${id} and council_id = ${councilId}`.execute(db);
-    if (!row.rows.length) return false;
+    if (!row.rows.length) return field;
   }
-  return true;
+  return null;
 }
 
 /** The names of the filters, for a report's title: "Safeguarding North team, full case file audits". */
@@ -150,6 +157,34 @@ export async function describeFilters(db: Db, councilId: string, filters: Report
   if (filters.workerId) out.push(`children held by ${await name('staff', filters.workerId)}`);
   if (filters.kind) out.push(`${KIND_NAMES[filters.kind].toLowerCase()}s`);
   return out;
+}
+
+const MONTH = /^(20\d{2})-(0[1-9]|1[0-2])$/;
+/** The longest range a report covers: ten years of months. */
+export const MAX_MONTHS = 120;
+
+/** Checks a month range as typed: each a month, the first not after the last, at most MAX_MONTHS. */
+export function checkMonths(
+  from: string,
+  to: string,
+  max = MAX_MONTHS,
+): { field: 'from' | 'to'; message: string }[] {
+  const errors: { field: 'from' | 'to'; message: string }[] = [];
+  if (!MONTH.test(from))
+    errors.push({
+      field: 'from',
+      message: 'Enter the first month as a year from 2000 and a month, like 2026-04',
+    });
+  if (!MONTH.test(to))
+    errors.push({
+      field: 'to',
+      message: 'Enter the last month as a year from 2000 and a month, like 2027-03',
+    });
+  if (errors.length === 0 && from > to)
+    errors.push({ field: 'to', message: 'The last month must be the same as or after the first month' });
+  if (errors.length === 0 && to > addMonths(`${from}-01`, max - 1).slice(0, 7))
+    errors.push({ field: 'to', message: `Choose a range of ${max} months or fewer` });
+  return errors;
 }
 
 /** "2026-04" → { from: '2026-04-01', … }: months written YYYY-MM as a range of first days. */

@@ -8,14 +8,19 @@ import type { Db } from '../data/db.ts';
 import { addMonths } from '../domain/dates.ts';
 import type { ReportParams } from '../reports/report-base.ts';
 import type { SignedInUser } from '../services/auth.ts';
-import { checkFilters, describeFilters, REPORT_KINDS, type ReportFilters } from '../services/report-data.ts';
+import {
+  checkMonths,
+  describeFilters,
+  foreignFilter,
+  REPORT_KINDS,
+  type ReportFilters,
+} from '../services/report-data.ts';
+
+export { checkMonths };
+
 import type { ReportScope } from '../services/report-scope.ts';
 import { KIND_NAMES, type ReturnsKind } from '../services/returns.ts';
 import type { FieldError } from '../services/validation.ts';
-
-const MONTH = /^(20\d{2})-(0[1-9]|1[0-2])$/;
-/** The longest range a page shows: ten years of months. */
-export const MAX_MONTHS = 120;
 
 const text = z.string().trim().optional().catch(undefined);
 const id = z.uuid().optional().catch(undefined);
@@ -69,26 +74,6 @@ export async function defaultRange(db: Db, councilId: string, today: string) {
   return { from: from.slice(0, 7), to: thisMonth.slice(0, 7) };
 }
 
-/** Checks a month range as typed: each a month, the first not after the last, at most MAX_MONTHS. */
-export function checkMonths(from: string, to: string, max = MAX_MONTHS): FieldError[] {
-  const errors: FieldError[] = [];
-  if (!MONTH.test(from))
-    errors.push({
-      field: 'from',
-      message: 'Enter the first month as a year from 2000 and a month, like 2026-04',
-    });
-  if (!MONTH.test(to))
-    errors.push({
-      field: 'to',
-      message: 'Enter the last month as a year from 2000 and a month, like 2027-03',
-    });
-  if (errors.length === 0 && from > to)
-    errors.push({ field: 'to', message: 'The last month must be the same as or after the first month' });
-  if (errors.length === 0 && to > addMonths(`${from}-01`, max - 1).slice(0, 7))
-    errors.push({ field: 'to', message: `Choose a range of ${max} months or fewer` });
-  return errors;
-}
-
 export interface ReportForm {
   values: ReportFormValues;
   errors: FieldError[];
@@ -119,7 +104,7 @@ export async function readReportForm(
     kind: q.kind ?? '',
     public: scope.publicationOnly || q.public === '1' || q.public === 'yes',
   };
-  const errors = checkMonths(values.from, values.to);
+  const errors: FieldError[] = checkMonths(values.from, values.to);
   const filters: ReportFilters = {};
   const field = (name: keyof ReportFormValues, key: keyof ReportFilters, label: string) => {
     const v = values[name];
@@ -130,6 +115,21 @@ export async function readReportForm(
     }
     (filters as Record<string, string>)[key] = v as string;
   };
+  if (values.public) {
+    // no team or worker is named below service level in a report for publication
+    for (const name of ['team', 'worker'] as const) {
+      if (values[name] && !scope.fixed.teamId) {
+        // those who only ever get reports for publication are never offered the choice
+        if (!scope.publicationOnly) {
+          errors.push({
+            field: name,
+            message: `A report for publication cannot be narrowed to a ${name}: choose a service area or locality instead`,
+          });
+        }
+        values[name] = '';
+      }
+    }
+  }
   field('serviceArea', 'serviceAreaId', 'service area');
   field('team', 'teamId', 'team');
   field('locality', 'localityId', 'locality');
@@ -138,11 +138,12 @@ export async function readReportForm(
     if ((REPORT_KINDS as readonly string[]).includes(values.kind)) filters.kind = values.kind as ReturnsKind;
     else errors.push({ field: 'kind', message: 'Choose a kind of activity from the list' });
   }
-  if (!errors.length && !(await checkFilters(db, user.councilId, filters))) {
-    errors.push({
-      field: 'team',
-      message: 'Choose the service area, team, locality and worker from the lists',
-    });
+  const foreign = errors.length ? null : await foreignFilter(db, user.councilId, filters);
+  if (foreign) {
+    const words = { serviceArea: 'service area', team: 'team', locality: 'locality', worker: 'worker' }[
+      foreign
+    ];
+    errors.push({ field: foreign, message: `Choose a ${words} from the list` });
   }
   if (errors.length) return { values, errors };
   return {

@@ -169,7 +169,9 @@ test('a backwards range or a filter the council does not have is refused with an
     `/reports?name=grades&${RANGE}&team=00000000-0000-4000-8000-000000000000`,
   );
   assert.equal(unknownTeam.statusCode, 400);
-  assert.match(unknownTeam.body, /Choose the service area, team, locality and worker from the lists/);
+  assert.deepEqual(errorSummaryItems(unknownTeam.body), [
+    { text: 'Choose a team from the list', href: '#team' },
+  ]);
   const badMonth = await agent('qa_lead').get('/reports?name=grades&from=April&to=2026-11');
   assert.equal(badMonth.statusCode, 400);
   assert.equal(errorSummaryItems(badMonth.body)[0].href, '#from');
@@ -294,4 +296,27 @@ test('any figure can be traced to its audits: the list behind a report, each dow
   }
   assert.equal((await agent('qa_lead').get(`/reports/audits.csv?${RANGE}`)).statusCode, 404);
   assert.equal(await logged(), before + lines.length - 1, 'nothing more was logged');
+});
+
+test('a report for publication is never narrowed to a team or a worker', async () => {
+  const team = await t.db
+    .selectFrom('teams')
+    .select('id')
+    .where('council_id', '=', councilId)
+    .executeTakeFirstOrThrow();
+  const refused = await agent('qa_lead').get(`/reports?name=grades&${RANGE}&public=1&team=${team.id}`);
+  assert.equal(refused.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(refused.body), [
+    {
+      text: 'A report for publication cannot be narrowed to a team: choose a service area or locality instead',
+      href: '#team',
+    },
+  ]);
+  // a scrutiny reader is never offered it, and asking for it gives the council's figures
+  const page = await agent('scrutiny_reader').get(`/reports?name=grades&${RANGE}`);
+  assert.doesNotMatch(page.body, /name="team"/);
+  const json = JSON.parse(
+    (await agent('scrutiny_reader').get(`/reports/grades.json?${RANGE}&team=${team.id}`)).body,
+  );
+  assert.deepEqual(json.filters, []);
 });
