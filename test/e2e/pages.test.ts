@@ -386,7 +386,9 @@ test('a keyboard user can sign in, find a child and sign out', { timeout: 60_000
     assert.equal(await textOf(page, 'h1'), child.name, 'the child’s record shows their name');
 
     // Sign out.
-    await tabTo(page, 'the Sign out button', (el) => el.tag === 'button' && el.text === 'Sign out');
+    await tabTo(page, 'the Sign out button', (el) => el.tag === 'button' && el.text === 'Sign out', {
+      max: 30,
+    });
     await keyboard.press('Enter');
     await page.waitForURL(/\/sign-in\?signedOut=1$/);
     assert.equal(await textOf(page, 'h1'), 'Sign in to QA Loop');
