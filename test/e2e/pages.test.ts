@@ -233,6 +233,7 @@ function followOnPages(role: Role, links: Map<string, Link[]>): FollowOn[] {
       { path: '/reports?name=sections&public=1', names: ['Audit sections'], h1: 'Reports' },
       { path: '/reports?name=equality', names: ['Equality'], h1: 'Reports', linkedFrom: '/reports' },
       { path: monthly.href, names: [monthly.text], h1: monthly.text, linkedFrom: '/reports' },
+      { path: '/learning/new', names: ['Record a learning session'], linkedFrom: '/learning' },
     ];
   }
   if (role === 'case_manager') {
