@@ -16,7 +16,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Db } from '../src/data/db.ts';
-import { auditsToRead, loadAuditWork, myAudits, saveDraftPart, submitAudit } from '../src/services/audits.ts';
+import {
+  auditsToRead,
+  loadAuditWork,
+  myAudits,
+  saveDraftPart,
+  submitAudit,
+} from '../src/services/audits/audits.ts';
 import { buildAuditFixture, completeSectionFields, userOf } from '../test/helpers/audits.ts';
 import { freshBenchDb } from './fresh-db.ts';
 

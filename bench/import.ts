@@ -16,8 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parse } from 'csv-parse';
-import { runImport } from '../src/import/run-import.ts';
-import { addServiceArea, addTeam, createCouncil } from '../src/services/organisation.ts';
+import { runImport } from '../src/services/case-data/run-import.ts';
+import { addServiceArea, addTeam, createCouncil } from '../src/services/organisation/councils.ts';
 import { freshBenchDb } from './fresh-db.ts';
 
 type Kind = 'audit-history' | 'annex-a';

@@ -23,11 +23,12 @@ import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../src/data/db.ts';
 import { builtinToolByKey } from '../src/domain/builtin-tools.ts';
 import { FOUR_POINT } from '../src/domain/grade-scales.ts';
+import { monthRange } from '../src/domain/month-range.ts';
 import { DEFAULT_PRACTICE_THEMES } from '../src/domain/practice-themes.ts';
+import { allocationFacts } from '../src/metrics/audit-facts.ts';
 import { produceReport, REPORT_NAMES, renderReport } from '../src/reports/catalogue.ts';
 import type { ReportParams } from '../src/reports/report-base.ts';
-import { allocationFacts, monthRange } from '../src/services/report-data.ts';
-import { installCouncilDefaults } from '../src/services/tools.ts';
+import { installCouncilDefaults } from '../src/services/programme/tools.ts';
 import { freshBenchDb } from './fresh-db.ts';
 
 const COUNCILS = Number(process.argv[2] ?? 150);
@@ -456,7 +457,7 @@ async function measure(label: string, db: Db) {
   );
   line('baseline: count the council’s audits', baseline, null);
 
-  const dashboard = await optionalExport('../src/services/dashboards.ts', (m) => m.qualityDashboard);
+  const dashboard = await optionalExport('../src/reports/dashboards.ts', (m) => m.qualityDashboard);
   if (dashboard) {
     line('quality dashboard', await timed(() => dashboard(db, council.id, params())), GOAL_MS);
     line(
@@ -465,7 +466,7 @@ async function measure(label: string, db: Db) {
       GOAL_MS,
     );
   } else
-    console.log('  (src/services/dashboards.ts has no qualityDashboard yet: the reports it calls are timed)');
+    console.log('  (src/reports/dashboards.ts has no qualityDashboard yet: the reports it calls are timed)');
 
   for (const name of REPORT_NAMES) {
     const what = name === 'sections' ? 'sections (against the year before)' : name;

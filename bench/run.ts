@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { openDb } from '../src/data/db.ts';
 import { migrateToLatest } from '../src/data/migrate.ts';
-import { createDemoCouncil } from '../src/services/demo-council.ts';
+import { createDemoCouncil } from '../src/demo/council.ts';
 import { Agent, createTestApp } from '../test/helpers/app.ts';
 
 const ROOT = join(import.meta.dirname, '..');

@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Db } from '../src/data/db.ts';
 import { cohortDefinitionSchema } from '../src/domain/cohort-definition.ts';
-import { cohortBreakdown, latestScope } from '../src/services/cohort-query.ts';
-import { addServiceArea, addTeam, createCouncil } from '../src/services/organisation.ts';
-import { createProgrammeYear, getProgrammeYear } from '../src/services/programme.ts';
-import { drawRequestSchema, drawSample, planSample } from '../src/services/samples.ts';
+import { addServiceArea, addTeam, createCouncil } from '../src/services/organisation/councils.ts';
+import { createProgrammeYear, getProgrammeYear } from '../src/services/programme/programme.ts';
+import { cohortBreakdown, latestScope } from '../src/services/sampling/cohort-query.ts';
+import { drawRequestSchema, drawSample, planSample } from '../src/services/sampling/samples.ts';
 import { freshBenchDb } from './fresh-db.ts';
 
 const CHILDREN = Number(process.argv[2] ?? 400_000);

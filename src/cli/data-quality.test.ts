@@ -7,8 +7,8 @@ import { after, before, test } from 'node:test';
 import { importLists } from '../../test/helpers/snapshots.ts';
 import { openDb } from '../data/db.ts';
 import { migrateToLatest } from '../data/migrate.ts';
-import type { DataQualityReport } from '../services/data-quality.ts';
-import { addServiceArea, addTeam, createCouncil } from '../services/organisation.ts';
+import type { DataQualityReport } from '../services/case-data/data-quality.ts';
+import { addServiceArea, addTeam, createCouncil } from '../services/organisation/councils.ts';
 import { EXAMPLES_PRINTED, reportText } from './data-quality.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'qaloop.js');

@@ -1,7 +1,11 @@
 import type { Db } from '../data/db.ts';
 import { formatDate } from '../domain/dates.ts';
-import { type CountChange, type DataQualityReport, dataQualityReport } from '../services/data-quality.ts';
-import { findSnapshot, latestSnapshot } from '../services/snapshots.ts';
+import {
+  type CountChange,
+  type DataQualityReport,
+  dataQualityReport,
+} from '../services/case-data/data-quality.ts';
+import { findSnapshot, latestSnapshot } from '../services/case-data/snapshots.ts';
 
 /** How many examples of each finding the readable output prints; --json gives the report's own. */
 export const EXAMPLES_PRINTED = 10;

@@ -1,23 +1,23 @@
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { DatabaseUnavailableError, type Db, openDb } from '../data/db.ts';
 import { migrateToLatest } from '../data/migrate.ts';
+import { startQueue } from '../data/queue.ts';
+import { createDemoCouncil, DEMO_PASSWORD, DemoRefusedError } from '../demo/council.ts';
 import { todayInLondon } from '../domain/dates.ts';
-import { IMPORT_FORMATS, type ImportFormat, runImport } from '../import/run-import.ts';
 import { ImportRefusedError, type ImportSummary, UnreadableFileError } from '../import/types.ts';
 import { parseDate } from '../import/values.ts';
 import { startNotificationWorkers } from '../jobs/notification-worker.ts';
-import { startQueue } from '../jobs/queue.ts';
-import { createLogger } from '../log.ts';
-import { sendActionReminders } from '../services/actions.ts';
-import { sessionSecret } from '../services/app-settings.ts';
-import { createDemoCouncil, DemoRefusedError } from '../services/demo-council.ts';
-import { chaseEscalations } from '../services/escalations.ts';
-import { createMailer } from '../services/mailer.ts';
+import { type Config, ConfigError, loadConfig } from '../platform/config.ts';
+import { createLogger } from '../platform/log.ts';
+import { createMailer } from '../platform/mailer.ts';
+import { sendActionReminders } from '../services/audits/actions.ts';
+import { chaseEscalations } from '../services/audits/escalations.ts';
+import { IMPORT_FORMATS, type ImportFormat, runImport } from '../services/case-data/run-import.ts';
 import { enqueueWaiting, sendDeadlineReminders } from '../services/notifications.ts';
-import { countCouncils } from '../services/organisation.ts';
+import { sessionSecret } from '../services/organisation/app-settings.ts';
+import { countCouncils } from '../services/organisation/councils.ts';
 import { buildApp } from '../web/app.ts';
 import { dataQualityOutput, NoSnapshotError } from './data-quality.ts';
 import { ReportUsageError, reportArgs, reportOutput } from './report.ts';
@@ -81,7 +81,14 @@ async function serve(config: Config) {
     workingDays: config.reminderWorkingDays,
   });
   logger.info({ mail: config.mail.mode }, 'job queue started');
-  const app = await buildApp({ db, config, logger, sessionSecret: await sessionSecret(db), queue });
+  const app = await buildApp({
+    db,
+    config,
+    logger,
+    sessionSecret: await sessionSecret(db),
+    queue,
+    demoPassword: config.demo ? DEMO_PASSWORD : undefined,
+  });
   await app.listen({ port: config.port, host: config.host });
   logger.info({ port: config.port, startupMs: Date.now() - started }, 'QA Loop is ready');
   console.log(

@@ -10,8 +10,8 @@ import { buildModerationFigureFixture } from '../../test/helpers/moderation-figu
 import { seedReturns } from '../../test/helpers/returns.ts';
 import { openDb } from '../data/db.ts';
 import { migrateToLatest } from '../data/migrate.ts';
-import { createCouncil } from '../services/organisation.ts';
-import { createProgrammeYear } from '../services/programme.ts';
+import { createCouncil } from '../services/organisation/councils.ts';
+import { createProgrammeYear } from '../services/programme/programme.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'qaloop.js');
 let dataDir: string;

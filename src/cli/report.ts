@@ -1,5 +1,13 @@
 import type { Db } from '../data/db.ts';
 import { todayInLondon } from '../domain/dates.ts';
+import {
+  checkMonths,
+  describeFilters,
+  type FilterNames,
+  MAX_MONTHS,
+  ReportFilterError,
+  resolveFilters,
+} from '../metrics/audit-facts.ts';
 import { annualReportDocx, annualReportHtml } from '../reports/annual.ts';
 import { NotForPublicationError } from '../reports/audit-list.ts';
 import {
@@ -14,14 +22,6 @@ import {
 } from '../reports/catalogue.ts';
 import { monthlyReportDocx, monthlyReportHtml } from '../reports/monthly.ts';
 import { councilName } from '../reports/report-base.ts';
-import {
-  checkMonths,
-  describeFilters,
-  type FilterNames,
-  MAX_MONTHS,
-  ReportFilterError,
-  resolveFilters,
-} from '../services/report-data.ts';
 
 /** `qaloop report NAME …` was called wrongly: the message says how to call it (exit 2). */
 export class ReportUsageError extends Error {}

@@ -1,5 +1,9 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { ToolKind } from '../domain/audit-tools.ts';
+import type { ActivityKind } from '../domain/activity-kinds.ts';
+import type { EpisodeKind } from '../domain/child-status.ts';
+import type { EscalationKind } from '../domain/escalations.ts';
+import type { ModerationOutcomeKey } from '../domain/moderation-outcome.ts';
+import type { ModerationReason } from '../domain/moderation-sample.ts';
 import type { Role } from '../domain/roles.ts';
 
 /** Types of the tables created by src/data/migrations. Dates are 'YYYY-MM-DD' text. */
@@ -170,17 +174,6 @@ export interface ChildInvolvementsTable {
   end_date: DateText | null;
 }
 
-export type EpisodeKind =
-  | 'early_help'
-  | 'cin_episode'
-  | 'assessment'
-  | 's47'
-  | 'cin_plan'
-  | 'cp_plan'
-  | 'cla'
-  | 'care_leaver'
-  | 'pre_proceedings';
-
 export interface ChildEpisodesTable {
   id: Generated<string>;
   council_id: string;
@@ -330,7 +323,7 @@ export interface AuditToolsTable {
   id: Generated<string>;
   council_id: string;
   name: string;
-  kind: ToolKind;
+  kind: ActivityKind;
   builtin: Generated<boolean>;
   archived: Generated<boolean>;
   created_at: Timestamp;
@@ -382,7 +375,7 @@ export interface PlannedActivitiesTable {
   id: Generated<string>;
   council_id: string;
   month_id: string;
-  kind: ToolKind;
+  kind: ActivityKind;
   tool_id: string | null;
   target: number;
   description: Generated<string>;
@@ -451,8 +444,6 @@ export interface SnapshotCaseBuildsTable {
   snapshot_id: string;
   built_at: Timestamp;
 }
-
-export type ActivityKind = 'full_audit' | 'dip_sample' | 'themed' | 'multi_agency';
 
 export interface CohortsTable {
   id: Generated<string>;
@@ -554,7 +545,6 @@ export interface AuditsTable {
 }
 
 /** Why an audit is in a cycle's moderation sample. */
-export type ModerationReason = 'random' | 'inadequate' | 'escalated' | 'new_auditor';
 
 export interface ModerationPlansTable {
   id: Generated<string>;
@@ -572,7 +562,7 @@ export interface ModerationPlansTable {
 
 export type ModerationStatus = 'unallocated' | 'allocated' | 'submitted' | 'decided';
 export type AuditQuality = 'good' | 'requires_improvement' | 'inadequate';
-export type ModerationOutcome = 'supported' | 'upgraded' | 'downgraded';
+export type ModerationOutcome = ModerationOutcomeKey;
 
 export interface ModerationsTable {
   id: Generated<string>;
@@ -657,8 +647,6 @@ export interface AuditOversightTable {
   note: string;
   recorded_at: Timestamp;
 }
-
-export type EscalationKind = 'immediate' | 'drift_delay';
 
 export interface EscalationsTable {
   id: Generated<string>;

@@ -5,7 +5,7 @@
  * could never be right (a grade not on the tool's scale, a theme or owner not offered) are refused
  * when saving, everything else waits for submission.
  */
-import type { FieldError } from '../services/validation.ts';
+
 import {
   type AnswerError,
   checkAnswers,
@@ -19,6 +19,7 @@ import {
 import { parseDateInput } from './date-input.ts';
 import type { IsoDate } from './dates.ts';
 import { type GradeScale, gradeByKey } from './grade-scales.ts';
+import type { FieldError } from './validation.ts';
 
 export type DraftFields = Record<string, string | string[]>;
 

@@ -6,17 +6,8 @@
  * `answerSchemaFor` checks a set of answers against a tool.
  */
 import { z } from 'zod';
+import { ACTIVITY_KINDS, type ActivityKind } from './activity-kinds.ts';
 import { type GradeScale, gradeByKey, normaliseGradeKey } from './grade-scales.ts';
-
-export const TOOL_KINDS = ['full_audit', 'dip_sample', 'themed', 'multi_agency'] as const;
-export type ToolKind = (typeof TOOL_KINDS)[number];
-
-export const TOOL_KIND_LABELS: Record<ToolKind, string> = {
-  full_audit: 'Full case file audit',
-  dip_sample: 'Dip sample',
-  themed: 'Themed audit',
-  multi_agency: 'Multi-agency audit',
-};
 
 export const QUESTION_TYPES = [
   'grade',
@@ -87,7 +78,7 @@ export function sectionLineage(section: Pick<ToolSection, 'key' | 'sameAs'>): st
 
 export interface ToolDefinition {
   name: string;
-  kind: ToolKind;
+  kind: ActivityKind;
   /** the key of the tool's grade scale, e.g. 'four_point' */
   scaleKey: string;
   description?: string;
@@ -230,7 +221,7 @@ export const toolDefinitionSchema = z
       .trim()
       .min(1, { message: 'Enter a name for the tool' })
       .max(120, { message: 'Tool name must be 120 characters or fewer' }),
-    kind: z.enum(TOOL_KINDS, { message: 'Choose what kind of tool this is' }),
+    kind: z.enum(ACTIVITY_KINDS, { message: 'Choose what kind of tool this is' }),
     scaleKey: z
       .string({ message: 'Choose a grade scale for the tool' })
       .trim()

@@ -1,4 +1,14 @@
-import type { EpisodeKind } from '../data/schema.ts';
+/** The kinds of episode a child's record holds, from referral to leaving care. */
+export type EpisodeKind =
+  | 'early_help'
+  | 'cin_episode'
+  | 'assessment'
+  | 's47'
+  | 'cin_plan'
+  | 'cp_plan'
+  | 'cla'
+  | 'care_leaver'
+  | 'pre_proceedings';
 
 /** What a child's case is now, from their open episodes (domain.md §7 statuses). */
 export type CaseStatus =

@@ -5,7 +5,7 @@ import { formatDate, isRealDate } from './dates.ts';
 /**
  * A cohort: who could be audited (domain.md §7), as filters a QA lead combines. Every filter left
  * empty lets everyone through; the filters that are set must all hold. The database turns a
- * definition into a query over the latest snapshot (src/services/cohorts.ts); this module says what
+ * definition into a query over the latest snapshot (src/services/sampling/cohorts.ts); this module says what
  * a definition may hold, what contradicts, and how to describe it in words.
  */
 

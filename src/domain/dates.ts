@@ -67,3 +67,30 @@ export function formatDateTime(date: Date | null | undefined): string {
     timeZone: 'Europe/London',
   });
 }
+
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/** "November 2026" */
+export function monthName(month: IsoDate): string {
+  const [y, m] = month.split('-').map(Number);
+  return `${MONTH_NAMES[m - 1]} ${y}`;
+}
+
+/** "2026–27" for a year starting April 2026; "2026" for a calendar year. */
+export function yearName(startsOn: IsoDate): string {
+  const [y, m] = startsOn.split('-').map(Number);
+  return m === 1 ? String(y) : `${y}–${String((y + 1) % 100).padStart(2, '0')}`;
+}

@@ -4,7 +4,7 @@
  * details. The mapping also says what each row describes: an episode of one kind (a child
  * protection plan, a period of care…) or simply an open case and who holds it.
  */
-import type { EpisodeKind } from '../data/schema.ts';
+import type { EpisodeKind } from './child-status.ts';
 import { nameKey, nameSimilarity } from './name-matching.ts';
 
 /** What each row of a mapped extract describes. */

@@ -4,8 +4,10 @@
  * escalation, one of a newly trained auditor's first audits), then a seeded random share of the
  * cycle's returned audits is drawn from the rest, so the same seed always gives the same sample.
  */
-import type { ModerationReason } from '../data/schema.ts';
 import { seededRandom } from './random.ts';
+
+/** Why an audit is in a moderation sample: drawn at random, or added by a rule. */
+export type ModerationReason = 'random' | 'inadequate' | 'escalated' | 'new_auditor';
 
 export type ModerationRule = Exclude<ModerationReason, 'random'>;
 

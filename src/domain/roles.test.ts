@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { reportScope } from '../services/report-scope.ts';
+import { reportScope } from '../metrics/report-scope.ts';
 import { can, navigationFor, ROLES } from './roles.ts';
 
 test('every role sees Home, and only administrators see People', () => {
@@ -20,7 +20,7 @@ test('scrutiny readers and workforce development never reach child-level pages',
     navigationFor(['scrutiny_reader']).map((n) => n.text),
     ['Home', 'Programme', 'Audit tools', 'Practice themes', 'Reports'],
   );
-  // and the reports they open are only ever the versions for publication (src/services/report-scope.ts)
+  // and the reports they open are only ever the versions for publication (src/metrics/report-scope.ts)
   for (const role of ['scrutiny_reader', 'workforce_development'] as const) {
     assert.equal(reportScope({ roles: [role], serviceAreaId: null }).publicationOnly, true);
     assert.equal(can([role], 'dashboards.read'), false);

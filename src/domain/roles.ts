@@ -66,7 +66,7 @@ export const CAPABILITIES = {
   'audits.mine': ['auditor'],
   /**
    * A child's audit. Who may open which audit follows the relationship to it
-   * (src/services/audit-access.ts): the allocated auditor, the case holder and their manager once
+   * (src/services/audits/audit-access.ts): the allocated auditor, the case holder and their manager once
    * submitted, a Head of Service for their services, QA for the council.
    */
   'audits.read': ['qa_lead', 'auditor', 'practitioner', 'case_manager', 'senior_leader'],
@@ -81,7 +81,7 @@ export const CAPABILITIES = {
   /**
    * Reports of the audit programme. QA and senior leaders get them in full (a Head of Service for
    * their services); scrutiny readers and workforce development only ever get the versions for
-   * publication (src/services/report-scope.ts).
+   * publication (src/metrics/report-scope.ts).
    */
   'reports.read': ['qa_lead', 'senior_leader', 'scrutiny_reader', 'workforce_development'],
   /**

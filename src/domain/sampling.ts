@@ -1,7 +1,7 @@
 /**
  * The arithmetic of audit samples (domain.md §7): how precise a sample of n from a cohort of N is,
  * how many to draw for a wanted precision, and each stratum's share of a sample. The draw itself
- * happens in the database (src/services/samples.ts). Percentages are fractions (0–1); precision is at 95% unless said otherwise.
+ * happens in the database (src/services/sampling/samples.ts). Percentages are fractions (0–1); precision is at 95% unless said otherwise.
  */
 
 /** z for a two-sided 95% interval. */

@@ -6,9 +6,10 @@ import { after, before, test } from 'node:test';
 import ExcelJS from 'exceljs';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
 import { writeZip } from '../../test/helpers/ssd-extract.ts';
-import { findChildByReference, openChildrenByStatus } from '../services/children.ts';
-import { addServiceArea, addTeam, createCouncil } from '../services/organisation.ts';
-import { addPerson } from '../services/people.ts';
+import { findChildByReference, openChildrenByStatus } from '../services/case-data/children.ts';
+import { type RunImportOptions, runImport } from '../services/case-data/run-import.ts';
+import { addServiceArea, addTeam, createCouncil } from '../services/organisation/councils.ts';
+import { addPerson } from '../services/organisation/people.ts';
 import {
   isChildIdHeader,
   LISTS,
@@ -17,7 +18,6 @@ import {
   listByWords,
   matchColumns,
 } from './annex-a-headers.ts';
-import { type RunImportOptions, runImport } from './run-import.ts';
 import { ImportRefusedError, UnreadableFileError } from './types.ts';
 
 let t: TestDb;

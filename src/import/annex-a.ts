@@ -28,8 +28,7 @@ import {
   type RawRow,
   type WorkbookSource,
 } from './sheet-rows.ts';
-import type { SnapshotReadContext, SnapshotReader } from './snapshot-import.ts';
-import type { RowAt, SnapshotWriter } from './snapshot-writer.ts';
+import type { RowAt, SnapshotReadContext, SnapshotReader, SnapshotWriter } from './snapshot-writer.ts';
 import { type RowError, UnreadableFileError } from './types.ts';
 import {
   meansNobody,

@@ -6,9 +6,9 @@ import { after, before, test } from 'node:test';
 import ExcelJS from 'exceljs';
 import fc from 'fast-check';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
-import { createCouncil } from '../services/organisation.ts';
+import { detectFormat } from '../services/case-data/run-import.ts';
+import { createCouncil } from '../services/organisation/councils.ts';
 import { checkAuditHistoryRow, importAuditHistory } from './audit-history.ts';
-import { detectFormat } from './run-import.ts';
 import { ImportRefusedError, UnreadableFileError } from './types.ts';
 
 let t: TestDb;

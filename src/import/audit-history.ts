@@ -8,7 +8,7 @@ import { inTransaction } from '../data/transaction.ts';
 import { FOUR_POINT, normaliseGradeKey, THREE_POINT } from '../domain/grade-scales.ts';
 import { missingHeaders, readCsv } from './csv-records.ts';
 import { type Cell, cellText, forEachSheet, isBlank } from './sheet-rows.ts';
-import type { ImportOptions } from './snapshot-import.ts';
+import type { ImportOptions } from './types.ts';
 import { ImportRefusedError, type ImportSummary, type RowError, UnreadableFileError } from './types.ts';
 import { normaliseHeader, parseDate, parseMonth } from './values.ts';
 

@@ -8,8 +8,8 @@ import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
 import { writeZip } from '../../test/helpers/ssd-extract.ts';
-import { createCouncil } from '../services/organisation.ts';
-import { type ImportFormat, runImport } from './run-import.ts';
+import { type ImportFormat, runImport } from '../services/case-data/run-import.ts';
+import { createCouncil } from '../services/organisation/councils.ts';
 import { ImportRefusedError, type ImportSummary, UnreadableFileError } from './types.ts';
 
 /**

@@ -7,11 +7,11 @@ import { after, before, test } from 'node:test';
 import ExcelJS from 'exceljs';
 import fc from 'fast-check';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
-import { findChildByReference } from '../services/children.ts';
-import { createColumnMapping } from '../services/column-mappings.ts';
-import { createCouncil } from '../services/organisation.ts';
+import { findChildByReference } from '../services/case-data/children.ts';
+import { createColumnMapping } from '../services/case-data/column-mappings.ts';
+import { runImport } from '../services/case-data/run-import.ts';
+import { createCouncil } from '../services/organisation/councils.ts';
 import { checkMappedRow, readSample } from './mapped.ts';
-import { runImport } from './run-import.ts';
 import { UnreadableFileError } from './types.ts';
 
 let t: TestDb;

@@ -14,8 +14,13 @@ import {
 } from '../domain/mapped-fields.ts';
 import { readCsv } from './csv-records.ts';
 import { cellText, forEachSheet, type WorkbookSource } from './sheet-rows.ts';
-import type { SnapshotReader } from './snapshot-import.ts';
-import type { AllocationFacts, ChildFacts, EpisodeFacts, PlacementFacts } from './snapshot-writer.ts';
+import type {
+  AllocationFacts,
+  ChildFacts,
+  EpisodeFacts,
+  PlacementFacts,
+  SnapshotReader,
+} from './snapshot-writer.ts';
 import { decodeText } from './text-encoding.ts';
 import { UnreadableFileError } from './types.ts';
 import {

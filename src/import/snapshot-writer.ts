@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import { type BulkColumn, bulkInsert } from '../data/bulk-insert.ts';
-import type { Database, EpisodeKind, Gender, SnapshotSource } from '../data/schema.ts';
+import type { Database, Gender, SnapshotSource } from '../data/schema.ts';
+import type { EpisodeKind } from '../domain/child-status.ts';
 import { nameKey } from '../domain/name-matching.ts';
 import type { ImportTally, RowWhere } from './types.ts';
 
@@ -726,3 +727,18 @@ class Directory {
     );
   }
 }
+
+/** What a reader of a snapshot format gets: where to write, and where to count and report rows. */
+export interface SnapshotReadContext {
+  writer: SnapshotWriter;
+  tally: ImportTally;
+  /** the file's name as the person gave it */
+  fileName: string;
+  /** call for each row read; reports progress */
+  rowRead(): void;
+  /** files of a folder or zip the reader leaves alone, by their path inside it: listed in the summary */
+  ignoredFiles: string[];
+}
+
+/** A reader of one snapshot format: Annex A, SSD or a mapped extract. */
+export type SnapshotReader = (context: SnapshotReadContext) => Promise<void>;

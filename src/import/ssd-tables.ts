@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { EpisodeKind, Gender } from '../data/schema.ts';
+import type { Gender } from '../data/schema.ts';
+import type { EpisodeKind } from '../domain/child-status.ts';
 import type { IsoDate } from '../domain/dates.ts';
 import type { RowAt, SnapshotWriter } from './snapshot-writer.ts';
 import { parseDate } from './values.ts';

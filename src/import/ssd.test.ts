@@ -12,9 +12,9 @@ import {
   writeSsdFolder,
   writeZip,
 } from '../../test/helpers/ssd-extract.ts';
-import { findChild, findChildByReference, openChildrenByStatus } from '../services/children.ts';
-import { createCouncil } from '../services/organisation.ts';
-import { detectFormat, runImport } from './run-import.ts';
+import { findChild, findChildByReference, openChildrenByStatus } from '../services/case-data/children.ts';
+import { detectFormat, runImport } from '../services/case-data/run-import.ts';
+import { createCouncil } from '../services/organisation/councils.ts';
 import { ethnicityOf, genderOf, SSD_TABLES, ssdDate } from './ssd-tables.ts';
 import { ImportRefusedError, type ImportSummary, UnreadableFileError } from './types.ts';
 

@@ -2,7 +2,7 @@ import { parse } from 'csv-parse';
 import type { z } from 'zod';
 import { readCsv } from './csv-records.ts';
 import { type FileEntry, openFileSet } from './file-sets.ts';
-import type { SnapshotReadContext, SnapshotReader } from './snapshot-import.ts';
+import type { SnapshotReadContext, SnapshotReader } from './snapshot-writer.ts';
 import {
   ExtractState,
   isPlaceholder,

@@ -93,3 +93,17 @@ export class ImportTally {
     };
   }
 }
+
+/** Who asked for an import, of what, and how strictly. */
+export interface ImportOptions {
+  councilId: string;
+  path: string;
+  /** the name shown in errors and the import history; the file's own name by default */
+  fileName?: string;
+  asOf: string;
+  strict: boolean;
+  source: 'command' | 'web' | 'api';
+  startedBy?: string | null;
+  /** called now and then with the rows read so far, for a progress bar */
+  onProgress?: (rowsRead: number) => void;
+}

@@ -5,8 +5,13 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
-import { type ImportRequest, queueImportJob, stageUpload, uploadsDir } from '../services/import-jobs.ts';
-import { createCouncil } from '../services/organisation.ts';
+import {
+  type ImportRequest,
+  queueImportJob,
+  stageUpload,
+  uploadsDir,
+} from '../services/case-data/import-jobs.ts';
+import { createCouncil } from '../services/organisation/councils.ts';
 import { ImportRunner, importsIdle, jobProgress } from './import-runner.ts';
 
 let t: TestDb;

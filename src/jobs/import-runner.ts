@@ -2,9 +2,9 @@ import { lstat, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Db } from '../data/db.ts';
 import type { ImportJobState } from '../data/schema.ts';
-import { IMPORT_FORMATS, runImport } from '../import/run-import.ts';
 import { ImportRefusedError, type ImportSummary, UnreadableFileError } from '../import/types.ts';
-import { type JobSummary, qualityHeadline, uploadsDir } from '../services/import-jobs.ts';
+import { type JobSummary, qualityHeadline, uploadsDir } from '../services/case-data/import-jobs.ts';
+import { IMPORT_FORMATS, runImport } from '../services/case-data/run-import.ts';
 
 /** What the runner writes to the log: job ids and kinds of failure, never file contents or people. */
 export interface RunnerLog {

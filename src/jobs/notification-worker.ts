@@ -8,10 +8,11 @@
 
 import type { JobResult } from 'pg-boss';
 import type { Db } from '../data/db.ts';
+import { type JobQueue, QUEUES } from '../data/queue.ts';
 import { type IsoDate, todayInLondon } from '../domain/dates.ts';
-import { sendActionReminders } from '../services/actions.ts';
-import { chaseEscalations } from '../services/escalations.ts';
-import type { Mailer } from '../services/mailer.ts';
+import type { Mailer } from '../platform/mailer.ts';
+import { sendActionReminders } from '../services/audits/actions.ts';
+import { chaseEscalations } from '../services/audits/escalations.ts';
 import {
   type DeliveryJob,
   deliverWaiting,
@@ -19,7 +20,6 @@ import {
   type ReminderOptions,
   sendDeadlineReminders,
 } from '../services/notifications.ts';
-import { type JobQueue, QUEUES } from './queue.ts';
 
 /** 07:00 London time, Monday to Friday */
 export const DEFAULT_REMINDER_CRON = '0 7 * * 1-5';

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { docxParts, wordText } from '../../test/helpers/audit-document.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
+import { createDemoCouncil } from '../demo/council.ts';
 import { proportion } from '../domain/statistics.ts';
-import { createDemoCouncil } from '../services/demo-council.ts';
 import {
   annualReport,
   annualReportDocx,

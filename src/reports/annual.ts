@@ -7,8 +7,10 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
+import type { ReturnsKind } from '../domain/activity-kinds.ts';
 import type { AnswerSet, ToolDefinition } from '../domain/audit-tools.ts';
-import { formatDate } from '../domain/dates.ts';
+import { formatDate, monthName, yearName } from '../domain/dates.ts';
+import { type MonthRange, monthRange, previousYear } from '../domain/month-range.ts';
 import {
   CHANGE_RULE,
   type Change,
@@ -17,11 +19,9 @@ import {
   proportion,
 } from '../domain/statistics.ts';
 import { suppressGrid } from '../domain/suppression.ts';
-import { listAuditors } from '../services/auditors.ts';
-import { learningByTheme } from '../services/learning-sessions.ts';
-import { monthName, yearName } from '../services/programme.ts';
-import { allocationFacts, monthRange, previousYear } from '../services/report-data.ts';
-import type { MonthRange, ReturnsKind } from '../services/returns.ts';
+import { allocationFacts } from '../metrics/audit-facts.ts';
+import { learningByTheme } from '../services/learning/learning-sessions.ts';
+import { listAuditors } from '../services/sampling/auditors.ts';
 import { produceReport } from './catalogue.ts';
 import {
   type Count,

@@ -3,13 +3,13 @@ import { after, before, test } from 'node:test';
 import { docxParts, FILLED, fillSubmittedAudit, wordText } from '../../test/helpers/audit-document.ts';
 import { type AuditFixture, buildAuditFixture } from '../../test/helpers/audits.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
+import { NotFoundError } from '../domain/validation.ts';
 import {
   type AuditDocumentData,
   auditDocumentData,
   auditDocumentFileName,
-} from '../services/audit-document.ts';
-import { createCouncil } from '../services/organisation.ts';
-import { NotFoundError } from '../services/validation.ts';
+} from '../services/audits/audit-document.ts';
+import { createCouncil } from '../services/organisation/councils.ts';
 import { buildAuditDocument } from './audit-document.ts';
 
 let t: TestDb;

@@ -22,7 +22,7 @@ import {
   WidthType,
 } from 'docx';
 import { formatDate } from '../domain/dates.ts';
-import type { AuditDocumentData, DocumentAction } from '../services/audit-document.ts';
+import type { AuditDocumentData, DocumentAction } from '../services/audits/audit-document.ts';
 
 /** A4 in twentieths of a point, with 2 cm margins. */
 const PAGE = { width: 11906, height: 16838, margin: 1134 };

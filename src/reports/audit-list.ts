@@ -1,15 +1,16 @@
 /**
  * The audits behind the figures: one row per allocated audit of the months and filters a report was
  * made for, from QA Loop's audits or the imported history, exactly as the reports count them
- * (src/services/report-data.ts), so any figure can be traced to the audits behind it. It names each
+ * (src/metrics/audit-facts.ts), so any figure can be traced to the audits behind it. It names each
  * child by their case reference, so it is never prepared for publication and every download from the
  * app is written to the access log.
  */
 import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
-import { monthName } from '../services/programme.ts';
-import { allocationFacts, monthRange } from '../services/report-data.ts';
-import { KIND_NAMES, type ReturnsKind } from '../services/returns.ts';
+import { ACTIVITY_KIND_LABELS, type ReturnsKind } from '../domain/activity-kinds.ts';
+import { monthName } from '../domain/dates.ts';
+import { monthRange } from '../domain/month-range.ts';
+import { allocationFacts } from '../metrics/audit-facts.ts';
 import { gradeWords, type ReportDocument, rangeWords } from './document.ts';
 import type { ReportParams } from './report-base.ts';
 
@@ -85,7 +86,7 @@ export async function buildAuditList(db: Db, councilId: string, p: ReportParams)
     reference: r.ref,
     childReference: r.child_ref,
     childId: r.child_id,
-    kind: KIND_NAMES[r.kind] ?? r.kind,
+    kind: ACTIVITY_KIND_LABELS[r.kind] ?? r.kind,
     status: STATUS_WORDS[r.status] ?? r.status,
     serviceArea: r.service_area,
     locality: r.locality,

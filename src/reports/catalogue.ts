@@ -4,8 +4,8 @@
  * the app's report pages both come here, so the same report reads the same from either.
  */
 import type { Db } from '../data/db.ts';
-import { monthRange } from '../services/report-data.ts';
-import { returnsBreakdown } from '../services/returns.ts';
+import { monthRange } from '../domain/month-range.ts';
+import { returnsBreakdown } from '../metrics/returns.ts';
 import { actionsDocument, buildActionsReport, publishActionsReport } from './actions.ts';
 import { auditListDocument, buildAuditList } from './audit-list.ts';
 import { PUBLICATION_NOTE, publishCount, type ReportDocument, rangeWords } from './document.ts';

@@ -4,9 +4,10 @@
  * its figures; src/reports/render.ts turns it into an HTML page, CSV, an Excel workbook or a Word
  * document, so the same figures read the same everywhere.
  */
+
+import { monthName } from '../domain/dates.ts';
 import type { Proportion } from '../domain/statistics.ts';
 import { SUPPRESSION_THRESHOLD } from '../domain/suppression.ts';
-import { monthName } from '../services/programme.ts';
 
 /** A count as published: the number, or why it is not shown. */
 export type Count = number | SuppressedCount;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
+import { createDemoCouncil } from '../demo/council.ts';
 import { ageBand, CHARACTERISTICS, ethnicGroup } from '../domain/equality.ts';
 import { changeBetween, proportion } from '../domain/statistics.ts';
-import { createDemoCouncil } from '../services/demo-council.ts';
 import { produceReport, renderReport } from './catalogue.ts';
 import { FEWER_THAN, type Share } from './document.ts';
 import {

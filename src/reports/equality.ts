@@ -14,9 +14,10 @@ import {
   NOT_RECORDED,
 } from '../domain/equality.ts';
 import { BUILTIN_SCALES } from '../domain/grade-scales.ts';
+import { monthRange } from '../domain/month-range.ts';
 import { changeBetween, type Proportion, proportion } from '../domain/statistics.ts';
 import { suppressGrid } from '../domain/suppression.ts';
-import { allocationFacts, monthRange } from '../services/report-data.ts';
+import { allocationFacts } from '../metrics/audit-facts.ts';
 import {
   type Count,
   FEWER_THAN,

@@ -6,10 +6,11 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
-import type { EscalationKind } from '../data/schema.ts';
+import { monthName } from '../domain/dates.ts';
+import type { EscalationKind } from '../domain/escalations.ts';
+import { monthRange } from '../domain/month-range.ts';
 import { suppressGrid } from '../domain/suppression.ts';
-import { monthName } from '../services/programme.ts';
-import { allocationFacts, monthRange } from '../services/report-data.ts';
+import { allocationFacts } from '../metrics/audit-facts.ts';
 import {
   type Count,
   FEWER_THAN,

@@ -7,12 +7,13 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
+import { monthName } from '../domain/dates.ts';
 import { FAMILY_QUESTIONS } from '../domain/family-feedback.ts';
 import { themesMentioned } from '../domain/feedback-themes.ts';
+import { monthRange } from '../domain/month-range.ts';
 import { type Proportion, proportion } from '../domain/statistics.ts';
 import { suppressGrid } from '../domain/suppression.ts';
-import { monthName } from '../services/programme.ts';
-import { allocationFacts, monthRange } from '../services/report-data.ts';
+import { allocationFacts } from '../metrics/audit-facts.ts';
 import {
   type Count,
   FEWER_THAN,

@@ -6,11 +6,12 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
+import { ACTIVITY_KIND_LABELS, type ReturnsKind } from '../domain/activity-kinds.ts';
+import { monthName } from '../domain/dates.ts';
+import { monthRange } from '../domain/month-range.ts';
 import { type Proportion, proportion } from '../domain/statistics.ts';
 import { suppressGrid } from '../domain/suppression.ts';
-import { monthName } from '../services/programme.ts';
-import { allocationFacts, monthRange } from '../services/report-data.ts';
-import { KIND_NAMES, type ReturnsKind } from '../services/returns.ts';
+import { allocationFacts } from '../metrics/audit-facts.ts';
 import {
   type Column,
   type Count,
@@ -180,7 +181,7 @@ export async function buildGradesReport(db: Db, councilId: string, p: ReportPara
     byWorker: groups(rows, 'worker', keys),
     byKind: [...groupBy(rows, (r) => r.kind).entries()].map(([kind, list]) => ({
       kind,
-      name: KIND_NAMES[kind] ?? kind,
+      name: ACTIVITY_KIND_LABELS[kind] ?? kind,
       ...gradeCounts(list, keys),
     })),
   };

@@ -7,6 +7,7 @@
  */
 import type { Db } from '../data/db.ts';
 import { kappaWords } from '../domain/agreement.ts';
+import { monthName } from '../domain/dates.ts';
 import { suppressGrid } from '../domain/suppression.ts';
 import {
   type Agreement,
@@ -15,8 +16,7 @@ import {
   type ModerationCounts,
   type ModerationFilters,
   moderationFigures,
-} from '../services/moderation-figures.ts';
-import { monthName } from '../services/programme.ts';
+} from '../metrics/moderation-figures.ts';
 import {
   type Column,
   type Count,

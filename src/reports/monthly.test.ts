@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { docxParts, wordText } from '../../test/helpers/audit-document.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
-import { createDemoCouncil } from '../services/demo-council.ts';
+import { createDemoCouncil } from '../demo/council.ts';
 import {
   buildMonthlyReport,
   getCycleNotes,

@@ -11,9 +11,8 @@ import { AlignmentType, HeadingLevel, Paragraph, type Table, TextRun } from 'doc
 import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
 import { inTransaction } from '../data/transaction.ts';
-import { formatDate, formatDateTime } from '../domain/dates.ts';
-import { monthName } from '../services/programme.ts';
-import { type FieldError, ValidationError } from '../services/validation.ts';
+import { formatDate, formatDateTime, monthName } from '../domain/dates.ts';
+import { type FieldError, ValidationError } from '../domain/validation.ts';
 import { produceReport } from './catalogue.ts';
 import { PUBLICATION_NOTE, type ReportDocument } from './document.ts';
 import { documentBodyHtml, escapeHtml, htmlPage, wordContent, wordDocument } from './render.ts';

@@ -6,8 +6,8 @@ import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
 import type { IsoDate } from '../domain/dates.ts';
 import { BUILTIN_SCALES, type Grade } from '../domain/grade-scales.ts';
-import { monthRange, type ReportFilters } from '../services/report-data.ts';
-import { monthsOf } from '../services/returns.ts';
+import { monthRange, monthsOf } from '../domain/month-range.ts';
+import type { ReportFilters } from '../metrics/audit-facts.ts';
 
 /** What a report is asked for. Months are written YYYY-MM. */
 export interface ReportParams {

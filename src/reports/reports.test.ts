@@ -11,7 +11,7 @@ import {
   ReportFilterError,
   type ReportFilters,
   resolveFilters,
-} from '../services/report-data.ts';
+} from '../metrics/audit-facts.ts';
 import type { ActionsReport } from './actions.ts';
 import { produceReport, type ReportName, renderReport } from './catalogue.ts';
 import type { Count } from './document.ts';

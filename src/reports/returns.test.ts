@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { OwedAudit } from '../services/returns.ts';
+import type { OwedAudit } from '../metrics/returns.ts';
 import { owedAuditsCsv, owedAuditsFileName, type ReturnsReport, returnsReportCsv } from './returns.ts';
 
 const owed = (over: Partial<OwedAudit>): OwedAudit => ({

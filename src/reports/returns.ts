@@ -1,10 +1,10 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Db } from '../data/db.ts';
+import { monthName } from '../domain/dates.ts';
 import type { ReturnFigures } from '../domain/returns.ts';
 import { suppressGrid } from '../domain/suppression.ts';
-import { monthName } from '../services/programme.ts';
-import type { ReportFilters } from '../services/report-data.ts';
-import { type KindReturns, monthlyReturns, type OwedAudit, type ReturnsGroup } from '../services/returns.ts';
+import type { ReportFilters } from '../metrics/audit-facts.ts';
+import { type KindReturns, monthlyReturns, type OwedAudit, type ReturnsGroup } from '../metrics/returns.ts';
 import {
   type Column,
   type Count,

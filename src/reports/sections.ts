@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
 import { DEFAULT_JOURNEY_SECTIONS } from '../domain/builtin-tools.ts';
 import { BUILTIN_SCALES } from '../domain/grade-scales.ts';
+import { type MonthRange, monthRange, previousYear } from '../domain/month-range.ts';
 import {
   CHANGE_RULE,
   type Change,
@@ -16,8 +17,7 @@ import {
   type Proportion,
   proportion,
 } from '../domain/statistics.ts';
-import { allocationFacts, monthRange, previousYear, type ReportFilters } from '../services/report-data.ts';
-import type { MonthRange } from '../services/returns.ts';
+import { allocationFacts, type ReportFilters } from '../metrics/audit-facts.ts';
 import {
   type Count,
   PUBLICATION_NOTE,

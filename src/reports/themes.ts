@@ -6,9 +6,9 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
+import type { MonthRange } from '../domain/month-range.ts';
 import { proportion } from '../domain/statistics.ts';
-import { allocationFacts, type ReportFilters } from '../services/report-data.ts';
-import type { MonthRange } from '../services/returns.ts';
+import { allocationFacts, type ReportFilters } from '../metrics/audit-facts.ts';
 import { publishCount, publishShare, type ReportDocument } from './document.ts';
 
 export interface ThemeBelowGood {

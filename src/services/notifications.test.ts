@@ -10,10 +10,10 @@ import {
   type TestSmtpServer,
   waitFor,
 } from '../../test/helpers/notifications.ts';
+import { type JobQueue, startQueue } from '../data/queue.ts';
 import { WorkingDayCalendar } from '../domain/working-days.ts';
 import { startNotificationWorkers } from '../jobs/notification-worker.ts';
-import { type JobQueue, startQueue } from '../jobs/queue.ts';
-import { createMailer, type Mailer } from './mailer.ts';
+import { createMailer, type Mailer } from '../platform/mailer.ts';
 import {
   composeMessage,
   deliverWaiting,

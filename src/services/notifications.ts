@@ -29,14 +29,13 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
+import type { JobQueue } from '../data/queue.ts';
 import { inTransaction } from '../data/transaction.ts';
 import type { CyclePhase } from '../domain/cycle-phases.ts';
-import { formatDate, type IsoDate } from '../domain/dates.ts';
+import { formatDate, type IsoDate, monthName } from '../domain/dates.ts';
 import type { WorkingDayCalendar } from '../domain/working-days.ts';
-import type { JobQueue } from '../jobs/queue.ts';
-import { councilCalendar } from './cycles.ts';
-import { MailError, type Mailer, withoutAddresses } from './mailer.ts';
-import { monthName } from './programme.ts';
+import { MailError, type Mailer, withoutAddresses } from '../platform/mailer.ts';
+import { councilCalendar } from './programme/cycles.ts';
 
 export const NOTIFICATION_KINDS = ['allocated', 'deadline_approaching', 'overdue'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];

@@ -5,11 +5,11 @@ import { Agent, createTestApp } from '../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
 import { seedImports } from '../../test/helpers/imports.ts';
 import { saveCohort } from '../../test/helpers/sampling.ts';
+import { createDemoCouncil } from '../demo/council.ts';
 import type { ToolDefinition } from '../domain/audit-tools.ts';
 import { CAPABILITIES, type Capability, ROLES, type Role } from '../domain/roles.ts';
-import { createColumnMapping } from '../services/column-mappings.ts';
-import { createDemoCouncil } from '../services/demo-council.ts';
-import { drawRequestSchema, drawSample } from '../services/samples.ts';
+import { createColumnMapping } from '../services/case-data/column-mappings.ts';
+import { drawRequestSchema, drawSample } from '../services/sampling/samples.ts';
 
 let t: TestDb;
 let app: FastifyInstance;
@@ -144,7 +144,7 @@ function concrete(url: string): string {
 
 /**
  * Pages of one child's audit, escalation or action: the role opens them, the relationship to the
- * record decides (src/services/audit-access.ts), so someone with the role but not the relationship
+ * record decides (src/services/audits/audit-access.ts), so someone with the role but not the relationship
  * is refused with a reason (403) or sent on (302). Their own tests prove who gets what.
  */
 const RELATIONAL = /^\/(audits|escalations|actions|moderations)\/:/;

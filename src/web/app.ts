@@ -10,46 +10,46 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
-import type { Config } from '../config.ts';
 import type { Db } from '../data/db.ts';
+import type { JobQueue } from '../data/queue.ts';
 import { todayInLondon } from '../domain/dates.ts';
-import type { JobQueue } from '../jobs/queue.ts';
-import type { Logger } from '../log.ts';
-import childAccess from './child-access.ts';
+import type { Config } from '../platform/config.ts';
+import type { Logger } from '../platform/log.ts';
 import access from './plugins/access.ts';
 import assets from './plugins/assets.ts';
+import childAccess from './plugins/child-access.ts';
 import errors from './plugins/errors.ts';
 import security from './plugins/security.ts';
 import { DatabaseSessionStore } from './plugins/session-store.ts';
 import views from './plugins/views.ts';
-import accessLogRoutes from './routes/access-log.ts';
-import actionRoutes from './routes/actions.ts';
+import actionRoutes from './routes/actions/actions.ts';
+import accessLogRoutes from './routes/admin/access-log.ts';
 import adminImportTokenRoutes from './routes/admin/import-tokens.ts';
+import organisationRoutes from './routes/admin/organisation.ts';
 import adminPeopleRoutes from './routes/admin/people.ts';
-import auditDocumentRoutes from './routes/audit-documents.ts';
-import auditorRoutes from './routes/auditors.ts';
-import auditRoutes from './routes/audits.ts';
-import childrenRoutes from './routes/children.ts';
-import cohortRoutes from './routes/cohorts.ts';
-import columnMappingRoutes from './routes/column-mappings.ts';
-import escalationRoutes from './routes/escalations.ts';
-import feedbackRoutes from './routes/feedback.ts';
-import gradeScaleRoutes from './routes/grade-scales.ts';
+import auditorRoutes from './routes/auditors/auditors.ts';
+import auditDocumentRoutes from './routes/audits/audit-documents.ts';
+import auditRoutes from './routes/audits/audits.ts';
+import childrenRoutes from './routes/children/children.ts';
+import cohortRoutes from './routes/cohorts/cohorts.ts';
+import escalationRoutes from './routes/escalations/escalations.ts';
+import feedbackRoutes from './routes/feedback/feedback.ts';
 import healthRoutes from './routes/health.ts';
 import helpRoutes from './routes/help.ts';
 import homeRoutes from './routes/home.ts';
-import importApiRoutes from './routes/import-api.ts';
-import importRoutes from './routes/imports.ts';
-import learningRoutes from './routes/learning.ts';
-import organisationRoutes from './routes/organisation.ts';
-import practiceThemeRoutes from './routes/practice-themes.ts';
-import programmeRoutes from './routes/programme.ts';
-import returnsRoutes from './routes/returns.ts';
-import sampleRoutes from './routes/samples.ts';
-import settingsRoutes from './routes/settings.ts';
+import columnMappingRoutes from './routes/imports/column-mappings.ts';
+import importApiRoutes from './routes/imports/import-api.ts';
+import importRoutes from './routes/imports/imports.ts';
+import learningRoutes from './routes/learning/learning.ts';
+import programmeRoutes from './routes/programme/programme.ts';
+import returnsRoutes from './routes/reports/returns.ts';
+import sampleRoutes from './routes/samples/samples.ts';
+import settingsRoutes from './routes/settings/settings.ts';
 import signInRoutes from './routes/sign-in.ts';
-import toolBuilderRoutes from './routes/tool-builder.ts';
-import toolRoutes from './routes/tools.ts';
+import gradeScaleRoutes from './routes/tools/grade-scales.ts';
+import practiceThemeRoutes from './routes/tools/practice-themes.ts';
+import toolBuilderRoutes from './routes/tools/tool-builder.ts';
+import toolRoutes from './routes/tools/tools.ts';
 import './types.ts';
 
 export interface AppOptions {
@@ -62,6 +62,8 @@ export interface AppOptions {
   today?: () => string;
   /** the job queue, when this process runs one (`qaloop serve`); the app stops it when it closes */
   queue?: JobQueue | null;
+  /** with the demo on: the demo people's password, shown on the sign-in page */
+  demoPassword?: string;
 }
 
 declare module 'fastify' {
@@ -156,7 +158,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(errors);
 
   await app.register(helpRoutes);
-  await app.register(signInRoutes, { db, demo: config.demo });
+  await app.register(signInRoutes, { db, demo: config.demo, demoPassword: options.demoPassword });
   await app.register(homeRoutes, { db });
   await app.register(organisationRoutes, { db });
   await app.register(adminPeopleRoutes, { db });
@@ -172,7 +174,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(importRoutes, { db, dataDir: config.dataDir });
   await app.register(importApiRoutes, { db, dataDir: config.dataDir });
   await app.register(adminImportTokenRoutes, { db });
-  await app.register((await import('./routes/snapshots.ts')).default, { db });
+  await app.register((await import('./routes/imports/snapshots.ts')).default, { db });
   await app.register(columnMappingRoutes, { db });
   await app.register(cohortRoutes, { db });
   await app.register(returnsRoutes, { db });
@@ -183,11 +185,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(auditRoutes, { db });
   await app.register(feedbackRoutes, { db });
   await app.register(auditDocumentRoutes, { db });
-  await app.register((await import('./routes/moderations.ts')).default, { db });
-  await app.register((await import('./routes/moderation-plans.ts')).default, { db });
-  await app.register((await import('./routes/moderation-figures.ts')).default, { db });
-  await app.register((await import('./routes/monthly-reports.ts')).default, { db });
-  await app.register((await import('./routes/reports.ts')).default, { db });
-  await app.register((await import('./routes/dashboards.ts')).default, { db });
+  await app.register((await import('./routes/moderation/moderations.ts')).default, { db });
+  await app.register((await import('./routes/moderation/moderation-plans.ts')).default, { db });
+  await app.register((await import('./routes/moderation/moderation-figures.ts')).default, { db });
+  await app.register((await import('./routes/reports/monthly-reports.ts')).default, { db });
+  await app.register((await import('./routes/reports/reports.ts')).default, { db });
+  await app.register((await import('./routes/dashboards/dashboards.ts')).default, { db });
   return app;
 }

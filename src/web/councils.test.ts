@@ -3,10 +3,10 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Agent, createTestApp } from '../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
-import { recordChildren } from '../services/children.ts';
-import { createDemoCouncil, type DemoSummary } from '../services/demo-council.ts';
-import { addLocality, addServiceArea, addTeam, createCouncil } from '../services/organisation.ts';
-import { addPerson } from '../services/people.ts';
+import { createDemoCouncil, type DemoSummary } from '../demo/council.ts';
+import { recordChildren } from '../services/case-data/children.ts';
+import { addLocality, addServiceArea, addTeam, createCouncil } from '../services/organisation/councils.ts';
+import { addPerson } from '../services/organisation/people.ts';
 
 /** Two councils in one database: nobody in one sees or changes anything of the other. */
 let t: TestDb;

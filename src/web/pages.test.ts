@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Agent, createTestApp, errorSummaryItems, h1 } from '../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
-import { createDemoCouncil, type DemoSummary } from '../services/demo-council.ts';
+import { createDemoCouncil, type DemoSummary } from '../demo/council.ts';
 
 let t: TestDb;
 let app: FastifyInstance;

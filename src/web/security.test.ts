@@ -4,8 +4,8 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Agent, createTestApp, h1 } from '../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
-import { createLogger } from '../log.ts';
-import { createDemoCouncil } from '../services/demo-council.ts';
+import { createDemoCouncil } from '../demo/council.ts';
+import { createLogger } from '../platform/log.ts';
 import { govukTemplateScriptHash } from './plugins/security.ts';
 
 let t: TestDb;

@@ -1,6 +1,6 @@
 import type { Capability } from '../domain/roles.ts';
-import type { SignedInUser } from '../services/auth.ts';
-import type { ImportTokenIdentity } from '../services/import-tokens.ts';
+import type { ImportTokenIdentity } from '../services/case-data/import-tokens.ts';
+import type { SignedInUser } from '../services/organisation/auth.ts';
 
 /**
  * Who may use a route. Every route must say so in its config (`config: { access }`); the app

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
-import { scheduleReaudit } from '../../src/services/reaudits.ts';
+import { scheduleReaudit } from '../../src/services/audits/reaudits.ts';
 import { createTestApp } from '../helpers/app.ts';
 import {
   type AuditFixture,

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
-import { loadSignedInUser } from '../../src/services/auth.ts';
-import { createFamilyFeedbackLink } from '../../src/services/feedback.ts';
+import { createFamilyFeedbackLink } from '../../src/services/audits/feedback.ts';
+import { loadSignedInUser } from '../../src/services/organisation/auth.ts';
 import { createTestApp } from '../helpers/app.ts';
 import {
   type AuditFixture,

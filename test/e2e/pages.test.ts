@@ -12,10 +12,10 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import type { Db } from '../../src/data/db.ts';
+import { createDemoCouncil, DEMO_PASSWORD } from '../../src/demo/council.ts';
 import { navigationFor, ROLES, type Role } from '../../src/domain/roles.ts';
-import { allocateSample, exemptAudit } from '../../src/services/allocation.ts';
-import { createDemoCouncil, DEMO_PASSWORD } from '../../src/services/demo-council.ts';
-import { drawRequestSchema, drawSample } from '../../src/services/samples.ts';
+import { allocateSample, exemptAudit } from '../../src/services/sampling/allocation.ts';
+import { drawRequestSchema, drawSample } from '../../src/services/sampling/samples.ts';
 import { createTestApp } from '../helpers/app.ts';
 import {
   assertFocusVisible,

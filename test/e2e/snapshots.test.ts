@@ -9,8 +9,8 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import type { Role } from '../../src/domain/roles.ts';
-import { addServiceArea, addTeam, createCouncil } from '../../src/services/organisation.ts';
-import { addPerson } from '../../src/services/people.ts';
+import { addServiceArea, addTeam, createCouncil } from '../../src/services/organisation/councils.ts';
+import { addPerson } from '../../src/services/organisation/people.ts';
 import { createTestApp } from '../helpers/app.ts';
 import {
   assertNoAxeViolations,

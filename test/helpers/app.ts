@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { Db } from '../../src/data/db.ts';
-import type { Logger } from '../../src/log.ts';
+import { DEMO_PASSWORD } from '../../src/demo/council.ts';
+import type { Logger } from '../../src/platform/log.ts';
 import { buildApp } from '../../src/web/app.ts';
 
 export interface TestAppOptions {
@@ -32,6 +33,7 @@ export async function createTestApp(db: Db, options: TestAppOptions = {}) {
     logger: options.logger ?? false,
     sessionSecret: 'test-secret-test-secret-test-secret-test-secret',
     today: () => options.today ?? TEST_TODAY,
+    demoPassword: DEMO_PASSWORD,
     config: {
       demo: options.demo ?? true,
       sessionIdleMinutes: options.sessionIdleMinutes ?? 30,

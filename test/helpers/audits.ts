@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 import type { Db } from '../../src/data/db.ts';
-import type { ActivityKind } from '../../src/data/schema.ts';
+import type { ActivityKind } from '../../src/domain/activity-kinds.ts';
 import type { Role } from '../../src/domain/roles.ts';
-import { loadSignedInUser, type SignedInUser } from '../../src/services/auth.ts';
-import { hashPassword } from '../../src/services/passwords.ts';
+import { loadSignedInUser, type SignedInUser } from '../../src/services/organisation/auth.ts';
+import { hashPassword } from '../../src/services/organisation/passwords.ts';
 import { Agent } from './app.ts';
 import { buildSamplingFixture, type SamplingFixture } from './sampling.ts';
 

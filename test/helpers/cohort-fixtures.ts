@@ -1,9 +1,9 @@
 import type { Db } from '../../src/data/db.ts';
-import type { EpisodeKind } from '../../src/data/schema.ts';
 import { inTransaction } from '../../src/data/transaction.ts';
+import type { EpisodeKind } from '../../src/domain/child-status.ts';
 import { SnapshotWriter } from '../../src/import/snapshot-writer.ts';
 import { ImportTally } from '../../src/import/types.ts';
-import { snapshotOfDate } from '../../src/services/snapshots.ts';
+import { snapshotOfDate } from '../../src/services/case-data/snapshots.ts';
 
 /** An invented child as a snapshot tells them: who they are, where their case is, what happened. */
 export interface FixtureChild {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Db } from '../../src/data/db.ts';
 import { ImportRunner } from '../../src/jobs/import-runner.ts';
-import { queueImportJob, stageUpload } from '../../src/services/import-jobs.ts';
-import { createImportToken } from '../../src/services/import-tokens.ts';
+import { queueImportJob, stageUpload } from '../../src/services/case-data/import-jobs.ts';
+import { createImportToken } from '../../src/services/case-data/import-tokens.ts';
 
 /** An audit history with one good row and one whose formula-like cell and missing date are rejected. */
 export const SAMPLE_HISTORY = [

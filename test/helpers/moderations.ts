@@ -1,6 +1,6 @@
 import type { Db } from '../../src/data/db.ts';
 import { DEFAULT_JOURNEY_SECTIONS } from '../../src/domain/builtin-tools.ts';
-import { hashPassword } from '../../src/services/passwords.ts';
+import { hashPassword } from '../../src/services/organisation/passwords.ts';
 import { AUDIT_PASSWORD, type AuditFixture, type FixturePerson } from './audits.ts';
 
 /** The twelve section keys of the four-point case file audit, in order. */

@@ -3,8 +3,8 @@ import { SMTPServer } from 'smtp-server';
 import type { Db } from '../../src/data/db.ts';
 import { computeCycle, DEFAULT_PHASE_LENGTHS } from '../../src/domain/cycle-phases.ts';
 import { WorkingDayCalendar } from '../../src/domain/working-days.ts';
-import { createLogger, type Logger } from '../../src/log.ts';
-import { createCouncil } from '../../src/services/organisation.ts';
+import { createLogger, type Logger } from '../../src/platform/log.ts';
+import { createCouncil } from '../../src/services/organisation/councils.ts';
 
 /** A message as the mail server received it. */
 export interface ReceivedMail {

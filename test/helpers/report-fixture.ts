@@ -1,8 +1,15 @@
 import type { Db } from '../../src/data/db.ts';
-import type { ActivityKind, AuditStatus, EscalationKind, Gender } from '../../src/data/schema.ts';
+import type { AuditStatus, Gender } from '../../src/data/schema.ts';
+import type { ActivityKind } from '../../src/domain/activity-kinds.ts';
 import { DEFAULT_JOURNEY_SECTIONS } from '../../src/domain/builtin-tools.ts';
-import { addLocality, addServiceArea, addTeam, createCouncil } from '../../src/services/organisation.ts';
-import { createProgrammeYear } from '../../src/services/programme.ts';
+import type { EscalationKind } from '../../src/domain/escalations.ts';
+import {
+  addLocality,
+  addServiceArea,
+  addTeam,
+  createCouncil,
+} from '../../src/services/organisation/councils.ts';
+import { createProgrammeYear } from '../../src/services/programme/programme.ts';
 
 /**
  * A small council whose report figures are worked out by hand (four-point scale: o outstanding,

@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Db } from '../../src/data/db.ts';
-import type { ActivityKind, AuditStatus, ExemptionReason } from '../../src/data/schema.ts';
-import { runImport } from '../../src/import/run-import.ts';
-import { recordChildren } from '../../src/services/children.ts';
-import { addServiceArea, addTeam } from '../../src/services/organisation.ts';
-import { addPerson } from '../../src/services/people.ts';
+import type { AuditStatus, ExemptionReason } from '../../src/data/schema.ts';
+import type { ActivityKind } from '../../src/domain/activity-kinds.ts';
+import { recordChildren } from '../../src/services/case-data/children.ts';
+import { runImport } from '../../src/services/case-data/run-import.ts';
+import { addServiceArea, addTeam } from '../../src/services/organisation/councils.ts';
+import { addPerson } from '../../src/services/organisation/people.ts';
 
 /**
  * A hand-counted cycle for the returns and the auditors: added to a council whose programme has the

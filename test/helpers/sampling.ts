@@ -1,8 +1,13 @@
 import type { Db } from '../../src/data/db.ts';
-import type { EpisodeKind } from '../../src/data/schema.ts';
-import { type NewChild, recordChildren } from '../../src/services/children.ts';
-import { addLocality, addServiceArea, addTeam, createCouncil } from '../../src/services/organisation.ts';
-import { createProgrammeYear, getProgrammeYear } from '../../src/services/programme.ts';
+import type { EpisodeKind } from '../../src/domain/child-status.ts';
+import { type NewChild, recordChildren } from '../../src/services/case-data/children.ts';
+import {
+  addLocality,
+  addServiceArea,
+  addTeam,
+  createCouncil,
+} from '../../src/services/organisation/councils.ts';
+import { createProgrammeYear, getProgrammeYear } from '../../src/services/programme/programme.ts';
 
 /**
  * A council ready for sampling: three safeguarding teams in two localities, a children in care

@@ -1,7 +1,8 @@
 import type { Db } from '../../src/data/db.ts';
-import type { EpisodeKind, Gender } from '../../src/data/schema.ts';
-import { importSnapshot } from '../../src/import/snapshot-import.ts';
+import type { Gender } from '../../src/data/schema.ts';
+import type { EpisodeKind } from '../../src/domain/child-status.ts';
 import type { ImportSummary } from '../../src/import/types.ts';
+import { importSnapshot } from '../../src/services/case-data/snapshot-import.ts';
 
 /** One row of an invented list: a child, and what the list says about them. */
 export interface ListRow {

@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import fp from 'fastify-plugin';
 import type { Db } from '../../data/db.ts';
 import { can } from '../../domain/roles.ts';
-import { loadSignedInUser } from '../../services/auth.ts';
-import { authenticateImportToken } from '../../services/import-tokens.ts';
+import { authenticateImportToken } from '../../services/case-data/import-tokens.ts';
+import { loadSignedInUser } from '../../services/organisation/auth.ts';
 import type { Access } from '../types.ts';
 
 export class ForbiddenError extends Error {

@@ -7,7 +7,7 @@ import nunjucks from 'nunjucks';
 import { CASE_STATUS_LABELS, type CaseStatus } from '../../domain/child-status.ts';
 import { formatDate, formatDateTime } from '../../domain/dates.ts';
 import { type Capability, can, navigationFor, ROLE_LABELS, type Role } from '../../domain/roles.ts';
-import type { FieldError } from '../../services/validation.ts';
+import type { FieldError } from '../../domain/validation.ts';
 
 const require = createRequire(import.meta.url);
 export const ROOT = join(import.meta.dirname, '..', '..', '..');

@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../../data/db.ts';
 import { can, NAVIGATION } from '../../domain/roles.ts';
 import { suppressTable } from '../../domain/suppression.ts';
-import { caseloadsInTeam, openChildrenByStatus } from '../../services/children.ts';
-import { escalationCounts } from '../../services/escalations.ts';
-import { listTeams } from '../../services/organisation.ts';
+import { escalationCounts } from '../../services/audits/escalations.ts';
+import { caseloadsInTeam, openChildrenByStatus } from '../../services/case-data/children.ts';
+import { listTeams } from '../../services/organisation/councils.ts';
 
 const NEXT_STEPS: Record<string, string> = {
   '/audits':

@@ -2,15 +2,14 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../../data/db.ts';
 import { isRole, ROLE_DESCRIPTIONS, ROLE_LABELS, ROLES } from '../../domain/roles.ts';
+import { type FieldError, validate } from '../../domain/validation.ts';
 import {
   demoAccountForRole,
   demoRoles,
   LOCK_MINUTES,
   MAX_FAILED_ATTEMPTS,
   signInWithPassword,
-} from '../../services/auth.ts';
-import { DEMO_PASSWORD } from '../../services/demo-council.ts';
-import { type FieldError, validate } from '../../services/validation.ts';
+} from '../../services/organisation/auth.ts';
 import { safeReturnPath } from '../plugins/access.ts';
 
 const signInSchema = z.object({
@@ -29,7 +28,10 @@ const querySchema = z.object({
 /** Twenty sign-in attempts a minute from one address; account lock-out does the rest. */
 const signInRateLimit = { max: 20, timeWindow: '1 minute' };
 
-export default async function signInRoutes(app: FastifyInstance, { db, demo }: { db: Db; demo: boolean }) {
+export default async function signInRoutes(
+  app: FastifyInstance,
+  { db, demo, demoPassword }: { db: Db; demo: boolean; demoPassword?: string },
+) {
   async function signInPage(
     reply: FastifyReply,
     page: { returnTo: string; errors?: FieldError[]; email?: string; idle?: boolean; signedOut?: boolean },
@@ -48,7 +50,7 @@ export default async function signInRoutes(app: FastifyInstance, { db, demo }: {
         label: ROLE_LABELS[role],
         description: ROLE_DESCRIPTIONS[role],
       })),
-      demoPassword: demo ? DEMO_PASSWORD : undefined,
+      demoPassword: demo ? demoPassword : undefined,
     });
   }
 

@@ -3,8 +3,8 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Agent, createTestApp, errorSummaryItems, h1 } from '../../../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../../../test/helpers/db.ts';
-import { createDemoCouncil } from '../../../services/demo-council.ts';
-import { hashImportToken } from '../../../services/import-tokens.ts';
+import { createDemoCouncil } from '../../../demo/council.ts';
+import { hashImportToken } from '../../../services/case-data/import-tokens.ts';
 
 let t: TestDb;
 let app: FastifyInstance;

@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../../../data/db.ts';
+import { type FieldError, NotFoundError, ValidationError } from '../../../domain/validation.ts';
 import {
   createImportToken,
   getImportToken,
   listImportTokens,
   revokeImportToken,
-} from '../../../services/import-tokens.ts';
-import { type FieldError, NotFoundError, ValidationError } from '../../../services/validation.ts';
+} from '../../../services/case-data/import-tokens.ts';
 
 /**
  * Administrators make the tokens the data warehouse sends its weekly extract with, see when each

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import { ROLE_DESCRIPTIONS, ROLE_LABELS, ROLES } from '../../../domain/roles.ts';
-import { listTeams } from '../../../services/organisation.ts';
+import { type FieldError, NotFoundError, ValidationError } from '../../../domain/validation.ts';
+import { listTeams } from '../../../services/organisation/councils.ts';
 import {
   addPerson,
   getPerson,
@@ -13,8 +14,7 @@ import {
   setPassword,
   setRoles,
   unlockAccount,
-} from '../../../services/people.ts';
-import { type FieldError, NotFoundError, ValidationError } from '../../../services/validation.ts';
+} from '../../../services/organisation/people.ts';
 
 const roleOptions = ROLES.map((role) => ({
   value: role,

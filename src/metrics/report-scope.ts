@@ -1,0 +1,27 @@
+import type { Role } from '../domain/roles.ts';
+import type { ReportFilters } from './audit-facts.ts';
+
+/**
+ * What a person's reports may show (domain.md §2): QA everything in their council; a Head of Service
+ * their services (a senior leader with no service area, such as an Assistant Director, the whole
+ * council); scrutiny readers and workforce development aggregates only, so only ever the versions for
+ * publication. A person with several roles gets the widest.
+ */
+export interface ReportScope {
+  /** only reports prepared for publication */
+  publicationOnly: boolean;
+  /** filters every report they see is held to */
+  fixed: ReportFilters;
+  /** the words for what they see, when held to part of the council */
+  limitedTo: 'council' | 'serviceArea';
+}
+
+export function reportScope(user: { roles: readonly Role[]; serviceAreaId: string | null }): ReportScope {
+  if (user.roles.includes('qa_lead')) return { publicationOnly: false, fixed: {}, limitedTo: 'council' };
+  if (user.roles.includes('senior_leader')) {
+    return user.serviceAreaId
+      ? { publicationOnly: false, fixed: { serviceAreaId: user.serviceAreaId }, limitedTo: 'serviceArea' }
+      : { publicationOnly: false, fixed: {}, limitedTo: 'council' };
+  }
+  return { publicationOnly: true, fixed: {}, limitedTo: 'council' };
+}

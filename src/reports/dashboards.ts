@@ -1,0 +1,120 @@
+/**
+ * The dashboards (domain.md §2, §6), counted from the stored audits as each opens, so an audit
+ * submitted a minute ago is in them:
+ *
+ * - the QA lead's cycle dashboard: returns live by auditor, team and service area; escalations
+ *   waiting for a response; how far the cycle's moderation has got;
+ * - the quality dashboard: grades by service area, team, worker and locality, the section view, the
+ *   practice themes most found in audits below good, and feedback — for the council, or held to a
+ *   Head of Service's services or a team manager's team.
+ *
+ * Each part is a ReportDocument, so a dashboard's charts and tables are the reports' own.
+ */
+import { sql } from 'kysely';
+import type { Db } from '../data/db.ts';
+import { monthRange } from '../domain/month-range.ts';
+import { proportion } from '../domain/statistics.ts';
+import { type ReturnCycle, returnsBreakdown } from '../metrics/returns.ts';
+import { produceReport } from './catalogue.ts';
+import type { ReportDocument, ReportTable } from './document.ts';
+import type { ReportParams } from './report-base.ts';
+import { returnsDocument, returnsReport } from './returns.ts';
+
+/** The quality dashboard's parts: grades, sections, themes below good and feedback. */
+export async function qualityDashboard(
+  db: Db,
+  councilId: string,
+  p: ReportParams,
+): Promise<ReportDocument[]> {
+  const [grades, sections, themes, feedback] = await Promise.all([
+    produceReport(db, councilId, 'grades', p),
+    produceReport(db, councilId, 'sections', p),
+    produceReport(db, councilId, 'themes', p),
+    produceReport(db, councilId, 'feedback', p),
+  ]);
+  // the dashboard shows feedback's figures and themes; the written answers are in the report
+  const shortFeedback: ReportDocument = {
+    ...feedback.document,
+    sections: feedback.document.sections.map((s) => ({
+      ...s,
+      tables: s.tables.filter((t) => t.id !== 'practitioner-answers' && t.id !== 'family-comments'),
+    })),
+  };
+  return [grades.document, sections.document, themes.document, shortFeedback];
+}
+
+export interface CycleDashboard {
+  returns: ReportDocument;
+  escalations: { waiting: number; immediate: number; driftDelay: number; oldestRaisedAt: Date | null };
+  moderation: {
+    returned: number;
+    chosen: number;
+    allocated: number;
+    submitted: number;
+    decided: number;
+    table: ReportTable;
+  };
+}
+
+/** The QA lead's dashboard of one cycle. */
+export async function cycleDashboard(
+  db: Db,
+  councilId: string,
+  cycle: ReturnCycle,
+  p: ReportParams,
+): Promise<CycleDashboard> {
+  const month = cycle.month.slice(0, 7);
+  const [returns, breakdown, waiting, moderation] = await Promise.all([
+    returnsReport(db, councilId, month, month),
+    returnsBreakdown(db, councilId, monthRange(month, month)),
+    sql<{ kind: string; n: number; oldest: Date | null }>`
+      select kind, count(*)::int as n, min(raised_at) as oldest from escalations
+      where council_id = ${councilId} and responded_at is null group by kind`.execute(db),
+    sql<{ status: string; n: number }>`
+      select m.status, count(*)::int as n from moderations m join audits a on a.id = m.audit_id
+      where m.council_id = ${councilId} and a.month_id = ${cycle.id} group by m.status`.execute(db),
+  ]);
+  const count = (status: string) => moderation.rows.find((r) => r.status === status)?.n ?? 0;
+  const chosen = moderation.rows.reduce((a, r) => a + r.n, 0);
+  const returned = returns.total.returned;
+  const decided = count('decided');
+  const submitted = count('submitted');
+  const allocated = count('allocated');
+  const oldest = waiting.rows.map((r) => r.oldest).filter((d): d is Date => d !== null);
+  // every audit of the cycle is counted, not a sample: no interval
+  const progress = (count: number, total: number) => ({ ...proportion(count, total), ci95: null });
+  const document = returnsDocument(returns, breakdown, p.councilName, [], false);
+  return {
+    // one month: who returned what, without the month-by-month chart
+    returns: { ...document, sections: document.sections.filter((s) => s.id !== 'returns-by-month') },
+    escalations: {
+      waiting: waiting.rows.reduce((a, r) => a + r.n, 0),
+      immediate: waiting.rows.find((r) => r.kind === 'immediate')?.n ?? 0,
+      driftDelay: waiting.rows.find((r) => r.kind === 'drift_delay')?.n ?? 0,
+      oldestRaisedAt: oldest.length ? new Date(Math.min(...oldest.map((d) => new Date(d).getTime()))) : null,
+    },
+    moderation: {
+      returned,
+      chosen,
+      allocated,
+      submitted,
+      decided,
+      table: {
+        id: 'moderation-progress',
+        title: `Moderation of ${cycle.name}`,
+        columns: [
+          { key: 'stage', header: 'Stage', kind: 'text' },
+          { key: 'share', header: 'Of the audits chosen', kind: 'share' },
+        ],
+        rows: [
+          {
+            cells: { stage: 'Chosen for moderation (of returned audits)', share: progress(chosen, returned) },
+          },
+          { cells: { stage: 'With a moderator, not yet re-graded', share: progress(allocated, chosen) } },
+          { cells: { stage: 'Re-graded, waiting for the panel', share: progress(submitted, chosen) } },
+          { cells: { stage: 'Decided by the panel', share: progress(decided, chosen) } },
+        ],
+      },
+    },
+  };
+}

@@ -1,0 +1,328 @@
+import { sql } from 'kysely';
+import type { Db } from '../../data/db.ts';
+import type { Gender } from '../../data/schema.ts';
+import { inTransaction } from '../../data/transaction.ts';
+import {
+  type CaseStatus,
+  caseStatusOn,
+  type EpisodeKind,
+  STATUS_PRECEDENCE,
+} from '../../domain/child-status.ts';
+import { todayInLondon } from '../../domain/dates.ts';
+import { SnapshotWriter } from '../../import/snapshot-writer.ts';
+import { ImportTally } from '../../import/types.ts';
+import { markSnapshotChanged, snapshotOfDate } from './snapshots.ts';
+
+export interface NewChild {
+  externalId: string;
+  familyExternalId: string | null;
+  firstName: string;
+  lastName: string;
+  dateOfBirth: string | null;
+  gender: Gender;
+  ethnicity: string | null;
+  disability: boolean;
+  uasc: boolean;
+  involvements: { staffId: string | null; teamId: string; startDate: string; endDate: string | null }[];
+  episodes: { kind: EpisodeKind; startDate: string; endDate: string | null; detail?: string | null }[];
+}
+
+/**
+ * The id of the council's latest snapshot, for `children as c`: what every "now" figure reads.
+ * A child the latest extract no longer lists keeps their row and their audits.
+ */
+export const LATEST_SNAPSHOT = sql<string>`(select ls.id from latest_snapshots ls where ls.council_id = c.council_id)`;
+
+/**
+ * A child's status on a date in the latest snapshot, computed in the database over `children as c`:
+ * the rule of caseStatusOn (src/domain/child-status.ts), from the same precedence list, for
+ * counting without loading every child.
+ */
+export function caseStatusSql(on: string) {
+  const rank = STATUS_PRECEDENCE.map(([kind], i) => `when '${kind}' then ${i + 1}`).join(' ');
+  const status = STATUS_PRECEDENCE.map(([, s], i) => `when ${i + 1} then '${s}'`).join(' ');
+  return sql<CaseStatus>`case (select min(case e.kind ${sql.raw(rank)} end) from child_episodes e
+    where e.child_id = c.id and e.snapshot_id = ${LATEST_SNAPSHOT}
+      and e.start_date <= ${on}::date and (e.end_date is null or e.end_date > ${on}::date))
+    ${sql.raw(status)} else 'no_current_plan' end`;
+}
+
+const RECORDED = 'recorded';
+
+/** A child's name, or their reference when the extract gives no name (Annex A lists have none). */
+export function childName(first: string | null, last: string | null, reference: string): string {
+  const name = [first, last].filter((x) => x?.trim()).join(' ');
+  return name || reference;
+}
+
+/**
+ * Records children with their families, allocations and episodes into the snapshot of a date (today
+ * by default), in one transaction, adding to what the snapshot holds. Extracts come in through the
+ * importers; this is for a council's own records and for tests.
+ */
+export async function recordChildren(
+  db: Db,
+  councilId: string,
+  children: NewChild[],
+  asOf: string = todayInLondon(),
+): Promise<number> {
+  if (children.length === 0) return 0;
+  return inTransaction(db, async (trx) => {
+    const snapshotId = await snapshotOfDate(trx, councilId, asOf);
+    const writer = new SnapshotWriter(trx, { councilId, snapshotId, tally: new ImportTally() });
+    await writer.beginSource(RECORDED, { replace: false });
+    const at = { file: 'recorded', row: 0 };
+    for (const c of children) {
+      await writer.child(
+        RECORDED,
+        {
+          ref: c.externalId,
+          firstName: c.firstName,
+          lastName: c.lastName,
+          dateOfBirth: c.dateOfBirth,
+          gender: c.gender,
+          ethnicity: c.ethnicity,
+          disability: c.disability,
+          uasc: c.uasc,
+        },
+        at,
+      );
+    }
+    await writer.flush();
+    for (const c of children) {
+      if (c.familyExternalId)
+        await writer.family(RECORDED, { childRef: c.externalId, familyRef: c.familyExternalId }, at);
+      for (const i of c.involvements)
+        await writer.allocation(
+          RECORDED,
+          {
+            childRef: c.externalId,
+            teamId: i.teamId,
+            staffId: i.staffId,
+            startDate: i.startDate,
+            endDate: i.endDate,
+          },
+          at,
+        );
+      for (const e of c.episodes)
+        await writer.episode(
+          RECORDED,
+          {
+            childRef: c.externalId,
+            kind: e.kind,
+            startDate: e.startDate,
+            endDate: e.endDate,
+            detail: e.detail ?? null,
+          },
+          at,
+        );
+    }
+    await writer.flush();
+    await markSnapshotChanged(trx, snapshotId);
+    return children.length;
+  });
+}
+
+export interface ChildRecord {
+  id: string;
+  reference: string;
+  name: string;
+  dateOfBirth: string | null;
+  gender: Gender;
+  ethnicity: string | null;
+  disability: boolean;
+  uasc: boolean;
+  familyReference: string | null;
+  siblings: { id: string; reference: string; name: string }[];
+  status: CaseStatus;
+  /** the date of the latest snapshot that lists the child, and whether it is the council's latest */
+  listedOn: string | null;
+  inLatestSnapshot: boolean;
+  allocation: { worker: string | null; team: string; since: string | null } | null;
+  episodes: { kind: EpisodeKind; startDate: string; endDate: string | null; detail: string | null }[];
+}
+
+/** The QA Loop id of a child known by the case management system's reference. */
+export async function childIdForReference(db: Db, councilId: string, reference: string) {
+  const row = await db
+    .selectFrom('children')
+    .select('id')
+    .where('council_id', '=', councilId)
+    .where('external_id', '=', reference.trim())
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** A child by the case management system's reference, with status, allocation and episodes. */
+export async function findChildByReference(db: Db, councilId: string, reference: string) {
+  const id = await childIdForReference(db, councilId, reference);
+  return id ? findChild(db, councilId, id) : undefined;
+}
+
+/** A child by QA Loop's id, with status, allocation, episodes and brothers and sisters. */
+export async function findChild(
+  db: Db,
+  councilId: string,
+  childId: string,
+): Promise<ChildRecord | undefined> {
+  const c = await db
+    .selectFrom('children as c')
+    .leftJoin('families as f', 'f.id', 'c.family_id')
+    .where('c.council_id', '=', councilId)
+    .where('c.id', '=', childId)
+    .select([
+      'c.id',
+      'c.external_id',
+      'c.first_name',
+      'c.last_name',
+      'c.date_of_birth',
+      'c.gender',
+      'c.ethnicity',
+      'c.disability',
+      'c.uasc',
+      'c.family_id',
+      'f.external_id as family_ref',
+    ])
+    .executeTakeFirst();
+  if (!c) return undefined;
+  // the picture of the latest snapshot that lists the child: a child who has left the extract
+  // keeps their last known details and their audits
+  const listed = await db
+    .selectFrom('snapshot_children as sc')
+    .innerJoin('snapshots as s', 's.id', 'sc.snapshot_id')
+    .select(['s.id', 's.as_of'])
+    .where('sc.child_id', '=', c.id)
+    .orderBy('s.as_of', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const latest = await db
+    .selectFrom('latest_snapshots')
+    .select('as_of')
+    .where('council_id', '=', councilId)
+    .executeTakeFirst();
+  const snapshotId = listed?.id ?? '00000000-0000-0000-0000-000000000000';
+  const allocation = await db
+    .selectFrom('child_involvements as i')
+    .leftJoin('teams as t', 't.id', 'i.team_id')
+    .leftJoin('staff as s', 's.id', 'i.staff_id')
+    .where('i.child_id', '=', c.id)
+    .where('i.snapshot_id', '=', snapshotId)
+    .where('i.end_date', 'is', null)
+    .select([
+      sql<string | null>`coalesce(s.name, i.worker_name)`.as('worker'),
+      sql<string>`coalesce(t.name, i.team_name, 'No team given')`.as('team'),
+      'i.start_date',
+    ])
+    .orderBy('i.start_date', 'desc')
+    .executeTakeFirst();
+  const episodes = await db
+    .selectFrom('child_episodes')
+    .where('child_id', '=', c.id)
+    .where('snapshot_id', '=', snapshotId)
+    .select(['kind', 'start_date', 'end_date', 'detail', 'attributes'])
+    .orderBy('start_date')
+    .execute();
+  const siblings = c.family_id
+    ? await db
+        .selectFrom('children')
+        .where('family_id', '=', c.family_id)
+        .where('id', '!=', c.id)
+        .select(['id', 'external_id', 'first_name', 'last_name'])
+        .orderBy('external_id')
+        .execute()
+    : [];
+  return {
+    id: c.id,
+    reference: c.external_id,
+    name: childName(c.first_name, c.last_name, c.external_id),
+    dateOfBirth: c.date_of_birth,
+    gender: c.gender,
+    ethnicity: c.ethnicity,
+    disability: c.disability,
+    uasc: c.uasc,
+    familyReference: c.family_ref,
+    siblings: siblings.map((s) => ({
+      id: s.id,
+      reference: s.external_id,
+      name: childName(s.first_name, s.last_name, s.external_id),
+    })),
+    status: caseStatusOn(episodes, latest?.as_of ?? todayInLondon()),
+    listedOn: listed?.as_of ?? null,
+    inLatestSnapshot: !!listed && listed.as_of === latest?.as_of,
+    allocation: allocation
+      ? { worker: allocation.worker, team: allocation.team, since: allocation.start_date }
+      : null,
+    episodes: episodes.map((e) => ({
+      kind: e.kind,
+      startDate: e.start_date,
+      endDate: e.end_date,
+      detail:
+        e.detail ??
+        (Object.entries(e.attributes ?? {})
+          .filter(([k, v]) => v !== null && v !== '' && !/(^|_)ids?$/.test(k))
+          .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`)
+          .join('; ') ||
+          null),
+    })),
+  };
+}
+
+export type StatusCounts = Record<CaseStatus, number> & { total: number };
+
+function emptyCounts(): StatusCounts {
+  return { in_care: 0, cp_plan: 0, cin_plan: 0, care_leaver: 0, early_help: 0, no_current_plan: 0, total: 0 };
+}
+
+/** Open children (with a current allocation) by status, for a worker, a team, a service area or the council. */
+export async function openChildrenByStatus(
+  db: Db,
+  councilId: string,
+  scope: { staffId?: string; teamId?: string; serviceAreaId?: string } = {},
+  on: string = todayInLondon(),
+): Promise<StatusCounts> {
+  const q = db
+    .selectFrom('children as c')
+    .where('c.council_id', '=', councilId)
+    .where((eb) => {
+      let open = eb
+        .selectFrom('child_involvements as i')
+        .leftJoin('teams as t', 't.id', 'i.team_id')
+        .whereRef('i.child_id', '=', 'c.id')
+        .where('i.snapshot_id', '=', LATEST_SNAPSHOT)
+        .where((w) => w.or([w('i.start_date', 'is', null), w('i.start_date', '<=', on)]))
+        .where((w) => w.or([w('i.end_date', 'is', null), w('i.end_date', '>', on)]));
+      if (scope.staffId) open = open.where('i.staff_id', '=', scope.staffId);
+      if (scope.teamId) open = open.where('i.team_id', '=', scope.teamId);
+      if (scope.serviceAreaId) open = open.where('t.service_area_id', '=', scope.serviceAreaId);
+      return eb.exists(open.select('i.id'));
+    })
+    .select([caseStatusSql(on).as('status'), (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status');
+  const rows = await q.execute();
+  const counts = emptyCounts();
+  for (const r of rows) {
+    counts[r.status] = Number(r.n);
+    counts.total += Number(r.n);
+  }
+  return counts;
+}
+
+/** Workers of a team with their number of open children. */
+export async function caseloadsInTeam(db: Db, councilId: string, teamId: string) {
+  const rows = await db
+    .selectFrom('staff as s')
+    .where('s.council_id', '=', councilId)
+    .where('s.team_id', '=', teamId)
+    .where('s.active', '=', true)
+    .select([
+      's.id',
+      's.name',
+      's.job_title',
+      sql<number>`(select count(distinct i.child_id) from child_involvements i where i.staff_id = s.id and i.end_date is null and i.snapshot_id = (select ls.id from latest_snapshots ls where ls.council_id = s.council_id))`.as(
+        'children',
+      ),
+    ])
+    .orderBy('s.name')
+    .execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, jobTitle: r.job_title, children: Number(r.children) }));
+}

@@ -1,0 +1,304 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { belongsToCouncil } from '../../data/council-scope.ts';
+import type { Db } from '../../data/db.ts';
+import { inTransaction } from '../../data/transaction.ts';
+import { ROLES, type Role } from '../../domain/roles.ts';
+import { NotFoundError, ValidationError, validate } from '../../domain/validation.ts';
+import { hashPassword } from './passwords.ts';
+
+export const MIN_PASSWORD_LENGTH = 12;
+
+const optionalId = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : null))
+  .pipe(z.uuid({ message: 'Choose from the list' }).nullable());
+
+const rolesField = z.preprocess(
+  (v) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]),
+  z
+    .array(z.enum(ROLES, { message: 'Choose roles from the list' }))
+    .min(1, { message: 'Select at least one role' }),
+);
+
+/** A person added by an administrator (or the demo council): a member of staff with an account. */
+export const newPersonSchema = z.object({
+  name: z.string().trim().min(1, { message: 'Enter the person’s full name' }).max(200, {
+    message: 'Full name must be 200 characters or fewer',
+  }),
+  email: z
+    .string()
+    .trim()
+    .min(1, { message: 'Enter the person’s work email address' })
+    .pipe(z.email({ message: 'Enter an email address in the correct format, like name@council.gov.uk' })),
+  jobTitle: z.string().trim().min(1, { message: 'Enter the person’s job title' }).max(200),
+  teamId: optionalId,
+  lineManagerId: optionalId,
+  roles: rolesField,
+  password: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : null))
+    .refine((v) => v === null || v.length >= MIN_PASSWORD_LENGTH, {
+      message: `Password must be at least ${MIN_PASSWORD_LENGTH} characters`,
+    }),
+});
+
+export type NewPerson = z.input<typeof newPersonSchema>;
+
+export const rolesSchema = z.object({ roles: rolesField });
+
+export interface AddPersonOptions {
+  externalId?: string | null;
+  serviceAreaId?: string | null;
+  startedOn?: string | null;
+  /** a hash already made (the demo council hashes its shared password once) */
+  passwordHash?: string | null;
+}
+
+/** Adds a member of staff with roles and a user account, in one transaction. Returns the staff id. */
+export async function addPerson(
+  db: Db,
+  councilId: string,
+  input: NewPerson,
+  options: AddPersonOptions = {},
+): Promise<{ staffId: string; userId: string }> {
+  const checked = validate(newPersonSchema, input);
+  if (!checked.ok) throw new ValidationError(checked.errors);
+  const person = checked.value;
+  const passwordHash = options.passwordHash ?? (person.password ? await hashPassword(person.password) : null);
+
+  return inTransaction(db, async (trx) => {
+    const errors = [];
+    const existing = await trx
+      .selectFrom('user_accounts')
+      .select('id')
+      .where(sql`lower(email)`, '=', person.email.toLowerCase())
+      .executeTakeFirst();
+    if (existing)
+      errors.push({ field: 'email', message: 'Someone already has an account with this email address' });
+    if (person.teamId && !(await belongsToCouncil(trx, 'teams', person.teamId, councilId))) {
+      errors.push({ field: 'teamId', message: 'Choose a team from the list' });
+    }
+    if (person.lineManagerId && !(await belongsToCouncil(trx, 'staff', person.lineManagerId, councilId))) {
+      errors.push({ field: 'lineManagerId', message: 'Choose a line manager from the list' });
+    }
+    if (errors.length) throw new ValidationError(errors);
+
+    const staff = await trx
+      .insertInto('staff')
+      .values({
+        council_id: councilId,
+        external_id: options.externalId ?? null,
+        name: person.name,
+        email: person.email,
+        job_title: person.jobTitle,
+        team_id: person.teamId,
+        service_area_id: options.serviceAreaId ?? null,
+        line_manager_id: person.lineManagerId,
+        started_on: options.startedOn ?? null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('staff_roles')
+      .values(person.roles.map((role) => ({ council_id: councilId, staff_id: staff.id, role })))
+      .execute();
+    const user = await trx
+      .insertInto('user_accounts')
+      .values({ council_id: councilId, staff_id: staff.id, email: person.email, password_hash: passwordHash })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { staffId: staff.id, userId: user.id };
+  });
+}
+
+/**
+ * Replaces a person's roles and records the change (who, when, before and after). Nobody changes
+ * their own roles: another administrator must.
+ */
+export async function setRoles(
+  db: Db,
+  councilId: string,
+  staffId: string,
+  input: unknown,
+  changedBy: string,
+): Promise<Role[]> {
+  if (staffId === changedBy) {
+    throw new ValidationError([
+      { field: 'roles', message: 'You cannot change your own roles: ask another administrator' },
+    ]);
+  }
+  const checked = validate(rolesSchema, input);
+  if (!checked.ok) throw new ValidationError(checked.errors);
+  const roles = [...new Set(checked.value.roles)].sort();
+  return inTransaction(db, async (trx) => {
+    if (!(await belongsToCouncil(trx, 'staff', staffId, councilId))) throw new NotFoundError('person');
+    const before = (
+      await trx
+        .selectFrom('staff_roles')
+        .select('role')
+        .where('staff_id', '=', staffId)
+        .orderBy('role')
+        .execute()
+    ).map((r) => r.role);
+    if (before.join() === roles.join()) return roles;
+    await trx.deleteFrom('staff_roles').where('staff_id', '=', staffId).execute();
+    await trx
+      .insertInto('staff_roles')
+      .values(roles.map((role) => ({ council_id: councilId, staff_id: staffId, role })))
+      .execute();
+    await trx
+      .insertInto('role_changes')
+      .values({
+        council_id: councilId,
+        staff_id: staffId,
+        changed_by: changedBy,
+        roles_before: before,
+        roles_after: roles,
+      })
+      .execute();
+    return roles;
+  });
+}
+
+export async function listRoleChanges(db: Db, councilId: string, staffId: string) {
+  const rows = await db
+    .selectFrom('role_changes as rc')
+    .innerJoin('staff as by', 'by.id', 'rc.changed_by')
+    .where('rc.council_id', '=', councilId)
+    .where('rc.staff_id', '=', staffId)
+    .select(['rc.changed_at', 'by.name as changed_by', 'rc.roles_before', 'rc.roles_after'])
+    .orderBy('rc.changed_at', 'desc')
+    .orderBy('rc.id', 'desc')
+    .execute();
+  return rows.map((r) => ({
+    changedAt: r.changed_at,
+    changedBy: r.changed_by,
+    before: r.roles_before,
+    after: r.roles_after,
+  }));
+}
+
+export const passwordSchema = z.object({
+  password: z
+    .string({ message: 'Enter a new password' })
+    .min(1, { message: 'Enter a new password' })
+    .min(MIN_PASSWORD_LENGTH, { message: `Password must be at least ${MIN_PASSWORD_LENGTH} characters` }),
+});
+
+/** Sets a person's password (an administrator, for someone who cannot sign in) and unlocks the account. */
+export async function setPassword(db: Db, councilId: string, staffId: string, input: unknown): Promise<void> {
+  const checked = validate(passwordSchema, input);
+  if (!checked.ok) throw new ValidationError(checked.errors);
+  const passwordHash = await hashPassword(checked.value.password);
+  const result = await db
+    .updateTable('user_accounts')
+    .set({ password_hash: passwordHash, failed_attempts: 0, locked_until: null })
+    .where('staff_id', '=', staffId)
+    .where('council_id', '=', councilId)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) throw new NotFoundError('account');
+}
+
+/** Lifts a lock-out before it runs out. */
+export async function unlockAccount(db: Db, councilId: string, staffId: string): Promise<void> {
+  const result = await db
+    .updateTable('user_accounts')
+    .set({ failed_attempts: 0, locked_until: null })
+    .where('staff_id', '=', staffId)
+    .where('council_id', '=', councilId)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) throw new NotFoundError('account');
+}
+
+export interface PersonSummary {
+  staffId: string;
+  name: string;
+  email: string | null;
+  jobTitle: string;
+  team: string | null;
+  lineManager: string | null;
+  roles: Role[];
+  hasAccount: boolean;
+  canSignInLocally: boolean;
+  locked: boolean;
+}
+
+function rolesOf(value: unknown): Role[] {
+  return Array.isArray(value) ? (value.filter((v) => v !== null) as Role[]).sort() : [];
+}
+
+const personQuery = (db: Db, councilId: string) =>
+  db
+    .selectFrom('staff as s')
+    .leftJoin('teams as t', 't.id', 's.team_id')
+    .leftJoin('staff as m', 'm.id', 's.line_manager_id')
+    .leftJoin('user_accounts as u', 'u.staff_id', 's.id')
+    .where('s.council_id', '=', councilId)
+    .select([
+      's.id',
+      's.name',
+      's.email',
+      's.job_title',
+      't.name as team',
+      'm.name as line_manager',
+      'u.id as user_id',
+      'u.password_hash',
+      'u.locked_until',
+      sql<Role[]>`(select array_agg(r.role order by r.role) from staff_roles r where r.staff_id = s.id)`.as(
+        'roles',
+      ),
+    ]);
+
+function toSummary(r: Awaited<ReturnType<ReturnType<typeof personQuery>['execute']>>[number]): PersonSummary {
+  return {
+    staffId: r.id,
+    name: r.name,
+    email: r.email,
+    jobTitle: r.job_title,
+    team: r.team,
+    lineManager: r.line_manager,
+    roles: rolesOf(r.roles),
+    hasAccount: r.user_id !== null,
+    canSignInLocally: r.password_hash !== null,
+    locked: r.locked_until !== null && r.locked_until > new Date(),
+  };
+}
+
+export async function listPeople(db: Db, councilId: string, filter: { teamId?: string } = {}) {
+  let q = personQuery(db, councilId);
+  if (filter.teamId) q = q.where('s.team_id', '=', filter.teamId);
+  const rows = await q.orderBy('s.name').execute();
+  return rows.map(toSummary);
+}
+
+export async function getPerson(
+  db: Db,
+  councilId: string,
+  staffId: string,
+): Promise<PersonSummary | undefined> {
+  const row = await personQuery(db, councilId).where('s.id', '=', staffId).executeTakeFirst();
+  return row && toSummary(row);
+}
+
+/** People who can be chosen as a line manager: anyone with case_manager, senior_leader or qa_lead. */
+export async function listManagers(db: Db, councilId: string) {
+  return db
+    .selectFrom('staff as s')
+    .where('s.council_id', '=', councilId)
+    .where('s.active', '=', true)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('staff_roles as r')
+          .whereRef('r.staff_id', '=', 's.id')
+          .where('r.role', 'in', ['case_manager', 'senior_leader', 'qa_lead']),
+      ),
+    )
+    .select(['s.id', 's.name', 's.job_title'])
+    .orderBy('s.name')
+    .execute();
+}

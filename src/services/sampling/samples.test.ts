@@ -1,0 +1,250 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import fc from 'fast-check';
+import { createTestDb, type TestDb } from '../../../test/helpers/db.ts';
+import { buildSamplingFixture, type SamplingFixture, saveCohort } from '../../../test/helpers/sampling.ts';
+import { marginOfError } from '../../domain/sampling.ts';
+import { ValidationError } from '../../domain/validation.ts';
+import { type DrawRequest, drawRequestSchema, drawSample, getSample, planSample } from './samples.ts';
+
+let t: TestDb;
+let f: SamplingFixture;
+let cpAfterCinOnePerFamily: string;
+let cpAfterCinAll: string;
+let nobody: string;
+
+before(async () => {
+  t = await createTestDb();
+  f = await buildSamplingFixture(t.db);
+  cpAfterCinOnePerFamily = await saveCohort(t.db, f.councilId, 'CP after CIN, one per family', {
+    statuses: ['cp_plan'],
+    cpPlanAfter: ['cin_plan'],
+    onePerFamily: true,
+  });
+  cpAfterCinAll = await saveCohort(t.db, f.councilId, 'CP after CIN', {
+    statuses: ['cp_plan'],
+    cpPlanAfter: ['cin_plan'],
+  });
+  nobody = await saveCohort(t.db, f.councilId, 'Nobody', { statuses: ['care_leaver'] });
+});
+after(() => t.close());
+
+const request = (over: Partial<DrawRequest>): DrawRequest =>
+  drawRequestSchema.parse({
+    monthId: f.monthId,
+    cohortId: cpAfterCinOnePerFamily,
+    kind: 'full_audit',
+    sizeKind: 'count',
+    count: 20,
+    method: 'simple',
+    ...over,
+  });
+
+async function drawnRefs(sampleId: string) {
+  const rows = await t.db
+    .selectFrom('audits as a')
+    .innerJoin('children as c', 'c.id', 'a.child_id')
+    .select(['c.external_id', 'c.family_id', 'a.team_id', 'a.status'])
+    .where('a.sample_id', '=', sampleId)
+    .orderBy('a.position')
+    .execute();
+  return rows;
+}
+
+async function counts() {
+  const s = await t.db
+    .selectFrom('samples')
+    .select((e) => e.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  const a = await t.db
+    .selectFrom('audits')
+    .select((e) => e.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return { samples: Number(s.n), audits: Number(a.n) };
+}
+
+test('the cohort is counted once per family, and the margin of error is for that cohort', async () => {
+  // 48 of the 60 families are on a CP plan after a CIN plan (every fifth is not)
+  const plan = await planSample(t.db, f.councilId, request({ seed: 7 }));
+  assert.equal(plan.cohortSize, 48);
+  assert.equal(plan.sampleSize, 20);
+  assert.equal(plan.marginOfError, marginOfError(20, 48));
+  const all = await planSample(t.db, f.councilId, request({ cohortId: cpAfterCinAll, seed: 7 }));
+  assert.equal(all.cohortSize, f.cpAfterCin);
+  // the reverse question: how many for ±10% from 48
+  assert.equal(plan.sizesForMargins.find((s) => s.margin === 0.1)?.size, 33);
+});
+
+test('drawing again with the same seed on the same snapshot gives the same children in the same order', async () => {
+  const first = await drawSample(t.db, f.councilId, f.qaLead, request({ seed: 424242 }));
+  // drawn again by someone else (the same person's repeat within minutes is the same sample)
+  const again = await drawSample(t.db, f.councilId, f.managers.north, request({ seed: 424242 }));
+  assert.notEqual(again, first);
+  const other = await drawSample(t.db, f.councilId, f.qaLead, request({ seed: 424243 }));
+  const a = (await drawnRefs(first)).map((r) => r.external_id);
+  assert.equal(a.length, 20);
+  assert.deepEqual(
+    (await drawnRefs(again)).map((r) => r.external_id),
+    a,
+  );
+  assert.notDeepEqual(
+    (await drawnRefs(other)).map((r) => r.external_id),
+    a,
+  );
+  const sample = await getSample(t.db, f.councilId, first);
+  assert.equal(sample.seed, 424242);
+  assert.equal(sample.snapshot_as_of, f.asOf);
+  assert.equal(sample.cohort_size, 48);
+});
+
+test('a seed is chosen and recorded when none is given', async () => {
+  const id = await drawSample(t.db, f.councilId, f.qaLead, request({ count: 5 }));
+  const sample = await getSample(t.db, f.councilId, id);
+  assert.ok(Number.isInteger(sample.seed) && sample.seed >= 0);
+  const again = await drawSample(
+    t.db,
+    f.councilId,
+    f.managers.south,
+    request({ count: 5, seed: sample.seed }),
+  );
+  assert.notEqual(again, id);
+  assert.deepEqual(
+    (await drawnRefs(again)).map((r) => r.external_id),
+    (await drawnRefs(id)).map((r) => r.external_id),
+  );
+});
+
+test('property: one child per family never draws two siblings, whatever the seed and size', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: 2_000_000_000 }),
+      fc.integer({ min: 1, max: 48 }),
+      async (seed, count) => {
+        const plan = await planSample(
+          t.db,
+          f.councilId,
+          request({ seed, count, method: 'stratified', stratifyBy: 'team' }),
+        );
+        const id = await drawSample(
+          t.db,
+          f.councilId,
+          f.qaLead,
+          request({ seed, count, method: 'stratified', stratifyBy: 'team' }),
+        );
+        const rows = await drawnRefs(id);
+        assert.equal(rows.length, plan.sampleSize);
+        assert.equal(new Set(rows.map((r) => r.family_id)).size, rows.length, 'two children of one family');
+      },
+    ),
+    { numRuns: 12 },
+  );
+});
+
+test('property: stratified shares are within one child of exact, and add up to the sample', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: 2_000_000_000 }),
+      fc.integer({ min: 1, max: 80 }),
+      fc.constantFrom('team', 'service_area', 'locality'),
+      async (seed, count, stratifyBy) => {
+        const input = request({
+          cohortId: cpAfterCinAll,
+          seed,
+          count: Math.min(count, f.cpAfterCin),
+          method: 'stratified',
+          stratifyBy: stratifyBy as DrawRequest['stratifyBy'],
+        });
+        const plan = await planSample(t.db, f.councilId, input);
+        const total = plan.strata.reduce((a, s) => a + s.drawn, 0);
+        assert.equal(total, input.count);
+        for (const s of plan.strata) {
+          const exact = ((input.count as number) * s.cohort) / plan.cohortSize;
+          assert.ok(Math.abs(s.drawn - exact) < 1, `${s.name}: ${s.drawn} against ${exact}`);
+        }
+      },
+    ),
+    { numRuns: 25 },
+  );
+});
+
+test('a stratified draw takes each stratum’s share from that stratum', async () => {
+  const id = await drawSample(
+    t.db,
+    f.councilId,
+    f.qaLead,
+    request({ cohortId: cpAfterCinAll, seed: 11, count: 30, method: 'stratified', stratifyBy: 'team' }),
+  );
+  const sample = await getSample(t.db, f.councilId, id);
+  const rows = await drawnRefs(id);
+  for (const s of sample.strata)
+    assert.equal(rows.filter((r) => (r.team_id ?? '') === s.key).length, s.drawn, s.name);
+  assert.equal(rows.length, 30);
+  assert.ok(rows.every((r) => r.status === 'unallocated'));
+});
+
+test('a fixed number from each stratum, with a stratum too small explained', async () => {
+  const plan = await planSample(
+    t.db,
+    f.councilId,
+    request({ cohortId: cpAfterCinAll, seed: 3, method: 'stratified', stratifyBy: 'team', perStratum: 40 }),
+  );
+  const north = plan.strata.find((s) => s.name === 'North CP');
+  const east = plan.strata.find((s) => s.name === 'East CP');
+  assert.equal(north?.drawn, 40);
+  assert.equal(east?.drawn, east?.cohort);
+  assert.ok(
+    plan.notes.some((n) => n.startsWith(`East CP has only ${east?.cohort} children`)),
+    plan.notes.join('\n'),
+  );
+});
+
+test('refused with a reason, and nothing written: a sample larger than its cohort, an empty cohort', async () => {
+  const before = await counts();
+  await assert.rejects(
+    () => drawSample(t.db, f.councilId, f.qaLead, request({ count: 49 })),
+    (err: unknown) =>
+      err instanceof ValidationError &&
+      err.errors[0].field === 'count' &&
+      err.errors[0].message ===
+        'The sample (49) is larger than the cohort (48 children, one per family). Draw 48 or fewer, or widen the cohort',
+  );
+  await assert.rejects(
+    () => drawSample(t.db, f.councilId, f.qaLead, request({ cohortId: nobody })),
+    (err: unknown) =>
+      err instanceof ValidationError &&
+      /has no children in the extract of 2026-11-20/.test(err.errors[0].message),
+  );
+  assert.deepEqual(await counts(), before);
+});
+
+test('a percentage of the cohort rounds up, and a learning month is refused', async () => {
+  const plan = await planSample(
+    t.db,
+    f.councilId,
+    request({ sizeKind: 'percent', count: null, percent: 10, seed: 1 }),
+  );
+  assert.equal(plan.sampleSize, 5);
+  const learning = await t.db
+    .updateTable('programme_months')
+    .set({ learning_month: true })
+    .where('council_id', '=', f.councilId)
+    .where('month', '=', '2026-12-01')
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await assert.rejects(
+    () => drawSample(t.db, f.councilId, f.qaLead, request({ monthId: learning.id })),
+    (err: unknown) => err instanceof ValidationError && /learning month/.test(err.errors[0].message),
+  );
+});
+
+test('the same draw sent twice (a double click) is one sample, not two', async () => {
+  const before = await counts();
+  const input = request({ seed: 777, count: 4, method: 'stratified', stratifyBy: 'locality' });
+  const first = await drawSample(t.db, f.councilId, f.qaLead, input);
+  const second = await drawSample(t.db, f.councilId, f.qaLead, input);
+  assert.equal(second, first);
+  assert.deepEqual(await counts(), { samples: before.samples + 1, audits: before.audits + 4 });
+  // a different size is a different draw
+  const third = await drawSample(t.db, f.councilId, f.qaLead, { ...input, count: 5 });
+  assert.notEqual(third, first);
+});

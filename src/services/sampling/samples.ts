@@ -1,0 +1,498 @@
+import { randomInt } from 'node:crypto';
+import { type RawBuilder, sql } from 'kysely';
+import { z } from 'zod';
+import type { Db } from '../../data/db.ts';
+import type { SampleStratum, StratifyBy } from '../../data/schema.ts';
+import { inAnalyticsTransaction } from '../../data/transaction.ts';
+import type { ActivityKind } from '../../domain/activity-kinds.ts';
+import { type CohortDefinition, cohortDefinitionSchema } from '../../domain/cohort-definition.ts';
+import type { CyclePhase } from '../../domain/cycle-phases.ts';
+import { marginOfError, proportionalAllocation, sampleSizeFor } from '../../domain/sampling.ts';
+import { NotFoundError, ValidationError } from '../../domain/validation.ts';
+import { type CohortScope, cohortSql, latestScope, snapshotScope } from './cohort-query.ts';
+
+/**
+ * Drawing a sample from a cohort (domain.md §7). The draw happens in the database: each child of
+ * the cohort gets a rank from a hash of their reference keyed by the seed (PostgreSQL's
+ * hashtextextended, stable across versions as hash partitioning relies on it), and the sample is the
+ * lowest ranks — overall, or within each stratum up to its share. The same seed on the same
+ * snapshot always gives the same children, whatever order the rows come in, and the seed is kept
+ * with the sample so anyone can draw it again. With "one child per family", each family's child
+ * is chosen the same way before the draw, so two siblings are never both drawn.
+ */
+
+export const MAX_SEED = 2_147_483_647;
+/** How long the same draw sent again counts as a repeat of the first, not a new sample. */
+const REPEAT_WINDOW_MS = 2 * 60_000;
+/** The most children one sample may hold, however its size is asked for. */
+export const MAX_SAMPLE = 10_000;
+export const STRATIFY_LABELS: Record<StratifyBy, string> = {
+  team: 'team',
+  service_area: 'service area',
+  locality: 'locality',
+};
+
+const COUNT_FORMAT = 'Enter the number of children as a whole number, like 20';
+const PER_STRATUM_FORMAT = 'Enter how many to draw from each as a whole number, like 5';
+const SEED_FORMAT = `The seed is a whole number from 0 to ${MAX_SEED.toLocaleString('en-GB')}`;
+
+export const drawRequestSchema = z
+  .object({
+    monthId: z.uuid({ message: 'Choose the cycle the audits are for' }),
+    cohortId: z.uuid({ message: 'Choose a cohort' }),
+    kind: z.enum(['full_audit', 'dip_sample', 'themed', 'multi_agency'], {
+      message: 'Choose the kind of activity',
+    }),
+    sizeKind: z.enum(['count', 'percent'], { message: 'Choose a number of children or a percentage' }),
+    count: z
+      .number({ error: COUNT_FORMAT })
+      .int({ message: COUNT_FORMAT })
+      .min(1, { message: 'Draw at least 1 child' })
+      .max(MAX_SAMPLE, { message: 'Draw 10,000 children or fewer' })
+      .nullable()
+      .default(null),
+    percent: z
+      .number({ error: 'Enter the percentage as a number, like 10' })
+      .gt(0, { message: 'The percentage must be more than 0' })
+      .max(100, { message: 'The percentage must be 100 or less' })
+      .nullable()
+      .default(null),
+    method: z.enum(['simple', 'stratified'], { message: 'Choose simple or stratified' }),
+    stratifyBy: z
+      .enum(['team', 'service_area', 'locality'], { message: 'Choose what to stratify by' })
+      .nullable()
+      .default(null),
+    /** a fixed number from each stratum, instead of proportional shares */
+    perStratum: z
+      .number({ error: PER_STRATUM_FORMAT })
+      .int({ message: PER_STRATUM_FORMAT })
+      .min(1, { message: 'Draw at least 1 from each' })
+      .max(1000, { message: 'Draw 1,000 or fewer from each' })
+      .nullable()
+      .default(null),
+    seed: z
+      .number({ error: SEED_FORMAT })
+      .int({ message: SEED_FORMAT })
+      .min(0, { message: SEED_FORMAT })
+      .max(MAX_SEED, { message: SEED_FORMAT })
+      .nullable()
+      .default(null),
+    allowSameTeam: z.boolean().default(false),
+    /** the snapshot to draw from: the latest unless given (to draw an earlier sample again) */
+    snapshotId: z.uuid().nullable().default(null),
+  })
+  // checked even when another field is wrong, so every missing answer is listed at once
+  .superRefine(
+    (v, ctx) => {
+      if (v.sizeKind === 'count' && v.count === null && v.perStratum === null)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['count'],
+          message: 'Enter how many children to draw, like 50',
+        });
+      if (v.sizeKind === 'percent' && v.percent === null && v.perStratum === null)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['percent'],
+          message: 'Enter a percentage of the cohort, like 10',
+        });
+      if (v.method === 'stratified' && v.stratifyBy === null)
+        ctx.addIssue({ code: 'custom', path: ['stratifyBy'], message: 'Choose what to stratify by' });
+    },
+    { when: () => true },
+  );
+
+export type DrawRequest = z.infer<typeof drawRequestSchema>;
+
+export interface SamplePlan {
+  scope: CohortScope;
+  cohortName: string;
+  definition: CohortDefinition;
+  seed: number;
+  /** children the sample is drawn from (families, with one child per family) */
+  cohortSize: number;
+  sampleSize: number;
+  /** ± at 95%, with the finite-population correction; null for an empty sample */
+  marginOfError: number | null;
+  strata: SampleStratum[];
+  /** things the QA lead should know that do not stop the draw */
+  notes: string[];
+  /** the sample sizes for common margins: "how many for ±10%?" */
+  sizesForMargins: { margin: number; size: number }[];
+}
+
+export function sizesForMargins(population: number, margins = [0.05, 0.1, 0.15, 0.2]) {
+  if (population < 1) return [];
+  return margins.map((margin) => ({ margin, size: sampleSizeFor(margin, population) }));
+}
+
+/** The cohort's pool for a seed: one child per family when asked, each with a rank and a stratum. */
+function poolSql(scope: CohortScope, d: CohortDefinition, seed: number, stratifyBy: StratifyBy | null) {
+  const key =
+    stratifyBy === 'team'
+      ? sql`coalesce(c.team_id::text, '')`
+      : stratifyBy === 'service_area'
+        ? sql`coalesce(c.service_area_id::text, '')`
+        : stratifyBy === 'locality'
+          ? sql`coalesce(c.locality_id::text, '')`
+          : sql`''`;
+  const rank = sql`hashtextextended(c.external_id, ${seed}::bigint)`;
+  if (!d.onePerFamily)
+    return sql`select c.*, ${key} as stratum_key, ${rank} as rank from (${cohortSql(scope, d)}) c`;
+  return sql`select f.* from (
+      select c.*, ${key} as stratum_key, ${rank} as rank,
+        row_number() over (partition by coalesce(c.family_id, c.child_id)
+          order by hashtextextended('family:' || c.external_id, ${seed}::bigint), c.external_id) as in_family
+      from (${cohortSql(scope, d)}) c
+    ) f where f.in_family = 1`;
+}
+
+async function strataNames(
+  db: Db,
+  councilId: string,
+  stratifyBy: StratifyBy | null,
+): Promise<Map<string, string>> {
+  if (stratifyBy === null) return new Map([['', 'Whole cohort']]);
+  const table =
+    stratifyBy === 'team' ? 'teams' : stratifyBy === 'service_area' ? 'service_areas' : 'localities';
+  const rows = await db
+    .selectFrom(table)
+    .select(['id', 'name'])
+    .where('council_id', '=', councilId)
+    .execute();
+  return new Map([
+    ['', `No ${STRATIFY_LABELS[stratifyBy]} recorded`],
+    ...rows.map((r) => [r.id, r.name] as [string, string]),
+  ]);
+}
+
+async function loadCohort(db: Db, councilId: string, cohortId: string) {
+  const cohort = await db
+    .selectFrom('cohorts')
+    .select(['id', 'name', 'definition', 'archived'])
+    .where('id', '=', cohortId)
+    .where('council_id', '=', councilId)
+    .executeTakeFirst();
+  if (!cohort) throw new ValidationError([{ field: 'cohortId', message: 'Choose a cohort' }]);
+  return { ...cohort, definition: cohortDefinitionSchema.parse(cohort.definition) };
+}
+
+/**
+ * What a draw would give, without drawing: the cohort's size, the sample's size and margin of
+ * error, and each stratum's share. Refuses, with reasons a QA lead can act on, a sample that
+ * cannot be drawn.
+ */
+export async function planSample(db: Db, councilId: string, input: DrawRequest): Promise<SamplePlan> {
+  return inAnalyticsTransaction(db, (trx) => planSampleIn(trx, councilId, input));
+}
+
+async function planSampleIn(db: Db, councilId: string, input: DrawRequest): Promise<SamplePlan> {
+  const draw = await resolveDraw(db, councilId, input);
+  const pool = poolSql(draw.scope, draw.cohort.definition, draw.seed, draw.stratifyBy);
+  const { rows } = await sql<{
+    stratum_key: string;
+    children: number;
+  }>`select p.stratum_key, count(*)::int as children from (${pool}) p group by p.stratum_key`.execute(db);
+  return planFromSizes(db, councilId, input, draw, rows);
+}
+
+interface ResolvedDraw {
+  scope: CohortScope;
+  cohort: Awaited<ReturnType<typeof loadCohort>>;
+  seed: number;
+  stratifyBy: StratifyBy | null;
+}
+
+/** The snapshot, cohort, seed and strata a request names, or why it cannot be drawn. */
+async function resolveDraw(db: Db, councilId: string, input: DrawRequest): Promise<ResolvedDraw> {
+  const scope = input.snapshotId
+    ? await snapshotScope(db, councilId, input.snapshotId)
+    : await latestScope(db, councilId);
+  if (!scope)
+    throw new ValidationError([
+      {
+        field: 'cohortId',
+        message: 'No case data has been loaded yet: load an extract on the Case data page first',
+      },
+    ]);
+  const cohort = await loadCohort(db, councilId, input.cohortId);
+  const seed = input.seed ?? randomInt(0, MAX_SEED);
+  const stratifyBy = input.method === 'stratified' ? input.stratifyBy : null;
+  return { scope, cohort, seed, stratifyBy };
+}
+
+async function planFromSizes(
+  db: Db,
+  councilId: string,
+  input: DrawRequest,
+  { scope, cohort, seed, stratifyBy }: ResolvedDraw,
+  rows: { stratum_key: string; children: number }[],
+): Promise<SamplePlan> {
+  const names = await strataNames(db, councilId, stratifyBy);
+  const cohortSize = rows.reduce((a, r) => a + r.children, 0);
+  const families = cohort.definition.onePerFamily ? ', one per family' : '';
+  if (cohortSize === 0)
+    throw new ValidationError([
+      {
+        field: 'cohortId',
+        message: `The cohort "${cohort.name}" has no children in the extract of ${scope.asOf}: there is nothing to draw. Change the cohort's filters or load newer case data`,
+      },
+    ]);
+  const notes: string[] = [];
+  const sizes = new Map(rows.map((r) => [r.stratum_key, r.children]));
+  let quotas: Map<string, number>;
+  if (stratifyBy !== null && input.perStratum !== null) {
+    quotas = new Map([...sizes].map(([k, n]) => [k, Math.min(n, input.perStratum as number)]));
+    for (const [k, n] of sizes)
+      if (n < input.perStratum)
+        notes.push(
+          `${names.get(k) ?? 'A removed one'} has only ${n} ${n === 1 ? 'child' : 'children'} in the cohort: ${n === 1 ? 'it is' : `all ${n} are`} drawn instead of ${input.perStratum}`,
+        );
+  } else {
+    const wanted =
+      input.sizeKind === 'percent'
+        ? Math.max(1, Math.ceil((cohortSize * (input.percent as number)) / 100))
+        : (input.count as number);
+    if (wanted > cohortSize)
+      throw new ValidationError([
+        {
+          field: input.sizeKind === 'percent' ? 'percent' : 'count',
+          message: `The sample (${wanted}) is larger than the cohort (${cohortSize} ${cohortSize === 1 ? 'child' : 'children'}${families}). Draw ${cohortSize} or fewer, or widen the cohort`,
+        },
+      ]);
+    quotas = stratifyBy === null ? new Map([['', wanted]]) : proportionalAllocation(sizes, wanted);
+    for (const [k, q] of quotas)
+      if (q === 0 && stratifyBy !== null)
+        notes.push(
+          `${names.get(k) ?? 'A removed one'} has ${sizes.get(k)} ${sizes.get(k) === 1 ? 'child' : 'children'} in the cohort, too few for a share of this sample: none is drawn from it`,
+        );
+  }
+  const sampleSize = [...quotas.values()].reduce((a, b) => a + b, 0);
+  // a percentage of a large cohort, or a number from each of many strata, can ask for any size
+  if (sampleSize > MAX_SAMPLE)
+    throw new ValidationError([
+      {
+        field: stratifyBy !== null && input.perStratum !== null ? 'perStratum' : input.sizeKind,
+        message: `The sample would hold ${sampleSize.toLocaleString('en-GB')} children: draw ${MAX_SAMPLE.toLocaleString('en-GB')} or fewer`,
+      },
+    ]);
+  const strata: SampleStratum[] = [...sizes]
+    .map(([key, n]) => ({
+      key,
+      name: names.get(key) ?? 'A removed one',
+      cohort: n,
+      drawn: quotas.get(key) ?? 0,
+    }))
+    .sort((a, b) => b.cohort - a.cohort || a.name.localeCompare(b.name));
+  if (stratifyBy !== null && input.perStratum !== null)
+    notes.push(
+      'With a fixed number from each stratum, small strata are over-represented: the margin of error shown is for the whole sample as if drawn simply, and is a guide only',
+    );
+  return {
+    scope,
+    cohortName: cohort.name,
+    definition: cohort.definition,
+    seed,
+    cohortSize,
+    sampleSize,
+    marginOfError: sampleSize > 0 ? marginOfError(sampleSize, cohortSize) : null,
+    strata,
+    notes,
+    sizesForMargins: sizesForMargins(cohortSize),
+  };
+}
+
+interface DrawnRow {
+  child_id: string;
+  external_id: string;
+  stratum_key: string;
+  team_id: string | null;
+  service_area_id: string | null;
+  locality_id: string | null;
+  practitioner_id: string | null;
+  practitioner_manager_id: string | null;
+}
+
+/** The children a plan draws, in the order drawn within each stratum. */
+/**
+ * One pass over the cohort: each stratum's size, and its first children in the seed's order — as
+ * many as any share could ask for — from which the plan's shares are then taken.
+ */
+async function rankedChildren(db: Db, pool: RawBuilder<unknown>, most: number) {
+  const { rows } = await sql<DrawnRow & { stratum_size: number; n: number }>`select x.child_id, x.external_id,
+        x.stratum_key, x.team_id, x.service_area_id, x.locality_id, x.practitioner_id, x.practitioner_manager_id,
+        x.stratum_size, x.n
+      from (
+        select p.*, count(*) over (partition by p.stratum_key)::int as stratum_size,
+          row_number() over (partition by p.stratum_key order by p.rank, p.external_id)::int as n
+        from (${pool}) p
+      ) x
+      where x.n <= ${most}
+      order by x.stratum_key, x.n`.execute(db);
+  return rows;
+}
+
+async function cycleMonth(db: Db, councilId: string, monthId: string) {
+  const month = await db
+    .selectFrom('programme_months')
+    .select(['id', 'month', 'learning_month', 'phases'])
+    .where('id', '=', monthId)
+    .where('council_id', '=', councilId)
+    .executeTakeFirst();
+  if (!month)
+    throw new ValidationError([{ field: 'monthId', message: 'Choose the cycle the audits are for' }]);
+  if (month.learning_month)
+    throw new ValidationError([
+      { field: 'monthId', message: 'That month is a learning month with no audits: choose another cycle' },
+    ]);
+  const phases = (month.phases as CyclePhase[] | null) ?? [];
+  return { ...month, dueOn: phases.find((p) => p.key === 'auditing')?.end ?? null };
+}
+
+/**
+ * Draws a sample and records it with one audit per child drawn, not yet allocated, in one
+ * transaction. Returns the sample's id.
+ */
+export async function drawSample(
+  db: Db,
+  councilId: string,
+  staffId: string,
+  input: DrawRequest,
+): Promise<string> {
+  const month = await cycleMonth(db, councilId, input.monthId);
+  return inAnalyticsTransaction(db, async (trx) => {
+    const draw = await resolveDraw(trx, councilId, input);
+    const { stratifyBy } = draw;
+    // the same draw sent twice (a double click, a resent form) is the sample already drawn: the same
+    // seed on the same snapshot would only give the same children a second audit in the month
+    const same = await trx
+      .selectFrom('samples')
+      .select('id')
+      .where('council_id', '=', councilId)
+      .where('month_id', '=', month.id)
+      .where('cohort_id', '=', input.cohortId)
+      .where('snapshot_id', '=', draw.scope.snapshotId)
+      .where('seed', '=', draw.seed)
+      .where('kind', '=', input.kind)
+      .where('method', '=', input.method)
+      .where('stratify_by', 'is not distinct from', stratifyBy)
+      .where('per_stratum', 'is not distinct from', stratifyBy ? input.perStratum : null)
+      .where('size_kind', '=', input.sizeKind)
+      .$if(!(stratifyBy && input.perStratum), (q) =>
+        q.where('size_value', '=', (input.sizeKind === 'percent' ? input.percent : input.count) ?? -1),
+      )
+      .where('allow_same_team', '=', input.allowSameTeam)
+      .where('drawn_by', '=', staffId)
+      .where('drawn_at', '>', new Date(Date.now() - REPEAT_WINDOW_MS))
+      .orderBy('drawn_at')
+      .executeTakeFirst();
+    if (same) return same.id;
+    const pool = poolSql(draw.scope, draw.cohort.definition, draw.seed, stratifyBy);
+    const most = stratifyBy !== null && input.perStratum !== null ? input.perStratum : (input.count ?? 0);
+    // a percentage's share of any stratum is at most the whole sample, which is at most MAX_SAMPLE
+    // (the plan refuses more)
+    const ranked = await rankedChildren(
+      trx,
+      pool,
+      input.sizeKind === 'percent' && input.perStratum === null ? MAX_SAMPLE : most,
+    );
+    const sizes = new Map(ranked.map((r) => [r.stratum_key, r.stratum_size]));
+    const plan = await planFromSizes(
+      trx,
+      councilId,
+      input,
+      draw,
+      [...sizes].map(([stratum_key, children]) => ({ stratum_key, children })),
+    );
+    const quotas = new Map(plan.strata.map((s) => [s.key, s.drawn]));
+    const children = ranked.filter((r) => r.n <= (quotas.get(r.stratum_key) ?? 0));
+    const sample = await trx
+      .insertInto('samples')
+      .values({
+        council_id: councilId,
+        month_id: month.id,
+        cohort_id: input.cohortId,
+        cohort_name: plan.cohortName,
+        definition: JSON.stringify(plan.definition),
+        snapshot_id: plan.scope.snapshotId,
+        snapshot_as_of: plan.scope.asOf,
+        kind: input.kind,
+        method: input.method,
+        stratify_by: stratifyBy,
+        per_stratum: stratifyBy ? input.perStratum : null,
+        size_kind: input.sizeKind,
+        size_value: input.sizeKind === 'percent' ? (input.percent ?? 0) : (input.count ?? plan.sampleSize),
+        seed: plan.seed,
+        cohort_size: plan.cohortSize,
+        sample_size: children.length,
+        margin_of_error: plan.marginOfError,
+        strata: JSON.stringify(plan.strata),
+        allow_same_team: input.allowSameTeam,
+        drawn_by: staffId,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const names = new Map(plan.strata.map((s) => [s.key, s.name]));
+    for (let i = 0; i < children.length; i += 500) {
+      await trx
+        .insertInto('audits')
+        .values(
+          children.slice(i, i + 500).map((c, j) => ({
+            council_id: councilId,
+            month_id: month.id,
+            sample_id: sample.id,
+            child_id: c.child_id,
+            kind: input.kind as ActivityKind,
+            position: i + j + 1,
+            stratum: stratifyBy ? (names.get(c.stratum_key) ?? null) : null,
+            team_id: c.team_id,
+            service_area_id: c.service_area_id,
+            locality_id: c.locality_id,
+            practitioner_id: c.practitioner_id,
+            practitioner_manager_id: c.practitioner_manager_id,
+            due_on: month.dueOn,
+          })),
+        )
+        .execute();
+    }
+    return sample.id;
+  });
+}
+
+export async function getSample(db: Db, councilId: string, sampleId: string) {
+  const sample = await db
+    .selectFrom('samples as s')
+    .innerJoin('programme_months as m', 'm.id', 's.month_id')
+    .leftJoin('staff as d', 'd.id', 's.drawn_by')
+    .selectAll('s')
+    .select(['m.month', 'd.name as drawn_by_name'])
+    .where('s.id', '=', sampleId)
+    .where('s.council_id', '=', councilId)
+    .executeTakeFirst();
+  if (!sample) throw new NotFoundError('sample');
+  return { ...sample, definition: cohortDefinitionSchema.parse(sample.definition) };
+}
+
+export async function listSamplesOfMonth(db: Db, councilId: string, monthId: string) {
+  return db
+    .selectFrom('samples as s')
+    .select((eb) => [
+      's.id',
+      's.cohort_name',
+      's.kind',
+      's.sample_size',
+      's.cohort_size',
+      's.seed',
+      's.drawn_at',
+      eb
+        .selectFrom('audits as a')
+        .whereRef('a.sample_id', '=', 's.id')
+        .where('a.status', '=', 'unallocated')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .as('unallocated'),
+    ])
+    .where('s.council_id', '=', councilId)
+    .where('s.month_id', '=', monthId)
+    .orderBy('s.drawn_at')
+    .execute();
+}

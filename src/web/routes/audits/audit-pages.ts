@@ -1,0 +1,212 @@
+/**
+ * What the audit pages show, worked out from an audit's tool and answers: the fields of a part's
+ * form, and answers (draft or submitted) as rows a person reads.
+ */
+import {
+  actionField,
+  actionNumbers,
+  CONVERSATION_WITH,
+  type DraftFields,
+  type FormPart,
+  MAX_ACTIONS,
+  questionField,
+  readActions,
+} from '../../../domain/audit-form.ts';
+import {
+  type AnswerValue,
+  type Question,
+  type SectionAnswers,
+  type ToolSection,
+  YES_NO_PARTLY_NA,
+  YES_NO_PARTLY_NA_LABELS,
+  type YesNoPartlyNa,
+} from '../../../domain/audit-tools.ts';
+import { formatDate } from '../../../domain/dates.ts';
+import type { GradeScale } from '../../../domain/grade-scales.ts';
+import type { AuditWork, PartState } from '../../../services/audits/audits.ts';
+
+export const STATE_TAGS: Record<PartState, { text: string; classes: string }> = {
+  not_started: { text: 'Not started', classes: 'govuk-tag--grey' },
+  in_progress: { text: 'In progress', classes: 'govuk-tag--light-blue' },
+  completed: { text: 'Completed', classes: 'govuk-tag--green' },
+};
+
+export function gradeItems(scale: GradeScale, chosen: string | undefined, withHints = true) {
+  return scale.grades.map((g) => ({
+    value: g.key,
+    text: g.label,
+    hint: withHints && g.descriptor ? { text: g.descriptor } : undefined,
+    checked: g.key === chosen,
+  }));
+}
+
+function one(v: string | string[] | undefined): string {
+  return Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
+}
+
+/** Each question of a section as the form shows it. */
+export function questionControls(section: ToolSection, scale: GradeScale, fields: DraftFields) {
+  return section.questions.map((q) => {
+    const name = questionField(q);
+    const value = one(fields[name]);
+    const base = { question: q, name, value, label: q.text, hint: q.guidance, optional: !q.required };
+    switch (q.type) {
+      case 'grade':
+        return { ...base, control: 'radios', items: gradeItems(scale, value, false) };
+      case 'yes_no_partly_na':
+        return {
+          ...base,
+          control: 'radios',
+          inline: true,
+          items: YES_NO_PARTLY_NA.map((v) => ({
+            value: v,
+            text: YES_NO_PARTLY_NA_LABELS[v],
+            checked: v === value,
+          })),
+        };
+      case 'choice':
+        return {
+          ...base,
+          control: 'radios',
+          items: (q.options ?? []).map((o) => ({ value: o, text: o, checked: o === value })),
+        };
+      case 'date':
+        return {
+          ...base,
+          control: 'date',
+          day: one(fields[`${name}-day`]),
+          month: one(fields[`${name}-month`]),
+          year: one(fields[`${name}-year`]),
+        };
+      case 'number':
+        return { ...base, control: 'number' };
+      case 'short_text':
+        return { ...base, control: 'input' };
+      default:
+        return { ...base, control: 'textarea' };
+    }
+  });
+}
+
+/** The action rows to show: those typed, then one empty row (or more when asked for). */
+export function actionRows(fields: DraftFields, extra = 1) {
+  const used = actionNumbers(fields);
+  const rows: number[] = [...used];
+  let n = 1;
+  while (rows.length < used.length + extra && n <= MAX_ACTIONS) {
+    if (!rows.includes(n)) rows.push(n);
+    n++;
+  }
+  rows.sort((a, b) => a - b);
+  return rows.map((n, i) => ({
+    n,
+    label: `Action ${i + 1}`,
+    textName: actionField(n, 'text'),
+    ownerName: actionField(n, 'owner'),
+    dueName: actionField(n, 'due'),
+    text: one(fields[actionField(n, 'text')]),
+    owner: one(fields[actionField(n, 'owner')]),
+    day: one(fields[`${actionField(n, 'due')}-day`]),
+    month: one(fields[`${actionField(n, 'due')}-month`]),
+    year: one(fields[`${actionField(n, 'due')}-year`]),
+  }));
+}
+
+export interface ReadRow {
+  key: string;
+  value: string;
+  /** long text: shown with its line breaks */
+  long?: boolean;
+}
+
+function answerText(q: Question, v: AnswerValue | undefined, scale: GradeScale): string {
+  if (v === undefined || v === '') return 'Not answered';
+  if (q.type === 'grade') return scale.grades.find((g) => g.key === v)?.label ?? String(v);
+  if (q.type === 'yes_no_partly_na') return YES_NO_PARTLY_NA_LABELS[v as YesNoPartlyNa] ?? String(v);
+  if (q.type === 'date') return formatDate(String(v));
+  return String(v);
+}
+
+/** A draft part, as typed, for reading (their version in a conflict; the check page). */
+export function draftRows(work: AuditWork, part: FormPart, fields: DraftFields): ReadRow[] {
+  const rows: ReadRow[] = [];
+  const scale = work.tool.scale;
+  if (part.kind === 'conversation') {
+    const on = ['day', 'month', 'year'].map((p) => one(fields[`conversationOn-${p}`])).filter(Boolean);
+    rows.push({ key: 'Date', value: on.length ? on.join('/') : 'Not given' });
+    rows.push({
+      key: 'Who took part',
+      value: CONVERSATION_WITH.find((c) => c.value === one(fields.conversationWith))?.text ?? 'Not given',
+    });
+    if (one(fields.conversationNote))
+      rows.push({ key: 'Why', value: one(fields.conversationNote), long: true });
+    return rows;
+  }
+  if (part.kind === 'overall') {
+    rows.push({
+      key: 'Overall grade',
+      value: scale.grades.find((g) => g.key === one(fields.overallGrade))?.label ?? 'Not given',
+    });
+    return rows;
+  }
+  const section = work.tool.definition.sections.find((s) => s.key === part.key);
+  if (!section) return rows;
+  if (section.isJourneySection) {
+    rows.push({
+      key: 'Grade',
+      value: scale.grades.find((g) => g.key === one(fields.grade))?.label ?? 'Not given',
+    });
+    rows.push({ key: 'Evaluation', value: one(fields.evaluation) || 'Not written', long: true });
+    rows.push({ key: 'Impact statement', value: one(fields.impactStatement) || 'Not written', long: true });
+    const themes = (
+      Array.isArray(fields.practiceThemes) ? fields.practiceThemes : [fields.practiceThemes ?? '']
+    )
+      .filter(Boolean)
+      .map((k) => work.themes.find((t) => t.key === k)?.name ?? k);
+    rows.push({ key: 'Practice themes', value: themes.length ? themes.join(', ') : 'None chosen' });
+    for (const a of readActions(fields)) {
+      const owner = work.owners.find((o) => o.id === a.ownerId)?.name ?? 'no owner';
+      rows.push({
+        key: 'Action',
+        value: `${a.text || 'Not written'} (${owner}, due ${a.dueOn ? formatDate(a.dueOn) : 'no date'})`,
+      });
+    }
+  }
+  for (const q of section.questions) {
+    const name = questionField(q);
+    const v =
+      q.type === 'date'
+        ? ['day', 'month', 'year']
+            .map((p) => one(fields[`${name}-${p}`]))
+            .filter(Boolean)
+            .join('/')
+        : one(fields[name]);
+    rows.push({ key: q.text, value: v ? answerText(q, v, scale) : 'Not answered' });
+  }
+  return rows;
+}
+
+/** A submitted section, for reading. */
+export function answerRows(
+  section: ToolSection,
+  answers: SectionAnswers | undefined,
+  scale: GradeScale,
+  themeNames: Map<string, string>,
+): ReadRow[] {
+  const rows: ReadRow[] = [];
+  const a = answers ?? { answers: {} };
+  if (section.isJourneySection) {
+    rows.push({ key: 'Grade', value: scale.grades.find((g) => g.key === a.grade)?.label ?? 'Not graded' });
+    if (a.evaluation) rows.push({ key: 'Evaluation', value: a.evaluation, long: true });
+    if (a.impactStatement) rows.push({ key: 'Impact statement', value: a.impactStatement, long: true });
+    if (a.practiceThemes?.length) {
+      rows.push({
+        key: 'Practice themes',
+        value: a.practiceThemes.map((k) => themeNames.get(k) ?? k).join(', '),
+      });
+    }
+  }
+  for (const q of section.questions)
+    rows.push({ key: q.text, value: answerText(q, a.answers[q.key], scale) });
+  return rows;
+}

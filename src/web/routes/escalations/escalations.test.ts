@@ -1,0 +1,438 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { Agent, createTestApp, errorSummaryItems, h1 } from '../../../../test/helpers/app.ts';
+import { type AuditFixture, buildAuditFixture, signedIn } from '../../../../test/helpers/audits.ts';
+import { createTestDb, type TestDb } from '../../../../test/helpers/db.ts';
+import { buildSamplingFixture } from '../../../../test/helpers/sampling.ts';
+import { RECIPIENT_WHY } from '../../../services/audits/escalations.ts';
+
+let t: TestDb;
+let app: FastifyInstance;
+let f: AuditFixture;
+const agents = {} as Record<keyof AuditFixture['people'], Agent>;
+/** an audit and an escalation of another council */
+let elsewhere: { auditId: string; escalationId: string };
+
+before(async () => {
+  t = await createTestDb();
+  f = await buildAuditFixture(t.db);
+  app = await createTestApp(t.db, { demo: false });
+  for (const key of Object.keys(f.people) as (keyof AuditFixture['people'])[]) {
+    agents[key] = await signedIn(app, f.people[key]);
+  }
+  const other = await buildSamplingFixture(t.db, 'oth');
+  const child = await t.db
+    .selectFrom('children')
+    .select('id')
+    .where('council_id', '=', other.councilId)
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  const audit = await t.db
+    .insertInto('audits')
+    .values({
+      council_id: other.councilId,
+      month_id: other.monthId,
+      child_id: child.id,
+      kind: 'full_audit',
+      position: 1,
+      auditor_id: other.managers.south,
+      status: 'allocated',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const escalation = await t.db
+    .insertInto('escalations')
+    .values({
+      council_id: other.councilId,
+      audit_id: audit.id,
+      child_id: child.id,
+      kind: 'immediate',
+      found: 'Elsewhere',
+      raised_by: other.managers.south,
+      raised_before_submission: true,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  elsewhere = { auditId: audit.id, escalationId: escalation.id };
+});
+after(async () => {
+  await app.close();
+  await t.close();
+});
+
+const escalate = (auditId: string) => `/audits/${auditId}/escalate`;
+const defaultIds = () => [
+  f.people.manager.staffId,
+  f.people.headOfService.staffId,
+  f.people.director.staffId,
+];
+const escalationCount = async () =>
+  (await t.db.selectFrom('escalations').select('id').where('council_id', '=', f.councilId).execute()).length;
+
+test('the auditor opens the form from the audit: the default people are ticked, with why, and the view is logged', async () => {
+  const res = await agents.auditor.get(escalate(f.audits.allocated));
+  assert.equal(res.statusCode, 200);
+  assert.equal(h1(res.body), 'Raise an escalation');
+  assert.match(res.body, /<title>Raise an escalation – QA Loop/);
+  assert.match(res.body, /Audit of F00C0/);
+  assert.match(res.body, /Immediate safety concern/);
+  assert.match(res.body, /Drift and delay/);
+  assert.match(res.body, /What did you find\?/);
+  for (const id of defaultIds()) {
+    assert.match(res.body, new RegExp(`value="${id}" checked`), 'ticked by default');
+  }
+  assert.match(res.body, /Hal Head, Head of Service, Safeguarding/);
+  assert.match(res.body, new RegExp(RECIPIENT_WHY.director));
+  // someone else can be added from the list
+  assert.match(res.body, new RegExp(`<option value="${f.people.otherManager.staffId}"`));
+  const log = await t.db
+    .selectFrom('access_log')
+    .selectAll()
+    .where('route', '=', '/audits/:auditId/escalate')
+    .where('staff_id', '=', f.people.auditor.staffId)
+    .execute();
+  assert.equal(log.length, 1);
+  assert.equal(log[0].child_id, f.children.allocated);
+});
+
+test('raising one before submission sends it to the Head of Service and the others, and goes back to the audit', async () => {
+  const page = escalate(f.audits.allocated);
+  const res = await agents.auditor.post(
+    page,
+    {
+      kind: 'immediate',
+      found: 'The child told me that she is afraid to go home.',
+      recipients: defaultIds(),
+      addRecipient: f.people.otherManager.staffId,
+    },
+    page,
+  );
+  assert.equal(res.statusCode, 302);
+  assert.equal(res.headers.location, `/audits/${f.audits.allocated}`);
+  const row = await t.db
+    .selectFrom('escalations')
+    .selectAll()
+    .where('audit_id', '=', f.audits.allocated)
+    .executeTakeFirstOrThrow();
+  assert.equal(row.kind, 'immediate');
+  assert.equal(row.raised_before_submission, true);
+  assert.equal(row.found, 'The child told me that she is afraid to go home.');
+  const recipients = await t.db
+    .selectFrom('escalation_recipients')
+    .select(['staff_id', 'why'])
+    .where('escalation_id', '=', row.id)
+    .execute();
+  assert.equal(recipients.length, 4);
+  assert.equal(
+    recipients.find((r) => r.staff_id === f.people.otherManager.staffId)?.why,
+    RECIPIENT_WHY.added,
+  );
+  const message = await t.db
+    .selectFrom('notifications')
+    .selectAll()
+    .where('staff_id', '=', f.people.headOfService.staffId)
+    .where('kind', '=', 'escalation_raised')
+    .where('about_id', '=', row.id)
+    .executeTakeFirst();
+  assert.ok(message, 'the Head of Service is sent a message');
+});
+
+test('QA can escalate an audit that has been submitted', async () => {
+  const page = escalate(f.audits.submitted);
+  const form = await agents.qaLead.get(page);
+  assert.equal(form.statusCode, 200);
+  const res = await agents.qaLead.post(
+    page,
+    {
+      kind: 'drift_delay',
+      found: 'No review of the plan since June.',
+      recipients: [f.people.manager.staffId],
+    },
+    page,
+  );
+  assert.equal(res.statusCode, 302);
+  assert.equal(res.headers.location, `/audits/${f.audits.submitted}`);
+  const row = await t.db
+    .selectFrom('escalations')
+    .selectAll()
+    .where('audit_id', '=', f.audits.submitted)
+    .executeTakeFirstOrThrow();
+  assert.equal(row.raised_before_submission, false);
+  assert.equal(row.kind, 'drift_delay');
+});
+
+test('mistakes in the form are listed, what was typed is kept, and nothing is sent', async () => {
+  const page = escalate(f.audits.allocated);
+  const before = await escalationCount();
+  const messages = async () =>
+    (await t.db.selectFrom('notifications').select('id').where('kind', '=', 'escalation_raised').execute())
+      .length;
+  const sent = await messages();
+
+  const empty = await agents.auditor.post(page, { found: '' }, page);
+  assert.equal(empty.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(empty.body), [
+    { href: '#kind', text: 'Choose whether this is an immediate safety concern or drift and delay' },
+    { href: '#found', text: 'Enter what you found' },
+    { href: '#recipients', text: 'Choose at least one person to send the escalation to' },
+  ]);
+  assert.match(empty.body, /<title>Error: Raise an escalation/);
+  // no one is ticked once they were all unticked
+  assert.doesNotMatch(empty.body, /value="[0-9a-f-]{36}" checked/);
+
+  const noKind = await agents.auditor.post(
+    page,
+    { kind: 'urgent', found: 'Bruises <seen> on both arms', recipients: defaultIds() },
+    page,
+  );
+  assert.equal(noKind.statusCode, 400);
+  assert.deepEqual(
+    errorSummaryItems(noKind.body).map((e) => e.href),
+    ['#kind'],
+  );
+  assert.match(noKind.body, /Bruises &lt;seen&gt; on both arms<\/textarea>/);
+  assert.match(noKind.body, new RegExp(`value="${f.people.headOfService.staffId}" checked`));
+
+  const noText = await agents.auditor.post(
+    page,
+    { kind: 'drift_delay', found: '  ', recipients: defaultIds() },
+    page,
+  );
+  assert.deepEqual(
+    errorSummaryItems(noText.body).map((e) => e.href),
+    ['#found'],
+  );
+  assert.match(noText.body, /value="drift_delay" checked/);
+
+  const unknown = await agents.auditor.post(
+    page,
+    {
+      kind: 'immediate',
+      found: 'Worrying',
+      recipients: [f.people.manager.staffId],
+      addRecipient: '7b0f8a1e-2c3d-4e5f-8a9b-0c1d2e3f4a5b',
+    },
+    page,
+  );
+  assert.equal(unknown.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(unknown.body), [
+    {
+      href: '#recipients',
+      text: 'Choose people from the list: one of the people chosen cannot be sent an escalation',
+    },
+  ]);
+  const practitioner = await agents.auditor.post(
+    page,
+    { kind: 'immediate', found: 'Worrying', recipients: ['not-a-person'] },
+    page,
+  );
+  assert.equal(practitioner.statusCode, 400);
+
+  assert.equal(await escalationCount(), before);
+  assert.equal(await messages(), sent);
+});
+
+test('no one else may raise one: 403 for the wrong auditor, the case holder, and roles without escalations', async () => {
+  const before = await escalationCount();
+  const fields = { kind: 'immediate', found: 'Worrying', recipients: defaultIds() };
+  const cases: [keyof AuditFixture['people'], string][] = [
+    ['auditor', f.audits.submitted],
+    ['otherManager', f.audits.allocated],
+    ['practitioner', f.audits.allocated],
+    ['practitioner', f.audits.submitted],
+    ['manager', f.audits.submitted],
+    ['headOfService', f.audits.allocated],
+    ['scrutiny', f.audits.allocated],
+    ['workforce', f.audits.allocated],
+    ['admin', f.audits.allocated],
+  ];
+  for (const [who, auditId] of cases) {
+    const get = await agents[who].get(escalate(auditId));
+    assert.equal(get.statusCode, 403, `${who} GET`);
+    const post = await agents[who].post(escalate(auditId), fields, '/');
+    assert.equal(post.statusCode, 403, `${who} POST`);
+  }
+  const refused = await agents.auditor.get(escalate(f.audits.submitted));
+  assert.match(refused.body, /Ask the QA team to raise an escalation/);
+  // signed out: sent to sign in
+  const visitor = new Agent(app);
+  const out = await visitor.get(escalate(f.audits.allocated));
+  assert.equal(out.statusCode, 302);
+  assert.match(String(out.headers.location), /^\/sign-in/);
+  // another council's audit, or an address that is not an audit's
+  assert.equal((await agents.qaLead.get(escalate(elsewhere.auditId))).statusCode, 404);
+  assert.equal((await agents.qaLead.get('/audits/nonsense/escalate')).statusCode, 404);
+  assert.equal(await escalationCount(), before);
+});
+
+test('the escalations page: waiting for your response, raised by you, and for QA those not yet answered', async () => {
+  const head = await agents.headOfService.get('/escalations');
+  assert.equal(head.statusCode, 200);
+  assert.equal(h1(head.body), 'Escalations');
+  assert.match(head.body, /Waiting for your response/);
+  const open = await t.db
+    .selectFrom('escalations')
+    .select('id')
+    .where('audit_id', '=', f.audits.allocated)
+    .executeTakeFirstOrThrow();
+  assert.match(head.body, new RegExp(`href="/escalations/${open.id}"`));
+  assert.doesNotMatch(head.body, /Not yet answered/);
+  // the lists name no child
+  assert.doesNotMatch(head.body, /F00C0|F08C0/);
+
+  const auditor = await agents.auditor.get('/escalations');
+  assert.match(auditor.body, /Raised by you/);
+  assert.match(auditor.body, new RegExp(`href="/escalations/${open.id}"`));
+  assert.match(auditor.body, /No escalations sent to you are waiting for a response/);
+
+  const qa = await agents.qaLead.get('/escalations');
+  assert.match(qa.body, /Not yet answered/);
+  assert.match(qa.body, /working day/);
+  assert.match(qa.body, /Hal Head/);
+
+  for (const who of ['scrutiny', 'workforce', 'admin', 'practitioner'] as const) {
+    assert.equal((await agents[who].get('/escalations')).statusCode, 403, who);
+  }
+});
+
+test('an escalation’s page shows what was found to those it concerns, and logs the view', async () => {
+  const e = await t.db
+    .selectFrom('escalations')
+    .select(['id', 'child_id'])
+    .where('audit_id', '=', f.audits.allocated)
+    .executeTakeFirstOrThrow();
+  const res = await agents.headOfService.get(`/escalations/${e.id}`);
+  assert.equal(res.statusCode, 200);
+  assert.equal(h1(res.body), 'Immediate safety concern');
+  assert.match(res.body, /The child told me that she is afraid to go home\./);
+  assert.match(res.body, /F00C0/);
+  assert.doesNotMatch(res.body.match(/<title>[^<]*<\/title>/)?.[0] ?? '', /F00C0/);
+  assert.match(res.body, /Raised by/);
+  assert.match(res.body, /Manager south/);
+  assert.match(res.body, /Waiting for a response/);
+  assert.match(res.body, /action="\/escalations\/[0-9a-f-]{36}\/response"/);
+  const log = await t.db
+    .selectFrom('access_log')
+    .selectAll()
+    .where('record_type', '=', 'escalation')
+    .where('record_id', '=', e.id)
+    .execute();
+  assert.equal(log.length, 1);
+  assert.equal(log[0].child_id, e.child_id);
+
+  // the person who raised it sees it, but records no response
+  const auditor = await agents.auditor.get(`/escalations/${e.id}`);
+  assert.equal(auditor.statusCode, 200);
+  assert.doesNotMatch(auditor.body, /\/response"/);
+  assert.equal((await agents.qaLead.get(`/escalations/${e.id}`)).statusCode, 200);
+
+  // in the council but not concerned; without the role; another council's; not an escalation
+  assert.equal((await agents.headOfCare.get(`/escalations/${e.id}`)).statusCode, 403);
+  assert.match((await agents.headOfCare.get(`/escalations/${e.id}`)).body, /people it was sent to/);
+  assert.equal((await agents.otherManager.get(`/escalations/${e.id}`)).statusCode, 200, 'added to this one');
+  for (const who of ['scrutiny', 'workforce', 'admin', 'practitioner'] as const) {
+    assert.equal((await agents[who].get(`/escalations/${e.id}`)).statusCode, 403, who);
+    const post = await agents[who].post(`/escalations/${e.id}/response`, { response: 'x' }, '/');
+    assert.equal(post.statusCode, 403, `${who} POST`);
+  }
+  assert.equal((await agents.qaLead.get(`/escalations/${elsewhere.escalationId}`)).statusCode, 404);
+  assert.equal((await agents.qaLead.get('/escalations/nonsense')).statusCode, 404);
+  const visitor = new Agent(app);
+  assert.match(String((await visitor.get(`/escalations/${e.id}`)).headers.location), /^\/sign-in/);
+});
+
+test('the home page tells the Head of Service and QA that escalations are waiting', async () => {
+  const head = await agents.headOfService.get('/');
+  assert.match(head.body, /govuk-notification-banner/);
+  assert.match(
+    head.body,
+    /<a class="govuk-notification-banner__link" href="\/escalations">1 escalation is waiting for your response<\/a>/,
+  );
+  const qa = await agents.qaLead.get('/');
+  assert.match(qa.body, /2 escalations have not been answered yet/);
+  const care = await agents.headOfCare.get('/');
+  assert.doesNotMatch(care.body, /waiting for your response/);
+});
+
+test('a response is recorded once by someone it was sent to; a second one is refused', async () => {
+  const e = await t.db
+    .selectFrom('escalations')
+    .select('id')
+    .where('audit_id', '=', f.audits.allocated)
+    .executeTakeFirstOrThrow();
+  const page = `/escalations/${e.id}`;
+  // not sent to them
+  const care = await agents.headOfCare.post(`${page}/response`, { response: 'Not mine' }, '/');
+  assert.equal(care.statusCode, 403);
+  // the person who raised it is not one it was sent to
+  const raiser = await agents.auditor.post(`${page}/response`, { response: 'Mine' }, page);
+  assert.equal(raiser.statusCode, 403);
+
+  const empty = await agents.headOfService.post(`${page}/response`, { response: ' ' }, page);
+  assert.equal(empty.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(empty.body), [{ href: '#response', text: 'Enter the response' }]);
+
+  const done = await agents.headOfService.post(
+    `${page}/response`,
+    { response: 'Strategy discussion today. The child is with her aunt tonight.' },
+    page,
+  );
+  assert.equal(done.statusCode, 302);
+  assert.equal(done.headers.location, page);
+  const after = await agents.headOfService.get(page);
+  assert.match(after.body, /Your response has been recorded/);
+  assert.match(after.body, /Strategy discussion today\. The child is with her aunt tonight\./);
+  assert.match(after.body, /Answered/);
+  assert.doesNotMatch(after.body, /\/response"/);
+
+  const again = await agents.director.post(`${page}/response`, { response: 'Me too' }, page);
+  assert.equal(again.statusCode, 400);
+  assert.match(errorSummaryItems(again.body)[0].text, /already been answered by Hal Head/);
+  const row = await t.db
+    .selectFrom('escalations')
+    .selectAll()
+    .where('id', '=', e.id)
+    .executeTakeFirstOrThrow();
+  assert.equal(row.response, 'Strategy discussion today. The child is with her aunt tonight.');
+  assert.equal(row.responded_by, f.people.headOfService.staffId);
+
+  // answered, it no longer waits on the home page
+  const head = await agents.headOfService.get('/');
+  assert.doesNotMatch(head.body, /waiting for your response/);
+});
+
+test('the audit page’s panel shows each escalation with its kind, who it went to and its answer, and the button to raise one', async () => {
+  const render = await createTestApp(t.db, { demo: false, ready: false });
+  const { escalationPanel } = await import('../../../services/audits/escalations.ts');
+  const { auditAccess } = await import('../../../services/audits/audit-access.ts');
+  render.get('/panel-for-test', { config: { access: 'signedIn' } }, async (request, reply) => {
+    const user = request.user;
+    if (!user) return reply.callNotFound();
+    const access = await auditAccess(t.db, user, f.audits.allocated);
+    return reply.render('partials/audit/escalations.njk', {
+      escalationPanel: await escalationPanel(t.db, access, user),
+    });
+  });
+  try {
+    const qa = await signedIn(render, f.people.qaLead);
+    const html = (await qa.get('/panel-for-test')).body;
+    assert.match(html, /<h2 class="govuk-heading-m" id="escalations-heading">Escalations<\/h2>/);
+    assert.match(html, /govuk-tag--red[^>]*>\s*Immediate safety concern/);
+    assert.match(html, /The child told me that she is afraid to go home\./);
+    assert.match(html, /Hal Head, Head of Service, Safeguarding/);
+    assert.match(html, /Answered/);
+    assert.match(
+      html,
+      new RegExp(
+        `href="/audits/${f.audits.allocated}/escalate"[^>]*govuk-button--secondary|govuk-button--secondary[^>]*href="/audits/${f.audits.allocated}/escalate"`,
+      ),
+    );
+
+    // the case holder has nothing to see here and cannot raise one
+    const practitioner = await signedIn(render, f.people.practitioner);
+    assert.doesNotMatch((await practitioner.get('/panel-for-test')).body, /Escalations/);
+  } finally {
+    await render.close();
+  }
+});
