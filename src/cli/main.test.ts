@@ -101,10 +101,17 @@ async function serveAndStop(env: Record<string, string | undefined>) {
   });
   let stdout = '';
   child.stdout.on('data', (d) => (stdout += d));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  const deadline = Date.now() + 60_000;
+  let running = true;
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      running = false;
+      resolve(code);
+    }),
+  );
+  // Loading the demo takes its time on a busy machine: wait while the process runs, up to a ceiling.
+  const deadline = Date.now() + 300_000;
   let ready = false;
-  while (Date.now() < deadline && !ready) {
+  while (running && Date.now() < deadline && !ready) {
     ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
       (r) => r.ok,
       () => false,

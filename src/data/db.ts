@@ -27,6 +27,8 @@ export interface DbOptions {
   databaseUrl?: string;
   /** folder for the embedded database; `memory` keeps it in memory (tests) */
   dataDir: string | 'memory';
+  /** in memory: start from a copy of an embedded database (PGlite's `dumpDataDir`), not an empty one */
+  copyOf?: Blob;
 }
 
 export class DatabaseUnavailableError extends Error {}
@@ -68,7 +70,7 @@ export async function openDb(options: DbOptions): Promise<Db> {
   }
   let pglite: PGlite;
   if (options.dataDir === 'memory') {
-    pglite = await PGlite.create({ parsers: pgliteParsers });
+    pglite = await PGlite.create({ parsers: pgliteParsers, loadDataDir: options.copyOf });
   } else {
     const dir = join(options.dataDir, 'pgdata');
     mkdirSync(dir, { recursive: true });

@@ -3,7 +3,7 @@ import type { Db } from '../data/db.ts';
 import type { AuditStatus } from '../data/schema.ts';
 import { ACTIVITY_KIND_LABELS, type ActivityKind, type ReturnsKind } from '../domain/activity-kinds.ts';
 import type { CyclePhase } from '../domain/cycle-phases.ts';
-import { addMonths, type IsoDate, monthName } from '../domain/dates.ts';
+import { type IsoDate, monthName } from '../domain/dates.ts';
 import { type MonthRange, monthsOf } from '../domain/month-range.ts';
 import {
   addCounts,

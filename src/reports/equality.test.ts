@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
-import { createDemoCouncil } from '../demo/council.ts';
 import { ageBand, CHARACTERISTICS, ethnicGroup } from '../domain/equality.ts';
 import { changeBetween, proportion } from '../domain/statistics.ts';
 import { produceReport, renderReport } from './catalogue.ts';
@@ -29,8 +28,7 @@ const p: ReportParams = {
 };
 
 before(async () => {
-  t = await createTestDb();
-  await createDemoCouncil(t.db, { today: '2026-11-22' });
+  t = await createTestDb({ demo: true });
   councilId = (await t.db.selectFrom('councils').select('id').executeTakeFirstOrThrow()).id;
   report = await buildEqualityReport(t.db, councilId, p);
 });

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { docxParts, wordText } from '../../test/helpers/audit-document.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
-import { createDemoCouncil } from '../demo/council.ts';
 import {
   buildMonthlyReport,
   getCycleNotes,
@@ -23,8 +22,7 @@ const STRENGTHS =
   'Children’s voices are heard & recorded in their own words.\n\nManagers record their oversight.';
 
 before(async () => {
-  t = await createTestDb();
-  await createDemoCouncil(t.db, { today: '2026-11-22' });
+  t = await createTestDb({ demo: true });
   const council = await t.db.selectFrom('councils').select(['id', 'name']).executeTakeFirstOrThrow();
   councilId = council.id;
   monthId = (

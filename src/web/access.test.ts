@@ -5,7 +5,6 @@ import { Agent, createTestApp } from '../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
 import { seedImports } from '../../test/helpers/imports.ts';
 import { saveCohort } from '../../test/helpers/sampling.ts';
-import { createDemoCouncil } from '../demo/council.ts';
 import type { ToolDefinition } from '../domain/audit-tools.ts';
 import { CAPABILITIES, type Capability, ROLES, type Role } from '../domain/roles.ts';
 import { createColumnMapping } from '../services/case-data/column-mappings.ts';
@@ -21,8 +20,7 @@ let ids: Record<string, string>;
 const heldRoles = new Map<Role, Role[]>();
 
 before(async () => {
-  t = await createTestDb();
-  await createDemoCouncil(t.db, { today: '2026-11-22' });
+  t = await createTestDb({ demo: true });
   app = await createTestApp(t.db);
   for (const role of ROLES) {
     const agent = new Agent(app);

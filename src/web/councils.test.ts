@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Agent, createTestApp } from '../../test/helpers/app.ts';
-import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
-import { createDemoCouncil, type DemoSummary } from '../demo/council.ts';
+import { createTestDb, type TestDbWithDemo } from '../../test/helpers/db.ts';
+import type { DemoSummary } from '../demo/council.ts';
 import { recordChildren } from '../services/case-data/children.ts';
 import { addLocality, addServiceArea, addTeam, createCouncil } from '../services/organisation/councils.ts';
 import { addPerson } from '../services/organisation/people.ts';
 
 /** Two councils in one database: nobody in one sees or changes anything of the other. */
-let t: TestDb;
+let t: TestDbWithDemo;
 let app: FastifyInstance;
 let demo: DemoSummary;
 let other: Agent;
@@ -17,8 +17,8 @@ let otherAdmin: Agent;
 let otherChildId: string;
 
 before(async () => {
-  t = await createTestDb();
-  demo = await createDemoCouncil(t.db, { today: '2026-11-22' });
+  t = await createTestDb({ demo: true });
+  demo = t.demo;
   const council = await createCouncil(t.db, { code: 'eastvale', name: 'Eastvale Council' });
   const area = await addServiceArea(t.db, council.id, 'Safeguarding');
   const teamId = await addTeam(t.db, council.id, { name: 'Eastvale Team', serviceAreaId: area });

@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Agent, createTestApp, errorSummaryItems, h1 } from '../../test/helpers/app.ts';
-import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
-import { createDemoCouncil, type DemoSummary } from '../demo/council.ts';
+import { createTestDb, type TestDbWithDemo } from '../../test/helpers/db.ts';
+import type { DemoSummary } from '../demo/council.ts';
 
-let t: TestDb;
+let t: TestDbWithDemo;
 let app: FastifyInstance;
 let demo: DemoSummary;
 
 before(async () => {
-  t = await createTestDb();
-  demo = await createDemoCouncil(t.db, { today: '2026-11-22' });
+  t = await createTestDb({ demo: true });
+  demo = t.demo;
   app = await createTestApp(t.db);
 });
 after(async () => {

@@ -4,7 +4,6 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Agent, createTestApp, h1 } from '../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
-import { createDemoCouncil } from '../demo/council.ts';
 import { createLogger } from '../platform/log.ts';
 import { govukTemplateScriptHash } from './plugins/security.ts';
 
@@ -12,8 +11,7 @@ let t: TestDb;
 let app: FastifyInstance;
 
 before(async () => {
-  t = await createTestDb();
-  await createDemoCouncil(t.db, { today: '2026-11-22' });
+  t = await createTestDb({ demo: true });
   app = await createTestApp(t.db);
 });
 after(async () => {

@@ -7,6 +7,7 @@ import type { Db } from '../../src/data/db.ts';
 import { DEMO_PASSWORD } from '../../src/demo/council.ts';
 import type { Logger } from '../../src/platform/log.ts';
 import { buildApp } from '../../src/web/app.ts';
+import { TEST_TODAY } from './today.ts';
 
 export interface TestAppOptions {
   demo?: boolean;
@@ -22,8 +23,7 @@ export interface TestAppOptions {
   dataDir?: string;
 }
 
-/** The date the tests' demo council is made for, and the app's today in tests. */
-export const TEST_TODAY = '2026-11-22';
+export { TEST_TODAY } from './today.ts';
 
 /** The app as `qaloop serve` builds it, on the test's database, with test settings. */
 export async function createTestApp(db: Db, options: TestAppOptions = {}) {

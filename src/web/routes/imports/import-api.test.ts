@@ -6,7 +6,6 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { createTestApp } from '../../../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../../../test/helpers/db.ts';
-import { createDemoCouncil } from '../../../demo/council.ts';
 import { importsIdle } from '../../../jobs/import-runner.ts';
 import { uploadsDir } from '../../../services/case-data/import-jobs.ts';
 import { createImportToken, revokeImportToken } from '../../../services/case-data/import-tokens.ts';
@@ -20,8 +19,7 @@ let adminId: string;
 let token: string;
 
 before(async () => {
-  t = await createTestDb();
-  await createDemoCouncil(t.db, { today: '2026-11-22' });
+  t = await createTestDb({ demo: true });
   dataDir = mkdtempSync(join(tmpdir(), 'qaloop-import-api-'));
   app = await createTestApp(t.db, { dataDir });
   const admin = await t.db

@@ -8,7 +8,6 @@ import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
 import { Agent, createTestApp, errorSummaryItems, h1 } from '../../../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../../../test/helpers/db.ts';
-import { createDemoCouncil } from '../../../demo/council.ts';
 import { importsIdle } from '../../../jobs/import-runner.ts';
 import { queueImportJob, stageUpload, uploadsDir } from '../../../services/case-data/import-jobs.ts';
 import { createCouncil } from '../../../services/organisation/councils.ts';
@@ -19,8 +18,7 @@ let dataDir: string;
 let qa: Agent;
 
 before(async () => {
-  t = await createTestDb();
-  await createDemoCouncil(t.db, { today: '2026-11-22' });
+  t = await createTestDb({ demo: true });
   dataDir = mkdtempSync(join(tmpdir(), 'qaloop-imports-web-'));
   app = await createTestApp(t.db, { dataDir });
   qa = new Agent(app);

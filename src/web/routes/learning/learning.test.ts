@@ -3,7 +3,6 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Agent, createTestApp, errorSummaryItems, h1 } from '../../../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../../../test/helpers/db.ts';
-import { createDemoCouncil } from '../../../demo/council.ts';
 
 let t: TestDb;
 let app: FastifyInstance;
@@ -11,8 +10,7 @@ let wfd: Agent;
 let senior: Agent;
 
 before(async () => {
-  t = await createTestDb();
-  await createDemoCouncil(t.db, { today: '2026-11-22' });
+  t = await createTestDb({ demo: true });
   app = await createTestApp(t.db);
   wfd = new Agent(app);
   await wfd.signInAs('workforce_development');

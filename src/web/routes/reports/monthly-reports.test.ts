@@ -4,7 +4,6 @@ import type { FastifyInstance } from 'fastify';
 import { Agent, createTestApp } from '../../../../test/helpers/app.ts';
 import { docxParts, wordText } from '../../../../test/helpers/audit-document.ts';
 import { createTestDb, type TestDb } from '../../../../test/helpers/db.ts';
-import { createDemoCouncil } from '../../../demo/council.ts';
 
 let t: TestDb;
 let app: FastifyInstance;
@@ -13,8 +12,7 @@ let monthId: string;
 let yearId: string;
 
 before(async () => {
-  t = await createTestDb();
-  await createDemoCouncil(t.db, { today: '2026-11-22' });
+  t = await createTestDb({ demo: true });
   app = await createTestApp(t.db);
   lead = new Agent(app);
   await lead.signInAs('qa_lead');

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Agent, createTestApp, errorSummaryItems } from '../../../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../../../test/helpers/db.ts';
-import { createDemoCouncil, DEMO_PASSWORD } from '../../../demo/council.ts';
+import { DEMO_PASSWORD } from '../../../demo/council.ts';
 import type { Role } from '../../../domain/roles.ts';
 import { hashPassword } from '../../../services/organisation/passwords.ts';
 
@@ -20,8 +20,7 @@ let councilId: string;
 let workerName: string;
 
 before(async () => {
-  t = await createTestDb();
-  await createDemoCouncil(t.db, { today: '2026-11-22' });
+  t = await createTestDb({ demo: true });
   app = await createTestApp(t.db);
   for (const role of [
     'qa_lead',

@@ -3,12 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import type { AuditStatus, StratifyBy } from '../../../data/schema.ts';
-import {
-  ACTIVITY_KIND_HINTS,
-  ACTIVITY_KIND_LABELS,
-  ACTIVITY_KINDS,
-  type ActivityKind,
-} from '../../../domain/activity-kinds.ts';
+import { ACTIVITY_KIND_HINTS, ACTIVITY_KIND_LABELS, ACTIVITY_KINDS } from '../../../domain/activity-kinds.ts';
 import { describeDefinition } from '../../../domain/cohort-definition.ts';
 import { type CyclePhase, currentPhase } from '../../../domain/cycle-phases.ts';
 import { formatDate, monthName } from '../../../domain/dates.ts';

@@ -1,0 +1,374 @@
+/**
+ * The browser crawl of every page each demo role can reach (test/e2e/pages-*.test.ts): the demo
+ * council with an import, a sample drawn and allocated, the app on loopback and Chromium. Each
+ * crawl file makes its own, so that the crawls run beside each other.
+ *
+ * The crawl follows the primary navigation each person sees, so a page added to the navigation is
+ * checked without changing a test. Pages reached from those (and taking no input) are listed in
+ * followOnPages.
+ */
+import assert from 'node:assert/strict';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, Page } from 'playwright-core';
+import type { Db } from '../../src/data/db.ts';
+import { navigationFor, type Role } from '../../src/domain/roles.ts';
+import { allocateSample, exemptAudit } from '../../src/services/sampling/allocation.ts';
+import { drawRequestSchema, drawSample } from '../../src/services/sampling/samples.ts';
+import { createTestApp } from './app.ts';
+import { checkPage, launchBrowser, type PageExpectations, textOf, WatchedPage } from './browser.ts';
+import { createTestDb, type TestDb } from './db.ts';
+import { seedImports } from './imports.ts';
+import { saveCohort } from './sampling.ts';
+
+/**
+ * How long one page may take to open and be checked (axe, title, headings, console) on a busy
+ * two-core machine; a crawl's time limit is this for each of its pages, plus signing in.
+ */
+export const PAGE_BUDGET_MS = 12_000;
+const SIGN_IN_BUDGET_MS = 20_000;
+
+/** A crawl's time limit: in proportion to the pages it checks. */
+export function crawlTimeout(pages: number): number {
+  return SIGN_IN_BUDGET_MS + pages * PAGE_BUDGET_MS;
+}
+
+export interface Link {
+  href: string;
+  text: string;
+}
+
+export interface CrawlFixture {
+  testDb: TestDb;
+  app: FastifyInstance;
+  browser: Browser;
+  baseURL: string;
+  child: { id: string; reference: string; name: string };
+  imported: { jobId: string; importId: string; tokenId: string };
+  /** a sample drawn, allocated and with one audit exempted, for the sampling pages */
+  sampled: { sampleId: string; auditId: string; cohort: string };
+  /** the demo QA lead, who is an auditor too: the auditors page's form is checked for them */
+  auditorId: string;
+  close(): Promise<void>;
+}
+
+export async function crawlFixture(): Promise<CrawlFixture> {
+  const testDb = await createTestDb({ demo: true });
+  const first = await testDb.db
+    .selectFrom('children')
+    .select(['id', 'external_id', 'first_name', 'last_name'])
+    .orderBy('external_id')
+    .executeTakeFirstOrThrow();
+  const child = {
+    id: first.id,
+    reference: first.external_id,
+    name: `${first.first_name} ${first.last_name}`,
+  };
+  const imported = await seedImports(testDb.db);
+  const sampled = await drawDemoSample(testDb.db);
+  const auditorId = (
+    await testDb.db
+      .selectFrom('staff')
+      .select('id')
+      .where('external_id', '=', 'DEMO-qa_lead')
+      .executeTakeFirstOrThrow()
+  ).id;
+  const app = await createTestApp(testDb.db);
+  const baseURL = await app.listen({ port: 0, host: '127.0.0.1' });
+  const browser = await launchBrowser();
+  return {
+    testDb,
+    app,
+    browser,
+    baseURL,
+    child,
+    imported,
+    sampled,
+    auditorId,
+    close: async () => {
+      await browser.close();
+      await app.close();
+      await testDb.close();
+    },
+  };
+}
+
+/** A sample of the demo council stratified by team, allocated, with its last audit exempted. */
+async function drawDemoSample(db: Db) {
+  const lead = await db
+    .selectFrom('staff')
+    .select(['id', 'council_id'])
+    .where('external_id', '=', 'DEMO-qa_lead')
+    .executeTakeFirstOrThrow();
+  const month = await db
+    .selectFrom('programme_months')
+    .select('id')
+    .where('council_id', '=', lead.council_id)
+    .where('learning_month', '=', false)
+    .where('month', '=', '2026-11-01')
+    .executeTakeFirstOrThrow();
+  const cohort = 'Children on a child protection plan, for the crawl';
+  const cohortId = await saveCohort(db, lead.council_id, cohort, { statuses: ['cp_plan'] });
+  const sampleId = await drawSample(
+    db,
+    lead.council_id,
+    lead.id,
+    drawRequestSchema.parse({
+      monthId: month.id,
+      cohortId,
+      kind: 'full_audit',
+      sizeKind: 'count',
+      count: 12,
+      method: 'stratified',
+      stratifyBy: 'team',
+      seed: 2026,
+    }),
+  );
+  await allocateSample(db, lead.council_id, sampleId, lead.id);
+  const audits = await db
+    .selectFrom('audits')
+    .select('id')
+    .where('sample_id', '=', sampleId)
+    .orderBy('position')
+    .execute();
+  await exemptAudit(db, lead.council_id, audits[audits.length - 1].id, lead.id, { reason: 'child_moved' });
+  return { sampleId, auditId: audits[0].id, cohort };
+}
+
+/** The demo person who signs in for a role: their staff record and roles. */
+export async function demoPerson(db: Db, role: Role) {
+  const staff = await db
+    .selectFrom('staff')
+    .where('external_id', '=', `DEMO-${role}`)
+    .select(['id', 'name', 'email'])
+    .executeTakeFirstOrThrow();
+  const roles = await db.selectFrom('staff_roles').where('staff_id', '=', staff.id).select('role').execute();
+  return { ...staff, roles: roles.map((r) => r.role) };
+}
+
+/** The links `selector` finds on the page open now, with their text as a reader sees it. */
+export function linksIn(page: Page, selector: string): Promise<Link[]> {
+  // Runs in the browser, so it must not use anything from this file.
+  const read = (as: Element[]) =>
+    as.map((a) => ({
+      href: a.getAttribute('href') ?? '',
+      text: (a.textContent ?? '').replace(/\s+/g, ' ').trim(),
+    }));
+  return page.locator(selector).evaluateAll(read);
+}
+
+export interface FollowOn extends PageExpectations {
+  path: string;
+  /** the page's h1, when the test knows it */
+  h1?: string;
+  /** the navigation page that links here, when the way there is a link */
+  linkedFrom?: string;
+}
+
+/** Pages one step on from the navigation that open without filling anything in. */
+export function followOnPages(
+  f: Pick<CrawlFixture, 'child' | 'imported' | 'sampled' | 'auditorId'>,
+  role: Role,
+  links: Map<string, Link[]>,
+): FollowOn[] {
+  const { child, imported, sampled, auditorId } = f;
+  if (role === 'qa_lead') {
+    const month = (links.get('/programme') ?? []).find((l) =>
+      /^\/programme\/months\/[0-9a-f-]{36}$/.test(l.href),
+    );
+    const tool = (links.get('/tools') ?? []).find((l) => /^\/tools\/[0-9a-f-]{36}$/.test(l.href));
+    assert.ok(month, 'The programme links to no month');
+    assert.ok(tool, 'The tools page links to no tool');
+    const neglect = (links.get('/tools') ?? []).find((l) => l.text === 'Dip sample: neglect');
+    assert.ok(neglect, 'The tools page does not list the demo council’s own dip sample');
+    const themeLink = (links.get('/practice-themes') ?? []).find((l) =>
+      /^\/practice-themes\/[0-9a-f-]{36}$/.test(l.href),
+    );
+    assert.ok(themeLink, 'The practice themes page links to no theme');
+    const theme = { href: themeLink.href, name: themeLink.text.replace(/^Change /, '') };
+    // a cohort with children in the demo, and one without (its page says which filters empty it)
+    const cohortLink = (name: string) => {
+      const link = (links.get('/cohorts') ?? []).find((l) => l.text === name);
+      assert.ok(link, `The cohorts page does not list "${name}"`);
+      return link;
+    };
+    const journey = cohortLink('Child protection plan, previously on a child in need plan, one per family');
+    const monthly = (links.get('/reports') ?? []).find((l) =>
+      /^\/reports\/monthly\/[0-9a-f-]{36}$/.test(l.href),
+    );
+    assert.ok(monthly, 'The reports page links to no monthly QA report');
+    const exploitation = cohortLink('Child protection plan for exploitation or contextual harm');
+    return [
+      // Reached through the Find a child form; the keyboard journey types the reference.
+      { path: `/children/${child.id}`, names: ['Child record'], h1: child.name },
+      { path: month.href, names: [month.text], h1: month.text, linkedFrom: '/programme' },
+      { path: `${month.href}/edit`, names: [`Plan ${month.text}`], h1: `Plan ${month.text}` },
+      { path: '/programme/years/new', names: ['Plan a programme year'], linkedFrom: '/programme' },
+      { path: '/settings/calendar', names: ['Phase lengths and closure days'], linkedFrom: '/programme' },
+      { path: tool.href, names: [tool.text], h1: tool.text, linkedFrom: '/tools' },
+      // the demo council's own dip sample, in the tool builder
+      { path: `${neglect.href}/edit`, names: [`Change ${neglect.text}`], h1: `Change ${neglect.text}` },
+      { path: `${neglect.href}/sections/neglect`, names: ['Change section: Neglect'], h1: 'Change section' },
+      {
+        path: `${neglect.href}/sections/neglect/questions/new`,
+        names: ['Add a question'],
+        h1: 'Add a question',
+      },
+      { path: '/grade-scales', names: ['Grade scales'], h1: 'Grade scales', linkedFrom: '/tools' },
+      { path: theme.href, names: [`Change ${theme.name}`], linkedFrom: '/practice-themes' },
+      { path: '/imports/mappings', names: ['Column mappings'], linkedFrom: '/imports' },
+      { path: '/cohorts/new', names: ['Create a cohort'], h1: 'Create a cohort', linkedFrom: '/cohorts' },
+      { path: journey.href, names: [journey.text], h1: journey.text, linkedFrom: '/cohorts' },
+      { path: `${journey.href}/edit`, names: [`Change ${journey.text}`] },
+      { path: exploitation.href, names: [exploitation.text], linkedFrom: '/cohorts' },
+      { path: '/auditors', names: ['Auditors'], h1: 'Auditors', linkedFrom: '/returns' },
+      { path: `/auditors/${auditorId}`, names: ['Training and capacity'] },
+      { path: '/imports/mappings/new', names: ['Create a column mapping'] },
+      { path: '/imports/snapshots', names: ['Snapshots'], linkedFrom: '/imports' },
+      // an audit history imported through the app, with rejected rows: its job's page and its result
+      { path: `/imports/jobs/${imported.jobId}`, names: ['Import finished'], h1: 'Import finished' },
+      {
+        path: `/imports/${imported.importId}`,
+        names: ['Import of audit history 2025.csv'],
+        linkedFrom: '/imports',
+      },
+      // drawing a sample, the sample with its audits, and one audit's allocation and exemption
+      { path: '/samples/new', names: ['Draw a sample'], h1: 'Draw a sample' },
+      { path: `/samples/${sampled.sampleId}`, names: [`Sample: ${sampled.cohort}`], h1: sampled.cohort },
+      { path: `/audits/${sampled.auditId}/allocation`, names: ['Change the auditor', 'Allocate the audit'] },
+      { path: `/audits/${sampled.auditId}/exempt`, names: ['Exempt the audit'], h1: 'Exempt the audit' },
+      // dashboards and reports, each with its charts (SVG) and tables
+      {
+        path: '/dashboards/cycle',
+        names: ['Cycle dashboard'],
+        h1: 'Cycle dashboard',
+        linkedFrom: '/dashboards',
+      },
+      {
+        path: '/dashboards/quality',
+        names: ['Quality dashboard'],
+        h1: 'Quality dashboard',
+        linkedFrom: '/dashboards',
+      },
+      { path: '/reports?name=grades', names: ['Audit grades'], h1: 'Reports', linkedFrom: '/reports' },
+      { path: '/reports?name=sections&public=1', names: ['Audit sections'], h1: 'Reports' },
+      { path: '/reports?name=equality', names: ['Equality'], h1: 'Reports', linkedFrom: '/reports' },
+      { path: monthly.href, names: [monthly.text], h1: monthly.text, linkedFrom: '/reports' },
+      { path: '/learning/new', names: ['Record a learning session'], linkedFrom: '/learning' },
+    ];
+  }
+  if (role === 'case_manager') {
+    return [{ path: '/dashboards/team', names: ['Your team'], linkedFrom: '/dashboards' }];
+  }
+  if (role === 'senior_leader') {
+    return [
+      {
+        path: '/dashboards/quality',
+        names: ['Quality dashboard', 'Your services'],
+        linkedFrom: '/dashboards',
+      },
+    ];
+  }
+  if (role === 'scrutiny_reader' || role === 'workforce_development') {
+    return [{ path: '/reports?name=grades', names: ['Audit grades'], h1: 'Reports', linkedFrom: '/reports' }];
+  }
+  if (role === 'administrator') {
+    const person = (links.get('/admin/people') ?? []).find((l) =>
+      /^\/admin\/people\/[0-9a-f-]{36}$/.test(l.href),
+    );
+    assert.ok(person, 'The People page links to no person');
+    return [
+      { path: '/admin/people/new', names: ['Add a person'], linkedFrom: '/admin/people' },
+      { path: person.href, names: [person.text], h1: person.text, linkedFrom: '/admin/people' },
+      { path: '/admin/import-tokens', names: ['Import tokens'], linkedFrom: '/imports' },
+      { path: `/admin/import-tokens/${imported.tokenId}/revoke`, names: ['Revoke Data warehouse'] },
+    ];
+  }
+  return [];
+}
+
+export async function signInAs(watched: WatchedPage, baseURL: string, role: Role) {
+  const { page } = watched;
+  await page.goto('/sign-in');
+  await page.locator(`button[data-role="${role}"]`).click();
+  await page.waitForURL(`${baseURL}/`);
+}
+
+/** The navigation items a role's demo person sees. */
+export async function navigationOf(db: Db, role: Role) {
+  const person = await demoPerson(db, role);
+  return navigationFor(person.roles);
+}
+
+/**
+ * Signs in as the role's demo person, checks every page of their navigation (each marked as the
+ * current page), and gives back the links on each, for the pages one step on.
+ */
+export async function crawlNavigation(
+  f: CrawlFixture,
+  role: Role,
+): Promise<{ checked: number; links: Map<string, Link[]>; watched: WatchedPage }> {
+  const person = await demoPerson(f.testDb.db, role);
+  const watched = await WatchedPage.open(f.browser, f.baseURL);
+  await signInAs(watched, f.baseURL, role);
+  const { page } = watched;
+  assert.equal(await textOf(page, 'h1'), `Hello, ${person.name}`, 'signed in as the wrong person');
+
+  const navigation = await linksIn(page, 'nav .govuk-service-navigation__link');
+  assert.deepEqual(
+    navigation.map((l) => l.href),
+    navigationFor(person.roles).map((n) => n.href),
+    'the navigation shows exactly the pages this person’s roles allow',
+  );
+
+  let checked = 0;
+  const links = new Map<string, Link[]>();
+  for (const item of navigation) {
+    await checkPage(watched, item.href, { names: [item.text], orHeading: true });
+    const current = page.locator(`nav .govuk-service-navigation__link[href="${item.href}"]`);
+    assert.ok(
+      await current.getAttribute('aria-current'),
+      `${item.href}: "${item.text}" is not marked as current`,
+    );
+    links.set(item.href, await linksIn(page, 'main a[href]'));
+    checked++;
+  }
+  return { checked, links, watched };
+}
+
+/** Checks each page one step on from the navigation, and that the page it is reached from links to it. */
+export async function crawlFollowOn(
+  f: CrawlFixture,
+  watched: WatchedPage,
+  role: Role,
+  links: Map<string, Link[]>,
+): Promise<number> {
+  let checked = 0;
+  const pages = followOnPages(f, role, links);
+  assert.equal(
+    pages.length,
+    FOLLOW_ON_PAGES[role] ?? 0,
+    'FOLLOW_ON_PAGES gives each role’s count, for its time limit',
+  );
+  for (const next of pages) {
+    if (next.linkedFrom) {
+      assert.ok(
+        links.get(next.linkedFrom)?.some((l) => l.href === next.path),
+        `${next.linkedFrom} has no link to ${next.path}`,
+      );
+    }
+    const h1 = await checkPage(watched, next.path, next);
+    if (next.h1) assert.equal(h1, next.h1, `${next.path}: wrong heading`);
+    checked++;
+  }
+  return checked;
+}
+
+/** How many pages one step on the crawl checks for a role (the follow-on list is fixed per role). */
+export const FOLLOW_ON_PAGES: Partial<Record<Role, number>> = {
+  qa_lead: 33,
+  case_manager: 1,
+  senior_leader: 1,
+  scrutiny_reader: 1,
+  workforce_development: 1,
+  administrator: 4,
+};
