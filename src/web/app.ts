@@ -10,6 +10,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Db } from '../data/db.ts';
 import type { JobQueue } from '../data/queue.ts';
 import { todayInLondon } from '../domain/dates.ts';
@@ -87,6 +88,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
   });
 
+  // Each route declares its params, query and body as zod schemas (see src/web/forms.ts).
+  app.setValidatorCompiler(validatorCompiler);
   app.decorate('today', options.today ?? todayInLondon);
   const queue = options.queue ?? null;
   app.decorate('queue', queue);

@@ -19,6 +19,11 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     user?: SignedInUser;
+    /**
+     * The signed-in person, on routes whose access is a capability (checked before the handler
+     * runs, so it is always there). Reading it on a public route without a session is refused.
+     */
+    readonly person: SignedInUser;
     /** on 'importToken' routes: the token the request was sent with */
     importToken?: ImportTokenIdentity;
   }

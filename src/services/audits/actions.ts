@@ -513,6 +513,23 @@ export async function recordOversight(
   return row.id;
 }
 
+/**
+ * The oversight page for a case's manager: refused (403) unless they may record oversight on the
+ * audit, 404 when there is no such audit; with the audit's month and the entries so far.
+ */
+export async function oversightPage(db: Db, user: SignedInUser, auditId: string) {
+  const access = await auditAccess(db, user, auditId);
+  must(mayRecordOversight(access), OVERSIGHT_REFUSED);
+  const { audit } = access;
+  const month = await db
+    .selectFrom('programme_months')
+    .select('month')
+    .where('id', '=', audit.monthId)
+    .where('council_id', '=', audit.councilId)
+    .executeTakeFirst();
+  return { audit, month: month?.month ?? null, entries: await listOversight(db, audit.councilId, audit.id) };
+}
+
 export async function listOversight(db: Db, councilId: string, auditId: string): Promise<OversightEntry[]> {
   const rows = await db
     .selectFrom('audit_oversight as o')

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import type { Db } from '../../data/db.ts';
 import { can } from '../../domain/roles.ts';
 import { authenticateImportToken } from '../../services/case-data/import-tokens.ts';
-import { loadSignedInUser } from '../../services/organisation/auth.ts';
+import { loadSignedInUser, type SignedInUser } from '../../services/organisation/auth.ts';
 import type { Access } from '../types.ts';
 
 export class ForbiddenError extends Error {
@@ -76,6 +76,13 @@ export default fp(
       }
     });
 
+    app.decorateRequest('person', {
+      getter(this: FastifyRequest): SignedInUser {
+        if (!this.user) throw new ForbiddenError('Sign in to do this');
+        return this.user;
+      },
+    });
+
     const idleMs = opts.idleMinutes * 60_000;
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const session = request.session;
@@ -107,13 +114,14 @@ export default fp(
         if (request.method === 'GET' || request.method === 'HEAD') {
           return reply.redirect(`/sign-in?returnTo=${encodeURIComponent(request.url)}`);
         }
-        // Decided once the form has been read (preHandler below), so it can be kept.
+        // Decided once the form has been read (preValidation below), so it can be kept.
         return;
       }
       if (!can(request.user.roles, access)) throw new ForbiddenError('Your roles do not allow this page');
     });
 
-    app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    // Before the route's schema is checked: a form sent after a time-out is kept, not refused.
+    app.addHook('preValidation', async (request: FastifyRequest, reply: FastifyReply) => {
       if (request.user || request.importToken || routeAccess(request) === 'public') return;
       const formPage = safeReturnPath(refererPath(request));
       const body = request.body;

@@ -21,6 +21,15 @@ export default fp(
     app.setErrorHandler(async (error: FastifyError, request, reply) => {
       let status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
       if (error.code?.startsWith('FST_CSRF')) status = 403;
+      // A route's declared params not matched (an identifier that is not one): no such page.
+      if (error.validation && error.validationContext === 'params') {
+        reply.code(404);
+        return reply.render(PAGES[404].template, { pageTitle: PAGES[404].title });
+      }
+      if (error.validation) {
+        status = 400;
+        error.message = validationReason(error);
+      }
       if (status >= 500) {
         // The message is left out: database errors repeat the input they refused.
         const frames = (error.stack ?? '').split('\n').slice(1).join('\n');
@@ -55,3 +64,14 @@ export default fp(
   },
   { name: 'qaloop-errors' },
 );
+
+/** What was wrong with a query or form, in words a person can act on. */
+function validationReason(error: FastifyError): string {
+  const fields = [...new Set((error.validation ?? []).map((v) => v.instancePath.replace(/^\//, '')))]
+    .filter(Boolean)
+    .join(', ');
+  const where = error.validationContext === 'querystring' ? 'address' : 'form';
+  return fields
+    ? `The ${where} had a value that could not be used (${fields}), so nothing was changed. Go back and try again.`
+    : `The ${where} could not be read, so nothing was changed. Go back and try again.`;
+}

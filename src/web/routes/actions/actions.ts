@@ -1,35 +1,39 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import { dateParts } from '../../../domain/date-input.ts';
 import { formatDate, monthName } from '../../../domain/dates.ts';
-import { type FieldError, NotFoundError, ValidationError } from '../../../domain/validation.ts';
+import { type FieldError, ValidationError } from '../../../domain/validation.ts';
 import {
   ActionAlreadyDoneError,
   type ActionItem,
   actionForMarking,
   actionsFor,
   DONE_SHOWN_DAYS,
-  listOversight,
   MAX_DONE_NOTE,
   MAX_OVERSIGHT_NOTE,
   markActionDone,
-  mayRecordOversight,
-  OVERSIGHT_REFUSED,
+  oversightPage,
   readMarkDone,
   recordOversight,
 } from '../../../services/audits/actions.ts';
-import { type AuditAccess, auditAccess, must } from '../../../services/audits/audit-access.ts';
-import type { SignedInUser } from '../../../services/organisation/auth.ts';
+import { formFields, formText, id } from '../../forms.ts';
 
-const actionParams = z.object({ actionId: z.uuid() });
-const auditParams = z.object({ auditId: z.uuid() });
-
-type Body = Record<string, unknown>;
-const text = (v: unknown) => (typeof v === 'string' ? v : '');
+const actionParams = z.object({ actionId: id });
+const auditParams = z.object({ auditId: id });
+const fromQuery = z.object({ from: formText });
+const doneForm = formFields({
+  'doneOn-day': formText,
+  'doneOn-month': formText,
+  'doneOn-year': formText,
+  note: formText,
+  from: formText,
+});
+const oversightForm = formFields({ note: formText });
 
 /** Where a page about an action goes back to: the audit it came from, or the actions list. */
-function backFor(from: unknown, auditId: string) {
+function backFor(from: string, auditId: string) {
   return from === 'audit'
     ? { from: 'audit', href: `/audits/${auditId}`, text: 'Back to the audit' }
     : { from: '', href: '/actions', text: 'Back to actions' };
@@ -39,15 +43,14 @@ function backFor(from: unknown, auditId: string) {
  * Actions from audits, tracked until done, and management oversight of a submitted audit. Pages
  * show children by case reference, and each opening is written to the access log.
  */
-export default async function actionRoutes(app: FastifyInstance, { db }: { db: Db }) {
+const actionRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   const actions = { access: 'actions.read' as const, childRecord: true };
   const oversight = { access: 'audits.read' as const, childRecord: true };
-  const user = (request: FastifyRequest) => request.user as SignedInUser;
 
   // --- the actions list ---
 
   app.get('/actions', { config: actions }, async (request, reply) => {
-    const me = user(request);
+    const me = request.person;
     const list = await actionsFor(db, me, app.today());
     const shown = new Map<string, ActionItem>();
     for (const a of [...list.mine, ...(list.overdue ?? [])]) shown.set(a.auditId, a);
@@ -83,7 +86,7 @@ export default async function actionRoutes(app: FastifyInstance, { db }: { db: D
     request: FastifyRequest,
     reply: FastifyReply,
     action: ActionItem,
-    from: unknown,
+    from: string,
     extra: { errors?: FieldError[]; values?: Record<string, string> } = {},
   ) {
     const today = app.today();
@@ -109,109 +112,92 @@ export default async function actionRoutes(app: FastifyInstance, { db }: { db: D
     });
   }
 
-  app.get<{ Querystring: { from?: string } }>(
+  app.get(
     '/actions/:actionId/done',
-    { config: actions },
+    { config: actions, schema: { params: actionParams, querystring: fromQuery } },
     async (request, reply) => {
-      const params = actionParams.safeParse(request.params);
-      if (!params.success) return reply.callNotFound();
+      const action = await actionForMarking(db, request.person, request.params.actionId, app.today());
+      return donePage(request, reply, action, request.query.from);
+    },
+  );
+
+  app.post(
+    '/actions/:actionId/done',
+    { config: actions, schema: { params: actionParams, body: doneForm } },
+    async (request, reply) => {
+      const { from, note } = request.body;
+      const values = {
+        'doneOn-day': request.body['doneOn-day'],
+        'doneOn-month': request.body['doneOn-month'],
+        'doneOn-year': request.body['doneOn-year'],
+        note,
+      };
+      const today = app.today();
       try {
-        const action = await actionForMarking(db, user(request), params.data.actionId, app.today());
-        return donePage(request, reply, action, request.query.from);
+        const done = await markActionDone(db, request.person, request.params.actionId, values, today);
+        request.session.flash = {
+          kind: 'success',
+          text: `The action has been marked as done${done.doneOn === today ? '' : ` on ${formatDate(done.doneOn)}`}`,
+        };
+        return reply.redirect(backFor(from, done.auditId).href);
       } catch (err) {
-        if (err instanceof NotFoundError) return reply.callNotFound();
-        throw err;
+        if (!(err instanceof ValidationError)) throw err;
+        const action = await actionForMarking(db, request.person, request.params.actionId, today);
+        reply.code(err instanceof ActionAlreadyDoneError ? 409 : 400);
+        return donePage(request, reply, action, from, { errors: err.errors, values });
       }
     },
   );
 
-  app.post<{ Body: Body }>('/actions/:actionId/done', { config: actions }, async (request, reply) => {
-    const params = actionParams.safeParse(request.params);
-    if (!params.success) return reply.callNotFound();
-    const body = request.body ?? {};
-    const values = Object.fromEntries(
-      ['doneOn-day', 'doneOn-month', 'doneOn-year', 'note'].map((k) => [k, text(body[k])]),
-    );
-    const today = app.today();
-    try {
-      const done = await markActionDone(db, user(request), params.data.actionId, values, today);
-      request.session.flash = {
-        kind: 'success',
-        text: `The action has been marked as done${done.doneOn === today ? '' : ` on ${formatDate(done.doneOn)}`}`,
-      };
-      return reply.redirect(backFor(body.from, done.auditId).href);
-    } catch (err) {
-      if (err instanceof NotFoundError) return reply.callNotFound();
-      if (!(err instanceof ValidationError)) throw err;
-      const action = await actionForMarking(db, user(request), params.data.actionId, today);
-      reply.code(err instanceof ActionAlreadyDoneError ? 409 : 400);
-      return donePage(request, reply, action, body.from, { errors: err.errors, values });
-    }
-  });
-
   // --- management oversight ---
 
-  async function oversightPage(
+  async function renderOversight(
     request: FastifyRequest,
     reply: FastifyReply,
-    access: AuditAccess,
+    auditId: string,
     extra: { errors?: FieldError[]; values?: Record<string, string> } = {},
   ) {
-    const { audit } = access;
+    const page = await oversightPage(db, request.person, auditId);
     await request.recordChildView({
       recordType: 'audit',
-      recordId: audit.id,
-      childId: audit.childId,
+      recordId: page.audit.id,
+      childId: page.audit.childId,
       reason: 'Audit opened by the case’s manager to record management oversight',
     });
-    const month = await db
-      .selectFrom('programme_months')
-      .select('month')
-      .where('id', '=', audit.monthId)
-      .executeTakeFirst();
     return reply.render('pages/audits/oversight.njk', {
       pageTitle: 'Record management oversight',
-      audit,
-      monthName: month ? monthName(month.month) : null,
-      entries: await listOversight(db, audit.councilId, audit.id),
+      audit: page.audit,
+      monthName: page.month ? monthName(page.month) : null,
+      entries: page.entries,
       values: extra.values ?? {},
       errors: extra.errors,
       maxNote: MAX_OVERSIGHT_NOTE,
     });
   }
 
-  /** The person's access to the audit in the address, refused unless they may record oversight. */
-  async function oversightAccess(request: FastifyRequest): Promise<AuditAccess | undefined> {
-    const params = auditParams.safeParse(request.params);
-    if (!params.success) return undefined;
-    try {
-      const access = await auditAccess(db, user(request), params.data.auditId);
-      must(mayRecordOversight(access), OVERSIGHT_REFUSED);
-      return access;
-    } catch (err) {
-      if (err instanceof NotFoundError) return undefined;
-      throw err;
-    }
-  }
+  app.get(
+    '/audits/:auditId/oversight',
+    { config: oversight, schema: { params: auditParams } },
+    async (request, reply) => renderOversight(request, reply, request.params.auditId),
+  );
 
-  app.get('/audits/:auditId/oversight', { config: oversight }, async (request, reply) => {
-    const access = await oversightAccess(request);
-    if (!access) return reply.callNotFound();
-    return oversightPage(request, reply, access);
-  });
+  app.post(
+    '/audits/:auditId/oversight',
+    { config: oversight, schema: { params: auditParams, body: oversightForm } },
+    async (request, reply) => {
+      const { auditId } = request.params;
+      const values = { note: request.body.note };
+      try {
+        await recordOversight(db, request.person, auditId, values);
+        request.session.flash = { kind: 'success', text: 'Management oversight has been recorded' };
+        return reply.redirect(`/audits/${auditId}`);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        reply.code(400);
+        return renderOversight(request, reply, auditId, { errors: err.errors, values });
+      }
+    },
+  );
+};
 
-  app.post<{ Body: Body }>('/audits/:auditId/oversight', { config: oversight }, async (request, reply) => {
-    const access = await oversightAccess(request);
-    if (!access) return reply.callNotFound();
-    const values = { note: text(request.body?.note) };
-    try {
-      await recordOversight(db, user(request), access.audit.id, values);
-      request.session.flash = { kind: 'success', text: 'Management oversight has been recorded' };
-      return reply.redirect(`/audits/${access.audit.id}`);
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      reply.code(400);
-      return oversightPage(request, reply, access, { errors: err.errors, values });
-    }
-  });
-}
+export default actionRoutes;
