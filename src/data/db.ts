@@ -97,6 +97,16 @@ export async function openDb(options: DbOptions): Promise<Db> {
   return db;
 }
 
+/** Whether the database answers a query now (the platform's readiness check). */
+export async function isReachable(db: Db): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -10,9 +10,12 @@ import { createDemoCouncil, DEMO_PASSWORD, DemoRefusedError, type DemoSummary } 
 let t: TestDb;
 let summary: DemoSummary;
 
+// The run's demo database (made by test/global-setup.ts with createDemoCouncil as of 2026-11-22);
+// the fixed-seed test below makes a second one in this process and compares the two.
 before(async () => {
-  t = await createTestDb();
-  summary = await createDemoCouncil(t.db, { today: '2026-11-22' });
+  const made = await createTestDb({ demo: true });
+  t = made;
+  summary = made.demo;
 });
 after(() => t.close());
 

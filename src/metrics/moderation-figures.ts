@@ -6,7 +6,9 @@ import { addMonths, type IsoDate, monthName } from '../domain/dates.ts';
 import { builtinScale, type Grade } from '../domain/grade-scales.ts';
 import { type MonthRange, monthsOf } from '../domain/month-range.ts';
 import { type Proportion, proportion } from '../domain/statistics.ts';
-import { allocationFacts, type ReportFilters } from './audit-facts.ts';
+import type { FieldError } from '../domain/validation.ts';
+import { allocationFacts, checkMonths, type ReportFilters } from './audit-facts.ts';
+import { defaultRange } from './report-filters.ts';
 
 /**
  * Moderation's consistency figures (domain.md §6), counted from the stored grades on each request:
@@ -363,4 +365,57 @@ export async function moderationFigures(
     trend,
     sources: [...new Set(rows.map((r) => r.source))].sort(),
   };
+}
+
+/** What the consistency page asks for: months as YYYY-MM, and a service area's id; each optional. */
+export interface ConsistencyAsk {
+  from?: string;
+  to?: string;
+  area?: string;
+}
+
+export interface ConsistencyFigures {
+  /** the months and area as asked, a month not given being the default range's ('' for all areas) */
+  values: { from: string; to: string; area: string };
+  /** the council's service areas to choose from: for QA only */
+  areas: { id: string; name: string }[];
+  /** what is wrong with the months asked for: then there are no figures */
+  errors: FieldError[];
+  /** the service area counted, when one of the council's was chosen */
+  area?: { id: string; name: string };
+  figures?: ModerationFigures;
+}
+
+/**
+ * The consistency page's figures for the months asked for (by default the programme year under way,
+ * at most `maxMonths`). QA (`everyone`) see every auditor and may choose a service area (one not the
+ * council's counts as all); anyone else sees their own figures as an auditor.
+ */
+export async function consistencyFigures(
+  db: Db,
+  councilId: string,
+  ask: ConsistencyAsk,
+  viewer: { everyone: boolean; staffId: string },
+  options: { today: IsoDate; maxMonths: number },
+): Promise<ConsistencyFigures> {
+  const defaults = await defaultRange(db, councilId, options.today);
+  const values = { from: ask.from ?? defaults.from, to: ask.to ?? defaults.to, area: ask.area ?? '' };
+  const errors: FieldError[] = checkMonths(values.from, values.to, options.maxMonths);
+  const areas = viewer.everyone
+    ? await db
+        .selectFrom('service_areas')
+        .select(['id', 'name'])
+        .where('council_id', '=', councilId)
+        .orderBy('name')
+        .execute()
+    : [];
+  if (errors.length) return { values, areas, errors };
+  const area = viewer.everyone ? areas.find((a) => a.id === values.area) : undefined;
+  const figures = await moderationFigures(
+    db,
+    councilId,
+    { from: `${values.from}-01`, to: `${values.to}-01` },
+    viewer.everyone ? { serviceAreaId: area?.id } : { auditorId: viewer.staffId },
+  );
+  return { values, areas, errors, area, figures };
 }

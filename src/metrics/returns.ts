@@ -12,6 +12,7 @@ import {
   type ReturnFigures,
   returnFigures,
 } from '../domain/returns.ts';
+import { NotFoundError } from '../domain/validation.ts';
 import { allocationFacts, type ReportFilters } from './audit-facts.ts';
 
 /**
@@ -264,6 +265,43 @@ export function currentCycle<T extends ReturnCycle>(cycles: readonly T[], today:
     newestFirst.find((c) => c.month <= today) ??
     newestFirst[newestFirst.length - 1]
   );
+}
+
+/**
+ * The cycles and the one an address asks for (`monthId`), else the current one: null when the
+ * address names no cycle of the council, undefined when the council has none yet.
+ */
+export async function chosenReturnCycle(
+  db: Db,
+  councilId: string,
+  monthId: string | undefined,
+  today: IsoDate,
+): Promise<{ cycles: ReturnCycle[]; cycle: ReturnCycle | null | undefined }> {
+  const cycles = await listReturnCycles(db, councilId);
+  if (monthId) return { cycles, cycle: cycles.find((c) => c.id === monthId) ?? null };
+  return { cycles, cycle: currentCycle(cycles, today) };
+}
+
+/**
+ * What the returns page shows: the cycles, and for the chosen one (see chosenReturnCycle) its
+ * returns and its programme year's month by month. NotFoundError when the address names no cycle of
+ * the council; no `cycle` when the council has none yet.
+ */
+export async function returnsPage(db: Db, councilId: string, monthId: string | undefined, today: IsoDate) {
+  const { cycles, cycle } = await chosenReturnCycle(db, councilId, monthId, today);
+  if (cycle === null) throw new NotFoundError('cycle');
+  if (!cycle) return { cycles };
+  const yearMonths = cycles
+    .filter((c) => c.yearId === cycle.yearId)
+    .sort((a, b) => a.month.localeCompare(b.month));
+  const [returns, history] = await Promise.all([
+    returnsBreakdown(db, councilId, { from: cycle.month, to: cycle.month }),
+    monthlyReturns(db, councilId, {
+      from: yearMonths[0].month,
+      to: yearMonths[yearMonths.length - 1].month,
+    }),
+  ]);
+  return { cycles, cycle, yearMonths, returns, history };
 }
 
 export interface CycleReturns extends ReturnsBreakdown {

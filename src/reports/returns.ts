@@ -3,8 +3,16 @@ import type { Db } from '../data/db.ts';
 import { monthName } from '../domain/dates.ts';
 import type { ReturnFigures } from '../domain/returns.ts';
 import { suppressGrid } from '../domain/suppression.ts';
+import { NotFoundError } from '../domain/validation.ts';
 import type { ReportFilters } from '../metrics/audit-facts.ts';
-import { type KindReturns, monthlyReturns, type OwedAudit, type ReturnsGroup } from '../metrics/returns.ts';
+import {
+  chosenReturnCycle,
+  type KindReturns,
+  monthlyReturns,
+  type OwedAudit,
+  owedAudits,
+  type ReturnsGroup,
+} from '../metrics/returns.ts';
 import {
   type Column,
   type Count,
@@ -135,6 +143,29 @@ export function owedAuditsCsv(rows: readonly OwedAudit[]): string {
 /** The download's name: `owed-audits-2026-11.csv` for November 2026's cycle. */
 export function owedAuditsFileName(month: string): string {
   return `owed-audits-${month.slice(0, 7)}.csv`;
+}
+
+/**
+ * The CSV of who owes what in the cycle an address asks for (else the current one): the audits
+ * listed, by case reference, with the words for the access log and the file's name. NotFoundError
+ * when the address names no cycle of the council.
+ */
+export async function owedAuditsDownload(
+  db: Db,
+  councilId: string,
+  monthId: string | undefined,
+  today: string,
+) {
+  const { cycle } = await chosenReturnCycle(db, councilId, monthId, today);
+  if (cycle === null) throw new NotFoundError('cycle');
+  const owed = cycle ? await owedAudits(db, councilId, cycle.id, today) : [];
+  return {
+    cycle,
+    owed,
+    what: cycle ? `audits owed in ${cycle.name}` : 'audits owed (no cycle yet)',
+    fileName: cycle ? owedAuditsFileName(cycle.month) : 'owed-audits.csv',
+    csv: owedAuditsCsv(owed),
+  };
 }
 
 // ---- the document ---------------------------------------------------------------------------

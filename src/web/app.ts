@@ -13,6 +13,7 @@ import Fastify, {
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Db } from '../data/db.ts';
 import type { JobQueue } from '../data/queue.ts';
+import { DatabaseSessionStore } from '../data/session-store.ts';
 import { todayInLondon } from '../domain/dates.ts';
 import type { Config } from '../platform/config.ts';
 import type { Logger } from '../platform/log.ts';
@@ -21,7 +22,6 @@ import assets from './plugins/assets.ts';
 import childAccess from './plugins/child-access.ts';
 import errors from './plugins/errors.ts';
 import security from './plugins/security.ts';
-import { DatabaseSessionStore } from './plugins/session-store.ts';
 import views from './plugins/views.ts';
 import actionRoutes from './routes/actions/actions.ts';
 import accessLogRoutes from './routes/admin/access-log.ts';

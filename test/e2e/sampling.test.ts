@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { marginOfError } from '../../src/domain/sampling.ts';
 import { addPerson } from '../../src/services/organisation/people.ts';
-import { marginText } from '../../src/web/routes/samples/samples.ts';
+import { marginText } from '../../src/web/routes/samples/sample-view.ts';
 import { createTestApp } from '../helpers/app.ts';
 import { assertNoAxeViolations, launchBrowser, textOf, WatchedPage } from '../helpers/browser.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';

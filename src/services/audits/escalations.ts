@@ -194,6 +194,16 @@ export async function escalationForm(
   return { defaults, others };
 }
 
+/**
+ * The page to raise an escalation from an audit: the audit and escalationForm's people. Refused
+ * (403) to anyone who may not raise one from it now; NotFoundError when there is no such audit.
+ */
+export async function escalationFormPage(db: Db, user: SignedInUser, auditId: string) {
+  const access = await auditAccess(db, user, auditId);
+  const { defaults, others } = await escalationForm(db, access, user);
+  return { audit: access.audit, defaults, others };
+}
+
 const KIND_ERROR = 'Choose whether this is an immediate safety concern or drift and delay';
 const FOUND_ERROR = 'Enter what you found';
 const RECIPIENTS_ERROR = 'Choose at least one person to send the escalation to';
@@ -296,6 +306,23 @@ export async function raiseEscalation(
     );
     return row.id;
   });
+}
+
+/** An escalation just raised: the audit it came from and the names of the people it went to, A to Z. */
+export async function raisedEscalation(
+  db: Db,
+  councilId: string,
+  escalationId: string,
+): Promise<{ auditId: string; sentTo: string[] }> {
+  const escalation = await loadRow(db, councilId, escalationId);
+  const sentTo = await db
+    .selectFrom('escalation_recipients as r')
+    .innerJoin('staff as s', 's.id', 'r.staff_id')
+    .select('s.name')
+    .where('r.escalation_id', '=', escalation.id)
+    .orderBy('s.name')
+    .execute();
+  return { auditId: escalation.audit_id, sentTo: sentTo.map((s) => s.name) };
 }
 
 // --- reading ---

@@ -30,7 +30,7 @@ import {
 import { can } from '../../domain/roles.ts';
 import { ValidationError, validate } from '../../domain/validation.ts';
 import type { SignedInUser } from '../organisation/auth.ts';
-import { type AuditAccess, auditAccess, must, READ_REFUSED } from './audit-access.ts';
+import { type AuditAccess, type AuditFacts, auditAccess, must, READ_REFUSED } from './audit-access.ts';
 
 export { FAMILY_LINK_DAYS };
 
@@ -74,13 +74,13 @@ export interface GivenPractitionerFeedback extends PractitionerFeedback {
   givenBy: string;
 }
 
-/** The case holder's answers to the three questions, once the audit is submitted. */
+/** The case holder's answers to the three questions, once the audit is submitted. Returns the audit's id. */
 export async function givePractitionerFeedback(
   db: Db,
   user: SignedInUser,
   auditId: string,
   input: unknown,
-): Promise<void> {
+): Promise<string> {
   const access = await auditAccess(db, user, auditId);
   mustBeCaseHolderAfterSubmission(access);
   const given = await db
@@ -106,12 +106,23 @@ export async function givePractitionerFeedback(
     .returning('audit_id')
     .executeTakeFirst();
   must(row !== undefined, ALREADY_GIVEN);
+  return access.audit.id;
 }
 
 /** Throws AuditAccessError unless the person is the audit's case holder and the audit is submitted. */
 export function mustBeCaseHolderAfterSubmission(access: AuditAccess): void {
   must(access.relations.has('practitioner'), ONLY_CASE_HOLDER);
   must(access.audit.status === 'submitted', PRACTITIONER_NOT_YET);
+}
+
+/**
+ * The case holder's feedback page: the audit and their answers if given. Refused (403) unless they
+ * are the case holder of the submitted audit; NotFoundError when there is no such audit.
+ */
+export async function practitionerFeedbackPage(db: Db, user: SignedInUser, auditId: string) {
+  const access = await auditAccess(db, user, auditId);
+  mustBeCaseHolderAfterSubmission(access);
+  return { audit: access.audit, given: await practitionerFeedbackOn(db, access.audit.id) };
 }
 
 /** The case holder's answers, if they have given them. */
@@ -143,19 +154,29 @@ export function mustBeQaAfterSubmission(user: SignedInUser, access: AuditAccess)
   must(access.audit.status === 'submitted', FAMILY_NOT_YET);
 }
 
-/** What a family told QA on the phone or at a visit. */
+/**
+ * The audit QA record a family's feedback on: refused (403) unless they are QA and the audit is
+ * submitted; NotFoundError when there is no such audit.
+ */
+export async function familyFeedbackAudit(db: Db, user: SignedInUser, auditId: string): Promise<AuditFacts> {
+  const access = await auditAccess(db, user, auditId);
+  mustBeQaAfterSubmission(user, access);
+  return access.audit;
+}
+
+/** What a family told QA on the phone or at a visit. Returns the feedback's id and the audit's. */
 export async function recordFamilyFeedback(
   db: Db,
   user: SignedInUser,
   auditId: string,
   input: unknown,
-): Promise<{ id: string }> {
+): Promise<{ id: string; auditId: string }> {
   const access = await auditAccess(db, user, auditId);
   mustBeQaAfterSubmission(user, access);
   const checked = validate(recordedFamilyFeedbackSchema, input);
   if (!checked.ok) throw new ValidationError(checked.errors);
   const { respondent, answers } = familyInputFrom(checked.value);
-  return db
+  const row = await db
     .insertInto('family_feedback')
     .values({
       council_id: access.audit.councilId,
@@ -167,6 +188,7 @@ export async function recordFamilyFeedback(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  return { id: row.id, auditId: access.audit.id };
 }
 
 // --- single-use links ---
@@ -175,6 +197,8 @@ export interface MadeFamilyLink {
   /** the page's address with the token in it: shown once, never kept */
   path: string;
   expiresAt: Date;
+  /** the audit the link asks about */
+  audit: AuditFacts;
 }
 
 /**
@@ -202,7 +226,7 @@ export async function createFamilyFeedbackLink(
       created_at: now,
     })
     .execute();
-  return { path: familyFeedbackPath(token), expiresAt };
+  return { path: familyFeedbackPath(token), expiresAt, audit: access.audit };
 }
 
 export interface OpenFamilyLink {

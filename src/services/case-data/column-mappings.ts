@@ -9,6 +9,7 @@ import {
   LIST_KINDS,
   type ListKind,
   requiredFields,
+  suggestColumns,
 } from '../../domain/mapped-fields.ts';
 import { type FieldError, NotFoundError, type Validated, ValidationError } from '../../domain/validation.ts';
 import { splitStoredColumns, storedColumns } from '../../import/mapped.ts';
@@ -264,4 +265,68 @@ export async function deleteColumnMapping(db: Db, councilId: string, id: string)
     .executeTakeFirst();
   if (!row) throw new NotFoundError('column mapping');
   return row.name;
+}
+
+const UUID = z.uuid();
+
+/** One of the council's saved column mappings; undefined for an id that is not one, or not the council's. */
+export async function findColumnMapping(
+  db: Db,
+  councilId: string,
+  id: unknown,
+): Promise<ColumnMappingView | undefined> {
+  const parsed = UUID.safeParse(id);
+  if (!parsed.success) return undefined;
+  try {
+    return await getColumnMapping(db, councilId, parsed.data);
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * A mapping's saved choices, moved onto a new sample's headers where they are still there (headers
+ * compared as the import compares them); a column gone from the file is guessed again from the
+ * headers not chosen.
+ */
+export function carryOverColumns(
+  mapping: ColumnMappingView,
+  headers: readonly string[],
+  kind: ListKind,
+): Record<string, string> {
+  const byKey = new Map(headers.map((h) => [normaliseHeader(h), h]));
+  const chosen: Record<string, string> = {};
+  const lost: string[] = [];
+  for (const f of fieldsFor(kind)) {
+    const saved = mapping.columns[f.key];
+    if (!saved) continue;
+    const now = byKey.get(normaliseHeader(saved));
+    if (now) chosen[f.key] = now;
+    else lost.push(f.key);
+  }
+  // what has gone from the file is guessed again from the new headers
+  const guesses = suggestColumns(
+    headers.filter((h) => !Object.values(chosen).includes(h)),
+    kind,
+  );
+  for (const key of lost) if (guesses[key]) chosen[key] = guesses[key];
+  return chosen;
+}
+
+/**
+ * After a refusal: the fields a kind of list reads that the form did not show (the kind was
+ * changed) get a first guess from the headers, unless that header is chosen already.
+ */
+export function withGuessedColumns<T extends { listKind: string; columns: Record<string, string> }>(
+  headers: readonly string[],
+  values: T,
+): T {
+  if (!isListKind(values.listKind)) return values;
+  const guesses = suggestColumns(headers, values.listKind);
+  const columns = { ...values.columns };
+  for (const f of fieldsFor(values.listKind))
+    if (!(f.key in columns) && guesses[f.key] && !Object.values(columns).includes(guesses[f.key]))
+      columns[f.key] = guesses[f.key];
+  return { ...values, columns };
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../data/db.ts';
 import { sourceLabel } from '../../domain/snapshot-sources.ts';
+import { findSnapshot, type Snapshot } from './snapshots.ts';
 
 /** How many examples each finding lists; the counts are always complete. */
 export const EXAMPLES_LISTED = 100;
@@ -294,4 +295,15 @@ export async function dataQualityReport(
       byServiceArea: compare(now.byServiceArea, before?.byServiceArea ?? null),
     },
   };
+}
+
+/** One of the council's snapshots with its data-quality report; undefined when there is no such snapshot. */
+export async function snapshotQuality(
+  db: Db,
+  councilId: string,
+  snapshotId: string,
+): Promise<{ snapshot: Snapshot; report: DataQualityReport } | undefined> {
+  const snapshot = await findSnapshot(db, councilId, { id: snapshotId });
+  if (!snapshot) return undefined;
+  return { snapshot, report: await dataQualityReport(db, councilId, snapshot.id) };
 }

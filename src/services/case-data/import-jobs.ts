@@ -503,3 +503,47 @@ export async function listMappingChoices(db: Db, councilId: string): Promise<{ i
     .orderBy('name')
     .execute();
 }
+
+/**
+ * The Case data page: the saved mappings to choose from, the latest recorded imports (and how
+ * many there are) and the jobs waiting, being read, refused or failed.
+ */
+export async function importsPage(db: Db, councilId: string, historyShown: number) {
+  const [mappings, history, jobs] = await Promise.all([
+    listMappingChoices(db, councilId),
+    listImports(db, councilId, { limit: historyShown }),
+    listUnfinishedJobs(db, councilId),
+  ]);
+  return { mappings, history, jobs };
+}
+
+/**
+ * A file sent from the Case data page with its form: the file and the form are checked together,
+ * so every mistake is listed at once, and a queued job takes the file. When anything is wrong, or
+ * the job cannot be recorded, the file is thrown away. Returns the job's id, or the mistakes.
+ */
+export async function queueUploadedImport(
+  db: Db,
+  dataDir: string,
+  upload: StagedUpload | undefined,
+  input: ImportRequestInput,
+  requester: { councilId: string; staffId: string },
+  today: string,
+): Promise<Validated<string>> {
+  const errors: FieldError[] = [];
+  if (!upload) errors.push({ field: 'file', message: 'Select a file to import' });
+  else if (upload.bytes === 0) errors.push({ field: 'file', message: 'The selected file is empty' });
+  const checked = await checkImportRequest(db, requester.councilId, input, today);
+  if (!checked.ok) errors.push(...checked.errors);
+  if (!upload || !checked.ok || errors.length) {
+    await discardUpload(upload);
+    return { ok: false, errors };
+  }
+  try {
+    const jobId = await queueImportJob(db, dataDir, upload, checked.value, { source: 'web', ...requester });
+    return { ok: true, value: jobId };
+  } catch (err) {
+    await discardUpload(upload);
+    throw err;
+  }
+}

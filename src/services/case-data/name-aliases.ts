@@ -347,3 +347,13 @@ export async function removeAlias(db: Db, councilId: string, aliasId: string): P
     return { alias: alias.alias };
   });
 }
+
+/** The page where names are matched: the names not matched, the teams and workers to choose, the names saved. */
+export async function namesPage(db: Db, councilId: string) {
+  const [unmatched, choices, aliases] = await Promise.all([
+    unmatchedNames(db, councilId),
+    nameChoices(db, councilId),
+    listAliases(db, councilId),
+  ]);
+  return { unmatched, choices, aliases };
+}

@@ -5,6 +5,7 @@ import { inTransaction } from '../../data/transaction.ts';
 import { type DatePart, parseDateInput } from '../../domain/date-input.ts';
 import { addMonths, type IsoDate, isRealDate } from '../../domain/dates.ts';
 import { type FieldError, NotFoundError, ValidationError } from '../../domain/validation.ts';
+import { listPracticeThemes } from '../programme/practice-themes.ts';
 
 /**
  * Learning sessions (domain.md §1, §2): the training the workforce development team runs on the
@@ -277,6 +278,26 @@ export async function getLearningSession(
   };
 }
 
+/** One learning session of the council: NotFoundError when it has no such session. */
+export async function requireLearningSession(
+  db: Db,
+  councilId: string,
+  sessionId: string,
+): Promise<LearningSession> {
+  const session = await getLearningSession(db, councilId, sessionId);
+  if (!session) throw new NotFoundError('learning session');
+  return session;
+}
+
+/**
+ * The practice themes the session form offers: those in use, and any retired theme the session
+ * (when changing one) is already on.
+ */
+export async function learningFormThemes(db: Db, councilId: string, session?: LearningSession) {
+  const themes = await listPracticeThemes(db, councilId, { includeRetired: true });
+  return themes.filter((t) => t.active || session?.themes.some((s) => s.key === t.key));
+}
+
 /**
  * Records a learning session, in one transaction: a title, a real date no more than a year from
  * `today`, a format, attendance from 0 to 1,000 and at least one practice theme in use.
@@ -354,14 +375,20 @@ export async function updateLearningSession(
   });
 }
 
-/** Deletes a learning session and its themes. */
-export async function deleteLearningSession(db: Db, councilId: string, sessionId: string): Promise<void> {
-  const result = await db
+/** Deletes a learning session and its themes, giving its title. */
+export async function deleteLearningSession(
+  db: Db,
+  councilId: string,
+  sessionId: string,
+): Promise<{ title: string }> {
+  const deleted = await db
     .deleteFrom('learning_sessions')
     .where('council_id', '=', councilId)
     .where('id', '=', sessionId)
+    .returning('title')
     .executeTakeFirst();
-  if (Number(result.numDeletedRows) === 0) throw new NotFoundError('learning session');
+  if (!deleted) throw new NotFoundError('learning session');
+  return deleted;
 }
 
 export interface ThemeLearning {

@@ -34,6 +34,7 @@ import { can } from '../../domain/roles.ts';
 import { type FieldError, NotFoundError, ValidationError } from '../../domain/validation.ts';
 import { type AuditAccess, must } from '../audits/audit-access.ts';
 import { scheduleReaudit } from '../audits/reaudits.ts';
+import { type ChildContext, childContext } from '../case-data/child-context.ts';
 import { notifyPeople } from '../notifications.ts';
 import type { SignedInUser } from '../organisation/auth.ts';
 import { getToolVersion, type ToolVersion } from '../programme/tools.ts';
@@ -378,6 +379,16 @@ export async function loadModerationWork(db: Db, user: SignedInUser, id: string)
     },
     draft: m.draft ?? {},
   };
+}
+
+/** The blind re-grade's page: the moderation's work and the child's context shown beside it. */
+export async function regradePage(
+  db: Db,
+  user: SignedInUser,
+  id: string,
+): Promise<{ work: ModerationWork; childContext: ChildContext | undefined }> {
+  const work = await loadModerationWork(db, user, id);
+  return { work, childContext: await childContext(db, user.councilId, work.childId) };
 }
 
 /** Only the re-grade form's own fields, as typed. */

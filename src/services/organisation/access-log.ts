@@ -1,4 +1,7 @@
 import type { Db } from '../../data/db.ts';
+import { can } from '../../domain/roles.ts';
+import type { FieldError } from '../../domain/validation.ts';
+import { childIdForReference } from '../case-data/children.ts';
 import type { SignedInUser } from './auth.ts';
 
 export interface RecordView {
@@ -69,5 +72,56 @@ export async function listAccessLog(
       childReference: r.external_id,
       reason: r.reason,
     })),
+  };
+}
+
+/**
+ * One page of the access log as a person may read it: filtered to one child, and with child
+ * references, only for people whose roles already let them open children's records (an
+ * administrator sees who looked and why, not at whom).
+ */
+export async function accessLogPage(
+  db: Db,
+  user: SignedInUser,
+  query: { child?: string; page: number; pageSize: number },
+) {
+  const seesChildren = can(user.roles, 'children.lookup');
+  const childId = seesChildren ? query.child : undefined;
+  const { entries, total } = await listAccessLog(db, user.councilId, {
+    childId,
+    limit: query.pageSize,
+    offset: (query.page - 1) * query.pageSize,
+  });
+  return {
+    entries: entries.map((e) => ({ ...e, childReference: seesChildren ? e.childReference : null })),
+    total,
+    pages: Math.max(1, Math.ceil(total / query.pageSize)),
+    seesChildren,
+    childId,
+  };
+}
+
+/**
+ * The child a case reference names, to filter the access log by; when there is none, why not,
+ * with the log's first page to show beside the mistake.
+ */
+export async function accessLogChild(
+  db: Db,
+  councilId: string,
+  reference: string,
+  pageSize: number,
+): Promise<{ childId: string } | { error: FieldError; entries: AccessLogEntry[]; total: number }> {
+  const childId = reference ? await childIdForReference(db, councilId, reference) : undefined;
+  if (childId) return { childId };
+  const { entries, total } = await listAccessLog(db, councilId, { limit: pageSize });
+  return {
+    error: {
+      field: 'reference',
+      message: reference
+        ? `No child with the case reference ${reference} is in the data`
+        : 'Enter the child’s case reference',
+    },
+    entries,
+    total,
   };
 }

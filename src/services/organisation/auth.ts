@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
+import { z } from 'zod';
 import type { Db } from '../../data/db.ts';
 import type { Role } from '../../domain/roles.ts';
+import { type FieldError, validate } from '../../domain/validation.ts';
 import { decoy, verifyPassword } from './passwords.ts';
 
 /** After this many wrong passwords in a row an account is locked … */
@@ -80,6 +82,37 @@ export async function signInWithPassword(
     .where('id', '=', account.id)
     .execute();
   return { ok: true, userId: account.id };
+}
+
+const signInSchema = z.object({
+  email: z
+    .string({ message: 'Enter your email address' })
+    .trim()
+    .min(1, { message: 'Enter your email address' }),
+  password: z.string({ message: 'Enter your password' }).min(1, { message: 'Enter your password' }),
+});
+
+/**
+ * The sign-in form: each empty field named, then the email address and password checked. A wrong
+ * password and an unknown address get the same words, which say when an account locks.
+ */
+export async function signInWithForm(
+  db: Db,
+  input: { email: string; password: string },
+): Promise<{ ok: true; userId: string } | { ok: false; errors: FieldError[] }> {
+  const checked = validate(signInSchema, input);
+  if (!checked.ok) return checked;
+  const result = await signInWithPassword(db, checked.value.email, checked.value.password);
+  if (result.ok) return result;
+  return {
+    ok: false,
+    errors: [
+      {
+        field: 'password',
+        message: `Enter a correct email address and password. After ${MAX_FAILED_ATTEMPTS} wrong attempts an account is locked for ${LOCK_MINUTES} minutes.`,
+      },
+    ],
+  };
 }
 
 /** The signed-in person with their roles, or undefined if the account is gone or disabled. */

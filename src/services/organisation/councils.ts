@@ -136,3 +136,21 @@ export async function listNamed(db: Db, councilId: string, table: 'localities' |
     .orderBy('name')
     .execute();
 }
+
+/** The organisation page: teams, localities and service areas, with the council's totals. */
+export async function organisationPage(db: Db, councilId: string) {
+  const [teams, localities, serviceAreas] = await Promise.all([
+    listTeams(db, councilId),
+    listNamed(db, councilId, 'localities'),
+    listNamed(db, councilId, 'service_areas'),
+  ]);
+  return {
+    teams,
+    localities,
+    serviceAreas,
+    totals: {
+      staff: teams.reduce((s, t) => s + t.staff, 0),
+      openChildren: teams.reduce((s, t) => s + t.openChildren, 0),
+    },
+  };
+}

@@ -5,6 +5,7 @@ import type { Db } from '../../data/db.ts';
 import { inTransaction } from '../../data/transaction.ts';
 import { ROLES, type Role } from '../../domain/roles.ts';
 import { NotFoundError, ValidationError, validate } from '../../domain/validation.ts';
+import { listTeams } from './councils.ts';
 import { hashPassword } from './passwords.ts';
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -62,7 +63,7 @@ export interface AddPersonOptions {
 export async function addPerson(
   db: Db,
   councilId: string,
-  input: NewPerson,
+  input: NewPerson | Record<string, string | string[]>,
   options: AddPersonOptions = {},
 ): Promise<{ staffId: string; userId: string }> {
   const checked = validate(newPersonSchema, input);
@@ -301,4 +302,54 @@ export async function listManagers(db: Db, councilId: string) {
     .select(['s.id', 's.name', 's.job_title'])
     .orderBy('s.name')
     .execute();
+}
+
+/** The people page: the council's people, all of them or one team's (a team not found: all). */
+export async function peoplePage(db: Db, councilId: string, teamId: string) {
+  const teams = await listTeams(db, councilId);
+  const team = teams.find((t) => t.id === teamId);
+  const people = await listPeople(db, councilId, { teamId: team?.id });
+  return { people, teams, team };
+}
+
+/** What the form to add a person offers: the council's teams and the people who can manage. */
+export async function newPersonChoices(db: Db, councilId: string) {
+  return {
+    teams: await listTeams(db, councilId),
+    managers: await listManagers(db, councilId),
+  };
+}
+
+/** A person's page: who they are, their roles and the changes made to them. */
+export async function personPage(db: Db, councilId: string, staffId: string) {
+  const person = await getPerson(db, councilId, staffId);
+  if (!person) throw new NotFoundError('person');
+  return { person, roleChanges: await listRoleChanges(db, councilId, person.staffId) };
+}
+
+/** A change an administrator makes to someone's account. */
+export type PersonChange =
+  | { kind: 'roles'; roles: string[] }
+  | { kind: 'password'; password: string }
+  | { kind: 'unlock' };
+
+/**
+ * Makes a change to a person of the council (NotFoundError when there is none; ValidationError,
+ * nothing changed, when the change breaks a rule). Returns who they are, for the message.
+ */
+export async function changePerson(
+  db: Db,
+  councilId: string,
+  staffId: string,
+  change: PersonChange,
+  changedBy: string,
+): Promise<{ staffId: string; name: string }> {
+  const person = await getPerson(db, councilId, staffId);
+  if (!person) throw new NotFoundError('person');
+  if (change.kind === 'roles')
+    await setRoles(db, councilId, person.staffId, { roles: change.roles }, changedBy);
+  else if (change.kind === 'password')
+    await setPassword(db, councilId, person.staffId, { password: change.password });
+  else await unlockAccount(db, councilId, person.staffId);
+  return { staffId: person.staffId, name: person.name };
 }

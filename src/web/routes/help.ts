@@ -1,7 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 
-export default async function helpRoutes(app: FastifyInstance) {
+const helpRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/accessibility', { config: { access: 'public' } }, async (_request, reply) =>
     reply.render('pages/accessibility.njk', { pageTitle: 'Accessibility statement' }),
   );
-}
+};
+
+export default helpRoutes;

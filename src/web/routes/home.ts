@@ -1,10 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '../../data/db.ts';
 import { can, NAVIGATION } from '../../domain/roles.ts';
-import { suppressTable } from '../../domain/suppression.ts';
-import { escalationCounts } from '../../services/audits/escalations.ts';
-import { caseloadsInTeam, openChildrenByStatus } from '../../services/case-data/children.ts';
-import { listTeams } from '../../services/organisation/councils.ts';
+import { homePage } from '../../services/organisation/home.ts';
 
 const NEXT_STEPS: Record<string, string> = {
   '/audits':
@@ -21,64 +18,26 @@ const NEXT_STEPS: Record<string, string> = {
 };
 
 /** The home page: for each of the person's roles, what they can see and do now. */
-export default async function homeRoutes(app: FastifyInstance, { db }: { db: Db }) {
+const homeRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   app.get('/', { config: { access: 'signedIn' } }, async (request, reply) => {
-    const user = request.user;
-    if (!user) return reply.redirect('/sign-in');
-    const council = user.councilId;
+    const user = request.person;
     const nextSteps = NAVIGATION.filter((n) => n.href !== '/' && can(user.roles, n.capability)).map((n) => ({
       href: n.href,
       text: n.text,
       description: NEXT_STEPS[n.href],
     }));
-
-    const ownCaseload = can(user.roles, 'caseload.own')
-      ? await openChildrenByStatus(db, council, { staffId: user.staffId })
-      : null;
-    const team =
-      can(user.roles, 'caseload.team') && user.teamId
-        ? {
-            name: user.teamName,
-            counts: await openChildrenByStatus(db, council, { teamId: user.teamId }),
-            workers: await caseloadsInTeam(db, council, user.teamId),
-          }
-        : null;
-    let services = null;
-    if (can(user.roles, 'caseload.services')) {
-      const teams = await listTeams(db, council);
-      const mine = user.serviceAreaId ? teams.filter((t) => t.serviceAreaId === user.serviceAreaId) : teams;
-      services = {
-        scope: user.serviceAreaId ? mine[0]?.serviceArea : 'All services',
-        counts: await openChildrenByStatus(
-          db,
-          council,
-          user.serviceAreaId ? { serviceAreaId: user.serviceAreaId } : {},
-        ),
-        teams: mine.filter((t) => t.openChildren > 0),
-      };
-    }
-    const councilFigures =
-      can(user.roles, 'figures.council') && !services ? await openChildrenByStatus(db, council) : null;
-    // Readers without child-level access (scrutiny, workforce development) see small numbers suppressed.
-    const suppress = !can(user.roles, 'children.lookup') && !can(user.roles, 'caseload.services');
-    let councilTexts: Record<string, string> | undefined;
-    if (councilFigures && suppress) {
-      const { total, ...cells } = councilFigures;
-      councilTexts = suppressTable(cells, total);
-    }
-
-    // escalations waiting for a response: the person's own, and for QA every one in the council
-    const escalations = can(user.roles, 'escalations.read') ? await escalationCounts(db, user) : null;
-
+    const page = await homePage(db, user);
     return reply.render('pages/home.njk', {
       pageTitle: 'Home',
-      escalations,
+      escalations: page.escalations,
       nextSteps,
-      ownCaseload,
-      team,
-      services,
-      councilFigures,
-      councilTexts,
+      ownCaseload: page.ownCaseload,
+      team: page.team,
+      services: page.services,
+      councilFigures: page.councilFigures,
+      councilTexts: page.councilTexts,
     });
   });
-}
+};
+
+export default homeRoutes;

@@ -244,7 +244,7 @@ test('signing out still works after the session has timed out', async () => {
 });
 
 test('a session saved by a request that was still running after sign-out does not sign anyone back in', async () => {
-  const { DatabaseSessionStore } = await import('../plugins/session-store.ts');
+  const { DatabaseSessionStore } = await import('../../data/session-store.ts');
   const store = new DatabaseSessionStore(t.db, 12 * 3_600_000);
   const call = <T>(fn: (cb: (err?: unknown, v?: T) => void) => void) =>
     new Promise<T | undefined>((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));

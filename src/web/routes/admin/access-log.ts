@@ -1,90 +1,62 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
-import { can } from '../../../domain/roles.ts';
-import { childIdForReference } from '../../../services/case-data/children.ts';
-import { listAccessLog } from '../../../services/organisation/access-log.ts';
+import { accessLogChild, accessLogPage } from '../../../services/organisation/access-log.ts';
+import { formFields, formText } from '../../forms.ts';
+import { accessLogPagination } from './access-log-view.ts';
 
 const PAGE_SIZE = 50;
 
-const querySchema = z.object({
+/** A filter or page number that cannot be used is dropped: the whole log, from its first page. */
+const accessLogQuery = z.object({
   child: z.uuid().optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
 });
+const lookupForm = formFields({ reference: formText });
 
 /**
  * Who viewed which child-level record, when and why: for the QA lead and administrators. Child
  * references are shown only to people whose roles already let them open children's records; an
  * administrator sees who looked and why, not at whom.
  */
-export default async function accessLogRoutes(app: FastifyInstance, { db }: { db: Db }) {
-  app.get('/access-log', { config: { access: 'accessLog.read' } }, async (request, reply) => {
-    const user = request.user;
-    if (!user) return reply.callNotFound();
-    const { child, page } = querySchema.parse(request.query);
-    const seesChildren = can(user.roles, 'children.lookup');
-    const childId = seesChildren ? child : undefined;
-    const { entries, total } = await listAccessLog(db, user.councilId, {
-      childId,
-      limit: PAGE_SIZE,
-      offset: (page - 1) * PAGE_SIZE,
-    });
-    const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-    const link = (p: number) =>
-      `/access-log?${new URLSearchParams({ ...(childId ? { child: childId } : {}), page: String(p) })}`;
-    const items: ({ number: number; href: string; current: boolean } | { ellipsis: true })[] = [];
-    for (let p = 1; p <= pages; p++) {
-      if (p === 1 || p === pages || Math.abs(p - page) <= 2)
-        items.push({ number: p, href: link(p), current: p === page });
-      else if (!('ellipsis' in (items[items.length - 1] ?? {}))) items.push({ ellipsis: true });
-    }
-    return reply.render('pages/access-log.njk', {
-      pageTitle: 'Access log',
-      entries: entries.map((e) => ({ ...e, childReference: seesChildren ? e.childReference : null })),
-      total,
-      seesChildren,
-      filtered: Boolean(childId),
-      childReference: childId ? entries[0]?.childReference : undefined,
-      values: {},
-      pagination:
-        pages > 1
-          ? {
-              previous: page > 1 ? { href: link(page - 1) } : undefined,
-              next: page < pages ? { href: link(page + 1) } : undefined,
-              items,
-            }
-          : undefined,
-    });
-  });
-
-  app.post<{ Body: { reference?: string } }>(
+const accessLogRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+  app.get(
     '/access-log',
-    { config: { access: 'children.lookup' } },
+    { config: { access: 'accessLog.read' }, schema: { querystring: accessLogQuery } },
     async (request, reply) => {
-      const reference = String(request.body?.reference ?? '').trim();
-      const id = reference
-        ? await childIdForReference(db, request.user?.councilId as string, reference)
-        : undefined;
-      if (id) return reply.redirect(`/access-log?child=${id}`);
-      reply.code(reference ? 404 : 400);
-      const { entries, total } = await listAccessLog(db, request.user?.councilId as string, {
-        limit: PAGE_SIZE,
-      });
+      const { child, page } = request.query;
+      const log = await accessLogPage(db, request.person, { child, page, pageSize: PAGE_SIZE });
       return reply.render('pages/access-log.njk', {
         pageTitle: 'Access log',
-        entries,
-        total,
-        seesChildren: true,
-        values: { reference },
-        errors: [
-          {
-            field: 'reference',
-            message: reference
-              ? `No child with the case reference ${reference} is in the data`
-              : 'Enter the child’s case reference',
-          },
-        ],
+        entries: log.entries,
+        total: log.total,
+        seesChildren: log.seesChildren,
+        filtered: Boolean(log.childId),
+        childReference: log.childId ? log.entries[0]?.childReference : undefined,
+        values: {},
+        pagination: accessLogPagination(page, log.pages, log.childId),
       });
     },
   );
-}
+
+  app.post(
+    '/access-log',
+    { config: { access: 'children.lookup' }, schema: { body: lookupForm } },
+    async (request, reply) => {
+      const reference = request.body.reference.trim();
+      const found = await accessLogChild(db, request.person.councilId, reference, PAGE_SIZE);
+      if ('childId' in found) return reply.redirect(`/access-log?child=${found.childId}`);
+      reply.code(reference ? 404 : 400);
+      return reply.render('pages/access-log.njk', {
+        pageTitle: 'Access log',
+        entries: found.entries,
+        total: found.total,
+        seesChildren: true,
+        values: { reference },
+        errors: [found.error],
+      });
+    },
+  );
+};
+
+export default accessLogRoutes;

@@ -1,18 +1,24 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
-import { type FieldError, NotFoundError, ValidationError } from '../../../domain/validation.ts';
+import { type FieldError, ValidationError } from '../../../domain/validation.ts';
 import {
   createImportToken,
   getImportToken,
   listImportTokens,
   revokeImportToken,
 } from '../../../services/case-data/import-tokens.ts';
+import { formFields, formText, id } from '../../forms.ts';
+
+const tokenParams = z.object({ tokenId: id });
+const tokenForm = formFields({ name: formText });
 
 /**
  * Administrators make the tokens the data warehouse sends its weekly extract with, see when each
  * was last used, and revoke them. A new token is shown once; QA Loop keeps only its hash.
  */
-export default async function adminImportTokenRoutes(app: FastifyInstance, { db }: { db: Db }) {
+const adminImportTokenRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   const access = { access: 'importTokens.manage' as const };
 
   async function listPage(
@@ -20,11 +26,9 @@ export default async function adminImportTokenRoutes(app: FastifyInstance, { db 
     reply: FastifyReply,
     extra: { errors?: FieldError[]; values?: Record<string, unknown> } = {},
   ) {
-    const user = request.user;
-    if (!user) return reply.callNotFound();
     return reply.render('pages/admin/import-tokens.njk', {
       pageTitle: 'Import tokens',
-      tokens: await listImportTokens(db, user.councilId),
+      tokens: await listImportTokens(db, request.person.councilId),
       errors: extra.errors,
       values: extra.values ?? {},
     });
@@ -32,15 +36,14 @@ export default async function adminImportTokenRoutes(app: FastifyInstance, { db 
 
   app.get('/admin/import-tokens', { config: access }, async (request, reply) => listPage(request, reply));
 
-  app.post<{ Body: Record<string, unknown> }>(
+  app.post(
     '/admin/import-tokens',
-    { config: access },
+    { config: access, schema: { body: tokenForm } },
     async (request, reply) => {
-      const user = request.user;
-      if (!user) return reply.callNotFound();
-      const name = request.body?.name;
+      const { councilId, staffId } = request.person;
+      const { name } = request.body;
       try {
-        const made = await createImportToken(db, user.councilId, { name }, user.staffId);
+        const made = await createImportToken(db, councilId, { name }, staffId);
         // Shown on this answer and never again: a reload asks before sending the form again.
         reply.code(201);
         return reply.render('pages/admin/import-token-created.njk', {
@@ -56,13 +59,11 @@ export default async function adminImportTokenRoutes(app: FastifyInstance, { db 
     },
   );
 
-  app.get<{ Params: { tokenId: string } }>(
+  app.get(
     '/admin/import-tokens/:tokenId/revoke',
-    { config: access },
+    { config: access, schema: { params: tokenParams } },
     async (request, reply) => {
-      const user = request.user;
-      if (!user) return reply.callNotFound();
-      const token = await getImportToken(db, user.councilId, request.params.tokenId);
+      const token = await getImportToken(db, request.person.councilId, request.params.tokenId);
       if (!token) return reply.callNotFound();
       return reply.render('pages/admin/import-token-revoke.njk', {
         pageTitle: `Revoke ${token.name}`,
@@ -71,20 +72,13 @@ export default async function adminImportTokenRoutes(app: FastifyInstance, { db 
     },
   );
 
-  app.post<{ Params: { tokenId: string } }>(
+  // Another council's token, or none, is not found (revokeImportToken's NotFoundError: the 404 page).
+  app.post(
     '/admin/import-tokens/:tokenId/revoke',
-    { config: access },
+    { config: access, schema: { params: tokenParams } },
     async (request, reply) => {
-      const user = request.user;
-      if (!user) return reply.callNotFound();
-      const token = await getImportToken(db, user.councilId, request.params.tokenId);
-      if (!token) return reply.callNotFound();
-      try {
-        await revokeImportToken(db, user.councilId, token.id, user.staffId);
-      } catch (err) {
-        if (err instanceof NotFoundError) return reply.callNotFound();
-        throw err;
-      }
+      const { councilId, staffId } = request.person;
+      const token = await revokeImportToken(db, councilId, request.params.tokenId, staffId);
       request.session.flash = {
         kind: 'success',
         text: `The token “${token.name}” has been revoked: nothing sent with it will be accepted`,
@@ -92,4 +86,6 @@ export default async function adminImportTokenRoutes(app: FastifyInstance, { db 
       return reply.redirect('/admin/import-tokens', 303);
     },
   );
-}
+};
+
+export default adminImportTokenRoutes;

@@ -1,24 +1,18 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '../../../data/db.ts';
-import { listNamed, listTeams } from '../../../services/organisation/councils.ts';
+import { organisationPage } from '../../../services/organisation/councils.ts';
 
-export default async function organisationRoutes(app: FastifyInstance, { db }: { db: Db }) {
+const organisationRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   app.get('/organisation', { config: { access: 'organisation.read' } }, async (request, reply) => {
-    const councilId = request.user?.councilId as string;
-    const [teams, localities, serviceAreas] = await Promise.all([
-      listTeams(db, councilId),
-      listNamed(db, councilId, 'localities'),
-      listNamed(db, councilId, 'service_areas'),
-    ]);
+    const page = await organisationPage(db, request.person.councilId);
     return reply.render('pages/organisation.njk', {
       pageTitle: 'Organisation',
-      teams,
-      localities,
-      serviceAreas,
-      totals: {
-        staff: teams.reduce((s, t) => s + t.staff, 0),
-        openChildren: teams.reduce((s, t) => s + t.openChildren, 0),
-      },
+      teams: page.teams,
+      localities: page.localities,
+      serviceAreas: page.serviceAreas,
+      totals: page.totals,
     });
   });
-}
+};
+
+export default organisationRoutes;

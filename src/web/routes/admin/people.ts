@@ -1,20 +1,19 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import { ROLE_DESCRIPTIONS, ROLE_LABELS, ROLES } from '../../../domain/roles.ts';
-import { type FieldError, NotFoundError, ValidationError } from '../../../domain/validation.ts';
-import { listTeams } from '../../../services/organisation/councils.ts';
+import { type FieldError, ValidationError } from '../../../domain/validation.ts';
 import {
   addPerson,
-  getPerson,
-  listManagers,
-  listPeople,
-  listRoleChanges,
+  changePerson,
   MIN_PASSWORD_LENGTH,
-  setPassword,
-  setRoles,
-  unlockAccount,
+  newPersonChoices,
+  type PersonChange,
+  peoplePage,
+  personPage,
 } from '../../../services/organisation/people.ts';
+import { anyForm, formFields, formList, formText, id } from '../../forms.ts';
 
 const roleOptions = ROLES.map((role) => ({
   value: role,
@@ -22,140 +21,136 @@ const roleOptions = ROLES.map((role) => ({
   hint: ROLE_DESCRIPTIONS[role],
 }));
 
+const staffParams = z.object({ staffId: id });
+const peopleQuery = z.object({ team: formText });
+const rolesForm = formFields({ roles: formList });
+const passwordForm = formFields({ password: formText });
+
+/** The words that confirm each change, before "for" and the person's name. */
+const DONE: Record<PersonChange['kind'], string> = {
+  roles: 'Roles have been saved',
+  password: 'A new password has been set',
+  unlock: 'The account has been unlocked',
+};
+
 /** Administrators add people and give them roles. */
-export default async function adminPeopleRoutes(app: FastifyInstance, { db }: { db: Db }) {
+const adminPeopleRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   const access = { access: 'people.manage' as const };
 
-  app.get<{ Querystring: { team?: string } }>('/admin/people', { config: access }, async (request, reply) => {
-    const councilId = request.user?.councilId as string;
-    const teams = await listTeams(db, councilId);
-    const team = teams.find((t) => t.id === request.query.team);
-    const people = await listPeople(db, councilId, { teamId: team?.id });
-    return reply.render('pages/admin/people.njk', { pageTitle: 'People', people, teams, team });
-  });
-
-  const formData = async (councilId: string) => ({
-    teams: await listTeams(db, councilId),
-    managers: await listManagers(db, councilId),
-    roleOptions,
-    minPasswordLength: MIN_PASSWORD_LENGTH,
-  });
-
-  app.get('/admin/people/new', { config: access }, async (request, reply) =>
-    reply.render('pages/admin/person-new.njk', {
-      pageTitle: 'Add a person',
-      values: {},
-      ...(await formData(request.user?.councilId as string)),
-    }),
+  app.get(
+    '/admin/people',
+    { config: access, schema: { querystring: peopleQuery } },
+    async (request, reply) => {
+      const page = await peoplePage(db, request.person.councilId, request.query.team);
+      return reply.render('pages/admin/people.njk', {
+        pageTitle: 'People',
+        people: page.people,
+        teams: page.teams,
+        team: page.team,
+      });
+    },
   );
 
-  app.post<{ Body: Record<string, unknown> }>('/admin/people', { config: access }, async (request, reply) => {
-    const councilId = request.user?.councilId as string;
-    const { _csrf, ...values } = request.body ?? {};
+  async function newPersonPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    extra: { errors?: FieldError[]; values?: Record<string, unknown> } = {},
+  ) {
+    const choices = await newPersonChoices(db, request.person.councilId);
+    return reply.render('pages/admin/person-new.njk', {
+      pageTitle: 'Add a person',
+      errors: extra.errors,
+      values: extra.values ?? {},
+      teams: choices.teams,
+      managers: choices.managers,
+      roleOptions,
+      minPasswordLength: MIN_PASSWORD_LENGTH,
+    });
+  }
+
+  app.get('/admin/people/new', { config: access }, async (request, reply) => newPersonPage(request, reply));
+
+  app.post('/admin/people', { config: access, schema: { body: anyForm } }, async (request, reply) => {
+    const { _csrf, ...values } = request.body;
     try {
-      await addPerson(db, councilId, values as never);
+      await addPerson(db, request.person.councilId, values);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       reply.code(400);
-      return reply.render('pages/admin/person-new.njk', {
-        pageTitle: 'Add a person',
-        errors: err.errors,
-        values: { ...values, password: '' },
-        ...(await formData(councilId)),
-      });
+      return newPersonPage(request, reply, { errors: err.errors, values: { ...values, password: '' } });
     }
     request.session.flash = { kind: 'success', text: `${String(values.name).trim()} has been added` };
     return reply.redirect('/admin/people');
   });
 
-  const staffParams = z.object({ staffId: z.uuid() });
-
   /** The person's page, with any errors and answers to show again. */
-  async function personPage(
+  async function renderPerson(
     request: FastifyRequest,
     reply: FastifyReply,
+    staffId: string,
     extra: { errors?: FieldError[]; values?: Record<string, unknown> } = {},
   ) {
-    const user = request.user;
-    const params = staffParams.safeParse(request.params);
-    if (!user || !params.success) return reply.callNotFound();
-    const person = await getPerson(db, user.councilId, params.data.staffId);
-    if (!person) return reply.callNotFound();
+    const me = request.person;
+    const { person, roleChanges } = await personPage(db, me.councilId, staffId);
     return reply.render('pages/admin/person.njk', {
       pageTitle: person.name,
       person,
       roleOptions,
-      isSelf: person.staffId === user.staffId,
-      roleChanges: await listRoleChanges(db, user.councilId, person.staffId),
+      isSelf: person.staffId === me.staffId,
+      roleChanges,
       minPasswordLength: MIN_PASSWORD_LENGTH,
       errors: extra.errors,
       values: { roles: person.roles, ...extra.values },
     });
   }
 
-  app.get('/admin/people/:staffId', { config: access }, async (request, reply) => personPage(request, reply));
+  app.get(
+    '/admin/people/:staffId',
+    { config: access, schema: { params: staffParams } },
+    async (request, reply) => renderPerson(request, reply, request.params.staffId),
+  );
 
-  /** Runs an action on a person; validation errors are shown on their page, nothing changed. */
-  async function act(
-    request: FastifyRequest<{ Params: { staffId: string }; Body: Record<string, unknown> }>,
+  /** Makes a change to a person; validation errors are shown on their page, nothing changed. */
+  async function change(
+    request: FastifyRequest,
     reply: FastifyReply,
-    action: (councilId: string, staffId: string, changedBy: string) => Promise<string>,
+    staffId: string,
+    what: PersonChange,
     values: Record<string, unknown> = {},
   ) {
-    const user = request.user;
-    const params = staffParams.safeParse(request.params);
-    if (!user || !params.success) return reply.callNotFound();
-    const person = await getPerson(db, user.councilId, params.data.staffId);
-    if (!person) return reply.callNotFound();
+    const me = request.person;
     try {
-      const done = await action(user.councilId, person.staffId, user.staffId);
-      request.session.flash = { kind: 'success', text: `${done} for ${person.name}` };
+      const person = await changePerson(db, me.councilId, staffId, what, me.staffId);
+      request.session.flash = { kind: 'success', text: `${DONE[what.kind]} for ${person.name}` };
+      return reply.redirect(`/admin/people/${person.staffId}`);
     } catch (err) {
-      if (err instanceof ValidationError) {
-        reply.code(400);
-        return personPage(request, reply, { errors: err.errors, values });
-      }
-      if (err instanceof NotFoundError) return reply.callNotFound();
-      throw err;
+      if (!(err instanceof ValidationError)) throw err;
+      reply.code(400);
+      return renderPerson(request, reply, staffId, { errors: err.errors, values });
     }
-    return reply.redirect(`/admin/people/${person.staffId}`);
   }
 
-  app.post<{ Params: { staffId: string }; Body: Record<string, unknown> }>(
+  app.post(
     '/admin/people/:staffId/roles',
-    { config: access },
+    { config: access, schema: { params: staffParams, body: rolesForm } },
     async (request, reply) => {
-      const roles = request.body?.roles;
-      const chosen = Array.isArray(roles) ? roles : roles ? [roles] : [];
-      return act(
-        request,
-        reply,
-        async (councilId, staffId, changedBy) => {
-          await setRoles(db, councilId, staffId, { roles: chosen }, changedBy);
-          return 'Roles have been saved';
-        },
-        { roles: chosen },
-      );
+      const { roles } = request.body;
+      return change(request, reply, request.params.staffId, { kind: 'roles', roles }, { roles });
     },
   );
 
-  app.post<{ Params: { staffId: string }; Body: Record<string, unknown> }>(
+  app.post(
     '/admin/people/:staffId/password',
-    { config: access },
+    { config: access, schema: { params: staffParams, body: passwordForm } },
     async (request, reply) =>
-      act(request, reply, async (councilId, staffId) => {
-        await setPassword(db, councilId, staffId, { password: request.body?.password });
-        return 'A new password has been set';
-      }),
+      change(request, reply, request.params.staffId, { kind: 'password', password: request.body.password }),
   );
 
-  app.post<{ Params: { staffId: string }; Body: Record<string, unknown> }>(
+  app.post(
     '/admin/people/:staffId/unlock',
-    { config: access },
-    async (request, reply) =>
-      act(request, reply, async (councilId, staffId) => {
-        await unlockAccount(db, councilId, staffId);
-        return 'The account has been unlocked';
-      }),
+    { config: access, schema: { params: staffParams } },
+    async (request, reply) => change(request, reply, request.params.staffId, { kind: 'unlock' }),
   );
-}
+};
+
+export default adminPeopleRoutes;

@@ -1,46 +1,38 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import { dateParts } from '../../../domain/date-input.ts';
-import { type FieldError, NotFoundError, ValidationError } from '../../../domain/validation.ts';
-import { currentCycle, listReturnCycles } from '../../../metrics/returns.ts';
+import { type FieldError, ValidationError } from '../../../domain/validation.ts';
 import {
-  type AuditorDetails,
-  type AuditorSettingsInput,
-  getAuditor,
-  listAuditors,
-  MAX_CAPACITY,
-  readTrainedOn,
-  updateAuditorSettings,
-} from '../../../services/sampling/auditors.ts';
+  auditorsPage,
+  auditorToEdit,
+  saveAuditorSettings,
+} from '../../../services/sampling/auditor-pages.ts';
+import { type AuditorDetails, MAX_CAPACITY, readTrainedOn } from '../../../services/sampling/auditors.ts';
+import { formFields, formText, id } from '../../forms.ts';
 
-const staffParam = z.object({ staffId: z.uuid() });
+const staffParams = z.object({ staffId: id });
+const settingsForm = formFields({
+  'trainedOn-day': formText,
+  'trainedOn-month': formText,
+  'trainedOn-year': formText,
+  capacity: formText,
+});
 
 /**
  * The QA lead's list of auditors: trained when, how many audits a month they can take, what they
  * have this cycle, and whether they may do dip samples; and the form to record training and capacity.
  */
-export default async function auditorRoutes(app: FastifyInstance, { db }: { db: Db }) {
+const auditorRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   const manage = { access: 'sampling.manage' as const };
 
   app.get('/auditors', { config: manage }, async (request, reply) => {
-    const councilId = request.user?.councilId as string;
-    const today = app.today();
-    const cycle = currentCycle(await listReturnCycles(db, councilId), today);
-    const auditors = await listAuditors(db, councilId, { monthId: cycle?.id, today });
-    return reply.render('pages/auditors/list.njk', {
-      pageTitle: 'Auditors',
-      cycle,
-      auditors,
-      counts: {
-        trained: auditors.filter((a) => a.trained).length,
-        dipSamples: auditors.filter((a) => a.mayDoDipSamples).length,
-        capacity: auditors.filter((a) => a.trained).reduce((n, a) => n + a.capacity, 0),
-      },
-    });
+    const page = await auditorsPage(db, request.person.councilId, app.today());
+    return reply.render('pages/auditors/list.njk', { pageTitle: 'Auditors', ...page });
   });
 
-  const editPage = (
+  const renderEdit = (
     reply: FastifyReply,
     auditor: AuditorDetails,
     extra: { errors?: FieldError[]; values?: Record<string, string> } = {},
@@ -66,50 +58,37 @@ export default async function auditorRoutes(app: FastifyInstance, { db }: { db: 
     });
   };
 
-  app.get('/auditors/:staffId', { config: manage }, async (request, reply) => {
-    const params = staffParam.safeParse(request.params);
-    if (!params.success) return reply.callNotFound();
-    const auditor = await getAuditor(db, request.user?.councilId as string, params.data.staffId);
-    if (!auditor) return reply.callNotFound();
-    return editPage(reply, auditor);
-  });
+  app.get('/auditors/:staffId', { config: manage, schema: { params: staffParams } }, async (request, reply) =>
+    renderEdit(reply, await auditorToEdit(db, request.person.councilId, request.params.staffId)),
+  );
 
-  app.post<{ Body: Record<string, unknown> }>(
+  app.post(
     '/auditors/:staffId',
-    { config: manage },
+    { config: manage, schema: { params: staffParams, body: settingsForm } },
     async (request, reply) => {
-      const params = staffParam.safeParse(request.params);
-      if (!params.success) return reply.callNotFound();
-      const councilId = request.user?.councilId as string;
-      const body = request.body ?? {};
-      const values = Object.fromEntries(
-        ['trainedOn-day', 'trainedOn-month', 'trainedOn-year', 'capacity'].map((k) => [
-          k,
-          typeof body[k] === 'string' ? (body[k] as string) : '',
-        ]),
-      );
+      const { councilId } = request.person;
+      const { staffId } = request.params;
+      const values = {
+        'trainedOn-day': request.body['trainedOn-day'],
+        'trainedOn-month': request.body['trainedOn-month'],
+        'trainedOn-year': request.body['trainedOn-year'],
+        capacity: request.body.capacity,
+      };
       try {
-        const saved = await updateAuditorSettings(
-          db,
-          councilId,
-          params.data.staffId,
-          values as AuditorSettingsInput,
-          app.today(),
-        );
-        const auditor = await getAuditor(db, councilId, params.data.staffId);
+        const saved = await saveAuditorSettings(db, councilId, staffId, values, app.today());
         request.session.flash = {
           kind: 'success',
-          text: `${auditor?.name ?? 'The auditor'}’s training and capacity have been saved${saved.trainedOn ? '' : ': not trained, so they will not be allocated audits'}`,
+          text: `${saved.name ?? 'The auditor'}’s training and capacity have been saved${saved.trainedOn ? '' : ': not trained, so they will not be allocated audits'}`,
         };
         return reply.redirect('/auditors');
       } catch (err) {
-        if (err instanceof NotFoundError) return reply.callNotFound();
         if (!(err instanceof ValidationError)) throw err;
-        const auditor = await getAuditor(db, councilId, params.data.staffId);
-        if (!auditor) return reply.callNotFound();
+        const auditor = await auditorToEdit(db, councilId, staffId);
         reply.code(400);
-        return editPage(reply, auditor, { errors: err.errors, values });
+        return renderEdit(reply, auditor, { errors: err.errors, values });
       }
     },
   );
-}
+};
+
+export default auditorRoutes;

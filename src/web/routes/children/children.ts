@@ -1,10 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import { EPISODE_LABELS } from '../../../domain/child-status.ts';
 import { ageOn } from '../../../domain/dates.ts';
 import { validate } from '../../../domain/validation.ts';
 import { childIdForReference, findChild } from '../../../services/case-data/children.ts';
+import { formFields, formText, id } from '../../forms.ts';
 
 const lookupSchema = z.object({
   reference: z
@@ -15,26 +16,27 @@ const lookupSchema = z.object({
     .regex(/^[A-Za-z0-9-]+$/, { message: 'A case reference has only letters, numbers and hyphens' }),
 });
 
-const childParams = z.object({ childId: z.uuid() });
+const childParams = z.object({ childId: id });
+const lookupForm = formFields({ reference: formText });
 
 /**
  * Child lookup for the QA team. The case reference travels only in a form body, never in an
  * address, so it stays out of browser history and proxy logs; child pages are addressed by QA
  * Loop's own id. Every view of a child's record is written to the access log.
  */
-export default async function childrenRoutes(app: FastifyInstance, { db }: { db: Db }) {
+const childrenRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   app.get('/children', { config: { access: 'children.lookup' } }, async (_request, reply) =>
     reply.render('pages/children/lookup.njk', { pageTitle: 'Find a child', values: {} }),
   );
 
-  app.post<{ Body: Record<string, unknown> }>(
+  app.post(
     '/children',
-    { config: { access: 'children.lookup' } },
+    { config: { access: 'children.lookup' }, schema: { body: lookupForm } },
     async (request, reply) => {
-      const checked = validate(lookupSchema, request.body);
-      const reference = typeof request.body?.reference === 'string' ? request.body.reference.trim() : '';
+      const checked = validate(lookupSchema, { reference: request.body.reference });
+      const reference = request.body.reference.trim();
       if (checked.ok) {
-        const id = await childIdForReference(db, request.user?.councilId as string, checked.value.reference);
+        const id = await childIdForReference(db, request.person.councilId, checked.value.reference);
         if (id) return reply.redirect(`/children/${id}`);
       }
       reply.code(checked.ok ? 404 : 400);
@@ -48,13 +50,11 @@ export default async function childrenRoutes(app: FastifyInstance, { db }: { db:
     },
   );
 
-  app.get<{ Params: { childId: string } }>(
+  app.get(
     '/children/:childId',
-    { config: { access: 'children.lookup', childRecord: true } },
+    { config: { access: 'children.lookup', childRecord: true }, schema: { params: childParams } },
     async (request, reply) => {
-      const params = childParams.safeParse(request.params);
-      if (!params.success) return reply.callNotFound();
-      const child = await findChild(db, request.user?.councilId as string, params.data.childId);
+      const child = await findChild(db, request.person.councilId, request.params.childId);
       if (!child) return reply.callNotFound();
       await request.recordChildView({
         recordType: 'child',
@@ -70,4 +70,6 @@ export default async function childrenRoutes(app: FastifyInstance, { db }: { db:
       });
     },
   );
-}
+};
+
+export default childrenRoutes;

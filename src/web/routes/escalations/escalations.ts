@@ -1,61 +1,44 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import { ESCALATION_KIND_LABELS, ESCALATION_KINDS, ESCALATION_URGENCY } from '../../../domain/escalations.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
-import { type AuditAccess, auditAccess } from '../../../services/audits/audit-access.ts';
 import {
   type EscalationPage,
-  escalationForm,
+  escalationFormPage,
   getEscalation,
   listEscalations,
   RECIPIENT_WHY,
+  raisedEscalation,
   raiseEscalation,
   respondToEscalation,
 } from '../../../services/audits/escalations.ts';
-import type { SignedInUser } from '../../../services/organisation/auth.ts';
+import { formFields, formList, formText, id } from '../../forms.ts';
 
-const auditParams = z.object({ auditId: z.uuid() });
-const escalationParams = z.object({ id: z.uuid() });
+const auditParams = z.object({ auditId: id });
+const escalationParams = z.object({ id });
 
 /** Typed text is kept to show again, up to well past the longest allowed. */
 const KEEP_CHARS = 20_000;
 
-function user(request: FastifyRequest): SignedInUser {
-  return request.user as SignedInUser;
-}
+/** A text field as typed, kept up to `max` characters. */
+const text = (max: number) => formText.transform((v) => v.slice(0, max));
 
-function text(value: unknown, max = 200): string {
-  if (Array.isArray(value)) return text(value[0], max);
-  return typeof value === 'string' ? value.slice(0, max) : '';
-}
+const raiseForm = formFields({
+  kind: text(200),
+  found: text(KEEP_CHARS),
+  recipients: formList.transform((ids) => ids.map((v) => v.slice(0, 100))),
+  addRecipient: text(100),
+});
+type RaiseForm = Pick<z.output<typeof raiseForm>, 'kind' | 'found' | 'recipients' | 'addRecipient'>;
 
-function list(value: unknown): string[] {
-  const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  return values.filter((v): v is string => typeof v === 'string' && v !== '').map((v) => v.slice(0, 100));
-}
+const responseForm = formFields({ response: text(KEEP_CHARS) });
 
 /** "A", "A and B", "A, B and C" */
 function names(people: string[]): string {
   if (people.length <= 1) return people.join('');
   return `${people.slice(0, -1).join(', ')} and ${people[people.length - 1]}`;
-}
-
-interface RaiseForm {
-  kind: string;
-  found: string;
-  recipients: string[];
-  addRecipient: string;
-}
-
-function readRaiseForm(body: unknown): RaiseForm {
-  const b = (body ?? {}) as Record<string, unknown>;
-  return {
-    kind: text(b.kind),
-    found: text(b.found, KEEP_CHARS),
-    recipients: list(b.recipients),
-    addRecipient: text(b.addRecipient, 100),
-  };
 }
 
 /** The people chosen: the boxes ticked and the one added from the list. */
@@ -69,25 +52,20 @@ function chosen(form: RaiseForm): string[] {
  * followed until someone records the response. The list pages name no child; the escalation's own
  * page and the form to raise one show the child's reference and write the access log.
  */
-export default async function escalationRoutes(app: FastifyInstance, { db }: { db: Db }) {
+const escalationRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   const readAudit = { access: 'audits.read' as const, childRecord: true };
   const readEscalation = { access: 'escalations.read' as const, childRecord: true };
 
-  async function accessOf(request: FastifyRequest): Promise<AuditAccess | undefined> {
-    const params = auditParams.safeParse(request.params);
-    if (!params.success) return undefined;
-    return auditAccess(db, user(request), params.data.auditId);
-  }
+  // --- raising one from an audit ---
 
   async function raisePage(
     request: FastifyRequest,
     reply: FastifyReply,
-    access: AuditAccess,
+    auditId: string,
     extra: { errors?: FieldError[]; form?: RaiseForm } = {},
   ) {
-    const me = user(request);
     // refuses (403) anyone who may not raise one from this audit now
-    const { defaults, others } = await escalationForm(db, access, me);
+    const { audit, defaults, others } = await escalationFormPage(db, request.person, auditId);
     const form = extra.form ?? {
       kind: '',
       found: '',
@@ -105,8 +83,8 @@ export default async function escalationRoutes(app: FastifyInstance, { db }: { d
     }
     await request.recordChildView({
       recordType: 'audit',
-      recordId: access.audit.id,
-      childId: access.audit.childId,
+      recordId: audit.id,
+      childId: audit.childId,
       reason: 'Audit opened to raise an escalation',
     });
     if (errors.length) reply.code(400);
@@ -115,7 +93,7 @@ export default async function escalationRoutes(app: FastifyInstance, { db }: { d
       errors,
       // the template ticks what these say, so a form kept over a sign-in comes back as it was
       values: { kind: form.kind, found: form.found, recipients: [...picked] },
-      audit: access.audit,
+      audit,
       kinds: ESCALATION_KINDS.map((k) => ({
         value: k,
         text: ESCALATION_KIND_LABELS[k],
@@ -131,44 +109,43 @@ export default async function escalationRoutes(app: FastifyInstance, { db }: { d
     });
   }
 
-  app.get('/audits/:auditId/escalate', { config: readAudit }, async (request, reply) => {
-    const access = await accessOf(request);
-    if (!access) return reply.callNotFound();
-    return raisePage(request, reply, access);
-  });
+  app.get(
+    '/audits/:auditId/escalate',
+    { config: readAudit, schema: { params: auditParams } },
+    async (request, reply) => raisePage(request, reply, request.params.auditId),
+  );
 
-  app.post('/audits/:auditId/escalate', { config: readAudit }, async (request, reply) => {
-    const access = await accessOf(request);
-    if (!access) return reply.callNotFound();
-    const form = readRaiseForm(request.body);
-    const me = user(request);
-    let id: string;
-    try {
-      id = await raiseEscalation(db, app.queue ?? null, me, access.audit.id, {
-        kind: form.kind || undefined,
-        found: form.found,
-        recipients: chosen(form),
-      });
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      return raisePage(request, reply, access, { errors: err.errors, form });
-    }
-    const sentTo = await db
-      .selectFrom('escalation_recipients as r')
-      .innerJoin('staff as s', 's.id', 'r.staff_id')
-      .select('s.name')
-      .where('r.escalation_id', '=', id)
-      .orderBy('s.name')
-      .execute();
-    request.session.flash = {
-      kind: 'success',
-      text: `Your escalation has been sent to ${names(sentTo.map((s) => s.name))}. They have been emailed, and will be reminded until someone records a response.`,
-    };
-    return reply.redirect(`/audits/${access.audit.id}`);
-  });
+  app.post(
+    '/audits/:auditId/escalate',
+    { config: readAudit, schema: { params: auditParams, body: raiseForm } },
+    async (request, reply) => {
+      const { auditId } = request.params;
+      const { kind, found, recipients, addRecipient } = request.body;
+      const form = { kind, found, recipients, addRecipient };
+      let escalationId: string;
+      try {
+        escalationId = await raiseEscalation(db, app.queue ?? null, request.person, auditId, {
+          kind: form.kind || undefined,
+          found: form.found,
+          recipients: chosen(form),
+        });
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        return raisePage(request, reply, auditId, { errors: err.errors, form });
+      }
+      const raised = await raisedEscalation(db, request.person.councilId, escalationId);
+      request.session.flash = {
+        kind: 'success',
+        text: `Your escalation has been sent to ${names(raised.sentTo)}. They have been emailed, and will be reminded until someone records a response.`,
+      };
+      return reply.redirect(`/audits/${raised.auditId}`);
+    },
+  );
+
+  // --- the lists ---
 
   app.get('/escalations', { config: { access: 'escalations.read' } }, async (request, reply) => {
-    const me = user(request);
+    const me = request.person;
     const lists = await listEscalations(db, me, { today: app.today() });
     return reply.render('pages/escalations/list.njk', {
       pageTitle: 'Escalations',
@@ -178,6 +155,8 @@ export default async function escalationRoutes(app: FastifyInstance, { db }: { d
       answeredToYou: lists.toYou.filter((e) => e.answered),
     });
   });
+
+  // --- one escalation and its response ---
 
   async function escalationPage(
     request: FastifyRequest,
@@ -200,29 +179,35 @@ export default async function escalationRoutes(app: FastifyInstance, { db }: { d
     });
   }
 
-  app.get('/escalations/:id', { config: readEscalation }, async (request, reply) => {
-    const params = escalationParams.safeParse(request.params);
-    if (!params.success) return reply.callNotFound();
-    const escalation = await getEscalation(db, user(request), params.data.id, app.today());
-    return escalationPage(request, reply, escalation);
-  });
+  app.get(
+    '/escalations/:id',
+    { config: readEscalation, schema: { params: escalationParams } },
+    async (request, reply) => {
+      const escalation = await getEscalation(db, request.person, request.params.id, app.today());
+      return escalationPage(request, reply, escalation);
+    },
+  );
 
-  app.post('/escalations/:id/response', { config: readEscalation }, async (request, reply) => {
-    const params = escalationParams.safeParse(request.params);
-    if (!params.success) return reply.callNotFound();
-    const me = user(request);
-    const response = text((request.body as Record<string, unknown> | undefined)?.response, KEEP_CHARS);
-    try {
-      await respondToEscalation(db, me, params.data.id, { response });
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      const escalation = await getEscalation(db, me, params.data.id, app.today());
-      return escalationPage(request, reply, escalation, { errors: err.errors, values: { response } });
-    }
-    request.session.flash = {
-      kind: 'success',
-      text: 'Your response has been recorded. The person who raised the escalation and the QA team can see it.',
-    };
-    return reply.redirect(`/escalations/${params.data.id}`);
-  });
-}
+  app.post(
+    '/escalations/:id/response',
+    { config: readEscalation, schema: { params: escalationParams, body: responseForm } },
+    async (request, reply) => {
+      const me = request.person;
+      const { response } = request.body;
+      try {
+        await respondToEscalation(db, me, request.params.id, { response });
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        const escalation = await getEscalation(db, me, request.params.id, app.today());
+        return escalationPage(request, reply, escalation, { errors: err.errors, values: { response } });
+      }
+      request.session.flash = {
+        kind: 'success',
+        text: 'Your response has been recorded. The person who raised the escalation and the QA team can see it.',
+      };
+      return reply.redirect(`/escalations/${request.params.id}`);
+    },
+  );
+};
+
+export default escalationRoutes;

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import {
@@ -13,20 +14,22 @@ import {
   RESPONDENTS,
 } from '../../../domain/family-feedback.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
-import { type AuditAccess, auditAccess } from '../../../services/audits/audit-access.ts';
+import type { AuditFacts } from '../../../services/audits/audit-access.ts';
 import {
   createFamilyFeedbackLink,
   FamilyLinkError,
+  familyFeedbackAudit,
+  type GivenPractitionerFeedback,
   giveFamilyFeedback,
   givePractitionerFeedback,
-  mustBeCaseHolderAfterSubmission,
-  mustBeQaAfterSubmission,
   openFamilyFeedbackLink,
-  practitionerFeedbackOn,
+  practitionerFeedbackPage,
   recordFamilyFeedback,
 } from '../../../services/audits/feedback.ts';
+import { formFields, formText, id } from '../../forms.ts';
 
-const auditParam = z.object({ auditId: z.uuid() });
+const auditParams = z.object({ auditId: id });
+const tokenParams = z.object({ token: z.string() });
 
 /** As many tries a minute from one address as the sign-in page allows. */
 const familyRateLimit = { max: 20, timeWindow: '1 minute' };
@@ -34,15 +37,18 @@ const familyRateLimit = { max: 20, timeWindow: '1 minute' };
 const PRACTITIONER_FIELDS = ['impact', 'childChange', 'processChange'];
 const RECORD_FIELDS = ['method', ...FAMILY_FIELDS];
 
-/** The form's fields as typed, each a string (the first, if a field came twice). */
-function formValues(body: unknown, fields: string[]): Record<string, string> {
-  const source = (body ?? {}) as Record<string, unknown>;
-  const values: Record<string, string> = {};
-  for (const f of fields) {
-    const v = Array.isArray(source[f]) ? source[f][0] : source[f];
-    values[f] = typeof v === 'string' ? v : '';
-  }
-  return values;
+/** A form's fields, each as typed: '' when absent, the first if a field came twice. */
+function textFields(fields: readonly string[]) {
+  return formFields(Object.fromEntries(fields.map((f) => [f, formText])) as Record<string, typeof formText>);
+}
+
+const practitionerForm = textFields(PRACTITIONER_FIELDS);
+const recordForm = textFields(RECORD_FIELDS);
+const familyForm = textFields(FAMILY_FIELDS);
+
+/** The form's own fields as typed, to show again (not the others sent with it, such as the CSRF token). */
+function valuesOf(form: Record<string, unknown>, fields: readonly string[]): Record<string, string> {
+  return Object.fromEntries(fields.map((f) => [f, String(form[f] ?? '')]));
 }
 
 /** The form's fields for a service: blanks as missing, so the schema says what is needed. */
@@ -61,20 +67,12 @@ const questionsForPage = FAMILY_QUESTIONS.map((q) => ({
  * without an account. The family's page names no child, worker or reference, and its address (which
  * holds the link's token) is never logged: requests are logged by route pattern.
  */
-export default async function feedbackRoutes(app: FastifyInstance, { db }: { db: Db }) {
-  /** The audit named in the address and what the person may do with it; undefined for a bad address. */
-  async function accessFor(request: FastifyRequest): Promise<AuditAccess | undefined> {
-    const params = auditParam.safeParse(request.params);
-    const user = request.user;
-    if (!params.success || !user) return undefined;
-    return auditAccess(db, user, params.data.auditId);
-  }
-
-  const recordView = (request: FastifyRequest, access: AuditAccess, reason: string) =>
+const feedbackRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+  const recordView = (request: FastifyRequest, audit: AuditFacts, reason: string) =>
     request.recordChildView({
       recordType: 'audit',
-      recordId: access.audit.id,
-      childId: access.audit.childId,
+      recordId: audit.id,
+      childId: audit.childId,
       reason,
     });
 
@@ -83,18 +81,17 @@ export default async function feedbackRoutes(app: FastifyInstance, { db }: { db:
   async function practitionerPage(
     request: FastifyRequest,
     reply: FastifyReply,
-    access: AuditAccess,
+    page: { audit: AuditFacts; given: GivenPractitionerFeedback | undefined },
     extra: { errors?: FieldError[]; values?: Record<string, string> } = {},
   ) {
-    const given = await practitionerFeedbackOn(db, access.audit.id);
-    await recordView(request, access, 'Audit opened by its case holder to give feedback on it');
+    await recordView(request, page.audit, 'Audit opened by its case holder to give feedback on it');
     if (extra.errors?.length) reply.code(400);
     return reply.render('pages/feedback/practitioner.njk', {
-      pageTitle: given ? 'Your feedback on the audit' : 'Give your feedback on the audit',
+      pageTitle: page.given ? 'Your feedback on the audit' : 'Give your feedback on the audit',
       errors: extra.errors,
       values: extra.values ?? {},
-      audit: access.audit,
-      given,
+      audit: page.audit,
+      given: page.given,
       questions: PRACTITIONER_QUESTIONS,
       impacts: Array.from({ length: IMPACT_MAX - IMPACT_MIN + 1 }, (_, i) => String(IMPACT_MIN + i)),
       maxLength: MAX_ANSWER_LENGTH,
@@ -103,30 +100,40 @@ export default async function feedbackRoutes(app: FastifyInstance, { db }: { db:
 
   const practitionerConfig = { access: 'audits.read' as const, childRecord: true };
 
-  app.get('/audits/:auditId/feedback', { config: practitionerConfig }, async (request, reply) => {
-    const access = await accessFor(request);
-    if (!access) return reply.callNotFound();
-    mustBeCaseHolderAfterSubmission(access);
-    return practitionerPage(request, reply, access);
-  });
+  app.get(
+    '/audits/:auditId/feedback',
+    { config: practitionerConfig, schema: { params: auditParams } },
+    async (request, reply) => {
+      const page = await practitionerFeedbackPage(db, request.person, request.params.auditId);
+      return practitionerPage(request, reply, page);
+    },
+  );
 
-  app.post('/audits/:auditId/feedback', { config: practitionerConfig }, async (request, reply) => {
-    const access = await accessFor(request);
-    const user = request.user;
-    if (!access || !user) return reply.callNotFound();
-    const values = formValues(request.body, PRACTITIONER_FIELDS);
-    try {
-      await givePractitionerFeedback(db, user, access.audit.id, inputFrom(values));
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      return practitionerPage(request, reply, access, { errors: err.errors, values });
-    }
-    request.session.flash = {
-      kind: 'success',
-      text: 'Thank you: your feedback on the audit has been saved',
-    };
-    return reply.redirect(`/audits/${access.audit.id}`);
-  });
+  app.post(
+    '/audits/:auditId/feedback',
+    { config: practitionerConfig, schema: { params: auditParams, body: practitionerForm } },
+    async (request, reply) => {
+      const values = valuesOf(request.body, PRACTITIONER_FIELDS);
+      let auditId: string;
+      try {
+        auditId = await givePractitionerFeedback(
+          db,
+          request.person,
+          request.params.auditId,
+          inputFrom(values),
+        );
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        const page = await practitionerFeedbackPage(db, request.person, request.params.auditId);
+        return practitionerPage(request, reply, page, { errors: err.errors, values });
+      }
+      request.session.flash = {
+        kind: 'success',
+        text: 'Thank you: your feedback on the audit has been saved',
+      };
+      return reply.redirect(`/audits/${auditId}`);
+    },
+  );
 
   // --- family feedback, recorded by QA ---
 
@@ -135,16 +142,16 @@ export default async function feedbackRoutes(app: FastifyInstance, { db }: { db:
   async function recordPage(
     request: FastifyRequest,
     reply: FastifyReply,
-    access: AuditAccess,
+    audit: AuditFacts,
     extra: { errors?: FieldError[]; values?: Record<string, string> } = {},
   ) {
-    await recordView(request, access, 'Audit opened to record the family’s feedback');
+    await recordView(request, audit, 'Audit opened to record the family’s feedback');
     if (extra.errors?.length) reply.code(400);
     return reply.render('pages/feedback/record-family.njk', {
       pageTitle: 'Record family feedback',
       errors: extra.errors,
       values: extra.values ?? {},
-      audit: access.audit,
+      audit,
       methods: RECORDED_METHODS,
       respondents: RESPONDENTS,
       questions: questionsForPage,
@@ -152,45 +159,50 @@ export default async function feedbackRoutes(app: FastifyInstance, { db }: { db:
     });
   }
 
-  app.get('/audits/:auditId/family-feedback', { config: familyConfig }, async (request, reply) => {
-    const access = await accessFor(request);
-    const user = request.user;
-    if (!access || !user) return reply.callNotFound();
-    mustBeQaAfterSubmission(user, access);
-    return recordPage(request, reply, access);
-  });
+  app.get(
+    '/audits/:auditId/family-feedback',
+    { config: familyConfig, schema: { params: auditParams } },
+    async (request, reply) => {
+      const audit = await familyFeedbackAudit(db, request.person, request.params.auditId);
+      return recordPage(request, reply, audit);
+    },
+  );
 
-  app.post('/audits/:auditId/family-feedback', { config: familyConfig }, async (request, reply) => {
-    const access = await accessFor(request);
-    const user = request.user;
-    if (!access || !user) return reply.callNotFound();
-    const values = formValues(request.body, RECORD_FIELDS);
-    try {
-      await recordFamilyFeedback(db, user, access.audit.id, inputFrom(values));
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      return recordPage(request, reply, access, { errors: err.errors, values });
-    }
-    request.session.flash = { kind: 'success', text: 'The family’s feedback has been recorded' };
-    return reply.redirect(`/audits/${access.audit.id}`);
-  });
+  app.post(
+    '/audits/:auditId/family-feedback',
+    { config: familyConfig, schema: { params: auditParams, body: recordForm } },
+    async (request, reply) => {
+      const values = valuesOf(request.body, RECORD_FIELDS);
+      let recorded: { auditId: string };
+      try {
+        recorded = await recordFamilyFeedback(db, request.person, request.params.auditId, inputFrom(values));
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        const audit = await familyFeedbackAudit(db, request.person, request.params.auditId);
+        return recordPage(request, reply, audit, { errors: err.errors, values });
+      }
+      request.session.flash = { kind: 'success', text: 'The family’s feedback has been recorded' };
+      return reply.redirect(`/audits/${recorded.auditId}`);
+    },
+  );
 
-  app.post('/audits/:auditId/family-feedback/links', { config: familyConfig }, async (request, reply) => {
-    const access = await accessFor(request);
-    const user = request.user;
-    if (!access || !user) return reply.callNotFound();
-    const made = await createFamilyFeedbackLink(db, user, access.audit.id, new Date());
-    await recordView(request, access, 'Audit opened to make a feedback link for the family');
-    // Shown on this answer and never again: only the link's hash is kept.
-    reply.code(201);
-    return reply.render('pages/feedback/link-created.njk', {
-      pageTitle: 'Feedback link made',
-      audit: access.audit,
-      link: `${request.protocol}://${request.host}${made.path}`,
-      expiresAt: made.expiresAt,
-      days: FAMILY_LINK_DAYS,
-    });
-  });
+  app.post(
+    '/audits/:auditId/family-feedback/links',
+    { config: familyConfig, schema: { params: auditParams } },
+    async (request, reply) => {
+      const made = await createFamilyFeedbackLink(db, request.person, request.params.auditId, new Date());
+      await recordView(request, made.audit, 'Audit opened to make a feedback link for the family');
+      // Shown on this answer and never again: only the link's hash is kept.
+      reply.code(201);
+      return reply.render('pages/feedback/link-created.njk', {
+        pageTitle: 'Feedback link made',
+        audit: made.audit,
+        link: `${request.protocol}://${request.host}${made.path}`,
+        expiresAt: made.expiresAt,
+        days: FAMILY_LINK_DAYS,
+      });
+    },
+  );
 
   // --- the family's own page, through a link ---
 
@@ -226,9 +238,9 @@ export default async function feedbackRoutes(app: FastifyInstance, { db }: { db:
     });
   }
 
-  app.get<{ Params: { token: string } }>(
+  app.get(
     '/family-feedback/:token',
-    { config: publicConfig },
+    { config: publicConfig, schema: { params: tokenParams } },
     async (request, reply) => {
       try {
         const link = await openFamilyFeedbackLink(db, request.params.token, new Date());
@@ -240,12 +252,12 @@ export default async function feedbackRoutes(app: FastifyInstance, { db }: { db:
     },
   );
 
-  app.post<{ Params: { token: string } }>(
+  app.post(
     '/family-feedback/:token',
-    { config: publicConfig },
+    { config: publicConfig, schema: { params: tokenParams, body: familyForm } },
     async (request, reply) => {
       const token = request.params.token;
-      const values = formValues(request.body, FAMILY_FIELDS);
+      const values = valuesOf(request.body, FAMILY_FIELDS);
       const now = new Date();
       try {
         await giveFamilyFeedback(db, token, inputFrom(values), now);
@@ -267,4 +279,6 @@ export default async function feedbackRoutes(app: FastifyInstance, { db }: { db:
   app.get('/family-feedback/thank-you', { config: { access: 'public' } }, async (_request, reply) =>
     reply.render('pages/feedback/family-thanks.njk', { pageTitle: 'Thank you' }),
   );
-}
+};
+
+export default feedbackRoutes;

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import fastifyMultipart from '@fastify/multipart';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import type { FieldError } from '../../../domain/validation.ts';
 import { ImportRunner, jobProgress } from '../../../jobs/import-runner.ts';
@@ -16,8 +16,9 @@ import {
   stageUpload,
   UploadTooLargeError,
 } from '../../../services/case-data/import-jobs.ts';
+import { anyForm, id } from '../../forms.ts';
 import { UnauthorizedError } from '../../plugins/access.ts';
-import { responseSent } from './imports.ts';
+import { drain, responseSent } from './uploads.ts';
 
 /** File types the endpoint takes as a raw body, and the name a file gets when `?fileName=` is not given. */
 const RAW_TYPES: Record<string, string> = {
@@ -46,16 +47,8 @@ const postRateLimit = { max: 20, timeWindow: '1 minute' };
 /** Status checks, polled while a job runs. */
 const getRateLimit = { max: 120, timeWindow: '1 minute' };
 
-async function drain(stream: NodeJS.ReadableStream) {
-  await pipeline(
-    stream,
-    new Writable({
-      write(_chunk, _encoding, done) {
-        done();
-      },
-    }),
-  );
-}
+const jobParams = z.object({ jobId: id });
+const NO_SUCH_JOB = 'There is no import job with this id';
 
 function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0].trim().toLowerCase();
@@ -67,10 +60,7 @@ function mediaType(header: string | undefined): string {
  * No session and no CSRF token: the bearer token (checked by the access plugin) is the
  * authentication, and its council the only one it reaches. Answers are JSON, never a stack trace.
  */
-export default async function importApiRoutes(
-  app: FastifyInstance,
-  { db, dataDir }: { db: Db; dataDir: string },
-) {
+const importApiRoutes: FastifyPluginAsyncZod<{ db: Db; dataDir: string }> = async (app, { db, dataDir }) => {
   const runner = new ImportRunner({ db, dataDir, log: app.log });
   const sent = responseSent();
   app.addHook('onResponse', sent.settle);
@@ -79,7 +69,11 @@ export default async function importApiRoutes(
   app.setErrorHandler(async (error: FastifyError & { errors?: FieldError[] }, request, reply) => {
     let status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     let message: string;
-    if (
+    if (error.validation && error.validationContext === 'params') {
+      // a job id that is not one: no such job
+      status = 404;
+      message = NO_SUCH_JOB;
+    } else if (
       error instanceof ApiError ||
       error instanceof UnauthorizedError ||
       error instanceof UploadTooLargeError
@@ -112,9 +106,10 @@ export default async function importApiRoutes(
   // A file sent as the body is handed to the handler as a stream.
   app.addContentTypeParser(Object.keys(RAW_TYPES), (_request, payload, done) => done(null, payload));
 
-  app.post<{ Querystring: Record<string, string | undefined> }>(
+  // The file and its fields are read here, as multipart or as the body; the query's fields are read as sent.
+  app.post(
     '/api/imports',
-    { config: { access: 'importToken', rateLimit: postRateLimit } },
+    { config: { access: 'importToken', rateLimit: postRateLimit }, schema: { querystring: anyForm } },
     async (request, reply) => {
       const token = request.importToken;
       if (!token) throw new UnauthorizedError('Send a valid import token');
@@ -164,14 +159,14 @@ export default async function importApiRoutes(
     },
   );
 
-  app.get<{ Params: { jobId: string } }>(
+  app.get(
     '/api/imports/:jobId',
-    { config: { access: 'importToken', rateLimit: getRateLimit } },
+    { config: { access: 'importToken', rateLimit: getRateLimit }, schema: { params: jobParams } },
     async (request) => {
       const token = request.importToken;
       if (!token) throw new UnauthorizedError('Send a valid import token');
       const job = await getImportJob(db, token.councilId, request.params.jobId);
-      if (!job) throw new ApiError(404, 'There is no import job with this id');
+      if (!job) throw new ApiError(404, NO_SUCH_JOB);
       return {
         jobId: job.id,
         state: job.state,
@@ -188,4 +183,6 @@ export default async function importApiRoutes(
       };
     },
   );
-}
+};
+
+export default importApiRoutes;

@@ -1,79 +1,49 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
-import { dateParts } from '../../../domain/date-input.ts';
 import { can } from '../../../domain/roles.ts';
-import { type FieldError, NotFoundError, ValidationError } from '../../../domain/validation.ts';
+import { type FieldError, ValidationError } from '../../../domain/validation.ts';
 import {
-  badDateParts,
   createLearningSession,
   deleteLearningSession,
-  getLearningSession,
-  LEARNING_FORMATS,
   type LearningSession,
-  type LearningSessionInput,
+  learningFormThemes,
   listLearningSessions,
-  MAX_ATTENDED,
-  MAX_NOTES,
-  MAX_TITLE,
+  requireLearningSession,
   updateLearningSession,
 } from '../../../services/learning/learning-sessions.ts';
-import { listPracticeThemes } from '../../../services/programme/practice-themes.ts';
+import { formFields, formList, formText, id } from '../../forms.ts';
+import { emptyValues, type FormValues, formValues, formView, sessionValues } from './learning-view.ts';
 
-const sessionParam = z.object({ sessionId: z.uuid() });
+const sessionParams = z.object({ sessionId: id });
 
-const FIELDS = ['title', 'heldOn-day', 'heldOn-month', 'heldOn-year', 'format', 'attended', 'notes'] as const;
-
-type FormValues = Record<(typeof FIELDS)[number], string> & { themes: string[] };
-
-/** What was sent, as text, to fill the form in again when it is refused. */
-function formValues(body: Record<string, unknown> | undefined): FormValues {
-  const b = body ?? {};
-  const text = Object.fromEntries(
-    FIELDS.map((k) => [k, typeof b[k] === 'string' ? (b[k] as string) : '']),
-  ) as Record<(typeof FIELDS)[number], string>;
-  const themes = b.themes;
-  return {
-    ...text,
-    themes: Array.isArray(themes)
-      ? themes.filter((t): t is string => typeof t === 'string')
-      : typeof themes === 'string' && themes !== ''
-        ? [themes]
-        : [],
-  };
-}
-
-function sessionValues(session: LearningSession): FormValues {
-  const date = dateParts(session.heldOn);
-  return {
-    title: session.title,
-    'heldOn-day': date.day,
-    'heldOn-month': date.month,
-    'heldOn-year': date.year,
-    format: session.format,
-    attended: String(session.attended),
-    notes: session.notes,
-    themes: session.themes.map((t) => t.key),
-  };
-}
+const sessionForm = formFields({
+  title: formText,
+  'heldOn-day': formText,
+  'heldOn-month': formText,
+  'heldOn-year': formText,
+  format: formText,
+  attended: formText,
+  notes: formText,
+  themes: formList,
+});
 
 /**
  * Learning sessions run on practice themes (domain.md §1 "closing the loop"): workforce
  * development and QA record them; senior leaders read them. No child-level data.
  */
-export default async function learningRoutes(app: FastifyInstance, { db }: { db: Db }) {
+const learningRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   const manage = { access: 'learning.manage' as const };
-  const councilOf = (request: FastifyRequest) => request.user?.councilId as string;
 
   app.get('/learning', { config: { access: 'learning.read' } }, async (request, reply) => {
-    const user = request.user;
-    if (!user) return reply.callNotFound();
-    const sessions = await listLearningSessions(db, user.councilId);
+    const me = request.person;
+    const sessions = await listLearningSessions(db, me.councilId);
     return reply.render('pages/learning/index.njk', {
       pageTitle: 'Learning sessions',
       sessions,
       attendedTotal: sessions.reduce((n, s) => n + s.attended, 0),
-      canManage: can(user.roles, 'learning.manage'),
+      canManage: can(me.roles, 'learning.manage'),
     });
   });
 
@@ -82,50 +52,19 @@ export default async function learningRoutes(app: FastifyInstance, { db }: { db:
     reply: FastifyReply,
     options: { session?: LearningSession; values: FormValues; errors?: FieldError[] },
   ) {
-    const { session, values, errors } = options;
-    const themes = await listPracticeThemes(db, councilOf(request), { includeRetired: true });
-    // themes in use, and any retired theme the session is already on
-    const offered = themes.filter((t) => t.active || session?.themes.some((s) => s.key === t.key));
-    const dateError = errors?.find((e) => e.field.startsWith('heldOn-'));
-    return reply.render('pages/learning/form.njk', {
-      pageTitle: session ? `Change ${session.title}` : 'Record a learning session',
-      session,
-      values,
-      errors,
-      dateError: dateError ? { text: dateError.message } : undefined,
-      badParts: dateError ? badDateParts(values as LearningSessionInput, app.today()) : [],
-      formatItems: LEARNING_FORMATS.map((f) => ({
-        value: f.value,
-        text: f.label,
-        checked: values.format === f.value,
-      })),
-      themeItems: offered.map((t) => ({
-        value: t.key,
-        text: t.active ? t.name : `${t.name} (retired)`,
-        checked: values.themes.includes(t.key),
-      })),
-      maxTitle: MAX_TITLE,
-      maxNotes: MAX_NOTES,
-      maxAttended: MAX_ATTENDED,
-    });
+    const themes = await learningFormThemes(db, request.person.councilId, options.session);
+    return reply.render('pages/learning/form.njk', formView({ ...options, themes, today: app.today() }));
   }
-
-  const emptyValues = (): FormValues => formValues({});
 
   app.get('/learning/new', { config: manage }, async (request, reply) =>
     formPage(request, reply, { values: emptyValues() }),
   );
 
-  app.post<{ Body: Record<string, unknown> }>('/learning/new', { config: manage }, async (request, reply) => {
+  app.post('/learning/new', { config: manage, schema: { body: sessionForm } }, async (request, reply) => {
+    const me = request.person;
     const values = formValues(request.body);
     try {
-      await createLearningSession(
-        db,
-        councilOf(request),
-        request.user?.staffId ?? null,
-        values as LearningSessionInput,
-        app.today(),
-      );
+      await createLearningSession(db, me.councilId, me.staffId, values, app.today());
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       reply.code(400);
@@ -135,37 +74,28 @@ export default async function learningRoutes(app: FastifyInstance, { db }: { db:
     return reply.redirect('/learning');
   });
 
-  async function findSession(request: FastifyRequest) {
-    const params = sessionParam.safeParse(request.params);
-    if (!params.success) return undefined;
-    return getLearningSession(db, councilOf(request), params.data.sessionId);
-  }
-
-  app.get('/learning/:sessionId/edit', { config: manage }, async (request, reply) => {
-    const session = await findSession(request);
-    if (!session) return reply.callNotFound();
-    return formPage(request, reply, { session, values: sessionValues(session) });
-  });
-
-  app.post<{ Body: Record<string, unknown> }>(
+  app.get(
     '/learning/:sessionId/edit',
-    { config: manage },
+    { config: manage, schema: { params: sessionParams } },
     async (request, reply) => {
-      const session = await findSession(request);
-      if (!session) return reply.callNotFound();
+      const session = await requireLearningSession(db, request.person.councilId, request.params.sessionId);
+      return formPage(request, reply, { session, values: sessionValues(session) });
+    },
+  );
+
+  app.post(
+    '/learning/:sessionId/edit',
+    { config: manage, schema: { params: sessionParams, body: sessionForm } },
+    async (request, reply) => {
+      const { councilId } = request.person;
+      const { sessionId } = request.params;
       const values = formValues(request.body);
       try {
-        await updateLearningSession(
-          db,
-          councilOf(request),
-          session.id,
-          values as LearningSessionInput,
-          app.today(),
-        );
+        await updateLearningSession(db, councilId, sessionId, values, app.today());
       } catch (err) {
-        if (err instanceof NotFoundError) return reply.callNotFound();
         if (!(err instanceof ValidationError)) throw err;
         reply.code(400);
+        const session = await requireLearningSession(db, councilId, sessionId);
         return formPage(request, reply, { session, values, errors: err.errors });
       }
       request.session.flash = { kind: 'success', text: 'The learning session has been saved' };
@@ -173,25 +103,27 @@ export default async function learningRoutes(app: FastifyInstance, { db }: { db:
     },
   );
 
-  app.get('/learning/:sessionId/delete', { config: manage }, async (request, reply) => {
-    const session = await findSession(request);
-    if (!session) return reply.callNotFound();
-    return reply.render('pages/learning/delete.njk', {
-      pageTitle: `Delete ${session.title}`,
-      session,
-    });
-  });
+  app.get(
+    '/learning/:sessionId/delete',
+    { config: manage, schema: { params: sessionParams } },
+    async (request, reply) => {
+      const session = await requireLearningSession(db, request.person.councilId, request.params.sessionId);
+      return reply.render('pages/learning/delete.njk', {
+        pageTitle: `Delete ${session.title}`,
+        session,
+      });
+    },
+  );
 
-  app.post('/learning/:sessionId/delete', { config: manage }, async (request, reply) => {
-    const session = await findSession(request);
-    if (!session) return reply.callNotFound();
-    try {
-      await deleteLearningSession(db, councilOf(request), session.id);
-    } catch (err) {
-      if (err instanceof NotFoundError) return reply.callNotFound();
-      throw err;
-    }
-    request.session.flash = { kind: 'success', text: `“${session.title}” has been deleted` };
-    return reply.redirect('/learning');
-  });
-}
+  app.post(
+    '/learning/:sessionId/delete',
+    { config: manage, schema: { params: sessionParams } },
+    async (request, reply) => {
+      const deleted = await deleteLearningSession(db, request.person.councilId, request.params.sessionId);
+      request.session.flash = { kind: 'success', text: `“${deleted.title}” has been deleted` };
+      return reply.redirect('/learning');
+    },
+  );
+};
+
+export default learningRoutes;

@@ -1,4 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import { MODERATION_RULES, RULE_LABELS } from '../../../domain/moderation-sample.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
@@ -10,35 +12,36 @@ import {
   previewPlan,
   reallocateModeration,
 } from '../../../services/moderation/moderation-plans.ts';
-import type { SignedInUser } from '../../../services/organisation/auth.ts';
+import { formFields, formText, id } from '../../forms.ts';
 
-/** The plan form as typed, kept to show it again. */
-interface PlanForm {
-  percent: string;
-  seed: string;
-  rules: string[];
-}
+const monthParams = z.object({ monthId: id });
+const moderationParams = z.object({ moderationId: id });
 
-function text(value: unknown): string {
-  if (Array.isArray(value)) return text(value[0]);
-  return typeof value === 'string' ? value.trim().slice(0, 50) : '';
-}
+/** One value as typed, trimmed and kept to 50 characters. */
+const planText = (v: string) => v.trim().slice(0, 50);
 
-function readForm(body: unknown): PlanForm {
-  const b = (body ?? {}) as Record<string, unknown>;
-  const rules = (Array.isArray(b.rules) ? b.rules : b.rules === undefined ? [] : [b.rules]).map(text);
-  return { percent: text(b.percent), seed: text(b.seed), rules };
-}
+/** A text field: '' when absent, the first value when sent more than once. */
+const field = formText.transform(planText);
 
-const user = (request: FastifyRequest) => request.user as SignedInUser;
-const param = (request: FastifyRequest, name: string) =>
-  String((request.params as Record<string, unknown>)[name]);
+/** The plan form as typed, kept to show it again: every rule sent is kept (a blank one is refused). */
+const planForm = formFields({
+  percent: field,
+  seed: field,
+  rules: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((v) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(planText)),
+  action: field,
+});
+type PlanForm = Pick<z.output<typeof planForm>, 'percent' | 'seed' | 'rules'>;
+
+const moderatorForm = formFields({ moderatorId: field });
 
 /**
  * Choosing a cycle's moderation sample and who moderates each audit: for QA leads. Pages list
  * children by case reference only, and every child listed is written to the access log.
  */
-export default async function moderationPlanRoutes(app: FastifyInstance, { db }: { db: Db }) {
+const moderationPlanRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   const manage = { access: 'moderation.manage' as const, childRecord: true };
 
   async function logChildren(
@@ -69,14 +72,11 @@ export default async function moderationPlanRoutes(app: FastifyInstance, { db }:
   async function planPage(
     request: FastifyRequest,
     reply: FastifyReply,
+    monthId: string,
     extra: { form?: PlanForm; errors?: FieldError[]; preview?: PlanPreview } = {},
   ) {
-    const page = await monthModeration(
-      db,
-      user(request).councilId,
-      param(request, 'monthId'),
-      user(request).staffId,
-    );
+    const me = request.person;
+    const page = await monthModeration(db, me.councilId, monthId, me.staffId);
     const form = extra.form ?? {
       percent: String(page.plan?.percent ?? 10),
       seed: '',
@@ -102,48 +102,52 @@ export default async function moderationPlanRoutes(app: FastifyInstance, { db }:
     });
   }
 
-  app.get('/programme/months/:monthId/moderation', { config: manage }, async (request, reply) =>
-    planPage(request, reply),
+  app.get(
+    '/programme/months/:monthId/moderation',
+    { config: manage, schema: { params: monthParams } },
+    async (request, reply) => planPage(request, reply, request.params.monthId),
   );
 
-  app.post('/programme/months/:monthId/moderation', { config: manage }, async (request, reply) => {
-    const form = readForm(request.body);
-    const action = text((request.body as Record<string, unknown> | undefined)?.action);
-    const monthId = param(request, 'monthId');
-    try {
-      if (action === 'confirm') {
-        const result = await confirmPlan(db, user(request), monthId, form);
-        const parts = [
-          `${result.added} ${result.added === 1 ? 'audit' : 'audits'} added to moderation`,
-          result.allocated ? `${result.allocated} allocated to moderators` : '',
-          result.unallocated.length ? `${result.unallocated.length} could not be allocated: see below` : '',
-        ].filter(Boolean);
-        request.session.flash = {
-          kind: 'success',
-          text: `Moderation sample confirmed. ${parts.join('; ')}.`,
-        };
-        return reply.redirect(`/programme/months/${monthId}/moderation`, 303);
+  app.post(
+    '/programme/months/:monthId/moderation',
+    { config: manage, schema: { params: monthParams, body: planForm } },
+    async (request, reply) => {
+      const { percent, seed, rules, action } = request.body;
+      const form = { percent, seed, rules };
+      const { monthId } = request.params;
+      try {
+        if (action === 'confirm') {
+          const result = await confirmPlan(db, request.person, monthId, form);
+          const parts = [
+            `${result.added} ${result.added === 1 ? 'audit' : 'audits'} added to moderation`,
+            result.allocated ? `${result.allocated} allocated to moderators` : '',
+            result.unallocated.length ? `${result.unallocated.length} could not be allocated: see below` : '',
+          ].filter(Boolean);
+          request.session.flash = {
+            kind: 'success',
+            text: `Moderation sample confirmed. ${parts.join('; ')}.`,
+          };
+          return reply.redirect(`/programme/months/${monthId}/moderation`, 303);
+        }
+        const preview = await previewPlan(db, request.person.councilId, monthId, form);
+        return planPage(request, reply, monthId, { form: { ...form, seed: String(preview.seed) }, preview });
+      } catch (err) {
+        if (err instanceof ValidationError)
+          return planPage(request, reply, monthId, { form, errors: err.errors });
+        throw err;
       }
-      const preview = await previewPlan(db, user(request).councilId, monthId, form);
-      return planPage(request, reply, { form: { ...form, seed: String(preview.seed) }, preview });
-    } catch (err) {
-      if (err instanceof ValidationError) return planPage(request, reply, { form, errors: err.errors });
-      throw err;
-    }
-  });
+    },
+  );
 
   async function moderatorPage(
     request: FastifyRequest,
     reply: FastifyReply,
+    moderationId: string,
     errors: FieldError[] = [],
     chosen = '',
   ) {
-    const found = await moderationForChange(
-      db,
-      user(request).councilId,
-      param(request, 'moderationId'),
-      user(request).staffId,
-    );
+    const me = request.person;
+    const found = await moderationForChange(db, me.councilId, moderationId, me.staffId);
     const m = found.moderation;
     await request.recordChildView({
       recordType: 'audit',
@@ -161,24 +165,34 @@ export default async function moderationPlanRoutes(app: FastifyInstance, { db }:
     });
   }
 
-  app.get('/moderations/:moderationId/moderator', { config: manage }, async (request, reply) =>
-    moderatorPage(request, reply),
+  app.get(
+    '/moderations/:moderationId/moderator',
+    { config: manage, schema: { params: moderationParams } },
+    async (request, reply) => moderatorPage(request, reply, request.params.moderationId),
   );
 
-  app.post('/moderations/:moderationId/moderator', { config: manage }, async (request, reply) => {
-    const moderatorId = text((request.body as Record<string, unknown> | undefined)?.moderatorId);
-    const moderationId = param(request, 'moderationId');
-    try {
-      await reallocateModeration(db, user(request), moderationId, moderatorId);
-    } catch (err) {
-      if (err instanceof ValidationError) return moderatorPage(request, reply, err.errors, moderatorId);
-      throw err;
-    }
-    const found = await moderationForChange(db, user(request).councilId, moderationId, user(request).staffId);
-    request.session.flash = {
-      kind: 'success',
-      text: `${found.moderation.moderator} will moderate the audit.`,
-    };
-    return reply.redirect(`/programme/months/${found.month.id}/moderation`, 303);
-  });
-}
+  app.post(
+    '/moderations/:moderationId/moderator',
+    { config: manage, schema: { params: moderationParams, body: moderatorForm } },
+    async (request, reply) => {
+      const me = request.person;
+      const { moderatorId } = request.body;
+      const { moderationId } = request.params;
+      try {
+        await reallocateModeration(db, me, moderationId, moderatorId);
+      } catch (err) {
+        if (err instanceof ValidationError)
+          return moderatorPage(request, reply, moderationId, err.errors, moderatorId);
+        throw err;
+      }
+      const found = await moderationForChange(db, me.councilId, moderationId, me.staffId);
+      request.session.flash = {
+        kind: 'success',
+        text: `${found.moderation.moderator} will moderate the audit.`,
+      };
+      return reply.redirect(`/programme/months/${found.month.id}/moderation`, 303);
+    },
+  );
+};
+
+export default moderationPlanRoutes;

@@ -1,11 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
-import { childContext } from '../../../services/case-data/child-context.ts';
+import type { ChildContext } from '../../../services/case-data/child-context.ts';
 import {
   decidePanel,
-  loadModerationWork,
   MAX_COMMENTS,
   type ModerationWork,
   myModerations,
@@ -13,34 +13,40 @@ import {
   panelForMonth,
   QUALITIES,
   QUALITY_LABELS,
+  regradePage,
   saveModerationDraft,
   sectionGradeField,
   submitModeration,
 } from '../../../services/moderation/moderations.ts';
-import type { SignedInUser } from '../../../services/organisation/auth.ts';
+import { anyForm, formFields, formText, id } from '../../forms.ts';
 
-const idParams = z.object({ moderationId: z.uuid() });
-const monthParams = z.object({ monthId: z.uuid() });
+const idParams = z.object({ moderationId: id });
+const monthParams = z.object({ monthId: id });
 
-const manage = { config: { access: 'moderation.manage' as const, childRecord: true } };
+/** Typed text is kept to show again, up to well past the longest allowed. */
+const KEEP_CHARS = MAX_COMMENTS + 1000;
 
-function user(request: FastifyRequest): SignedInUser {
-  return request.user as SignedInUser;
-}
-
-function text(value: unknown, max = MAX_COMMENTS + 1000): string {
+/** The first value of a field as typed, kept up to `max` characters. */
+function text(value: unknown, max = KEEP_CHARS): string {
   if (Array.isArray(value)) return text(value[0], max);
   return typeof value === 'string' ? value.slice(0, max) : '';
 }
+
+const decisionForm = formFields({
+  finalGrade: formText.transform((v) => v.slice(0, 100)),
+  reason: formText.transform((v) => v.slice(0, KEEP_CHARS)),
+});
+
+const manage = { access: 'moderation.manage' as const, childRecord: true };
 
 /**
  * Moderation (domain.md §4), for QA: the moderator's list, the blind re-grade (the audit's evidence
  * without the auditor's grades), each month's panel with both sets of grades side by side, and the
  * panel's decision. Every page naming a child writes the access log.
  */
-export default async function moderationRoutes(app: FastifyInstance, { db }: { db: Db }) {
-  app.get('/moderation', manage, async (request, reply) => {
-    const mine = await myModerations(db, user(request));
+const moderationRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+  app.get('/moderation', { config: manage }, async (request, reply) => {
+    const mine = await myModerations(db, request.person);
     const listed = [...mine.waiting, ...mine.awaitingPanel];
     for (const m of listed) {
       await request.recordChildView({
@@ -61,12 +67,15 @@ export default async function moderationRoutes(app: FastifyInstance, { db }: { d
     return reply.render('pages/moderation/index.njk', { pageTitle: 'Moderation', mine });
   });
 
-  async function regradePage(
+  // --- the blind re-grade ---
+
+  async function renderRegrade(
     request: FastifyRequest,
     reply: FastifyReply,
-    work: ModerationWork,
+    page: { work: ModerationWork; childContext: ChildContext | undefined },
     extra: { errors?: FieldError[]; values?: Record<string, string> } = {},
   ) {
+    const { work } = page;
     await request.recordChildView({
       recordType: 'audit',
       recordId: work.auditId,
@@ -82,7 +91,7 @@ export default async function moderationRoutes(app: FastifyInstance, { db }: { d
       errors: extra.errors,
       work,
       details: work.details,
-      childContext: await childContext(db, user(request).councilId, work.childId),
+      childContext: page.childContext,
       childContextLink: '',
       values,
       gradeSections: work.evidence.sections.map((s) => {
@@ -99,66 +108,74 @@ export default async function moderationRoutes(app: FastifyInstance, { db }: { d
     });
   }
 
-  app.get('/moderations/:moderationId', manage, async (request, reply) => {
-    const params = idParams.safeParse(request.params);
-    if (!params.success) return reply.callNotFound();
-    const work = await loadModerationWork(db, user(request), params.data.moderationId);
-    return regradePage(request, reply, work);
-  });
+  app.get(
+    '/moderations/:moderationId',
+    { config: manage, schema: { params: idParams } },
+    async (request, reply) => {
+      const page = await regradePage(db, request.person, request.params.moderationId);
+      return renderRegrade(request, reply, page);
+    },
+  );
 
-  app.post('/moderations/:moderationId', manage, async (request, reply) => {
-    const params = idParams.safeParse(request.params);
-    if (!params.success) return reply.callNotFound();
-    const me = user(request);
-    const id = params.data.moderationId;
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    if (text(body.action) === 'submit') {
-      try {
-        await submitModeration(db, me, id, body);
-      } catch (err) {
-        if (!(err instanceof ValidationError)) throw err;
-        const work = await loadModerationWork(db, me, id);
-        const values: Record<string, string> = {};
-        for (const [k, v] of Object.entries(body)) if (k !== '_csrf') values[k] = text(v);
-        return regradePage(request, reply, work, { errors: err.errors, values });
+  app.post(
+    '/moderations/:moderationId',
+    { config: manage, schema: { params: idParams, body: anyForm } },
+    async (request, reply) => {
+      const me = request.person;
+      const id = request.params.moderationId;
+      const form = request.body;
+      if (text(form.action) === 'submit') {
+        try {
+          await submitModeration(db, me, id, form);
+        } catch (err) {
+          if (!(err instanceof ValidationError)) throw err;
+          const page = await regradePage(db, me, id);
+          const values: Record<string, string> = {};
+          for (const [k, v] of Object.entries(form)) if (k !== '_csrf') values[k] = text(v);
+          return renderRegrade(request, reply, page, { errors: err.errors, values });
+        }
+        request.session.flash = {
+          kind: 'success',
+          text: 'Your moderation has been submitted. The moderation panel will compare it with the auditor’s grades.',
+        };
+        return reply.redirect('/moderation');
       }
-      request.session.flash = {
-        kind: 'success',
-        text: 'Your moderation has been submitted. The moderation panel will compare it with the auditor’s grades.',
-      };
-      return reply.redirect('/moderation');
-    }
-    await saveModerationDraft(db, me, id, body);
-    request.session.flash = { kind: 'success', text: 'Your draft has been saved.' };
-    return reply.redirect(`/moderations/${id}`);
-  });
+      await saveModerationDraft(db, me, id, form);
+      request.session.flash = { kind: 'success', text: 'Your draft has been saved.' };
+      return reply.redirect(`/moderations/${id}`);
+    },
+  );
 
-  app.get('/moderation/panel/:monthId', manage, async (request, reply) => {
-    const params = monthParams.safeParse(request.params);
-    if (!params.success) return reply.callNotFound();
-    const panel = await panelForMonth(db, user(request).councilId, params.data.monthId);
-    for (const r of panel.rows) {
-      await request.recordChildView({
-        recordType: 'moderation',
-        recordId: r.id,
-        childId: r.childId,
-        reason: `Listed on the moderation panel for ${panel.month.name}`,
+  // --- the panel ---
+
+  app.get(
+    '/moderation/panel/:monthId',
+    { config: manage, schema: { params: monthParams } },
+    async (request, reply) => {
+      const panel = await panelForMonth(db, request.person.councilId, request.params.monthId);
+      for (const r of panel.rows) {
+        await request.recordChildView({
+          recordType: 'moderation',
+          recordId: r.id,
+          childId: r.childId,
+          reason: `Listed on the moderation panel for ${panel.month.name}`,
+        });
+      }
+      if (!panel.rows.length) {
+        await request.recordChildView({
+          recordType: 'moderation panel',
+          recordId: panel.month.id,
+          childId: null,
+          reason: `Moderation panel for ${panel.month.name}: no child was listed`,
+        });
+      }
+      return reply.render('pages/moderation/panel.njk', {
+        pageTitle: `Moderation panel, ${panel.month.name}`,
+        panel,
+        waiting: panel.rows.filter((r) => !r.decision).length,
       });
-    }
-    if (!panel.rows.length) {
-      await request.recordChildView({
-        recordType: 'moderation panel',
-        recordId: panel.month.id,
-        childId: null,
-        reason: `Moderation panel for ${panel.month.name}: no child was listed`,
-      });
-    }
-    return reply.render('pages/moderation/panel.njk', {
-      pageTitle: `Moderation panel, ${panel.month.name}`,
-      panel,
-      waiting: panel.rows.filter((r) => !r.decision).length,
-    });
-  });
+    },
+  );
 
   async function decisionPage(
     request: FastifyRequest,
@@ -166,7 +183,7 @@ export default async function moderationRoutes(app: FastifyInstance, { db }: { d
     id: string,
     extra: { errors?: FieldError[]; values?: Record<string, string> } = {},
   ) {
-    const { month, row } = await panelEntry(db, user(request).councilId, id);
+    const { month, row } = await panelEntry(db, request.person.councilId, id);
     await request.recordChildView({
       recordType: 'audit',
       recordId: row.auditId,
@@ -198,30 +215,33 @@ export default async function moderationRoutes(app: FastifyInstance, { db }: { d
     });
   }
 
-  app.get('/moderations/:moderationId/decision', manage, async (request, reply) => {
-    const params = idParams.safeParse(request.params);
-    if (!params.success) return reply.callNotFound();
-    return decisionPage(request, reply, params.data.moderationId);
-  });
+  app.get(
+    '/moderations/:moderationId/decision',
+    { config: manage, schema: { params: idParams } },
+    async (request, reply) => decisionPage(request, reply, request.params.moderationId),
+  );
 
-  app.post('/moderations/:moderationId/decision', manage, async (request, reply) => {
-    const params = idParams.safeParse(request.params);
-    if (!params.success) return reply.callNotFound();
-    const id = params.data.moderationId;
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const values = { finalGrade: text(body.finalGrade, 100), reason: text(body.reason) };
-    let outcome: string;
-    try {
-      outcome = await decidePanel(db, app.queue ?? null, user(request), id, values);
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      return decisionPage(request, reply, id, { errors: err.errors, values });
-    }
-    const { month } = await panelEntry(db, user(request).councilId, id);
-    request.session.flash = {
-      kind: 'success',
-      text: `The panel’s decision has been recorded: ${outcome}. The auditor has been told.`,
-    };
-    return reply.redirect(`/moderation/panel/${month.id}`);
-  });
-}
+  app.post(
+    '/moderations/:moderationId/decision',
+    { config: manage, schema: { params: idParams, body: decisionForm } },
+    async (request, reply) => {
+      const id = request.params.moderationId;
+      const values = { finalGrade: request.body.finalGrade, reason: request.body.reason };
+      let outcome: string;
+      try {
+        outcome = await decidePanel(db, app.queue ?? null, request.person, id, values);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        return decisionPage(request, reply, id, { errors: err.errors, values });
+      }
+      const { month } = await panelEntry(db, request.person.councilId, id);
+      request.session.flash = {
+        kind: 'success',
+        text: `The panel’s decision has been recorded: ${outcome}. The auditor has been told.`,
+      };
+      return reply.redirect(`/moderation/panel/${month.id}`);
+    },
+  );
+};
+
+export default moderationRoutes;

@@ -1,74 +1,44 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
-import { addMonths, monthName } from '../../../domain/dates.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
-import { annualReportDocx, annualReportHtml } from '../../../reports/annual.ts';
-import { CONTENT_TYPES } from '../../../reports/catalogue.ts';
 import {
-  type CycleNotes,
-  getCycleNotes,
-  MAX_NOTE_LENGTH,
-  monthlyReportDocx,
-  monthlyReportHtml,
-  NotesConflictError,
-  saveCycleNotes,
-} from '../../../reports/monthly.ts';
-import { councilName, type ReportParams } from '../../../reports/report-base.ts';
+  annualReportFile,
+  type ComposedFile,
+  monthlyReportFile,
+  monthlyReportPage,
+  saveMonthlyReportNotes,
+} from '../../../reports/composed-reports.ts';
+import { type CycleNotes, MAX_NOTE_LENGTH, NotesConflictError } from '../../../reports/monthly.ts';
+import { formFields, formText, id } from '../../forms.ts';
 
-const monthParam = z.object({ monthId: z.uuid() });
-const yearParam = z.object({ yearId: z.uuid() });
+const monthParams = z.object({ monthId: id });
+const yearParams = z.object({ yearId: id });
+/** `?public=1` asks for the version for publication; anything else, the full report. */
+const annualQuery = z.object({ public: z.string().optional().catch(undefined) });
+// The revision is passed on as sent: the service reads a missing or garbled one as out of date.
+const notesForm = formFields({ strengths: formText, areasForDevelopment: formText, revision: z.unknown() });
 
 /**
  * The monthly QA report of a cycle: the QA lead writes its strengths and areas for development
  * (saved over the revision they were typed on, so two people never overwrite each other) and
  * downloads it as Word or HTML; and the annual report of a programme year, in full or for publication.
  */
-export default async function monthlyReportRoutes(app: FastifyInstance, { db }: { db: Db }) {
+const monthlyReportRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   const access = { access: 'reports.monthly' as const };
-
-  async function cycle(request: FastifyRequest) {
-    const params = monthParam.safeParse(request.params);
-    const councilId = request.user?.councilId;
-    if (!params.success || !councilId) return undefined;
-    const month = await db
-      .selectFrom('programme_months')
-      .select(['id', 'month', 'learning_month'])
-      .where('council_id', '=', councilId)
-      .where('id', '=', params.data.monthId)
-      .executeTakeFirst();
-    return month ? { ...month, councilId, name: monthName(month.month) } : undefined;
-  }
-
-  async function params(
-    councilId: string,
-    from: string,
-    to: string,
-    publication: boolean,
-  ): Promise<ReportParams> {
-    return {
-      from,
-      to,
-      filters: {},
-      filterWords: [],
-      councilName: await councilName(db, councilId),
-      publication,
-      today: app.today(),
-    };
-  }
 
   async function page(
     request: FastifyRequest,
     reply: FastifyReply,
+    monthId: string,
     extra: { errors?: FieldError[]; values?: Partial<CycleNotes>; conflict?: CycleNotes } = {},
   ) {
-    const c = await cycle(request);
-    if (!c) return reply.callNotFound();
-    const saved = await getCycleNotes(db, c.councilId, c.id);
+    const { cycle, saved } = await monthlyReportPage(db, request.person.councilId, monthId);
     const values = extra.values ?? saved;
     return reply.render('pages/reports/monthly.njk', {
-      pageTitle: `Monthly QA report, ${c.name}`,
-      cycle: c,
+      pageTitle: `Monthly QA report, ${cycle.name}`,
+      cycle,
       saved,
       values: {
         ...values,
@@ -80,90 +50,75 @@ export default async function monthlyReportRoutes(app: FastifyInstance, { db }: 
     });
   }
 
-  app.get('/reports/monthly/:monthId', { config: access }, async (request, reply) => page(request, reply));
+  /** Sends a report file: Word as an attachment, HTML to read in the browser. */
+  function send(reply: FastifyReply, file: ComposedFile) {
+    if (file.fileName) reply.header('content-disposition', `attachment; filename="${file.fileName}"`);
+    reply.header('cache-control', 'no-store');
+    reply.type(file.contentType);
+    return file.body;
+  }
 
-  app.post<{ Body: Record<string, unknown> }>(
+  app.get(
     '/reports/monthly/:monthId',
-    { config: access },
+    { config: access, schema: { params: monthParams } },
+    async (request, reply) => page(request, reply, request.params.monthId),
+  );
+
+  app.post(
+    '/reports/monthly/:monthId',
+    { config: access, schema: { params: monthParams, body: notesForm } },
     async (request, reply) => {
-      const c = await cycle(request);
-      if (!c) return reply.callNotFound();
-      const input = {
-        strengths: request.body?.strengths,
-        areasForDevelopment: request.body?.areasForDevelopment,
-        revision: request.body?.revision,
-      };
-      const typed = {
-        strengths: typeof input.strengths === 'string' ? input.strengths : '',
-        areasForDevelopment: typeof input.areasForDevelopment === 'string' ? input.areasForDevelopment : '',
-        revision: Number(input.revision) || 0,
-      };
+      const { monthId } = request.params;
+      const { strengths, areasForDevelopment, revision } = request.body;
+      const typed = { strengths, areasForDevelopment, revision: Number(revision) || 0 };
       try {
-        await saveCycleNotes(db, c.councilId, c.id, request.user?.staffId ?? null, input);
+        const cycle = await saveMonthlyReportNotes(db, request.person, monthId, {
+          strengths,
+          areasForDevelopment,
+          revision,
+        });
+        request.session.flash = { kind: 'success', text: `The report for ${cycle.name} has been saved` };
+        return reply.redirect(`/reports/monthly/${cycle.id}`);
       } catch (err) {
         if (err instanceof NotesConflictError) {
           reply.code(409);
-          return page(request, reply, { values: typed, conflict: err.saved });
+          return page(request, reply, monthId, { values: typed, conflict: err.saved });
         }
         if (!(err instanceof ValidationError)) throw err;
         reply.code(400);
-        return page(request, reply, { values: typed, errors: err.errors });
+        return page(request, reply, monthId, { values: typed, errors: err.errors });
       }
-      request.session.flash = { kind: 'success', text: `The report for ${c.name} has been saved` };
-      return reply.redirect(`/reports/monthly/${c.id}`);
     },
   );
 
   for (const format of ['docx', 'html'] as const) {
-    app.get(`/reports/monthly/:monthId.${format}`, { config: access }, async (request, reply) => {
-      const c = await cycle(request);
-      if (!c) return reply.callNotFound();
-      const month = c.month.slice(0, 7);
-      const p = await params(c.councilId, month, month, false);
-      const body =
-        format === 'docx'
-          ? await monthlyReportDocx(db, c.councilId, p)
-          : await monthlyReportHtml(db, c.councilId, p);
-      if (format === 'docx') {
-        reply.header('content-disposition', `attachment; filename="monthly-qa-report-${month}.docx"`);
-      }
-      reply.header('cache-control', 'no-store');
-      reply.type(CONTENT_TYPES[format]);
-      return body;
-    });
+    app.get(
+      `/reports/monthly/:monthId.${format}`,
+      { config: access, schema: { params: monthParams } },
+      async (request, reply) =>
+        send(
+          reply,
+          await monthlyReportFile(db, request.person.councilId, request.params.monthId, format, app.today()),
+        ),
+    );
 
-    app.get<{ Querystring: { public?: string } }>(
+    app.get(
       `/reports/annual/:yearId.${format}`,
-      { config: access },
-      async (request, reply) => {
-        const parsed = yearParam.safeParse(request.params);
-        const councilId = request.user?.councilId;
-        if (!parsed.success || !councilId) return reply.callNotFound();
-        const year = await db
-          .selectFrom('programme_years')
-          .select(['id', 'starts_on'])
-          .where('council_id', '=', councilId)
-          .where('id', '=', parsed.data.yearId)
-          .executeTakeFirst();
-        if (!year) return reply.callNotFound();
-        const from = year.starts_on.slice(0, 7);
-        const to = addMonths(year.starts_on, 11).slice(0, 7);
-        const publication = request.query?.public === '1';
-        const p = await params(councilId, from, to, publication);
-        const body =
-          format === 'docx'
-            ? await annualReportDocx(db, councilId, p)
-            : await annualReportHtml(db, councilId, p);
-        if (format === 'docx') {
-          reply.header(
-            'content-disposition',
-            `attachment; filename="annual-qa-report-${from}-to-${to}${publication ? '-public' : ''}.docx"`,
-          );
-        }
-        reply.header('cache-control', 'no-store');
-        reply.type(CONTENT_TYPES[format]);
-        return body;
-      },
+      { config: access, schema: { params: yearParams, querystring: annualQuery } },
+      async (request, reply) =>
+        send(
+          reply,
+          await annualReportFile(
+            db,
+            request.person.councilId,
+            request.params.yearId,
+            format,
+            request.query.public === '1',
+            app.today(),
+          ),
+        ),
     );
   }
-}
+};
+
+export default monthlyReportRoutes;

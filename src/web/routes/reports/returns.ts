@@ -1,27 +1,13 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
-import { percentText, returnRateText } from '../../../domain/returns.ts';
 import { can } from '../../../domain/roles.ts';
-import {
-  currentCycle,
-  listReturnCycles,
-  monthlyReturns,
-  owedAudits,
-  returnsBreakdown,
-} from '../../../metrics/returns.ts';
-import { owedAuditsCsv, owedAuditsFileName } from '../../../reports/returns.ts';
+import { returnsPage } from '../../../metrics/returns.ts';
+import { owedAuditsDownload } from '../../../reports/returns.ts';
+import { returnsView } from './returns-view.ts';
 
+/** The cycle asked for; a garbled one is ignored (the current cycle is shown). */
 const cycleQuery = z.object({ month: z.uuid().optional().catch(undefined) });
-
-/** A row's figures with its return rate written out: "3 of 6 (50%)". */
-function withRateText<T extends { returned: number; scheduled: number }>(row: T) {
-  return {
-    ...row,
-    rateText: returnRateText(row.returned, row.scheduled),
-    percent: row.scheduled ? percentText(row.returned / row.scheduled) : null,
-  };
-}
 
 /**
  * Returns: planned, exempted, scheduled and returned audits of a cycle, by auditor, team, service
@@ -29,95 +15,50 @@ function withRateText<T extends { returned: number; scheduled: number }>(row: T)
  * (children by case reference) downloads as CSV for the QA lead only, and each download is in the
  * access log.
  */
-export default async function returnsRoutes(app: FastifyInstance, { db }: { db: Db }) {
-  /** The cycle the address asks for, else the current one; null when the address names no such cycle. */
-  async function chosenCycle(request: FastifyRequest) {
-    const councilId = request.user?.councilId as string;
-    const query = cycleQuery.parse(request.query ?? {});
-    const cycles = await listReturnCycles(db, councilId);
-    if (query.month) return { cycles, cycle: cycles.find((c) => c.id === query.month) ?? null };
-    return { cycles, cycle: currentCycle(cycles, app.today()) };
-  }
-
-  app.get('/returns', { config: { access: 'returns.read' } }, async (request, reply) => {
-    const user = request.user;
-    if (!user) return reply.callNotFound();
-    const { cycles, cycle } = await chosenCycle(request);
-    if (cycle === null) return reply.callNotFound();
-    const canManage = can(user.roles, 'sampling.manage');
-    if (!cycle) {
-      return reply.render('pages/returns.njk', { pageTitle: 'Returns', cycles, canManage });
-    }
-    const yearMonths = cycles
-      .filter((c) => c.yearId === cycle.yearId)
-      .sort((a, b) => a.month.localeCompare(b.month));
-    const [returns, history] = await Promise.all([
-      returnsBreakdown(db, user.councilId, { from: cycle.month, to: cycle.month }),
-      monthlyReturns(db, user.councilId, {
-        from: yearMonths[0].month,
-        to: yearMonths[yearMonths.length - 1].month,
-      }),
-    ]);
-    const monthOf = new Map(yearMonths.map((m) => [m.month, m]));
-    return reply.render('pages/returns.njk', {
-      pageTitle: `Returns, ${cycle.name}`,
-      canManage,
-      cycle,
-      cycles,
-      totals: withRateText(returns.totals),
-      sources: returns.sources,
-      byAuditor: returns.byAuditor.map(withRateText),
-      byTeam: returns.byTeam.map(withRateText),
-      byServiceArea: returns.byServiceArea.map(withRateText),
-      byKind: returns.byKind.map(withRateText),
-      history: {
-        yearName: cycle.yearName,
-        months: history.months.map((m) => ({
-          ...withRateText(m),
-          id: monthOf.get(m.month)?.id,
-          learningMonth: monthOf.get(m.month)?.learningMonth ?? false,
-          current: m.month === cycle.month,
-        })),
-        total: withRateText(history.total),
-        fromHistory: history.months.some((m) => m.source === 'history'),
-      },
-    });
-  });
+const returnsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+  app.get(
+    '/returns',
+    { config: { access: 'returns.read' }, schema: { querystring: cycleQuery } },
+    async (request, reply) => {
+      const me = request.person;
+      const page = await returnsPage(db, me.councilId, request.query.month, app.today());
+      const canManage = can(me.roles, 'sampling.manage');
+      if (!page.cycle) {
+        return reply.render('pages/returns.njk', { pageTitle: 'Returns', cycles: page.cycles, canManage });
+      }
+      return reply.render('pages/returns.njk', { ...returnsView(page), canManage });
+    },
+  );
 
   // Child references: the QA lead's alone, and every child listed is written to the access log.
   app.get(
     '/returns.csv',
-    { config: { access: 'sampling.manage', childRecord: true } },
+    { config: { access: 'sampling.manage', childRecord: true }, schema: { querystring: cycleQuery } },
     async (request, reply) => {
-      const user = request.user;
-      if (!user) return reply.callNotFound();
-      const { cycle } = await chosenCycle(request);
-      if (cycle === null) return reply.callNotFound();
-      const owed = cycle ? await owedAudits(db, user.councilId, cycle.id, app.today()) : [];
-      const what = cycle ? `audits owed in ${cycle.name}` : 'audits owed (no cycle yet)';
-      for (const audit of owed) {
+      const me = request.person;
+      const download = await owedAuditsDownload(db, me.councilId, request.query.month, app.today());
+      for (const audit of download.owed) {
         await request.recordChildView({
           recordType: 'owed audits download',
           recordId: audit.auditId,
           childId: audit.childId,
-          reason: `Listed by case reference in the CSV download of ${what}`,
+          reason: `Listed by case reference in the CSV download of ${download.what}`,
         });
       }
-      if (owed.length === 0) {
+      if (download.owed.length === 0) {
         await request.recordChildView({
           recordType: 'owed audits download',
-          recordId: cycle?.id ?? user.councilId,
+          recordId: download.cycle?.id ?? me.councilId,
           childId: null,
-          reason: `CSV download of ${what}: no child was listed`,
+          reason: `CSV download of ${download.what}: no child was listed`,
         });
       }
-      reply.header(
-        'content-disposition',
-        `attachment; filename="${cycle ? owedAuditsFileName(cycle.month) : 'owed-audits.csv'}"`,
-      );
+      reply.header('content-disposition', `attachment; filename="${download.fileName}"`);
       reply.header('cache-control', 'no-store');
       reply.type('text/csv; charset=utf-8');
-      return owedAuditsCsv(owed);
+      return download.csv;
     },
   );
-}
+};
+
+export default returnsRoutes;

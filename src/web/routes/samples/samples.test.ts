@@ -10,7 +10,7 @@ import { recordChildren } from '../../../services/case-data/children.ts';
 import { createCouncil } from '../../../services/organisation/councils.ts';
 import { addPerson } from '../../../services/organisation/people.ts';
 import { drawRequestSchema, drawSample, planSample } from '../../../services/sampling/samples.ts';
-import { marginText } from './samples.ts';
+import { marginText } from './sample-view.ts';
 
 let t: TestDb;
 let app: FastifyInstance;

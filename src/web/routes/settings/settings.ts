@@ -1,33 +1,42 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import { PHASES } from '../../../domain/cycle-phases.ts';
 import { monthName } from '../../../domain/dates.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
 import { bankHolidays } from '../../../domain/working-days.ts';
-import {
-  getAfterSubmissionSettings,
-  saveEscalationDirector,
-  saveReauditSettings,
-  seniorLeaderChoices,
-} from '../../../services/audits/reaudits.ts';
+import { saveReauditSettings } from '../../../services/audits/reaudits.ts';
+import { chooseEscalationDirector, councilSettingsPage } from '../../../services/organisation/settings.ts';
 import {
   addClosureDay,
-  getPhaseLengths,
-  listClosureDays,
   type RecomputeSummary,
   removeClosureDay,
   setPhaseLengths,
 } from '../../../services/programme/cycles.ts';
+import { anyForm, formFields, formText, id } from '../../forms.ts';
 
-const closureParam = z.object({ closureId: z.uuid() });
+const closureParams = z.object({ closureId: id });
+const closureForm = formFields({ date: formText, reason: formText });
+const reauditForm = formFields({ reauditMonths: formText, reauditRequiresImprovement: formText });
+const directorForm = formFields({ escalationDirectorId: formText });
+
+/** The phases whose lengths the council sets (those run alongside another take no time of their own). */
+const SET_PHASES = PHASES.filter((p) => !p.alongside);
+
+/** What a change to the calendar did to the cycles already planned. */
+function summarise(summary: RecomputeSummary, what: string) {
+  const moved = summary.moved.length;
+  const kept = summary.keptUnderWay.map((k) => monthName(k.month));
+  return `${what}. ${moved === 1 ? '1 future cycle was' : `${moved} future cycles were`} re-dated.${kept.length ? ` ${kept.join(', ')} ${kept.length === 1 ? 'is' : 'are'} under way and kept ${kept.length === 1 ? 'its' : 'their'} dates: re-date from the month’s page if needed.` : ''}`;
+}
 
 /**
  * The council's settings: its calendar (phase lengths in working days, its own closure days), when
  * audits are re-audited, and who receives escalations as the Assistant Director for quality
  * assurance. QA lead only.
  */
-export default async function settingsRoutes(app: FastifyInstance, { db }: { db: Db }) {
+const settingsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   const manage = { access: 'programme.manage' as const };
 
   async function page(
@@ -35,17 +44,16 @@ export default async function settingsRoutes(app: FastifyInstance, { db }: { db:
     reply: FastifyReply,
     extra: { errors?: FieldError[]; values?: Record<string, unknown> } = {},
   ) {
-    const councilId = request.user?.councilId as string;
-    const lengths = await getPhaseLengths(db, councilId);
+    const settings = await councilSettingsPage(db, request.person.councilId);
     const year = Number(app.today().slice(0, 4));
-    const after = await getAfterSubmissionSettings(db, councilId);
+    const { after } = settings;
     const typed = (extra.values?.after ?? {}) as Record<string, string>;
     const directorId = typed.escalationDirectorId ?? after.escalationDirectorId ?? '';
     return reply.render('pages/settings/calendar.njk', {
       pageTitle: 'Phase lengths and closure days',
-      phases: PHASES.filter((p) => !p.alongside),
-      lengths: { ...lengths, ...((extra.values?.lengths as object) ?? {}) },
-      closures: await listClosureDays(db, councilId),
+      phases: SET_PHASES,
+      lengths: { ...settings.lengths, ...((extra.values?.lengths as object) ?? {}) },
+      closures: settings.closures,
       holidays: [...bankHolidays(year), ...bankHolidays(year + 1)],
       after: {
         reauditMonths: String(after.reauditMonths),
@@ -55,32 +63,24 @@ export default async function settingsRoutes(app: FastifyInstance, { db }: { db:
       },
       directorItems: [
         { value: '', text: 'Find by job title' },
-        ...(await seniorLeaderChoices(db, councilId)).map((p) => ({
-          value: p.id,
-          text: `${p.name}, ${p.jobTitle}`,
-        })),
+        ...settings.directors.map((p) => ({ value: p.id, text: `${p.name}, ${p.jobTitle}` })),
       ].map((item) => ({ ...item, selected: item.value === directorId })),
       errors: extra.errors,
       values: extra.values ?? {},
     });
   }
 
-  function summarise(summary: RecomputeSummary, what: string) {
-    const moved = summary.moved.length;
-    const kept = summary.keptUnderWay.map((k) => monthName(k.month));
-    return `${what}. ${moved === 1 ? '1 future cycle was' : `${moved} future cycles were`} re-dated.${kept.length ? ` ${kept.join(', ')} ${kept.length === 1 ? 'is' : 'are'} under way and kept ${kept.length === 1 ? 'its' : 'their'} dates: re-date from the month’s page if needed.` : ''}`;
-  }
-
   app.get('/settings/calendar', { config: manage }, async (request, reply) => page(request, reply));
 
-  app.post<{ Body: Record<string, unknown> }>(
+  // A field for each phase, read by its key.
+  app.post(
     '/settings/calendar/phases',
-    { config: manage },
+    { config: manage, schema: { body: anyForm } },
     async (request, reply) => {
-      const body = request.body ?? {};
-      const lengths = Object.fromEntries(PHASES.filter((p) => !p.alongside).map((p) => [p.key, body[p.key]]));
+      const body = request.body;
+      const lengths = Object.fromEntries(SET_PHASES.map((p) => [p.key, body[p.key]]));
       try {
-        const summary = await setPhaseLengths(db, request.user?.councilId as string, lengths, app.today());
+        const summary = await setPhaseLengths(db, request.person.councilId, lengths, app.today());
         request.session.flash = {
           kind: 'success',
           text: summarise(summary, 'Phase lengths have been saved'),
@@ -94,13 +94,13 @@ export default async function settingsRoutes(app: FastifyInstance, { db }: { db:
     },
   );
 
-  app.post<{ Body: Record<string, unknown> }>(
+  app.post(
     '/settings/calendar/closures',
-    { config: manage },
+    { config: manage, schema: { body: closureForm } },
     async (request, reply) => {
-      const input = { date: String(request.body?.date ?? ''), reason: String(request.body?.reason ?? '') };
+      const input = { date: request.body.date, reason: request.body.reason };
       try {
-        const summary = await addClosureDay(db, request.user?.councilId as string, input, app.today());
+        const summary = await addClosureDay(db, request.person.councilId, input, app.today());
         request.session.flash = {
           kind: 'success',
           text: summarise(summary, `${input.date} has been added as a closure day`),
@@ -114,31 +114,34 @@ export default async function settingsRoutes(app: FastifyInstance, { db }: { db:
     },
   );
 
-  app.post('/settings/calendar/closures/:closureId/delete', { config: manage }, async (request, reply) => {
-    const params = closureParam.safeParse(request.params);
-    if (!params.success) return reply.callNotFound();
-    const summary = await removeClosureDay(
-      db,
-      request.user?.councilId as string,
-      params.data.closureId,
-      app.today(),
-    );
-    request.session.flash = { kind: 'success', text: summarise(summary, 'The closure day has been removed') };
-    return reply.redirect('/settings/calendar');
-  });
+  app.post(
+    '/settings/calendar/closures/:closureId/delete',
+    { config: manage, schema: { params: closureParams } },
+    async (request, reply) => {
+      const summary = await removeClosureDay(
+        db,
+        request.person.councilId,
+        request.params.closureId,
+        app.today(),
+      );
+      request.session.flash = {
+        kind: 'success',
+        text: summarise(summary, 'The closure day has been removed'),
+      };
+      return reply.redirect('/settings/calendar');
+    },
+  );
 
-  const text = (v: unknown) => (typeof v === 'string' ? v : '');
-
-  app.post<{ Body: Record<string, unknown> }>(
+  app.post(
     '/settings/reaudits',
-    { config: manage },
+    { config: manage, schema: { body: reauditForm } },
     async (request, reply) => {
       const input = {
-        reauditMonths: text(request.body?.reauditMonths),
-        reauditRequiresImprovement: text(request.body?.reauditRequiresImprovement),
+        reauditMonths: request.body.reauditMonths,
+        reauditRequiresImprovement: request.body.reauditRequiresImprovement,
       };
       try {
-        const saved = await saveReauditSettings(db, request.user?.councilId as string, input);
+        const saved = await saveReauditSettings(db, request.person.councilId, input);
         request.session.flash = {
           kind: 'success',
           text: `Re-audit settings have been saved: audits graded inadequate${saved.reauditRequiresImprovement ? ' or requires improvement' : ''} submitted from now on are re-audited ${saved.reauditMonths === 1 ? '1 month' : `${saved.reauditMonths} months`} later`,
@@ -152,15 +155,13 @@ export default async function settingsRoutes(app: FastifyInstance, { db }: { db:
     },
   );
 
-  app.post<{ Body: Record<string, unknown> }>(
+  app.post(
     '/settings/escalations',
-    { config: manage },
+    { config: manage, schema: { body: directorForm } },
     async (request, reply) => {
-      const input = { escalationDirectorId: text(request.body?.escalationDirectorId) };
+      const input = { escalationDirectorId: request.body.escalationDirectorId };
       try {
-        const councilId = request.user?.councilId as string;
-        const id = await saveEscalationDirector(db, councilId, input);
-        const chosen = id ? (await seniorLeaderChoices(db, councilId)).find((c) => c.id === id) : undefined;
+        const chosen = await chooseEscalationDirector(db, request.person.councilId, input);
         request.session.flash = {
           kind: 'success',
           text: chosen
@@ -175,4 +176,6 @@ export default async function settingsRoutes(app: FastifyInstance, { db }: { db:
       }
     },
   );
-}
+};
+
+export default settingsRoutes;

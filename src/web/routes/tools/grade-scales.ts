@@ -1,28 +1,26 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '../../../data/db.ts';
-import { MAX_GRADES } from '../../../domain/grade-scales.ts';
 import { can } from '../../../domain/roles.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
+import { emptyGradeRows, readGradeScaleForm } from '../../../services/programme/tool-pages.ts';
 import { addGradeScale, listGradeScalesWithGrades } from '../../../services/programme/tools.ts';
+import { anyForm } from '../../forms.ts';
 
 /** Grade scales: everyone reads what each grade means; the QA lead adds the council's own. */
-export default async function gradeScaleRoutes(app: FastifyInstance, { db }: { db: Db }) {
-  const emptyRows = () =>
-    Array.from({ length: MAX_GRADES }, () => ({ label: '', goodOrBetter: false, descriptor: '' }));
-
+const gradeScaleRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   async function page(
     request: FastifyRequest,
     reply: FastifyReply,
     extra: { errors?: FieldError[]; values?: object } = {},
   ) {
-    const user = request.user;
-    if (!user) return reply.callNotFound();
+    const me = request.person;
     return reply.render('pages/tools/grade-scales.njk', {
       pageTitle: 'Grade scales',
-      scales: await listGradeScalesWithGrades(db, user.councilId),
-      canManage: can(user.roles, 'programme.manage'),
+      scales: await listGradeScalesWithGrades(db, me.councilId),
+      canManage: can(me.roles, 'programme.manage'),
       errors: extra.errors,
-      values: extra.values ?? { grades: emptyRows() },
+      values: extra.values ?? { grades: emptyGradeRows() },
     });
   }
 
@@ -30,26 +28,26 @@ export default async function gradeScaleRoutes(app: FastifyInstance, { db }: { d
     page(request, reply),
   );
 
-  app.post<{ Body: Record<string, unknown> }>(
+  // The form's rows are read by their names (grades-0-label, …).
+  app.post(
     '/grade-scales',
-    { config: { access: 'programme.manage' } },
+    { config: { access: 'programme.manage' }, schema: { body: anyForm } },
     async (request, reply) => {
-      const body = request.body ?? {};
-      const grades = emptyRows().map((_, i) => ({
-        label: String(body[`grades-${i}-label`] ?? ''),
-        goodOrBetter: body[`grades-${i}-goodOrBetter`] === 'yes',
-        descriptor: String(body[`grades-${i}-descriptor`] ?? ''),
-      }));
-      const name = String(body.name ?? '');
+      const input = readGradeScaleForm(request.body);
       try {
-        await addGradeScale(db, request.user?.councilId as string, { name, grades });
-        request.session.flash = { kind: 'success', text: `The ${name.trim()} grade scale has been added` };
+        await addGradeScale(db, request.person.councilId, input);
+        request.session.flash = {
+          kind: 'success',
+          text: `The ${input.name.trim()} grade scale has been added`,
+        };
         return reply.redirect('/grade-scales');
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         reply.code(400);
-        return page(request, reply, { errors: err.errors, values: { name, grades } });
+        return page(request, reply, { errors: err.errors, values: input });
       }
     },
   );
-}
+};
+
+export default gradeScaleRoutes;

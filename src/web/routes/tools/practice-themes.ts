@@ -1,18 +1,23 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import { can } from '../../../domain/roles.ts';
-import { type FieldError, NotFoundError, ValidationError } from '../../../domain/validation.ts';
+import { type FieldError, ValidationError } from '../../../domain/validation.ts';
 import {
   listPracticeThemes,
   savePracticeTheme,
   setPracticeThemeActive,
 } from '../../../services/programme/practice-themes.ts';
+import { practiceThemeToChange } from '../../../services/programme/tool-pages.ts';
+import { formFields, formText, id } from '../../forms.ts';
 
-const themeParam = z.object({ themeId: z.uuid() });
+const themeParams = z.object({ themeId: id });
+const themeForm = formFields({ name: formText, description: formText });
+const activeForm = formFields({ active: formText });
 
 /** The practice-theme taxonomy: everyone reads it; the QA lead adds, renames and retires themes. */
-export default async function practiceThemeRoutes(app: FastifyInstance, { db }: { db: Db }) {
+const practiceThemeRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   const manage = { access: 'programme.manage' as const };
 
   async function page(
@@ -20,12 +25,11 @@ export default async function practiceThemeRoutes(app: FastifyInstance, { db }: 
     reply: FastifyReply,
     extra: { errors?: FieldError[]; values?: object } = {},
   ) {
-    const user = request.user;
-    if (!user) return reply.callNotFound();
-    const canManage = can(user.roles, 'programme.manage');
+    const me = request.person;
+    const canManage = can(me.roles, 'programme.manage');
     return reply.render('pages/practice-themes.njk', {
       pageTitle: 'Practice themes',
-      themes: await listPracticeThemes(db, user.councilId, { includeRetired: canManage }),
+      themes: await listPracticeThemes(db, me.councilId, { includeRetired: canManage }),
       canManage,
       errors: extra.errors,
       values: extra.values ?? {},
@@ -36,33 +40,26 @@ export default async function practiceThemeRoutes(app: FastifyInstance, { db }: 
     page(request, reply),
   );
 
-  app.post<{ Body: Record<string, unknown> }>(
-    '/practice-themes',
-    { config: manage },
-    async (request, reply) => {
-      const input = { name: request.body?.name, description: request.body?.description };
-      try {
-        await savePracticeTheme(db, request.user?.councilId as string, input);
-        request.session.flash = { kind: 'success', text: `“${String(input.name).trim()}” has been added` };
-        return reply.redirect('/practice-themes');
-      } catch (err) {
-        if (!(err instanceof ValidationError)) throw err;
-        reply.code(400);
-        return page(request, reply, { errors: err.errors, values: input });
-      }
-    },
-  );
+  app.post('/practice-themes', { config: manage, schema: { body: themeForm } }, async (request, reply) => {
+    const input = { name: request.body.name, description: request.body.description };
+    try {
+      await savePracticeTheme(db, request.person.councilId, input);
+      request.session.flash = { kind: 'success', text: `“${input.name.trim()}” has been added` };
+      return reply.redirect('/practice-themes');
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      reply.code(400);
+      return page(request, reply, { errors: err.errors, values: input });
+    }
+  });
 
   async function editPage(
     request: FastifyRequest,
     reply: FastifyReply,
+    themeId: string,
     extra: { errors?: FieldError[]; values?: object } = {},
   ) {
-    const params = themeParam.safeParse(request.params);
-    if (!params.success) return reply.callNotFound();
-    const themes = await listPracticeThemes(db, request.user?.councilId as string, { includeRetired: true });
-    const theme = themes.find((t) => t.id === params.data.themeId);
-    if (!theme) return reply.callNotFound();
+    const theme = await practiceThemeToChange(db, request.person.councilId, themeId);
     return reply.render('pages/practice-theme.njk', {
       pageTitle: `Change ${theme.name}`,
       theme,
@@ -71,43 +68,36 @@ export default async function practiceThemeRoutes(app: FastifyInstance, { db }: 
     });
   }
 
-  app.get('/practice-themes/:themeId', { config: manage }, async (request, reply) =>
-    editPage(request, reply),
+  app.get(
+    '/practice-themes/:themeId',
+    { config: manage, schema: { params: themeParams } },
+    async (request, reply) => editPage(request, reply, request.params.themeId),
   );
 
-  app.post<{ Body: Record<string, unknown> }>(
+  app.post(
     '/practice-themes/:themeId',
-    { config: manage },
+    { config: manage, schema: { params: themeParams, body: themeForm } },
     async (request, reply) => {
-      const params = themeParam.safeParse(request.params);
-      if (!params.success) return reply.callNotFound();
-      const input = { name: request.body?.name, description: request.body?.description };
+      const { themeId } = request.params;
+      const input = { name: request.body.name, description: request.body.description };
       try {
-        await savePracticeTheme(db, request.user?.councilId as string, input, params.data.themeId);
+        await savePracticeTheme(db, request.person.councilId, input, themeId);
       } catch (err) {
-        if (err instanceof NotFoundError) return reply.callNotFound();
         if (!(err instanceof ValidationError)) throw err;
         reply.code(400);
-        return editPage(request, reply, { errors: err.errors, values: input });
+        return editPage(request, reply, themeId, { errors: err.errors, values: input });
       }
       request.session.flash = { kind: 'success', text: 'The practice theme has been saved' };
       return reply.redirect('/practice-themes');
     },
   );
 
-  app.post<{ Body: Record<string, unknown> }>(
+  app.post(
     '/practice-themes/:themeId/active',
-    { config: manage },
+    { config: manage, schema: { params: themeParams, body: activeForm } },
     async (request, reply) => {
-      const params = themeParam.safeParse(request.params);
-      if (!params.success) return reply.callNotFound();
-      const active = request.body?.active === 'yes';
-      try {
-        await setPracticeThemeActive(db, request.user?.councilId as string, params.data.themeId, active);
-      } catch (err) {
-        if (err instanceof NotFoundError) return reply.callNotFound();
-        throw err;
-      }
+      const active = request.body.active === 'yes';
+      await setPracticeThemeActive(db, request.person.councilId, request.params.themeId, active);
       request.session.flash = {
         kind: 'success',
         text: active ? 'The theme is back in use' : 'The theme has been retired',
@@ -115,4 +105,6 @@ export default async function practiceThemeRoutes(app: FastifyInstance, { db }: 
       return reply.redirect('/practice-themes');
     },
   );
-}
+};
+
+export default practiceThemeRoutes;

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import { ACTIVITY_KIND_LABELS, ACTIVITY_KINDS } from '../../../domain/activity-kinds.ts';
@@ -10,27 +11,29 @@ import {
 } from '../../../domain/audit-tools.ts';
 import { can } from '../../../domain/roles.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
-import { listPracticeThemes } from '../../../services/programme/practice-themes.ts';
-import { copyTool, getToolVersion, listTools } from '../../../services/programme/tools.ts';
+import { copyToolFromForm, toolPreview } from '../../../services/programme/tool-pages.ts';
+import { listTools } from '../../../services/programme/tools.ts';
+import { formFields, formText, id } from '../../forms.ts';
 
-const toolParam = z.object({ toolId: z.uuid() });
+const toolParams = z.object({ toolId: id });
+/** A version that is not a whole number from 1 is ignored: the latest is shown. */
 const versionQuery = z.object({ version: z.coerce.number().int().min(1).optional().catch(undefined) });
+const copyForm = formFields({ from: formText, name: formText, kind: formText });
 
 /** Audit tools: everyone signed in can read them; the QA lead makes new ones from existing tools. */
-export default async function toolRoutes(app: FastifyInstance, { db }: { db: Db }) {
+const toolRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   async function listPage(
     request: FastifyRequest,
     reply: FastifyReply,
     extra: { errors?: FieldError[]; values?: object } = {},
   ) {
-    const user = request.user;
-    if (!user) return reply.callNotFound();
-    const tools = await listTools(db, user.councilId);
+    const me = request.person;
+    const tools = await listTools(db, me.councilId);
     return reply.render('pages/tools/list.njk', {
       pageTitle: 'Audit tools',
       tools: tools.map((t) => ({ ...t, kindText: ACTIVITY_KIND_LABELS[t.kind] })),
       kinds: ACTIVITY_KINDS.map((k) => ({ value: k, text: ACTIVITY_KIND_LABELS[k] })),
-      canManage: can(user.roles, 'programme.manage'),
+      canManage: can(me.roles, 'programme.manage'),
       errors: extra.errors,
       values: extra.values ?? {},
     });
@@ -38,49 +41,44 @@ export default async function toolRoutes(app: FastifyInstance, { db }: { db: Db 
 
   app.get('/tools', { config: { access: 'signedIn' } }, async (request, reply) => listPage(request, reply));
 
-  app.post<{ Body: Record<string, unknown> }>(
+  app.post(
     '/tools',
-    { config: { access: 'programme.manage' } },
+    { config: { access: 'programme.manage' }, schema: { body: copyForm } },
     async (request, reply) => {
-      const user = request.user;
-      if (!user) return reply.callNotFound();
-      const from = z.uuid().safeParse(request.body?.from);
-      const name = String(request.body?.name ?? '');
+      const { from, name, kind } = request.body;
       try {
-        if (!from.success)
-          throw new ValidationError([{ field: 'from', message: 'Choose a tool to start from' }]);
-        const kind = (ACTIVITY_KINDS as readonly string[]).includes(String(request.body?.kind))
-          ? (request.body?.kind as (typeof ACTIVITY_KINDS)[number])
-          : undefined;
-        const id = await copyTool(db, user.councilId, from.data, name, user.staffId, kind);
+        const toolId = await copyToolFromForm(db, request.person, { from, name, kind });
         request.session.flash = { kind: 'success', text: `${name.trim()} has been made from a copy` };
-        return reply.redirect(`/tools/${id}`);
+        return reply.redirect(`/tools/${toolId}`);
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         reply.code(400);
-        return listPage(request, reply, {
-          errors: err.errors,
-          values: { name, from: request.body?.from, kind: request.body?.kind },
-        });
+        return listPage(request, reply, { errors: err.errors, values: { name, from, kind } });
       }
     },
   );
 
-  app.get('/tools/:toolId', { config: { access: 'signedIn' } }, async (request, reply) => {
-    const user = request.user;
-    const params = toolParam.safeParse(request.params);
-    if (!user || !params.success) return reply.callNotFound();
-    const { version } = versionQuery.parse(request.query);
-    const tool = await getToolVersion(db, user.councilId, params.data.toolId, version);
-    if (!tool) return reply.callNotFound();
-    return reply.render('pages/tools/preview.njk', {
-      pageTitle: tool.definition.name,
-      tool,
-      kindText: ACTIVITY_KIND_LABELS[tool.definition.kind],
-      themes: await listPracticeThemes(db, user.councilId),
-      journeyFields: JOURNEY_SECTION_FIELDS,
-      yesNo: YES_NO_PARTLY_NA.map((v) => ({ value: v, text: YES_NO_PARTLY_NA_LABELS[v] })),
-      questionTypes: QUESTION_TYPE_LABELS,
-    });
-  });
-}
+  app.get(
+    '/tools/:toolId',
+    { config: { access: 'signedIn' }, schema: { params: toolParams, querystring: versionQuery } },
+    async (request, reply) => {
+      const { tool, themes } = await toolPreview(
+        db,
+        request.person.councilId,
+        request.params.toolId,
+        request.query.version,
+      );
+      return reply.render('pages/tools/preview.njk', {
+        pageTitle: tool.definition.name,
+        tool,
+        kindText: ACTIVITY_KIND_LABELS[tool.definition.kind],
+        themes,
+        journeyFields: JOURNEY_SECTION_FIELDS,
+        yesNo: YES_NO_PARTLY_NA.map((v) => ({ value: v, text: YES_NO_PARTLY_NA_LABELS[v] })),
+        questionTypes: QUESTION_TYPE_LABELS,
+      });
+    },
+  );
+};
+
+export default toolRoutes;

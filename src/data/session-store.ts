@@ -1,5 +1,5 @@
 import type { Session } from 'fastify';
-import type { Db } from '../../data/db.ts';
+import type { Db } from './db.ts';
 
 type Callback = (err?: unknown) => void;
 type GetCallback = (err: unknown, session?: Session | null) => void;

@@ -1,6 +1,6 @@
 /**
  * What the audit pages show, worked out from an audit's tool and answers: the fields of a part's
- * form, and answers (draft or submitted) as rows a person reads.
+ * form, answers (draft or submitted) as rows a person reads, and each page's view as a whole.
  */
 import {
   actionField,
@@ -21,9 +21,18 @@ import {
   YES_NO_PARTLY_NA_LABELS,
   type YesNoPartlyNa,
 } from '../../../domain/audit-tools.ts';
-import { formatDate } from '../../../domain/dates.ts';
+import { formatDate, formatDateTime } from '../../../domain/dates.ts';
 import type { GradeScale } from '../../../domain/grade-scales.ts';
-import type { AuditWork, PartState } from '../../../services/audits/audits.ts';
+import type { FieldError } from '../../../domain/validation.ts';
+import type { auditPage } from '../../../services/audits/audit-pages.ts';
+import {
+  type AuditWork,
+  nextPart,
+  type PartState,
+  type SaveResult,
+  type SubmitError,
+} from '../../../services/audits/audits.ts';
+import type { ChildContext } from '../../../services/case-data/child-context.ts';
 
 export const STATE_TAGS: Record<PartState, { text: string; classes: string }> = {
   not_started: { text: 'Not started', classes: 'govuk-tag--grey' },
@@ -209,4 +218,148 @@ export function answerRows(
   for (const q of section.questions)
     rows.push({ key: q.text, value: answerText(q, a.answers[q.key], scale) });
   return rows;
+}
+
+/** Why the person opened the audit, for the access log. */
+export function whyOpened(work: AuditWork): string {
+  const r = work.access.relations;
+  if (r.has('auditor')) return 'Opened by the auditor it is allocated to';
+  if (r.has('qa')) return 'Opened by QA';
+  if (r.has('practitioner')) return 'Opened by the case holder';
+  if (r.has('manager')) return 'Opened by the case holder’s manager';
+  if (r.has('service')) return 'Opened by a senior leader for the service';
+  return 'Opened';
+}
+
+/** The audit's page: the submitted audit to read, or the overview of its parts while it is done. */
+export function auditView(page: Awaited<ReturnType<typeof auditPage>>) {
+  const { work } = page;
+  const base = {
+    work,
+    details: work.details,
+    childContext: page.childContext,
+    escalationPanel: page.escalationPanel,
+    pageTitle: `Audit of ${work.details.childReference}`,
+  };
+  if (work.submitted && page.afterSubmission) {
+    const submitted = work.submitted;
+    const themeNames = new Map(work.themes.map((t) => [t.key, t.name]));
+    const scale = work.tool.scale;
+    return {
+      template: 'pages/audits/submitted.njk',
+      view: {
+        ...base,
+        sections: work.tool.definition.sections.map((s, i) => ({
+          number: i + 1,
+          title: s.title,
+          rows: answerRows(s, submitted.answers[s.key], scale, themeNames),
+        })),
+        overallGrade: scale.grades.find((g) => g.key === submitted.overallGrade)?.label ?? null,
+        conversation: submitted.conversation
+          ? {
+              ...submitted.conversation,
+              withText: CONVERSATION_WITH.find((c) => c.value === submitted.conversation?.with)?.text,
+            }
+          : null,
+        ...page.afterSubmission,
+      },
+    };
+  }
+  return {
+    template: 'pages/audits/audit.njk',
+    view: {
+      ...base,
+      parts: work.parts.map((p, i) => ({
+        ...p,
+        number: i + 1,
+        href: `/audits/${work.audit.id}/parts/${p.key}`,
+        tag: STATE_TAGS[work.states[p.key]],
+        savedAt: work.drafts[p.key]?.savedAt ?? null,
+      })),
+      completed: work.parts.filter((p) => work.states[p.key] === 'completed').length,
+      mayEdit: work.access.mayEdit,
+    },
+  };
+}
+
+/** How a part's form is shown: after an error or a conflict, with `values` as sent. */
+export interface PartShown {
+  values?: DraftFields;
+  revision?: number;
+  errors?: FieldError[];
+  conflict?: Extract<SaveResult, { ok: false }>['conflict'];
+  extraActionRows?: number;
+}
+
+/** The form of one part, with what was typed (or `shown.values` as sent). */
+export function partView(
+  work: AuditWork,
+  part: FormPart,
+  childContext: ChildContext | undefined,
+  shown: PartShown = {},
+) {
+  const draft = work.drafts[part.key];
+  const values = shown.values ?? draft?.fields ?? {};
+  const section = work.tool.definition.sections.find((s) => s.key === part.key);
+  const index = work.parts.findIndex((p) => p.key === part.key);
+  const next = nextPart(work, part.key);
+  return {
+    pageTitle: `${part.title} – audit of ${work.details.childReference}`,
+    work,
+    details: work.details,
+    part,
+    section,
+    partNumber: index + 1,
+    partCount: work.parts.length,
+    nextTitle: next?.title ?? null,
+    values,
+    revision: shown.revision ?? draft?.revision ?? 0,
+    savedAt: draft?.savedAt ? formatDateTime(draft.savedAt) : null,
+    savedBy: draft?.savedBy ?? null,
+    errors: shown.errors,
+    gradeItems: gradeItems(work.tool.scale, values.grade as string | undefined),
+    overallItems: gradeItems(work.tool.scale, values.overallGrade as string | undefined),
+    conversationItems: CONVERSATION_WITH.map((c) => ({
+      value: c.value,
+      text: c.text,
+      checked: values.conversationWith === c.value,
+    })),
+    themeItems: work.themes.map((t) => ({
+      value: t.key,
+      text: t.name,
+      checked: ([] as string[]).concat(values.practiceThemes ?? []).includes(t.key),
+    })),
+    ownerItems: work.owners.map((o) => ({
+      value: o.id,
+      text: `${o.name}, ${o.jobTitle}${o.why ? ` (${o.why.toLowerCase()})` : ''}`,
+    })),
+    actions: section?.isJourneySection ? actionRows(values, shown.extraActionRows ?? 1) : [],
+    questions: section ? questionControls(section, work.tool.scale, values) : [],
+    conflict: shown.conflict
+      ? {
+          ...shown.conflict,
+          savedAt: formatDateTime(shown.conflict.savedAt),
+          rows: draftRows(work, part, shown.conflict.theirs),
+        }
+      : null,
+    childContext,
+    autosave: `/audits/${work.audit.id}/parts/${part.key}/autosave`,
+  };
+}
+
+/** The check page before submitting: every part as typed, and what stops it being submitted. */
+export function checkView(work: AuditWork, errors: SubmitError[] | undefined) {
+  return {
+    pageTitle: `Check and submit – audit of ${work.details.childReference}`,
+    work,
+    details: work.details,
+    errors,
+    parts: work.parts.map((p, i) => ({
+      ...p,
+      number: i + 1,
+      href: `/audits/${work.audit.id}/parts/${p.key}`,
+      tag: STATE_TAGS[work.states[p.key]],
+      rows: draftRows(work, p, work.drafts[p.key]?.fields ?? {}),
+    })),
+  };
 }

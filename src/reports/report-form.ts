@@ -4,50 +4,44 @@
  * does not have), and held to what the person may see (src/metrics/report-scope.ts).
  */
 import { z } from 'zod';
-import type { Db } from '../../../data/db.ts';
-import { addMonths } from '../../../domain/dates.ts';
+import type { Db } from '../data/db.ts';
+import type { ReturnsKind } from '../domain/activity-kinds.ts';
+import type { FieldError } from '../domain/validation.ts';
 import {
   checkMonths,
   describeFilters,
   foreignFilter,
   REPORT_KINDS,
   type ReportFilters,
-} from '../../../metrics/audit-facts.ts';
-import type { ReportParams } from '../../../reports/report-base.ts';
-import type { SignedInUser } from '../../../services/organisation/auth.ts';
-
-export { checkMonths };
-
-import { ACTIVITY_KIND_LABELS, type ReturnsKind } from '../../../domain/activity-kinds.ts';
-import type { FieldError } from '../../../domain/validation.ts';
-import type { ReportScope } from '../../../metrics/report-scope.ts';
+} from '../metrics/audit-facts.ts';
+import { defaultRange } from '../metrics/report-filters.ts';
+import type { ReportScope } from '../metrics/report-scope.ts';
+import type { ReportParams } from './report-base.ts';
 
 const text = z.string().trim().optional().catch(undefined);
-const id = z.uuid().optional().catch(undefined);
+/** A filter chosen from a list: '' for none; 'invalid' when what was sent is not an identifier. */
+const choice = z
+  .union([z.literal(''), z.uuid()])
+  .optional()
+  .catch('invalid');
 
+/**
+ * The form's query string. Never refused: a value that cannot be used is left out or marked
+ * 'invalid', and readReportForm says what is wrong with it.
+ */
 export const reportQuery = z.object({
   from: text,
   to: text,
-  serviceArea: z
-    .union([z.literal(''), z.uuid()])
-    .optional()
-    .catch('invalid'),
-  team: z
-    .union([z.literal(''), z.uuid()])
-    .optional()
-    .catch('invalid'),
-  locality: z
-    .union([z.literal(''), z.uuid()])
-    .optional()
-    .catch('invalid'),
-  worker: z
-    .union([z.literal(''), z.uuid()])
-    .optional()
-    .catch('invalid'),
+  serviceArea: choice,
+  team: choice,
+  locality: choice,
+  worker: choice,
   kind: z.string().optional().catch('invalid'),
   public: z.string().optional().catch(undefined),
-  month: id,
+  month: z.uuid().optional().catch(undefined),
 });
+
+export type ReportQuery = z.output<typeof reportQuery>;
 
 export interface ReportFormValues {
   from: string;
@@ -58,20 +52,6 @@ export interface ReportFormValues {
   worker: string;
   kind: string;
   public: boolean;
-}
-
-/** The default range: the programme year under way (to this month), else the last twelve months. */
-export async function defaultRange(db: Db, councilId: string, today: string) {
-  const thisMonth = `${today.slice(0, 7)}-01`;
-  const year = await db
-    .selectFrom('programme_years')
-    .select('starts_on')
-    .where('council_id', '=', councilId)
-    .where('starts_on', '<=', today)
-    .where('ends_on', '>=', today)
-    .executeTakeFirst();
-  const from = year ? `${String(year.starts_on).slice(0, 7)}-01` : addMonths(thisMonth, -11);
-  return { from: from.slice(0, 7), to: thisMonth.slice(0, 7) };
 }
 
 export interface ReportForm {
@@ -87,13 +67,12 @@ export interface ReportForm {
  */
 export async function readReportForm(
   db: Db,
-  user: SignedInUser,
+  person: { councilId: string; councilName: string },
   scope: ReportScope,
-  query: unknown,
+  q: ReportQuery,
   today: string,
 ): Promise<ReportForm> {
-  const q = reportQuery.parse(query ?? {});
-  const defaults = await defaultRange(db, user.councilId, today);
+  const defaults = await defaultRange(db, person.councilId, today);
   const values: ReportFormValues = {
     from: q.from || defaults.from,
     to: q.to || defaults.to,
@@ -138,7 +117,7 @@ export async function readReportForm(
     if ((REPORT_KINDS as readonly string[]).includes(values.kind)) filters.kind = values.kind as ReturnsKind;
     else errors.push({ field: 'kind', message: 'Choose a kind of activity from the list' });
   }
-  const foreign = errors.length ? null : await foreignFilter(db, user.councilId, filters);
+  const foreign = errors.length ? null : await foreignFilter(db, person.councilId, filters);
   if (foreign) {
     const words = { serviceArea: 'service area', team: 'team', locality: 'locality', worker: 'worker' }[
       foreign
@@ -153,8 +132,8 @@ export async function readReportForm(
       from: values.from,
       to: values.to,
       filters,
-      filterWords: await describeFilters(db, user.councilId, filters),
-      councilName: user.councilName,
+      filterWords: await describeFilters(db, person.councilId, filters),
+      councilName: person.councilName,
       publication: values.public,
       today,
     },
@@ -170,57 +149,4 @@ export function reportQueryString(values: ReportFormValues, extra: Record<string
     } else if (v) params.set(k, String(v));
   }
   return params.toString();
-}
-
-/** The lists the form's selects offer: the council's service areas, teams, localities and workers. */
-export async function filterOptions(db: Db, councilId: string, scope: ReportScope) {
-  const [areas, teams, localities, workers] = await Promise.all([
-    db
-      .selectFrom('service_areas')
-      .select(['id', 'name'])
-      .where('council_id', '=', councilId)
-      .orderBy('name')
-      .execute(),
-    db
-      .selectFrom('teams')
-      .select(['id', 'name', 'service_area_id'])
-      .where('council_id', '=', councilId)
-      .$if(Boolean(scope.fixed.serviceAreaId), (q) =>
-        q.where('service_area_id', '=', scope.fixed.serviceAreaId as string),
-      )
-      .orderBy('name')
-      .execute(),
-    db
-      .selectFrom('localities')
-      .select(['id', 'name'])
-      .where('council_id', '=', councilId)
-      .orderBy('name')
-      .execute(),
-    scope.publicationOnly
-      ? Promise.resolve([])
-      : db
-          .selectFrom('staff as s')
-          .innerJoin('staff_roles as r', 'r.staff_id', 's.id')
-          .select(['s.id', 's.name'])
-          .where('s.council_id', '=', councilId)
-          .where('r.role', '=', 'practitioner')
-          .$if(Boolean(scope.fixed.teamId), (q) => q.where('s.team_id', '=', scope.fixed.teamId as string))
-          .$if(Boolean(scope.fixed.serviceAreaId), (q) =>
-            q.where('s.team_id', 'in', (eb) =>
-              eb
-                .selectFrom('teams')
-                .select('id')
-                .where('service_area_id', '=', scope.fixed.serviceAreaId as string),
-            ),
-          )
-          .orderBy('s.name')
-          .execute(),
-  ]);
-  return {
-    areas,
-    teams,
-    localities,
-    workers,
-    kinds: Object.entries(ACTIVITY_KIND_LABELS).map(([value, name]) => ({ value, name })),
-  };
 }

@@ -1,0 +1,174 @@
+import { randomInt } from 'node:crypto';
+import { z } from 'zod';
+import type { StratifyBy } from '../../data/schema.ts';
+import { sampleSizeFor } from '../../domain/sampling.ts';
+import { type FieldError, validate } from '../../domain/validation.ts';
+import { type DrawRequest, drawRequestSchema, MAX_SEED, STRATIFY_LABELS } from './samples.ts';
+
+/**
+ * The draw form as a person fills it in: read as typed, kept to show again, and turned into the
+ * service's request with the problems only the form can have (a number that is not one, a fixed
+ * number from each stratum left out).
+ */
+
+/** The draw form as typed: every field a string, kept as it was to show it again. */
+export interface DrawForm {
+  monthId: string;
+  cohortId: string;
+  kind: string;
+  sizeKind: string;
+  count: string;
+  percent: string;
+  method: string;
+  stratifyBy: string;
+  allocation: string;
+  perStratum: string;
+  seed: string;
+  allowSameTeam: string;
+  /** the seed the last check used, so that drawing after it draws what was checked */
+  previewSeed: string;
+  /** the snapshot the last check (or the sample drawn again) used */
+  snapshotId: string;
+  /** the reverse question: how many for ±margin percentage points */
+  margin: string;
+}
+
+export const DRAW_FORM_FIELDS: readonly (keyof DrawForm)[] = [
+  'monthId',
+  'cohortId',
+  'kind',
+  'sizeKind',
+  'count',
+  'percent',
+  'method',
+  'stratifyBy',
+  'allocation',
+  'perStratum',
+  'seed',
+  'allowSameTeam',
+  'previewSeed',
+  'snapshotId',
+  'margin',
+];
+
+/** The draw form's fields as a route reads them: each one text, '' when absent. */
+export type DrawFormFields = Partial<Record<keyof DrawForm, string>>;
+
+/** The fields a person sees, in page order, so the error summary lists problems as the page shows them. */
+const FIELD_ORDER: string[] = DRAW_FORM_FIELDS.filter((f) => f !== 'previewSeed' && f !== 'snapshotId');
+
+/** One field as typed, trimmed and kept short: '' when absent; the first value when sent twice. */
+export function fieldText(value: unknown): string {
+  if (Array.isArray(value)) return fieldText(value[0]);
+  return typeof value === 'string' ? value.trim().slice(0, 200) : '';
+}
+
+/** The draw form from a form sent. */
+export function readDrawForm(body: DrawFormFields): DrawForm {
+  return Object.fromEntries(DRAW_FORM_FIELDS.map((f) => [f, fieldText(body[f])])) as unknown as DrawForm;
+}
+
+/** The address of a draw form filled in: "Draw a sample from this cohort", "Draw again with this seed". */
+export interface DrawAddress extends DrawFormFields {
+  cohort?: string;
+  month?: string;
+  snapshot?: string;
+}
+
+/** A draw form filled in from an address. */
+export function drawFormFromAddress(query: DrawAddress): DrawForm {
+  const form = readDrawForm({
+    ...query,
+    cohortId: query.cohort ?? query.cohortId,
+    monthId: query.month ?? query.monthId,
+  });
+  form.snapshotId = fieldText(query.snapshot);
+  // a seed chosen as the form opens, so the same form sent twice draws once (the service sees a repeat)
+  form.previewSeed = String(randomInt(0, MAX_SEED));
+  form.margin = '';
+  return form;
+}
+
+/**
+ * A number as a person types it: "1,000", " 20 ", "12.5%". Empty is null; anything that is not a
+ * number is NaN, which the schema refuses with its message.
+ */
+export function numberFrom(value: string): number | null {
+  const s = value.replace(/[,\s%]/g, '');
+  if (s === '') return null;
+  return /^(\d+(\.\d*)?|\.\d+)$/.test(s) ? Number(s) : Number.NaN;
+}
+
+export const isUuid = (v: string) => z.uuid().safeParse(v).success;
+
+/** The form as the service's request, with the problems only the form can have. */
+export function readDrawRequest(form: DrawForm): { request?: DrawRequest; errors: FieldError[] } {
+  const stratified = form.method === 'stratified';
+  const fixed = stratified && form.allocation === 'fixed';
+  const perStratum = fixed ? numberFrom(form.perStratum) : null;
+  const previewSeed = numberFrom(form.previewSeed);
+  const errors: FieldError[] = [];
+  if (fixed && perStratum === null) {
+    const by = STRATIFY_LABELS[form.stratifyBy as StratifyBy] ?? 'stratum';
+    errors.push({ field: 'perStratum', message: `Enter how many children to draw from each ${by}, like 5` });
+  }
+  const checked = validate(drawRequestSchema, {
+    monthId: form.monthId,
+    cohortId: form.cohortId,
+    kind: form.kind || undefined,
+    // a fixed number from each stratum decides the size: the size question does not apply
+    sizeKind: fixed ? 'count' : form.sizeKind || undefined,
+    count: !fixed && form.sizeKind === 'count' ? numberFrom(form.count) : null,
+    percent: !fixed && form.sizeKind === 'percent' ? numberFrom(form.percent) : null,
+    method: form.method || undefined,
+    stratifyBy: stratified ? form.stratifyBy || null : null,
+    perStratum,
+    seed:
+      form.seed !== ''
+        ? numberFrom(form.seed)
+        : previewSeed !== null && Number.isInteger(previewSeed)
+          ? previewSeed
+          : null,
+    allowSameTeam: form.allowSameTeam === 'yes',
+    snapshotId: isUuid(form.snapshotId) ? form.snapshotId : null,
+  });
+  if (!checked.ok)
+    errors.push(...checked.errors.filter((e) => !(fixed && (e.field === 'count' || e.field === 'sizeKind'))));
+  return {
+    request: checked.ok && errors.length === 0 ? checked.value : undefined,
+    errors: orderedErrors(errors),
+  };
+}
+
+/** Errors in the order the form shows its fields. */
+export function orderedErrors(errors: FieldError[]): FieldError[] {
+  const rank = (f: string) => (FIELD_ORDER.includes(f) ? FIELD_ORDER.indexOf(f) : FIELD_ORDER.length);
+  return [...errors].sort((a, b) => rank(a.field) - rank(b.field));
+}
+
+/** "±12.3 percentage points" */
+export const pointsText = (margin: number) => `±${Number((margin * 100).toFixed(1))} percentage points`;
+
+export interface ReverseAnswer {
+  margin: string;
+  size: number;
+  all: boolean;
+}
+
+/** The reverse question: how many children for a margin of error, typed in percentage points. */
+export function reverseAnswer(
+  typed: string,
+  cohortSize: number,
+): { answer?: ReverseAnswer; error?: FieldError } {
+  if (typed === '') return {};
+  const points = numberFrom(typed);
+  if (points === null || Number.isNaN(points) || !(points > 0 && points < 100))
+    return {
+      error: {
+        field: 'margin',
+        message: 'Enter a margin of error between 0 and 100 percentage points, like 10',
+      },
+    };
+  const size = sampleSizeFor(points / 100, cohortSize);
+  return { answer: { margin: pointsText(points / 100), size, all: size >= cohortSize } };
+}
