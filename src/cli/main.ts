@@ -3,24 +3,14 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DatabaseUnavailableError, type Db, openDb } from '../data/db.ts';
 import { migrateToLatest } from '../data/migrate.ts';
-import { startQueue } from '../data/queue.ts';
-import { createDemoCouncil, DEMO_PASSWORD, DemoRefusedError } from '../demo/council.ts';
 import { todayInLondon } from '../domain/dates.ts';
 import { ImportRefusedError, type ImportSummary, UnreadableFileError } from '../import/types.ts';
 import { parseDate } from '../import/values.ts';
-import { startNotificationWorkers } from '../jobs/notification-worker.ts';
 import { type Config, ConfigError, loadConfig } from '../platform/config.ts';
-import { createLogger } from '../platform/log.ts';
-import { createMailer } from '../platform/mailer.ts';
-import { sendActionReminders } from '../services/audits/actions.ts';
-import { chaseEscalations } from '../services/audits/escalations.ts';
-import { IMPORT_FORMATS, type ImportFormat, runImport } from '../services/case-data/run-import.ts';
-import { enqueueWaiting, sendDeadlineReminders } from '../services/notifications.ts';
-import { sessionSecret } from '../services/organisation/app-settings.ts';
-import { countCouncils } from '../services/organisation/councils.ts';
-import { buildApp } from '../web/app.ts';
-import { dataQualityOutput, NoSnapshotError } from './data-quality.ts';
-import { ReportUsageError, reportArgs, reportOutput } from './report.ts';
+import type { ImportFormat } from '../services/case-data/run-import.ts';
+
+// Each command loads what it needs when it runs (the app, the demo, the readers, the reports), so
+// that `qaloop migrate` or a usage error does not wait for everything else to load.
 
 const USAGE = `Usage: qaloop <command>
 
@@ -61,11 +51,29 @@ async function open(config: Config): Promise<Db> {
 }
 
 async function serve(config: Config) {
+  const [
+    { createLogger },
+    { countCouncils },
+    { startQueue },
+    { createMailer },
+    { startNotificationWorkers },
+  ] = await Promise.all([
+    import('../platform/log.ts'),
+    import('../services/organisation/councils.ts'),
+    import('../data/queue.ts'),
+    import('../platform/mailer.ts'),
+    import('../jobs/notification-worker.ts'),
+  ]);
+  const [{ buildApp }, { sessionSecret }] = await Promise.all([
+    import('../web/app.ts'),
+    import('../services/organisation/app-settings.ts'),
+  ]);
   const logger = createLogger(config.logLevel);
   const started = Date.now();
   const db = await open(config);
   const applied = await migrateToLatest(db);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+  const { createDemoCouncil, DEMO_PASSWORD } = await import('../demo/council.ts');
   if (config.demo && (await countCouncils(db)) === 0) {
     const demo = await createDemoCouncil(db);
     logger.info({ staff: demo.staff, children: demo.children, teams: demo.teams }, 'demo council loaded');
@@ -130,6 +138,7 @@ async function migrate(config: Config) {
 }
 
 async function demo(config: Config) {
+  const { createDemoCouncil, DemoRefusedError } = await import('../demo/council.ts');
   const db = await open(config);
   try {
     await migrateToLatest(db);
@@ -177,7 +186,11 @@ interface ImportArgs {
   council?: string;
 }
 
-function importArgs(positionals: string[], values: Record<string, unknown>): ImportArgs {
+function importArgs(
+  positionals: string[],
+  values: Record<string, unknown>,
+  IMPORT_FORMATS: readonly ImportFormat[],
+): ImportArgs {
   const path = positionals[1];
   if (!path) throw new UsageError('Give the file to import: qaloop import PATH');
   const format = values.format as string | undefined;
@@ -246,7 +259,9 @@ function progressBar(path: string) {
   };
 }
 
-async function importCommand(config: Config, args: ImportArgs) {
+async function importCommand(config: Config, positionals: string[], values: Record<string, unknown>) {
+  const { IMPORT_FORMATS, runImport } = await import('../services/case-data/run-import.ts');
+  const args = importArgs(positionals, values, IMPORT_FORMATS);
   const db = await open(config);
   try {
     await migrateToLatest(db);
@@ -282,20 +297,26 @@ async function importCommand(config: Config, args: ImportArgs) {
 
 /** `qaloop report NAME`: a report of a range of months, to standard output or a file. */
 async function reportCommand(config: Config, positionals: string[], values: Record<string, unknown>) {
-  const args = reportArgs(positionals, values);
-  const db = await open(config);
+  const { ReportUsageError, reportArgs, reportOutput } = await import('./report.ts');
   try {
-    await migrateToLatest(db);
-    const councilId = await councilFor(db, values.council as string | undefined);
-    const output = await reportOutput(db, councilId, args);
-    if (args.out) {
-      writeFileSync(args.out, output);
-      console.error(`Wrote the ${args.name} report to ${args.out}`);
-    } else {
-      process.stdout.write(output);
+    const args = reportArgs(positionals, values);
+    const db = await open(config);
+    try {
+      await migrateToLatest(db);
+      const councilId = await councilFor(db, values.council as string | undefined);
+      const output = await reportOutput(db, councilId, args);
+      if (args.out) {
+        writeFileSync(args.out, output);
+        console.error(`Wrote the ${args.name} report to ${args.out}`);
+      } else {
+        process.stdout.write(output);
+      }
+    } finally {
+      await db.destroy();
     }
-  } finally {
-    await db.destroy();
+  } catch (err) {
+    if (err instanceof ReportUsageError) throw new UsageError(err.message);
+    throw err;
   }
 }
 
@@ -305,6 +326,17 @@ async function remindersCommand(config: Config, values: Record<string, unknown>)
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || parseDate(asOf) !== asOf) {
     throw new UsageError('--as-of must be a real date written YYYY-MM-DD');
   }
+  const [
+    { startQueue },
+    { sendDeadlineReminders, enqueueWaiting },
+    { sendActionReminders },
+    { chaseEscalations },
+  ] = await Promise.all([
+    import('../data/queue.ts'),
+    import('../services/notifications.ts'),
+    import('../services/audits/actions.ts'),
+    import('../services/audits/escalations.ts'),
+  ]);
   const db = await open(config);
   try {
     await migrateToLatest(db);
@@ -334,6 +366,7 @@ async function dataQualityCommand(config: Config, values: Record<string, unknown
   if (asOf !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || parseDate(asOf) !== asOf)) {
     throw new UsageError('--as-of must be a real date written YYYY-MM-DD');
   }
+  const { dataQualityOutput, NoSnapshotError } = await import('./data-quality.ts');
   const db = await open(config);
   try {
     await migrateToLatest(db);
@@ -386,7 +419,7 @@ export async function main(argv: string[]): Promise<number> {
     serve,
     migrate,
     demo,
-    import: async (c) => importCommand(c, importArgs(parsed.positionals, parsed.values)),
+    import: async (c) => importCommand(c, parsed.positionals, parsed.values),
     'data-quality': async (c) => dataQualityCommand(c, parsed.values),
     reminders: async (c) => remindersCommand(c, parsed.values),
     report: async (c) => reportCommand(c, parsed.positionals, parsed.values),
@@ -401,7 +434,7 @@ export async function main(argv: string[]): Promise<number> {
     await run(loadConfig());
     return 0;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ReportUsageError) {
+    if (err instanceof UsageError) {
       console.error(err.message);
       return 2;
     }
