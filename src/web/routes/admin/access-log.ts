@@ -26,7 +26,7 @@ const accessLogRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) =
     async (request, reply) => {
       const { child, page } = request.query;
       const log = await accessLogPage(db, request.person, { child, page, pageSize: PAGE_SIZE });
-      return reply.render('pages/access-log.njk', {
+      return reply.render('pages/admin/access-log.njk', {
         pageTitle: 'Access log',
         entries: log.entries,
         total: log.total,
@@ -47,7 +47,7 @@ const accessLogRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) =
       const found = await accessLogChild(db, request.person.councilId, reference, PAGE_SIZE);
       if ('childId' in found) return reply.redirect(`/access-log?child=${found.childId}`);
       reply.code(reference ? 404 : 400);
-      return reply.render('pages/access-log.njk', {
+      return reply.render('pages/admin/access-log.njk', {
         pageTitle: 'Access log',
         entries: found.entries,
         total: found.total,

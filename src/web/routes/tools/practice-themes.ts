@@ -27,7 +27,7 @@ const practiceThemeRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
   ) {
     const me = request.person;
     const canManage = can(me.roles, 'programme.manage');
-    return reply.render('pages/practice-themes.njk', {
+    return reply.render('pages/tools/practice-themes.njk', {
       pageTitle: 'Practice themes',
       themes: await listPracticeThemes(db, me.councilId, { includeRetired: canManage }),
       canManage,
@@ -60,7 +60,7 @@ const practiceThemeRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
     extra: { errors?: FieldError[]; values?: object } = {},
   ) {
     const theme = await practiceThemeToChange(db, request.person.councilId, themeId);
-    return reply.render('pages/practice-theme.njk', {
+    return reply.render('pages/tools/practice-theme.njk', {
       pageTitle: `Change ${theme.name}`,
       theme,
       errors: extra.errors,
