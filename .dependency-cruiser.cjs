@@ -53,7 +53,8 @@ module.exports = {
     },
     {
       name: 'routes-hold-no-queries',
-      comment: 'src/web parses, calls a service and renders: queries belong to src/services, src/metrics or src/data',
+      comment:
+        'src/web parses, calls a service and renders: queries belong to src/services, src/metrics or src/data',
       severity: 'error',
       from: { path: '^src/web/', pathNot: '\\.test\\.ts$' },
       to: { path: 'kysely|^pg$|pglite' },

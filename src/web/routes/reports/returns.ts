@@ -24,7 +24,11 @@ const returnsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => 
       const page = await returnsPage(db, me.councilId, request.query.month, app.today());
       const canManage = can(me.roles, 'sampling.manage');
       if (!page.cycle) {
-        return reply.render('pages/reports/returns.njk', { pageTitle: 'Returns', cycles: page.cycles, canManage });
+        return reply.render('pages/reports/returns.njk', {
+          pageTitle: 'Returns',
+          cycles: page.cycles,
+          canManage,
+        });
       }
       return reply.render('pages/reports/returns.njk', { ...returnsView(page), canManage });
     },
