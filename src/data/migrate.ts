@@ -9,6 +9,8 @@ import * as m0006 from './migrations/0006-doing-the-audit.ts';
 import * as m0007 from './migrations/0007-moderation.ts';
 import * as m0008 from './migrations/0008-reports.ts';
 import * as m0009 from './migrations/0009-learning-sessions.ts';
+import * as m0010samples from './migrations/0010-samples-leave-out-the-sampled.ts';
+import * as m0011panel from './migrations/0011-moderation-panel-members.ts';
 
 /** Migrations in the order they apply. Add new files to src/data/migrations and list them here. */
 const migrations: Record<string, Migration> = {
@@ -21,6 +23,8 @@ const migrations: Record<string, Migration> = {
   '0007-moderation': m0007,
   '0008-reports': m0008,
   '0009-learning-sessions': m0009,
+  '0010-samples-leave-out-the-sampled': m0010samples,
+  '0011-moderation-panel-members': m0011panel,
 };
 
 /** The names of every migration, in order. */

@@ -492,6 +492,21 @@ export interface SamplesTable {
   allow_same_team: Generated<boolean>;
   drawn_by: string | null;
   drawn_at: Timestamp;
+  /** children already in a sample of the same cycle were let in on purpose (else they were left out) */
+  include_sampled: Generated<boolean>;
+}
+
+/**
+ * A child of a sample's cohort left out of its draw: already in another sample of the cycle, or
+ * (one per family) a brother or sister of a child who is.
+ */
+export interface SampleLeftOutTable {
+  sample_id: string;
+  council_id: string;
+  child_id: string;
+  /** the child in the other sample: child_id itself, or their brother or sister */
+  sampled_child_id: string;
+  in_sample_id: string;
 }
 
 export type AuditStatus = 'unallocated' | 'allocated' | 'in_progress' | 'submitted' | 'exempted';
@@ -587,7 +602,16 @@ export interface ModerationsTable {
   outcome: ModerationOutcome | null;
   decided_by: string | null;
   decided_at: Date | null;
+  /** the date the panel sat on it; null for decisions recorded before panels were recorded */
+  panel_date: DateText | null;
   created_at: Timestamp;
+}
+
+/** Who sat on the moderation panel that decided a moderation, chosen from the council's staff. */
+export interface ModerationPanelMembersTable {
+  moderation_id: string;
+  council_id: string;
+  staff_id: string;
 }
 
 export type ConversationWith = 'practitioner' | 'manager' | 'not_held';
@@ -776,9 +800,11 @@ export interface Database {
   cohorts: CohortsTable;
   samples: SamplesTable;
   audits: AuditsTable;
+  sample_left_out: SampleLeftOutTable;
   audit_drafts: AuditDraftsTable;
   moderation_plans: ModerationPlansTable;
   moderations: ModerationsTable;
+  moderation_panel_members: ModerationPanelMembersTable;
   audit_section_results: AuditSectionResultsTable;
   audit_practice_themes: AuditPracticeThemesTable;
   audit_actions: AuditActionsTable;

@@ -7,6 +7,7 @@ import {
   describeDefinition,
   emptyDefinition,
   placementKind,
+  wholeWordPattern,
 } from './cohort-definition.ts';
 
 const def = (d: Partial<CohortDefinition>) => cohortDefinitionSchema.parse(d);
@@ -83,7 +84,7 @@ test('a definition in words names places and leaves out what is not set', () => 
   assert.deepEqual(describeDefinition(d, { teams }), [
     'Status: Child protection plan',
     'Team: Safeguarding North, a removed one',
-    'Child protection plan after a child in need plan',
+    'Child protection plan after a child in need plan that was open when the plan began or ended in the 3 months before it',
     'Aged 13 to 17',
     'One child per family',
     'Not audited in the last 6 months',
@@ -131,4 +132,57 @@ test('a list of choices is no longer than the choices there are: a form cannot s
     assert.equal(cohortDefinitionSchema.safeParse({ [field]: many(value) }).success, false, field);
     assert.equal(cohortDefinitionSchema.safeParse({ [field]: [value] }).success, true, field);
   }
+});
+
+test('"after a child in need plan" is the step up unless said otherwise: its window is part of the definition, in words', () => {
+  const line = (d: Partial<CohortDefinition>) => describeDefinition(def(d))[1];
+  const d = def({ cpPlanAfter: ['cin_plan'] });
+  assert.equal(d.cpPlanAfterWhen, 'step_up');
+  assert.equal(d.cpPlanAfterWithinMonths, 3, 'three months unless the QA lead says otherwise');
+  assert.equal(
+    line({ cpPlanAfter: ['cin_plan', 'early_help'], cpPlanAfterWithinMonths: 6 }),
+    'Child protection plan after a child in need plan or early help that was open when the plan began or ended in the 6 months before it',
+  );
+  assert.equal(
+    line({ cpPlanAfter: ['early_help'], cpPlanAfterWithinMonths: 1 }),
+    'Child protection plan after early help that was open when the plan began or ended in the month before it',
+  );
+  assert.equal(
+    line({ cpPlanAfter: ['cin_plan'], cpPlanAfterWithinMonths: 0 }),
+    'Child protection plan after a child in need plan that was open when the plan began',
+  );
+  assert.equal(
+    line({ cpPlanAfter: ['cin_plan'], cpPlanAfterWhen: 'ever' }),
+    'Child protection plan after a child in need plan at any time before it',
+  );
+  // nothing ticked to come before the plan: the window says nothing
+  assert.deepEqual(describeDefinition(def({ cpPlanAfterWithinMonths: 6 })), ['Every open case']);
+  for (const bad of [-1, 25, 2.5])
+    assert.equal(
+      cohortDefinitionSchema.safeParse({ cpPlanAfterWithinMonths: bad }).success,
+      false,
+      String(bad),
+    );
+  assert.equal(cohortDefinitionSchema.safeParse({ cpPlanAfterWhen: 'sometimes' }).success, false);
+});
+
+test('category words are found whole, whatever their case: "CCE" is not in "access"', () => {
+  const found = (word: string, text: string) => new RegExp(wholeWordPattern(word), 'i').test(text);
+  assert.equal(found('CCE', 'Neglect - no access to health care'), false);
+  assert.equal(found('CCE', 'Child criminal exploitation (CCE)'), true);
+  assert.equal(found('cce', 'CSE/CCE'), true);
+  assert.equal(found('CSE', 'CSE'), true);
+  assert.equal(found('exploitation', 'Child sexual exploitation'), true);
+  assert.equal(found('exploitation', 'Exploitation-related harm'), true);
+  assert.equal(found('exploit', 'Child sexual exploitation'), false);
+  assert.equal(found('contextual', 'Contextual safeguarding'), true);
+  assert.equal(
+    found('sexual abuse', 'Category:  Sexual   abuse'),
+    true,
+    'the spaces of a phrase, any spaces',
+  );
+  // a character that means something to a pattern is itself
+  assert.equal(found('%', 'Neglect'), false);
+  assert.equal(found('(CSE)', 'Child sexual exploitation (CSE)'), true);
+  assert.equal(found('a.c', 'abc'), false);
 });

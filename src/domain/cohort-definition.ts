@@ -45,6 +45,16 @@ export const REPEAT_KIND_LABELS: Record<RepeatKind, string> = {
   cin_episode: 'Referrals',
 };
 
+/**
+ * How the child in need plan or early help must come before the child protection plan. The step
+ * up (the default): open when the plan began, or ended at most so many months before it, the
+ * question councils ask; or at any time before, however long and whatever came between.
+ */
+export const CP_PLAN_AFTER_WHEN = ['step_up', 'ever'] as const;
+export type CpPlanAfterWhen = (typeof CP_PLAN_AFTER_WHEN)[number];
+export const DEFAULT_STEP_UP_MONTHS = 3;
+export const MAX_STEP_UP_MONTHS = 24;
+
 export const YES_NO_ANY = ['any', 'yes', 'no'] as const;
 export type YesNoAny = (typeof YES_NO_ANY)[number];
 
@@ -78,7 +88,13 @@ export const cohortDefinitionSchema = z.object({
     .array(z.enum(['cin_plan', 'early_help']))
     .max(2)
     .default([]),
-  /** words in the child protection plan's category (initial or latest), any of them: "exploitation" */
+  /** … as the step up (open when the plan began, or ended at most cpPlanAfterWithinMonths before), or ever */
+  cpPlanAfterWhen: z.enum(CP_PLAN_AFTER_WHEN).default('step_up'),
+  cpPlanAfterWithinMonths: z.number().int().min(0).max(MAX_STEP_UP_MONTHS).default(DEFAULT_STEP_UP_MONTHS),
+  /**
+   * whole words or phrases in the child protection plan's category (initial or latest), any of
+   * them: "CCE" is not found inside "access"
+   */
   cpCategoryWords: z.array(z.string().trim().min(1).max(60)).max(10).default([]),
   /** two or more of any of these kinds of episode */
   repeatOf: z.array(z.enum(REPEAT_KINDS)).max(REPEAT_KINDS.length).default([]),
@@ -188,12 +204,11 @@ export function describeDefinition(
   if (d.assessmentCompletedWithinMonths !== null)
     parts.push(`Assessment completed in the last ${d.assessmentCompletedWithinMonths} months`);
   if (d.previousCpPlan) parts.push('Had a child protection plan before (repeat plan)');
-  if (d.cpPlanAfter.length)
-    parts.push(
-      `Child protection plan after ${d.cpPlanAfter.map((k) => (k === 'cin_plan' ? 'a child in need plan' : 'early help')).join(' or ')}`,
-    );
+  if (d.cpPlanAfter.length) parts.push(cpPlanAfterText(d));
   if (d.cpCategoryWords.length)
-    parts.push(`Child protection category mentions ${d.cpCategoryWords.map((w) => `"${w}"`).join(' or ')}`);
+    parts.push(
+      `Child protection category mentions the word${d.cpCategoryWords.length > 1 ? 's' : ''} ${d.cpCategoryWords.map((w) => `"${w}"`).join(' or ')}`,
+    );
   if (d.repeatOf.length)
     parts.push(`Repeat ${d.repeatOf.map((k) => REPEAT_KIND_LABELS[k].toLowerCase()).join(' or ')}`);
   if (d.placementKinds.length)
@@ -215,6 +230,35 @@ export function describeDefinition(
   if (d.excludeAuditedWithinMonths !== null)
     parts.push(`Not audited in the last ${d.excludeAuditedWithinMonths} months`);
   return parts;
+}
+
+/** "Child protection plan after a child in need plan that was open when the plan began or ended in the 3 months before it" */
+export function cpPlanAfterText(
+  d: Pick<CohortDefinition, 'cpPlanAfter' | 'cpPlanAfterWhen' | 'cpPlanAfterWithinMonths'>,
+): string {
+  const before = d.cpPlanAfter
+    .map((k) => (k === 'cin_plan' ? 'a child in need plan' : 'early help'))
+    .join(' or ');
+  if (d.cpPlanAfterWhen === 'ever') return `Child protection plan after ${before} at any time before it`;
+  const n = d.cpPlanAfterWithinMonths;
+  const window =
+    n === 0 ? '' : n === 1 ? ' or ended in the month before it' : ` or ended in the ${n} months before it`;
+  return `Child protection plan after ${before} that was open when the plan began${window}`;
+}
+
+/**
+ * A pattern that finds a word or phrase whole, whatever its case, in JavaScript and PostgreSQL
+ * alike: "CCE" in "Child criminal exploitation (CCE)" and "CSE/CCE", not in "no access to health
+ * care". The word's own characters are matched as written (a "%" is a percent sign), the spaces
+ * in a phrase as any spaces. PostgreSQL
+ * reads \b as a backspace, so a word ends where no letter or digit follows.
+ */
+export function wholeWordPattern(word: string): string {
+  const escaped = word
+    .trim()
+    .replace(/[\\^$.*+?()[\]{}|]/g, (c) => `\\${c}`)
+    .replace(/\s+/g, '\\s+');
+  return `(^|[^a-z0-9])${escaped}($|[^a-z0-9])`;
 }
 
 /**

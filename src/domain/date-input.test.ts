@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dateParts, parseDateInput } from './date-input.ts';
+import { dateParts, parseDateInput, typedDateText } from './date-input.ts';
 
 const label = 'The date they were trained';
 const read = (day: string, month: string, year: string, required = false) =>
@@ -58,4 +58,12 @@ test('not a real date, a short year and a future date are refused', () => {
 test('a stored date fills the three fields again', () => {
   assert.deepEqual(dateParts('2025-09-03'), { day: '3', month: '9', year: '2025' });
   assert.deepEqual(dateParts(null), { day: '', month: '', year: '' });
+});
+
+test('a date typed into the three fields reads back in words, or as typed when it is not a date', () => {
+  assert.equal(typedDateText({ day: '20', month: '11', year: '2026' }), '20 November 2026');
+  assert.equal(typedDateText({ day: '3', month: 'dec', year: '2026' }), '3 December 2026');
+  assert.equal(typedDateText({ day: '31', month: '2', year: '2026' }), '31 2 2026 (not a real date)');
+  assert.equal(typedDateText({ day: '20', month: '', year: '2026' }), '20 ? 2026 (not a real date)');
+  assert.equal(typedDateText({ day: '', month: '', year: '' }), '');
 });

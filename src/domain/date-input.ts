@@ -3,7 +3,7 @@
  * the design system's date input guidance, and the parts named in an error are the fields to
  * highlight.
  */
-import { type IsoDate, isRealDate } from './dates.ts';
+import { formatDate, type IsoDate, isRealDate } from './dates.ts';
 
 export type DatePart = 'day' | 'month' | 'year';
 
@@ -93,4 +93,17 @@ export function dateParts(date: IsoDate | null): { day: string; month: string; y
   if (!date) return { day: '', month: '', year: '' };
   const [year, month, day] = date.split('-');
   return { day: String(Number(day)), month: String(Number(month)), year };
+}
+
+/**
+ * A date as typed into the three fields, for reading back (a draft, a check page): "20 November
+ * 2026" when it is a real date, else what was typed with a word that it is not a date yet ("20 13
+ * 2026 (not a real date)"); empty when nothing was typed.
+ */
+export function typedDateText(input: DateParts): string {
+  const values = [text(input.day), text(input.month), text(input.year)];
+  if (values.every((v) => v === '')) return '';
+  const parsed = parseDateInput(input, { label: 'The date' });
+  if (parsed.ok && parsed.value) return formatDate(parsed.value);
+  return `${values.map((v) => v || '?').join(' ')} (not a real date)`;
 }

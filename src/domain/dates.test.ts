@@ -25,6 +25,14 @@ test('dates read the GOV.UK way', () => {
   assert.equal(formatDate(null), '');
 });
 
+test('a date is never written "Invalid Date": text that is no date is given back as it is', () => {
+  assert.equal(formatDate('20/11/2026'), '20/11/2026');
+  assert.equal(formatDate('2026-02-30'), '2026-02-30');
+  assert.equal(formatDate(new Date('not a date')), '');
+  assert.equal(formatDate('2026-12-03T10:00:00.000Z'), '3 December 2026');
+  assert.equal(formatDate(new Date('2026-12-03T10:00:00Z')), '3 December 2026');
+});
+
 test('today is the date in London: just after midnight in summer it is already tomorrow', async () => {
   const { todayInLondon } = await import('./dates.ts');
   assert.equal(todayInLondon(new Date('2026-07-01T23:30:00Z')), '2026-07-02');

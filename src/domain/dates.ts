@@ -48,15 +48,28 @@ export function ageOn(dateOfBirth: IsoDate, on: IsoDate): number {
   return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
 }
 
-/** "22 November 2026", the GOV.UK date style */
+/**
+ * "22 November 2026", the GOV.UK date style: the one way QA Loop writes a date to a person. Takes a
+ * date written YYYY-MM-DD (a timestamp's date part too) or a Date. Text that is no such date is
+ * given back as it is, never as "Invalid Date"; a Date that is no date is empty.
+ */
 export function formatDate(date: IsoDate | Date | null | undefined): string {
   if (!date) return '';
-  const d = typeof date === 'string' ? new Date(`${date}T00:00:00Z`) : date;
+  let d: Date;
+  if (typeof date === 'string') {
+    const day = /^(\d{4}-\d{2}-\d{2})(?:$|[T ])/.exec(date.trim())?.[1];
+    if (!day || !isRealDate(day)) return date;
+    d = new Date(`${day}T00:00:00Z`);
+  } else {
+    d = date;
+  }
+  if (Number.isNaN(d.getTime())) return '';
   return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
 }
 
+/** "22 November 2026, 3:05pm" in England's time. A Date that is no date is empty. */
 export function formatDateTime(date: Date | null | undefined): string {
-  if (!date) return '';
+  if (!date || Number.isNaN(date.getTime())) return '';
   return date.toLocaleString('en-GB', {
     day: 'numeric',
     month: 'long',

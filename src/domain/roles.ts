@@ -97,8 +97,16 @@ export const CAPABILITIES = {
   'dashboards.quality': ['qa_lead', 'senior_leader'],
   /** a team manager's view of their team */
   'dashboards.team': ['case_manager'],
-  /** write each cycle's strengths and areas for development; download the monthly and annual reports */
+  /**
+   * write each cycle's strengths and areas for development; download the monthly and annual reports
+   * in full or prepared for publication
+   */
   'reports.monthly': ['qa_lead'],
+  /**
+   * download the monthly and annual reports prepared for publication (never the full versions, which
+   * name teams and workers): councillors are who the annual report is for
+   */
+  'reports.published': ['qa_lead', 'scrutiny_reader'],
   /** consistency figures: QA see everyone's, an auditor their own */
   'moderation.figures': ['qa_lead', 'auditor'],
   /** record, change and delete learning sessions run on practice themes, with attendance */

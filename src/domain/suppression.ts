@@ -1,13 +1,28 @@
 /**
- * Small-number suppression for anything a scrutiny reader can open: counts from 1 to 4 could
- * identify a child, so they are shown as "fewer than 5". Zero is shown as zero.
+ * Small-number suppression for anything a scrutiny reader can open. Suppression protects small
+ * cells: a count from 1 to 4 could identify a child, so it is shown as "fewer than 5" (primary
+ * suppression); and a count that would give a hidden count back (by subtracting the figures shown
+ * from a total shown) is withheld too (complementary suppression). Nothing else is hidden. Zero is
+ * shown as zero.
+ *
+ * The headline figures are kept: a report's council-wide totals, and the good-or-better rate of the
+ * year and of any month with ENOUGH_TO_PUBLISH audits or more, are always published. Where a small
+ * cell needs a partner, the partner is chosen so that as little is hidden as can be: never a kept
+ * figure while an ordinary one will do, a count before a zero (a zero beside a small count shows
+ * how small it is), then the fewest and smallest counts.
  */
 export const SUPPRESSION_THRESHOLD = 5;
 
+/** A month (or a year, or a group) with this many audits or more has its total and rate published. */
+export const ENOUGH_TO_PUBLISH = 10;
+
 export type Suppressed = { value: number; suppressed: false } | { value: null; suppressed: true };
 
+/** True for a count from 1 to 4. */
+export const isSmallCount = (n: number) => n > 0 && n < SUPPRESSION_THRESHOLD;
+
 export function suppress(count: number): Suppressed {
-  if (count > 0 && count < SUPPRESSION_THRESHOLD) return { value: null, suppressed: true };
+  if (isSmallCount(count)) return { value: null, suppressed: true };
   return { value: count, suppressed: false };
 }
 
@@ -16,25 +31,207 @@ export function suppressedText(count: number): string {
   return s.suppressed ? `fewer than ${SUPPRESSION_THRESHOLD}` : String(s.value);
 }
 
+// ---- the engine ---------------------------------------------------------------------------------
+
+/**
+ * How much a figure must be kept: 0 an ordinary count; 1 a month's total or rate with enough
+ * audits; 2 a council-wide total or the year's rate. A kept figure is never hidden for being small
+ * (a rate of enough audits is published whatever its count), and is withheld as a partner only when
+ * nothing else in its line can be.
+ */
+export type Keep = 0 | 1 | 2;
+
+/**
+ * How much a total is kept: the report's (2) whenever it is not small; a month's or a group's only
+ * when it has ENOUGH_TO_PUBLISH audits, so a smaller month's total can partner a small one.
+ */
+export function keptTotal(n: number, keep: Keep): Keep {
+  if (keep === 2) return isSmallCount(n) ? 0 : 2;
+  return n >= ENOUGH_TO_PUBLISH ? keep : 0;
+}
+
+export interface SuppressionCell {
+  /** the count */
+  n: number;
+  keep?: Keep;
+  /** hidden whatever its count (hidden in another table this one shares totals with) */
+  hidden?: boolean;
+  /**
+   * a figure not shown but that a reader can work out from those shown (the audits below good, as
+   * the audits graded less those good or better): hidden when small, and hiding it as a partner
+   * costs nothing, but a line it is in must not then give it back
+   */
+  derived?: boolean;
+  /**
+   * a figure every reader knows whatever is shown (a part of a total of none is none): never hidden
+   * as a partner, as hiding it would protect nothing
+   */
+  known?: boolean;
+}
+
+/**
+ * Which cells to hide. `lines` are sets of cells of which one is the sum of the others (a row of
+ * counts and its total; the good grades and good or better), so any one of them can be worked out
+ * from the rest. Cells from 1 to 4 are hidden unless kept; then, while some line has exactly one
+ * hidden cell, another cell of that line is hidden too, chosen (looking ahead to what each choice
+ * leads to) to hide least. When it ends, no line has exactly one hidden cell, so no hidden count can
+ * be worked out by subtracting the others from a total, nor in steps through several lines.
+ */
+export function suppressCells(
+  cells: readonly SuppressionCell[],
+  lines: readonly (readonly number[])[],
+): boolean[] {
+  const ls = lines.map((l) => [...new Set(l)]).filter((l) => l.length > 1);
+  const of: number[][] = cells.map(() => []);
+  ls.forEach((l, k) => {
+    for (const i of l) of[i].push(k);
+  });
+  // a figure that is another's only part, beside parts known to be none, is that figure (a breakdown
+  // of one group, a report of one month, the audits supported when none were upgraded or
+  // downgraded): it is kept as much, as publishing one publishes the other
+  const kept = cells.map((c) => c.keep ?? 0);
+  const pairs = ls.map((l) => l.filter((i) => !cells[i].known)).filter((l) => l.length === 2);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [a, b] of pairs) {
+      const most = Math.max(kept[a], kept[b]) as Keep;
+      if (kept[a] !== most || kept[b] !== most) {
+        kept[a] = kept[b] = most;
+        changed = true;
+      }
+    }
+  }
+  const primary = cells.map((c, i) => Boolean(c.hidden) || (!kept[i] && isSmallCount(c.n)));
+  const keep = (i: number) => kept[i];
+  const hiddenIn = (hidden: readonly boolean[], k: number) => ls[k].filter((i) => hidden[i]).length;
+
+  const partners = (hidden: readonly boolean[], k: number) =>
+    ls[k].filter((i) => !hidden[i] && !cells[i].known);
+
+  /** The first line with exactly one hidden cell and a cell to partner it, or -1. */
+  const open = (hidden: readonly boolean[]) =>
+    ls.findIndex((_, k) => hiddenIn(hidden, k) === 1 && partners(hidden, k).length > 0);
+
+  /** The cells of a line that may partner its hidden one, the likeliest first. */
+  const candidates = (hidden: readonly boolean[], k: number) =>
+    partners(hidden, k)
+      .map((i) => {
+        // lines this cell would close (one hidden now) less those it would open (none hidden now)
+        let net = 0;
+        for (const m of of[i]) {
+          const h = hiddenIn(hidden, m);
+          if (h === 1) net++;
+          else if (h === 0) net--;
+        }
+        const c = cells[i];
+        return { i, rank: [keep(i), !c.derived && c.n === 0 ? 1 : 0, -net, c.derived ? 0 : c.n] };
+      })
+      .sort((a, b) => compare(a.rank, b.rank) || a.i - b.i)
+      .map((x) => x.i);
+
+  /** Closes every open line the quick way: the likeliest partner each time. */
+  const complete = (start: readonly boolean[]) => {
+    const hidden = [...start];
+    for (let k = open(hidden); k >= 0; k = open(hidden)) hidden[candidates(hidden, k)[0]] = true;
+    return hidden;
+  };
+
+  /** What a result hides beyond the small cells: kept figures first, then zeros, then counts. */
+  const cost = (hidden: readonly boolean[]) => {
+    const out = [0, 0, 0, 0, 0];
+    hidden.forEach((h, i) => {
+      if (!h || primary[i] || cells[i].derived) return;
+      if (keep(i) === 2) out[0]++;
+      else if (keep(i) === 1) out[1]++;
+      else if (cells[i].n === 0) out[2]++;
+      out[3]++;
+      out[4] += cells[i].n;
+    });
+    return out;
+  };
+
+  // look ahead at a few partners each time; a big table takes the quick way
+  const tries = cells.length * ls.length > 40_000 ? 1 : 6;
+  const hidden = [...primary];
+  for (let k = open(hidden); k >= 0; k = open(hidden)) {
+    let best = -1;
+    let bestCost: number[] = [];
+    for (const i of candidates(hidden, k).slice(0, tries)) {
+      const next = [...hidden];
+      next[i] = true;
+      const c = cost(complete(next));
+      if (best < 0 || compare(c, bestCost) < 0) {
+        best = i;
+        bestCost = c;
+      }
+    }
+    hidden[best] = true;
+  }
+  return hidden;
+}
+
+function compare(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
+/**
+ * A suppression problem built figure by figure: `add` a count and get its id, `sum` says a total is
+ * its parts added up, `solve` says which ids to hide (suppressCells).
+ */
+export class Suppression {
+  private readonly cells: SuppressionCell[] = [];
+  private readonly lines: number[][] = [];
+
+  add(n: number, options: Omit<SuppressionCell, 'n'> = {}): number {
+    this.cells.push({ n, ...options });
+    return this.cells.length - 1;
+  }
+
+  /**
+   * The total is the parts added up (a reader can work any one out from the others). A total of
+   * none has parts of none, which every reader knows: they are never partners.
+   */
+  sum(total: number, parts: readonly number[]): void {
+    this.lines.push([total, ...parts]);
+    if (this.cells[total].n === 0)
+      for (const id of [total, ...parts]) this.cells[id] = { ...this.cells[id], known: true };
+  }
+
+  /** Marks a figure hidden whatever its count. */
+  hide(id: number): void {
+    this.cells[id] = { ...this.cells[id], hidden: true };
+  }
+
+  count(id: number): number {
+    return this.cells[id].n;
+  }
+
+  solve(): (id: number) => boolean {
+    const hidden = suppressCells(this.cells, this.lines);
+    return (id) => hidden[id];
+  }
+}
+
 /**
  * Suppresses a table of counts that adds up to a shown total. Counts of 1 to 4 are hidden; when
  * only one is, the total would give it away, so the next smallest count is hidden too (secondary
- * suppression). Returns the text to show for each cell and for the total.
+ * suppression). The total itself is hidden only when it is small. Returns the text to show for each
+ * cell and for the total.
  */
 export function suppressTable<K extends string>(
   cells: Record<K, number>,
   total: number,
 ): Record<K | 'total', string> {
   const keys = Object.keys(cells) as K[];
-  const hidden = new Set<K>(keys.filter((k) => suppress(cells[k]).suppressed));
-  if (hidden.size === 1) {
-    const next = keys.filter((k) => !hidden.has(k) && cells[k] > 0).sort((a, b) => cells[a] - cells[b])[0];
-    if (next !== undefined) hidden.add(next);
-  }
+  const hidden = suppressCells(
+    [...keys.map((k) => ({ n: cells[k] })), { n: total, keep: isSmallCount(total) ? 0 : 2 } as const],
+    [[...keys.map((_, i) => i), keys.length]],
+  );
   const out = {} as Record<K | 'total', string>;
-  for (const k of keys)
-    out[k] = hidden.has(k)
-      ? suppress(cells[k]).suppressed
+  for (const [i, k] of keys.entries())
+    out[k] = hidden[i]
+      ? isSmallCount(cells[k])
         ? `fewer than ${SUPPRESSION_THRESHOLD}`
         : 'withheld'
       : String(cells[k]);
@@ -44,38 +241,24 @@ export function suppressTable<K extends string>(
 
 /**
  * Which cells of a table of counts to hide when its rows and columns add up to totals that are
- * shown. Counts from 1 to 4 are hidden (primary suppression); then, until nothing changes, any row or
- * column with exactly one hidden cell has its next smallest count hidden too (complementary
- * suppression), so no hidden count can be worked back by subtracting the others from a total.
- * `alsoHidden` marks cells that must be hidden whatever their count: the total row of a breakdown
- * is hidden as it was in the table it shares its totals with, so the two tables agree.
+ * shown (suppressCells with each row and each column a line). `alsoHidden` marks cells that must be
+ * hidden whatever their count: the total row of a breakdown is hidden as it was in the table it
+ * shares its totals with, so the two tables agree. `keep` marks the figures to keep (Keep): the
+ * table's totals, so a partner is found among the counts first.
  */
 export function suppressGrid(
   grid: readonly (readonly number[])[],
   alsoHidden?: readonly (readonly boolean[])[],
+  keep?: readonly (readonly Keep[])[],
 ): boolean[][] {
-  // cells hidden already (in a table that shares this one's totals) stay hidden
-  const hidden = grid.map((row, i) =>
-    row.map((n, j) => suppress(n).suppressed || Boolean(alsoHidden?.[i]?.[j])),
+  const width = grid[0]?.length ?? 0;
+  const cells = grid.flatMap((row, i) =>
+    row.map((n, j) => ({ n, hidden: Boolean(alsoHidden?.[i]?.[j]), keep: keep?.[i]?.[j] ?? 0 })),
   );
-  const lines: [number, number][][] = [
-    ...grid.map((row, i) => row.map((_, j) => [i, j] as [number, number])),
-    ...(grid[0] ?? []).map((_, j) => grid.map((_, i) => [i, j] as [number, number])),
+  const lines = [
+    ...grid.map((row, i) => row.map((_, j) => i * width + j)),
+    ...Array.from({ length: width }, (_, j) => grid.map((_, i) => i * width + j)),
   ];
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const line of lines) {
-      const hiddenHere = line.filter(([i, j]) => hidden[i][j]);
-      if (hiddenHere.length !== 1) continue;
-      const candidates = line
-        .filter(([i, j]) => !hidden[i][j])
-        .sort(([a, b], [c, d]) => (grid[a][b] || Infinity) - (grid[c][d] || Infinity));
-      const next = candidates[0];
-      if (!next) continue;
-      hidden[next[0]][next[1]] = true;
-      changed = true;
-    }
-  }
-  return hidden;
+  const hidden = suppressCells(cells, lines);
+  return grid.map((row, i) => row.map((_, j) => hidden[i * width + j]));
 }

@@ -33,6 +33,28 @@ export const MIN_FOR_AUDITOR_KAPPA = 10;
 /** Moderated audits a quarter needs before its kappa is shown in the trend. */
 export const MIN_FOR_TREND_KAPPA = MIN_FOR_AUDITOR_KAPPA;
 
+/**
+ * The moderation figures, each defined here once and counted of the same returned audits (submitted
+ * audits with an overall grade, dip samples aside: only those can be moderated), so the consistency
+ * page, the cycle dashboard and the moderation report give the same figure for the same month.
+ * `chosen` is every audit with a moderation, whatever its stage; `regraded` those the moderator has
+ * re-graded blind (waiting for the panel or decided); `moderated` those the panel has decided.
+ */
+export const MODERATION_FIGURE_WORDS = {
+  returned: 'Returned audits that can be moderated',
+  chosen: 'Chosen for moderation',
+  regraded: 'Re-graded by a moderator',
+  moderated: 'Decided by the panel',
+  /** what each figure is out of */
+  ofReturned: 'of returned audits',
+} as const;
+
+/**
+ * Moderated audits below which an auditor's share of grades the moderator agreed with exactly is
+ * too few to judge: it is still shown, with its (wide) interval, and said to be too few.
+ */
+export const FEW_TO_JUDGE = 5;
+
 export interface ModerationFilters extends ReportFilters {
   /** only this auditor's audits (and history rows naming them) */
   auditorId?: string;
@@ -41,12 +63,22 @@ export interface ModerationFilters extends ReportFilters {
 export type { Proportion };
 
 export interface ModerationCounts {
+  /** returned audits that can be moderated (MODERATION_FIGURE_WORDS) */
   returned: number;
+  /** chosen for moderation, at any stage */
+  chosen: number;
+  /** re-graded by the moderator: waiting for the panel or decided */
+  regraded: number;
+  /** decided by the panel */
   moderated: number;
   supported: number;
   upgraded: number;
   downgraded: number;
-  /** moderated ÷ returned */
+  /** chosen ÷ returned */
+  chosenShare: Proportion;
+  /** re-graded ÷ returned */
+  regradedShare: Proportion;
+  /** moderated (decided by the panel) ÷ returned */
   moderatedShare: Proportion;
   /** downgraded ÷ moderated */
   downgradedShare: Proportion;
@@ -61,6 +93,11 @@ export interface Agreement {
   n: number;
   /** whether n reaches the threshold for showing it (always true for the overall figure when n > 0) */
   enough: boolean;
+  /**
+   * the moderator's blind grade the same as the auditor's, of the moderated audits with both grades,
+   * with its Wilson interval: shown from any number, as kappa is not
+   */
+  sameGrade: Proportion;
 }
 
 export interface ScaleAgreement extends Agreement {
@@ -118,6 +155,8 @@ interface FigureRow {
   scale_key: string | null;
   auditor_grade: string | null;
   moderated: boolean;
+  /** the moderation's stage: null when not chosen (a history row with a moderated grade is decided) */
+  stage: 'unallocated' | 'allocated' | 'submitted' | 'decided' | null;
   moderator_grade: string | null;
   final_grade: string | null;
   outcome: ModerationOutcome | null;
@@ -149,12 +188,15 @@ async function figureRows(
     select f.month::text as month, f.source, f.auditor_key, f.auditor, f.area_key, f.service_area, f.scale_key,
       coalesce(a.overall_grade, h.grade) as auditor_grade,
       case when f.source = 'audits' then m.id is not null else h.moderated_grade is not null end as moderated,
+      case when f.source = 'audits' then mc.status
+        when h.moderated_grade is not null then 'decided' end as stage,
       coalesce(m.overall_grade, h.moderated_grade) as moderator_grade,
       coalesce(m.final_grade, f.final_grade) as final_grade,
       m.outcome
     from ${allocationFacts(councilId, range, reportFilters)} f
     left join audits a on a.id = f.audit_id
     left join moderations m on m.audit_id = f.audit_id and m.status = 'decided'
+    left join moderations mc on mc.audit_id = f.audit_id
     left join audit_history h on h.id = f.history_id
     -- only audits with an overall grade can be moderated: dip samples have none
     where f.status = 'submitted' and f.kind <> 'dip_sample' and coalesce(a.overall_grade, h.grade) is not null
@@ -203,45 +245,75 @@ interface Prepared extends FigureRow {
 
 function counts(rows: readonly Prepared[]): ModerationCounts {
   let moderated = 0;
+  let chosen = 0;
+  let regraded = 0;
   const outcomes = { supported: 0, upgraded: 0, downgraded: 0 };
   for (const r of rows) {
+    if (r.stage) chosen++;
+    if (r.stage === 'submitted' || r.stage === 'decided') regraded++;
     if (!r.moderated) continue;
     moderated++;
     if (r.outcome) outcomes[r.outcome]++;
   }
   return {
     returned: rows.length,
+    chosen,
+    regraded,
     moderated,
     ...outcomes,
+    chosenShare: proportion(chosen, rows.length),
+    regradedShare: proportion(regraded, rows.length),
     moderatedShare: proportion(moderated, rows.length),
     downgradedShare: proportion(outcomes.downgraded, moderated),
   };
 }
 
-function kappaOf(rows: readonly Prepared[]): { result: KappaResult; byScale: Map<string, KappaResult> } {
+function kappaOf(rows: readonly Prepared[]): {
+  result: KappaResult;
+  byScale: Map<string, KappaResult>;
+  sameGrade: Proportion;
+} {
+  let same = 0;
+  let both = 0;
   const strata = new Map<string, { pairs: [number, number][]; categories: number }>();
   for (const r of rows) {
     if (!r.moderated || !r.scale) continue;
     const a = position(r.scale, r.auditor_grade);
     const b = position(r.scale, r.moderator_grade);
     if (a === undefined || b === undefined) continue;
+    both++;
+    if (a === b) same++;
     const stratum = strata.get(r.scale.key) ?? { pairs: [], categories: r.scale.grades.length };
     stratum.pairs.push([a, b]);
     strata.set(r.scale.key, stratum);
   }
   const byScale = new Map<string, KappaResult>();
   for (const [key, s] of strata) byScale.set(key, stratifiedWeightedKappa([s], 'linear'));
-  return { result: stratifiedWeightedKappa([...strata.values()], 'linear'), byScale };
+  return {
+    result: stratifiedWeightedKappa([...strata.values()], 'linear'),
+    byScale,
+    sameGrade: proportion(same, both),
+  };
 }
 
-function agreement(result: KappaResult, minimum: number): Agreement {
+function agreement(result: KappaResult, minimum: number, sameGrade: Proportion): Agreement {
   return {
+    sameGrade,
     kappa: round3OrNull(result.kappa),
     observedAgreement: round3OrNull(result.observedAgreement),
     expectedAgreement: round3OrNull(result.expectedAgreement),
     n: result.n,
     enough: result.n > 0 && result.n >= minimum,
   };
+}
+
+function sameGradeOf(rows: readonly Prepared[]): Proportion {
+  return kappaOf(rows).sameGrade;
+}
+
+function agreementOf(rows: readonly Prepared[], minimum: number): Agreement {
+  const k = kappaOf(rows);
+  return agreement(k.result, minimum, k.sameGrade);
 }
 
 function groupBy<K>(rows: readonly Prepared[], key: (r: Prepared) => K): Map<K, Prepared[]> {
@@ -315,7 +387,7 @@ export async function moderationFigures(
   const agreementByScale: ScaleAgreement[] = [...whole.byScale.entries()].map(([key, result]) => ({
     scale: key,
     scaleName: scales.get(key)?.name ?? builtinScale(key)?.name ?? key,
-    ...agreement(result, 1),
+    ...agreement(result, 1, sameGradeOf(rows.filter((r) => r.scale?.key === key))),
   }));
 
   const monthRows = groupBy(rows, (r) => r.month);
@@ -334,7 +406,7 @@ export async function moderationFigures(
       key,
       name: list[0].auditor,
       ...counts(list),
-      agreement: agreement(kappaOf(list).result, MIN_FOR_AUDITOR_KAPPA),
+      agreement: agreementOf(list, MIN_FOR_AUDITOR_KAPPA),
     }))
     .sort(byName);
 
@@ -346,7 +418,7 @@ export async function moderationFigures(
       quarter,
       name: quarterName(quarter),
       moderated: list.filter((r) => r.moderated).length,
-      ...agreement(kappaOf(list).result, MIN_FOR_TREND_KAPPA),
+      ...agreementOf(list, MIN_FOR_TREND_KAPPA),
     };
   });
 
@@ -356,7 +428,7 @@ export async function moderationFigures(
     total: {
       ...counts(rows),
       finalGrades: orderedFinal,
-      agreement: agreement(whole.result, 1),
+      agreement: agreement(whole.result, 1, whole.sameGrade),
       agreementByScale,
     },
     byMonth,

@@ -6,10 +6,10 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
-import { monthName } from '../domain/dates.ts';
+import { formatDate, monthName } from '../domain/dates.ts';
 import { monthRange } from '../domain/month-range.ts';
 import { type Proportion, proportion } from '../domain/statistics.ts';
-import { suppressGrid } from '../domain/suppression.ts';
+import { ENOUGH_TO_PUBLISH, type Keep, suppressGrid } from '../domain/suppression.ts';
 import { allocationFacts } from '../metrics/audit-facts.ts';
 import {
   type Column,
@@ -129,7 +129,22 @@ function publishRows<T extends ActionCounts>(rows: T[], totalHidden?: readonly b
   const grid = rows.map((r) => PARTS.map((k) => Number(r[k])));
   // the total row (last) is hidden as in the table that shares its totals
   const forced = rows.map((_, i) => (i === rows.length - 1 && totalHidden ? [...totalHidden] : []));
-  const hidden = suppressGrid(grid, forced);
+  // the actions created (the last part) are kept: the report's always, a row's from 10
+  const keep = grid.map((row, i) =>
+    row.map(
+      (n, j): Keep =>
+        j < row.length - 1
+          ? 0
+          : i === rows.length - 1
+            ? isSmall(n)
+              ? 0
+              : 2
+            : n >= ENOUGH_TO_PUBLISH
+              ? 1
+              : 0,
+    ),
+  );
+  const hidden = suppressGrid(grid, forced, keep);
   return rows.map((r, i) => {
     const out = { ...r };
     PARTS.forEach((k, j) => {
@@ -171,11 +186,11 @@ export function actionsDocument(r: ActionsReport, council: string): ReportDocume
     subtitle: [council, ...r.filters, ...(r.publication ? ['For publication'] : [])],
     summary: [
       `Actions set by audits: ${r.total.created}.`,
-      `Done on time, of those due by ${r.asOf}: ${shareText(r.total.onTime, 'none due yet')}.`,
+      `Done on time, of those due by ${formatDate(r.asOf)}: ${shareText(r.total.onTime, 'none due yet')}.`,
       `Overdue: ${r.total.overdue}; not yet due: ${r.total.notYetDue}.`,
     ],
     notes: [
-      `Every action an audit sets for the child, for audits of every grade. Done on time means done on or before its due date; overdue means still open after it, counted on ${r.asOf}.`,
+      `Every action an audit sets for the child, for audits of every grade. Done on time means done on or before its due date; overdue means still open after it, counted on ${formatDate(r.asOf)}.`,
       ...(r.publication ? [PUBLICATION_NOTE] : []),
     ],
     sections: [

@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
 import type { ReturnsKind } from '../domain/activity-kinds.ts';
 import type { AnswerSet, ToolDefinition } from '../domain/audit-tools.ts';
-import { formatDate, monthName, yearName } from '../domain/dates.ts';
+import { addMonths, formatDate, monthName, yearName } from '../domain/dates.ts';
 import { type MonthRange, monthRange, previousYear } from '../domain/month-range.ts';
 import {
   CHANGE_RULE,
@@ -18,7 +18,7 @@ import {
   type Proportion,
   proportion,
 } from '../domain/statistics.ts';
-import { suppressGrid } from '../domain/suppression.ts';
+import { ENOUGH_TO_PUBLISH, type Keep, Suppression } from '../domain/suppression.ts';
 import { allocationFacts } from '../metrics/audit-facts.ts';
 import { learningByTheme } from '../services/learning/learning-sessions.ts';
 import { listAuditors } from '../services/sampling/auditors.ts';
@@ -26,7 +26,6 @@ import { produceReport } from './catalogue.ts';
 import {
   type Count,
   countText,
-  FEWER_THAN,
   gradeWords,
   isSmall,
   publishShare,
@@ -35,8 +34,10 @@ import {
   rangeWords,
   type Share,
   shareText,
+  shownCount,
+  shownShare,
 } from './document.ts';
-import { gradedAudits } from './grades.ts';
+import { addGradeRow, type GradeCounts, gradedAudits, publishedRow } from './grades.ts';
 import { type ComposedReport, composedDocx, composedHtml } from './monthly.ts';
 import { councilScales, type ReportParams } from './report-base.ts';
 import { returnsReport } from './returns.ts';
@@ -146,17 +147,6 @@ function publisher(publication: boolean) {
 
 // ---- publication ----------------------------------------------------------------------------------
 
-/** A count hidden by suppressGrid, as published. */
-const hiddenCount = (n: number): Count => (isSmall(n) ? FEWER_THAN : 'withheld');
-const shownOr = (n: number, hidden: boolean): Count => (hidden ? hiddenCount(n) : n);
-
-/** A count of a total as published: the rate and interval only when both are shown. */
-function cellShare(count: number, total: number, countHidden: boolean, totalHidden: boolean): Share {
-  const p = proportion(count, total);
-  if (!countHidden && !totalHidden) return p;
-  return { count: shownOr(count, countHidden), total: shownOr(total, totalHidden), rate: null, ci95: null };
-}
-
 /** A year's totals as published. */
 export interface PublishedYear {
   planned: Count;
@@ -182,36 +172,15 @@ export interface PublishedAnnual {
 }
 
 /**
- * The totals of a year as published. Planned is shown, and it is exempted, returned and not returned
- * added up, so the four are suppressed as one row (suppressGrid); scheduled (returned and not
- * returned) is withheld when exempted is hidden or when only one of returned and not returned is, as
- * it would give that one back, and the return rate with it. A small scheduled count hides exempted,
- * which planned would otherwise give it back from.
- */
-function publishReturns(y: YearTotals): Omit<PublishedYear, 'graded' | 'goodOrBetter'> {
-  const returned = Math.min(y.returned, y.scheduled);
-  const notReturned = y.scheduled - returned;
-  const [h] = suppressGrid([[y.exempted, returned, notReturned, y.planned]], [[isSmall(y.scheduled)]]);
-  const scheduledHidden = h[0] || h[1] !== h[2];
-  return {
-    planned: shownOr(y.planned, h[3]),
-    exempted: shownOr(y.exempted, h[0]),
-    scheduled: shownOr(y.scheduled, scheduledHidden),
-    returned: shownOr(y.returned, h[1]),
-    returnRate: scheduledHidden
-      ? publishShare(y.returnRate, true)
-      : cellShare(returned, y.scheduled, h[1], false),
-  };
-}
-
-/**
- * The figures of the year at a glance and the grade distribution, as published. Each scale is a
- * table of [this year, last year] by its grades and the year's total, suppressed by suppressGrid, so
- * no grade can be worked out from the total and the other grades. The scales' totals add up to the
- * audits graded, which is shown: where only one of them is hidden in a year, the next smallest is
- * hidden too and the scales suppressed again. Good or better is withheld where one good grade alone,
- * or one other grade alone, or a scale's total is hidden (it would give it back), or the audits graded
- * are. Not for publication, everything is shown as counted.
+ * The figures of the year at a glance and the grade distribution, as published: one suppression
+ * problem (src/domain/suppression.ts) for each year. Planned is exempted and scheduled added up, and
+ * scheduled is returned and not returned; the audits graded are each scale's graded audits added
+ * up, each scale's its grades, good or better its good grades and below good the rest. Counts from
+ * 1 to 4 are "fewer than 5" and any figure that would give one back through those sums is withheld,
+ * but the year's totals are kept, and its return rate and good-or-better rate are published in full
+ * when they are of 10 audits or more: a partner is found among the other figures (planned gives way
+ * to the return rate when only it and scheduled are left). Not for publication, everything is shown
+ * as counted.
  */
 export function publishAnnualFigures(
   thisYear: YearTotals,
@@ -219,111 +188,143 @@ export function publishAnnualFigures(
   publication: boolean,
 ): PublishedAnnual {
   const years = [thisYear, lastYear];
-  const scales = [...new Set([...thisYear.grades, ...lastYear.grades].map((g) => g.scale))].map((scale) => {
+  const scaleKeys = [...new Set(years.flatMap((y) => y.grades.map((g) => g.scale)))];
+  const scales = scaleKeys.map((scale) => {
     const of = years.map((y) => y.grades.find((g) => g.scale === scale));
     const keys = of
       .flatMap((g) => g?.counts ?? [])
       .filter((g, i, all) => all.findIndex((x) => x.key === g.key) === i);
-    const grid = of.map((g) => {
-      const counts = keys.map((k) => g?.counts.find((x) => x.key === k.key)?.count ?? 0);
-      return [...counts, counts.reduce((s, n) => s + n, 0)];
-    });
-    return { scale, scaleName: of[0]?.scaleName ?? of[1]?.scaleName ?? scale, keys, grid };
+    return { scale, scaleName: of[0]?.scaleName ?? of[1]?.scaleName ?? scale, keys, of };
   });
-  const at = (s: (typeof scales)[number]) => s.keys.length;
-  // the scales' totals hidden whatever their count, and the audits graded, by year
-  const forced = scales.map(() => [false, false]);
-  const gradedForced = [false, false];
-  let hidden: boolean[][][] = [];
-  let gradedHidden = [false, false];
-  for (let changed = true; changed; ) {
-    changed = false;
-    hidden = scales.map((s, k) =>
-      suppressGrid(
-        s.grid,
-        s.grid.map((row, y) => row.map((_, j) => j === at(s) && forced[k][y])),
-      ),
+  /** A year's grades on a scale as a row of grade counts (none when the year has no such scale). */
+  const row = (k: number, y: number): GradeCounts => {
+    const counts = Object.fromEntries(
+      scales[k].keys.map((g) => [g.key, scales[k].of[y]?.counts.find((x) => x.key === g.key)?.count ?? 0]),
     );
-    gradedHidden = years.map((y, i) => gradedForced[i] || isSmall(y.graded));
-    for (const y of [0, 1]) {
-      const line = [
-        ...scales.map((s, k) => ({
-          n: s.grid[y][at(s)],
-          hidden: hidden[k][y][at(s)],
-          force: () => {
-            forced[k][y] = true;
-          },
-        })),
-        {
-          n: years[y].graded,
-          hidden: gradedHidden[y],
-          force: () => {
-            gradedForced[y] = true;
-          },
-        },
-      ];
-      if (line.filter((c) => c.hidden).length !== 1) continue;
-      const next = line.filter((c) => !c.hidden).sort((a, b) => (a.n || Infinity) - (b.n || Infinity))[0];
-      if (!next) continue;
-      next.force();
-      changed = true;
-    }
-  }
-  const publishYear = (y: YearTotals, i: number): PublishedYear => {
+    const total = Object.values(counts).reduce((s, n) => s + n, 0);
+    const good = scales[k].keys.filter((g) => g.good).reduce((s, g) => s + counts[g.key], 0);
+    return { counts, total, goodOrBetter: proportion(good, total) };
+  };
+  const published = years.map((y, i) => {
+    const rows = scales.map((_, k) => row(k, i));
     if (!publication) {
       return {
-        planned: y.planned,
-        exempted: y.exempted,
-        scheduled: y.scheduled,
-        returned: y.returned,
-        returnRate: y.returnRate,
-        graded: y.graded,
-        goodOrBetter: y.goodOrBetter,
+        year: {
+          planned: y.planned,
+          exempted: y.exempted,
+          scheduled: y.scheduled,
+          returned: y.returned,
+          returnRate: y.returnRate,
+          graded: y.graded,
+          goodOrBetter: y.goodOrBetter,
+        } satisfies PublishedYear,
+        rows,
       };
     }
-    const giveAway = scales.some((s, k) => {
-      const good = (g: boolean) => s.keys.filter((key, j) => hidden[k][i][j] && key.good === g).length;
-      return good(true) === 1 || good(false) === 1 || hidden[k][i][at(s)];
-    });
+    const s = new Suppression();
+    const kept = (n: number): Keep => (isSmall(n) ? 0 : 2);
+    // the return rate is the year's: kept as a total is, and published in full from 10 audits; planned
+    // (exempted and scheduled added up) gives way to it when exempted is small
+    const returned = Math.min(y.returned, y.scheduled);
+    const returnKept: Keep = y.scheduled >= ENOUGH_TO_PUBLISH ? 2 : 0;
+    const planned = s.add(y.planned, { keep: isSmall(y.planned) ? 0 : 1 });
+    const exempted = s.add(y.exempted);
+    const scheduled = s.add(y.scheduled, { keep: kept(y.scheduled) });
+    const returnedId = s.add(returned, { keep: returnKept });
+    const notReturned = s.add(y.scheduled - returned, { keep: returnKept, derived: true });
+    s.sum(planned, [exempted, scheduled]);
+    s.sum(scheduled, [returnedId, notReturned]);
+    // the audits graded, good or better and below good: the year's, or its one scale's
+    const good = Number(y.goodOrBetter.count);
+    const rateKept: Keep = y.graded >= ENOUGH_TO_PUBLISH ? 2 : 0;
+    const ids = rows.map((r, k) =>
+      addGradeRow(
+        s,
+        r,
+        scales[k].keys.map((g) => g.key),
+        new Set(scales[k].keys.filter((g) => g.good).map((g) => g.key)),
+        rows.length === 1 ? 2 : 1,
+      ),
+    );
+    const one = ids.length === 1 && Number(rows[0].total) === y.graded ? ids[0] : undefined;
+    const graded = one?.total ?? s.add(y.graded, { keep: kept(y.graded) });
+    const goodId = one?.good ?? s.add(good, { keep: rateKept });
+    if (!one) {
+      const below = s.add(y.graded - good, { keep: rateKept, derived: true });
+      s.sum(graded, [goodId, below]);
+      s.sum(
+        graded,
+        ids.map((x) => x.total),
+      );
+      s.sum(
+        goodId,
+        ids.map((x) => x.good),
+      );
+      s.sum(
+        below,
+        ids.map((x) => x.below),
+      );
+    }
+    const hidden = s.solve();
     return {
-      ...publishReturns(y),
-      graded: shownOr(y.graded, gradedHidden[i]),
-      goodOrBetter: publishShare(y.goodOrBetter, giveAway || gradedHidden[i]),
+      year: {
+        planned: shownCount(y.planned, hidden(planned)),
+        exempted: shownCount(y.exempted, hidden(exempted)),
+        scheduled: shownCount(y.scheduled, hidden(scheduled)),
+        returned: shownCount(y.returned, hidden(returnedId)),
+        returnRate: shownShare(y.returnRate, hidden(returnedId), hidden(scheduled)),
+        graded: shownCount(y.graded, hidden(graded)),
+        goodOrBetter: shownShare(y.goodOrBetter, hidden(goodId), hidden(graded)),
+      } satisfies PublishedYear,
+      rows: rows.map((r, k) => publishedRow(r, ids[k], hidden)),
     };
+  });
+  /** A grade as a share of its scale's graded audits in a year, as published. */
+  const share = (k: number, y: number, key: string): Share => {
+    const full = row(k, y);
+    const shown = published[y].rows[k];
+    const count = shown.counts[key];
+    if (typeof count === 'number' && typeof shown.total === 'number')
+      return proportion(Number(full.counts[key]), Number(full.total));
+    return { count, total: shown.total, rate: null, ci95: null };
   };
   return {
-    thisYear: publishYear(thisYear, 0),
-    lastYear: publishYear(lastYear, 1),
-    scales: scales.map((s, k) => {
-      const share = (y: number, j: number) => {
-        const h = publication ? hidden[k][y] : [];
-        return cellShare(s.grid[y][j], s.grid[y][at(s)], Boolean(h[j]), Boolean(h[at(s)]));
-      };
-      return {
-        scale: s.scale,
-        scaleName: s.scaleName,
-        grades: s.keys.map((g, j) => ({
-          key: g.key,
-          label: g.label,
-          thisYear: share(0, j),
-          lastYear: share(1, j),
-        })),
-      };
-    }),
+    thisYear: published[0].year,
+    lastYear: published[1].year,
+    scales: scales.map((sc, k) => ({
+      scale: sc.scale,
+      scaleName: sc.scaleName,
+      grades: sc.keys.map((g) => ({
+        key: g.key,
+        label: g.label,
+        thisYear: share(k, 0, g.key),
+        lastYear: share(k, 1, g.key),
+      })),
+    })),
   };
 }
 
 /**
- * A column of counts and its total, as published: suppressGrid on the counts with the total last,
- * so no count can be worked out from the total and the others. Not for publication, as counted.
+ * A column of counts and its total, as published: counts from 1 to 4 "fewer than 5", and partners
+ * withheld so that none can be worked out from the total and the others. The total is kept (a
+ * year's total), and so is a count of ENOUGH_TO_PUBLISH or more (a month's), while a smaller one will
+ * do. `sums` says whether the counts add up to the total; when they do not (a session on two themes
+ * counts under each), each count is published on its own. Not for publication, as counted.
  */
-function publishColumn(counts: readonly number[], publication: boolean): { counts: Count[]; total: Count } {
-  const total = counts.reduce((s, n) => s + n, 0);
+function publishColumn(
+  counts: readonly number[],
+  publication: boolean,
+  total = counts.reduce((s, n) => s + n, 0),
+): { counts: Count[]; total: Count } {
   if (!publication) return { counts: [...counts], total };
-  const hidden = suppressGrid([...counts.map((n) => [n]), [total]]).map((h) => h[0]);
+  const s = new Suppression();
+  const ids = counts.map((n) => s.add(n, { keep: n >= ENOUGH_TO_PUBLISH ? 1 : 0 }));
+  const totalId = s.add(total, { keep: isSmall(total) ? 0 : 2 });
+  if (counts.reduce((a, n) => a + n, 0) === total) s.sum(totalId, ids);
+  const hidden = s.solve();
   return {
-    counts: counts.map((n, i) => shownOr(n, hidden[i])),
-    total: shownOr(total, hidden[counts.length]),
+    counts: counts.map((n, i) => shownCount(n, hidden(ids[i]))),
+    total: shownCount(total, hidden(totalId)),
   };
 }
 
@@ -598,6 +599,33 @@ async function dipSampleDocument(
 
 // ---- learning against themes --------------------------------------------------------------------
 
+/**
+ * The learning sessions held in the months on practice themes, each counted once however many
+ * themes it was on, and their attendances added up: what the Learning page lists.
+ */
+async function learningTotals(db: Db, councilId: string, range: MonthRange) {
+  const row = await db
+    .selectFrom('learning_sessions as ls')
+    .select((eb) => [
+      eb.fn.countAll<number>().as('sessions'),
+      eb.fn.sum<number>('ls.attended').as('attended'),
+    ])
+    .where('ls.council_id', '=', councilId)
+    .where('ls.held_on', '>=', range.from)
+    .where('ls.held_on', '<', addMonths(range.to, 1))
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('learning_session_themes as lt')
+          .select('lt.session_id')
+          .whereRef('lt.session_id', '=', 'ls.id')
+          .where('lt.council_id', '=', councilId),
+      ),
+    )
+    .executeTakeFirst();
+  return { sessions: Number(row?.sessions ?? 0), attended: Number(row?.attended ?? 0) };
+}
+
 async function learningDocument(
   db: Db,
   councilId: string,
@@ -606,8 +634,9 @@ async function learningDocument(
 ): Promise<ReportDocument> {
   const pub = publisher(p.publication);
   const range = monthRange(r.from, r.to);
-  const [learning, found] = await Promise.all([
+  const [learning, totals, found] = await Promise.all([
     learningByTheme(db, councilId, range.from, range.to),
+    learningTotals(db, councilId, range),
     themesBelowGood(db, councilId, range, p.filters),
   ]);
   const names = new Map<string, string>();
@@ -621,16 +650,21 @@ async function learningDocument(
     })
     .sort((a, b) => b.found - a.found || b.sessions - a.sessions || a.name.localeCompare(b.name, 'en-GB'));
   const gaps = rows.filter((x) => x.found > 0 && x.sessions === 0).slice(0, 3);
-  // the themes' attendance adds up to the total given in the summary
+  // the headline counts each session and its attendance once; the themes' attendance adds up to it
+  // only when no session was on two themes (publishColumn then keeps it from giving one back)
   const attended = publishColumn(
     rows.map((x) => x.attended),
     p.publication,
+    totals.attended,
   );
+  const onSeveral = rows.reduce((n, x) => n + x.sessions, 0) > totals.sessions;
   return {
     title: `Learning linked to practice themes, ${r.thisYearName}`,
     subtitle: [],
     summary: [
-      `Learning sessions held on practice themes: ${learning.reduce((s, l) => s + l.sessions, 0)}, attended by ${countText(attended.total)} people in all.`,
+      totals.sessions
+        ? `Learning sessions held on practice themes: ${totals.sessions}, with ${countText(attended.total)} ${totals.attended === 1 ? 'attendance' : 'attendances'} in all.`
+        : 'No learning session on a practice theme was held this year.',
       ...(gaps.length
         ? [
             `Themes found in audits below good with no learning session this year: ${gaps.map((g) => g.name).join(', ')}.`,
@@ -638,7 +672,7 @@ async function learningDocument(
         : []),
     ],
     notes: [
-      'Sessions and attendance are the learning sessions recorded against each practice theme in the year (a session on two themes counts under each). Beside them, how many returned audits graded below good were tagged with the theme, as a share of all audits below good (QA Loop’s audits only: the imported history carries no themes).',
+      `Each learning session held in the year on practice themes is counted once in the totals, with its attendances (a person at two sessions is two attendances), as the Learning page lists them. In the table a session counts under each of its themes${onSeveral ? ', so the themes add up to more than the totals' : ''}. Beside them, how many returned audits graded below good were tagged with the theme, as a share of all audits below good (QA Loop’s audits only: the imported history carries no themes).`,
     ],
     sections: [
       {
@@ -650,8 +684,8 @@ async function learningDocument(
             title: 'Practice themes: learning held and audits below good',
             columns: [
               { key: 'theme', header: 'Practice theme', kind: 'text' },
-              { key: 'sessions', header: 'Sessions', kind: 'count' },
-              { key: 'attended', header: 'Attended', kind: 'count' },
+              { key: 'sessions', header: 'Sessions on the theme', kind: 'count' },
+              { key: 'attended', header: 'Attendances at them', kind: 'count' },
               { key: 'found', header: 'Audits below good with the theme', kind: 'share' },
             ],
             rows: rows.map((x, i) => ({

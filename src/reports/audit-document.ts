@@ -130,8 +130,20 @@ function facts(data: AuditDocumentData): string[][] {
     ['Submitted on', data.submittedOn ? formatDate(data.submittedOn) : 'Not submitted'],
   ];
   if (data.conversation) rows.push(['Audit conversation', conversationText(data)]);
-  if (data.overallGrade) rows.push(['Overall grade', data.overallGrade]);
+  const changed = gradeChanged(data);
+  if (changed) rows.push(['Final grade', `${data.finalGrade} (${changed})`]);
+  else if (data.finalGrade ?? data.overallGrade)
+    rows.push(['Overall grade', (data.finalGrade ?? data.overallGrade) as string]);
   return rows;
+}
+
+/** When the moderation panel changed the auditor's grade: what the auditor gave, and which way it went. */
+function gradeChanged(data: AuditDocumentData): string | null {
+  if (!data.finalGrade || !data.overallGrade || data.finalGrade === data.overallGrade) return null;
+  const way = data.moderation?.outcome
+    ? ` the moderation panel ${data.moderation.outcome.toLowerCase()} it`
+    : '';
+  return `the auditor graded it ${data.overallGrade};${way || ' the moderation panel changed it'}`;
 }
 
 /** The audit as a .docx file. */
@@ -190,10 +202,22 @@ export async function buildAuditDocument(data: AuditDocumentData): Promise<Buffe
   }
 
   if (data.overallGrade || data.sections.some((s) => s.isJourneySection)) {
-    body.push(
-      heading('Overall grade', HeadingLevel.HEADING_2),
-      labelled('Overall grade', data.overallGrade ?? 'Not graded'),
-    );
+    body.push(heading('Overall grade', HeadingLevel.HEADING_2));
+    if (gradeChanged(data)) {
+      body.push(
+        labelled('Final grade', data.finalGrade as string),
+        labelled('Auditor’s grade', data.overallGrade as string),
+      );
+    } else {
+      body.push(labelled('Overall grade', data.finalGrade ?? data.overallGrade ?? 'Not graded'));
+    }
+    if (data.moderation) {
+      const on = data.moderation.decidedOn ? ` on ${formatDate(data.moderation.decidedOn)}` : '';
+      body.push(
+        labelled('Moderation', `${data.moderation.outcome} by the moderation panel${on}`),
+        ...(data.moderation.reason ? [labelled('The panel’s reason', data.moderation.reason)] : []),
+      );
+    }
   }
 
   body.push(heading('Escalations', HeadingLevel.HEADING_2));

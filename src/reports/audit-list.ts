@@ -11,6 +11,7 @@ import { ACTIVITY_KIND_LABELS, type ReturnsKind } from '../domain/activity-kinds
 import { monthName } from '../domain/dates.ts';
 import { monthRange } from '../domain/month-range.ts';
 import { allocationFacts } from '../metrics/audit-facts.ts';
+import { auditsModeratedBlind, GRADE_HIDDEN } from '../services/audits/audit-access.ts';
 import { gradeWords, type ReportDocument, rangeWords } from './document.ts';
 import type { ReportParams } from './report-base.ts';
 
@@ -40,9 +41,14 @@ export interface ListedAudit {
   team: string | null;
   worker: string | null;
   auditor: string | null;
+  /** the final grade: the moderation panel's where the audit was moderated; null while hidden */
   finalGrade: string | null;
+  /** the auditor's own grade, when the panel's final grade differs from it */
+  auditorGrade: string | null;
   goodOrBetter: boolean | null;
   moderated: boolean;
+  /** the person the list is for is moderating this audit blind: its grades are not given */
+  gradeHidden: boolean;
 }
 
 const STATUS_WORDS: Record<string, string> = {
@@ -53,8 +59,18 @@ const STATUS_WORDS: Record<string, string> = {
   exempted: 'Exempted',
 };
 
-export async function buildAuditList(db: Db, councilId: string, p: ReportParams): Promise<ListedAudit[]> {
+/**
+ * The audits behind the figures. For a `viewer` (the person downloading it) the grades of the
+ * audits they are moderating blind are left out, as on every other way to a grade.
+ */
+export async function buildAuditList(
+  db: Db,
+  councilId: string,
+  p: ReportParams,
+  viewer?: { staffId: string },
+): Promise<ListedAudit[]> {
   if (p.publication) throw new NotForPublicationError();
+  const blind = viewer ? await auditsModeratedBlind(db, councilId, viewer.staffId) : new Set<string>();
   const { rows } = await sql<{
     month: string;
     source: 'audits' | 'history';
@@ -69,34 +85,42 @@ export async function buildAuditList(db: Db, councilId: string, p: ReportParams)
     worker: string | null;
     auditor: string | null;
     final_grade: string | null;
+    auditor_grade: string | null;
     final_good: boolean | null;
     moderated: boolean;
+    audit_id: string | null;
   }>`
     select f.month::text as month, f.source, coalesce(h.audit_ref, f.ref) as ref,
       coalesce(c.external_id, h.child_ref) as child_ref, f.child_id, f.kind, f.status,
-      f.service_area, f.locality, f.team, f.worker, f.auditor, f.final_grade, f.final_good, f.moderated
+      f.service_area, f.locality, f.team, f.worker, f.auditor, f.final_grade, f.final_good, f.moderated,
+      coalesce(a.overall_grade, h.grade) as auditor_grade, f.audit_id
     from ${allocationFacts(councilId, monthRange(p.from, p.to), p.filters)} f
     left join audit_history h on h.id = f.history_id
     left join audits a on a.id = f.audit_id
     left join children c on c.id = a.child_id
     order by f.month, f.service_area nulls last, f.team nulls last, child_ref`.execute(db);
-  return rows.map((r) => ({
-    month: r.month.slice(0, 7),
-    source: r.source === 'audits' ? 'QA Loop' : 'Imported history',
-    reference: r.ref,
-    childReference: r.child_ref,
-    childId: r.child_id,
-    kind: ACTIVITY_KIND_LABELS[r.kind] ?? r.kind,
-    status: STATUS_WORDS[r.status] ?? r.status,
-    serviceArea: r.service_area,
-    locality: r.locality,
-    team: r.team,
-    worker: r.worker,
-    auditor: r.auditor,
-    finalGrade: r.final_grade,
-    goodOrBetter: r.final_good,
-    moderated: Boolean(r.moderated),
-  }));
+  return rows.map((r) => {
+    const hidden = r.audit_id !== null && blind.has(r.audit_id);
+    return {
+      month: r.month.slice(0, 7),
+      source: r.source === 'audits' ? 'QA Loop' : 'Imported history',
+      reference: r.ref,
+      childReference: r.child_ref,
+      childId: r.child_id,
+      kind: ACTIVITY_KIND_LABELS[r.kind] ?? r.kind,
+      status: STATUS_WORDS[r.status] ?? r.status,
+      serviceArea: r.service_area,
+      locality: r.locality,
+      team: r.team,
+      worker: r.worker,
+      auditor: r.auditor,
+      finalGrade: hidden ? null : r.final_grade,
+      auditorGrade: !hidden && r.auditor_grade && r.auditor_grade !== r.final_grade ? r.auditor_grade : null,
+      goodOrBetter: hidden ? null : r.final_good,
+      moderated: Boolean(r.moderated),
+      gradeHidden: hidden,
+    };
+  });
 }
 
 const yesNo = (b: boolean | null) => (b === null ? '' : b ? 'Yes' : 'No');
@@ -109,7 +133,7 @@ export function auditListDocument(rows: ListedAudit[], p: ReportParams): ReportD
     subtitle: [p.councilName, ...p.filterWords],
     summary: [`Audits allocated: ${rows.length}; returned: ${returned}.`],
     notes: [
-      'One row per allocated audit, counted exactly as the reports count them: a month with audits in QA Loop from them, a month without from the imported history. Grades are final grades: the moderation panel’s where the audit was moderated. Children are named by their case reference only. OFFICIAL-SENSITIVE: not for publication.',
+      'One row per allocated audit, counted exactly as the reports count them: a month with audits in QA Loop from them, a month without from the imported history. Grades are final grades: the moderation panel’s where the audit was moderated, with the auditor’s own grade beside it where the panel changed it. The grades of audits you are moderating blind are hidden until your re-grade is submitted. Children are named by their case reference only. OFFICIAL-SENSITIVE: not for publication.',
     ],
     sections: [
       {
@@ -132,14 +156,16 @@ export function auditListDocument(rows: ListedAudit[], p: ReportParams): ReportD
               { key: 'worker', header: 'Worker', kind: 'text' },
               { key: 'auditor', header: 'Auditor', kind: 'text' },
               { key: 'finalGrade', header: 'Final grade', kind: 'text' },
+              { key: 'auditorGrade', header: 'Auditor’s grade, where the panel changed it', kind: 'text' },
               { key: 'goodOrBetter', header: 'Good or better', kind: 'text' },
               { key: 'moderated', header: 'Moderated', kind: 'text' },
             ],
-            rows: rows.map((r) => ({
+            rows: rows.map(({ gradeHidden, ...r }) => ({
               cells: {
                 ...r,
                 month: monthName(`${r.month}-01`),
-                finalGrade: r.finalGrade ? gradeWords(r.finalGrade) : '',
+                finalGrade: gradeHidden ? GRADE_HIDDEN : r.finalGrade ? gradeWords(r.finalGrade) : '',
+                auditorGrade: r.auditorGrade ? gradeWords(r.auditorGrade) : '',
                 goodOrBetter: yesNo(r.goodOrBetter),
                 moderated: r.moderated ? 'Yes' : 'No',
               },

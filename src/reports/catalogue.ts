@@ -94,12 +94,17 @@ export interface ProducedReport {
   children?: { childId: string | null; auditReference: string }[];
 }
 
-/** Builds a report of the months and filters asked for, prepared for publication when asked. */
+/**
+ * Builds a report of the months and filters asked for, prepared for publication when asked. The
+ * `viewer` is the person it is made for, where a report names audits (the audit list leaves out the
+ * grades of audits they are moderating blind).
+ */
 export async function produceReport(
   db: Db,
   councilId: string,
   name: ReportName,
   p: ReportParams,
+  viewer?: { staffId: string },
 ): Promise<ProducedReport> {
   const council = p.councilName;
   switch (name) {
@@ -189,7 +194,7 @@ export async function produceReport(
       return { name, json: r, document: equalityDocument(r, council) };
     }
     case 'audits': {
-      const rows = await buildAuditList(db, councilId, p);
+      const rows = await buildAuditList(db, councilId, p, viewer);
       return {
         name,
         json: {

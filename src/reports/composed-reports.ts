@@ -79,17 +79,18 @@ async function params(
   };
 }
 
-/** The monthly QA report of a cycle of the council, as Word or HTML. */
+/** The monthly QA report of a cycle of the council, in full or prepared for publication, as Word or HTML. */
 export async function monthlyReportFile(
   db: Db,
   councilId: string,
   monthId: string,
   format: ComposedFormat,
+  publication: boolean,
   today: string,
 ): Promise<ComposedFile> {
   const c = await reportCycle(db, councilId, monthId);
   const month = c.month.slice(0, 7);
-  const p = await params(db, c.councilId, month, month, false, today);
+  const p = await params(db, c.councilId, month, month, publication, today);
   const body =
     format === 'docx'
       ? await monthlyReportDocx(db, c.councilId, p)
@@ -97,11 +98,12 @@ export async function monthlyReportFile(
   return {
     body,
     contentType: CONTENT_TYPES[format],
-    fileName: format === 'docx' ? `monthly-qa-report-${month}.docx` : undefined,
+    fileName:
+      format === 'docx' ? `monthly-qa-report-${month}${publication ? '-public' : ''}.docx` : undefined,
   };
 }
 
-/** The annual report of a programme year of the council, in full or for publication, as Word or HTML. */
+/** The annual report of a programme year of the council, in full or prepared for publication, as Word or HTML. */
 export async function annualReportFile(
   db: Db,
   councilId: string,

@@ -14,6 +14,7 @@ import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
 import { monthRange } from '../domain/month-range.ts';
 import { proportion } from '../domain/statistics.ts';
+import { MODERATION_FIGURE_WORDS, moderationFigures } from '../metrics/moderation-figures.ts';
 import { type ReturnCycle, returnsBreakdown } from '../metrics/returns.ts';
 import { produceReport } from './catalogue.ts';
 import type { ReportDocument, ReportTable } from './document.ts';
@@ -46,11 +47,12 @@ export async function qualityDashboard(
 export interface CycleDashboard {
   returns: ReportDocument;
   escalations: { waiting: number; immediate: number; driftDelay: number; oldestRaisedAt: Date | null };
+  /** the cycle's moderation, counted as the consistency page and moderation report count it */
   moderation: {
+    /** returned audits that can be moderated */
     returned: number;
     chosen: number;
-    allocated: number;
-    submitted: number;
+    regraded: number;
     decided: number;
     table: ReportTable;
   };
@@ -70,16 +72,10 @@ export async function cycleDashboard(
     sql<{ kind: string; n: number; oldest: Date | null }>`
       select kind, count(*)::int as n, min(raised_at) as oldest from escalations
       where council_id = ${councilId} and responded_at is null group by kind`.execute(db),
-    sql<{ status: string; n: number }>`
-      select m.status, count(*)::int as n from moderations m join audits a on a.id = m.audit_id
-      where m.council_id = ${councilId} and a.month_id = ${cycle.id} group by m.status`.execute(db),
+    moderationFigures(db, councilId, { from: cycle.month.slice(0, 10), to: cycle.month.slice(0, 10) }),
   ]);
-  const count = (status: string) => moderation.rows.find((r) => r.status === status)?.n ?? 0;
-  const chosen = moderation.rows.reduce((a, r) => a + r.n, 0);
-  const returned = returns.total.returned;
-  const decided = count('decided');
-  const submitted = count('submitted');
-  const allocated = count('allocated');
+  const { returned, chosen, regraded, moderated: decided } = moderation.total;
+  const words = MODERATION_FIGURE_WORDS;
   const oldest = waiting.rows.map((r) => r.oldest).filter((d): d is Date => d !== null);
   // every audit of the cycle is counted, not a sample: no interval
   const progress = (count: number, total: number) => ({ ...proportion(count, total), ci95: null });
@@ -96,23 +92,23 @@ export async function cycleDashboard(
     moderation: {
       returned,
       chosen,
-      allocated,
-      submitted,
+      regraded,
       decided,
       table: {
         id: 'moderation-progress',
         title: `Moderation of ${cycle.name}`,
         columns: [
           { key: 'stage', header: 'Stage', kind: 'text' },
-          { key: 'share', header: 'Of the audits chosen', kind: 'share' },
+          { key: 'share', header: `Of ${returned} ${words.returned.toLowerCase()}`, kind: 'share' },
         ],
         rows: [
+          { cells: { stage: `${words.chosen} (${words.ofReturned})`, share: progress(chosen, returned) } },
           {
-            cells: { stage: 'Chosen for moderation (of returned audits)', share: progress(chosen, returned) },
+            cells: { stage: `${words.regraded} (${words.ofReturned})`, share: progress(regraded, returned) },
           },
-          { cells: { stage: 'With a moderator, not yet re-graded', share: progress(allocated, chosen) } },
-          { cells: { stage: 'Re-graded, waiting for the panel', share: progress(submitted, chosen) } },
-          { cells: { stage: 'Decided by the panel', share: progress(decided, chosen) } },
+          {
+            cells: { stage: `${words.moderated} (${words.ofReturned})`, share: progress(decided, returned) },
+          },
         ],
       },
     },

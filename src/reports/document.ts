@@ -7,7 +7,7 @@
 
 import { monthName } from '../domain/dates.ts';
 import type { Proportion } from '../domain/statistics.ts';
-import { SUPPRESSION_THRESHOLD } from '../domain/suppression.ts';
+import { ENOUGH_TO_PUBLISH, SUPPRESSION_THRESHOLD } from '../domain/suppression.ts';
 
 /** A count as published: the number, or why it is not shown. */
 export type Count = number | SuppressedCount;
@@ -156,6 +156,22 @@ export function publishCount(n: number): Count {
   return isSmall(n) ? FEWER_THAN : n;
 }
 
+/** A count as published when suppression (src/domain/suppression.ts) says whether it is hidden. */
+export function shownCount(n: number, hidden: boolean): Count {
+  return hidden ? (isSmall(n) ? FEWER_THAN : 'withheld') : n;
+}
+
+/** A share of a total as published: the rate and its interval only when count and total are shown. */
+export function shownShare(p: Proportion, countHidden: boolean, totalHidden: boolean): Share {
+  if (!countHidden && !totalHidden) return p;
+  return {
+    count: shownCount(Number(p.count), countHidden),
+    total: shownCount(Number(p.total), totalHidden),
+    rate: null,
+    ci95: null,
+  };
+}
+
 /**
  * A proportion as published: a count or total from 1 to 4 is shown as "fewer than 5", and then the
  * other and the rate (which would give it back) are withheld. `withhold` withholds it all, for a share
@@ -175,4 +191,6 @@ export function publishShare(p: Proportion | Share, withhold = false): Share {
 
 export const PUBLICATION_NOTE =
   'Prepared for publication: no child, worker or team below service level is named, counts from 1 to 4 ' +
-  'are shown as “fewer than 5”, and figures that would let them be worked out are withheld.';
+  'are shown as “fewer than 5”, and figures that would let them be worked out are withheld. The ' +
+  `council-wide totals, and the good-or-better rate of the year and of every month with ${ENOUGH_TO_PUBLISH} ` +
+  'audits or more, are always given.';

@@ -16,7 +16,7 @@ import {
 import { BUILTIN_SCALES } from '../domain/grade-scales.ts';
 import { monthRange } from '../domain/month-range.ts';
 import { changeBetween, type Proportion, proportion } from '../domain/statistics.ts';
-import { suppressGrid } from '../domain/suppression.ts';
+import { ENOUGH_TO_PUBLISH, type Keep, suppressGrid } from '../domain/suppression.ts';
 import { allocationFacts } from '../metrics/audit-facts.ts';
 import {
   type Count,
@@ -29,6 +29,7 @@ import {
   rangeWords,
   type Share,
   shareText,
+  shownShare,
 } from './document.ts';
 import { head, type ReportHead, type ReportParams } from './report-base.ts';
 
@@ -171,7 +172,15 @@ function suppressSharingTotals(
     const hidden = grids.map((grid, k) => {
       const last = grid.length - 1;
       const also = grid.map((row, i) => row.map((_, j) => forced[k][i][j] || (i === last && shared[j])));
-      const h = suppressGrid(grid, also);
+      // the overall row is kept: its audits always, its good or better in full from 10 audits
+      const [, , all] = grid[last];
+      const keep = grid.map((row, i) =>
+        row.map(
+          (n, j): Keep =>
+            i !== last || isSmall(n) ? 0 : j === row.length - 1 || all >= ENOUGH_TO_PUBLISH ? 2 : 0,
+        ),
+      );
+      const h = suppressGrid(grid, also, keep);
       if (partner?.(grid, h, forced[k])) changed = true;
       return h;
     });
@@ -246,7 +255,7 @@ export function publishEqualityReport(r: EqualityReport): EqualityReport {
     ...r,
     publication: true,
     audits: overallHidden[2] ? hiddenCount(Number(r.audits)) : Number(r.audits),
-    goodOrBetter: publishShare(r.goodOrBetter as Proportion, overallHidden.some(Boolean)),
+    goodOrBetter: shownShare(r.goodOrBetter as Proportion, overallHidden[0], overallHidden[2]),
     characteristics: r.characteristics.map((c, k) => ({
       ...c,
       groups: c.groups.map((g, i): EqualityGroup => {
@@ -260,12 +269,14 @@ export function publishEqualityReport(r: EqualityReport): EqualityReport {
             differsFromRest: null,
           };
         }
-        const goodOrBetter = publishShare(g.goodOrBetter as Proportion, audits[k][i].some(Boolean));
+        // a row of [good or better, the rest, audits] never has just one hidden: the count and the
+        // total say what is hidden, and the rate only when both are shown
+        const goodOrBetter = shownShare(g.goodOrBetter as Proportion, audits[k][i][0], audits[k][i][2]);
         return {
           group: g.group,
           audits: n,
           goodOrBetter,
-          sections: publishShare(g.sections as Proportion, sections[k][i].some(Boolean)),
+          sections: shownShare(g.sections as Proportion, sections[k][i][0], sections[k][i][2]),
           differsFromRest: goodOrBetter.rate === null ? null : g.differsFromRest,
         };
       }),

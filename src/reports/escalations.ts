@@ -9,7 +9,7 @@ import type { Db } from '../data/db.ts';
 import { monthName } from '../domain/dates.ts';
 import type { EscalationKind } from '../domain/escalations.ts';
 import { monthRange } from '../domain/month-range.ts';
-import { suppressGrid } from '../domain/suppression.ts';
+import { ENOUGH_TO_PUBLISH, type Keep, suppressGrid } from '../domain/suppression.ts';
 import { allocationFacts } from '../metrics/audit-facts.ts';
 import {
   type Count,
@@ -127,7 +127,22 @@ function publishRows<T extends EscalationCounts>(
 ): { rows: T[]; totalHidden: boolean[] } {
   const grid = rows.map((r) => COUNT_KEYS.map((k) => Number(r[k])));
   const forced = rows.map((_, i) => (i === rows.length - 1 && totalHidden ? [...totalHidden] : []));
-  const hidden = suppressGrid(grid, forced);
+  // the escalations raised (the last column) are kept: the report's always, a row's from 10
+  const keep = grid.map((row, i) =>
+    row.map(
+      (n, j): Keep =>
+        j < row.length - 1
+          ? 0
+          : i === rows.length - 1
+            ? isSmall(n)
+              ? 0
+              : 2
+            : n >= ENOUGH_TO_PUBLISH
+              ? 1
+              : 0,
+    ),
+  );
+  const hidden = suppressGrid(grid, forced, keep);
   const out = rows.map((r, i) => {
     const row = { ...r } as T;
     COUNT_KEYS.forEach((k, j) => {

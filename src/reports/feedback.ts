@@ -12,7 +12,7 @@ import { FAMILY_QUESTIONS } from '../domain/family-feedback.ts';
 import { themesMentioned } from '../domain/feedback-themes.ts';
 import { monthRange } from '../domain/month-range.ts';
 import { type Proportion, proportion } from '../domain/statistics.ts';
-import { suppressGrid } from '../domain/suppression.ts';
+import { ENOUGH_TO_PUBLISH, type Keep, suppressGrid } from '../domain/suppression.ts';
 import { allocationFacts } from '../metrics/audit-facts.ts';
 import {
   type Count,
@@ -165,7 +165,14 @@ export function publishFeedbackReport(r: FeedbackReport): FeedbackReport {
   const responses = Number(r.practitioner.responses.count);
   // the months add up to all the answers: a column of counts with its total, hidden alike
   const monthGrid = [...r.months.map((m) => [Number(m.responses)]), [responses]];
-  const monthHidden = suppressGrid(monthGrid);
+  // the answers in all are kept, and a month's from 10
+  const monthHidden = suppressGrid(
+    monthGrid,
+    undefined,
+    monthGrid.map(([n], i): Keep[] => [
+      i === r.months.length ? (isSmall(n) ? 0 : 2) : n >= ENOUGH_TO_PUBLISH ? 1 : 0,
+    ]),
+  );
   return {
     ...r,
     publication: true,

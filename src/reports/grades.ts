@@ -10,22 +10,21 @@ import { ACTIVITY_KIND_LABELS, type ReturnsKind } from '../domain/activity-kinds
 import { monthName } from '../domain/dates.ts';
 import { monthRange } from '../domain/month-range.ts';
 import { type Proportion, proportion } from '../domain/statistics.ts';
-import { suppressGrid } from '../domain/suppression.ts';
+import { ENOUGH_TO_PUBLISH, type Keep, keptTotal, Suppression } from '../domain/suppression.ts';
 import { allocationFacts } from '../metrics/audit-facts.ts';
 import {
   type Column,
   type Count,
-  FEWER_THAN,
   gradeWords,
-  isSmall,
   PUBLICATION_NOTE,
-  publishShare,
   type ReportDocument,
   type ReportSection,
   type ReportTable,
   rangeWords,
   type Share,
   shareText,
+  shownCount,
+  shownShare,
 } from './document.ts';
 import {
   byName,
@@ -189,84 +188,213 @@ export async function buildGradesReport(db: Db, councilId: string, p: ReportPara
 
 // ---- publication ------------------------------------------------------------------------------
 
+/** The ids of a row of grade counts in a suppression problem (src/domain/suppression.ts). */
+export interface GradeIds {
+  counts: Record<string, number>;
+  total: number;
+  /** good or better */
+  good: number;
+  /** below good: not shown, but the total less good or better gives it */
+  below: number;
+}
+
 /**
- * Rows of grade counts (with their total row) as published: hidden cells (1 to 4, and those that
- * would give them away through a row or column total) shown as "fewer than 5" or "withheld". A row's
- * good or better is withheld when exactly one hidden count lies among the good-or-better grades or
- * among the others, since the share would then give that count back.
+ * Adds a row of grade counts to a suppression problem: each grade, the row's total, good or better
+ * and (worked out from those) below good, with the lines between them. `keep` is how much the row's
+ * total is kept (a month's, the report's); its good or better is kept as much when the row has
+ * ENOUGH_TO_PUBLISH audits. `counts` gives ids already added for the row (a table's total row that
+ * is another table's too).
+ */
+export function addGradeRow(
+  s: Suppression,
+  r: GradeCounts,
+  keys: readonly string[],
+  goodKeys: ReadonlySet<string>,
+  keep: Keep,
+  same?: GradeIds,
+): GradeIds {
+  if (same) return same;
+  const total = Number(r.total);
+  const good = Number(r.goodOrBetter.count);
+  const rateKept: Keep = total >= ENOUGH_TO_PUBLISH ? keep : 0;
+  const ids: GradeIds = {
+    counts: Object.fromEntries(keys.map((k) => [k, s.add(Number(r.counts[k] ?? 0))])),
+    total: s.add(total, { keep: keptTotal(total, keep) }),
+    good: s.add(good, { keep: rateKept }),
+    below: s.add(total - good, { keep: rateKept, derived: true }),
+  };
+  s.sum(ids.total, Object.values(ids.counts));
+  s.sum(ids.total, [ids.good, ids.below]);
+  // good or better is its good grades added up (where the audits say so: a grade is good or better
+  // on its scale), and below good the others
+  const goodSum = keys.filter((k) => goodKeys.has(k)).reduce((n, k) => n + Number(r.counts[k] ?? 0), 0);
+  if (goodSum === good) {
+    s.sum(
+      ids.good,
+      keys.filter((k) => goodKeys.has(k)).map((k) => ids.counts[k]),
+    );
+    s.sum(
+      ids.below,
+      keys.filter((k) => !goodKeys.has(k)).map((k) => ids.counts[k]),
+    );
+  }
+  return ids;
+}
+
+/** The rows of a table add up, grade by grade, to its total row. */
+function addColumns(s: Suppression, rows: readonly GradeIds[], total: GradeIds, keys: readonly string[]) {
+  for (const k of keys)
+    s.sum(
+      total.counts[k],
+      rows.map((r) => r.counts[k]),
+    );
+  s.sum(
+    total.total,
+    rows.map((r) => r.total),
+  );
+  s.sum(
+    total.good,
+    rows.map((r) => r.good),
+  );
+  s.sum(
+    total.below,
+    rows.map((r) => r.below),
+  );
+}
+
+/** A row of grade counts as published, once the problem is solved. */
+export function publishedRow<R extends GradeCounts>(r: R, ids: GradeIds, hidden: (id: number) => boolean): R {
+  const counts: Record<string, Count> = {};
+  for (const [k, id] of Object.entries(ids.counts))
+    counts[k] = shownCount(Number(r.counts[k] ?? 0), hidden(id));
+  return {
+    ...r,
+    counts,
+    total: shownCount(Number(r.total), hidden(ids.total)),
+    goodOrBetter: shownShare(r.goodOrBetter as Proportion, hidden(ids.good), hidden(ids.total)),
+  };
+}
+
+/**
+ * Rows of grade counts (with their total row) as published: counts from 1 to 4 shown as "fewer than
+ * 5", and the counts that would give them back through a row's or a column's total, or through good
+ * or better, withheld (src/domain/suppression.ts). The rows' totals and good or better are kept as a
+ * month's are (published when the row has ENOUGH_TO_PUBLISH audits), the total row's as the report's.
+ * `totalHidden` names the total row's cells (grade keys, 'total', 'goodOrBetter') hidden in the
+ * table this one shares its totals with.
  */
 export function publishGradeRows<T extends GradeCounts>(
   rows: T[],
   goodKeys: ReadonlySet<string>,
   total?: GradeCounts,
-  /** the total row's cells (grade keys, 'total') hidden in the table this one shares its totals with */
   totalHidden?: ReadonlySet<string>,
 ): { rows: T[]; total?: GradeCounts } {
   const all = total ? [...rows, total] : rows;
   const keys = [...new Set(all.flatMap((r) => Object.keys(r.counts)))];
-  // each row's total is a column of its own: the totals add up to the grand total, so one hidden
-  // total is given a partner like any other count
-  const grid = all.map((r) => [...keys.map((k) => Number(r.counts[k] ?? 0)), Number(r.total)]);
-  const forced = all.map((_, i) =>
-    total && i === rows.length && totalHidden ? [...keys, 'total'].map((k) => totalHidden.has(k)) : [],
-  );
-  const hidden = suppressGrid(grid, forced);
-  const totalAt = keys.length;
-  const publish = <R extends GradeCounts>(r: R, i: number): R => {
-    const counts: Record<string, Count> = {};
-    keys.forEach((k, j) => {
-      counts[k] = hidden[i][j] ? (isSmall(grid[i][j]) ? FEWER_THAN : 'withheld') : grid[i][j];
-    });
-    const hiddenGood = keys.filter((k, j) => hidden[i][j] && goodKeys.has(k)).length;
-    const hiddenOther = keys.filter((k, j) => hidden[i][j] && !goodKeys.has(k)).length;
-    const anyHidden = hiddenGood === 1 || hiddenOther === 1;
-    return {
-      ...r,
-      counts,
-      total: hidden[i][totalAt] ? (isSmall(grid[i][totalAt]) ? FEWER_THAN : 'withheld') : grid[i][totalAt],
-      goodOrBetter: publishShare(r.goodOrBetter as Proportion, anyHidden || hidden[i][totalAt]),
-    };
-  };
+  const s = new Suppression();
+  const ids = rows.map((r) => addGradeRow(s, r, keys, goodKeys, 1));
+  const totalIds = total ? addGradeRow(s, total, keys, goodKeys, 2) : undefined;
+  if (totalIds) {
+    addColumns(s, ids, totalIds, keys);
+    for (const k of keys) if (totalHidden?.has(k)) s.hide(totalIds.counts[k]);
+    if (totalHidden?.has('total')) s.hide(totalIds.total);
+    if (totalHidden?.has('goodOrBetter')) s.hide(totalIds.good);
+  }
+  const hidden = s.solve();
   return {
-    rows: rows.map((r, i) => publish(r, i)),
-    total: total ? publish(total, rows.length) : undefined,
+    rows: rows.map((r, i) => publishedRow(r, ids[i], hidden)),
+    total: total && totalIds ? publishedRow(total, totalIds, hidden) : undefined,
   };
 }
 
+/**
+ * The grades report for publication: no team or worker; counts from 1 to 4 "fewer than 5" and the
+ * counts that would give them back withheld, as one problem across every table (the scales' months,
+ * good or better across scales, and the breakdowns, which add up to the same totals), so no table
+ * gives back what another hides. The report's totals, and the total and good-or-better rate of every
+ * month with ENOUGH_TO_PUBLISH audits or more, are always published.
+ */
 export function publishGradesReport(r: GradesReport): GradesReport {
-  const goodKeys = new Set(r.scales.flatMap((b) => b.grades.filter((g) => g.goodOrBetter).map((g) => g.key)));
-  const scales = r.scales.map((b) => {
-    const { rows, total } = publishGradeRows(b.months, goodKeys, b.total);
-    return { ...b, months: rows, total: total as GradeCounts };
+  const s = new Suppression();
+  const single = r.scales.length === 1;
+  const blocks = r.scales.map((b) => {
+    const goodKeys = new Set(b.grades.filter((g) => g.goodOrBetter).map((g) => g.key));
+    const keys = [...new Set([...b.grades.map((g) => g.key), ...Object.keys(b.total.counts)])];
+    const total = addGradeRow(s, b.total, keys, goodKeys, single ? 2 : 1);
+    const months = b.months.map((m) => addGradeRow(s, m, keys, goodKeys, 1));
+    addColumns(s, months, total, keys);
+    return { total, months };
   });
-  // across scales, a month's share is withheld wherever a scale's share of that month is
-  const hiddenMonth = (month: string) =>
-    scales.some((b) => {
-      const m = b.months.find((x) => x.month === month);
-      return m !== undefined && Number(m.total) !== 0 && typeof m.goodOrBetter.count !== 'number';
-    });
-  // the breakdowns add up to the same totals as the months: their total row is hidden as the
-  // months' is, so no table gives back what another hides
-  const combined = r.scales.reduce<GradeCounts>(
-    (acc, b) => ({
-      counts: { ...acc.counts, ...(b.total.counts as Record<string, number>) },
-      total: Number(acc.total) + Number(b.total.total),
-      goodOrBetter: acc.goodOrBetter,
-    }),
-    { counts: {}, total: 0, goodOrBetter: r.goodOrBetter.total },
+  // good or better across scales, month by month: with one scale, that scale's
+  const across = (share: Proportion, parts: GradeIds[], keep: Keep): GradeIds => {
+    if (single) return parts[0];
+    const total = Number(share.total);
+    const rateKept: Keep = total >= ENOUGH_TO_PUBLISH ? keep : 0;
+    const ids: GradeIds = {
+      counts: {},
+      total: s.add(total, { keep: keptTotal(total, keep) }),
+      good: s.add(Number(share.count), { keep: rateKept }),
+      below: s.add(total - Number(share.count), { keep: rateKept, derived: true }),
+    };
+    s.sum(ids.total, [ids.good, ids.below]);
+    for (const part of ['total', 'good', 'below'] as const)
+      s.sum(
+        ids[part],
+        parts.map((p) => p[part]),
+      );
+    return ids;
+  };
+  const acrossMonths = r.goodOrBetter.months.map((m) =>
+    across(
+      m as Proportion,
+      blocks.flatMap((b, k) => {
+        const i = r.scales[k].months.findIndex((x) => x.month === m.month);
+        return i < 0 ? [] : [b.months[i]];
+      }),
+      1,
+    ),
   );
-  const totalHidden = new Set<string>();
-  for (const b of scales) {
-    for (const [k, c] of Object.entries(b.total.counts)) if (typeof c !== 'number') totalHidden.add(k);
-    if (typeof b.total.total !== 'number') totalHidden.add('total');
+  const acrossTotal = across(
+    r.goodOrBetter.total as Proportion,
+    blocks.map((b) => b.total),
+    2,
+  );
+  if (!single) {
+    for (const part of ['total', 'good', 'below'] as const)
+      s.sum(
+        acrossTotal[part],
+        acrossMonths.map((m) => m[part]),
+      );
   }
-  if (
-    scales.length > 1 &&
-    scales.some((b) => isSmall(Number(r.scales.find((x) => x.scale === b.scale)?.total.total)))
-  )
-    totalHidden.add('total');
-  const grouped = <T extends GradeCounts>(list: T[]) =>
-    publishGradeRows(list, goodKeys, combined, totalHidden).rows;
+  // the breakdowns' total row: every grade across scales
+  const allKeys = [...new Set(r.scales.flatMap((b) => Object.keys(b.total.counts)))];
+  const goodKeys = new Set(r.scales.flatMap((b) => b.grades.filter((g) => g.goodOrBetter).map((g) => g.key)));
+  const totalCounts: Record<string, number> = {};
+  for (const k of allKeys) {
+    const parts = blocks.filter((_, i) => k in r.scales[i].total.counts).map((b) => b.total.counts[k]);
+    if (single) totalCounts[k] = parts[0];
+    else {
+      totalCounts[k] = s.add(parts.reduce((n, id) => n + s.count(id), 0));
+      s.sum(totalCounts[k], parts);
+    }
+  }
+  const overall: GradeIds = { ...acrossTotal, counts: totalCounts };
+  if (!single) s.sum(overall.total, Object.values(totalCounts));
+  const grouped = <T extends GradeCounts>(list: T[]) => {
+    const ids = list.map((g) => addGradeRow(s, g, allKeys, goodKeys, 0));
+    addColumns(s, ids, overall, allKeys);
+    return ids;
+  };
+  const byServiceArea = grouped(r.byServiceArea);
+  const byLocality = grouped(r.byLocality);
+  const byKind = grouped(r.byKind);
+  const hidden = s.solve();
+  const scales = r.scales.map((b, k) => ({
+    ...b,
+    months: b.months.map((m, i) => publishedRow(m, blocks[k].months[i], hidden)),
+    total: publishedRow(b.total, blocks[k].total, hidden),
+  }));
+  const share = (p: Proportion, ids: GradeIds) => shownShare(p, hidden(ids.good), hidden(ids.total));
   return {
     ...r,
     publication: true,
@@ -274,20 +402,17 @@ export function publishGradesReport(r: GradesReport): GradesReport {
     total: scales[0]?.total ?? r.total,
     scales,
     goodOrBetter: {
-      months: r.goodOrBetter.months.map((m) => ({
-        ...publishShare(m as Proportion, hiddenMonth(m.month)),
+      months: r.goodOrBetter.months.map((m, i) => ({
+        ...share(m as Proportion, acrossMonths[i]),
         month: m.month,
       })),
-      total: publishShare(
-        r.goodOrBetter.total as Proportion,
-        scales.some((b) => Number(b.total.total) !== 0 && typeof b.total.goodOrBetter.count !== 'number'),
-      ),
+      total: share(r.goodOrBetter.total as Proportion, acrossTotal),
     },
-    byServiceArea: grouped(r.byServiceArea),
-    byLocality: grouped(r.byLocality),
+    byServiceArea: r.byServiceArea.map((g, i) => publishedRow(g, byServiceArea[i], hidden)),
+    byLocality: r.byLocality.map((g, i) => publishedRow(g, byLocality[i], hidden)),
     byTeam: [],
     byWorker: [],
-    byKind: grouped(r.byKind),
+    byKind: r.byKind.map((g, i) => publishedRow(g, byKind[i], hidden)),
   };
 }
 

@@ -8,11 +8,12 @@
 import type { Db } from '../data/db.ts';
 import { kappaWords } from '../domain/agreement.ts';
 import { monthName } from '../domain/dates.ts';
-import { suppressGrid } from '../domain/suppression.ts';
+import { ENOUGH_TO_PUBLISH, type Keep, keptTotal, Suppression } from '../domain/suppression.ts';
 import {
   type Agreement,
   MIN_FOR_AUDITOR_KAPPA,
   MIN_FOR_TREND_KAPPA,
+  MODERATION_FIGURE_WORDS,
   type ModerationCounts,
   type ModerationFilters,
   moderationFigures,
@@ -21,15 +22,14 @@ import {
   type Column,
   type Count,
   countText,
-  FEWER_THAN,
   gradeWords,
-  isSmall,
   PUBLICATION_NOTE,
   type ReportDocument,
   type ReportTable,
   rangeWords,
   type Share,
   shareText,
+  shownCount,
 } from './document.ts';
 
 /** The figures of a month, service area, auditor or the whole range, as the report gives them. */
@@ -159,8 +159,12 @@ const share = (count: Count, total: Count, rate: number | null, ci95: [number, n
 });
 
 const COUNT_COLUMNS: Column[] = [
-  { key: 'returned', header: 'Returned', kind: 'count' },
-  { key: 'moderated', header: 'Moderated', kind: 'share' },
+  { key: 'returned', header: MODERATION_FIGURE_WORDS.returned, kind: 'count' },
+  {
+    key: 'moderated',
+    header: `${MODERATION_FIGURE_WORDS.moderated}, ${MODERATION_FIGURE_WORDS.ofReturned}`,
+    kind: 'share',
+  },
   { key: 'supported', header: 'Supported', kind: 'count' },
   { key: 'upgraded', header: 'Upgraded', kind: 'count' },
   { key: 'downgraded', header: 'Downgraded', kind: 'share' },
@@ -208,62 +212,100 @@ export type PublishedModerationReport = Omit<
     byAuditor: (PublishedCounts & { auditor: string | null; kappa: number | null; kappaN: number })[];
   };
 
+/** The ids of a row of moderation counts in a suppression problem (src/domain/suppression.ts). */
+interface ModerationIds {
+  returned: number;
+  moderated: number;
+  notModerated: number;
+  supported: number;
+  upgraded: number;
+  downgraded: number;
+  /** supported and upgraded: not shown, but moderated less downgraded gives it */
+  notDowngraded: number;
+}
+
 /**
- * Rows of moderation counts (with the total row they add up to, last) as published. Each row's
- * supported, upgraded, downgraded and not moderated add up to its returned audits, and the rows to
- * the total row: hidden cells are "fewer than 5" or "withheld" (src/domain/suppression.ts), and a
- * row's moderated count and its rates are withheld when any of its cells is hidden. `totalHidden`
- * hides the total row as the table sharing its totals did.
+ * Adds a row of moderation counts: returned is moderated and not moderated added up, moderated the
+ * panel's outcomes. `keep` is how much the row's figures are kept (a month's, the report's): its
+ * returned audits, and its moderated share in full when ENOUGH_TO_PUBLISH audits were returned.
  */
-function publishRows<T extends ModerationReportCounts>(
-  rows: T[],
-  totalHidden?: readonly boolean[],
-): { rows: (T & PublishedCounts)[]; totalHidden: boolean[] } {
-  const grid = rows.map((c) => [c.supported, c.upgraded, c.downgraded, c.returned - c.moderated, c.returned]);
-  const forced = rows.map((_, i) => (i === rows.length - 1 && totalHidden ? [...totalHidden] : []));
-  const hidden = suppressGrid(grid, forced);
-  const shown = (n: number, h: boolean): Count => (h ? (isSmall(n) ? FEWER_THAN : 'withheld') : n);
-  const out = rows.map((c, i) => {
-    const any = hidden[i].some(Boolean);
-    return {
-      ...c,
-      returned: shown(c.returned, hidden[i][4]),
-      moderated: any ? shown(c.moderated, true) : c.moderated,
-      moderatedRate: any ? null : c.moderatedRate,
-      moderatedCi95: any ? null : c.moderatedCi95,
-      supported: shown(c.supported, hidden[i][0]),
-      upgraded: shown(c.upgraded, hidden[i][1]),
-      downgraded: shown(c.downgraded, hidden[i][2]),
-      downgradedRate: any ? null : c.downgradedRate,
-      downgradedCi95: any ? null : c.downgradedCi95,
-    };
-  });
-  return { rows: out, totalHidden: hidden[hidden.length - 1] ?? [] };
+function addModerationRow(s: Suppression, c: ModerationReportCounts, keep: Keep): ModerationIds {
+  const rateKept: Keep = c.returned >= ENOUGH_TO_PUBLISH ? keep : 0;
+  const ids: ModerationIds = {
+    returned: s.add(c.returned, { keep: keptTotal(c.returned, keep) }),
+    moderated: s.add(c.moderated, { keep: rateKept }),
+    notModerated: s.add(c.returned - c.moderated, { keep: rateKept, derived: true }),
+    supported: s.add(c.supported),
+    upgraded: s.add(c.upgraded),
+    downgraded: s.add(c.downgraded),
+    notDowngraded: s.add(c.supported + c.upgraded, { derived: true }),
+  };
+  s.sum(ids.returned, [ids.moderated, ids.notModerated]);
+  s.sum(ids.moderated, [ids.supported, ids.upgraded, ids.downgraded]);
+  s.sum(ids.moderated, [ids.downgraded, ids.notDowngraded]);
+  s.sum(ids.notDowngraded, [ids.supported, ids.upgraded]);
+  return ids;
+}
+
+/** A row of moderation counts as published, once the problem is solved. */
+function publishedCounts<T extends ModerationReportCounts>(
+  c: T,
+  ids: ModerationIds,
+  hidden: (id: number) => boolean,
+): T & PublishedCounts {
+  const moderatedShown = !hidden(ids.moderated) && !hidden(ids.returned);
+  // the share of the moderated audits downgraded (the rest, supported and upgraded, kept from
+  // giving a small count back by the problem's lines)
+  const downgradedShown = !hidden(ids.downgraded) && !hidden(ids.moderated) && !hidden(ids.notDowngraded);
+  return {
+    ...c,
+    returned: shownCount(c.returned, hidden(ids.returned)),
+    moderated: shownCount(c.moderated, hidden(ids.moderated)),
+    moderatedRate: moderatedShown ? c.moderatedRate : null,
+    moderatedCi95: moderatedShown ? c.moderatedCi95 : null,
+    supported: shownCount(c.supported, hidden(ids.supported)),
+    upgraded: shownCount(c.upgraded, hidden(ids.upgraded)),
+    downgraded: shownCount(c.downgraded, hidden(ids.downgraded)),
+    downgradedRate: downgradedShown ? c.downgradedRate : null,
+    downgradedCi95: downgradedShown ? c.downgradedCi95 : null,
+  };
 }
 
 /**
  * The report for publication: no auditor named (auditors are workers), counts from 1 to 4 shown as
- * "fewer than 5" with the figures that would give them back withheld; the months and the service
- * areas add up to the same totals and hide the total row alike.
+ * "fewer than 5" with the figures that would give them back withheld, as one problem across the
+ * months, the service areas and the final grades of the moderated audits, which all add up to the
+ * same totals (src/domain/suppression.ts). The audits returned and the share of them moderated are
+ * kept: always published for the whole report, and for every month with ENOUGH_TO_PUBLISH audits
+ * returned.
  */
 export function publishModerationReport(r: ModerationReport): PublishedModerationReport {
+  const s = new Suppression();
+  const total = addModerationRow(s, r, 2);
+  const months = r.byMonth.map((m) => addModerationRow(s, m, 1));
+  const services = r.byService.map((a) => addModerationRow(s, a, 0));
+  for (const rows of [months, services]) {
+    for (const k of Object.keys(total) as (keyof ModerationIds)[])
+      s.sum(
+        total[k],
+        rows.map((x) => x[k]),
+      );
+  }
+  // the final grades of the moderated audits add up to them
   const grades = Object.keys(r.finalGrades);
-  const hidden = suppressGrid([grades.map((g) => r.finalGrades[g])])[0];
-  const months = publishRows([...r.byMonth, { ...r, month: '' }]);
-  const services = publishRows([...r.byService, { ...r, serviceArea: null }], months.totalHidden);
-  const { month: _, ...total } = months.rows[months.rows.length - 1];
+  const gradeIds = grades.map((g) => s.add(r.finalGrades[g]));
+  if (grades.reduce((n, g) => n + r.finalGrades[g], 0) === r.moderated) s.sum(total.moderated, gradeIds);
+  const hidden = s.solve();
+  const { month: _, ...shown } = publishedCounts({ ...r, month: '' }, total, hidden);
   return {
     ...r,
-    ...total,
+    ...shown,
     publication: true,
     finalGrades: Object.fromEntries(
-      grades.map((g, i) => [
-        g,
-        hidden[i] ? (isSmall(r.finalGrades[g]) ? FEWER_THAN : 'withheld') : r.finalGrades[g],
-      ]),
+      grades.map((g, i) => [g, shownCount(r.finalGrades[g], hidden(gradeIds[i]))]),
     ),
-    byMonth: months.rows.slice(0, -1),
-    byService: services.rows.slice(0, -1),
+    byMonth: r.byMonth.map((m, i) => publishedCounts(m, months[i], hidden)),
+    byService: r.byService.map((a, i) => publishedCounts(a, services[i], hidden)),
     byAuditor: [],
     kappaN: null,
     trend: r.trend.map((q) => ({
@@ -275,8 +317,10 @@ export function publishModerationReport(r: ModerationReport): PublishedModeratio
 }
 
 const ABOUT =
-  'Counted from the audits the moderation panel has decided, and from imported audit history with a ' +
-  'moderated grade. Agreement compares the auditor’s overall grade with the moderator’s blind grade ' +
+  'Moderated audits are those the moderation panel has decided, of the returned audits that can be ' +
+  'moderated (submitted with an overall grade; dip samples have none), counted as the consistency page ' +
+  'and the cycle dashboard count them; imported audit history counts a row with a ' +
+  'moderated grade as moderated. Agreement compares the auditor’s overall grade with the moderator’s blind grade ' +
   'before the panel, as Cohen’s weighted kappa with linear weights on the grade scale: 1 is full ' +
   'agreement and 0 what chance would give. An auditor’s kappa is shown once they have at least ' +
   `${MIN_FOR_AUDITOR_KAPPA} moderated audits; the trend is by quarter, because a month's sample is small, ` +
@@ -362,8 +406,8 @@ export function moderationDocument(
     title: `Moderation, ${rangeWords(r.from, r.to)}`,
     subtitle: [...(council ? [council] : []), ...filters, ...(publication ? ['For publication'] : [])],
     summary: [
-      `Audits returned: ${countText(p.returned)}.`,
-      `Moderated: ${shareText(share(p.moderated, p.returned, p.moderatedRate, p.moderatedCi95), 'none returned')}.`,
+      `${MODERATION_FIGURE_WORDS.returned}: ${countText(p.returned)}.`,
+      `Moderated: ${shareText(share(p.moderated, p.returned, p.moderatedRate, p.moderatedCi95), 'none returned')}, ${MODERATION_FIGURE_WORDS.moderated.toLowerCase()}, ${MODERATION_FIGURE_WORDS.ofReturned}.`,
       `Outcomes: ${countText(p.supported)} supported, ${countText(p.upgraded)} upgraded, ${countText(p.downgraded)} downgraded.`,
       `Downgraded: ${shareText(share(p.downgraded, p.moderated, p.downgradedRate, p.downgradedCi95), 'none moderated')}.`,
       `Agreement between auditors and moderators (weighted kappa, linear weights): ${publication ? publishedKappaText(r.kappa, r.kappaN ?? (r.kappa === null ? 0 : 5), 1) : kappaText(r.kappa, r.kappaN ?? 0, 1)}.`,

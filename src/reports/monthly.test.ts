@@ -135,3 +135,28 @@ test('the monthly report for publication is marked OFFICIAL and names no worker'
   assert.match(html, /<h1[^>]*>Monthly quality assurance report, November 2026<\/h1>/);
   assert.ok(!html.includes(worker.name));
 });
+
+test('published, every month of the demo’s year with 10 or more audits shows its returns, grades and moderation', async () => {
+  const months = ['2026-04', '2026-05', '2026-06', '2026-07', '2026-09', '2026-10', '2026-11'];
+  let checked = 0;
+  for (const month of months) {
+    const q = { ...p, from: month, to: month };
+    const full = await buildMonthlyReport(t.db, councilId, q);
+    const pub = await buildMonthlyReport(t.db, councilId, { ...q, publication: true });
+    const [returns, grades, moderation] = pub.documents;
+    const [fullReturns, fullGrades, fullModeration] = full.documents;
+    const graded = Number(fullGrades.summary[0].match(/Audits graded: (\d+)/)?.[1]);
+    if (graded < 10) continue;
+    checked++;
+    // the month's headline sentences read as they do in full: its returns, grades and moderation
+    assert.equal(returns.summary[1], fullReturns.summary[1], `${month}: ${returns.summary[1]}`);
+    assert.match(returns.summary[1], /^Returned: \d+ of \d+ \(\d+%\)\.$/);
+    assert.equal(grades.summary[0], fullGrades.summary[0], month);
+    assert.equal(grades.summary[1], fullGrades.summary[1], `${month}: ${grades.summary[1]}`);
+    assert.match(grades.summary[1], /^Good or better: \d+ of \d+ \(\d+%, 95% CI/);
+    const moderated = (d: typeof moderation) => d.summary.find((x) => x.startsWith('Moderated:'));
+    assert.equal(moderated(moderation), moderated(fullModeration), month);
+    assert.equal(moderation.summary[0], fullModeration.summary[0], month);
+  }
+  assert.ok(checked >= 6, `${checked} months of 10 or more audits`);
+});

@@ -27,6 +27,8 @@ import { type ReportQuery, readReportForm, reportQueryString } from './report-fo
 /** Who is asking: their council, roles and the service area a Head of Service is held to. */
 export interface ReportReader {
   councilId: string;
+  /** who is asking: the audit list hides the grades of audits they are moderating blind */
+  staffId: string;
   councilName: string;
   roles: Role[];
   serviceAreaId: string | null;
@@ -65,8 +67,10 @@ export async function reportsPage(
   const chosen = name && isReportName(name) && name !== 'audits' ? name : undefined;
   const form = await readReportForm(db, person, scope, query, today);
   const options = await filterOptions(db, person.councilId, scope);
-  const composed = can(person.roles, 'reports.monthly')
-    ? await composedReports(db, person.councilId, today)
+  // the monthly and annual reports: in full and for publication for QA, for publication only for
+  // scrutiny readers (src/reports/composed-reports.ts composedVersion)
+  const composed = can(person.roles, 'reports.published')
+    ? { ...(await composedReports(db, person.councilId, today)), full: can(person.roles, 'reports.monthly') }
     : null;
   const common = {
     composed,
@@ -162,7 +166,9 @@ export async function auditList(
     return { refused: `This list cannot be made: ${form.errors.map((e) => e.message).join('; ')}.` };
   }
   if (form.params.publication) return { refused: `${new NotForPublicationError().message}.` };
-  const produced = await produceReport(db, person.councilId, 'audits', form.params);
+  const produced = await produceReport(db, person.councilId, 'audits', form.params, {
+    staffId: person.staffId,
+  });
   return {
     children: produced.children ?? [],
     output: () => renderReport(produced, format, { bom: format === 'csv' }),

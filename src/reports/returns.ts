@@ -2,7 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Db } from '../data/db.ts';
 import { monthName } from '../domain/dates.ts';
 import type { ReturnFigures } from '../domain/returns.ts';
-import { suppressGrid } from '../domain/suppression.ts';
+import { ENOUGH_TO_PUBLISH, type Keep, keptTotal, Suppression } from '../domain/suppression.ts';
 import { NotFoundError } from '../domain/validation.ts';
 import type { ReportFilters } from '../metrics/audit-facts.ts';
 import {
@@ -17,14 +17,13 @@ import {
   type Column,
   type Count,
   countText,
-  FEWER_THAN,
   isSmall,
   PUBLICATION_NOTE,
-  publishShare,
   type ReportDocument,
   rangeWords,
   type Share,
   shareText,
+  shownCount,
 } from './document.ts';
 
 /** A month's or the total's figures as the returns report gives them (interfaces.md). */
@@ -188,33 +187,94 @@ function returnsCells(f: ReturnsReportFigures): ReturnsCells {
   };
 }
 
+/** The ids of a returns row in a suppression problem (src/domain/suppression.ts). */
+interface ReturnsIds {
+  planned: number;
+  exempted: number;
+  scheduled: number;
+  returned: number;
+  notReturned: number;
+}
+
 /**
- * Rows of returns (with the total row they add up to, last) as published. Each row's exempted,
- * returned and not returned add up to its planned audits, and the rows to the total row: hidden
- * cells (1 to 4, and their partners along rows and columns) are "fewer than 5" or "withheld", and
- * the scheduled audits and the return rate of a row with any hidden cell are withheld. `totalHidden`
- * hides the total row's cells as another table sharing its totals hid them.
+ * Adds a returns row: planned is exempted and scheduled added up, scheduled is returned and not
+ * returned. `keep` is how much the row is kept (a month's, the report's): its scheduled audits, and
+ * its return rate in full when ENOUGH_TO_PUBLISH audits were scheduled; planned gives way to them
+ * when exempted is small (kept one less).
  */
-export function publishReturnsRows(
-  rows: ReturnsReportFigures[],
-  totalHidden?: readonly boolean[],
-): { cells: ReturnsCells[]; totalHidden: boolean[] } {
-  const grid = rows.map((f) => [f.exempted, f.returned, f.scheduled - f.returned, f.planned]);
-  const forced = rows.map((_, i) => (i === rows.length - 1 && totalHidden ? [...totalHidden] : []));
-  const hidden = suppressGrid(grid, forced);
-  const shown = (n: number, h: boolean): Count => (h ? (isSmall(n) ? FEWER_THAN : 'withheld') : n);
-  const cells = rows.map((f, i) => {
-    const any = hidden[i].some(Boolean);
-    return {
-      planned: shown(f.planned, hidden[i][3]),
-      exempted: shown(f.exempted, hidden[i][0]),
-      scheduled: any ? shown(f.scheduled, true) : f.scheduled,
-      returned: any
-        ? publishShare({ count: f.returned, total: f.scheduled, rate: f.returnRate, ci95: null }, true)
-        : returnsCells(f).returned,
-    };
-  });
-  return { cells, totalHidden: hidden[hidden.length - 1] ?? [] };
+function addReturnsRow(s: Suppression, f: ReturnsReportFigures, keep: Keep): ReturnsIds {
+  const returned = Math.min(f.returned, f.scheduled);
+  const rateKept: Keep = f.scheduled >= ENOUGH_TO_PUBLISH ? keep : 0;
+  const ids: ReturnsIds = {
+    planned: s.add(f.planned, { keep: keep === 2 && !isSmall(f.planned) ? 1 : 0 }),
+    exempted: s.add(f.exempted),
+    scheduled: s.add(f.scheduled, { keep: keptTotal(f.scheduled, keep) }),
+    returned: s.add(returned, { keep: rateKept }),
+    notReturned: s.add(f.scheduled - returned, { keep: rateKept, derived: true }),
+  };
+  s.sum(ids.planned, [ids.exempted, ids.scheduled]);
+  s.sum(ids.scheduled, [ids.returned, ids.notReturned]);
+  return ids;
+}
+
+function publishedReturnsCells(f: ReturnsReportFigures, ids: ReturnsIds, hidden: (id: number) => boolean) {
+  const rateShown = !hidden(ids.returned) && !hidden(ids.scheduled);
+  return {
+    planned: shownCount(f.planned, hidden(ids.planned)),
+    exempted: shownCount(f.exempted, hidden(ids.exempted)),
+    scheduled: shownCount(f.scheduled, hidden(ids.scheduled)),
+    returned: rateShown
+      ? returnsCells(f).returned
+      : {
+          count: shownCount(f.returned, hidden(ids.returned)),
+          total: shownCount(f.scheduled, hidden(ids.scheduled)),
+          rate: null,
+          ci95: null,
+        },
+  };
+}
+
+/**
+ * Tables of returns sharing one total row, as published: one suppression problem across them
+ * (src/domain/suppression.ts), so no table gives back what another hides. Counts from 1 to 4 are
+ * "fewer than 5" and any figure that would give one back through a row's or a column's sums is
+ * withheld. The total row's scheduled audits and return rate are always published, and so are each
+ * month's when ENOUGH_TO_PUBLISH audits were scheduled: planned gives way first. `months` are kept as
+ * months; `groups` (service areas) are not.
+ */
+export function publishReturnsTables(
+  months: ReturnsReportFigures[],
+  total: ReturnsReportFigures,
+  groups: ReturnsReportFigures[][] = [],
+): { months: ReturnsCells[]; total: ReturnsCells; groups: ReturnsCells[][] } {
+  const s = new Suppression();
+  const totalIds = addReturnsRow(s, total, 2);
+  const tables = [
+    months.map((m) => addReturnsRow(s, m, 1)),
+    ...groups.map((g) => g.map((x) => addReturnsRow(s, x, 0))),
+  ];
+  for (const rows of tables) {
+    for (const k of Object.keys(totalIds) as (keyof ReturnsIds)[])
+      s.sum(
+        totalIds[k],
+        rows.map((x) => x[k]),
+      );
+  }
+  const hidden = s.solve();
+  return {
+    months: months.map((m, i) => publishedReturnsCells(m, tables[0][i], hidden)),
+    total: publishedReturnsCells(total, totalIds, hidden),
+    groups: groups.map((g, k) => g.map((x, i) => publishedReturnsCells(x, tables[k + 1][i], hidden))),
+  };
+}
+
+/**
+ * Rows of returns (months, with the total row they add up to, last) as published
+ * (publishReturnsTables).
+ */
+export function publishReturnsRows(rows: ReturnsReportFigures[]): { cells: ReturnsCells[] } {
+  const t = publishReturnsTables(rows.slice(0, -1), rows[rows.length - 1]);
+  return { cells: [...t.months, t.total] };
 }
 
 const RETURNS_COLUMNS: Column[] = [
@@ -238,11 +298,10 @@ export function returnsDocument(
   publication: boolean,
 ): ReportDocument {
   const range = rangeWords(r.from, r.to);
-  const monthsPublished = publication ? publishReturnsRows([...r.months, r.total]) : null;
+  // the months and the service areas add up to the same total row: suppressed together
+  const published = publication ? publishReturnsTables(r.months, r.total, [breakdown.byServiceArea]) : null;
   const cellsOf = (rows: ReturnsReportFigures[]) =>
-    publication
-      ? publishReturnsRows([...rows, r.total], monthsPublished?.totalHidden).cells.slice(0, -1)
-      : rows.map(returnsCells);
+    published && rows === breakdown.byServiceArea ? published.groups[0] : rows.map(returnsCells);
   const group = (
     id: string,
     title: string,
@@ -255,8 +314,8 @@ export function returnsDocument(
     columns: [{ key: 'group', header, kind: 'text' as const }, ...RETURNS_COLUMNS],
     rows: cellsOf(rows).map((cells, i) => ({ cells: { group: rows[i].name ?? none, ...cells } })),
   });
-  const monthCells = monthsPublished ? monthsPublished.cells.slice(0, -1) : r.months.map(returnsCells);
-  const total = monthsPublished ? (monthsPublished.cells.at(-1) as ReturnsCells) : returnsCells(r.total);
+  const monthCells = published ? published.months : r.months.map(returnsCells);
+  const total = published ? published.total : returnsCells(r.total);
   return {
     title: `Returns, ${range}`,
     subtitle: [council, ...filters, ...(publication ? ['For publication'] : [])],

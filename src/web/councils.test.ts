@@ -208,7 +208,13 @@ test('another council’s programme months, tools, themes and closure days canno
       .statusCode,
     404,
   );
-  await other.post(`/settings/calendar/closures/${closure.id}/delete`, {}, '/settings/calendar');
+  const removal = await other.post(
+    `/settings/calendar/closures/${closure.id}/delete`,
+    {},
+    '/settings/calendar',
+  );
+  assert.equal(removal.statusCode, 404, 'another council’s closure day is not found, not “removed”');
+  assert.doesNotMatch((await other.get('/settings/calendar')).body, /The closure day has been removed/);
   assert.ok(
     await t.db.selectFrom('closure_days').select('id').where('id', '=', closure.id).executeTakeFirst(),
     'the closure day is still there',

@@ -34,7 +34,7 @@ import {
 } from '../notifications.ts';
 import type { SignedInUser } from '../organisation/auth.ts';
 import { councilCalendar } from '../programme/cycles.ts';
-import { type AuditAccess, auditAccess, must, READ_REFUSED } from './audit-access.ts';
+import { type AuditAccess, auditAccess, auditsModeratedBlind, must, READ_REFUSED } from './audit-access.ts';
 
 export const MAX_DONE_NOTE = 2000;
 export const MAX_OVERSIGHT_NOTE = 5000;
@@ -60,8 +60,12 @@ export interface ActionItem {
   overdue: boolean;
   /** calendar days past the due date; 0 when not overdue */
   daysOverdue: number;
-  /** the audit's overall grade, as its scale words it */
+  /** the audit's final grade, as its scale words it: the moderation panel's where it was moderated */
   auditGrade: string | null;
+  /** the auditor's own grade, when the panel's final grade differs from it */
+  auditorGrade: string | null;
+  /** the person is moderating the audit blind: neither grade is given */
+  gradeHidden: boolean;
   /** the person may mark it done: open, and theirs, or they manage the case, or QA */
   mayMarkDone: boolean;
 }
@@ -104,6 +108,7 @@ function actionQuery(db: Db, councilId: string) {
       'a.tool_id',
       'a.tool_version_id',
       'a.overall_grade',
+      'a.final_grade',
     ])
     .where('x.council_id', '=', councilId);
 }
@@ -153,17 +158,27 @@ function factsFor(facts: Map<string, ToolFacts>, row: ActionRow): ToolFacts | un
   return row.tool_version_id ? facts.get(row.tool_version_id) : facts.get(`tool:${row.tool_id}`);
 }
 
+/** The audit's final grade and, when the panel changed it, the auditor's, in the scale's words. */
+function auditGrades(row: ActionRow, tool: ToolFacts | undefined, blind: boolean) {
+  const label = (key: string) =>
+    (tool ? gradeByKey({ key: '', name: '', grades: tool.grades }, key)?.label : undefined) ?? key;
+  const final = row.final_grade ?? row.overall_grade;
+  if (blind || !final) return { auditGrade: null, auditorGrade: null, gradeHidden: blind };
+  return {
+    auditGrade: label(final),
+    auditorGrade: row.overall_grade && row.overall_grade !== final ? label(row.overall_grade) : null,
+    gradeHidden: false,
+  };
+}
+
 function toItem(
   row: ActionRow,
   tool: ToolFacts | undefined,
   today: IsoDate,
   mayMarkDone: boolean,
+  blind = false,
 ): ActionItem {
   const overdue = row.status === 'open' && row.due_on < today;
-  const grade =
-    row.overall_grade && tool
-      ? gradeByKey({ key: '', name: '', grades: tool.grades }, row.overall_grade)
-      : undefined;
   return {
     id: row.id,
     text: row.text,
@@ -180,7 +195,7 @@ function toItem(
     doneNote: row.done_note,
     overdue,
     daysOverdue: overdue ? daysBetween(row.due_on, today) : 0,
-    auditGrade: grade?.label ?? row.overall_grade,
+    ...auditGrades(row, tool, blind),
     mayMarkDone: row.status === 'open' && mayMarkDone,
   };
 }
@@ -191,6 +206,9 @@ function toItem(
  */
 async function toItems(db: Db, user: SignedInUser, rows: ActionRow[], today: IsoDate): Promise<ActionItem[]> {
   const facts = await toolFacts(db, user.councilId, rows);
+  const blind = rows.length
+    ? await auditsModeratedBlind(db, user.councilId, user.staffId)
+    : new Set<string>();
   const accesses = new Map<string, AuditAccess>();
   const items: ActionItem[] = [];
   for (const row of rows) {
@@ -203,7 +221,7 @@ async function toItems(db: Db, user: SignedInUser, rows: ActionRow[], today: Iso
       }
       may = mayMarkActionDone(access, user, row.owner_id);
     }
-    items.push(toItem(row, factsFor(facts, row), today, may));
+    items.push(toItem(row, factsFor(facts, row), today, may, blind.has(row.audit_id)));
   }
   return items;
 }
@@ -303,7 +321,7 @@ export async function actionForMarking(
   const access = await auditAccess(db, user, row.audit_id);
   must(mayMarkActionDone(access, user, row.owner_id), MARK_DONE_REFUSED);
   const facts = await toolFacts(db, user.councilId, [row]);
-  return toItem(row, factsFor(facts, row), today, true);
+  return toItem(row, factsFor(facts, row), today, true, access.relations.has('moderating'));
 }
 
 // --- marking an action done ---

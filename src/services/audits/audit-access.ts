@@ -190,6 +190,25 @@ export function must(condition: boolean, message: string): asserts condition {
   if (!condition) throw new AuditAccessError(message);
 }
 
+/**
+ * The audits a person is moderating blind (allocated to them to re-grade, not yet submitted): no
+ * page, list or download may give them those audits' grades (domain.md §4). Every way to a grade
+ * that is not an audit's own pages (which `accessFrom` refuses) asks here.
+ */
+export async function auditsModeratedBlind(db: Db, councilId: string, staffId: string): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('moderations')
+    .select('audit_id')
+    .where('council_id', '=', councilId)
+    .where('moderator_id', '=', staffId)
+    .where('status', '=', 'allocated')
+    .execute();
+  return new Set(rows.map((r) => r.audit_id));
+}
+
+/** Where a grade would be, for the person moderating the audit blind. */
+export const GRADE_HIDDEN = 'Hidden while you moderate it';
+
 export const MODERATING_BLIND =
   'You are moderating this audit blind, so you cannot open it until you have submitted your re-grade.';
 

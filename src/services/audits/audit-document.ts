@@ -22,6 +22,7 @@ import {
 import { formatDate, formatDateTime, monthName } from '../../domain/dates.ts';
 import type { EscalationKind } from '../../domain/escalations.ts';
 import type { GradeScale } from '../../domain/grade-scales.ts';
+import { OUTCOME_LABELS } from '../../domain/moderation-outcome.ts';
 import { NotFoundError } from '../../domain/validation.ts';
 import { childName } from '../case-data/children.ts';
 
@@ -102,7 +103,18 @@ export interface AuditDocumentData {
     note: string | null;
   } | null;
   sections: DocumentSection[];
+  /** the auditor's overall grade */
   overallGrade: string | null;
+  /** the grade reports count: the moderation panel's once it has decided, else the auditor's */
+  finalGrade: string | null;
+  /** the moderation panel's decision, once made */
+  moderation: {
+    /** "Supported", "Upgraded", "Downgraded" */
+    outcome: string;
+    reason: string | null;
+    /** YYYY-MM-DD in England */
+    decidedOn: string | null;
+  } | null;
   /** actions not tied to a section */
   otherActions: DocumentAction[];
   escalations: DocumentEscalation[];
@@ -179,6 +191,7 @@ export async function auditDocumentData(
       'a.kind',
       'a.answers',
       'a.overall_grade',
+      'a.final_grade',
       'a.submitted_at',
       'a.conversation_on',
       'a.conversation_with',
@@ -210,7 +223,7 @@ export async function auditDocumentData(
       : null;
   const answers: AnswerSet = isAnswerSet(a.answers) ? a.answers : {};
 
-  const [themes, actions, escalations, oversight] = await Promise.all([
+  const [themes, actions, escalations, oversight, moderation] = await Promise.all([
     db.selectFrom('practice_themes').where('council_id', '=', councilId).select(['key', 'name']).execute(),
     db
       .selectFrom('audit_actions as x')
@@ -260,6 +273,13 @@ export async function auditDocumentData(
       .select(['s.name as manager', 'o.note', 'o.recorded_at'])
       .orderBy('o.recorded_at')
       .execute(),
+    db
+      .selectFrom('moderations as mo')
+      .where('mo.council_id', '=', councilId)
+      .where('mo.audit_id', '=', auditId)
+      .where('mo.status', '=', 'decided')
+      .select(['mo.outcome', 'mo.panel_reason', 'mo.decided_at'])
+      .executeTakeFirst(),
   ]);
   const themeNames = new Map(themes.map((t) => [t.key, t.name]));
   const toAction = (x: (typeof actions)[number]): DocumentAction => ({
@@ -319,6 +339,14 @@ export async function auditDocumentData(
         : null,
     sections,
     overallGrade: gradeLabel(scale, a.overall_grade),
+    finalGrade: gradeLabel(scale, a.final_grade ?? a.overall_grade),
+    moderation: moderation?.outcome
+      ? {
+          outcome: OUTCOME_LABELS[moderation.outcome],
+          reason: moderation.panel_reason?.trim() || null,
+          decidedOn: moderation.decided_at ? dayInLondon(new Date(moderation.decided_at)) : null,
+        }
+      : null,
     otherActions: actions.filter((x) => !x.section_key || !sectionKeys.has(x.section_key)).map(toAction),
     escalations: escalations.map((e) => ({
       kind: ESCALATION_KIND_LABELS[e.kind] ?? e.kind,

@@ -51,6 +51,7 @@ import {
   type AuditFacts,
   accessFrom,
   auditAccess,
+  GRADE_HIDDEN,
   loadAuditFacts,
   must,
   readRefusal,
@@ -233,7 +234,10 @@ export interface AuditWork {
   /** once submitted: what was submitted */
   submitted: {
     answers: AnswerSet;
+    /** the auditor's overall grade */
     overallGrade: string | null;
+    /** the grade reports count: the moderation panel's once decided, else the auditor's */
+    finalGrade: string | null;
     conversation: Conversation | null;
   } | null;
 }
@@ -421,6 +425,7 @@ export async function loadAuditWork(
       'm.phases',
       'a.answers',
       'a.overall_grade',
+      'a.final_grade',
       'a.conversation_on',
       'a.conversation_with',
       'a.conversation_note',
@@ -461,6 +466,7 @@ export async function loadAuditWork(
         ? {
             answers: (d.answers ?? {}) as AnswerSet,
             overallGrade: d.overall_grade,
+            finalGrade: d.final_grade ?? d.overall_grade,
             conversation:
               d.conversation_on && d.conversation_with
                 ? { on: d.conversation_on, with: d.conversation_with, note: d.conversation_note }
@@ -776,7 +782,10 @@ export interface AuditToRead {
   childReference: string;
   team: string | null;
   kindName: string;
+  /** the final grade (the moderation panel's once decided), or why it is hidden */
   grade: string | null;
+  /** the auditor's own grade, when the panel's final grade differs from it */
+  auditorGrade: string | null;
   submittedAt: Date | null;
   /** what the person still has to do with it */
   waiting: string[];
@@ -835,6 +844,7 @@ export async function auditsToRead(db: Db, user: SignedInUser): Promise<AuditToR
       sql<string | null>`case when mo.id is null then coalesce(a.final_grade, a.overall_grade) end`.as(
         'overall_grade',
       ),
+      sql<string | null>`case when mo.id is null then a.overall_grade end`.as('auditor_grade'),
       sql<boolean>`mo.id is not null`.as('blind'),
       'g.grades',
       'a.submitted_at',
@@ -858,6 +868,7 @@ export async function auditsToRead(db: Db, user: SignedInUser): Promise<AuditToR
     .execute();
   return rows.map((r) => {
     const grades = (r.grades ?? []) as { key: string; label: string }[];
+    const labelOf = (key: string) => grades.find((g) => g.key === key)?.label ?? key;
     const waiting: string[] = [];
     if (r.practitioner_id === me && !r.feedback_given) waiting.push('Your feedback');
     const manages =
@@ -870,10 +881,10 @@ export async function auditsToRead(db: Db, user: SignedInUser): Promise<AuditToR
       childReference: r.external_id,
       team: r.team,
       kindName: r.reaudit_of_id ? 'Re-audit' : ACTIVITY_KIND_LABELS[r.kind],
-      grade: r.blind
-        ? 'Hidden while you moderate it'
-        : r.overall_grade
-          ? (grades.find((g) => g.key === r.overall_grade)?.label ?? r.overall_grade)
+      grade: r.blind ? GRADE_HIDDEN : r.overall_grade ? labelOf(r.overall_grade) : null,
+      auditorGrade:
+        r.auditor_grade && r.overall_grade && r.auditor_grade !== r.overall_grade
+          ? labelOf(r.auditor_grade)
           : null,
       submittedAt: r.submitted_at,
       waiting,

@@ -523,3 +523,110 @@ test('the audit page’s panel shows each person the escalations they may open, 
   assert.equal(manager.escalations[0].kindLabel, 'Drift and delay');
   assert.equal(manager.escalations[0].raisedBy.name, 'QA Lead');
 });
+
+test('an Assistant Director sees every open immediate safety concern in their services, a Head of Service those in theirs', async () => {
+  // sent to the line manager alone: the senior leaders see it because it is in their services
+  const immediate = await raiseEscalation(t.db, null, users.auditor, f.audits.allocated, {
+    kind: 'immediate',
+    found: 'Mother’s new partner is living in the home',
+    recipients: [f.people.manager.staffId],
+  });
+  const drift = await raiseEscalation(t.db, null, users.auditor, f.audits.allocated, {
+    kind: 'drift_delay',
+    found: 'No review for five months',
+    recipients: [f.people.manager.staffId],
+  });
+  const ids = async (who: keyof AuditFixture['people']) =>
+    (await listEscalations(t.db, users[who], { today: TODAY })).inYourServices?.escalations.map((e) => e.id);
+
+  const director = await listEscalations(t.db, users.director, { today: TODAY });
+  assert.equal(director.inYourServices?.scope, 'every service');
+  assert.ok(director.inYourServices?.escalations.some((e) => e.id === immediate));
+  assert.ok(
+    !director.inYourServices?.escalations.some((e) => e.id === drift),
+    'drift and delay is not listed',
+  );
+  assert.ok(
+    director.inYourServices?.escalations.every(
+      (e) => e.kindLabel === 'Immediate safety concern' && !e.answered,
+    ),
+  );
+  assert.ok(!director.inYourServices?.escalations.some((e) => e.id === elsewhere.escalationId));
+  assert.ok(!JSON.stringify(director.inYourServices).includes('F00C0'), 'no child is named');
+  assert.ok((await ids('headOfService'))?.includes(immediate));
+  // the Assistant Director may open it and read what was found, but answering is for those it went to
+  const page = await getEscalation(t.db, users.director, immediate, TODAY);
+  assert.equal(page.found, 'Mother’s new partner is living in the home');
+  assert.equal(page.canRespond, false);
+  await assert.rejects(
+    respondToEscalation(t.db, users.director, immediate, { response: 'x' }),
+    AuditAccessError,
+  );
+
+  // others do not see it: a Head of another service, those without the role, and drift and delay
+  assert.ok(!(await ids('headOfCare'))?.includes(immediate));
+  await assert.rejects(getEscalation(t.db, users.headOfCare, immediate, TODAY), AuditAccessError);
+  await assert.rejects(getEscalation(t.db, users.director, drift, TODAY), AuditAccessError);
+  for (const who of ['qaLead', 'manager', 'auditor', 'otherManager'] as const) {
+    assert.equal((await listEscalations(t.db, users[who], { today: TODAY })).inYourServices, null, who);
+  }
+
+  // one sent to the Assistant Director is in their own list, waiting for their response, not twice
+  const toDirector = await raiseEscalation(t.db, null, users.auditor, f.audits.allocated, {
+    kind: 'immediate',
+    found: 'Not seen for eight weeks',
+    recipients: [f.people.director.staffId],
+  });
+  const mine = await listEscalations(t.db, users.director, { today: TODAY });
+  assert.ok(mine.toYou.some((e) => e.id === toDirector && !e.answered));
+  assert.ok(!mine.inYourServices?.escalations.some((e) => e.id === toDirector));
+  assert.ok((await ids('headOfService'))?.includes(toDirector));
+  await respondToEscalation(t.db, users.director, toDirector, { response: 'Visit made today' });
+
+  // once answered it leaves the list
+  await respondToEscalation(t.db, users.manager, immediate, { response: 'Visited; partner has left' });
+  assert.ok(!(await ids('director'))?.includes(immediate));
+  await respondToEscalation(t.db, users.manager, drift, { response: 'Review booked' });
+});
+
+test('the practitioner sees that an immediate safety concern was raised on their child’s audit, when and its status, not what it says', async () => {
+  const id = await raiseEscalation(t.db, null, users.qaLead, f.audits.submitted, {
+    kind: 'immediate',
+    found: 'Disclosure in the last visit not acted on',
+    recipients: [f.people.manager.staffId],
+  });
+  await t.db
+    .updateTable('escalations')
+    .set({ raised_at: new Date('2026-11-21T10:00:00Z') })
+    .where('id', '=', id)
+    .execute();
+  const panel = async (who: keyof AuditFixture['people']) =>
+    escalationPanel(t.db, await auditAccess(t.db, users[who], f.audits.submitted), users[who]);
+
+  const before = await panel('practitioner');
+  assert.equal(before.escalations.length, 0, 'they cannot open it');
+  assert.deepEqual(before.notices, [
+    {
+      kindLabel: 'Immediate safety concern',
+      tagClass: 'govuk-tag--red',
+      raisedAt: new Date('2026-11-21T10:00:00Z'),
+      answered: false,
+      respondedAt: null,
+    },
+  ]);
+  assert.ok(!JSON.stringify(before).includes('Disclosure'), 'what was found is not shown');
+  assert.ok(!JSON.stringify(before).includes('Manager north'), 'nor who it went to');
+
+  await respondToEscalation(t.db, users.manager, id, { response: 'Strategy meeting held' });
+  const answered = await panel('practitioner');
+  assert.equal(answered.notices.length, 1, 'drift and delay raised from the audit is not a notice');
+  assert.equal(answered.notices[0].answered, true);
+  assert.ok(answered.notices[0].respondedAt instanceof Date);
+  assert.ok(!JSON.stringify(answered).includes('Strategy meeting'), 'nor the response');
+
+  // no one else gets the notices: they open it, or see nothing of it
+  await assert.rejects(getEscalation(t.db, users.practitioner, id, TODAY), AuditAccessError);
+  for (const who of ['otherPractitioner', 'manager', 'qaLead', 'auditor', 'headOfCare'] as const) {
+    assert.deepEqual((await panel(who)).notices, [], who);
+  }
+});

@@ -6,7 +6,12 @@
  * Who may do what:
  *  - raise one: the allocated auditor while the audit is allocated or in progress (before it is
  *    submitted), or QA at any point of an allocated, in-progress or submitted audit;
- *  - see one: the person who raised it, the people it was sent to, and QA of the council;
+ *  - see one: the person who raised it, the people it was sent to, and QA of the council; and an
+ *    immediate safety concern, a senior leader over the audit's service area (an Assistant Director
+ *    with no service area covers every service), who also has a list of those still open;
+ *  - know that one was raised: the practitioner whose child's audit it came from sees, on the
+ *    audit, that an immediate safety concern was raised, when, and whether it has been answered,
+ *    never what was found or the response (no council setting shares those with them);
  *  - record the response: the people it was sent to, or QA; once only.
  *
  * The people it goes to are e-mailed when it is raised (`escalation_raised`) and reminded while it
@@ -344,12 +349,15 @@ export interface EscalationView {
   respondedBy: Person | null;
   respondedAt: Date | null;
   chases: number;
+  /** the service area of the audit it was raised from */
+  serviceAreaId: string | null;
 }
 
 function escalationQuery(db: Db, councilId: string) {
   return db
     .selectFrom('escalations as e')
     .innerJoin('children as c', 'c.id', 'e.child_id')
+    .innerJoin('audits as a', 'a.id', 'e.audit_id')
     .innerJoin('staff as rb', 'rb.id', 'e.raised_by')
     .leftJoin('staff as rs', 'rs.id', 'e.responded_by')
     .where('e.council_id', '=', councilId)
@@ -371,6 +379,7 @@ function escalationQuery(db: Db, councilId: string) {
       'rs.job_title as responded_by_job_title',
       'e.responded_at',
       'e.chases',
+      'a.service_area_id',
     ]);
 }
 
@@ -419,6 +428,7 @@ function viewOf(row: EscalationRow, recipients: Recipient[]): EscalationView {
       : null,
     respondedAt: row.responded_at,
     chases: row.chases,
+    serviceAreaId: row.service_area_id,
   };
 }
 
@@ -430,12 +440,24 @@ async function viewsOf(db: Db, rows: EscalationRow[]): Promise<EscalationView[]>
   return rows.map((r) => viewOf(r, recipients.get(r.id) ?? []));
 }
 
-/** Whether the person may open the escalation: they raised it, it was sent to them, or they are QA. */
+/** A senior leader over this service area: theirs, or every one for those with none (an Assistant Director). */
+function leadsService(user: SignedInUser, serviceAreaId: string | null): boolean {
+  return (
+    user.roles.includes('senior_leader') &&
+    (user.serviceAreaId === null || user.serviceAreaId === serviceAreaId)
+  );
+}
+
+/**
+ * Whether the person may open the escalation: they raised it, it was sent to them, they are QA, or
+ * it is an immediate safety concern in services they lead.
+ */
 function mayOpen(user: SignedInUser, view: EscalationView): boolean {
   return (
     user.roles.includes('qa_lead') ||
     view.raisedBy.staffId === user.staffId ||
-    view.recipients.some((r) => r.staffId === user.staffId)
+    view.recipients.some((r) => r.staffId === user.staffId) ||
+    (view.kind === 'immediate' && leadsService(user, view.serviceAreaId))
   );
 }
 
@@ -453,12 +475,29 @@ export async function escalationsForAudit(db: Db, access: AuditAccess): Promise<
   return viewsOf(db, rows);
 }
 
+/**
+ * That an immediate safety concern was raised from the audit of a child the person holds: when, and
+ * whether it has been answered. Nothing of what was found, who it went to or the response.
+ */
+export interface EscalationNotice {
+  kindLabel: string;
+  tagClass: string;
+  raisedAt: Date;
+  answered: boolean;
+  respondedAt: Date | null;
+}
+
 export interface EscalationPanel {
   auditId: string;
   /** show "Raise an escalation" */
   canEscalate: boolean;
   /** the audit's escalations this person may open: all of them for QA */
   escalations: EscalationView[];
+  /**
+   * for the practitioner whose child it is: the immediate safety concerns raised from the audit that
+   * they may not open, as the fact, date and status only
+   */
+  notices: EscalationNotice[];
 }
 
 /** What the audit page's escalations panel shows this person. */
@@ -468,11 +507,22 @@ export async function escalationPanel(
   user: SignedInUser,
 ): Promise<EscalationPanel> {
   const all = await escalationsForAudit(db, access);
-  return {
-    auditId: access.audit.id,
-    canEscalate: raiseRefusal(access) === null,
-    escalations: all.filter((e) => mayOpen(user, e)),
-  };
+  const escalations = all.filter((e) => mayOpen(user, e));
+  const opened = new Set(escalations.map((e) => e.id));
+  // the practitioner reads the audit once it is submitted, and with it learns of any concern raised
+  const notices =
+    access.relations.has('practitioner') && access.mayRead
+      ? all
+          .filter((e) => e.kind === 'immediate' && !opened.has(e.id))
+          .map((e) => ({
+            kindLabel: e.kindLabel,
+            tagClass: e.tagClass,
+            raisedAt: e.raisedAt,
+            answered: e.answered,
+            respondedAt: e.respondedAt,
+          }))
+      : [];
+  return { auditId: access.audit.id, canEscalate: raiseRefusal(access) === null, escalations, notices };
 }
 
 export interface EscalationPage extends EscalationView {
@@ -585,6 +635,12 @@ export interface EscalationLists {
   byYou: EscalationSummary[];
   /** for QA: every unanswered escalation in the council, oldest first; null for others */
   unanswered: EscalationSummary[] | null;
+  /**
+   * for a senior leader: every unanswered immediate safety concern from audits in the services they
+   * lead (every service for one with no service area, such as an Assistant Director), oldest first,
+   * besides those sent to them (in `toYou`); null for others
+   */
+  inYourServices: { scope: string; escalations: EscalationSummary[] } | null;
 }
 
 /** Each list shows at most this many. */
@@ -644,7 +700,41 @@ export async function listEscalations(
         .limit(LIST_LIMIT)
         .execute()
     : null;
-  const rows = new Map([...toYou, ...byYou, ...(unanswered ?? [])].map((r) => [r.id, r]));
+  const services = user.roles.includes('senior_leader')
+    ? await escalationQuery(db, user.councilId)
+        .where('e.responded_at', 'is', null)
+        .where('e.kind', '=', 'immediate')
+        // those sent to them are already in their own list, waiting for their response
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('escalation_recipients as r')
+                .select('r.staff_id')
+                .whereRef('r.escalation_id', '=', 'e.id')
+                .where('r.staff_id', '=', user.staffId),
+            ),
+          ),
+        )
+        .$if(user.serviceAreaId !== null, (qb) =>
+          qb.where('a.service_area_id', '=', user.serviceAreaId as string),
+        )
+        .orderBy('e.raised_at')
+        .orderBy('e.id')
+        .limit(LIST_LIMIT)
+        .execute()
+    : null;
+  const area = user.serviceAreaId
+    ? await db
+        .selectFrom('service_areas')
+        .select('name')
+        .where('id', '=', user.serviceAreaId)
+        .where('council_id', '=', user.councilId)
+        .executeTakeFirst()
+    : undefined;
+  const rows = new Map(
+    [...toYou, ...byYou, ...(unanswered ?? []), ...(services ?? [])].map((r) => [r.id, r]),
+  );
   const views = new Map((await viewsOf(db, [...rows.values()])).map((v) => [v.id, v]));
   const calendar = await councilCalendar(db, user.councilId);
   const summarise = (list: EscalationRow[]) =>
@@ -653,6 +743,9 @@ export async function listEscalations(
     toYou: summarise(toYou),
     byYou: summarise(byYou),
     unanswered: unanswered ? summarise(unanswered) : null,
+    inYourServices: services
+      ? { scope: area ? area.name : 'every service', escalations: summarise(services) }
+      : null,
   };
 }
 

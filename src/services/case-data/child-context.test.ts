@@ -156,6 +156,69 @@ test('visits, placements and assessments join the timeline newest first; older e
   assert.equal(notSeen?.seen, false);
 });
 
+test('the timeline and the child’s facts say names and words, not the extract’s codes', async () => {
+  // the extract names the team and the worker by its own IDs for them, as the SSD does
+  await t.db.updateTable('teams').set({ external_id: 'T03' }).where('id', '=', f.teams.north).execute();
+  await t.db
+    .updateTable('staff')
+    .set({ external_id: 'W1051' })
+    .where('id', '=', f.practitioners.north)
+    .execute();
+  await t.db.updateTable('children').set({ ethnicity: 'WOTH' }).where('id', '=', childId).execute();
+  const episode = (
+    kind: 'cin_episode' | 'pre_proceedings' | 'cla',
+    start: string,
+    detail: string | null,
+    attributes: Record<string, unknown>,
+  ) =>
+    t.db
+      .insertInto('child_episodes')
+      .values({
+        council_id: f.councilId,
+        snapshot_id: snapshotId,
+        source: 'recorded',
+        child_id: childId,
+        kind,
+        start_date: start,
+        end_date: '2026-10-01',
+        detail,
+        attributes: JSON.stringify(attributes),
+      })
+      .execute();
+  await episode('pre_proceedings', '2026-04-15', null, {
+    referral_id: 'R77',
+    initial_meeting_date: '2026-04-23',
+    team: 'T03',
+    worker: 'W1051',
+  });
+  await episode('cin_episode', '2026-02-01', 'N1', { team: 'T03' });
+  await episode('cla', '2026-03-01', null, {
+    start_reason: 'S',
+    primary_need_code: 'N2',
+    ceased_reason: 'E13',
+    nfa: false,
+  });
+
+  const c = await childContext(t.db, f.councilId, childId);
+  assert.ok(c);
+  assert.equal(c.ethnicity, 'Any other White background');
+  const detailOf = (title: string) => c.timeline.find((e) => e.title === title)?.detail;
+  assert.equal(
+    detailOf('Pre-proceedings (Public Law Outline) started'),
+    'Initial meeting: 23 April 2026; Team: North CP; Worker: Worker north',
+  );
+  assert.equal(detailOf('Referral: children in need episode opened'), 'Primary need: Abuse or neglect');
+  assert.equal(
+    detailOf('Came into care'),
+    'Primary need: Child’s disability or illness; No further action: No; ' +
+      'Reason the period began: Started to be looked after; ' +
+      'Why care ended: Left care to live with parents, relatives or others with parental responsibility',
+  );
+  for (const e of c.timeline) {
+    assert.doesNotMatch(e.detail ?? '', /T03|W1051|R77|\d{4}-\d{2}-\d{2}|_/, `${e.title}: ${e.detail}`);
+  }
+});
+
 test('a child of another council, or no child at all, has no context', async () => {
   const other = await createCouncil(t.db, { code: 'ctx2', name: 'Another council' });
   assert.equal(await childContext(t.db, other.id, childId), undefined);

@@ -11,6 +11,14 @@ import { sql } from 'kysely';
 import type { Db } from '../../data/db.ts';
 import type { Gender } from '../../data/schema.ts';
 import {
+  attributeWords,
+  episodeDetailWords,
+  ethnicityWords,
+  type NameLookup,
+  TEAM_ATTRIBUTES,
+  WORKER_ATTRIBUTES,
+} from '../../domain/case-record-words.ts';
+import {
   CASE_STATUS_LABELS,
   type CaseStatus,
   caseStatusOn,
@@ -18,6 +26,7 @@ import {
   STATUS_PRECEDENCE,
 } from '../../domain/child-status.ts';
 import { addMonths, ageOn } from '../../domain/dates.ts';
+import { nameKey } from '../../domain/name-matching.ts';
 import { childName } from './children.ts';
 
 /** How far back the timeline goes from the date of the case data. */
@@ -55,6 +64,7 @@ export interface ChildContext {
   age: number | null;
   gender: Gender;
   genderLabel: string;
+  /** in words: "Any other White background" where the extract says WOTH */
   ethnicity: string | null;
   disability: boolean;
   uasc: boolean;
@@ -156,17 +166,81 @@ function placementName(type: string | null): string | null {
   return /^[A-Z][a-z]/.test(named) ? named[0].toLowerCase() + named.slice(1) : named;
 }
 
-/** An episode's detail, or what the extract said about it beyond the dates (no identifiers). */
+/**
+ * An episode's detail, or what the extract said about it beyond the dates, in words: codes as words,
+ * teams and workers by name, dates as "3 December 2026", no identifiers.
+ */
 function episodeDetail(
+  kind: EpisodeKind,
   detail: string | null,
   attributes: Record<string, unknown> | null,
+  names: NameLookup,
 ): string | undefined {
-  if (detail?.trim()) return detail.trim();
-  const text = Object.entries(attributes ?? {})
-    .filter(([k, v]) => v !== null && v !== '' && !/(^|_)ids?$/.test(k))
-    .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`)
-    .join('; ');
-  return text || undefined;
+  if (detail?.trim()) return episodeDetailWords(kind, detail);
+  return attributeWords(attributes, names) || undefined;
+}
+
+/**
+ * The council's names for the teams and workers an extract names in episodes (by its ID for them,
+ * their name, or a name mapped to them on the names page), so the timeline says "Safeguarding North"
+ * where the extract wrote T03.
+ */
+async function namesIn(
+  db: Db,
+  councilId: string,
+  episodes: { attributes: Record<string, unknown> | null }[],
+): Promise<NameLookup> {
+  const wanted = (keys: Set<string>) => [
+    ...new Set(
+      episodes.flatMap((e) =>
+        Object.entries(e.attributes ?? {})
+          .filter(([k, v]) => keys.has(k) && typeof v === 'string' && v.trim() !== '')
+          .map(([, v]) => (v as string).trim()),
+      ),
+    ),
+  ];
+  const teamValues = wanted(TEAM_ATTRIBUTES);
+  const workerValues = wanted(WORKER_ATTRIBUTES);
+  const byKey = (
+    rows: { external_id: string | null; name: string }[],
+    aliases: { alias_key: string; name: string }[],
+  ) => {
+    const map = new Map<string, string>();
+    for (const a of aliases) map.set(`alias:${a.alias_key}`, a.name);
+    for (const r of rows) map.set(`name:${nameKey(r.name)}`, r.name);
+    for (const r of rows) if (r.external_id) map.set(`id:${r.external_id.trim()}`, r.name);
+    return (value: string) =>
+      map.get(`id:${value.trim()}`) ??
+      map.get(`name:${nameKey(value)}`) ??
+      map.get(`alias:${nameKey(value)}`);
+  };
+  const [teams, staff, teamAliases, workerAliases] = await Promise.all([
+    teamValues.length
+      ? db.selectFrom('teams').select(['external_id', 'name']).where('council_id', '=', councilId).execute()
+      : [],
+    workerValues.length
+      ? db.selectFrom('staff').select(['external_id', 'name']).where('council_id', '=', councilId).execute()
+      : [],
+    teamValues.length
+      ? db
+          .selectFrom('name_aliases as a')
+          .innerJoin('teams as t', 't.id', 'a.team_id')
+          .select(['a.alias_key', 't.name'])
+          .where('a.council_id', '=', councilId)
+          .where('a.kind', '=', 'team')
+          .execute()
+      : [],
+    workerValues.length
+      ? db
+          .selectFrom('name_aliases as a')
+          .innerJoin('staff as s', 's.id', 'a.staff_id')
+          .select(['a.alias_key', 's.name'])
+          .where('a.council_id', '=', councilId)
+          .where('a.kind', '=', 'worker')
+          .execute()
+      : [],
+  ]);
+  return { team: byKey(teams, teamAliases), worker: byKey(staff, workerAliases) };
 }
 
 /** The child's context from the latest case data listing them; undefined when the council has no such child. */
@@ -253,18 +327,19 @@ export async function childContext(
           .sort((a, b) => a.start_date.localeCompare(b.start_date))[0]
       : undefined;
 
+  const names = await namesIn(db, councilId, episodes);
   const all: TimelineEvent[] = [];
   const keepAnyway = new Set<TimelineEvent>();
   for (const e of episodes) {
-    const names = EPISODE_EVENTS[e.kind];
-    const detail = episodeDetail(e.detail, e.attributes);
+    const titles = EPISODE_EVENTS[e.kind];
+    const detail = episodeDetail(e.kind, e.detail, e.attributes, names);
     const assessment = e.kind === 'assessment';
     // what the episode was about is told once: on its start, or on an assessment's completion
     const detailOnEnd = assessment && e.end_date !== null;
     const start: TimelineEvent = {
       date: e.start_date,
       kind: assessment ? 'assessment' : 'episode_start',
-      title: names.start,
+      title: titles.start,
       ...(detail && !detailOnEnd ? { detail } : {}),
       ...(e.end_date === null ? { open: true } : {}),
     };
@@ -274,7 +349,7 @@ export async function childContext(
       all.push({
         date: e.end_date,
         kind: assessment ? 'assessment' : 'episode_end',
-        title: names.end,
+        title: titles.end,
         ...(detail && detailOnEnd ? { detail } : {}),
       });
   }
@@ -327,7 +402,7 @@ export async function childContext(
     age: c.date_of_birth && ageDate ? ageOn(c.date_of_birth, ageDate) : null,
     gender: c.gender,
     genderLabel: GENDER_LABELS[c.gender] ?? c.gender,
-    ethnicity: c.ethnicity,
+    ethnicity: ethnicityWords(c.ethnicity),
     disability: c.disability,
     uasc: c.uasc,
     asOf,

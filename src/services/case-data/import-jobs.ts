@@ -6,6 +6,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Db } from '../../data/db.ts';
 import type { ImportJobState } from '../../data/schema.ts';
+import { parseDateInput } from '../../domain/date-input.ts';
 import { isRealDate } from '../../domain/dates.ts';
 import type { FieldError, Validated } from '../../domain/validation.ts';
 import { findMapping } from '../../import/mapped.ts';
@@ -134,7 +135,12 @@ export interface ImportRequestInput {
   format?: unknown;
   /** a saved column mapping's id (the upload form) or name (the endpoint, like the command) */
   mapping?: unknown;
+  /** the endpoint's and the command's date: YYYY-MM-DD or D/M/YYYY */
   asOf?: unknown;
+  /** the upload form's date input: day, month and year */
+  'asOf-day'?: unknown;
+  'asOf-month'?: unknown;
+  'asOf-year'?: unknown;
   strict?: unknown;
 }
 
@@ -202,7 +208,16 @@ export async function checkImportRequest(
 
   let asOf = today;
   const asOfText = text(input.asOf);
-  if (asOfText) {
+  const typed = ['asOf-day', 'asOf-month', 'asOf-year'].some((k) => k in input);
+  if (typed) {
+    // the upload form's three fields, read as every date input is
+    const parsed = parseDateInput(
+      { day: text(input['asOf-day']), month: text(input['asOf-month']), year: text(input['asOf-year']) },
+      { label: 'The date the data is as of', notAfter: today },
+    );
+    if (!parsed.ok) errors.push({ field: 'asOf', message: parsed.message, href: `#asOf-${parsed.parts[0]}` });
+    else if (parsed.value) asOf = parsed.value;
+  } else if (asOfText) {
     const parsed = parseAsOf(asOfText);
     if (!parsed)
       errors.push({

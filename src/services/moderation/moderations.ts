@@ -23,7 +23,8 @@ import {
   YES_NO_PARTLY_NA_LABELS,
   type YesNoPartlyNa,
 } from '../../domain/audit-tools.ts';
-import { formatDate, monthName } from '../../domain/dates.ts';
+import { type DateParts, parseDateInput } from '../../domain/date-input.ts';
+import { formatDate, monthName, todayInLondon } from '../../domain/dates.ts';
 import { type GradeScale, gradeByKey } from '../../domain/grade-scales.ts';
 import {
   type ModerationOutcomeKey,
@@ -532,6 +533,10 @@ export interface PanelRow {
     reason: string | null;
     decidedBy: string | null;
     decidedAt: Date | null;
+    /** the date the panel sat: null for decisions recorded before panels were recorded */
+    panelDate: string | null;
+    /** who sat on the panel, by name */
+    members: string[];
   } | null;
 }
 
@@ -577,10 +582,16 @@ async function panelRows(db: Db, councilId: string, where: { monthId?: string; i
       'mo.panel_reason',
       'mo.outcome',
       'mo.decided_at',
+      'mo.panel_date',
       'a.month_id',
     ])
     .orderBy('c.external_id')
     .execute();
+  const members = await panelMembersOf(
+    db,
+    councilId,
+    rows.filter((r) => r.outcome).map((r) => r.id),
+  );
   return rows.map((r): PanelRow & { monthId: string } => {
     const scale: GradeScale = {
       key: r.scale_key,
@@ -628,10 +639,63 @@ async function panelRows(db: Db, councilId: string, where: { monthId?: string; i
             reason: r.panel_reason,
             decidedBy: r.decided_by,
             decidedAt: r.decided_at,
+            panelDate: r.panel_date,
+            members: members.get(r.id) ?? [],
           }
         : null,
     };
   });
+}
+
+/** The names of who sat on the panel for each decided moderation, by moderation id, by name. */
+async function panelMembersOf(db: Db, councilId: string, ids: string[]): Promise<Map<string, string[]>> {
+  const byModeration = new Map<string, string[]>();
+  if (!ids.length) return byModeration;
+  const rows = await db
+    .selectFrom('moderation_panel_members as pm')
+    .innerJoin('staff as s', 's.id', 'pm.staff_id')
+    .where('pm.council_id', '=', councilId)
+    .where('pm.moderation_id', 'in', ids)
+    .select(['pm.moderation_id', 's.name'])
+    .orderBy('s.name')
+    .execute();
+  for (const r of rows) {
+    const list = byModeration.get(r.moderation_id) ?? [];
+    list.push(r.name);
+    byModeration.set(r.moderation_id, list);
+  }
+  return byModeration;
+}
+
+export interface PanelMemberChoice {
+  id: string;
+  name: string;
+  jobTitle: string | null;
+}
+
+/**
+ * The staff a panel's members are chosen from: the council's active QA leads, auditors and Heads of
+ * Service or Assistant Directors, by name.
+ */
+export async function panelMemberChoices(db: Db, councilId: string): Promise<PanelMemberChoice[]> {
+  return db
+    .selectFrom('staff as s')
+    .where('s.council_id', '=', councilId)
+    .where('s.active', '=', true)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('staff_roles as r')
+          .whereRef('r.staff_id', '=', 's.id')
+          .where('r.council_id', '=', councilId)
+          .where('r.role', 'in', ['qa_lead', 'auditor', 'senior_leader'])
+          .select('r.staff_id'),
+      ),
+    )
+    .select(['s.id', 's.name', 's.job_title as jobTitle'])
+    .orderBy('s.name')
+    .orderBy('s.id')
+    .execute();
 }
 
 async function monthOf(db: Db, councilId: string, monthId: string) {
@@ -668,17 +732,32 @@ export const ALREADY_DECIDED =
 export const NOT_MODERATED =
   'The moderator has not submitted their re-grade of this audit yet, so the panel cannot decide it.';
 
+/** Who sat on the panel and when, as the decision form sends it. */
+export interface PanelSitting {
+  /** the date the panel sat, as typed in the three fields */
+  date: DateParts;
+  /** staff ids, from panelMemberChoices */
+  members: string[];
+  /** today, the latest date the panel can have sat */
+  today: string;
+}
+
+/** At most this many panel members, to keep a form's list within reason. */
+export const MAX_PANEL_MEMBERS = 20;
+
 /**
- * Records the panel's final grade and its reason. The outcome follows from the final grade against
- * the auditor's overall grade; the audit's final grade (what reports count) is set, and the auditor
- * is told. Only QA; only a submitted re-grade, decided once. One transaction.
+ * Records the panel's final grade and its reason, the date it sat and who sat on it (members from
+ * panelMemberChoices; without `panel`, as when the demo is built, the person recording it, today).
+ * The outcome follows from the final grade against the auditor's overall grade; the audit's final
+ * grade (what reports count) is set, and the auditor is told. Only QA; only a submitted re-grade,
+ * decided once. One transaction.
  */
 export async function decidePanel(
   db: Db,
   queue: JobQueue | null,
   user: SignedInUser,
   id: string,
-  input: { finalGrade?: string; reason?: string },
+  input: { finalGrade?: string; reason?: string; panel?: PanelSitting },
 ): Promise<ModerationOutcomeKey> {
   must(can(user.roles, 'moderation.manage'), PANEL_ONLY);
   return inTransaction(db, async (trx) => {
@@ -697,7 +776,27 @@ export async function decidePanel(
     else if (reason.length > MAX_COMMENTS) {
       errors.push({ field: 'reason', message: 'The reason must be 5,000 characters or fewer' });
     }
-    if (errors.length || !final) throw new ValidationError(errors);
+    const sat = input.panel
+      ? parseDateInput(input.panel.date, {
+          label: 'The date the panel sat',
+          required: true,
+          notAfter: input.panel.today,
+        })
+      : ({ ok: true, value: todayInLondon() } as const);
+    if (!sat.ok) errors.push({ field: 'panelDate', message: sat.message });
+    const memberIds = [...new Set(input.panel ? input.panel.members : [user.staffId])];
+    if (!memberIds.length) {
+      errors.push({ field: 'members', message: 'Choose who sat on the panel' });
+    } else if (memberIds.length > MAX_PANEL_MEMBERS) {
+      errors.push({ field: 'members', message: `Choose ${MAX_PANEL_MEMBERS} panel members or fewer` });
+    } else if (input.panel) {
+      const allowed = new Set((await panelMemberChoices(trx, user.councilId)).map((c) => c.id));
+      if (!memberIds.every((m) => allowed.has(m))) {
+        errors.push({ field: 'members', message: 'Choose the panel members from the list' });
+      }
+    }
+    if (errors.length || !final || !sat.ok || !sat.value) throw new ValidationError(errors);
+    const panelDate = sat.value;
     const auditorGrade = m.auditOverall ? gradeByKey(tool.scale, m.auditOverall) : undefined;
     if (!auditorGrade) {
       throw new ValidationError([
@@ -717,12 +816,17 @@ export async function decidePanel(
         outcome,
         decided_by: user.staffId,
         decided_at: sql<Date>`now()`,
+        panel_date: panelDate,
       })
       .where('id', '=', id)
       .where('status', '=', 'submitted')
       .returning('id')
       .executeTakeFirst();
     must(!!done, ALREADY_DECIDED);
+    await trx
+      .insertInto('moderation_panel_members')
+      .values(memberIds.map((staffId) => ({ moderation_id: id, council_id: m.councilId, staff_id: staffId })))
+      .execute();
     await trx
       .updateTable('audits')
       .set({ final_grade: final.key, final_good_or_better: final.goodOrBetter, updated_at: sql<Date>`now()` })

@@ -7,8 +7,9 @@ import {
   type PhaseLengths,
   phaseLengthsSchema,
 } from '../../domain/cycle-phases.ts';
+import { parseDateInput } from '../../domain/date-input.ts';
 import { type IsoDate, isRealDate, todayInLondon } from '../../domain/dates.ts';
-import { ValidationError, validate } from '../../domain/validation.ts';
+import { type FieldError, NotFoundError, ValidationError, validate } from '../../domain/validation.ts';
 import { WorkingDayCalendar } from '../../domain/working-days.ts';
 
 /** A phase as stored with its month: the dates people were told. */
@@ -149,17 +150,47 @@ export async function setPhaseLengths(db: Db, councilId: string, input: unknown,
   });
 }
 
-/** Adds a council closure day (a day the council is shut that is not a bank holiday). */
+/**
+ * A closure day as the form sends it (the GOV.UK date input's day, month and year) or, from code,
+ * as `date` written YYYY-MM-DD.
+ */
+export interface ClosureDayInput {
+  date?: string;
+  'date-day'?: string;
+  'date-month'?: string;
+  'date-year'?: string;
+  reason?: string;
+}
+
+/**
+ * Adds a council closure day (a day the council is shut that is not a bank holiday) and re-dates
+ * the cycles it falls in. Returns the day added and what moved; bad input is a ValidationError and
+ * nothing changes.
+ */
 export async function addClosureDay(
   db: Db,
   councilId: string,
-  input: { date?: string; reason?: string },
+  input: ClosureDayInput,
   today = todayInLondon(),
-) {
-  const date = (input.date ?? '').trim();
+): Promise<RecomputeSummary & { date: IsoDate }> {
   const reason = (input.reason ?? '').trim();
-  const errors = [];
-  if (!isRealDate(date)) errors.push({ field: 'date', message: 'Enter a real date, like 2026-12-29' });
+  const errors: FieldError[] = [];
+  const typed =
+    input['date-day'] !== undefined || input['date-month'] !== undefined || input['date-year'] !== undefined;
+  let date = '';
+  if (typed) {
+    const parsed = parseDateInput(
+      { day: input['date-day'], month: input['date-month'], year: input['date-year'] },
+      { label: 'The closure day', required: true },
+    );
+    if (parsed.ok) date = parsed.value ?? '';
+    else errors.push({ field: 'date', message: parsed.message, href: `#date-${parsed.parts[0]}` });
+  } else {
+    date = (input.date ?? '').trim();
+    if (!isRealDate(date)) {
+      errors.push({ field: 'date', message: 'The closure day must be a real date', href: '#date-day' });
+    }
+  }
   if (!reason)
     errors.push({
       field: 'reason',
@@ -176,12 +207,18 @@ export async function addClosureDay(
       .where('date', '=', date)
       .executeTakeFirst();
     if (existing)
-      throw new ValidationError([{ field: 'date', message: 'That date is already a closure day' }]);
+      throw new ValidationError([
+        { field: 'date', message: 'That date is already a closure day', href: '#date-day' },
+      ]);
     await trx.insertInto('closure_days').values({ council_id: councilId, date, reason }).execute();
-    return recomputeCouncilCycles(trx, councilId, { today });
+    return { ...(await recomputeCouncilCycles(trx, councilId, { today })), date };
   });
 }
 
+/**
+ * Removes one of the council's closure days and re-dates the cycles it moved. A closure day that is
+ * not the council's (another council's, or one already removed) is NotFoundError: nothing changes.
+ */
 export async function removeClosureDay(
   db: Db,
   councilId: string,
@@ -189,11 +226,13 @@ export async function removeClosureDay(
   today = todayInLondon(),
 ) {
   return inTransaction(db, async (trx) => {
-    await trx
+    const removed = await trx
       .deleteFrom('closure_days')
       .where('id', '=', closureId)
       .where('council_id', '=', councilId)
-      .execute();
+      .returning('id')
+      .executeTakeFirst();
+    if (!removed) throw new NotFoundError('closure day');
     return recomputeCouncilCycles(trx, councilId, { today });
   });
 }

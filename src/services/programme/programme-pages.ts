@@ -1,5 +1,7 @@
 import type { Db } from '../../data/db.ts';
 import { currentPhase } from '../../domain/cycle-phases.ts';
+import { type DatePart, dateParts, parseDateInput } from '../../domain/date-input.ts';
+import { isRealDate } from '../../domain/dates.ts';
 import { can } from '../../domain/roles.ts';
 import { NotFoundError } from '../../domain/validation.ts';
 import { createDueReaudits, reauditsOfMonth } from '../audits/reaudits.ts';
@@ -92,15 +94,49 @@ function rows(body: Record<string, unknown>, prefix: string, fields: string[]) {
 }
 
 /**
+ * The cycle's start date from the form's date input (`cycleStartsOn-day`, `-month`, `-year`), or
+ * from `cycleStartsOn` written YYYY-MM-DD: the date for updateMonth (what was typed, when it is not
+ * a date, so that updateMonth says so) and the three fields to fill the form in again.
+ */
+function cycleStartFromForm(body: Record<string, unknown>) {
+  const part = (p: DatePart) => body[`cycleStartsOn-${p}`];
+  if (['day', 'month', 'year'].some((p) => part(p as DatePart) !== undefined)) {
+    const typed = {
+      day: String(part('day') ?? ''),
+      month: String(part('month') ?? ''),
+      year: String(part('year') ?? ''),
+    };
+    const parsed = parseDateInput(typed, { label: 'The date the cycle starts' });
+    const value = parsed.ok ? (parsed.value ?? '') : `${typed.day}/${typed.month}/${typed.year}`;
+    return {
+      value,
+      parts: {
+        'cycleStartsOn-day': typed.day,
+        'cycleStartsOn-month': typed.month,
+        'cycleStartsOn-year': typed.year,
+      },
+    };
+  }
+  const value = String(body.cycleStartsOn ?? '').trim();
+  const { day, month, year } = dateParts(isRealDate(value) ? value : null);
+  return {
+    value,
+    parts: { 'cycleStartsOn-day': day, 'cycleStartsOn-month': month, 'cycleStartsOn-year': year },
+  };
+}
+
+/**
  * A month's plan as its form sends it: `plan` for updateMonth, and `values` to fill the form in
  * again (with an empty row to add a theme and an activity).
  */
 export function monthPlanFromForm(body: Record<string, unknown>) {
   const themes = rows(body, 'themes', ['stream', 'theme']);
   const activities = rows(body, 'activities', ['kind', 'target', 'toolId', 'description']);
+  const start = cycleStartFromForm(body);
   const values = {
     learningMonth: body.learningMonth === 'yes',
-    cycleStartsOn: String(body.cycleStartsOn ?? ''),
+    cycleStartsOn: start.value,
+    ...start.parts,
     themes: [...themes, { stream: '', theme: '' }],
     activities: [...activities, { kind: '', target: '', toolId: '', description: '' }],
   };

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTestDb, type TestDb } from '../../../test/helpers/db.ts';
 import type { CyclePhase } from '../../domain/cycle-phases.ts';
-import { ValidationError } from '../../domain/validation.ts';
+import { NotFoundError, ValidationError } from '../../domain/validation.ts';
 import { createCouncil } from '../organisation/councils.ts';
-import { addClosureDay, recomputeCouncilCycles, setPhaseLengths } from './cycles.ts';
+import { addClosureDay, recomputeCouncilCycles, removeClosureDay, setPhaseLengths } from './cycles.ts';
 import { createProgrammeYear, getMonth, getProgrammeYear, updateMonth } from './programme.ts';
 import { listTools } from './tools.ts';
 
@@ -222,8 +222,18 @@ test('impossible dates, foreign ids and far-off years are refused with a message
   const badDate = await refusal(() =>
     updateMonth(t.db, councilId, october.id, plan({ cycleStartsOn: '2026-09-31' }), TODAY),
   );
+  // no date is written yyyy-mm-dd to a person (issue 16, item 11)
   assert.deepEqual(badDate, [
-    { field: 'cycleStartsOn', message: 'Enter the date the cycle starts, like 2027-04-01' },
+    { field: 'cycleStartsOn', message: 'The date the cycle starts must be a real date' },
+  ]);
+  const outside = await refusal(() =>
+    updateMonth(t.db, councilId, october.id, plan({ cycleStartsOn: '2027-06-01' }), TODAY),
+  );
+  assert.deepEqual(outside, [
+    {
+      field: 'cycleStartsOn',
+      message: 'The cycle must start within the 2026–27 programme year (1 April 2026 to 31 March 2027)',
+    },
   ]);
   const badTool = await refusal(() =>
     updateMonth(
@@ -253,7 +263,45 @@ test('impossible dates, foreign ids and far-off years are refused with a message
   const badClosure = await refusal(() =>
     addClosureDay(t.db, councilId, { date: '2026-02-30', reason: 'Snow' }, TODAY),
   );
-  assert.deepEqual(badClosure, [{ field: 'date', message: 'Enter a real date, like 2026-12-29' }]);
+  // dates are never written YYYY-MM-DD to a person (issue 16, item 11)
+  assert.deepEqual(badClosure, [
+    { field: 'date', message: 'The closure day must be a real date', href: '#date-day' },
+  ]);
+  const typed = await refusal(() =>
+    addClosureDay(
+      t.db,
+      councilId,
+      { 'date-day': '30', 'date-month': '2', 'date-year': '2026', reason: 'Snow' },
+      TODAY,
+    ),
+  );
+  assert.deepEqual(typed, [
+    { field: 'date', message: 'The closure day must be a real date', href: '#date-day' },
+  ]);
+});
+
+test('a closure day typed in the date input is added; another council’s cannot be removed', async () => {
+  const added = await addClosureDay(
+    t.db,
+    councilId,
+    { 'date-day': '2', 'date-month': 'jan', 'date-year': '2027', reason: 'New year closure' },
+    TODAY,
+  );
+  assert.equal(added.date, '2027-01-02');
+  const other = (await createCouncil(t.db, { code: 'q', name: 'Another Council' })).id;
+  const closure = await t.db
+    .selectFrom('closure_days')
+    .select('id')
+    .where('council_id', '=', councilId)
+    .where('date', '=', '2027-01-02')
+    .executeTakeFirstOrThrow();
+  await assert.rejects(removeClosureDay(t.db, other, closure.id, TODAY), NotFoundError);
+  assert.ok(
+    await t.db.selectFrom('closure_days').select('id').where('id', '=', closure.id).executeTakeFirst(),
+    'the closure day is still there',
+  );
+  await removeClosureDay(t.db, councilId, closure.id, TODAY);
+  await assert.rejects(removeClosureDay(t.db, councilId, closure.id, TODAY), NotFoundError);
 });
 
 test('a cycle under way keeps its start date and cannot become a learning month', async () => {

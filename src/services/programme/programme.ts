@@ -10,6 +10,7 @@ import { type CyclePhase, computeCycle, rangesOverlap } from '../../domain/cycle
 import {
   addDays,
   addMonths,
+  formatDate,
   type IsoDate,
   isRealDate,
   monthName,
@@ -376,11 +377,14 @@ export async function updateMonth(
     });
   }
   if (!isRealDate(start)) {
-    errors.push({ field: 'cycleStartsOn', message: 'Enter the date the cycle starts, like 2027-04-01' });
+    errors.push({
+      field: 'cycleStartsOn',
+      message: start ? 'The date the cycle starts must be a real date' : 'Enter the date the cycle starts',
+    });
   } else if (start < found.year.startsOn || start > found.year.endsOn) {
     errors.push({
       field: 'cycleStartsOn',
-      message: `The cycle must start within the ${found.year.name} programme year (${found.year.startsOn} to ${found.year.endsOn})`,
+      message: `The cycle must start within the ${found.year.name} programme year (${formatDate(found.year.startsOn)} to ${formatDate(found.year.endsOn)})`,
     });
   }
   if (errors.length) throw new ValidationError(errors);
@@ -404,7 +408,7 @@ export async function updateMonth(
         throw new ValidationError([
           {
             field: 'cycleStartsOn',
-            message: `This cycle’s auditing window would overlap the ${monthName(other.month)} cycle’s (${auditing.start} to ${auditing.end}): choose another start date`,
+            message: `This cycle’s auditing window would overlap the ${monthName(other.month)} cycle’s (${formatDate(auditing.start)} to ${formatDate(auditing.end)}): choose another start date`,
           },
         ]);
       }

@@ -29,6 +29,7 @@ before(async () => {
 });
 after(() => t.close());
 
+/** A sample of the November cycle; children already drawn in it may be drawn again (allocation is what is tried here). */
 const draw = (count: number, over: object = {}) =>
   drawSample(
     t.db,
@@ -43,6 +44,7 @@ const draw = (count: number, over: object = {}) =>
       method: 'stratified',
       stratifyBy: 'team',
       seed: 99,
+      includeSampled: true,
       ...over,
     }),
   );

@@ -486,8 +486,9 @@ export async function sampleAudits(db: Db, councilId: string, sampleId: string) 
 }
 
 /**
- * Why each of the council's audits named cannot be allocated now, for the sample page: the
- * auditors of each cycle are read once, however many audits are explained.
+ * What is true of each of the council's audits named that waits for an auditor, for the sample
+ * page: how many auditors could take it now, or, when nobody can, why not. The auditors of each
+ * cycle are read once, however many audits are explained.
  */
 export async function whyEachUnallocated(
   db: Db,
@@ -506,12 +507,14 @@ export async function whyEachUnallocated(
       auditors = await poolFor(db, councilId, audit.month_id);
       pools.set(audit.month_id, auditors);
     }
+    const reasons = reasonsFor(asCase(audit), auditors, { allowSameTeam: audit.allow_same_team ?? false });
+    const ruledOut = Object.values(reasons).reduce((n, k) => n + (k ?? 0), 0);
+    const could = auditors.length - ruledOut;
     out.set(
       audit.id,
-      explainUnallocated(
-        reasonsFor(asCase(audit), auditors, { allowSameTeam: audit.allow_same_team ?? false }),
-        auditors.length,
-      ),
+      could > 0
+        ? `${could} of ${auditors.length} ${auditors.length === 1 ? 'auditor' : 'auditors'} could take it`
+        : explainUnallocated(reasons, auditors.length),
     );
   }
   return out;

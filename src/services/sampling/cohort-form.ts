@@ -42,6 +42,17 @@ function dateField(body: CohortFormBody, field: string): string | null {
   return `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`;
 }
 
+/**
+ * The step up's window as typed. Left empty, it is the usual window, unless it is the one thing
+ * the step up needs (something ticked to come before the plan, and not "any time before").
+ */
+function stepUpMonths(body: CohortFormBody): number | string | null | undefined {
+  const months = numberField(body.cpPlanAfterWithinMonths);
+  if (months !== null) return months;
+  const needed = list(body.cpPlanAfter).length > 0 && text(body.cpPlanAfterWhen) !== 'ever';
+  return needed ? null : undefined;
+}
+
 /** The filters as the form sends them, for the service to check. */
 export function definitionFromForm(body: CohortFormBody): Record<string, unknown> {
   const options = list(body.options);
@@ -58,6 +69,8 @@ export function definitionFromForm(body: CohortFormBody): Record<string, unknown
     assessmentCompletedWithinMonths: numberField(body.assessmentCompletedWithinMonths),
     previousCpPlan: text(body.previousCpPlan) === 'yes',
     cpPlanAfter: list(body.cpPlanAfter),
+    cpPlanAfterWhen: text(body.cpPlanAfterWhen) || undefined,
+    cpPlanAfterWithinMonths: stepUpMonths(body),
     cpCategoryWords: words(text(body.cpCategoryWords)),
     repeatOf: list(body.repeatOf),
     placementKinds: list(body.placementKinds),
@@ -100,6 +113,8 @@ export function formValues(cohort: {
     assessmentCompletedWithinMonths: n(d.assessmentCompletedWithinMonths),
     previousCpPlan: d.previousCpPlan ? 'yes' : '',
     cpPlanAfter: d.cpPlanAfter,
+    cpPlanAfterWhen: d.cpPlanAfterWhen,
+    cpPlanAfterWithinMonths: String(d.cpPlanAfterWithinMonths),
     cpCategoryWords: d.cpCategoryWords.join(', '),
     repeatOf: d.repeatOf,
     placementKinds: d.placementKinds,
@@ -150,6 +165,8 @@ const FORM_ORDER = [
   'cpPlanStartedTo',
   'previousCpPlan',
   'cpPlanAfter',
+  'cpPlanAfterWhen',
+  'cpPlanAfterWithinMonths',
   'cpCategoryWords',
   'repeatOf',
   'placementKinds',

@@ -1,7 +1,11 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../data/db.ts';
 import { inAnalyticsTransaction } from '../../data/transaction.ts';
-import { type CohortDefinition, PLACEMENT_PATTERNS } from '../../domain/cohort-definition.ts';
+import {
+  type CohortDefinition,
+  PLACEMENT_PATTERNS,
+  wholeWordPattern,
+} from '../../domain/cohort-definition.ts';
 
 /**
  * A cohort as SQL over one snapshot: the children it lists, each with where their case is held on
@@ -196,19 +200,27 @@ export function cohortSql(scope: CohortScope, d: CohortDefinition): RawBuilder<C
       sql`(${episodeOfChild('cp_plan', sql`e.start_date < ${currentCp}`)}
         or ${episodeOfChild('cp_plan', sql`e.start_date = ${currentCp} and coalesce(e.attributes->>'previous_plans', '') ~ '^\\s*[1-9]'`)})`,
     );
-  if (d.cpPlanAfter.length)
+  if (d.cpPlanAfter.length) {
+    // the step up: a plan or early help begun before the CP plan and open when it began, or ended
+    // at most the window before it (an episode is no longer open on its end date); or ever before
+    const came =
+      d.cpPlanAfterWhen === 'ever'
+        ? sql`e.start_date < ${currentCp}`
+        : sql`e.start_date < ${currentCp} and (e.end_date is null
+            or e.end_date >= (${currentCp} - make_interval(months => ${d.cpPlanAfterWithinMonths}))::date)`;
     where.push(
       sql`(${sql.join(
-        d.cpPlanAfter.map((kind) => episodeOfChild(kind, sql`e.start_date < ${currentCp}`)),
+        d.cpPlanAfter.map((kind) => episodeOfChild(kind, came)),
         sql` or `,
       )})`,
     );
+  }
   if (d.cpCategoryWords.length)
     where.push(
       episodeOfChild(
         'cp_plan',
         sql`e.start_date = ${currentCp} and concat_ws(' ', e.attributes->>'initial_category', e.attributes->>'latest_category', e.detail)
-          ilike any (array[${sql.join(d.cpCategoryWords.map((w) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`))}]::text[])`,
+          ~* any (array[${sql.join(d.cpCategoryWords.map(wholeWordPattern))}]::text[])`,
       ),
     );
   if (d.repeatOf.length)

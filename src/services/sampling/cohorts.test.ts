@@ -100,7 +100,7 @@ test('a new council starts with an example for every population, and adding them
   );
   assert.deepEqual(journey?.lines, [
     'Status: Child protection plan',
-    'Child protection plan after a child in need plan',
+    'Child protection plan after a child in need plan that was open when the plan began or ended in the 3 months before it',
     'One child per family',
   ]);
   assert.equal(await ensureExampleCohorts(t.db, councilId), 0);

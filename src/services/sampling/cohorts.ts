@@ -8,6 +8,7 @@ import {
   contradictions,
   describeDefinition,
   emptyDefinition,
+  MAX_STEP_UP_MONTHS,
 } from '../../domain/cohort-definition.ts';
 import { type FieldError, NotFoundError, type Validated, ValidationError } from '../../domain/validation.ts';
 import { type CohortScope, cohortSql } from './cohort-query.ts';
@@ -164,6 +165,10 @@ function fieldMessage(field: string, zodMessage: string): string {
       return 'Enter a real date for the end of the period, for example 31 3 2027';
     case 'cpPlanAfter':
       return 'Choose what came before the child protection plan from the list';
+    case 'cpPlanAfterWhen':
+      return 'Choose the step up or any time before';
+    case 'cpPlanAfterWithinMonths':
+      return `Enter how many months before the child protection plan began the plan or early help may have ended, as a whole number from 0 to ${MAX_STEP_UP_MONTHS}`;
     case 'cpCategoryWords':
       return 'Enter up to 10 words, each 60 characters or fewer, separated by commas';
     case 'repeatOf':
@@ -420,7 +425,11 @@ export const EXAMPLE_COHORTS: readonly ExampleCohort[] = [
     definition: { statuses: ['cp_plan'] },
   },
   { name: 'Children in care', description: 'Children looked after.', definition: { statuses: ['in_care'] } },
-  { name: 'Care leavers', description: 'Care leavers, 16 to 25.', definition: { statuses: ['care_leaver'] } },
+  {
+    name: 'Care leavers',
+    description: 'Care leavers, 16 to 25.',
+    definition: { statuses: ['care_leaver'], ageFrom: 16, ageTo: 25 },
+  },
   {
     name: 'Children in need',
     description: 'Children on a child in need plan.',
@@ -434,24 +443,25 @@ export const EXAMPLE_COHORTS: readonly ExampleCohort[] = [
   {
     name: 'Child protection plan, previously on a child in need plan',
     description:
-      'Children whose current child protection plan followed a child in need plan: was the step up timely?',
+      'Children whose current child protection plan followed a child in need plan that was open when the plan began or ended in the 3 months before it: was the step up timely?',
     definition: { statuses: ['cp_plan'], cpPlanAfter: ['cin_plan'] },
   },
   {
     name: 'Child protection plan, previously on a child in need plan, one per family',
     description:
-      'Children whose current child protection plan followed a child in need plan, one child from each family so that brothers and sisters are not audited twice.',
+      'Children whose current child protection plan followed a child in need plan that was open when the plan began or ended in the 3 months before it, one child from each family so that brothers and sisters are not audited twice.',
     definition: { statuses: ['cp_plan'], cpPlanAfter: ['cin_plan'], onePerFamily: true },
   },
   {
     name: 'Child protection plan after family support',
-    description: 'Children whose current child protection plan followed early help or family support.',
+    description:
+      'Children whose current child protection plan followed early help or family support that was open when the plan began or ended in the 3 months before it.',
     definition: { statuses: ['cp_plan'], cpPlanAfter: ['early_help'] },
   },
   {
     name: 'Child protection plan for exploitation or contextual harm',
     description:
-      'Children on a child protection plan whose category mentions exploitation or contextual harm (including CSE and CCE).',
+      'Children on a child protection plan whose category names exploitation or contextual harm (including CSE and CCE), as whole words.',
     definition: { statuses: ['cp_plan'], cpCategoryWords: EXPLOITATION_WORDS },
   },
   {
@@ -463,7 +473,7 @@ export const EXAMPLE_COHORTS: readonly ExampleCohort[] = [
   {
     name: 'Came into care in the last six months, one per family',
     description:
-      'Children who came into care in the last six months, whether still in care or not; one child per family, as siblings are often removed together.',
+      'Children who came into care in the last six months, whether still in care or not, whose case is open; one child per family, as siblings are often removed together.',
     definition: { cameIntoCareWithinMonths: 6, onePerFamily: true },
   },
   {
@@ -577,7 +587,7 @@ const FILTER_GROUPS: readonly { keys: readonly (keyof CohortDefinition)[]; field
   { keys: ['referredWithinMonths'], field: 'referredWithinMonths' },
   { keys: ['assessmentCompletedWithinMonths'], field: 'assessmentCompletedWithinMonths' },
   { keys: ['previousCpPlan'], field: 'previousCpPlan' },
-  { keys: ['cpPlanAfter'], field: 'cpPlanAfter' },
+  { keys: ['cpPlanAfter', 'cpPlanAfterWhen', 'cpPlanAfterWithinMonths'], field: 'cpPlanAfter' },
   { keys: ['cpCategoryWords'], field: 'cpCategoryWords' },
   { keys: ['repeatOf'], field: 'repeatOf' },
   { keys: ['placementKinds'], field: 'placementKinds' },
@@ -617,7 +627,12 @@ export async function filterEffects(
   d: CohortDefinition,
   names: Partial<CohortNames> = {},
 ): Promise<FilterEffect[]> {
-  const set = FILTER_GROUPS.filter((g) => JSON.stringify(withoutGroup(d, g.keys)) !== JSON.stringify(d));
+  const set = FILTER_GROUPS.filter(
+    (g) =>
+      JSON.stringify(withoutGroup(d, g.keys)) !== JSON.stringify(d) &&
+      // a step-up window with nothing ticked to come before the plan keeps everyone
+      !(g.field === 'cpPlanAfter' && d.cpPlanAfter.length === 0),
+  );
   const sizes = await cohortSizes(
     db,
     scope,

@@ -15,6 +15,8 @@ import { type DrawRequest, drawRequestSchema, MAX_SEED, STRATIFY_LABELS } from '
 export interface DrawForm {
   monthId: string;
   cohortId: string;
+  /** "yes": children already in a sample of the cycle may be drawn, on purpose */
+  includeSampled: string;
   kind: string;
   sizeKind: string;
   count: string;
@@ -29,6 +31,8 @@ export interface DrawForm {
   previewSeed: string;
   /** the snapshot the last check (or the sample drawn again) used */
   snapshotId: string;
+  /** the sample being drawn again, whose left-out children are left out again */
+  againOf: string;
   /** the reverse question: how many for ±margin percentage points */
   margin: string;
 }
@@ -36,6 +40,7 @@ export interface DrawForm {
 export const DRAW_FORM_FIELDS: readonly (keyof DrawForm)[] = [
   'monthId',
   'cohortId',
+  'includeSampled',
   'kind',
   'sizeKind',
   'count',
@@ -48,6 +53,7 @@ export const DRAW_FORM_FIELDS: readonly (keyof DrawForm)[] = [
   'allowSameTeam',
   'previewSeed',
   'snapshotId',
+  'againOf',
   'margin',
 ];
 
@@ -55,7 +61,9 @@ export const DRAW_FORM_FIELDS: readonly (keyof DrawForm)[] = [
 export type DrawFormFields = Partial<Record<keyof DrawForm, string>>;
 
 /** The fields a person sees, in page order, so the error summary lists problems as the page shows them. */
-const FIELD_ORDER: string[] = DRAW_FORM_FIELDS.filter((f) => f !== 'previewSeed' && f !== 'snapshotId');
+const FIELD_ORDER: string[] = DRAW_FORM_FIELDS.filter(
+  (f) => f !== 'previewSeed' && f !== 'snapshotId' && f !== 'againOf',
+);
 
 /** One field as typed, trimmed and kept short: '' when absent; the first value when sent twice. */
 export function fieldText(value: unknown): string {
@@ -73,6 +81,8 @@ export interface DrawAddress extends DrawFormFields {
   cohort?: string;
   month?: string;
   snapshot?: string;
+  /** the sample drawn again */
+  again?: string;
 }
 
 /** A draw form filled in from an address. */
@@ -83,6 +93,7 @@ export function drawFormFromAddress(query: DrawAddress): DrawForm {
     monthId: query.month ?? query.monthId,
   });
   form.snapshotId = fieldText(query.snapshot);
+  form.againOf = fieldText(query.again);
   // a seed chosen as the form opens, so the same form sent twice draws once (the service sees a repeat)
   form.previewSeed = String(randomInt(0, MAX_SEED));
   form.margin = '';
@@ -131,6 +142,8 @@ export function readDrawRequest(form: DrawForm): { request?: DrawRequest; errors
           : null,
     allowSameTeam: form.allowSameTeam === 'yes',
     snapshotId: isUuid(form.snapshotId) ? form.snapshotId : null,
+    includeSampled: form.includeSampled === 'yes',
+    againOf: isUuid(form.againOf) ? form.againOf : null,
   });
   if (!checked.ok)
     errors.push(...checked.errors.filter((e) => !(fixed && (e.field === 'count' || e.field === 'sizeKind'))));

@@ -31,7 +31,14 @@ import {
   readDrawRequest,
   reverseAnswer,
 } from './draw-form.ts';
-import { type DrawRequest, drawSample, getSample, planSample, type SamplePlan } from './samples.ts';
+import {
+  type DrawRequest,
+  drawSample,
+  getSample,
+  planSample,
+  type SamplePlan,
+  sampleLeftOut,
+} from './samples.ts';
 
 /**
  * What the sampling pages show: the draw form with its choices and check, a sample with its
@@ -163,7 +170,7 @@ async function drawPage(
     if (!chosen) values.snapshotId = '';
     else if (latest && latest.snapshotId !== chosen.id) {
       const keep = Object.entries(values).filter(
-        ([k, v]) => v !== '' && !['snapshotId', 'previewSeed', 'margin', 'seed'].includes(k),
+        ([k, v]) => v !== '' && !['snapshotId', 'previewSeed', 'margin', 'seed', 'againOf'].includes(k),
       );
       olderData = {
         asOf: chosen.as_of,
@@ -172,6 +179,17 @@ async function drawPage(
       };
     }
   } else values.snapshotId = '';
+  // the sample drawn again: one of the council's, of the cycle chosen
+  if (isUuid(values.againOf) && isUuid(values.monthId)) {
+    const again = await db
+      .selectFrom('samples')
+      .select('id')
+      .where('id', '=', values.againOf)
+      .where('council_id', '=', councilId)
+      .where('month_id', '=', values.monthId)
+      .executeTakeFirst();
+    if (!again) values.againOf = '';
+  } else values.againOf = '';
   return {
     values,
     errors,
@@ -228,10 +246,14 @@ export async function drawFromForm(db: Db, person: SignedInUser, body: DrawFormF
 
 // --- a sample and its audits ---
 
-/** A sample with its audits and, for the first MAX_EXPLAINED not allocated, why not. */
+/**
+ * A sample with its audits, the children of its cohort left out as already in a sample of the
+ * cycle, and, for the first MAX_EXPLAINED not allocated, who could take them.
+ */
 export async function samplePage(db: Db, councilId: string, sampleId: string) {
   const sample = await getSample(db, councilId, sampleId);
   const audits = await sampleAudits(db, councilId, sample.id);
+  const leftOut = await sampleLeftOut(db, councilId, sample.id);
   const names = await cohortNames(db, councilId);
   const waiting = audits.filter((a) => a.status === 'unallocated');
   const why = await whyEachUnallocated(
@@ -239,7 +261,7 @@ export async function samplePage(db: Db, councilId: string, sampleId: string) {
     councilId,
     waiting.slice(0, MAX_EXPLAINED).map((a) => a.id),
   );
-  return { sample, audits, names, why };
+  return { sample, audits, names, why, leftOut };
 }
 
 export type SamplePage = Awaited<ReturnType<typeof samplePage>>;

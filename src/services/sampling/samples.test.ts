@@ -5,7 +5,14 @@ import { createTestDb, type TestDb } from '../../../test/helpers/db.ts';
 import { buildSamplingFixture, type SamplingFixture, saveCohort } from '../../../test/helpers/sampling.ts';
 import { marginOfError } from '../../domain/sampling.ts';
 import { ValidationError } from '../../domain/validation.ts';
-import { type DrawRequest, drawRequestSchema, drawSample, getSample, planSample } from './samples.ts';
+import {
+  type DrawRequest,
+  drawRequestSchema,
+  drawSample,
+  getSample,
+  planSample,
+  sampleLeftOut,
+} from './samples.ts';
 
 let t: TestDb;
 let f: SamplingFixture;
@@ -29,6 +36,11 @@ before(async () => {
 });
 after(() => t.close());
 
+/**
+ * A draw in the November cycle. These tests of how a draw is made let in children already drawn
+ * in the cycle, so that each test's samples do not shrink the next one's cohort; leaving them out,
+ * as a draw does unless told otherwise, is tested in cycles of its own below.
+ */
 const request = (over: Partial<DrawRequest>): DrawRequest =>
   drawRequestSchema.parse({
     monthId: f.monthId,
@@ -37,8 +49,20 @@ const request = (over: Partial<DrawRequest>): DrawRequest =>
     sizeKind: 'count',
     count: 20,
     method: 'simple',
+    includeSampled: true,
     ...over,
   });
+
+/** Another cycle of the year, with no sample yet: January, February, March 2027. */
+async function cycle(month: '2027-01-01' | '2027-02-01' | '2027-03-01') {
+  const row = await t.db
+    .selectFrom('programme_months')
+    .select('id')
+    .where('council_id', '=', f.councilId)
+    .where('month', '=', month)
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
 
 async function drawnRefs(sampleId: string) {
   const rows = await t.db
@@ -247,4 +271,172 @@ test('the same draw sent twice (a double click) is one sample, not two', async (
   // a different size is a different draw
   const third = await drawSample(t.db, f.councilId, f.qaLead, { ...input, count: 5 });
   assert.notEqual(third, first);
+});
+
+test('a child already in a sample of the cycle is left out of its next draw, listed with the sample they are in', async () => {
+  const monthId = await cycle('2027-01-01');
+  const all = (over: Partial<DrawRequest>) =>
+    request({ monthId, cohortId: cpAfterCinAll, includeSampled: false, ...over });
+  const first = await drawSample(t.db, f.councilId, f.qaLead, all({ seed: 5, count: 30 }));
+  const firstRefs = (await drawnRefs(first)).map((r) => r.external_id);
+  const firstSample = await getSample(t.db, f.councilId, first);
+  assert.equal(firstSample.cohort_size, f.cpAfterCin);
+  assert.equal(firstSample.include_sampled, false);
+
+  // the check before the next draw says who is left out and why, and counts the cohort without them
+  const plan = await planSample(t.db, f.councilId, all({ seed: 6, count: 10 }));
+  assert.equal(plan.cohortSize, f.cpAfterCin - 30);
+  assert.deepEqual(plan.alreadySampled.map((c) => c.ref).sort(), [...firstRefs].sort());
+  for (const c of plan.alreadySampled)
+    assert.deepEqual(c.samples, [{ id: first, name: 'CP after CIN', sibling: null }]);
+  assert.equal(plan.marginOfError, marginOfError(10, f.cpAfterCin - 30));
+
+  // drawn: none of the first sample's children, and the sample keeps who was left out
+  const second = await drawSample(t.db, f.councilId, f.qaLead, all({ seed: 6, count: 10 }));
+  const secondRefs = (await drawnRefs(second)).map((r) => r.external_id);
+  assert.equal(secondRefs.length, 10);
+  assert.deepEqual(
+    secondRefs.filter((r) => firstRefs.includes(r)),
+    [],
+    'nobody is drawn twice in the cycle',
+  );
+  const kept = await sampleLeftOut(t.db, f.councilId, second);
+  assert.deepEqual(kept.map((c) => c.ref).sort(), [...firstRefs].sort());
+  assert.equal((await getSample(t.db, f.councilId, second)).cohort_size, f.cpAfterCin - 30);
+
+  // a sample larger than what is left says so
+  await assert.rejects(
+    () => drawSample(t.db, f.councilId, f.qaLead, all({ seed: 7, count: f.cpAfterCin })),
+    (err: unknown) =>
+      err instanceof ValidationError &&
+      err.errors[0].message ===
+        `The sample (${f.cpAfterCin}) is larger than the cohort (${f.cpAfterCin - 40} children, leaving out 40 children already in a sample of this cycle). Draw ${f.cpAfterCin - 40} or fewer, or widen the cohort`,
+  );
+
+  // let in on purpose, they may be drawn again, and the sample says so
+  const letIn = await planSample(t.db, f.councilId, all({ seed: 5, count: 30, includeSampled: true }));
+  assert.equal(letIn.cohortSize, f.cpAfterCin);
+  assert.equal(letIn.alreadySampled.length, 40);
+  const again = await drawSample(
+    t.db,
+    f.councilId,
+    f.managers.north,
+    all({ seed: 5, count: 30, includeSampled: true }),
+  );
+  assert.deepEqual(
+    (await drawnRefs(again)).map((r) => r.external_id),
+    firstRefs,
+  );
+  assert.equal((await getSample(t.db, f.councilId, again)).include_sampled, true);
+  assert.deepEqual(await sampleLeftOut(t.db, f.councilId, again), []);
+
+  // another cycle is not this one: nobody is left out of February's first draw
+  const february = await planSample(
+    t.db,
+    f.councilId,
+    all({ monthId: await cycle('2027-02-01'), seed: 5, count: 30 }),
+  );
+  assert.equal(february.cohortSize, f.cpAfterCin);
+  assert.deepEqual(february.alreadySampled, []);
+});
+
+test('one per family: a brother or sister of a child already in a sample of the cycle is left out too', async () => {
+  const monthId = await cycle('2027-02-01');
+  // every child on a plan after a child in need plan, brothers and sisters together
+  const first = await drawSample(
+    t.db,
+    f.councilId,
+    f.qaLead,
+    request({ monthId, cohortId: cpAfterCinAll, includeSampled: false, seed: 11, count: 12 }),
+  );
+  const drawn = await drawnRefs(first);
+  const families = new Set(drawn.map((r) => r.family_id));
+  const plan = await planSample(
+    t.db,
+    f.councilId,
+    request({ monthId, includeSampled: false, seed: 12, count: 5 }),
+  );
+  assert.equal(plan.cohortSize, 48 - families.size, 'a family with a child in a sample is not drawn from');
+  const siblings = plan.alreadySampled.filter((c) => c.samples.some((s) => s.sibling));
+  assert.ok(siblings.length > 0, 'brothers and sisters of children drawn are left out');
+  for (const c of siblings)
+    for (const s of c.samples.filter((x) => x.sibling)) {
+      assert.ok(
+        s.sibling && drawn.some((r) => r.external_id === s.sibling?.ref),
+        `${c.ref}: ${s.sibling?.ref}`,
+      );
+      assert.equal(s.id, first);
+    }
+  const second = await drawSample(
+    t.db,
+    f.councilId,
+    f.qaLead,
+    request({ monthId, includeSampled: false, seed: 12, count: 5 }),
+  );
+  for (const r of await drawnRefs(second)) assert.ok(!families.has(r.family_id), `${r.external_id}'s family`);
+  const kept = await sampleLeftOut(t.db, f.councilId, second);
+  assert.equal(kept.length, plan.alreadySampled.length);
+  assert.ok(kept.some((c) => c.samples.some((s) => s.sibling !== null)));
+});
+
+test('a sample drawn again leaves out the children it left out, so the same seed draws the same children', async () => {
+  const monthId = await cycle('2027-03-01');
+  const all = (over: Partial<DrawRequest>) =>
+    request({ monthId, cohortId: cpAfterCinAll, includeSampled: false, ...over });
+  await drawSample(t.db, f.councilId, f.qaLead, all({ seed: 21, count: 25 }));
+  const second = await drawSample(t.db, f.councilId, f.qaLead, all({ seed: 22, count: 10 }));
+  await drawSample(t.db, f.councilId, f.qaLead, all({ seed: 23, count: 10 }));
+  const refs = async (id: string) => (await drawnRefs(id)).map((r) => r.external_id);
+  // drawn again by someone else: the children the second left out, and only those, are left out
+  const again = await drawSample(
+    t.db,
+    f.councilId,
+    f.managers.south,
+    all({ seed: 22, count: 10, againOf: second }),
+  );
+  assert.deepEqual(await refs(again), await refs(second));
+  const plan = await planSample(t.db, f.councilId, all({ seed: 22, count: 10, againOf: second }));
+  assert.equal(plan.againOf?.id, second);
+  assert.equal(plan.alreadySampled.length, 25);
+  // a new draw with the seed leaves out every child drawn in the cycle since
+  const fresh = await planSample(t.db, f.councilId, all({ seed: 22, count: 10 }));
+  assert.equal(
+    fresh.alreadySampled.length,
+    45,
+    'the 25, 10 and 10 drawn (the sample drawn again is the same 10)',
+  );
+});
+
+test('when every child of the cohort is already in a sample of the cycle, nothing is drawn and the reason says what to do', async () => {
+  const monthId = await cycle('2027-03-01');
+  const before = await counts();
+  // the March cycle holds all 48 families' children on a plan after a child in need plan by now
+  const rest = await planSample(
+    t.db,
+    f.councilId,
+    request({ monthId, cohortId: cpAfterCinAll, includeSampled: false, seed: 30, count: 1 }),
+  );
+  await drawSample(
+    t.db,
+    f.councilId,
+    f.qaLead,
+    request({ monthId, cohortId: cpAfterCinAll, includeSampled: false, seed: 30, count: rest.cohortSize }),
+  );
+  const after = await counts();
+  await assert.rejects(
+    () =>
+      drawSample(
+        t.db,
+        f.councilId,
+        f.qaLead,
+        request({ monthId, cohortId: cpAfterCinAll, includeSampled: false, seed: 31, count: 1 }),
+      ),
+    (err: unknown) =>
+      err instanceof ValidationError &&
+      err.errors[0].field === 'includeSampled' &&
+      err.errors[0].message ===
+        `Every child of the cohort "CP after CIN" in the extract of 2026-11-20 is already in a sample of this cycle (${f.cpAfterCin} children): there is nobody left to draw. Let them be drawn again on purpose, or choose another cohort`,
+  );
+  assert.deepEqual(await counts(), after, 'nothing was written');
+  assert.ok(after.samples === before.samples + 1);
 });

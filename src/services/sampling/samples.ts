@@ -18,7 +18,10 @@ import { type CohortScope, cohortSql, latestScope, snapshotScope } from './cohor
  * lowest ranks — overall, or within each stratum up to its share. The same seed on the same
  * snapshot always gives the same children, whatever order the rows come in, and the seed is kept
  * with the sample so anyone can draw it again. With "one child per family", each family's child
- * is chosen the same way before the draw, so two siblings are never both drawn.
+ * is chosen the same way before the draw, so two siblings are never both drawn. A child already in
+ * a sample of the same cycle (one per family: a family with a child in one) is left out unless the
+ * QA lead lets them in on purpose; the sample keeps who was left out, so drawing it again with its
+ * seed leaves out the same children and draws the same ones.
  */
 
 export const MAX_SEED = 2_147_483_647;
@@ -80,6 +83,13 @@ export const drawRequestSchema = z
     allowSameTeam: z.boolean().default(false),
     /** the snapshot to draw from: the latest unless given (to draw an earlier sample again) */
     snapshotId: z.uuid().nullable().default(null),
+    /**
+     * children already in a sample of the same cycle may be drawn, on purpose; by default they are
+     * left out of the draw, and listed as left out with the sample they are in
+     */
+    includeSampled: z.boolean().default(false),
+    /** the sample of the same cycle this draws again: the children it left out are left out again */
+    againOf: z.uuid().nullable().default(null),
   })
   // checked even when another field is wrong, so every missing answer is listed at once
   .superRefine(
@@ -119,6 +129,25 @@ export interface SamplePlan {
   notes: string[];
   /** the sample sizes for common margins: "how many for ±10%?" */
   sizesForMargins: { margin: number; size: number }[];
+  /**
+   * children of the cohort already in a sample of this cycle, each with the samples they are in
+   * (for a sample drawn again, those it left out): left out of the draw unless let in on purpose
+   */
+  alreadySampled: AlreadySampled[];
+  /** the QA lead let children already in a sample of this cycle be drawn */
+  includeSampled: boolean;
+  /** the sample drawn again, when the draw repeats one of the same cycle */
+  againOf: { id: string; name: string } | null;
+}
+
+/**
+ * A child of the cohort already in a sample of the cycle, and the samples they are in; or, one per
+ * family, a brother or sister of a child who is (`sibling`).
+ */
+export interface AlreadySampled {
+  childId: string;
+  ref: string;
+  samples: { id: string; name: string; sibling: { childId: string; ref: string } | null }[];
 }
 
 export function sizesForMargins(population: number, margins = [0.05, 0.1, 0.15, 0.2]) {
@@ -126,8 +155,30 @@ export function sizesForMargins(population: number, margins = [0.05, 0.1, 0.15, 
   return margins.map((margin) => ({ margin, size: sampleSizeFor(margin, population) }));
 }
 
-/** The cohort's pool for a seed: one child per family when asked, each with a rank and a stratum. */
-function poolSql(scope: CohortScope, d: CohortDefinition, seed: number, stratifyBy: StratifyBy | null) {
+/**
+ * The children already in a sample of the cycle, as (child, sample) pairs: every audit drawn in a
+ * sample of the month; for a sample drawn again, the pairs that left children out of it, so the
+ * same seed on the same snapshot leaves out the same children and draws the same ones.
+ */
+function sampledSql(councilId: string, monthId: string, againOf: string | null) {
+  return againOf
+    ? sql`select l.sampled_child_id as child_id, l.in_sample_id as sample_id from sample_left_out l
+        where l.council_id = ${councilId} and l.sample_id = ${againOf}`
+    : sql`select a.child_id, a.sample_id from audits a
+        where a.council_id = ${councilId} and a.month_id = ${monthId} and a.sample_id is not null`;
+}
+
+/**
+ * The cohort's pool for a seed: the children of the cohort less those left out, then one child per
+ * family when asked, each with a rank and a stratum.
+ */
+function poolSql(
+  scope: CohortScope,
+  d: CohortDefinition,
+  seed: number,
+  stratifyBy: StratifyBy | null,
+  leaveOut: readonly string[],
+) {
   const key =
     stratifyBy === 'team'
       ? sql`coalesce(c.team_id::text, '')`
@@ -137,14 +188,64 @@ function poolSql(scope: CohortScope, d: CohortDefinition, seed: number, stratify
           ? sql`coalesce(c.locality_id::text, '')`
           : sql`''`;
   const rank = sql`hashtextextended(c.external_id, ${seed}::bigint)`;
-  if (!d.onePerFamily)
-    return sql`select c.*, ${key} as stratum_key, ${rank} as rank from (${cohortSql(scope, d)}) c`;
+  const cohort = leaveOut.length
+    ? sql`select k.* from (${cohortSql(scope, d)}) k where k.child_id not in (${sql.join([...leaveOut])})`
+    : cohortSql(scope, d);
+  if (!d.onePerFamily) return sql`select c.*, ${key} as stratum_key, ${rank} as rank from (${cohort}) c`;
   return sql`select f.* from (
       select c.*, ${key} as stratum_key, ${rank} as rank,
         row_number() over (partition by coalesce(c.family_id, c.child_id)
           order by hashtextextended('family:' || c.external_id, ${seed}::bigint), c.external_id) as in_family
-      from (${cohortSql(scope, d)}) c
+      from (${cohort}) c
     ) f where f.in_family = 1`;
+}
+
+/**
+ * The children of the cohort already in a sample of the cycle, each with the samples they are in;
+ * when the cohort keeps one child per family, their brothers and sisters too (a family is audited
+ * once a cycle), each with the child who is in a sample.
+ */
+async function alreadySampledOf(
+  db: Db,
+  scope: CohortScope,
+  d: CohortDefinition,
+  sampled: RawBuilder<unknown>,
+): Promise<AlreadySampled[]> {
+  const any = await sql<{ n: number }>`select 1 as n from (${sampled}) x limit 1`.execute(db);
+  if (any.rows.length === 0) return [];
+  const sameChild = d.onePerFamily
+    ? sql`coalesce(sc.family_id, sc.id) = coalesce(k.family_id, k.child_id)`
+    : sql`sc.id = k.child_id`;
+  const { rows } = await sql<LeftOutRow>`select k.child_id, k.external_id, sc.id as sampled_child_id,
+        sc.external_id as sampled_ref, s.id as sample_id, s.cohort_name
+      from (${sampled}) x
+      join children sc on sc.id = x.child_id and sc.council_id = ${scope.councilId}
+      join samples s on s.id = x.sample_id and s.council_id = ${scope.councilId}
+      join (${cohortSql(scope, d)}) k on ${sameChild}
+      order by k.external_id, sc.id <> k.child_id, sc.external_id, s.drawn_at, s.id`.execute(db);
+  return groupLeftOut(rows);
+}
+
+interface LeftOutRow {
+  child_id: string;
+  external_id: string;
+  sampled_child_id: string;
+  sampled_ref: string;
+  sample_id: string;
+  cohort_name: string;
+}
+
+function groupLeftOut(rows: readonly LeftOutRow[]): AlreadySampled[] {
+  const out = new Map<string, AlreadySampled>();
+  for (const r of rows) {
+    const child = out.get(r.child_id) ?? { childId: r.child_id, ref: r.external_id, samples: [] };
+    const sibling =
+      r.sampled_child_id === r.child_id ? null : { childId: r.sampled_child_id, ref: r.sampled_ref };
+    if (!child.samples.some((x) => x.id === r.sample_id && x.sibling?.childId === sibling?.childId))
+      child.samples.push({ id: r.sample_id, name: r.cohort_name, sibling });
+    out.set(r.child_id, child);
+  }
+  return [...out.values()];
 }
 
 async function strataNames(
@@ -188,7 +289,7 @@ export async function planSample(db: Db, councilId: string, input: DrawRequest):
 
 async function planSampleIn(db: Db, councilId: string, input: DrawRequest): Promise<SamplePlan> {
   const draw = await resolveDraw(db, councilId, input);
-  const pool = poolSql(draw.scope, draw.cohort.definition, draw.seed, draw.stratifyBy);
+  const pool = poolSql(draw.scope, draw.cohort.definition, draw.seed, draw.stratifyBy, draw.leaveOut);
   const { rows } = await sql<{
     stratum_key: string;
     children: number;
@@ -201,6 +302,11 @@ interface ResolvedDraw {
   cohort: Awaited<ReturnType<typeof loadCohort>>;
   seed: number;
   stratifyBy: StratifyBy | null;
+  /** the children of the cohort already in a sample of the cycle */
+  alreadySampled: AlreadySampled[];
+  /** the children left out of the pool: none when nobody is, or when they are let in on purpose */
+  leaveOut: string[];
+  againOf: { id: string; name: string } | null;
 }
 
 /** The snapshot, cohort, seed and strata a request names, or why it cannot be drawn. */
@@ -218,19 +324,53 @@ async function resolveDraw(db: Db, councilId: string, input: DrawRequest): Promi
   const cohort = await loadCohort(db, councilId, input.cohortId);
   const seed = input.seed ?? randomInt(0, MAX_SEED);
   const stratifyBy = input.method === 'stratified' ? input.stratifyBy : null;
-  return { scope, cohort, seed, stratifyBy };
+  // a sample drawn again is one of this council's and this cycle's; otherwise this is a new draw
+  const again = input.againOf
+    ? await db
+        .selectFrom('samples')
+        .select(['id', 'cohort_name'])
+        .where('id', '=', input.againOf)
+        .where('council_id', '=', councilId)
+        .where('month_id', '=', input.monthId)
+        .executeTakeFirst()
+    : undefined;
+  const sampled = sampledSql(councilId, input.monthId, again?.id ?? null);
+  const alreadySampled = await alreadySampledOf(db, scope, cohort.definition, sampled);
+  return {
+    scope,
+    cohort,
+    seed,
+    stratifyBy,
+    alreadySampled,
+    leaveOut: input.includeSampled ? [] : alreadySampled.map((c) => c.childId),
+    againOf: again ? { id: again.id, name: again.cohort_name } : null,
+  };
 }
+
+/** "20 children" */
+const childrenText = (n: number) => `${n.toLocaleString('en-GB')} ${n === 1 ? 'child' : 'children'}`;
 
 async function planFromSizes(
   db: Db,
   councilId: string,
   input: DrawRequest,
-  { scope, cohort, seed, stratifyBy }: ResolvedDraw,
+  { scope, cohort, seed, stratifyBy, alreadySampled, leaveOut, againOf }: ResolvedDraw,
   rows: { stratum_key: string; children: number }[],
 ): Promise<SamplePlan> {
   const names = await strataNames(db, councilId, stratifyBy);
   const cohortSize = rows.reduce((a, r) => a + r.children, 0);
-  const families = cohort.definition.onePerFamily ? ', one per family' : '';
+  const leftOut = leaveOut.length;
+  const sibling = cohort.definition.onePerFamily ? ' or with a brother or sister in one' : '';
+  const families = `${cohort.definition.onePerFamily ? ', one per family' : ''}${
+    leftOut ? `, leaving out ${childrenText(leftOut)} already in a sample of this cycle${sibling}` : ''
+  }`;
+  if (cohortSize === 0 && leftOut > 0)
+    throw new ValidationError([
+      {
+        field: 'includeSampled',
+        message: `Every child of the cohort "${cohort.name}" in the extract of ${scope.asOf} is already in a sample of this cycle${sibling} (${childrenText(leftOut)}): there is nobody left to draw. Let them be drawn again on purpose, or choose another cohort`,
+      },
+    ]);
   if (cohortSize === 0)
     throw new ValidationError([
       {
@@ -299,6 +439,9 @@ async function planFromSizes(
     strata,
     notes,
     sizesForMargins: sizesForMargins(cohortSize),
+    alreadySampled,
+    includeSampled: input.includeSampled,
+    againOf,
   };
 }
 
@@ -351,7 +494,8 @@ async function cycleMonth(db: Db, councilId: string, monthId: string) {
 
 /**
  * Draws a sample and records it with one audit per child drawn, not yet allocated, in one
- * transaction. Returns the sample's id.
+ * transaction. Children already in a sample of the cycle are left out, and recorded as left out,
+ * unless the request lets them in. Returns the sample's id.
  */
 export async function drawSample(
   db: Db,
@@ -361,6 +505,8 @@ export async function drawSample(
 ): Promise<string> {
   const month = await cycleMonth(db, councilId, input.monthId);
   return inAnalyticsTransaction(db, async (trx) => {
+    // draws of one cycle one at a time, so each sees the children the one before it drew
+    await sql`select pg_advisory_xact_lock(hashtext(${`sampling:${month.id}`}))`.execute(trx);
     const draw = await resolveDraw(trx, councilId, input);
     const { stratifyBy } = draw;
     // the same draw sent twice (a double click, a resent form) is the sample already drawn: the same
@@ -382,12 +528,13 @@ export async function drawSample(
         q.where('size_value', '=', (input.sizeKind === 'percent' ? input.percent : input.count) ?? -1),
       )
       .where('allow_same_team', '=', input.allowSameTeam)
+      .where('include_sampled', '=', input.includeSampled)
       .where('drawn_by', '=', staffId)
       .where('drawn_at', '>', new Date(Date.now() - REPEAT_WINDOW_MS))
       .orderBy('drawn_at')
       .executeTakeFirst();
     if (same) return same.id;
-    const pool = poolSql(draw.scope, draw.cohort.definition, draw.seed, stratifyBy);
+    const pool = poolSql(draw.scope, draw.cohort.definition, draw.seed, stratifyBy, draw.leaveOut);
     const most = stratifyBy !== null && input.perStratum !== null ? input.perStratum : (input.count ?? 0);
     // a percentage's share of any stratum is at most the whole sample, which is at most MAX_SAMPLE
     // (the plan refuses more)
@@ -428,10 +575,28 @@ export async function drawSample(
         margin_of_error: plan.marginOfError,
         strata: JSON.stringify(plan.strata),
         allow_same_team: input.allowSameTeam,
+        include_sampled: input.includeSampled,
         drawn_by: staffId,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
+    // who was left out, and the sample each was already in: for the sample's page, and to draw it again
+    const leftOut = draw.leaveOut.length
+      ? draw.alreadySampled.flatMap((c) =>
+          c.samples.map((s) => ({
+            sample_id: sample.id,
+            council_id: councilId,
+            child_id: c.childId,
+            sampled_child_id: s.sibling?.childId ?? c.childId,
+            in_sample_id: s.id,
+          })),
+        )
+      : [];
+    for (let i = 0; i < leftOut.length; i += 500)
+      await trx
+        .insertInto('sample_left_out')
+        .values(leftOut.slice(i, i + 500))
+        .execute();
     const names = new Map(plan.strata.map((s) => [s.key, s.name]));
     for (let i = 0; i < children.length; i += 500) {
       await trx
@@ -471,6 +636,34 @@ export async function getSample(db: Db, councilId: string, sampleId: string) {
     .executeTakeFirst();
   if (!sample) throw new NotFoundError('sample');
   return { ...sample, definition: cohortDefinitionSchema.parse(sample.definition) };
+}
+
+/**
+ * The children of a sample's cohort its draw left out, by case reference: each with the samples
+ * they were in, or (one per family) the brother or sister who was.
+ */
+export async function sampleLeftOut(db: Db, councilId: string, sampleId: string): Promise<AlreadySampled[]> {
+  const rows = await db
+    .selectFrom('sample_left_out as l')
+    .innerJoin('children as c', 'c.id', 'l.child_id')
+    .innerJoin('children as sc', 'sc.id', 'l.sampled_child_id')
+    .innerJoin('samples as s', 's.id', 'l.in_sample_id')
+    .select([
+      'l.child_id',
+      'c.external_id',
+      'l.sampled_child_id',
+      'sc.external_id as sampled_ref',
+      's.id as sample_id',
+      's.cohort_name',
+    ])
+    .where('l.council_id', '=', councilId)
+    .where('l.sample_id', '=', sampleId)
+    .orderBy('c.external_id')
+    .orderBy(sql`l.sampled_child_id <> l.child_id`)
+    .orderBy('sc.external_id')
+    .orderBy('s.drawn_at')
+    .execute();
+  return groupLeftOut(rows);
 }
 
 export async function listSamplesOfMonth(db: Db, councilId: string, monthId: string) {

@@ -21,6 +21,7 @@ import {
   YES_NO_PARTLY_NA_LABELS,
   type YesNoPartlyNa,
 } from '../../../domain/audit-tools.ts';
+import { typedDateText } from '../../../domain/date-input.ts';
 import { formatDate, formatDateTime } from '../../../domain/dates.ts';
 import type { GradeScale } from '../../../domain/grade-scales.ts';
 import type { FieldError } from '../../../domain/validation.ts';
@@ -141,8 +142,12 @@ export function draftRows(work: AuditWork, part: FormPart, fields: DraftFields):
   const rows: ReadRow[] = [];
   const scale = work.tool.scale;
   if (part.kind === 'conversation') {
-    const on = ['day', 'month', 'year'].map((p) => one(fields[`conversationOn-${p}`])).filter(Boolean);
-    rows.push({ key: 'Date', value: on.length ? on.join('/') : 'Not given' });
+    const on = typedDateText({
+      day: one(fields['conversationOn-day']),
+      month: one(fields['conversationOn-month']),
+      year: one(fields['conversationOn-year']),
+    });
+    rows.push({ key: 'Date', value: on || 'Not given' });
     rows.push({
       key: 'Who took part',
       value: CONVERSATION_WITH.find((c) => c.value === one(fields.conversationWith))?.text ?? 'Not given',
@@ -183,13 +188,17 @@ export function draftRows(work: AuditWork, part: FormPart, fields: DraftFields):
   }
   for (const q of section.questions) {
     const name = questionField(q);
-    const v =
-      q.type === 'date'
-        ? ['day', 'month', 'year']
-            .map((p) => one(fields[`${name}-${p}`]))
-            .filter(Boolean)
-            .join('/')
-        : one(fields[name]);
+    if (q.type === 'date') {
+      // read from its three fields: "20 November 2026", or as typed when it is not a real date
+      const typed = typedDateText({
+        day: one(fields[`${name}-day`]),
+        month: one(fields[`${name}-month`]),
+        year: one(fields[`${name}-year`]),
+      });
+      rows.push({ key: q.text, value: typed || 'Not answered' });
+      continue;
+    }
+    const v = one(fields[name]);
     rows.push({ key: q.text, value: v ? answerText(q, v, scale) : 'Not answered' });
   }
   return rows;
@@ -231,6 +240,23 @@ export function whyOpened(work: AuditWork): string {
   return 'Opened';
 }
 
+/**
+ * The grade at the top of a submitted audit: its final grade (the moderation panel's once decided,
+ * else the auditor's overall grade), and the auditor's grade when the panel changed it, with which
+ * way.
+ */
+export function gradeHeading(scale: GradeScale, auditorKey: string | null, finalKey: string | null) {
+  const label = (key: string | null) =>
+    key ? (scale.grades.find((g) => g.key === key)?.label ?? key) : null;
+  const differs = auditorKey !== null && finalKey !== null && auditorKey !== finalKey;
+  const order = (key: string | null) => scale.grades.find((g) => g.key === key)?.order ?? 0;
+  return {
+    overallGrade: label(finalKey ?? auditorKey),
+    auditorGrade: differs ? label(auditorKey) : null,
+    panelChange: differs ? (order(finalKey) > order(auditorKey) ? 'downgraded' : 'upgraded') : null,
+  };
+}
+
 /** The audit's page: the submitted audit to read, or the overview of its parts while it is done. */
 export function auditView(page: Awaited<ReturnType<typeof auditPage>>) {
   const { work } = page;
@@ -254,7 +280,8 @@ export function auditView(page: Awaited<ReturnType<typeof auditPage>>) {
           title: s.title,
           rows: answerRows(s, submitted.answers[s.key], scale, themeNames),
         })),
-        overallGrade: scale.grades.find((g) => g.key === submitted.overallGrade)?.label ?? null,
+        // the heading shows the grade reports count, and the auditor's beside it when the panel changed it
+        ...gradeHeading(scale, submitted.overallGrade, submitted.finalGrade),
         conversation: submitted.conversation
           ? {
               ...submitted.conversation,

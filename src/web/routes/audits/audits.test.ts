@@ -132,6 +132,48 @@ test('without JavaScript every page change saves: Save and continue stores the p
   assert.match(again.body, /visits on time, the child seen alone/);
 });
 
+test('a dip sample’s date typed as 20/11/2026 reads “20 November 2026” on the check page, never “Invalid Date”', async () => {
+  const auditor = await signedIn(app, f.people.auditor);
+  const url = `/audits/${f.audits.dip}/parts/visits`;
+  await auditor.get(url);
+  const saved = await auditor.post(
+    url,
+    {
+      revision: '0',
+      next: 'overview',
+      'q-plan_type': 'Child protection plan',
+      'q-last_visit_date-day': '20',
+      'q-last_visit_date-month': '11',
+      'q-last_visit_date-year': '2026',
+    },
+    url,
+  );
+  assert.equal(saved.statusCode, 302);
+  const check = await auditor.get(`/audits/${f.audits.dip}/check`);
+  assert.equal(check.statusCode, 200);
+  assert.doesNotMatch(check.body, /Invalid Date/);
+  assert.doesNotMatch(check.body, /20\/11\/2026/);
+  assert.match(check.body, /Date of the most recent visit<\/dt>\s*<dd[^>]*>\s*20 November 2026/);
+
+  // a date that is not one reads back as typed, saying so
+  const revision = String((await draftOf(f.audits.dip, 'visits'))?.revision);
+  await auditor.post(
+    url,
+    {
+      revision,
+      next: 'overview',
+      'q-plan_type': 'Child protection plan',
+      'q-last_visit_date-day': '31',
+      'q-last_visit_date-month': '2',
+      'q-last_visit_date-year': '2026',
+    },
+    url,
+  );
+  const again = await auditor.get(`/audits/${f.audits.dip}/check`);
+  assert.doesNotMatch(again.body, /Invalid Date/);
+  assert.match(again.body, /31 2 2026 \(not a real date\)/);
+});
+
 test('the page’s script saves as the auditor types, answered in JSON with the new revision', async () => {
   const auditor = await signedIn(app, f.people.auditor);
   const url = `/audits/${f.audits.allocated}/parts/the_plan`;

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
+import { episodeDetailWords, ethnicityWords } from '../../../domain/case-record-words.ts';
 import { EPISODE_LABELS } from '../../../domain/child-status.ts';
 import { ageOn } from '../../../domain/dates.ts';
 import { validate } from '../../../domain/validation.ts';
@@ -66,7 +67,14 @@ const childrenRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) =>
         pageTitle: 'Child record',
         child,
         age: child.dateOfBirth ? ageOn(child.dateOfBirth, app.today()) : null,
-        episodes: child.episodes.map((e) => ({ ...e, label: EPISODE_LABELS[e.kind] })).reverse(),
+        ethnicity: ethnicityWords(child.ethnicity),
+        episodes: child.episodes
+          .map((e) => ({
+            ...e,
+            label: EPISODE_LABELS[e.kind],
+            detail: e.detail ? episodeDetailWords(e.kind, e.detail) : null,
+          }))
+          .reverse(),
       });
     },
   );

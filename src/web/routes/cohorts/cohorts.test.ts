@@ -289,6 +289,80 @@ test('a form with mistakes shows each in the error summary, linked to its field,
   assert.equal(await cohortNamed('Impossible'), undefined);
 });
 
+test('the step up: how soon before the plan the child in need plan or early help was, set on the form and said in words', async () => {
+  const lead = agent('lead');
+  // a new form offers the step up, with its usual window of 3 months
+  const blank = await lead.get('/cohorts/new');
+  assert.ok(isChecked(blank.body, 'cpPlanAfterWhen'), 'the step up is chosen');
+  assert.equal(fieldValue(blank.body, 'cpPlanAfterWithinMonths'), '3');
+
+  // a window left empty, or not a number of months, is refused beside it; nothing is saved
+  for (const typed of ['', '30', 'three']) {
+    const res = await lead.post(
+      '/cohorts/new',
+      form({
+        name: 'Step up',
+        statuses: ['cp_plan'],
+        cpPlanAfter: 'cin_plan',
+        cpPlanAfterWhen: 'step_up',
+        cpPlanAfterWithinMonths: typed,
+      }),
+      '/cohorts/new',
+    );
+    assert.equal(res.statusCode, 400, `"${typed}"`);
+    assert.deepEqual(errorSummaryItems(res.body), [
+      {
+        href: '#cpPlanAfterWithinMonths',
+        text: 'Enter how many months before the child protection plan began the plan or early help may have ended, as a whole number from 0 to 24',
+      },
+    ]);
+  }
+  assert.equal(await cohortNamed('Step up'), undefined);
+
+  const saved = await lead.post(
+    '/cohorts/new',
+    form({
+      name: 'Step up',
+      statuses: ['cp_plan'],
+      cpPlanAfter: 'cin_plan',
+      cpPlanAfterWhen: 'step_up',
+      cpPlanAfterWithinMonths: '6',
+    }),
+    '/cohorts/new',
+  );
+  assert.equal(saved.statusCode, 302);
+  const stepUp = await cohortNamed('Step up');
+  assert.equal(stepUp?.definition?.cpPlanAfterWithinMonths, 6);
+  const page = await lead.get(`/cohorts/${stepUp?.id}`);
+  assert.match(
+    page.body,
+    /Child protection plan after a child in need plan that was open when the plan began or ended in the 6 months before it/,
+  );
+  const edit = await lead.get(`/cohorts/${stepUp?.id}/edit`);
+  assert.equal(fieldValue(edit.body, 'cpPlanAfterWithinMonths'), '6');
+
+  // "at any time before" is the QA lead's choice, said as such; its window does not matter
+  const ever = await lead.post(
+    '/cohorts/new',
+    form({
+      name: 'Ever after',
+      statuses: ['cp_plan'],
+      cpPlanAfter: 'early_help',
+      cpPlanAfterWhen: 'ever',
+      cpPlanAfterWithinMonths: '',
+    }),
+    '/cohorts/new',
+  );
+  assert.equal(ever.statusCode, 302);
+  const everCohort = await cohortNamed('Ever after');
+  assert.equal(everCohort?.definition?.cpPlanAfterWhen, 'ever');
+  assert.match(
+    (await lead.get(`/cohorts/${everCohort?.id}`)).body,
+    /Child protection plan after early help at any time before it/,
+  );
+  assert.ok(isChecked((await lead.get(`/cohorts/${everCohort?.id}/edit`)).body, 'cpPlanAfterWhen-2'));
+});
+
 test('Check size counts the children without saving; an empty cohort says which filters leave everyone out', async () => {
   const lead = agent('lead');
   const res = await lead.post(

@@ -436,3 +436,92 @@ test('the audit page’s panel shows each escalation with its kind, who it went 
     await render.close();
   }
 });
+
+test('an Assistant Director’s escalations page lists every open immediate safety concern in their services; a Head of another service’s does not', async () => {
+  const PAGE = escalate(f.audits.allocated);
+  const raised = await agents.auditor.post(
+    PAGE,
+    {
+      kind: 'immediate',
+      found: 'The baby was left with an unassessed adult',
+      recipients: [f.people.manager.staffId],
+    },
+    PAGE,
+  );
+  assert.equal(raised.statusCode, 302);
+  const row = await t.db
+    .selectFrom('escalations')
+    .select('id')
+    .where('found', '=', 'The baby was left with an unassessed adult')
+    .executeTakeFirstOrThrow();
+  const link = new RegExp(`href="/escalations/${row.id}"`);
+
+  const director = await agents.director.get('/escalations');
+  assert.equal(director.statusCode, 200);
+  assert.match(director.body, /Immediate safety concerns in your services/);
+  assert.match(director.body, link);
+  assert.doesNotMatch(
+    director.body,
+    /F00C0|unassessed adult/,
+    'the list names no child and says nothing found',
+  );
+  const head = await agents.headOfService.get('/escalations');
+  assert.match(head.body, /Immediate safety concerns in /);
+  assert.match(head.body, link);
+  const opened = await agents.director.get(`/escalations/${row.id}`);
+  assert.equal(opened.statusCode, 200);
+  assert.match(opened.body, /unassessed adult/);
+
+  // others: a Head of another service, and people without the role
+  const care = await agents.headOfCare.get('/escalations');
+  assert.doesNotMatch(care.body, link);
+  assert.equal((await agents.headOfCare.get(`/escalations/${row.id}`)).statusCode, 403);
+  assert.doesNotMatch((await agents.otherManager.get('/escalations')).body, /Immediate safety concerns in/);
+  assert.doesNotMatch((await agents.qaLead.get('/escalations')).body, /Immediate safety concerns in/);
+
+  await agents.manager.post(
+    `/escalations/${row.id}/response`,
+    { response: 'Visited the same day' },
+    `/escalations/${row.id}`,
+  );
+  assert.doesNotMatch((await agents.director.get('/escalations')).body, link);
+});
+
+test('the practitioner’s audit page says an immediate safety concern was raised, when and its status, without what it says', async () => {
+  const PAGE = escalate(f.audits.submitted);
+  const raised = await agents.qaLead.post(
+    PAGE,
+    {
+      kind: 'immediate',
+      found: 'Domestic abuse incident not followed up',
+      recipients: [f.people.manager.staffId],
+    },
+    PAGE,
+  );
+  assert.equal(raised.statusCode, 302);
+  const row = await t.db
+    .selectFrom('escalations')
+    .select('id')
+    .where('found', '=', 'Domestic abuse incident not followed up')
+    .executeTakeFirstOrThrow();
+
+  const page = await agents.practitioner.get(`/audits/${f.audits.submitted}`);
+  assert.equal(page.statusCode, 200);
+  assert.match(page.body, /raised an immediate safety concern about this child/);
+  assert.match(page.body, /govuk-tag--red[^>]*>\s*Immediate safety concern/);
+  assert.match(page.body, /Waiting for a response/);
+  assert.doesNotMatch(page.body, /Domestic abuse incident/);
+  assert.doesNotMatch(page.body, new RegExp(`/escalations/${row.id}`));
+
+  await agents.manager.post(
+    `/escalations/${row.id}/response`,
+    { response: 'Referred to MARAC' },
+    `/escalations/${row.id}`,
+  );
+  const after = await agents.practitioner.get(`/audits/${f.audits.submitted}`);
+  assert.match(after.body, /Answered/);
+  assert.doesNotMatch(after.body, /MARAC|Domestic abuse incident/);
+  assert.equal((await agents.practitioner.get(`/escalations/${row.id}`)).statusCode, 403);
+  // another practitioner cannot open the audit at all
+  assert.equal((await agents.otherPractitioner.get(`/audits/${f.audits.submitted}`)).statusCode, 403);
+});

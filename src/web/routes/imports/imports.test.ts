@@ -91,7 +91,10 @@ test('the Case data page offers the upload form with today as the date, and the 
   assert.match(page.body, /<title>Case data – QA Loop/);
   assert.match(page.body, /enctype="multipart\/form-data"/);
   assert.match(page.body, /type="file"/);
-  assert.match(page.body, /name="asOf"[^>]*value="2026-11-22"/);
+  // today, in the date input's three fields (issue 16, item 11: no date is written yyyy-mm-dd)
+  assert.match(page.body, /name="asOf-day"[^>]*value="22"/);
+  assert.match(page.body, /name="asOf-month"[^>]*value="11"/);
+  assert.match(page.body, /name="asOf-year"[^>]*value="2026"/);
   assert.match(page.body, /Refuse the whole file if any row is invalid/);
   for (const label of [
     'Detect it from the file',
@@ -192,7 +195,7 @@ test('the form is checked first: mistakes are listed against their fields and no
 
   const wrong = await upload(
     qa,
-    { format: 'mapped', mapping: '', asOf: '2026-02-30' },
+    { format: 'mapped', mapping: '', 'asOf-day': '30', 'asOf-month': '2', 'asOf-year': '2026' },
     {
       name: 'list.csv',
       content: [HEADER, GOOD].join('\n'),
@@ -201,10 +204,10 @@ test('the form is checked first: mistakes are listed against their fields and no
   assert.equal(wrong.statusCode, 400);
   assert.deepEqual(errorSummaryItems(wrong.body), [
     { text: 'Select the saved column mapping to read the file with', href: '#mapping' },
-    { text: 'The date the data is as of must be a real date, like 2026-11-20 or 20/11/2026', href: '#asOf' },
+    { text: 'The date the data is as of must be a real date', href: '#asOf-day' },
   ]);
   assert.match(wrong.body, /You chose list\.csv: choose it again/);
-  assert.match(wrong.body, /name="asOf"[^>]*value="2026-02-30"/, 'what was typed is kept');
+  assert.match(wrong.body, /name="asOf-day"[^>]*value="30"/, 'what was typed is kept');
   assert.equal(await count('import_jobs'), jobs);
   assert.deepEqual(readdirSync(uploadsDir(dataDir)), [], 'no file is kept');
 });

@@ -47,6 +47,16 @@ function sendCsv(reply: FastifyReply, fileName: string, errors: readonly RowErro
  * of imports; each upload becomes a job read in the background, with a page that shows its
  * progress and then its result, and the rejected rows as CSV.
  */
+/** A date as the upload form's three fields: a YYYY-MM-DD date's day, month and year, else as typed. */
+function asOfParts(value: unknown) {
+  const typed = typeof value === 'string' ? value.trim() : '';
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(typed);
+  if (iso)
+    return { 'asOf-day': String(Number(iso[3])), 'asOf-month': String(Number(iso[2])), 'asOf-year': iso[1] };
+  const [day = '', month = '', year = ''] = typed ? typed.split('/') : [];
+  return { 'asOf-day': day, 'asOf-month': month, 'asOf-year': year };
+}
+
 const importRoutes: FastifyPluginAsyncZod<{ db: Db; dataDir: string }> = async (app, { db, dataDir }) => {
   const access = { access: 'imports.manage' as const };
   const runner = new ImportRunner({ db, dataDir, log: app.log });
@@ -113,7 +123,7 @@ const importRoutes: FastifyPluginAsyncZod<{ db: Db; dataDir: string }> = async (
     return reply.render('pages/imports/index.njk', {
       pageTitle: 'Case data',
       errors: extra.errors,
-      values: { format: 'auto', asOf: app.today(), ...extra.values },
+      values: { format: 'auto', ...asOfParts(app.today()), ...extra.values },
       formats: IMPORT_FORMATS.map((f) => ({ value: f, text: FORMAT_LABELS[f] })),
       mappings: page.mappings,
       imports,
@@ -132,7 +142,19 @@ const importRoutes: FastifyPluginAsyncZod<{ db: Db; dataDir: string }> = async (
     const body = (request.body ?? {}) as Record<string, unknown>;
     const upload = staged.get(request);
     staged.delete(request);
-    const input = { format: body.format, mapping: body.mapping, asOf: body.asOf, strict: body.strict };
+    const date = {
+      'asOf-day': body['asOf-day'],
+      'asOf-month': body['asOf-month'],
+      'asOf-year': body['asOf-year'],
+    };
+    // the form's date input; `asOf` as text still works (YYYY-MM-DD or D/M/YYYY)
+    const typed = Object.values(date).some((v) => v !== undefined);
+    const input = {
+      format: body.format,
+      mapping: body.mapping,
+      ...(typed ? date : { asOf: body.asOf }),
+      strict: body.strict,
+    };
     const queued = await queueUploadedImport(db, dataDir, upload, input, { councilId, staffId }, app.today());
     if (!queued.ok) {
       reply.code(400);
@@ -141,7 +163,7 @@ const importRoutes: FastifyPluginAsyncZod<{ db: Db; dataDir: string }> = async (
         values: {
           format: typeof body.format === 'string' && body.format ? body.format : 'auto',
           mapping: body.mapping,
-          asOf: body.asOf,
+          ...(typed ? date : asOfParts(body.asOf)),
           strict: body.strict,
           chosenFile: upload && upload.bytes > 0 ? upload.fileName : undefined,
         },

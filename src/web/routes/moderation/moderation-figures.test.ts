@@ -61,9 +61,13 @@ test('QA lead: every auditor, by month, service and auditor, with counts, interv
   assert.match(res.body, /Overall: <strong>0\.50, moderate \(12 audits\)<\/strong>/);
   assert.equal(
     rowText(res.body, 'by-month', 'October 2026'),
-    'October 2026 5 5 of 5 (100%) 95% CI 57% to 100% 5 0 0 of 5 (0%) 95% CI 0% to 43%',
+    // issue 16: chosen and re-graded, of returned audits, beside decided by the panel
+    'October 2026 5 5 of 5 (100%) 95% CI 57% to 100% 5 of 5 (100%) 95% CI 57% to 100% 5 of 5 (100%) 95% CI 57% to 100% 5 0 0 of 5 (0%) 95% CI 0% to 43%',
   );
-  assert.match(rowText(res.body, 'by-month', 'November 2026') ?? '', /^November 2026 10 7 of 10 \(70%\)/);
+  assert.match(
+    rowText(res.body, 'by-month', 'November 2026') ?? '',
+    /^November 2026 10 8 of 10 \(80%\) 95% CI [^ ]+ to [^ ]+ 8 of 10 \(80%\) 95% CI [^ ]+ to [^ ]+ 7 of 10 \(70%\)/,
+  );
   assert.match(
     rowText(res.body, 'by-service', 'Children in care') ?? '',
     /^Children in care 3 2 of 3 \(67%\)/,
@@ -160,4 +164,24 @@ test('roles without the consistency figures get 403; signed out goes to sign-in'
   const out = await new Agent(app).get(PAGE);
   assert.equal(out.statusCode, 302);
   assert.match(String(out.headers.location), /^\/sign-in/);
+});
+
+test('each auditor’s agreement is shown from however many moderated audits, with its interval (issue 16)', async () => {
+  const res = await (await signedIn(app, f.people.qaLead)).get(PAGE);
+  assert.equal(res.statusCode, 200);
+  // 2 moderated audits: kappa waits for 10, but the share the moderator graded the same is shown
+  assert.match(
+    rowText(res.body, 'by-auditor', 'Manager east') ?? '',
+    /Same grade in 1 of 2 \(50%\) 95% CI 10% to 91% Too few to judge: 2 moderated audits Fewer than 10 moderated audits \(2 so far\)$/,
+  );
+  // 10: the same grade in 7 (3 one step apart), and no "too few" once there are 5
+  const south = rowText(res.body, 'by-auditor', 'Manager south') ?? '';
+  assert.match(south, /Same grade in 7 of 10 \(70%\) 95% CI 40% to 89% 0\.52, moderate \(10 audits\)$/);
+  assert.doesNotMatch(south, /Too few/);
+
+  const own = await (await signedIn(app, f.people.otherManager)).get(PAGE);
+  assert.match(
+    own.body,
+    /The moderator gave the same grade as you: <strong>1 of 2 \(50%\)<\/strong> \(95% CI 10% to 91%\)\. Too few to judge: 2 moderated audits\./,
+  );
 });

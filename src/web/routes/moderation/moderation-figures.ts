@@ -7,8 +7,10 @@ import { can } from '../../../domain/roles.ts';
 import {
   type Agreement,
   consistencyFigures,
+  FEW_TO_JUDGE,
   MIN_FOR_AUDITOR_KAPPA,
   MIN_FOR_TREND_KAPPA,
+  MODERATION_FIGURE_WORDS,
   type ModerationCounts,
   type Proportion,
 } from '../../../metrics/moderation-figures.ts';
@@ -36,6 +38,8 @@ function share(p: Proportion, none: string) {
 function withText<T extends ModerationCounts>(row: T) {
   return {
     ...row,
+    chosenText: share(row.chosenShare, 'None returned'),
+    regradedText: share(row.regradedShare, 'None returned'),
     moderatedText: share(row.moderatedShare, 'None returned'),
     downgradedText: share(row.downgradedShare, 'None moderated'),
   };
@@ -47,6 +51,30 @@ function agreementText(a: Agreement, minimum: number): string {
   if (a.n < minimum) return `Fewer than ${minimum} moderated audits (${a.n} so far)`;
   if (a.kappa === null) return `Not measurable: every grade was the same (${a.n} audits)`;
   return `${kappaText(a.kappa)}, ${kappaWords(a.kappa)} (${a.n} audits)`;
+}
+
+/**
+ * An auditor's agreement from however many moderated audits they have: the share of grades the
+ * moderator gave the same, with its interval, said to be too few to judge under FEW_TO_JUDGE (kappa
+ * beside it waits for MIN_FOR_AUDITOR_KAPPA).
+ */
+function auditorAgreementText(a: Agreement): {
+  text: string;
+  share: string;
+  interval: string | null;
+  note: string;
+} {
+  const same = a.sameGrade;
+  if (same.total === 0) {
+    return { text: 'No moderated audits yet', share: 'no moderated audits yet', interval: null, note: '' };
+  }
+  const shown = share(same, '');
+  const text = `Same grade in ${shown.text}`;
+  const note =
+    same.total < FEW_TO_JUDGE
+      ? `Too few to judge: ${same.total} moderated ${same.total === 1 ? 'audit' : 'audits'}`
+      : '';
+  return { text, share: shown.text, interval: shown.interval, note };
 }
 
 /**
@@ -77,6 +105,8 @@ const moderationFigureRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { 
         areas: page.areas,
         minForAuditorKappa: MIN_FOR_AUDITOR_KAPPA,
         minForTrendKappa: MIN_FOR_TREND_KAPPA,
+        fewToJudge: FEW_TO_JUDGE,
+        words: MODERATION_FIGURE_WORDS,
       };
       const figures = page.figures;
       if (page.errors.length || !figures) {
@@ -98,6 +128,7 @@ const moderationFigureRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { 
         overallAgreement: agreementText(figures.total.agreement, 1),
         agreementByScale: figures.total.agreementByScale.map((s) => ({ ...s, text: agreementText(s, 1) })),
         ownAgreement: agreementText(figures.total.agreement, MIN_FOR_AUDITOR_KAPPA),
+        ownSameGrade: auditorAgreementText(figures.total.agreement),
         finalGrades: Object.entries(figures.total.finalGrades).map(([key, count]) => ({
           name: key.charAt(0).toUpperCase() + key.slice(1).replace(/_/g, ' '),
           count,
@@ -108,6 +139,7 @@ const moderationFigureRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { 
           ? figures.byAuditor.map((a) => ({
               ...withText(a),
               agreementText: agreementText(a.agreement, MIN_FOR_AUDITOR_KAPPA),
+              sameGrade: auditorAgreementText(a.agreement),
             }))
           : [],
         trend: figures.trend.map((t) => ({ ...t, text: agreementText(t, MIN_FOR_TREND_KAPPA) })),

@@ -185,7 +185,14 @@ test('the panel: both overall grades and the differences; a decision without a r
   assert.match(form.body, /id="moderator-overall">Good/);
   assert.match(form.body, /impact statements rarely say what it meant for the child/);
 
-  const bad = await qa.post(page, { finalGrade: 'good', reason: ' ' }, page);
+  // issue 16: the panel's date and members are recorded with its decision
+  const sat = {
+    'panelDate-day': '20',
+    'panelDate-month': '11',
+    'panelDate-year': '2026',
+    members: [f.people.qaLead.staffId],
+  };
+  const bad = await qa.post(page, { finalGrade: 'good', reason: ' ', ...sat }, page);
   assert.equal(bad.statusCode, 400);
   assert.deepEqual(errorSummaryItems(bad.body), [
     { text: 'Say why the panel reached this grade', href: '#reason' },
@@ -193,7 +200,11 @@ test('the panel: both overall grades and the differences; a decision without a r
   assert.match(bad.body, /value="good" checked/);
   assert.equal((await row(id)).status, 'submitted');
 
-  const ok = await qa.post(page, { finalGrade: 'good', reason: 'The plan is working for the child.' }, page);
+  const ok = await qa.post(
+    page,
+    { finalGrade: 'good', reason: 'The plan is working for the child.', ...sat },
+    page,
+  );
   assert.equal(ok.statusCode, 302);
   assert.equal(ok.headers.location, `/moderation/panel/${f.monthId}`);
   const r = await row(id);
@@ -221,6 +232,84 @@ test('the panel: both overall grades and the differences; a decision without a r
   );
   assert.equal(twice.statusCode, 403);
   assert.equal((await row(id)).final_grade, 'good');
+});
+
+test('the panel records who sat on it and when, chosen from staff, and the decision page shows them (issue 16)', async () => {
+  const auditId = await submittedAudit(t.db, f, { overall: 'good', sectionGrade: 'good' });
+  const id = await moderationOf(t.db, f, auditId, moderator.staffId);
+  await (await signedIn(app, moderator)).post(
+    `/moderations/${id}`,
+    { ...regradeForm('good', 'good'), action: 'submit' },
+    `/moderations/${id}`,
+  );
+  const qa = await signedIn(app, f.people.qaLead);
+  const page = `/moderations/${id}/decision`;
+  const form = await qa.get(page);
+  assert.equal(form.statusCode, 200);
+  assert.match(form.body, /Who sat on the panel\?/);
+  assert.match(form.body, /When did the panel sit\?/);
+  // chosen from QA, auditors and senior leaders; the person recording it ticked to start with
+  assert.match(form.body, new RegExp(`value="${f.people.qaLead.staffId}" checked`));
+  assert.match(form.body, new RegExp(`value="${f.people.headOfService.staffId}"`));
+  assert.doesNotMatch(form.body, new RegExp(`value="${f.people.practitioner.staffId}"`));
+
+  const decide = { finalGrade: 'good', reason: 'Agreed at panel.' };
+  // no members, a date in the future, someone not on the list: each refused, nothing recorded
+  const none = await qa.post(
+    page,
+    { ...decide, 'panelDate-day': '31', 'panelDate-month': '12', 'panelDate-year': '2026' },
+    page,
+  );
+  assert.equal(none.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(none.body), [
+    { text: 'The date the panel sat must be today or in the past', href: '#panelDate' },
+    { text: 'Choose who sat on the panel', href: '#members' },
+  ]);
+  const stranger = await qa.post(
+    page,
+    {
+      ...decide,
+      'panelDate-day': '20',
+      'panelDate-month': '11',
+      'panelDate-year': '2026',
+      members: [f.people.qaLead.staffId, f.people.practitioner.staffId],
+    },
+    page,
+  );
+  assert.equal(stranger.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(stranger.body), [
+    { text: 'Choose the panel members from the list', href: '#members' },
+  ]);
+  assert.match(stranger.body, new RegExp(`value="${f.people.headOfService.staffId}"(?! checked)`));
+  assert.equal((await row(id)).status, 'submitted');
+
+  const ok = await qa.post(
+    page,
+    {
+      ...decide,
+      'panelDate-day': '20',
+      'panelDate-month': '11',
+      'panelDate-year': '2026',
+      members: [f.people.qaLead.staffId, f.people.headOfService.staffId],
+    },
+    page,
+  );
+  assert.equal(ok.statusCode, 302);
+  assert.equal((await row(id)).panel_date, '2026-11-20');
+  const decided = await qa.get(page);
+  const summary = decided.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+  assert.match(summary, /Panel sat on 20 November 2026/);
+  const members = decided.body.match(/<ul class="govuk-list" id="panel-members">([\s\S]*?)<\/ul>/)?.[1] ?? '';
+  const names = await t.db
+    .selectFrom('staff')
+    .select('name')
+    .where('id', 'in', [f.people.qaLead.staffId, f.people.headOfService.staffId])
+    .orderBy('name')
+    .execute();
+  assert.deepEqual(
+    [...members.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]),
+    names.map((n) => n.name),
+  );
 });
 
 test('no one but QA may use moderation: 403 for every other role on every page and form; signed out, sign in', async () => {

@@ -11,6 +11,7 @@ import {
   myModerations,
   panelEntry,
   panelForMonth,
+  panelMemberChoices,
   QUALITIES,
   QUALITY_LABELS,
   regradePage,
@@ -18,7 +19,7 @@ import {
   sectionGradeField,
   submitModeration,
 } from '../../../services/moderation/moderations.ts';
-import { anyForm, formFields, formText, id } from '../../forms.ts';
+import { anyForm, formFields, formList, formText, id } from '../../forms.ts';
 
 const idParams = z.object({ moderationId: id });
 const monthParams = z.object({ monthId: id });
@@ -35,6 +36,11 @@ function text(value: unknown, max = KEEP_CHARS): string {
 const decisionForm = formFields({
   finalGrade: formText.transform((v) => v.slice(0, 100)),
   reason: formText.transform((v) => v.slice(0, KEEP_CHARS)),
+  'panelDate-day': formText.transform((v) => v.slice(0, 20)),
+  'panelDate-month': formText.transform((v) => v.slice(0, 20)),
+  'panelDate-year': formText.transform((v) => v.slice(0, 20)),
+  // ids chosen; kept to a list's length so a flood of values goes no further
+  members: formList.transform((v) => v.slice(0, 200).map((x) => String(x).slice(0, 100))),
 });
 
 const manage = { access: 'moderation.manage' as const, childRecord: true };
@@ -181,9 +187,13 @@ const moderationRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) 
     request: FastifyRequest,
     reply: FastifyReply,
     id: string,
-    extra: { errors?: FieldError[]; values?: Record<string, string> } = {},
+    extra: { errors?: FieldError[]; values?: Record<string, string>; members?: string[] } = {},
   ) {
     const { month, row } = await panelEntry(db, request.person.councilId, id);
+    const choices = row.decision ? [] : await panelMemberChoices(db, request.person.councilId);
+    // the person recording the decision is ticked to start with
+    const ticked = new Set(extra.members ?? [request.person.staffId]);
+    const [year, monthNumber, day] = app.today().split('-');
     await request.recordChildView({
       recordType: 'audit',
       recordId: row.auditId,
@@ -212,6 +222,17 @@ const moderationRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) 
                 : undefined,
       })),
       maxComments: MAX_COMMENTS,
+      memberItems: choices.map((c) => ({
+        value: c.id,
+        text: c.name,
+        hint: c.jobTitle ? { text: c.jobTitle } : undefined,
+        checked: ticked.has(c.id),
+      })),
+      panelDate: {
+        day: values['panelDate-day'] ?? String(Number(day)),
+        month: values['panelDate-month'] ?? String(Number(monthNumber)),
+        year: values['panelDate-year'] ?? year,
+      },
     });
   }
 
@@ -226,13 +247,25 @@ const moderationRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) 
     { config: manage, schema: { params: idParams, body: decisionForm } },
     async (request, reply) => {
       const id = request.params.moderationId;
-      const values = { finalGrade: request.body.finalGrade, reason: request.body.reason };
+      const body = request.body;
+      const values = {
+        finalGrade: body.finalGrade,
+        reason: body.reason,
+        'panelDate-day': body['panelDate-day'],
+        'panelDate-month': body['panelDate-month'],
+        'panelDate-year': body['panelDate-year'],
+      };
+      const panel = {
+        date: { day: body['panelDate-day'], month: body['panelDate-month'], year: body['panelDate-year'] },
+        members: body.members,
+        today: app.today(),
+      };
       let outcome: string;
       try {
-        outcome = await decidePanel(db, app.queue ?? null, request.person, id, values);
+        outcome = await decidePanel(db, app.queue ?? null, request.person, id, { ...values, panel });
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        return decisionPage(request, reply, id, { errors: err.errors, values });
+        return decisionPage(request, reply, id, { errors: err.errors, values, members: body.members });
       }
       const { month } = await panelEntry(db, request.person.councilId, id);
       request.session.flash = {

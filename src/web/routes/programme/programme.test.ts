@@ -94,6 +94,65 @@ test('the QA lead plans a month; mistakes are listed against their rows and noth
   assert.match(page.body, /Full case file audits<\/dt><dd class="govuk-summary-list__value">18/);
 });
 
+test('dates are typed as day, month and year and read back as “4 January 2027”, never yyyy-mm-dd', async () => {
+  const id = await monthId('2027-01-01');
+  const editPage = `/programme/months/${id}/edit`;
+  const form = await qa.get(editPage);
+  assert.match(form.body, /name="cycleStartsOn-day"/);
+  assert.doesNotMatch(form.body, /For example \d{4}-\d{2}-\d{2}/);
+  const plan = {
+    'themes-0-stream': 'Social care',
+    'themes-0-theme': 'Exploitation',
+    'activities-0-kind': 'full_audit',
+    'activities-0-target': '18',
+    'activities-0-toolId': '',
+    'activities-0-description': '',
+  };
+  const bad = await qa.post(
+    `/programme/months/${id}`,
+    { ...plan, 'cycleStartsOn-day': '31', 'cycleStartsOn-month': '2', 'cycleStartsOn-year': '2027' },
+    editPage,
+  );
+  assert.equal(bad.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(bad.body), [
+    { href: '#cycleStartsOn-day', text: 'The date the cycle starts must be a real date' },
+  ]);
+  assert.match(bad.body, /name="cycleStartsOn-day" type="text" value="31"/, 'what was typed is kept');
+  const good = await qa.post(
+    `/programme/months/${id}`,
+    { ...plan, 'cycleStartsOn-day': '4', 'cycleStartsOn-month': '1', 'cycleStartsOn-year': '2027' },
+    editPage,
+  );
+  assert.equal(good.statusCode, 302);
+  const stored = await t.db
+    .selectFrom('programme_months')
+    .select('cycle_starts_on')
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+  assert.equal(String(stored.cycle_starts_on).slice(0, 10), '2027-01-04');
+
+  // a closure day, typed the same way, is added and named as a date
+  const settings = await qa.get('/settings/calendar');
+  assert.match(settings.body, /name="date-day"/);
+  const closure = await qa.post(
+    '/settings/calendar/closures',
+    { 'date-day': '2', 'date-month': '1', 'date-year': '2027', reason: 'New year closure' },
+    '/settings/calendar',
+  );
+  assert.equal(closure.statusCode, 302);
+  const after = await qa.get('/settings/calendar');
+  assert.match(after.body, /2 January 2027 has been added as a closure day/);
+  const wrong = await qa.post(
+    '/settings/calendar/closures',
+    { 'date-day': '2', 'date-month': '', 'date-year': '2027', reason: 'Snow' },
+    '/settings/calendar',
+  );
+  assert.equal(wrong.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(wrong.body), [
+    { href: '#date-month', text: 'The closure day must include a month' },
+  ]);
+});
+
 test('phase lengths are changed on the settings page; a zero is refused with its message', async () => {
   const zero = await qa.post(
     '/settings/calendar/phases',

@@ -7,6 +7,7 @@ import {
   ACTIVITY_KIND_PLANNED_LABELS,
   ACTIVITY_KINDS,
 } from '../../../domain/activity-kinds.ts';
+import { dateParts } from '../../../domain/date-input.ts';
 import { monthName } from '../../../domain/dates.ts';
 import { can } from '../../../domain/roles.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
@@ -118,9 +119,13 @@ const programmeRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) =
     extra: { errors?: FieldError[]; values?: Record<string, unknown> } = {},
   ) {
     const { year, month: m, tools } = await editMonthPage(db, request.person.councilId, monthId);
+    const start = dateParts(m.cycleStartsOn);
     const values = extra.values ?? {
       learningMonth: m.learningMonth,
       cycleStartsOn: m.cycleStartsOn,
+      'cycleStartsOn-day': start.day,
+      'cycleStartsOn-month': start.month,
+      'cycleStartsOn-year': start.year,
       themes: [...m.themes, { stream: '', theme: '' }, { stream: '', theme: '' }],
       activities: [
         ...m.activities.map((a) => ({
@@ -138,7 +143,10 @@ const programmeRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) =
       year,
       tools,
       kinds: ACTIVITY_KINDS.map((k) => ({ value: k, text: ACTIVITY_KIND_PLANNED_LABELS[k] })),
-      errors: extra.errors,
+      // the start date is a date input: an error about it leads to its first field
+      errors: extra.errors?.map((e) =>
+        e.field === 'cycleStartsOn' ? { ...e, href: '#cycleStartsOn-day' } : e,
+      ),
       values,
     });
   }

@@ -122,3 +122,118 @@ test('the annual report downloads in full and for publication', async () => {
   assert.match(text, /For publication/);
   assert.match(text, /2025–26/);
 });
+
+/** The body of a download as text: Word's document text, or the page. */
+async function download(agent: Agent, url: string) {
+  const res = await app.inject({
+    method: 'GET',
+    url,
+    headers: { accept: 'text/html', cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+  });
+  const text =
+    res.statusCode === 200 && url.includes('.docx')
+      ? wordText((await docxParts(res.rawPayload)).get('word/document.xml') as string)
+      : res.body;
+  return { status: res.statusCode, disposition: String(res.headers['content-disposition'] ?? ''), text };
+}
+
+test('a scrutiny reader downloads the monthly and annual reports prepared for publication, in Word and HTML, and never the full ones', async () => {
+  const reader = new Agent(app);
+  await reader.signInAs('scrutiny_reader');
+  const teams = (await t.db.selectFrom('teams').select('name').execute()).map((x) => x.name);
+  const workers = (
+    await t.db
+      .selectFrom('audits as a')
+      .innerJoin('staff as s', 's.id', 'a.practitioner_id')
+      .innerJoin('programme_months as pm', 'pm.id', 'a.month_id')
+      .select('s.name')
+      .where('pm.month', '=', '2026-11-01')
+      .where('a.status', '=', 'submitted')
+      .execute()
+  ).map((x) => x.name);
+  for (const report of [`monthly/${monthId}`, `annual/${yearId}`]) {
+    const word = await download(reader, `/reports/${report}/for-publication.docx`);
+    assert.equal(word.status, 200, report);
+    assert.match(
+      word.disposition,
+      /^attachment; filename="(monthly|annual)-qa-report-[0-9-to]+-public\.docx"/,
+    );
+    assert.match(word.text, /For publication/);
+    const page = await download(reader, `/reports/${report}/for-publication.html`);
+    assert.equal(page.status, 200, report);
+    assert.match(page.text, /<strong>For publication<\/strong>/);
+    for (const name of [...teams, ...workers]) {
+      assert.ok(!word.text.includes(name), `${report}: ${name} is not named`);
+      assert.ok(!page.text.includes(name), `${report}: ${name} is not named`);
+    }
+    // the full versions name teams and workers: refused, however asked for
+    for (const url of [
+      `${report}.docx`,
+      `${report}.html`,
+      `${report}.docx?public=1`,
+      `${report}.html?public=1`,
+    ]) {
+      const full = await download(reader, `/reports/${url}`);
+      assert.equal(full.status, 403, url);
+      assert.match(full.text, /You cannot do this/);
+    }
+  }
+  // the monthly report's figures are the month's, and what the QA lead wrote comes first
+  const monthly = await download(reader, `/reports/monthly/${monthId}/for-publication.docx`);
+  assert.match(monthly.text, /Monthly quality assurance report, November 2026/);
+  assert.match(monthly.text, /Visits are regular and purposeful\./);
+  // the notes page stays the QA lead's
+  assert.equal((await reader.get(`/reports/monthly/${monthId}`)).statusCode, 403);
+});
+
+test('others without the monthly and annual reports are refused the versions for publication too', async () => {
+  for (const role of ['practitioner', 'auditor', 'case_manager', 'workforce_development']) {
+    const agent = new Agent(app);
+    await agent.signInAs(role);
+    for (const url of [`monthly/${monthId}/for-publication.html`, `annual/${yearId}/for-publication.docx`])
+      assert.equal((await download(agent, `/reports/${url}`)).status, 403, `${role}: ${url}`);
+  }
+});
+
+test('the Reports page offers a scrutiny reader the versions for publication, and the QA lead both', async () => {
+  const reader = new Agent(app);
+  await reader.signInAs('scrutiny_reader');
+  const page = (await reader.get('/reports')).body;
+  for (const href of [
+    `/reports/monthly/${monthId}/for-publication.docx`,
+    `/reports/monthly/${monthId}/for-publication.html`,
+    `/reports/annual/${yearId}/for-publication.docx`,
+    `/reports/annual/${yearId}/for-publication.html`,
+  ])
+    assert.ok(page.includes(`href="${href}"`), href);
+  assert.match(page, /Monthly QA report, November 2026/);
+  assert.ok(!page.includes(`href="/reports/monthly/${monthId}"`), 'not the notes page');
+  assert.ok(!page.includes(`href="/reports/annual/${yearId}.docx"`), 'not the full annual report');
+  assert.ok(!page.includes(`href="/reports/annual/${yearId}.html"`), 'not the full annual report');
+  const lead = new Agent(app);
+  await lead.signInAs('qa_lead');
+  const full = (await lead.get('/reports')).body;
+  for (const href of [
+    `/reports/monthly/${monthId}`,
+    `/reports/monthly/${monthId}/for-publication.docx`,
+    `/reports/annual/${yearId}.docx`,
+    `/reports/annual/${yearId}.html`,
+    `/reports/annual/${yearId}/for-publication.docx`,
+    `/reports/annual/${yearId}/for-publication.html`,
+  ])
+    assert.ok(full.includes(`href="${href}"`), href);
+});
+
+test('the QA lead downloads the monthly report prepared for publication too', async () => {
+  for (const url of [
+    `/reports/monthly/${monthId}/for-publication.docx`,
+    `/reports/monthly/${monthId}.docx?public=1`,
+  ]) {
+    const word = await download(lead, url);
+    assert.equal(word.status, 200);
+    assert.match(word.disposition, /monthly-qa-report-2026-11-public\.docx/);
+    assert.match(word.text, /For publication/);
+  }
+  const page = (await lead.get(`/reports/monthly/${monthId}`)).body;
+  assert.ok(page.includes(`href="/reports/monthly/${monthId}/for-publication.docx"`));
+});

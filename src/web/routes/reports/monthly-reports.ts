@@ -16,14 +16,16 @@ import { formFields, formText, id } from '../../forms.ts';
 const monthParams = z.object({ monthId: id });
 const yearParams = z.object({ yearId: id });
 /** `?public=1` asks for the version for publication; anything else, the full report. */
-const annualQuery = z.object({ public: z.string().optional().catch(undefined) });
+const versionQuery = z.object({ public: z.string().optional().catch(undefined) });
 // The revision is passed on as sent: the service reads a missing or garbled one as out of date.
 const notesForm = formFields({ strengths: formText, areasForDevelopment: formText, revision: z.unknown() });
 
 /**
  * The monthly QA report of a cycle: the QA lead writes its strengths and areas for development
  * (saved over the revision they were typed on, so two people never overwrite each other) and
- * downloads it as Word or HTML; and the annual report of a programme year, in full or for publication.
+ * downloads it as Word or HTML; and the annual report of a programme year. QA download both in full
+ * or prepared for publication (`?public=1`); scrutiny readers download only the versions prepared for
+ * publication (`/for-publication.docx`), and are refused the full ones.
  */
 const monthlyReportRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   const access = { access: 'reports.monthly' as const };
@@ -91,20 +93,28 @@ const monthlyReportRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
     },
   );
 
+  // in full, or prepared for publication with ?public=1: for QA
   for (const format of ['docx', 'html'] as const) {
     app.get(
       `/reports/monthly/:monthId.${format}`,
-      { config: access, schema: { params: monthParams } },
+      { config: access, schema: { params: monthParams, querystring: versionQuery } },
       async (request, reply) =>
         send(
           reply,
-          await monthlyReportFile(db, request.person.councilId, request.params.monthId, format, app.today()),
+          await monthlyReportFile(
+            db,
+            request.person.councilId,
+            request.params.monthId,
+            format,
+            request.query.public === '1',
+            app.today(),
+          ),
         ),
     );
 
     app.get(
       `/reports/annual/:yearId.${format}`,
-      { config: access, schema: { params: yearParams, querystring: annualQuery } },
+      { config: access, schema: { params: yearParams, querystring: versionQuery } },
       async (request, reply) =>
         send(
           reply,
@@ -114,6 +124,45 @@ const monthlyReportRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
             request.params.yearId,
             format,
             request.query.public === '1',
+            app.today(),
+          ),
+        ),
+    );
+  }
+
+  // prepared for publication only: for QA and scrutiny readers (councillors are who the annual
+  // report is for), who are refused the full versions above
+  const published = { access: 'reports.published' as const };
+  for (const format of ['docx', 'html'] as const) {
+    app.get(
+      `/reports/monthly/:monthId/for-publication.${format}`,
+      { config: published, schema: { params: monthParams } },
+      async (request, reply) =>
+        send(
+          reply,
+          await monthlyReportFile(
+            db,
+            request.person.councilId,
+            request.params.monthId,
+            format,
+            true,
+            app.today(),
+          ),
+        ),
+    );
+
+    app.get(
+      `/reports/annual/:yearId/for-publication.${format}`,
+      { config: published, schema: { params: yearParams } },
+      async (request, reply) =>
+        send(
+          reply,
+          await annualReportFile(
+            db,
+            request.person.councilId,
+            request.params.yearId,
+            format,
+            true,
             app.today(),
           ),
         ),

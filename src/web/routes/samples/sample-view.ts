@@ -7,7 +7,12 @@ import type { AuditorChoice } from '../../../services/sampling/allocation.ts';
 import { EXEMPTION_REASONS } from '../../../services/sampling/allocation.ts';
 import { pointsText } from '../../../services/sampling/draw-form.ts';
 import type { AuditToAllocate, DrawPage, SamplePage } from '../../../services/sampling/sample-pages.ts';
-import { type DrawRequest, type SamplePlan, STRATIFY_LABELS } from '../../../services/sampling/samples.ts';
+import {
+  type AlreadySampled,
+  type DrawRequest,
+  type SamplePlan,
+  STRATIFY_LABELS,
+} from '../../../services/sampling/samples.ts';
 
 /** The sampling pages' words and links, made from what their services return. */
 
@@ -26,6 +31,40 @@ export function marginText(margin: number | null): string {
   return `±${(margin * 100).toFixed(1)} percentage points at 95% confidence`;
 }
 
+/** At most this many children already in a sample are listed by reference; the rest are counted. */
+const MAX_LISTED = 200;
+
+/**
+ * Children of the cohort already in a sample of the cycle: how many, whether they were left out of
+ * the draw or let in on purpose, and who they are (case reference, and the samples they are in).
+ */
+function alreadySampledView(
+  children: AlreadySampled[],
+  letIn: boolean,
+  onePerFamily: boolean,
+  againOf: string | null = null,
+) {
+  const n = children.length;
+  const who = `${n.toLocaleString('en-GB')} ${n === 1 ? 'child' : 'children'} of the cohort`;
+  const why = `already in a sample of this cycle${onePerFamily ? ', or with a brother or sister in one' : ''}`;
+  const text = letIn
+    ? n > 0
+      ? `None: ${who} already in a sample of this cycle may be drawn again, on purpose`
+      : 'None: children already in a sample of this cycle may be drawn again, on purpose'
+    : n === 0
+      ? 'None: no child of the cohort is in another sample of this cycle'
+      : againOf
+        ? `${who}, as when “${againOf}” was drawn: ${why} then`
+        : `${who}, ${why}`;
+  return {
+    count: n,
+    letIn,
+    text,
+    children: children.slice(0, MAX_LISTED),
+    more: Math.max(0, n - MAX_LISTED),
+  };
+}
+
 /** The preview panel: what a draw would give. */
 function previewView(plan: SamplePlan, request: DrawRequest) {
   const stratified = request.method === 'stratified';
@@ -40,6 +79,12 @@ function previewView(plan: SamplePlan, request: DrawRequest) {
     stratifiedBy: stratified && request.stratifyBy ? STRATIFY_LABELS[request.stratifyBy] : null,
     strata: stratified ? plan.strata : [],
     notes: plan.notes,
+    alreadySampled: alreadySampledView(
+      plan.alreadySampled,
+      plan.includeSampled,
+      plan.definition.onePerFamily,
+      plan.againOf?.name,
+    ),
     sizes: plan.sizesForMargins.map((s) => ({
       margin: pointsText(s.margin),
       size: s.size,
@@ -108,6 +153,8 @@ function drawAgainHref(sample: SamplePage['sample']) {
     seed: String(sample.seed),
     ...(sample.allow_same_team ? { allowSameTeam: 'yes' } : {}),
     ...(sample.snapshot_id ? { snapshot: sample.snapshot_id } : {}),
+    // the children it left out are left out again; or let in, as they were
+    ...(sample.include_sampled ? { includeSampled: 'yes' } : { again: sample.id }),
   });
   return `/samples/new?${query}`;
 }
@@ -123,7 +170,7 @@ const shortDate = (iso: string) =>
 
 /** A sample and its audits (pages/samples/sample.njk), with what the last allocation did, once. */
 export function sampleView(
-  { sample, audits, names, why }: SamplePage,
+  { sample, audits, names, why, leftOut }: SamplePage,
   errors: FieldError[] | undefined,
   kept: AllocationResult | undefined,
 ) {
@@ -152,6 +199,7 @@ export function sampleView(
         ? `${sample.sample_size} (${sample.size_value}% of the cohort)`
         : String(sample.sample_size),
     margin: marginText(sample.margin_of_error),
+    leftOut: alreadySampledView(leftOut, sample.include_sampled, sample.definition.onePerFamily),
     drawAgainHref: drawAgainHref(sample),
     strata: stratified ? sample.strata : [],
     progress: {

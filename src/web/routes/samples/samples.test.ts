@@ -120,6 +120,11 @@ function formFields(html: string, marker: string): Record<string, string | strin
   return fields;
 }
 
+/**
+ * The draw these tests send. They let in children already in a sample of the November cycle, so
+ * that one test's samples do not shrink the next one's cohort; leaving them out, as the form does
+ * unless the box is ticked, is tried in a cycle of its own.
+ */
 const DRAW: Record<string, string> = {
   kind: 'full_audit',
   sizeKind: 'count',
@@ -128,6 +133,7 @@ const DRAW: Record<string, string> = {
   stratifyBy: 'team',
   allocation: 'proportional',
   seed: '',
+  includeSampled: 'yes',
 };
 
 const draw = (fields: Record<string, string> = {}) => ({
@@ -228,6 +234,7 @@ test('the QA lead checks a sample, draws it, allocates it, changes an auditor, e
       seed: Number(seed),
       stratifyBy: 'team',
       allocation: undefined,
+      includeSampled: true,
     }),
   );
   assert.deepEqual(
@@ -658,6 +665,154 @@ test('another council’s sample and audits are not found', async () => {
   ).cohort_id as string;
   const res = await agent.post('/samples/preview', draw({ cohortId: otherCohort }), NEW);
   assert.deepEqual(errorSummaryItems(res.body), [{ href: '#cohortId', text: 'Choose a cohort' }]);
+});
+
+/** A cycle of the year other than November's, with no sample yet. */
+async function cycle(month: string) {
+  const row = await t.db
+    .selectFrom('programme_months')
+    .select('id')
+    .where('council_id', '=', f.councilId)
+    .where('month', '=', month)
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+test('before allocation, each audit waiting says how many auditors could take it, and then they are allocated', async () => {
+  const agent = lead();
+  const monthId = await cycle('2027-01-01');
+  const id = sampleIdFrom(
+    (await agent.post('/samples', draw({ monthId, count: '4', seed: '8', method: 'simple' }), NEW)).headers
+      .location,
+  );
+  const page = await agent.get(`/samples/${id}`);
+  assert.equal(page.statusCode, 200);
+  assert.doesNotMatch(page.body, /No auditor can take this case/, 'not while auditors could take them');
+  const rows = await auditRows(id);
+  for (const r of rows) {
+    const row = page.body.match(new RegExp(`>${r.external_id}</a></th>[\\s\\S]*?</tr>`))?.[0] ?? '';
+    assert.match(row, /Not allocated/);
+    // seven auditors, of whom the two untrained and the manager of the child's worker cannot
+    assert.match(row, /4 of 7 auditors could take it/, r.external_id);
+  }
+  const allocated = await agent.post(`/samples/${id}/allocate`, {}, `/samples/${id}`);
+  assert.equal(allocated.statusCode, 302);
+  assert.deepEqual(
+    (await auditRows(id)).map((r) => r.status),
+    ['allocated', 'allocated', 'allocated', 'allocated'],
+  );
+});
+
+test('a child already in a sample of the cycle is left out of the next draw, shown with why; the QA lead may let them in', async () => {
+  const agent = lead();
+  const monthId = await cycle('2027-02-01');
+  const leaveOut = (fields: Record<string, string>) => draw({ monthId, includeSampled: '', ...fields });
+  const first = sampleIdFrom(
+    (await agent.post('/samples', leaveOut({ count: '10', seed: '41', method: 'simple' }), NEW)).headers
+      .location,
+  );
+  const firstRefs = (await auditRows(first)).map((r) => r.external_id);
+  const firstFamilies = await t.db
+    .selectFrom('audits as a')
+    .innerJoin('children as c', 'c.id', 'a.child_id')
+    .select('c.family_id')
+    .distinct()
+    .where('a.sample_id', '=', first)
+    .execute();
+  const leftOut = await t.db
+    .selectFrom('children')
+    .select('external_id')
+    .where(
+      'family_id',
+      'in',
+      firstFamilies.map((r) => r.family_id as string),
+    )
+    .execute();
+
+  // the form offers to let them in, unticked
+  const form = await agent.get(`${NEW}?cohort=${cohortId}&month=${monthId}`);
+  assert.match(form.body, /Children already in a sample of this cycle/);
+  assert.doesNotMatch(form.body, /name="includeSampled" type="checkbox" value="yes" checked/);
+
+  // the check: the cohort without them, and who is left out and why
+  const check = await agent.post(
+    '/samples/preview',
+    leaveOut({ count: '5', seed: '42', method: 'simple' }),
+    NEW,
+  );
+  assert.equal(check.statusCode, 200);
+  assert.match(
+    check.body,
+    new RegExp(`${48 - firstFamilies.length} children, one per family, in the case data of 20 November 2026`),
+  );
+  assert.match(
+    check.body,
+    new RegExp(
+      `Left out of the draw\\s*</dt>\\s*<dd[^>]*>\\s*<p[^>]*>${leftOut.length} children of the cohort, already in a sample of this cycle, or with a brother or sister in one</p>`,
+    ),
+  );
+  for (const ref of firstRefs)
+    assert.ok(check.body.includes(`>${ref}</a>: in <a class="govuk-link" href="/samples/${first}">`), ref);
+  assert.match(check.body, /brother or sister of F\d+C\d, in <a class="govuk-link" href="\/samples\//);
+
+  // drawn: nobody from those families, and the sample page says who was left out
+  const second = sampleIdFrom(
+    (await agent.post('/samples', formFields(check.body, 'name="previewSeed"'), NEW)).headers.location,
+  );
+  const secondRefs = (await auditRows(second)).map((r) => r.external_id);
+  assert.equal(secondRefs.length, 5);
+  assert.deepEqual(
+    secondRefs.filter((r) => leftOut.some((c) => c.external_id === r)),
+    [],
+  );
+  const page = await agent.get(`/samples/${second}`);
+  assert.match(
+    page.body,
+    new RegExp(`${leftOut.length} children of the cohort, already in a sample of this cycle`),
+  );
+  for (const ref of firstRefs) assert.ok(page.body.includes(`>${ref}</a>: in `), ref);
+
+  // drawn again from its page: the same children are left out, so the same children are drawn
+  const link = decode(page.body.match(/href="([^"]+)">Draw again with this seed/)?.[1] ?? '');
+  assert.match(link, new RegExp(`again=${second}`));
+  const againForm = await agent.get(link);
+  const againCheck = await agent.post(
+    '/samples/preview',
+    formFields(againForm.body, 'name="previewSeed"'),
+    NEW,
+  );
+  assert.match(
+    againCheck.body,
+    new RegExp(`${leftOut.length} children of the cohort, as when “CP after CIN, one per family” was drawn`),
+  );
+  assert.match(
+    againCheck.body,
+    new RegExp(`${48 - firstFamilies.length} children, one per family, in the case data`),
+    'the cohort the second sample was drawn from',
+  );
+  // (a new draw would leave out the second sample's families too)
+  const fresh = await agent.post(
+    '/samples/preview',
+    leaveOut({ count: '5', seed: '42', method: 'simple' }),
+    NEW,
+  );
+  assert.match(
+    fresh.body,
+    new RegExp(`${48 - firstFamilies.length - 5} children, one per family, in the case data`),
+  );
+
+  // let in on purpose: the cohort is whole again, and the check says they may be drawn again
+  const letIn = await agent.post(
+    '/samples/preview',
+    leaveOut({ count: '5', seed: '42', method: 'simple', includeSampled: 'yes' }),
+    NEW,
+  );
+  assert.match(letIn.body, /48 children, one per family, in the case data of 20 November 2026/);
+  assert.match(
+    letIn.body,
+    /None: \d+ children of the cohort already in a sample of this cycle may be drawn again, on purpose/,
+  );
+  assert.match(letIn.body, /name="includeSampled" type="checkbox" value="yes" checked/);
 });
 
 test('the cycle’s page lists its samples and offers to draw one, for the QA lead', async () => {

@@ -47,6 +47,7 @@ const drawAddress = z.object({
   cohort: formText.optional(),
   month: formText.optional(),
   snapshot: formText,
+  again: formText,
 });
 const allocationForm = formFields({ auditorId: formText, note: formText });
 const exemptionForm = formFields({ reason: formText, otherNote: formText, note: formText });

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import { PHASES } from '../../../domain/cycle-phases.ts';
-import { monthName } from '../../../domain/dates.ts';
+import { formatDate, monthName } from '../../../domain/dates.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
 import { bankHolidays } from '../../../domain/working-days.ts';
 import { saveReauditSettings } from '../../../services/audits/reaudits.ts';
@@ -17,7 +17,12 @@ import {
 import { anyForm, formFields, formText, id } from '../../forms.ts';
 
 const closureParams = z.object({ closureId: id });
-const closureForm = formFields({ date: formText, reason: formText });
+const closureForm = formFields({
+  'date-day': formText,
+  'date-month': formText,
+  'date-year': formText,
+  reason: formText,
+});
 const reauditForm = formFields({ reauditMonths: formText, reauditRequiresImprovement: formText });
 const directorForm = formFields({ escalationDirectorId: formText });
 
@@ -98,12 +103,17 @@ const settingsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) =>
     '/settings/calendar/closures',
     { config: manage, schema: { body: closureForm } },
     async (request, reply) => {
-      const input = { date: request.body.date, reason: request.body.reason };
+      const input = {
+        'date-day': request.body['date-day'],
+        'date-month': request.body['date-month'],
+        'date-year': request.body['date-year'],
+        reason: request.body.reason,
+      };
       try {
         const summary = await addClosureDay(db, request.person.councilId, input, app.today());
         request.session.flash = {
           kind: 'success',
-          text: summarise(summary, `${input.date} has been added as a closure day`),
+          text: summarise(summary, `${formatDate(summary.date)} has been added as a closure day`),
         };
         return reply.redirect('/settings/calendar');
       } catch (err) {
