@@ -1,5 +1,7 @@
-// Saves an audit's page as the auditor types. Progressive enhancement only: without this script
-// every button on the page saves, so nothing is lost by moving between pages.
+// Saves an audit's page as the auditor types, and warns before the page is left with changes not
+// yet saved. Progressive enhancement only: without this script every way out of the form that
+// belongs to the audit (the back link, the list of parts, raising an escalation) is a button that
+// saves, so nothing is lost by moving between pages.
 const form = document.querySelector('form[data-autosave]');
 const status = document.getElementById('autosave-status');
 const revisionInput = form?.querySelector('[data-revision]');
@@ -12,6 +14,7 @@ let saving = false;
 let again = false;
 let stopped = false;
 let lastSent = null;
+let submitting = false;
 
 function body() {
   const data = new URLSearchParams(new FormData(form));
@@ -23,7 +26,12 @@ function say(text) {
   if (status) status.textContent = text;
 }
 
-async function save() {
+/** Whether the form holds changes not yet saved. */
+function unsaved() {
+  return body().toString() !== lastSent;
+}
+
+async function save({ leaving = false } = {}) {
   timer = null;
   firstChange = 0;
   if (stopped) return;
@@ -41,6 +49,8 @@ async function save() {
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: text,
       credentials: 'same-origin',
+      // leaving the page: the save carries on after it has gone (small forms only)
+      keepalive: leaving && text.length < 60000,
     });
     const json = response.headers.get('content-type')?.includes('application/json')
       ? await response.json()
@@ -108,12 +118,24 @@ if (form?.dataset.autosave) {
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'hidden' && timer) {
       clearTimeout(timer);
-      save();
+      save({ leaving: true });
     }
+  });
+  // leaving by a link, the address bar or closing the tab with changes not yet saved: the browser
+  // asks whether to leave (a save button saves, so it is not asked then)
+  window.addEventListener('beforeunload', (event) => {
+    if (submitting || !unsaved()) return;
+    if (timer) {
+      clearTimeout(timer);
+      save({ leaving: true });
+    }
+    event.preventDefault();
+    event.returnValue = '';
   });
   // a button press saves through the form itself, once any save on its way has come back with
   // its revision (or the page would be told it conflicts with its own save)
   form.addEventListener('submit', (event) => {
+    submitting = true;
     clearTimeout(timer);
     if (saving) {
       event.preventDefault();

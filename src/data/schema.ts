@@ -687,6 +687,13 @@ export interface EscalationsTable {
   responded_at: Timestamp | null;
   last_chased_at: Timestamp | null;
   chases: Generated<number>;
+  /** set with the response: the date to follow it up, chased from then until it is recorded */
+  follow_up_on: DateText | null;
+  follow_up_note: string | null;
+  follow_up_by: string | null;
+  follow_up_at: Timestamp | null;
+  follow_up_last_chased_at: Timestamp | null;
+  follow_up_chases: Generated<number>;
 }
 
 export interface EscalationRecipientsTable {

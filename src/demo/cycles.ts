@@ -93,6 +93,16 @@ export async function runDemoCycles(db: Db, councilId: string, today: IsoDate, r
       .orderBy('as_of', 'desc')
       .executeTakeFirst();
     if (!snapshot) continue;
+    // each sample's audits use the tool the month plans for its kind, as the draw form offers
+    const planned = await db
+      .selectFrom('planned_activities')
+      .select(['kind', 'tool_id'])
+      .where('council_id', '=', councilId)
+      .where('month_id', '=', month.id)
+      .where('tool_id', 'is not', null)
+      .orderBy('position')
+      .execute();
+    const toolOf = (kind: string) => planned.find((p) => p.kind === kind)?.tool_id ?? null;
     const draws = [
       { cohort: 'All open cases', kind: 'full_audit', count: 16, stratifyBy: 'service_area' },
       {
@@ -102,8 +112,10 @@ export async function runDemoCycles(db: Db, councilId: string, today: IsoDate, r
         count: 6,
         stratifyBy: 'team',
       },
-      // dip samples once some auditors have a full audit behind them
-      ...(i > 0 ? [{ cohort: 'Children in need', kind: 'dip_sample', count: 8, stratifyBy: null }] : []),
+      // dip samples in the months that plan them, once some auditors have a full audit behind them
+      ...(i > 0 && toolOf('dip_sample')
+        ? [{ cohort: 'Children in need', kind: 'dip_sample', count: 8, stratifyBy: null }]
+        : []),
     ];
     for (const [j, d] of draws.entries()) {
       const cohortId = cohorts.get(d.cohort);
@@ -116,6 +128,7 @@ export async function runDemoCycles(db: Db, councilId: string, today: IsoDate, r
           monthId: month.id,
           cohortId,
           kind: d.kind,
+          toolId: toolOf(d.kind),
           sizeKind: 'count',
           count: d.count,
           method: d.stratifyBy ? 'stratified' : 'simple',

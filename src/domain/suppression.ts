@@ -105,37 +105,6 @@ export function suppressCells(
   const keep = (i: number) => kept[i];
   const hiddenIn = (hidden: readonly boolean[], k: number) => ls[k].filter((i) => hidden[i]).length;
 
-  const partners = (hidden: readonly boolean[], k: number) =>
-    ls[k].filter((i) => !hidden[i] && !cells[i].known);
-
-  /** The first line with exactly one hidden cell and a cell to partner it, or -1. */
-  const open = (hidden: readonly boolean[]) =>
-    ls.findIndex((_, k) => hiddenIn(hidden, k) === 1 && partners(hidden, k).length > 0);
-
-  /** The cells of a line that may partner its hidden one, the likeliest first. */
-  const candidates = (hidden: readonly boolean[], k: number) =>
-    partners(hidden, k)
-      .map((i) => {
-        // lines this cell would close (one hidden now) less those it would open (none hidden now)
-        let net = 0;
-        for (const m of of[i]) {
-          const h = hiddenIn(hidden, m);
-          if (h === 1) net++;
-          else if (h === 0) net--;
-        }
-        const c = cells[i];
-        return { i, rank: [keep(i), !c.derived && c.n === 0 ? 1 : 0, -net, c.derived ? 0 : c.n] };
-      })
-      .sort((a, b) => compare(a.rank, b.rank) || a.i - b.i)
-      .map((x) => x.i);
-
-  /** Closes every open line the quick way: the likeliest partner each time. */
-  const complete = (start: readonly boolean[]) => {
-    const hidden = [...start];
-    for (let k = open(hidden); k >= 0; k = open(hidden)) hidden[candidates(hidden, k)[0]] = true;
-    return hidden;
-  };
-
   /** What a result hides beyond the small cells: kept figures first, then zeros, then counts. */
   const cost = (hidden: readonly boolean[]) => {
     const out = [0, 0, 0, 0, 0];
@@ -152,22 +121,118 @@ export function suppressCells(
 
   // look ahead at a few partners each time; a big table takes the quick way
   const tries = cells.length * ls.length > 40_000 ? 1 : 6;
-  const hidden = [...primary];
-  for (let k = open(hidden); k >= 0; k = open(hidden)) {
-    let best = -1;
-    let bestCost: number[] = [];
-    for (const i of candidates(hidden, k).slice(0, tries)) {
-      const next = [...hidden];
-      next[i] = true;
-      const c = cost(complete(next));
-      if (best < 0 || compare(c, bestCost) < 0) {
-        best = i;
-        bestCost = c;
-      }
-    }
-    hidden[best] = true;
+  // with nothing barred a partner is always found
+  let best = prune(solveGreedy(new Set(), primary) as boolean[]);
+  // The greedy choice can end up withholding a kept figure that another set of partners would not
+  // need: take each such figure back, find other partners for what it protected (never a figure
+  // taken back), and keep the result if it hides less.
+  const barred = new Set<number>();
+  for (const i of keptPartners(best)) {
+    barred.add(i);
+    const start = [...best];
+    start[i] = false;
+    const next = solveGreedy(barred, start, tries > 1);
+    if (next && compare(cost(prune(next)), cost(best)) < 0) best = prune(next);
+    else barred.delete(i);
   }
-  return hidden;
+  return best;
+
+  /** Shows again any partner no line needs (the most kept first), so nothing is hidden for nothing. */
+  function prune(start: readonly boolean[]): boolean[] {
+    const hidden = [...start];
+    const order = hidden
+      .map((_, i) => i)
+      .filter((i) => hidden[i] && !primary[i])
+      .sort((a, b) => keep(b) - keep(a) || cells[b].n - cells[a].n || a - b);
+    for (const i of order) {
+      hidden[i] = false;
+      const leaks = of[i].some(
+        (k) => hiddenIn(hidden, k) === 1 && ls[k].some((j) => !hidden[j] && !cells[j].known),
+      );
+      if (leaks) hidden[i] = true;
+    }
+    return hidden;
+  }
+
+  /** The kept figures a result withholds as partners, the most kept first. */
+  function keptPartners(hidden: readonly boolean[]): number[] {
+    return hidden
+      .map((h, i) => (h && !primary[i] && !cells[i].derived && keep(i) > 0 ? i : -1))
+      .filter((i) => i >= 0)
+      .sort((a, b) => keep(b) - keep(a) || a - b);
+  }
+
+  /**
+   * Closes every line with one hidden cell, choosing partners (never a barred one) with a look
+   * ahead. Without a barred cell it always succeeds; with one it may not (undefined).
+   */
+  function solveGreedy(
+    bar: ReadonlySet<number>,
+    start: readonly boolean[],
+    deep = false,
+  ): boolean[] | undefined {
+    const partners = (hidden: readonly boolean[], k: number) =>
+      ls[k].filter((i) => !hidden[i] && !cells[i].known && !bar.has(i));
+    /** The first line with exactly one hidden cell that a reader could work back, or -1. */
+    const open = (hidden: readonly boolean[]) =>
+      ls.findIndex((l, k) => hiddenIn(hidden, k) === 1 && l.some((i) => !hidden[i] && !cells[i].known));
+
+    /** The cells of a line that may partner its hidden one, the likeliest first. */
+    const candidates = (hidden: readonly boolean[], k: number) =>
+      partners(hidden, k)
+        .map((i) => {
+          // lines this cell would close (one hidden now) less those it would open (none hidden now)
+          // and how kept the partner must be of a line it would open (one of kept figures only forces a
+          // kept figure out)
+          let net = 0;
+          let forces = 0;
+          for (const m of of[i]) {
+            const h = hiddenIn(hidden, m);
+            if (h === 1) net++;
+            else if (h === 0) {
+              net--;
+              const others = ls[m].filter((j) => j !== i && !cells[j].known && !bar.has(j));
+              forces = Math.max(forces, others.length ? Math.min(...others.map(keep)) : 3);
+            }
+          }
+          const c = cells[i];
+          return { i, rank: [keep(i), forces, !c.derived && c.n === 0 ? 1 : 0, -net, c.derived ? 0 : c.n] };
+        })
+        .sort((a, b) => compare(a.rank, b.rank) || a.i - b.i)
+        .map((x) => x.i);
+
+    /** Closes every open line the quick way: the likeliest partner each time (undefined if stuck). */
+    const complete = (start: readonly boolean[]) => {
+      const hidden = [...start];
+      for (let k = open(hidden); k >= 0; k = open(hidden)) {
+        const first = candidates(hidden, k)[0];
+        if (first === undefined) return undefined;
+        hidden[first] = true;
+      }
+      return hidden;
+    };
+
+    const hidden = [...start];
+    for (let k = open(hidden); k >= 0; k = open(hidden)) {
+      let chosen = -1;
+      let chosenCost: number[] = [];
+      for (const i of candidates(hidden, k).slice(0, tries)) {
+        const next = [...hidden];
+        next[i] = true;
+        const done = deep ? solveGreedy(bar, next) : complete(next);
+        if (!done) continue;
+        const c = cost(done);
+        if (chosen < 0 || compare(c, chosenCost) < 0) {
+          chosen = i;
+          chosenCost = c;
+        }
+      }
+      // stuck (every partner barred, or each leads to a line that cannot be closed)
+      if (chosen < 0) return undefined;
+      hidden[chosen] = true;
+    }
+    return hidden;
+  }
 }
 
 function compare(a: readonly number[], b: readonly number[]): number {

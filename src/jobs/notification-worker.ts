@@ -2,8 +2,8 @@
  * The queue workers for messages to auditors (see src/services/notifications.ts):
  *  - qaloop-notifications: delivers one person's waiting messages; a failure is retried by the queue
  *  - qaloop-reminder-sweep: records auditors' deadline reminders, reminders of actions due and
- *    overdue, and chases of unanswered escalations, then queues anyone with messages waiting;
- *    scheduled each working morning, and sent on demand with `runReminderSweep`
+ *    overdue, and chases of unanswered escalations and of follow-ups due, then queues anyone with
+ *    messages waiting; scheduled each working morning, and sent on demand with `runReminderSweep`
  */
 
 import type { JobResult } from 'pg-boss';
@@ -99,6 +99,7 @@ export async function startNotificationWorkers(
         actionsDue: actions.due,
         actionsOverdue: actions.overdue,
         escalationsChased: chases.chased,
+        followUpsChased: chases.followUps,
         waiting,
       },
       'reminder sweep',

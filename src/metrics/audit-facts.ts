@@ -25,6 +25,12 @@ export interface ReportFilters {
   workerId?: string;
   localityId?: string;
   kind?: ReturnsKind;
+  /**
+   * Who the figures are for (a staff id): the audits they are moderating blind (allocated to them to
+   * re-grade, the re-grade not yet submitted) are left out of every figure, so no report narrowed to
+   * one audit gives its grade away (domain.md §4). Set from the person's report scope.
+   */
+  viewerId?: string;
 }
 
 /** A filter as a person writes it: a name (or identifier) rather than a database id. */
@@ -231,11 +237,31 @@ const orderOfHistoryGrade = (scale: RawBuilder<unknown>, grade: RawBuilder<unkno
     sql` `,
   )} end`;
 
-/** The history row's name matched to the council's row of that kind (first by id order), or null. */
-const matched = (table: string, column: RawBuilder<unknown>, byExternalId: boolean) =>
-  sql`(select x.id from ${sql.table(table)} x where x.council_id = h.council_id
-    and (${squash(sql`x.name`)} = ${squash(column)}${byExternalId ? sql` or x.external_id = btrim(${column})` : sql``})
+/** A moderation of the audit allocated to the person and not yet re-graded: they are moderating it blind. */
+const moderatingBlind = (auditId: RawBuilder<unknown>, staffId: string) =>
+  sql`select 1 from moderations mb where mb.audit_id = ${auditId} and mb.moderator_id = ${staffId}
+    and mb.status = 'allocated'`;
+
+/**
+ * The council's rows of a kind with each name as a key (see squash), worked out once per query
+ * rather than once for every history row they are compared with.
+ */
+const keyedNames = (table: string, councilId: string) =>
+  sql`select x.id, ${squash(sql`x.name`)} as name_key, ${
+    table === 'staff' || table === 'teams' ? sql`x.external_id` : sql`null::text`
+  } as external_id from ${sql.table(table)} x where x.council_id = ${councilId}`;
+
+/**
+ * The history row's name matched to the council's row of that kind (first by id order), or null:
+ * `keyed` is that kind's keyedNames, `column` the history's column, whose key and trimmed value are
+ * worked out once for each history row (`<column>_key`, `<column>_trim`).
+ */
+const matched = (keyed: string, column: string, byExternalId: boolean) =>
+  sql`(select x.id from ${sql.table(keyed)} x
+    where x.name_key = ${sql.ref(`h.${column}_key`)}${byExternalId ? sql` or x.external_id = ${sql.ref(`h.${column}_trim`)}` : sql``}
     order by x.id limit 1)`;
+
+const HISTORY_NAMES = ['auditor', 'practitioner', 'team', 'service_area', 'locality'] as const;
 
 /**
  * One row per allocated audit of the months in the range, from QA Loop's audits or else the history,
@@ -251,7 +277,22 @@ export function allocationFacts(councilId: string, range: MonthRange, filters: R
     if (filters.kind) parts.push(sql`${sql.ref(`${prefix}.kind`)} = ${filters.kind}`);
     return parts.length ? sql`where ${sql.join(parts, sql` and `)}` : sql``;
   };
-  return sql<FactRow>`(select f.* from (
+  return sql<FactRow>`(with
+    staff_names as materialized (${keyedNames('staff', councilId)}),
+    team_names as materialized (${keyedNames('teams', councilId)}),
+    area_names as materialized (${keyedNames('service_areas', councilId)}),
+    locality_names as materialized (${keyedNames('localities', councilId)}),
+    history as materialized (
+      select h.*, ${sql.join(
+        HISTORY_NAMES.map(
+          (n) =>
+            sql`${squash(sql.ref(`h.${n}`))} as ${sql.ref(`${n}_key`)}, btrim(${sql.ref(`h.${n}`)}) as ${sql.ref(`${n}_trim`)}`,
+        ),
+      )}
+      from audit_history h
+      where h.council_id = ${councilId}
+        and h.month between ${range.from}::date and ${range.to}::date)
+    select f.* from (
     select pm.month, 'audits' as source, a.id::text as ref, a.id as audit_id, null::uuid as history_id, a.status,
       case when a.reaudit_of_id is not null then 're_audit' else a.kind end as kind,
       a.auditor_id::text as auditor_key, s.name as auditor,
@@ -278,6 +319,7 @@ export function allocationFacts(councilId: string, range: MonthRange, filters: R
     left join grade_scales gs on gs.id = v.scale_id
     where a.council_id = ${councilId} and pm.council_id = ${councilId}
       and pm.month between ${range.from}::date and ${range.to}::date
+      ${filters.viewerId ? sql`and not exists (${moderatingBlind(sql`a.id`, filters.viewerId)})` : sql``}
     union all
     select h.month, 'history', h.id::text, null::uuid, h.id,
       case h.status when 'completed' then 'submitted' else h.status end,
@@ -293,18 +335,50 @@ export function allocationFacts(councilId: string, range: MonthRange, filters: R
         else coalesce(h.moderated_grade, h.grade) in (${sql.join(BUILTIN_GOOD)}) end,
       h.moderated_grade is not null,
       c.id::text, c.ethnicity, c.disability, c.uasc, c.gender, c.date_of_birth
-    from audit_history h
+    from history h
     left join children c on c.council_id = h.council_id and c.external_id = h.child_ref
-    left join staff hs on hs.id = ${matched('staff', sql`h.auditor`, true)}
-    left join staff hw on hw.id = ${matched('staff', sql`h.practitioner`, true)}
-    left join teams ht on ht.id = ${matched('teams', sql`h.team`, true)}
-    left join service_areas ha on ha.id = coalesce(${matched('service_areas', sql`h.service_area`, false)}, ht.service_area_id)
-    left join localities hl on hl.id = coalesce(${matched('localities', sql`h.locality`, false)}, ht.locality_id)
-    where h.council_id = ${councilId}
-      and h.month between ${range.from}::date and ${range.to}::date
-      and not exists (
+    left join staff hs on hs.id = ${matched('staff_names', 'auditor', true)}
+    left join staff hw on hw.id = ${matched('staff_names', 'practitioner', true)}
+    left join teams ht on ht.id = ${matched('team_names', 'team', true)}
+    left join service_areas ha on ha.id = coalesce(${matched('area_names', 'service_area', false)}, ht.service_area_id)
+    left join localities hl on hl.id = coalesce(${matched('locality_names', 'locality', false)}, ht.locality_id)
+    where not exists (
         select 1 from audits a2 join programme_months pm2 on pm2.id = a2.month_id
         where a2.council_id = ${councilId} and pm2.council_id = ${councilId} and pm2.month = h.month
       )
   ) f ${where('f')})`;
 }
+
+/**
+ * How many audits of the months and filters are left out of the figures because the viewer
+ * (`filters.viewerId`) is moderating them blind; 0 without a viewer.
+ */
+export async function auditsLeftOutBlind(
+  db: Db,
+  councilId: string,
+  range: MonthRange,
+  filters: ReportFilters,
+): Promise<number> {
+  const { viewerId, ...others } = filters;
+  if (!viewerId) return 0;
+  // most people are moderating nothing blind: then there is nothing to count
+  const moderating = await sql<{ one: number }>`
+    select 1 as one from moderations mb where mb.moderator_id = ${viewerId} and mb.status = 'allocated'
+    limit 1`.execute(db);
+  if (!moderating.rows.length) return 0;
+  const row = await sql<{ n: number }>`
+    select count(*)::int as n from ${allocationFacts(councilId, range, others)} f
+    where f.audit_id is not null and exists (${moderatingBlind(sql`f.audit_id`, viewerId)})`.execute(db);
+  return row.rows[0]?.n ?? 0;
+}
+
+/** What a report says when audits the viewer is moderating blind are left out of its figures. */
+export function leftOutBlindNote(n: number): string {
+  return n === 1
+    ? '1 audit you are moderating is left out until you submit your re-grade.'
+    : `${n} audits you are moderating are left out until you submit your re-grades.`;
+}
+
+/** Whether a report's note is the one leftOutBlindNote writes. */
+export const isLeftOutBlindNote = (note: string) =>
+  / you are moderating (is|are) left out until you submit your re-grades?\.$/.test(note);

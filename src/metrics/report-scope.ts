@@ -16,12 +16,25 @@ export interface ReportScope {
   limitedTo: 'council' | 'serviceArea';
 }
 
-export function reportScope(user: { roles: readonly Role[]; serviceAreaId: string | null }): ReportScope {
-  if (user.roles.includes('qa_lead')) return { publicationOnly: false, fixed: {}, limitedTo: 'council' };
+/**
+ * The person's scope. Every report they see leaves out the audits they are moderating blind until
+ * their re-grade is submitted (`viewerId`, see ReportFilters), whatever their role.
+ */
+export function reportScope(user: {
+  roles: readonly Role[];
+  serviceAreaId: string | null;
+  staffId?: string | null;
+}): ReportScope {
+  const viewer: ReportFilters = user.staffId ? { viewerId: user.staffId } : {};
+  if (user.roles.includes('qa_lead')) return { publicationOnly: false, fixed: viewer, limitedTo: 'council' };
   if (user.roles.includes('senior_leader')) {
     return user.serviceAreaId
-      ? { publicationOnly: false, fixed: { serviceAreaId: user.serviceAreaId }, limitedTo: 'serviceArea' }
-      : { publicationOnly: false, fixed: {}, limitedTo: 'council' };
+      ? {
+          publicationOnly: false,
+          fixed: { ...viewer, serviceAreaId: user.serviceAreaId },
+          limitedTo: 'serviceArea',
+        }
+      : { publicationOnly: false, fixed: viewer, limitedTo: 'council' };
   }
-  return { publicationOnly: true, fixed: {}, limitedTo: 'council' };
+  return { publicationOnly: true, fixed: viewer, limitedTo: 'council' };
 }

@@ -14,6 +14,7 @@ import {
 } from '../domain/returns.ts';
 import { NotFoundError } from '../domain/validation.ts';
 import { allocationFacts, type ReportFilters } from './audit-facts.ts';
+import { cycleTargets } from './targets.ts';
 
 /**
  * The returns of each cycle (domain brief §6), counted in the database on every request: planned,
@@ -284,7 +285,8 @@ export async function chosenReturnCycle(
 
 /**
  * What the returns page shows: the cycles, and for the chosen one (see chosenReturnCycle) its
- * returns and its programme year's month by month. NotFoundError when the address names no cycle of
+ * returns, each planned activity's target against what was drawn, allocated, returned and exempted
+ * (src/metrics/targets.ts), and its programme year's month by month. NotFoundError when the address names no cycle of
  * the council; no `cycle` when the council has none yet.
  */
 export async function returnsPage(db: Db, councilId: string, monthId: string | undefined, today: IsoDate) {
@@ -294,14 +296,15 @@ export async function returnsPage(db: Db, councilId: string, monthId: string | u
   const yearMonths = cycles
     .filter((c) => c.yearId === cycle.yearId)
     .sort((a, b) => a.month.localeCompare(b.month));
-  const [returns, history] = await Promise.all([
+  const [returns, history, targets] = await Promise.all([
     returnsBreakdown(db, councilId, { from: cycle.month, to: cycle.month }),
     monthlyReturns(db, councilId, {
       from: yearMonths[0].month,
       to: yearMonths[yearMonths.length - 1].month,
     }),
+    cycleTargets(db, councilId, cycle.id),
   ]);
-  return { cycles, cycle, yearMonths, returns, history };
+  return { cycles, cycle, yearMonths, returns, history, targets };
 }
 
 export interface CycleReturns extends ReturnsBreakdown {

@@ -5,6 +5,7 @@
  */
 import type { Db } from '../data/db.ts';
 import { monthRange } from '../domain/month-range.ts';
+import { auditsLeftOutBlind, leftOutBlindNote } from '../metrics/audit-facts.ts';
 import { returnsBreakdown } from '../metrics/returns.ts';
 import { actionsDocument, buildActionsReport, publishActionsReport } from './actions.ts';
 import { auditListDocument, buildAuditList } from './audit-list.ts';
@@ -98,8 +99,41 @@ export interface ProducedReport {
  * Builds a report of the months and filters asked for, prepared for publication when asked. The
  * `viewer` is the person it is made for, where a report names audits (the audit list leaves out the
  * grades of audits they are moderating blind).
+ *
+ * Where the filters name who the report is for (`viewerId`), the audits they are moderating blind
+ * are left out of its figures and the report says how many.
  */
 export async function produceReport(
+  db: Db,
+  councilId: string,
+  name: ReportName,
+  p: ReportParams,
+  viewer?: { staffId: string },
+): Promise<ProducedReport> {
+  if (name === 'audits') {
+    // the audit list names each audit, its grade hidden from the person moderating it blind
+    const { viewerId, ...filters } = p.filters;
+    return buildReport(
+      db,
+      councilId,
+      name,
+      { ...p, filters },
+      viewer ?? (viewerId ? { staffId: viewerId } : undefined),
+    );
+  }
+  const [produced, leftOut] = await Promise.all([
+    buildReport(db, councilId, name, p, viewer),
+    auditsLeftOutBlind(db, councilId, monthRange(p.from, p.to), p.filters),
+  ]);
+  if (!leftOut) return produced;
+  return {
+    ...produced,
+    json: { ...produced.json, leftOutWhileModerating: leftOut },
+    document: { ...produced.document, notes: [...produced.document.notes, leftOutBlindNote(leftOut)] },
+  };
+}
+
+async function buildReport(
   db: Db,
   councilId: string,
   name: ReportName,

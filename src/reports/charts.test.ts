@@ -214,3 +214,27 @@ test('PNG of the requested width, drawn with the bundled fonts', async () => {
   assert.equal(svgToPng(chart.svg).readUInt32BE(16), 1200);
   assert.throws(() => svgToPng(chart.svg, 0), RangeError);
 });
+
+test('a chart drawn again is the same picture, with ids of its own so both can share a page', async () => {
+  const opts = {
+    title: 'Grades again',
+    categories: ['Good', 'Inadequate'],
+    rows: [
+      { group: 'Front door', category: 'Good', count: 3 },
+      { group: 'Back door', category: 'Inadequate', count: 1 },
+    ],
+  };
+  const first = await stackedBarChart(opts);
+  const again = await stackedBarChart(opts);
+  const ids = (svg: string) => [...svg.matchAll(/\sid="([^"]+)"/g)].map((match) => match[1]);
+  const withoutIds = (svg: string) => svg.replace(/chart-[0-9a-f]{10}-/g, '');
+  assert.equal(withoutIds(again.svg), withoutIds(first.svg));
+  assert.equal(again.alt, first.alt);
+  for (const id of ids(again.svg)) assert.ok(!ids(first.svg).includes(id));
+  for (const [, id] of again.svg.matchAll(/url\(#([^)]+)\)/g)) assert.ok(ids(again.svg).includes(id));
+  const png = svgToPng(first.svg, 600);
+  assert.deepEqual(svgToPng(again.svg, 600), png);
+  // each caller gets its own copy of the picture
+  png.fill(0);
+  assert.deepEqual([...svgToPng(first.svg, 600).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+});

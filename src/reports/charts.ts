@@ -88,8 +88,8 @@ function escapeXml(text: string) {
  * Vega numbers its clip paths and gradients from 1 for the whole process; prefixing them with a hash
  * of the chart keeps them apart when several charts, rendered anywhere, share a page.
  */
-function uniqueIds(svg: string) {
-  const prefix = `chart-${createHash('sha256').update(svg).digest('hex').slice(0, 10)}-`;
+function uniqueIds(svg: string, salt: number) {
+  const prefix = `chart-${createHash('sha256').update(`${salt}:${svg}`).digest('hex').slice(0, 10)}-`;
   const ids = new Set([...svg.matchAll(/\sid="([^"]+)"/g)].map((match) => match[1]));
   if (ids.size === 0) return svg;
   return svg.replace(/(\sid="|url\(#|href="#)([^")]+)/g, (whole, before: string, id: string) =>
@@ -97,25 +97,49 @@ function uniqueIds(svg: string) {
   );
 }
 
-/** Renders a Vega-Lite specification to SVG and makes the SVG one image named by `alt`. */
-async function render(title: string, alt: string, spec: Record<string, unknown>): Promise<Chart> {
-  const full = { ...spec, title, description: alt, config: CONFIG } as unknown as TopLevelSpec;
+/**
+ * The charts drawn lately, by their specification: drawing one with Vega takes tens of milliseconds,
+ * and a dashboard or report opened again draws the same charts unless an audit has changed them.
+ * The least recently used is forgotten first.
+ */
+const drawnCharts = new Map<string, Promise<string>>();
+const DRAWN_CHARTS_KEPT = 200;
+/** Each chart drawn gets ids of its own, even when it is drawn again from drawnCharts. */
+let chartsDrawn = 0;
+
+/** Vega-Lite to SVG, without the roles Vega gives the marks. */
+async function vegaSvg(full: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(full).spec), { renderer: 'none' });
   try {
     // the chart is one image: the roles Vega gives the marks inside it (layered charts keep them)
     // would make each a picture of its own without a name
-    const svg = uniqueIds(await view.toSVG())
+    return (await view.toSVG())
       .replace(/\srole="graphics-[a-z-]+"/g, '')
       .replace(/\saria-roledescription="[^"]*"/g, '')
       .replace(/\saria-label="[^"]*"/g, '');
-    const open = svg.indexOf('>');
-    if (!svg.startsWith('<svg') || open < 0) throw new Error('Vega did not produce an SVG');
-    const label = escapeXml(alt);
-    const accessible = `<svg role="img" aria-label="${label}"${svg.slice(4, open + 1)}<title>${label}</title>${svg.slice(open + 1)}`;
-    return { title, alt, svg: accessible };
   } finally {
     view.finalize();
   }
+}
+
+/** Renders a Vega-Lite specification to SVG and makes the SVG one image named by `alt`. */
+async function render(title: string, alt: string, spec: Record<string, unknown>): Promise<Chart> {
+  const full = { ...spec, title, description: alt, config: CONFIG } as unknown as TopLevelSpec;
+  const key = JSON.stringify(full);
+  let drawing = drawnCharts.get(key);
+  if (drawing) drawnCharts.delete(key);
+  else {
+    drawing = vegaSvg(full);
+    drawing.catch(() => drawnCharts.delete(key));
+  }
+  drawnCharts.set(key, drawing);
+  if (drawnCharts.size > DRAWN_CHARTS_KEPT) drawnCharts.delete(drawnCharts.keys().next().value as string);
+  const svg = uniqueIds(await drawing, chartsDrawn++);
+  const open = svg.indexOf('>');
+  if (!svg.startsWith('<svg') || open < 0) throw new Error('Vega did not produce an SVG');
+  const label = escapeXml(alt);
+  const accessible = `<svg role="img" aria-label="${label}"${svg.slice(4, open + 1)}<title>${label}</title>${svg.slice(open + 1)}`;
+  return { title, alt, svg: accessible };
 }
 
 /** A chart with its title and the words "No data", for a series or table with nothing in it. */
@@ -498,10 +522,30 @@ export const PNG_FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((nam
   path.join(fontFolder, name),
 );
 
+/** The PNGs drawn lately, by width and SVG (its chart's own ids left out): the least recently used is forgotten first. */
+const drawnPngs = new Map<string, Buffer>();
+const DRAWN_PNGS_KEPT = 100;
+
 /** A chart's SVG drawn as a PNG `width` pixels wide (height in proportion), for Word documents. */
 export function svgToPng(svg: string, width = 1200): Buffer {
   if (!Number.isInteger(width) || width < 1)
     throw new RangeError('The width must be a whole number of pixels');
+  const key = `${width}:${createHash('sha256')
+    .update(svg.replace(/chart-[0-9a-f]{10}-/g, ''))
+    .digest('hex')}`;
+  const kept = drawnPngs.get(key);
+  if (kept) {
+    drawnPngs.delete(key);
+    drawnPngs.set(key, kept);
+    return Buffer.from(kept);
+  }
+  const png = drawPng(svg, width);
+  drawnPngs.set(key, png);
+  if (drawnPngs.size > DRAWN_PNGS_KEPT) drawnPngs.delete(drawnPngs.keys().next().value as string);
+  return Buffer.from(png);
+}
+
+function drawPng(svg: string, width: number): Buffer {
   const resvg = new Resvg(svg, {
     fitTo: { mode: 'width', value: width },
     background: 'white',

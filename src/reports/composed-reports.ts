@@ -67,11 +67,13 @@ async function params(
   to: string,
   publication: boolean,
   today: string,
+  viewerId: string | undefined,
 ): Promise<ReportParams> {
   return {
     from,
     to,
-    filters: {},
+    // the audits the reader is moderating blind are left out of the figures (ReportFilters)
+    filters: viewerId ? { viewerId } : {},
     filterWords: [],
     councilName: await councilName(db, councilId),
     publication,
@@ -79,7 +81,10 @@ async function params(
   };
 }
 
-/** The monthly QA report of a cycle of the council, in full or prepared for publication, as Word or HTML. */
+/**
+ * The monthly QA report of a cycle of the council, in full or prepared for publication, as Word or
+ * HTML, for the reader `viewerId` (the audits they are moderating blind are left out).
+ */
 export async function monthlyReportFile(
   db: Db,
   councilId: string,
@@ -87,10 +92,11 @@ export async function monthlyReportFile(
   format: ComposedFormat,
   publication: boolean,
   today: string,
+  viewerId?: string,
 ): Promise<ComposedFile> {
   const c = await reportCycle(db, councilId, monthId);
   const month = c.month.slice(0, 7);
-  const p = await params(db, c.councilId, month, month, publication, today);
+  const p = await params(db, c.councilId, month, month, publication, today, viewerId);
   const body =
     format === 'docx'
       ? await monthlyReportDocx(db, c.councilId, p)
@@ -103,7 +109,10 @@ export async function monthlyReportFile(
   };
 }
 
-/** The annual report of a programme year of the council, in full or prepared for publication, as Word or HTML. */
+/**
+ * The annual report of a programme year of the council, in full or prepared for publication, as Word
+ * or HTML, for the reader `viewerId` (the audits they are moderating blind are left out).
+ */
 export async function annualReportFile(
   db: Db,
   councilId: string,
@@ -111,6 +120,7 @@ export async function annualReportFile(
   format: ComposedFormat,
   publication: boolean,
   today: string,
+  viewerId?: string,
 ): Promise<ComposedFile> {
   const year = await db
     .selectFrom('programme_years')
@@ -121,7 +131,7 @@ export async function annualReportFile(
   if (!year) throw new NotFoundError('programme year');
   const from = year.starts_on.slice(0, 7);
   const to = addMonths(year.starts_on, 11).slice(0, 7);
-  const p = await params(db, councilId, from, to, publication, today);
+  const p = await params(db, councilId, from, to, publication, today, viewerId);
   const body =
     format === 'docx' ? await annualReportDocx(db, councilId, p) : await annualReportHtml(db, councilId, p);
   return {

@@ -5,6 +5,7 @@
  */
 import type { Db } from '../data/db.ts';
 import { NotFoundError } from '../domain/validation.ts';
+import { isLeftOutBlindNote } from '../metrics/audit-facts.ts';
 import { filterOptions } from '../metrics/report-filters.ts';
 import { type ReportScope, reportScope } from '../metrics/report-scope.ts';
 import { chosenReturnCycle } from '../metrics/returns.ts';
@@ -32,9 +33,14 @@ async function documentsPage(
   const options = await filterOptions(db, person.councilId, scope);
   if (form.errors.length || !form.params) return { scope, form, options };
   const docs = await documents(form.params);
+  // said once above the parts rather than in each: the audits left out while the person moderates them
+  const leftOut = docs.flatMap((d) => d.notes).find(isLeftOutBlindNote);
   const bodies: string[] = [];
-  for (const doc of docs) bodies.push(await documentBodyHtml(doc, { headingLevel: 2, collapseOver: 12 }));
-  return { scope, form, options, bodies };
+  for (const doc of docs) {
+    const notes = doc.notes.filter((n) => !isLeftOutBlindNote(n));
+    bodies.push(await documentBodyHtml({ ...doc, notes }, { headingLevel: 2, collapseOver: 12 }));
+  }
+  return { scope, form, options, bodies, leftOut };
 }
 
 /**
@@ -64,7 +70,11 @@ export async function teamDashboardPage(
   query: ReportQuery,
   today: string,
 ) {
-  const scope: ReportScope = { publicationOnly: false, fixed: { teamId }, limitedTo: 'serviceArea' };
+  const scope: ReportScope = {
+    publicationOnly: false,
+    fixed: { teamId, viewerId: person.staffId },
+    limitedTo: 'serviceArea',
+  };
   return documentsPage(db, person, scope, query, today, async (p) => {
     const names: ReportName[] = ['returns', 'grades', 'sections', 'themes', 'actions'];
     return (await Promise.all(names.map((n) => produceReport(db, person.councilId, n, p)))).map(

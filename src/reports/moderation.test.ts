@@ -114,7 +114,7 @@ test('XLSX: a workbook exceljs reads back, a sheet per table with numbers as num
       'By service area',
       'By auditor',
       'Agreement by quarter',
-      'Final grades of the moderate',
+      'Final grades of the moderated',
     ],
   );
   const auditors = workbook.getWorksheet('By auditor');

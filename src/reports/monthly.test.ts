@@ -4,6 +4,7 @@ import { docxParts, wordText } from '../../test/helpers/audit-document.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
 import {
   buildMonthlyReport,
+  forTheCommittee,
   getCycleNotes,
   monthlyReportDocx,
   monthlyReportHtml,
@@ -11,6 +12,7 @@ import {
   paragraphsOf,
   saveCycleNotes,
 } from './monthly.ts';
+import { textWidth } from './render.ts';
 import type { ReportParams } from './report-base.ts';
 
 let t: TestDb;
@@ -120,10 +122,11 @@ test('the monthly report for publication is marked OFFICIAL and names no worker'
     .where('pm.month', '=', '2026-11-01')
     .where('a.status', '=', 'submitted')
     .executeTakeFirstOrThrow();
-  const full = wordText(
-    (await docxParts(await monthlyReportDocx(t.db, councilId, p))).get('word/document.xml') as string,
-  );
-  assert.ok(full.includes(worker.name), 'the full report names the worker');
+  // the figures of the full report are by worker too, though the committee's Word leaves those tables out
+  const full = await buildMonthlyReport(t.db, councilId, p);
+  assert.ok(JSON.stringify(full.documents).includes(worker.name), 'the full report names the worker');
+  const published = await buildMonthlyReport(t.db, councilId, { ...p, publication: true });
+  assert.ok(!JSON.stringify(published.documents).includes(worker.name));
   const parts = await docxParts(await monthlyReportDocx(t.db, councilId, { ...p, publication: true }));
   const text = wordText(parts.get('word/document.xml') as string);
   assert.ok(!text.includes(worker.name));
@@ -159,4 +162,116 @@ test('published, every month of the demo’s year with 10 or more audits shows i
     assert.equal(moderation.summary[0], fullModeration.summary[0], month);
   }
   assert.ok(checked >= 6, `${checked} months of 10 or more audits`);
+});
+
+test('the month’s Word report is laid out for a committee: no page breaks, no chart of one month, no word broken', async () => {
+  const xml = (await docxParts(await monthlyReportDocx(t.db, councilId, p))).get(
+    'word/document.xml',
+  ) as string;
+  // chapters follow on: two short paragraphs do not get a page each
+  assert.doesNotMatch(xml, /<w:pageBreakBefore\/>|<w:br w:type="page"\/>/);
+  // no XmR chart of a single month (one dot), nor a bar or comparison of one group: said in words
+  const charts = [...xml.matchAll(/<wp:docPr [^>]*descr="([^"]*)"/g)].map((m) => m[1]);
+  assert.ok(charts.length >= 1 && charts.length <= 3, `${charts.length} charts`);
+  for (const alt of charts) {
+    assert.doesNotMatch(alt, /Too few months|1 group[,.]/, alt);
+  }
+  // the tables of single people and of the month repeating its summary are left out: a proxy for
+  // 3 to 5 pages is the rows of all the tables
+  const rows = xml.match(/<w:tr>|<w:tr /g)?.length ?? 0;
+  assert.ok(rows <= 110, `${rows} table rows`);
+  assert.doesNotMatch(wordText(xml), /\bBy auditor\b|\bBy worker\b|What practitioners wrote/);
+  // every table has a fixed layout whose every cell is at least as wide as its longest word
+  const tables = xml.match(/<w:tbl>[\s\S]*?<\/w:tbl>/g) ?? [];
+  assert.ok(tables.length >= 5);
+  for (const table of tables) {
+    assert.match(table, /<w:tblLayout w:type="fixed"\/>/);
+    for (const cell of table.match(/<w:tc>[\s\S]*?<\/w:tc>/g) ?? []) {
+      const width = Number(
+        cell
+          .match(/<w:tcW w:type="dxa" w:w="(\d+)"\/>|<w:tcW w:w="(\d+)" w:type="dxa"\/>/)
+          ?.slice(1)
+          .find(Boolean),
+      );
+      const words = wordText(cell).split(/\s+/).filter(Boolean);
+      for (const word of words) {
+        assert.ok(width >= textWidth(word, true), `"${word}" in a cell ${width} wide`);
+      }
+    }
+  }
+  // grades are whole words in the tables' headers
+  assert.match(xml, /<w:t[^>]*>Requires improvement<\/w:t>/);
+});
+
+test('for the committee: one month’s “by month” table and Month column go, months of figures stay', () => {
+  const doc = {
+    title: 'Grades',
+    subtitle: [],
+    summary: [],
+    notes: [],
+    publication: false,
+    sections: [
+      {
+        id: 's',
+        heading: 'Month by month',
+        charts: [
+          {
+            kind: 'spc' as const,
+            title: 'Good or better by month',
+            yTitle: 'Good or better',
+            percent: true,
+            series: [{ label: 'November 2026', value: 0.5 }],
+          },
+        ],
+        tables: [
+          {
+            id: 'by-month',
+            title: 'By month',
+            columns: [
+              { key: 'month', header: 'Month', kind: 'text' as const },
+              { key: 'n', header: 'Audits', kind: 'count' as const },
+            ],
+            rows: [
+              { cells: { month: 'November 2026', n: 4 } },
+              { cells: { month: 'All months', n: 4 }, total: true },
+            ],
+          },
+        ],
+      },
+      {
+        id: 'answers',
+        heading: 'Answers',
+        tables: [
+          {
+            id: 'answers',
+            title: 'Answers',
+            columns: [
+              { key: 'month', header: 'Month', kind: 'text' as const },
+              { key: 'said', header: 'Said', kind: 'text' as const },
+            ],
+            rows: [
+              { cells: { month: 'November 2026', said: 'Yes' } },
+              { cells: { month: 'November 2026', said: 'No' } },
+            ],
+          },
+          {
+            id: 'by-worker',
+            title: 'By worker',
+            columns: [{ key: 'worker', header: 'Worker', kind: 'text' as const }],
+            rows: [{ cells: { worker: 'A worker' } }],
+          },
+        ],
+      },
+    ],
+  };
+  const laid = forTheCommittee(doc);
+  assert.deepEqual(
+    laid.sections.map((s) => s.id),
+    ['answers'],
+    'the month-by-month section of one month, with its chart of one dot, goes',
+  );
+  assert.deepEqual(
+    laid.sections[0].tables.map((t) => [t.id, t.columns.map((c) => c.header)]),
+    [['answers', ['Said']]],
+  );
 });

@@ -13,9 +13,18 @@ import type { Db } from '../data/db.ts';
 import { inTransaction } from '../data/transaction.ts';
 import { formatDate, formatDateTime, monthName } from '../domain/dates.ts';
 import { type FieldError, ValidationError } from '../domain/validation.ts';
+import { isLeftOutBlindNote } from '../metrics/audit-facts.ts';
 import { produceReport } from './catalogue.ts';
-import { PUBLICATION_NOTE, type ReportDocument } from './document.ts';
-import { documentBodyHtml, escapeHtml, htmlPage, wordContent, wordDocument } from './render.ts';
+import { type ChartSpec, PUBLICATION_NOTE, type ReportDocument, type ReportTable } from './document.ts';
+import {
+  chartSaysSomething,
+  documentBodyHtml,
+  escapeHtml,
+  FEWEST_CHART_MONTHS,
+  htmlPage,
+  wordContent,
+  wordDocument,
+} from './render.ts';
 import type { ReportParams } from './report-base.ts';
 
 // ---- what the QA lead writes -----------------------------------------------------------------
@@ -159,18 +168,29 @@ function asChapter(doc: ReportDocument, council: string): ReportDocument {
   return {
     ...doc,
     subtitle: doc.subtitle.filter((s) => s !== council && s !== 'For publication'),
-    notes: doc.notes.filter((n) => n !== PUBLICATION_NOTE),
+    notes: doc.notes.filter((n) => n !== PUBLICATION_NOTE && !isLeftOutBlindNote(n)),
   };
+}
+
+/**
+ * The title page's notes: how the report is put together, the audits left out while the reader
+ * moderates them (said once here rather than in each chapter), and the note for publication.
+ */
+function titleNotes(report: ComposedReport): string[] {
+  const leftOut = report.chapters.flatMap((c) =>
+    c.documents.flatMap((d) => d.notes.filter(isLeftOutBlindNote)),
+  );
+  return [...report.notes, ...new Set(leftOut), ...(report.publication ? [PUBLICATION_NOTE] : [])];
 }
 
 /** The composed report as a Word document: title page and contents, a Heading 1 per chapter. */
 export async function composedDocx(report: ComposedReport): Promise<Buffer> {
   const out: (Paragraph | Table)[] = [
     new Paragraph({
-      spacing: { before: 2400, after: 240 },
+      spacing: { after: 120 },
       children: [new TextRun({ text: report.councilName, size: 32, bold: true })],
     }),
-    new Paragraph({ text: report.title, heading: HeadingLevel.TITLE, spacing: { after: 480 } }),
+    new Paragraph({ text: report.title, heading: HeadingLevel.TITLE, spacing: { after: 240 } }),
     ...report.lines.map(
       (l) => new Paragraph({ spacing: { after: 120 }, children: [new TextRun({ text: l, size: 26 })] }),
     ),
@@ -182,12 +202,11 @@ export async function composedDocx(report: ComposedReport): Promise<Buffer> {
           }),
         ]
       : []),
-    new Paragraph({ text: 'Contents', heading: HeadingLevel.HEADING_2, spacing: { before: 600 } }),
-    ...report.chapters.map(
-      (c, i) => new Paragraph({ text: `${i + 1}. ${c.heading}`, spacing: { after: 60 } }),
-    ),
-    new Paragraph({ text: 'About this report', heading: HeadingLevel.HEADING_2, spacing: { before: 480 } }),
-    ...[...report.notes, ...(report.publication ? [PUBLICATION_NOTE] : [])].map(
+    new Paragraph({ text: 'Contents', heading: HeadingLevel.HEADING_2, spacing: { before: 240 } }),
+    // on one line: the chapters follow on, so a list of them would take more room than it saves
+    new Paragraph({ text: report.chapters.map((c, i) => `${i + 1}. ${c.heading}`).join('   ') }),
+    new Paragraph({ text: 'About this report', heading: HeadingLevel.HEADING_2, spacing: { before: 240 } }),
+    ...titleNotes(report).map(
       (n) => new Paragraph({ spacing: { after: 120 }, children: [new TextRun({ text: n, size: 20 })] }),
     ),
   ];
@@ -196,7 +215,8 @@ export async function composedDocx(report: ComposedReport): Promise<Buffer> {
       new Paragraph({
         text: `${i + 1}. ${chapter.heading}`,
         heading: HeadingLevel.HEADING_1,
-        pageBreakBefore: true,
+        // chapters follow on: a page each would give two short paragraphs a page to themselves
+        spacing: { before: 360 },
         keepNext: true,
       }),
     );
@@ -209,10 +229,13 @@ export async function composedDocx(report: ComposedReport): Promise<Buffer> {
         }),
       );
     }
+    // a chapter of one report: its heading names the report, so the report's title is not repeated
+    const one = chapter.documents.length === 1;
     for (const doc of chapter.documents)
-      out.push(...(await wordContent(asChapter(doc, report.councilName), 2)));
+      out.push(...(await wordContent(asChapter(doc, report.councilName), 2, { title: !one })));
   }
-  return wordDocument(report.title, out, { publication: report.publication });
+  // 10 point: a month's report for a committee in 3 to 5 pages
+  return wordDocument(report.title, out, { publication: report.publication, fontSize: 20 });
 }
 
 /** The composed report as a page of its own, with a contents list linking to each chapter. */
@@ -227,9 +250,7 @@ export async function composedHtml(report: ComposedReport): Promise<string> {
       .map((c, i) => `<li><a class="govuk-link" href="#chapter-${i + 1}">${escapeHtml(c.heading)}</a></li>`)
       .join('')}</ol>`,
     '<h2 class="govuk-heading-m">About this report</h2>',
-    ...[...report.notes, ...(report.publication ? [PUBLICATION_NOTE] : [])].map(
-      (n) => `<p class="govuk-body-s app-report-note">${escapeHtml(n)}</p>`,
-    ),
+    ...titleNotes(report).map((n) => `<p class="govuk-body-s app-report-note">${escapeHtml(n)}</p>`),
   ];
   for (const [i, chapter] of report.chapters.entries()) {
     parts.push(
@@ -318,6 +339,43 @@ export async function buildMonthlyReport(db: Db, councilId: string, p: ReportPar
   };
 }
 
+/**
+ * Tables for managers rather than the committee: of single people (each auditor, each worker), and
+ * every practitioner's written answers (the summary gives what they mention most).
+ */
+const MANAGERS_TABLES = new Set(['returns-by-auditor', 'by-auditor', 'by-worker', 'practitioner-answers']);
+
+/**
+ * A chapter's report laid out for the committee, a month in 3 to 5 pages: without the tables of
+ * single people or every practitioner's answers, without the tables of the month that only repeat its summary (a row for the month
+ * and one for all months), without a Month column that says the same month in every row, and
+ * without month-by-month charts of too few months to show anything (the summary gives the month's
+ * figures in words) or bars that only draw the counts of the table beside them.
+ */
+export function forTheCommittee(doc: ReportDocument): ReportDocument {
+  // bars of one kind of count (the scores practitioners gave) draw the table beside them again
+  const countsOfTheTable = (c: ChartSpec) => c.kind === 'stacked' && c.categories.length === 1;
+  const isMonth = (t: ReportTable) => t.columns[0]?.header === 'Month';
+  const repeatsSummary = (t: ReportTable) => isMonth(t) && t.rows.filter((r) => !r.total).length <= 1;
+  const oneMonthColumn = (t: ReportTable): ReportTable => {
+    const month = t.columns.find((c) => c.header === 'Month');
+    if (!month || t.columns.length < 2) return t;
+    const values = new Set(t.rows.map((r) => String(r.cells[month.key] ?? '')));
+    return values.size === 1 ? { ...t, columns: t.columns.filter((c) => c !== month) } : t;
+  };
+  return {
+    ...doc,
+    sections: doc.sections
+      .map((s) => ({
+        ...s,
+        charts: s.charts?.filter((c) => chartSaysSomething(c) && !countsOfTheTable(c)),
+        tables: s.tables.filter((t) => !MANAGERS_TABLES.has(t.id) && !repeatsSummary(t)).map(oneMonthColumn),
+      }))
+      // a section left with words about a chart it no longer has goes too
+      .filter((s) => s.tables.length || s.charts?.length),
+  };
+}
+
 /** The monthly report as chapters: what the QA lead wrote first, then the figures. */
 export function monthlyComposed(r: MonthlyReport, filterWords: string[] = []): ComposedReport {
   const headings: Record<number, string> = {
@@ -337,8 +395,9 @@ export function monthlyComposed(r: MonthlyReport, filterWords: string[] = []): C
       `Produced ${r.produced}`,
     ],
     notes: [
-      'Each chapter of figures is the report of the same name for the month, as QA Loop gives it on its own: the figures can be traced to the audits behind them there. Every share is given with its count and a 95% confidence interval; monthly samples are small, so read a single month’s rate with its interval.',
+      'Each chapter of figures gives the figures of the report of the same name for the month in QA Loop, where they can be traced to the audits behind them and are also given by auditor and by worker, with each practitioner’s written answers. Every share is given with its count and a 95% confidence interval; monthly samples are small, so read a single month’s rate with its interval.',
       'Strengths and areas for development are written by the QA lead for the cycle.',
+      `Charts of month-by-month variation need ${FEWEST_CHART_MONTHS} months or more, so a month’s report has none: each chapter’s summary gives the month’s figures in words.`,
     ],
     chapters: [
       {
@@ -353,7 +412,7 @@ export function monthlyComposed(r: MonthlyReport, filterWords: string[] = []): C
         empty: 'The QA lead has not written the areas for development of this cycle yet.',
         documents: [],
       },
-      ...r.documents.map((d, i) => ({ heading: headings[i] ?? d.title, documents: [d] })),
+      ...r.documents.map((d, i) => ({ heading: headings[i] ?? d.title, documents: [forTheCommittee(d)] })),
     ],
     publication: r.publication,
   };

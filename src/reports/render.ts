@@ -11,19 +11,29 @@ import {
   Header,
   HeadingLevel,
   ImageRun,
+  LineRuleType,
   Packer,
   PageNumber,
   Paragraph,
   ShadingType,
   Table,
   TableCell,
+  TableLayoutType,
   TableRow,
   TextRun,
   WidthType,
 } from 'docx';
 import ExcelJS from 'exceljs';
 import { xmrChart } from '../domain/spc.ts';
-import { type Chart, rateComparisonChart, spcChart, stackedBarChart, svgToPng } from './charts.ts';
+import {
+  type Chart,
+  rateComparisonAlt,
+  rateComparisonChart,
+  spcChart,
+  stackedBarAlt,
+  stackedBarChart,
+  svgToPng,
+} from './charts.ts';
 import {
   type ChartSpec,
   type Column,
@@ -50,6 +60,43 @@ export async function drawChart(spec: ChartSpec): Promise<Chart> {
       return rateComparisonChart({ title: spec.title, xTitle: spec.xTitle, rows: spec.rows, percent: true });
     case 'stacked':
       return stackedBarChart({ title: spec.title, categories: spec.categories, rows: spec.rows });
+  }
+}
+
+/** Fewest months with a figure for an XmR chart to tell a real change from ordinary variation. */
+export const FEWEST_CHART_MONTHS = 3;
+
+/**
+ * Whether a chart says more than the table beside it: an XmR chart needs 3 months or more with a
+ * figure (one month is a single dot), a comparison or a stacked bar 2 groups or more.
+ */
+export function chartSaysSomething(spec: ChartSpec): boolean {
+  switch (spec.kind) {
+    case 'spc':
+      return spec.series.filter((x) => x.value !== null).length >= FEWEST_CHART_MONTHS;
+    case 'rates':
+      return new Set(spec.rows.filter((r) => r.rate !== null).map((r) => r.group)).size >= 2;
+    case 'stacked':
+      return new Set(spec.rows.map((r) => r.group)).size >= 2;
+  }
+}
+
+/** What a chart that is not drawn would have shown, in a sentence. */
+export function chartInWords(spec: ChartSpec): string {
+  switch (spec.kind) {
+    case 'spc': {
+      const present = spec.series.filter((x) => x.value !== null);
+      const f = (v: number) => (spec.percent ? `${Math.round(v * 100)}%` : String(Math.round(v * 10) / 10));
+      const values = present.map((x) => `${f(x.value as number)} in ${x.label}`);
+      const months = present.length === 1 ? 'one month' : `${present.length} months`;
+      return `${spec.title}: ${values.length ? values.join(', ') : 'no figures'}. No chart: with ${
+        present.length ? months : 'no month'
+      } of figures it cannot tell a real change from ordinary variation (that takes ${FEWEST_CHART_MONTHS} months or more).`;
+    }
+    case 'rates':
+      return rateComparisonAlt(spec.title, spec.rows, true);
+    case 'stacked':
+      return stackedBarAlt(spec.title, spec.categories, spec.rows);
   }
 }
 
@@ -86,13 +133,16 @@ function tableHtml(t: ReportTable, headingLevel: number): string {
       return `<tr class="govuk-table__row${r.total ? ' app-row--total' : ''}">${cells}</tr>`;
     })
     .join('\n');
-  return `<table class="govuk-table app-report-table" id="${escapeHtml(t.id)}">
+  // a wide table scrolls sideways in its own region on a narrow screen, not the page (WCAG 1.4.10)
+  return `<div class="app-table-scroll" role="region" aria-label="${escapeHtml(t.title)}" tabindex="0">
+<table class="govuk-table app-report-table" id="${escapeHtml(t.id)}">
 <caption class="govuk-table__caption govuk-table__caption--s">${escapeHtml(t.title)}</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row">${head}</tr></thead>
 <tbody class="govuk-table__body">
 ${rows}
 </tbody>
-</table>`;
+</table>
+</div>`;
 }
 
 /**
@@ -121,6 +171,10 @@ export async function documentBodyHtml(
     );
     for (const p of section.paragraphs ?? []) parts.push(`<p class="govuk-body">${escapeHtml(p)}</p>`);
     for (const spec of section.charts ?? []) {
+      if (!chartSaysSomething(spec)) {
+        parts.push(`<p class="govuk-body">${escapeHtml(chartInWords(spec))}</p>`);
+        continue;
+      }
       const chart = await drawChart(spec);
       parts.push(
         `<figure class="app-chart">${chart.svg}<figcaption class="govuk-body-s">${escapeHtml(chart.alt)}</figcaption></figure>`,
@@ -177,26 +231,36 @@ export async function reportHtml(doc: ReportDocument): Promise<string> {
 // ---- CSV and Excel ----------------------------------------------------------------------------
 
 /** A column's headers and values in a sheet: a share is five columns (count, of, rate and interval). */
-function expand(c: Column): { key: string; header: string; value: (v: unknown) => string | number | null }[] {
+function expand(
+  c: Column,
+): { key: string; header: string; value: (v: unknown) => string | number | null; rate: boolean }[] {
   if (c.kind !== 'share') {
     return [
       {
         key: c.key,
         header: c.header,
         value: (v) => (v === undefined ? null : (v as string | number | null)),
+        rate: false,
       },
     ];
   }
   const share = (v: unknown) => v as Share | null | undefined;
+  // the rate and its interval are fractions 0–1 (a percentage format shows them in Excel)
   return [
-    { key: c.key, header: c.header, value: (v) => share(v)?.count ?? null },
-    { key: `${c.key}Of`, header: `${c.header}: of`, value: (v) => share(v)?.total ?? null },
-    { key: `${c.key}Rate`, header: `${c.header}: rate`, value: (v) => share(v)?.rate ?? null },
-    { key: `${c.key}Ci95Low`, header: `${c.header}: 95% CI low`, value: (v) => share(v)?.ci95?.[0] ?? null },
+    { key: c.key, header: c.header, value: (v) => share(v)?.count ?? null, rate: false },
+    { key: `${c.key}Of`, header: `${c.header}: of`, value: (v) => share(v)?.total ?? null, rate: false },
+    { key: `${c.key}Rate`, header: `${c.header}: rate`, value: (v) => share(v)?.rate ?? null, rate: true },
+    {
+      key: `${c.key}Ci95Low`,
+      header: `${c.header}: 95% CI low`,
+      value: (v) => share(v)?.ci95?.[0] ?? null,
+      rate: true,
+    },
     {
       key: `${c.key}Ci95High`,
       header: `${c.header}: 95% CI high`,
       value: (v) => share(v)?.ci95?.[1] ?? null,
+      rate: true,
     },
   ];
 }
@@ -243,25 +307,59 @@ export function reportCsv(doc: ReportDocument, options: { bom?: boolean } = {}):
   });
 }
 
-/** A sheet name Excel accepts: at most 31 characters, none of []:*?/\, unique in the workbook. */
-function sheetName(title: string, used: Set<string>): string {
-  const base =
-    title
-      .replace(/[[\]:*?/\\]/g, ' ')
-      .slice(0, 28)
-      .trim() || 'Sheet';
-  let name = base;
-  for (let i = 2; used.has(name.toLowerCase()); i++) name = `${base.slice(0, 26)} ${i}`;
+/** Excel's longest sheet name. */
+export const SHEET_NAME_LENGTH = 31;
+
+/**
+ * A sheet name Excel accepts: none of []:*?/\, at most 31 characters, shortened between words
+ * (never in the middle of one), unique in the workbook (a number after a name already used).
+ */
+export function sheetName(title: string, used: Set<string>): string {
+  const words = title
+    .replace(/[[\]:*?/\\]/g, ' ')
+    .replace(/^'+|'+$/g, '')
+    .split(/\s+/)
+    .filter(Boolean);
+  const fit = (max: number) => {
+    let name = '';
+    for (const w of words) {
+      const next = name ? `${name} ${w}` : w;
+      if (next.length > max) break;
+      name = next;
+    }
+    // one word longer than the limit on its own is the only one cut
+    return (name || (words[0] ?? '').slice(0, max)).replace(/[\s,;–-]+$/, '') || 'Sheet';
+  };
+  let name = fit(SHEET_NAME_LENGTH);
+  for (let i = 2; used.has(name.toLowerCase()); i++)
+    name = `${fit(SHEET_NAME_LENGTH - 1 - String(i).length)} ${i}`;
   used.add(name.toLowerCase());
   return name;
 }
 
-/** The report as an Excel workbook: a summary sheet, then a sheet per table with numbers as numbers. */
+/** Excel's number format of a fraction shown as a percentage. */
+export const PERCENT_FORMAT = '0%';
+
+/** A name for an Excel table: letters, digits and underscores, unique in the workbook. */
+function tableName(id: string, used: Set<string>): string {
+  const base = `t_${id.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 200);
+  let name = base;
+  for (let i = 2; used.has(name.toLowerCase()); i++) name = `${base}_${i}`;
+  used.add(name.toLowerCase());
+  return name;
+}
+
+/**
+ * The report as an Excel workbook: a summary sheet, then a sheet per table holding it as an Excel
+ * table (headers, filters, banded rows) with numbers as numbers and rates as fractions shown as
+ * percentages.
+ */
 export async function reportXlsx(doc: ReportDocument): Promise<Buffer> {
   const workbook = new ExcelJS.Workbook();
   workbook.creator = 'QA Loop';
   workbook.title = doc.title;
   const used = new Set<string>();
+  const tableNames = new Set<string>();
   const summary = workbook.addWorksheet(sheetName('Summary', used));
   summary.addRow([doc.title]).font = { bold: true, size: 14 };
   for (const s of doc.subtitle) summary.addRow([s]);
@@ -275,20 +373,42 @@ export async function reportXlsx(doc: ReportDocument): Promise<Buffer> {
     const ws = workbook.addWorksheet(sheetName(t.title, used));
     const cols = t.columns.flatMap((c, i) =>
       i === 0
-        ? [{ key: c.key, header: c.header, value: (v: unknown) => cellText(c, v as never) }]
+        ? [{ key: c.key, header: c.header, value: (v: unknown) => cellText(c, v as never), rate: false }]
         : expand(c),
     );
-    ws.addRow(cols.map((c) => c.header)).font = { bold: true };
-    for (const r of t.rows) {
-      const row = ws.addRow(
-        t.columns.flatMap((c, i) =>
-          i === 0 ? [cellText(c, r.cells[c.key])] : expand(c).map((e) => e.value(r.cells[c.key])),
-        ),
-      );
+    // an Excel table's headers must differ
+    const headers = new Set<string>();
+    const names = cols.map((c) => {
+      let h = c.header || 'Column';
+      for (let i = 2; headers.has(h.toLowerCase()); i++) h = `${c.header} ${i}`;
+      headers.add(h.toLowerCase());
+      return h;
+    });
+    const rows = t.rows.map((r) =>
+      t.columns.flatMap((c, i) =>
+        i === 0 ? [cellText(c, r.cells[c.key])] : expand(c).map((e) => e.value(r.cells[c.key])),
+      ),
+    );
+    ws.addTable({
+      name: tableName(t.id, tableNames),
+      ref: 'A1',
+      headerRow: true,
+      style: { theme: 'TableStyleLight9', showRowStripes: true },
+      columns: names.map((name) => ({ name, filterButton: true })),
+      // an empty table still has a row, so Excel can open it
+      rows: rows.length ? rows : [names.map(() => null)],
+    });
+    cols.forEach((c, i) => {
+      const column = ws.getColumn(i + 1);
+      column.width = Math.min(40, Math.max(12, c.header.length) + 2);
+      if (c.rate) column.numFmt = PERCENT_FORMAT;
+    });
+    t.rows.forEach((r, i) => {
+      const row = ws.getRow(i + 2);
+      cols.forEach((c, j) => {
+        if (c.rate) row.getCell(j + 1).numFmt = PERCENT_FORMAT;
+      });
       if (r.total) row.font = { bold: true };
-    }
-    ws.columns.forEach((c, i) => {
-      c.width = Math.min(40, Math.max(12, cols[i]?.header.length ?? 0) + 2);
     });
     ws.views = [{ state: 'frozen', ySplit: 1 }];
   }
@@ -302,31 +422,110 @@ const PAGE = { width: 11906, height: 16838, margin: 1134 };
 export const TEXT_WIDTH = PAGE.width - 2 * PAGE.margin;
 const HEADER_FILL = 'F3F2F1';
 
+/** Table text: 9 point, in half-points. */
+const TABLE_FONT = 18;
+/** A cell's left and right margins, in twentieths of a point. */
+const CELL_MARGIN = 80;
+
+/** Widths of Arial's (and Liberation Sans's) characters, in thousandths of an em. */
+function charWidth(ch: string): number {
+  if ("ijl'|".includes(ch)) return 222;
+  if (' ftI.,:;!/()[]-‘’'.includes(ch)) return ch === '(' || ch === ')' || ch === '-' ? 333 : 278;
+  if (ch === 'r') return 333;
+  if ('mMW%'.includes(ch)) return 889;
+  if ('w'.includes(ch)) return 722;
+  if ('ckvxyzsJ'.includes(ch)) return 500;
+  if (/[A-Z]/.test(ch)) return 700;
+  return 556;
+}
+
+/** How wide a text is set in the table font, in twentieths of a point (bold is about 8% wider). */
+export function textWidth(text: string, bold = false): number {
+  let em = 0;
+  for (const ch of text) em += charWidth(ch);
+  return Math.ceil((em / 1000) * (TABLE_FONT / 2) * 20 * (bold ? 1.08 : 1)) + 2 * CELL_MARGIN + 40;
+}
+
+const longestWord = (text: string, bold: boolean) =>
+  Math.max(0, ...text.split(/\s+/).map((w) => textWidth(w, bold)));
+
+/**
+ * Widens columns from `widths` towards `targets` within `spare`: the columns in `order` that need
+ * least more are widened fully first, and what is left is shared among the rest by what they need.
+ */
+function widen(widths: number[], targets: number[], spare: number, order: number[]): number {
+  const rest: number[] = [];
+  const need = (i: number) => Math.max(0, targets[i] - widths[i]);
+  for (const i of [...order].sort((a, b) => need(a) - need(b))) {
+    if (!rest.length && need(i) <= spare) {
+      spare -= need(i);
+      widths[i] += need(i);
+    } else rest.push(i);
+  }
+  const needed = rest.reduce((a, i) => a + need(i), 0);
+  if (!needed) return spare;
+  for (const i of rest) widths[i] += Math.floor((need(i) / needed) * spare);
+  return 0;
+}
+
+/**
+ * Column widths sized to their words: each column is at least as wide as its longest word (header
+ * or cell), so no word is broken, then as wide as its longest cell where the page allows, figures
+ * before text (so a count or a share with its interval stays on one line and names wrap), then as
+ * wide as its header. The table is only as wide as its columns.
+ */
+export function columnWidths(t: ReportTable): number[] {
+  const texts = t.columns.map((c, i) => ({
+    header: c.header,
+    cells: t.rows.map((r) => ({ text: cellText(c, r.cells[c.key]), bold: Boolean(r.total) || i === 0 })),
+  }));
+  const least = texts.map((c) =>
+    Math.max(longestWord(c.header, true), ...c.cells.map((x) => longestWord(x.text, x.bold))),
+  );
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  if (sum(least) >= TEXT_WIDTH) return least.map((w) => Math.floor((w / sum(least)) * TEXT_WIDTH));
+  const cells = texts.map((c, i) => Math.max(least[i], ...c.cells.map((x) => textWidth(x.text, x.bold))));
+  const headers = texts.map((c, i) => Math.max(cells[i], textWidth(c.header, true)));
+  const all = t.columns.map((_, i) => i);
+  const figures = all.filter((i) => i > 0 && t.columns[i].kind !== 'text');
+  const words = all.filter((i) => !figures.includes(i));
+  const widths = [...least];
+  let spare = TEXT_WIDTH - sum(least);
+  spare = widen(widths, cells, spare, figures);
+  spare = widen(widths, cells, spare, words);
+  widen(widths, headers, spare, all);
+  return widths;
+}
+
 function wordCell(
   text: string,
   options: { header?: boolean; bold?: boolean; numeric?: boolean; width: number },
 ) {
   return new TableCell({
     width: { size: options.width, type: WidthType.DXA },
-    margins: { top: 60, bottom: 60, left: 100, right: 100 },
+    margins: { top: 15, bottom: 15, left: CELL_MARGIN, right: CELL_MARGIN },
     ...(options.header ? { shading: { type: ShadingType.CLEAR, color: 'auto', fill: HEADER_FILL } } : {}),
     children: [
       new Paragraph({
         alignment: options.numeric ? AlignmentType.RIGHT : AlignmentType.LEFT,
-        children: [new TextRun({ text: text || ' ', bold: options.header || options.bold })],
+        children: [
+          new TextRun({ text: text || ' ', bold: options.header || options.bold, size: TABLE_FONT }),
+        ],
       }),
     ],
   });
 }
 
-/** A table as a Word table: a header row repeated on each page, rows kept whole. */
+/**
+ * A table as a Word table: columns sized to their words (a fixed layout, so Word and LibreOffice
+ * keep the widths), a header row repeated on each page, rows kept whole.
+ */
 export function wordTable(t: ReportTable): Table {
-  const weights = t.columns.map((c, i) => (i === 0 ? 2.2 : c.kind === 'share' ? 2.4 : 1));
-  const sum = weights.reduce((a, b) => a + b, 0);
-  const widths = weights.map((w) => Math.round((w / sum) * TEXT_WIDTH));
+  const widths = columnWidths(t);
   return new Table({
-    width: { size: TEXT_WIDTH, type: WidthType.DXA },
+    width: { size: widths.reduce((a, b) => a + b, 0), type: WidthType.DXA },
     columnWidths: widths,
+    layout: TableLayoutType.FIXED,
     rows: [
       new TableRow({
         tableHeader: true,
@@ -358,7 +557,8 @@ export async function wordChart(spec: ChartSpec): Promise<Paragraph[]> {
   const png = svgToPng(chart.svg, 1200);
   const width = png.readUInt32BE(16);
   const height = png.readUInt32BE(20);
-  const shownWidth = 600;
+  // under five inches across: readable, and two fit a page with their tables
+  const shownWidth = 420;
   return [
     new Paragraph({
       keepNext: true,
@@ -385,25 +585,44 @@ const HEADINGS = {
 
 /**
  * A document's content for Word, its title at `level` (Heading 1 on its own, Heading 2 as a chapter
- * of a composed report), each section a heading below it with its charts and tables.
+ * of a composed report), each section a heading below it with its charts and tables. Without
+ * `title` (a chapter whose heading already names it) the title's line is left out and the sections
+ * are headings at `level`.
  */
-export async function wordContent(doc: ReportDocument, level: Level = 1): Promise<(Paragraph | Table)[]> {
-  const out: (Paragraph | Table)[] = [
-    new Paragraph({ text: doc.title, heading: HEADINGS[level], keepNext: true }),
-  ];
+export async function wordContent(
+  doc: ReportDocument,
+  level: Level = 1,
+  options: { title?: boolean } = {},
+): Promise<(Paragraph | Table)[]> {
+  const out: (Paragraph | Table)[] = [];
+  const titled = options.title ?? true;
+  if (titled) out.push(new Paragraph({ text: doc.title, heading: HEADINGS[level], keepNext: true }));
+  // the headings of the sections and of their tables, one and two levels below the title's
+  const sectionLevel = HEADINGS[(titled ? level + 1 : level) as Level];
+  const tableLevel = HEADINGS[(titled ? level + 2 : level + 1) as 3 | 4];
   for (const s of doc.subtitle) out.push(new Paragraph({ children: [new TextRun({ text: s, bold: true })] }));
   for (const s of doc.summary) out.push(new Paragraph({ text: s, bullet: { level: 0 } }));
-  for (const n of doc.notes) out.push(new Paragraph({ children: [new TextRun({ text: n, italics: true })] }));
-  for (const section of doc.sections) {
+  for (const n of doc.notes) {
     out.push(
-      new Paragraph({ text: section.heading, heading: HEADINGS[(level + 1) as Level], keepNext: true }),
+      new Paragraph({
+        spacing: { after: 80 },
+        children: [new TextRun({ text: n, italics: true, size: 18 })],
+      }),
     );
+  }
+  for (const section of doc.sections) {
+    out.push(new Paragraph({ text: section.heading, heading: sectionLevel, keepNext: true }));
     for (const p of section.paragraphs ?? []) out.push(new Paragraph({ text: p }));
-    for (const spec of section.charts ?? []) out.push(...(await wordChart(spec)));
+    for (const spec of section.charts ?? []) {
+      // a chart of too little to show (one month's dot) is said in words instead
+      if (chartSaysSomething(spec)) out.push(...(await wordChart(spec)));
+      else out.push(new Paragraph({ text: chartInWords(spec) }));
+    }
     for (const t of section.tables) {
-      out.push(new Paragraph({ text: t.title, heading: HEADINGS[(level + 2) as 3 | 4], keepNext: true }));
+      out.push(new Paragraph({ text: t.title, heading: tableLevel, keepNext: true }));
       out.push(t.rows.length ? wordTable(t) : new Paragraph({ text: t.empty ?? 'None in these months.' }));
-      out.push(new Paragraph({ text: '' }));
+      // a short gap (a line of 6 points) that also keeps the next table from joining this one
+      out.push(new Paragraph({ spacing: { before: 0, after: 0, line: 120, lineRule: LineRuleType.EXACT } }));
     }
   }
   return out;
@@ -416,13 +635,16 @@ export async function wordContent(doc: ReportDocument, level: Level = 1): Promis
 export async function wordDocument(
   title: string,
   children: (Paragraph | Table)[],
-  options: { publication: boolean },
+  options: {
+    publication: boolean /** the text's size in half-points: 11 point unless given */;
+    fontSize?: number;
+  },
 ): Promise<Buffer> {
   const marking = options.publication ? 'OFFICIAL' : 'OFFICIAL-SENSITIVE';
   const doc = new Document({
     title,
     creator: 'QA Loop',
-    styles: { default: { document: { run: { font: 'Arial', size: 22 } } } },
+    styles: { default: { document: { run: { font: 'Arial', size: options.fontSize ?? 22 } } } },
     sections: [
       {
         properties: {

@@ -84,7 +84,8 @@ export async function readReportForm(
     public: scope.publicationOnly || q.public === '1' || q.public === 'yes',
   };
   const errors: FieldError[] = checkMonths(values.from, values.to);
-  const filters: ReportFilters = {};
+  // the audits the person is moderating blind are left out of every figure they see
+  const filters: ReportFilters = scope.fixed.viewerId ? { viewerId: scope.fixed.viewerId } : {};
   const field = (name: keyof ReportFormValues, key: keyof ReportFilters, label: string) => {
     const v = values[name];
     if (v === '') return;

@@ -49,6 +49,8 @@ export const PERSON_MESSAGE_KINDS = [
   'escalation_raised',
   /** an escalation sent to them has had no response yet */
   'escalation_chase',
+  /** the follow-up date set with an escalation's response has come, and no follow-up is recorded */
+  'escalation_follow_up',
   /** an audit of a child they hold or manage has been submitted: read it */
   'audit_returned',
   /** an action they own is due soon */
@@ -69,6 +71,7 @@ export const AUDITOR_LINK_PATH = '/my-audits';
 export const PERSON_LINK_PATHS: Record<PersonMessageKind, string> = {
   escalation_raised: '/escalations',
   escalation_chase: '/escalations',
+  escalation_follow_up: '/escalations',
   audit_returned: '/audits',
   action_due: '/actions',
   action_overdue: '/actions',
@@ -442,6 +445,17 @@ export function composePersonMessage(
         'Sign in to QA Loop to record what you have done. The QA team can see it is waiting.',
       ],
     },
+    escalation_follow_up: {
+      subject: one
+        ? 'An escalated concern is due to be followed up'
+        : `${count} escalated concerns are due to be followed up`,
+      lines: [
+        one
+          ? 'The response to a concern escalated from an audit set a date to follow it up. That date has come and no follow-up is recorded yet.'
+          : `The responses to ${count} concerns escalated from audits set dates to follow them up. Those dates have come and no follow-up is recorded yet.`,
+        'Sign in to QA Loop to record what was found when it was followed up. The QA team can see it is waiting.',
+      ],
+    },
     audit_returned: {
       subject: one
         ? 'An audit of a child you work with is ready to read'
@@ -557,6 +571,7 @@ export async function deliverWaiting(
       'm.month',
       'm.phases',
       'e.responded_at',
+      'e.follow_up_at',
       'x.status as action_status',
     ])
     .where('n.council_id', '=', job.councilId)
@@ -576,10 +591,11 @@ export async function deliverWaiting(
         w.auditor_id !== job.staffId ||
         !(OPEN_STATUSES as readonly string[]).includes(w.status ?? '')),
   );
-  // an escalation answered, or an action done, before its message went needs no message
+  // an escalation answered (or followed up), or an action done, before its message went needs none
   const settled = waiting.filter(
     (w) =>
-      (w.kind.startsWith('escalation_') && w.responded_at !== null) ||
+      (w.kind === 'escalation_follow_up' && w.follow_up_at !== null) ||
+      (w.kind.startsWith('escalation_') && w.kind !== 'escalation_follow_up' && w.responded_at !== null) ||
       (w.kind.startsWith('action_') && w.action_status !== 'open'),
   );
   const current = waiting.filter((w) => !stale.includes(w) && !settled.includes(w));

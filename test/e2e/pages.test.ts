@@ -64,7 +64,9 @@ test('a keyboard user can sign in, find a child and sign out', { timeout: 60_000
     await page.waitForURL(`${baseURL}/`);
     assert.equal(await textOf(page, 'h1'), `Hello, ${person.name}`);
 
-    // Children, from the navigation.
+    // Children, from the navigation: under More, opened from the keyboard.
+    await tabTo(page, 'More in the navigation', (el) => el.tag === 'summary' && el.text.startsWith('More'));
+    await keyboard.press('Enter');
     await tabTo(
       page,
       'the Children link',

@@ -99,6 +99,8 @@ test('a QA lead draws 20 children stratified by team, sees the margin of error a
 
     await page.getByLabel('Cohort', { exact: true }).selectOption({ label: cohortName });
     await page.getByLabel('Full case file audit').check();
+    // revealed by the choice: the audit tool its audits will use
+    await page.locator('#toolFullAudit').selectOption({ label: 'Case file audit (four-point)' });
     await page.getByLabel('A number of children').check();
     // revealed by the choice
     await page.getByLabel('Number of children', { exact: true }).fill('20');
@@ -132,26 +134,26 @@ test('a QA lead draws 20 children stratified by team, sees the margin of error a
     assert.equal(await textOf(page, '#seed'), seed, 'drawn with the seed the check showed');
     assert.match(await textOf(page, '.govuk-notification-banner'), /The sample has been drawn: 20 children/);
     assert.match(await textOf(page, 'main'), /Margin of error ±\d+\.\d percentage points at 95% confidence/);
-    assert.equal(await page.locator('#audits + table tbody tr').count(), 20);
+    assert.equal(await page.locator('#audits + .app-table-scroll table tbody tr').count(), 20);
     await checkHere(watched, 'the sample');
 
     await page.getByRole('button', { name: 'Allocate automatically' }).click();
     await page.waitForURL(/\/samples\/[0-9a-f-]{36}$/);
     assert.match(await textOf(page, '.govuk-notification-banner'), /\d+ audits allocated/);
-    const allocated = await page.locator('#audits + table .govuk-tag', { hasText: 'Allocated' }).count();
+    const allocated = await page.locator('#audits + .app-table-scroll table .govuk-tag', { hasText: 'Allocated' }).count();
     assert.ok(allocated > 0, 'audits have auditors');
     await checkHere(watched, 'the sample after allocation');
     await shoot(watched, 'sample');
 
     // one audit: its auditor, then its exemption with Other revealed
     await page
-      .locator('#audits + table a', { hasText: /Change auditor|Allocate/ })
+      .locator('#audits + .app-table-scroll table a', { hasText: /Change auditor|Allocate/ })
       .first()
       .click();
     await page.waitForURL(/\/audits\/[0-9a-f-]{36}\/allocation$/);
     await checkHere(watched, 'the auditor page');
     await page.goBack();
-    await page.locator('#audits + table a', { hasText: 'Exempt' }).first().click();
+    await page.locator('#audits + .app-table-scroll table a', { hasText: 'Exempt' }).first().click();
     await page.waitForURL(/\/audits\/[0-9a-f-]{36}\/exempt$/);
     await page.getByLabel('Other').check();
     await page.getByRole('button', { name: 'Exempt the audit' }).click();

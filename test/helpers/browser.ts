@@ -175,8 +175,55 @@ export async function checkPage(
 
   await assertNoAxeViolations(page, label);
   await screenshot(page, path);
+  await assertReflows(page, label);
   assert.deepEqual(watched.takeProblems(), [], `${label}: errors in the browser console`);
   return h1;
+}
+
+/** The narrowest window every page must fit without sideways scrolling (WCAG 1.4.10 Reflow). */
+export const REFLOW_WIDTH = 320;
+
+/**
+ * Checks that the page open now reflows at 320 CSS pixels wide: the page itself never scrolls
+ * sideways (WCAG 1.4.10). A wide data table may scroll inside its own region (the exception for
+ * data tables), which the page's width does not count. On failure, names the outermost elements
+ * that stick out, to say where to look. The window is put back to its size afterwards.
+ */
+export async function assertReflows(page: Page, label: string) {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: REFLOW_WIDTH, height: size?.height ?? 720 });
+  try {
+    // Runs in the browser, so it must not use anything from this file.
+    const found = await page.evaluate((width) => {
+      const root = document.scrollingElement ?? document.documentElement;
+      const sticksOut = (el: Element) => el.getBoundingClientRect().right > width + 0.5;
+      const clips = (el: Element) => getComputedStyle(el).overflowX !== 'visible';
+      // inside a box that scrolls or clips, only what is positioned outside it can widen the page
+      const escapes = (el: Element) => ['absolute', 'fixed'].includes(getComputedStyle(el).position);
+      const culprits: string[] = [];
+      const walk = (el: Element, clipped = false) => {
+        for (const child of el.children) {
+          if (sticksOut(child) && (!clipped || escapes(child))) {
+            const name =
+              child.tagName.toLowerCase() +
+              (child.id ? `#${child.id}` : '') +
+              [...child.classList].map((c) => `.${c}`).join('');
+            const text = (child.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 40);
+            culprits.push(`${name} (${Math.round(child.getBoundingClientRect().right)} px) "${text}"`);
+          } else walk(child, clipped || clips(child));
+        }
+      };
+      walk(document.body);
+      return { scrollWidth: root.scrollWidth, culprits: culprits.slice(0, 10) };
+    }, REFLOW_WIDTH);
+    assert.ok(
+      found.scrollWidth <= REFLOW_WIDTH,
+      `${label} scrolls sideways at ${REFLOW_WIDTH} px wide: it is ${found.scrollWidth} px wide. ` +
+        `Sticking out: ${found.culprits.join('; ') || 'nothing found'}`,
+    );
+  } finally {
+    if (size) await page.setViewportSize(size);
+  }
 }
 
 let screenshots = 0;

@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import type { Db } from '../../src/data/db.ts';
-import { navigationFor, type Role } from '../../src/domain/roles.ts';
+import { navigationInOrder } from '../../src/domain/navigation.ts';
+import type { Role } from '../../src/domain/roles.ts';
 import { allocateSample, exemptAudit } from '../../src/services/sampling/allocation.ts';
 import { drawRequestSchema, drawSample } from '../../src/services/sampling/samples.ts';
 import { createTestApp } from './app.ts';
@@ -296,7 +297,7 @@ export async function signInAs(watched: WatchedPage, baseURL: string, role: Role
 /** The navigation items a role's demo person sees. */
 export async function navigationOf(db: Db, role: Role) {
   const person = await demoPerson(db, role);
-  return navigationFor(person.roles);
+  return navigationInOrder(person.roles);
 }
 
 /**
@@ -316,7 +317,7 @@ export async function crawlNavigation(
   const navigation = await linksIn(page, 'nav .govuk-service-navigation__link');
   assert.deepEqual(
     navigation.map((l) => l.href),
-    navigationFor(person.roles).map((n) => n.href),
+    navigationInOrder(person.roles).map((n) => n.href),
     'the navigation shows exactly the pages this person’s roles allow',
   );
 

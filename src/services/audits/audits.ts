@@ -42,7 +42,7 @@ import {
 import type { CyclePhase } from '../../domain/cycle-phases.ts';
 import { type IsoDate, monthName } from '../../domain/dates.ts';
 import { type GradeScale, gradeByKey } from '../../domain/grade-scales.ts';
-import { type FieldError, NotFoundError, ValidationError } from '../../domain/validation.ts';
+import { type FieldError, ValidationError } from '../../domain/validation.ts';
 import { notifyPeople } from '../notifications.ts';
 import type { SignedInUser } from '../organisation/auth.ts';
 import { getToolVersion, type ToolVersion } from '../programme/tools.ts';
@@ -253,23 +253,63 @@ async function toolFor(db: Db, audit: AuditFacts): Promise<ToolVersion> {
     const tool = await getToolVersion(db, audit.councilId, v.tool_id, v.version);
     if (tool) return tool;
   }
-  let toolId = audit.toolId;
-  if (!toolId) {
-    // a sample drawn without naming a tool: the council's own tool of the kind, else a built-in one
-    const t = await db
-      .selectFrom('audit_tools')
-      .select('id')
-      .where('council_id', '=', audit.councilId)
-      .where('kind', '=', audit.kind)
-      .where('archived', '=', false)
-      .orderBy('builtin')
-      .orderBy('created_at')
-      .executeTakeFirst();
-    toolId = t?.id ?? null;
-  }
+  const toolId = audit.toolId ?? (await toolOfKind(db, audit));
   const tool = toolId ? await getToolVersion(db, audit.councilId, toolId) : undefined;
-  if (!tool) throw new NotFoundError('audit tool for this audit');
+  if (!tool) throw new AuditToolMissingError(audit.kind);
   return tool;
+}
+
+/**
+ * The tool of an audit recorded without one (drawn before samples named their tool): its sample's
+ * tool, else the tool its cycle plans for the kind, else the council's own tool of the kind (a
+ * council's before a built-in one).
+ */
+async function toolOfKind(db: Db, audit: AuditFacts): Promise<string | null> {
+  const row = await db
+    .selectFrom('audits as a')
+    .leftJoin('samples as s', (j) => j.onRef('s.id', '=', 'a.sample_id').on('s.kind', '=', audit.kind))
+    .select((eb) => [
+      's.tool_id as sample_tool',
+      eb
+        .selectFrom('planned_activities as p')
+        .innerJoin('audit_tools as t', 't.id', 'p.tool_id')
+        .select('t.id')
+        .whereRef('p.month_id', '=', 'a.month_id')
+        .where('p.council_id', '=', audit.councilId)
+        .where('p.kind', '=', audit.kind)
+        .where('t.kind', '=', audit.kind)
+        .where('t.archived', '=', false)
+        .orderBy('p.position')
+        .limit(1)
+        .as('planned_tool'),
+      eb
+        .selectFrom('audit_tools as t')
+        .select('t.id')
+        .where('t.council_id', '=', audit.councilId)
+        .where('t.kind', '=', audit.kind)
+        .where('t.archived', '=', false)
+        .orderBy('t.builtin')
+        .orderBy('t.created_at')
+        .limit(1)
+        .as('council_tool'),
+    ])
+    .where('a.id', '=', audit.id)
+    .where('a.council_id', '=', audit.councilId)
+    .executeTakeFirst();
+  return row?.sample_tool ?? row?.planned_tool ?? row?.council_tool ?? null;
+}
+
+/**
+ * An audit that cannot be opened because the council has no audit tool of its kind (drawn before
+ * samples had to name one): answered with a page that says so, not "Page not found".
+ */
+export class AuditToolMissingError extends Error {
+  statusCode = 409;
+  readonly kind: ActivityKind;
+  constructor(kind: ActivityKind) {
+    super(`There is no ${ACTIVITY_KIND_LABELS[kind].toLowerCase()} tool for this audit`);
+    this.kind = kind;
+  }
 }
 
 /** Fixes the tool version the audit is done on, the first time its auditor opens it. */

@@ -4,6 +4,7 @@ import { type AuditFixture, buildAuditFixture, type FixturePerson } from '../../
 import { createTestDb, type TestDb } from '../../../test/helpers/db.ts';
 import { buildSamplingFixture } from '../../../test/helpers/sampling.ts';
 import { NotFoundError, ValidationError } from '../../domain/validation.ts';
+import { composePersonMessage, deliverWaiting, PERSON_LINK_PATHS } from '../notifications.ts';
 import { loadSignedInUser, type SignedInUser } from '../organisation/auth.ts';
 import { AuditAccessError, auditAccess } from './audit-access.ts';
 import {
@@ -16,6 +17,7 @@ import {
   RECIPIENT_WHY,
   raiseEscalation,
   recipientChoices,
+  recordFollowUp,
   respondToEscalation,
 } from './escalations.ts';
 
@@ -393,33 +395,33 @@ test('an immediate concern is chased after 1 working day, and again each working
       .where('kind', '=', 'escalation_chase')
       .execute();
 
-  assert.deepEqual(await sweep('2026-11-23'), { chased: 0, recorded: 0 });
+  assert.deepEqual(await sweep('2026-11-23'), { chased: 0, recorded: 0, followUps: 0, followUpMessages: 0 });
   assert.equal((await chases()).length, 0);
 
-  assert.deepEqual(await sweep('2026-11-24'), { chased: 1, recorded: 3 });
+  assert.deepEqual(await sweep('2026-11-24'), { chased: 1, recorded: 3, followUps: 0, followUpMessages: 0 });
   const first = await chases();
   assert.deepEqual(first.map((c) => c.staff_id).sort(), defaultIds().sort());
   assert.ok(first.every((c) => c.dedupe_key.endsWith(':1')));
   // the same day again: nothing more
-  assert.deepEqual(await sweep('2026-11-24'), { chased: 0, recorded: 0 });
+  assert.deepEqual(await sweep('2026-11-24'), { chased: 0, recorded: 0, followUps: 0, followUpMessages: 0 });
 
-  assert.deepEqual(await sweep('2026-11-25'), { chased: 1, recorded: 3 });
+  assert.deepEqual(await sweep('2026-11-25'), { chased: 1, recorded: 3, followUps: 0, followUpMessages: 0 });
   assert.equal((await chases()).filter((c) => c.dedupe_key.endsWith(':2')).length, 3);
   const row = await t.db.selectFrom('escalations').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   assert.equal(row.chases, 2);
 
   await respondToEscalation(t.db, users.manager, id, { response: 'Visited today; safety plan agreed' });
-  assert.deepEqual(await sweep('2026-11-26'), { chased: 0, recorded: 0 });
+  assert.deepEqual(await sweep('2026-11-26'), { chased: 0, recorded: 0, followUps: 0, followUpMessages: 0 });
   assert.equal((await chases()).length, 6);
 });
 
 test('drift and delay is chased after 5 working days, not before', async () => {
   const id = await raised('drift_delay', '2026-11-23T10:00:00Z');
   const sweep = (today: string) => chaseEscalations(t.db, null, today, { councilId: f.councilId });
-  assert.deepEqual(await sweep('2026-11-27'), { chased: 0, recorded: 0 });
-  assert.deepEqual(await sweep('2026-11-30'), { chased: 1, recorded: 3 });
-  assert.deepEqual(await sweep('2026-12-04'), { chased: 0, recorded: 0 });
-  assert.deepEqual(await sweep('2026-12-07'), { chased: 1, recorded: 3 });
+  assert.deepEqual(await sweep('2026-11-27'), { chased: 0, recorded: 0, followUps: 0, followUpMessages: 0 });
+  assert.deepEqual(await sweep('2026-11-30'), { chased: 1, recorded: 3, followUps: 0, followUpMessages: 0 });
+  assert.deepEqual(await sweep('2026-12-04'), { chased: 0, recorded: 0, followUps: 0, followUpMessages: 0 });
+  assert.deepEqual(await sweep('2026-12-07'), { chased: 1, recorded: 3, followUps: 0, followUpMessages: 0 });
   await respondToEscalation(t.db, users.qaLead, id, { response: 'Plan reviewed' });
 });
 
@@ -629,4 +631,160 @@ test('the practitioner sees that an immediate safety concern was raised on their
   for (const who of ['otherPractitioner', 'manager', 'qaLead', 'auditor', 'headOfCare'] as const) {
     assert.deepEqual((await panel(who)).notices, [], who);
   }
+});
+
+test('a response can set a follow-up date: from that date it is chased until the follow-up is recorded', async () => {
+  // everything earlier is answered, so only this one is chased in the council
+  await t.db
+    .updateTable('escalations')
+    .set({ response: 'Dealt with', responded_at: new Date('2026-11-21T09:00:00Z') })
+    .where('council_id', '=', f.councilId)
+    .where('responded_at', 'is', null)
+    .execute();
+  const id = await raised('immediate', '2026-12-01T10:00:00Z'); // a Tuesday
+  const row = () => t.db.selectFrom('escalations').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const date = (day: string, month: string, year: string) => ({
+    'followUpOn-day': day,
+    'followUpOn-month': month,
+    'followUpOn-year': year,
+  });
+
+  // a date before today, or not a date, is refused with the reason, and nothing is recorded
+  const refusal = async (input: Parameters<typeof respondToEscalation>[3]) => {
+    try {
+      await respondToEscalation(t.db, users.manager, id, input, '2026-12-02');
+    } catch (err) {
+      if (err instanceof ValidationError) return err.errors.map((e) => [e.field, e.message]);
+      throw err;
+    }
+    assert.fail('not refused');
+  };
+  assert.deepEqual(await refusal({ response: 'Visited', ...date('1', '12', '2026') }), [
+    ['followUpOn-day', 'The follow-up date must be today or in the future'],
+  ]);
+  assert.deepEqual(await refusal({ response: 'Visited', ...date('31', '2', '2027') }), [
+    ['followUpOn-day', 'The follow-up date must be a real date'],
+  ]);
+  assert.deepEqual(await refusal({ response: '', ...date('8', '', '2026') }), [
+    ['response', 'Enter the response'],
+    ['followUpOn-month', 'The follow-up date must include a month'],
+  ]);
+  assert.equal((await row()).responded_at, null);
+  assert.equal((await row()).follow_up_on, null);
+
+  await respondToEscalation(
+    t.db,
+    users.manager,
+    id,
+    { response: 'Visited; review the safety plan next week', ...date('8', '12', '2026') },
+    '2026-12-02',
+  );
+  assert.equal((await row()).follow_up_on, '2026-12-08');
+
+  const sweep = (today: string) => chaseEscalations(t.db, null, today, { councilId: f.councilId });
+  const messages = () =>
+    t.db
+      .selectFrom('notifications')
+      .select(['staff_id', 'dedupe_key'])
+      .where('about_id', '=', id)
+      .where('kind', '=', 'escalation_follow_up')
+      .execute();
+  const none = { chased: 0, recorded: 0, followUps: 0, followUpMessages: 0 };
+
+  // not before the date
+  assert.deepEqual(await sweep('2026-12-07'), none);
+  assert.equal((await messages()).length, 0);
+  const before = await getEscalation(t.db, users.manager, id, '2026-12-07');
+  assert.deepEqual(before.followUpStatus, { text: 'Follow-up due 8 December 2026', overdue: false });
+  assert.equal(before.canFollowUp, true);
+
+  // on the date: one round, to each person it was sent to (the person who answered is one of them)
+  assert.deepEqual(await sweep('2026-12-08'), { ...none, followUps: 1, followUpMessages: 3 });
+  const first = await messages();
+  assert.deepEqual(first.map((m) => m.staff_id).sort(), defaultIds().sort());
+  assert.ok(first.every((m) => m.dedupe_key.endsWith(':1')));
+  assert.deepEqual(await sweep('2026-12-08'), none, 'the same day again: nothing more');
+  // it goes, though the escalation has been answered; it names no child
+  const mails: { subject: string; body: string }[] = [];
+  const mailer = {
+    channel: 'smtp' as const,
+    send: async (m: { subject: string; body: string }) => {
+      mails.push(m);
+    },
+    close() {},
+  };
+  const options = { baseUrl: 'https://qaloop.example' };
+  const job = (staffId: string) => ({ councilId: f.councilId, staffId });
+  const states = (staffId: string) =>
+    t.db
+      .selectFrom('notifications')
+      .select('state')
+      .where('about_id', '=', id)
+      .where('kind', '=', 'escalation_follow_up')
+      .where('staff_id', '=', staffId)
+      .execute()
+      .then((rows) => rows.map((r) => r.state));
+  await deliverWaiting(t.db, mailer, job(f.people.manager.staffId), options);
+  assert.deepEqual(await states(f.people.manager.staffId), ['sent']);
+  const mail = mails.find((m) => m.subject === 'An escalated concern is due to be followed up');
+  assert.ok(mail, 'the follow-up message was sent');
+  assert.doesNotMatch(mail.body, /F00C0/);
+
+  // after the date it is overdue, on the page and in the lists, and chased again as its kind is
+  const overdue = await getEscalation(t.db, users.qaLead, id, '2026-12-09');
+  assert.deepEqual(overdue.followUpStatus, { text: 'Follow-up overdue', overdue: true });
+  const listed = (await listEscalations(t.db, users.manager, { today: '2026-12-09' })).toYou.find(
+    (e) => e.id === id,
+  );
+  assert.deepEqual(listed?.followUpStatus, { text: 'Follow-up overdue', overdue: true });
+  assert.deepEqual(await sweep('2026-12-09'), { ...none, followUps: 1, followUpMessages: 3 });
+  assert.equal((await row()).follow_up_chases, 2);
+
+  // only the people it was sent to and QA record the follow-up, with a note, once
+  await assert.rejects(recordFollowUp(t.db, users.otherManager, id, { note: 'Not mine' }), AuditAccessError);
+  await assert.rejects(recordFollowUp(t.db, users.auditor, id, { note: 'Mine' }), AuditAccessError);
+  await assert.rejects(
+    recordFollowUp(t.db, users.headOfService, id, { note: '  ' }),
+    (err: Error) =>
+      err instanceof ValidationError &&
+      err.errors[0].message === 'Enter what was found when it was followed up',
+  );
+  await recordFollowUp(t.db, users.headOfService, id, { note: 'Safety plan reviewed; it is working' });
+  await assert.rejects(
+    recordFollowUp(t.db, users.qaLead, id, { note: 'Again' }),
+    (err: Error) =>
+      err instanceof ValidationError && /already been recorded by Hal Head/.test(err.errors[0].message),
+  );
+  const done = await row();
+  assert.equal(done.follow_up_note, 'Safety plan reviewed; it is working');
+  assert.equal(done.follow_up_by, f.people.headOfService.staffId);
+
+  // a reminder waiting when the follow-up is recorded is not sent
+  await deliverWaiting(t.db, mailer, job(f.people.director.staffId), options);
+  assert.deepEqual(await states(f.people.director.staffId), ['skipped', 'skipped']);
+
+  // recorded: no more chasing, and nothing shows as due
+  assert.deepEqual(await sweep('2026-12-10'), none);
+  assert.deepEqual(await sweep('2026-12-14'), none);
+  assert.equal((await messages()).length, 6);
+  const page = await getEscalation(t.db, users.manager, id, '2026-12-10');
+  assert.equal(page.followUpStatus, null);
+  assert.equal(page.canFollowUp, false);
+  assert.equal(page.followUp?.note, 'Safety plan reviewed; it is working');
+
+  // an escalation answered with no follow-up date has no follow-up to record
+  const plain = await raised('drift_delay', '2026-12-01T10:00:00Z');
+  await respondToEscalation(t.db, users.qaLead, plain, { response: 'Reviewed' }, '2026-12-02');
+  await assert.rejects(
+    recordFollowUp(t.db, users.qaLead, plain, { note: 'x' }),
+    (err: Error) => err instanceof ValidationError && /no follow-up date/.test(err.errors[0].message),
+  );
+  assert.deepEqual(await sweep('2026-12-15'), none);
+});
+
+test('the follow-up message names no child and links to the escalations', () => {
+  const message = composePersonMessage('escalation_follow_up', 1, 'https://qaloop.example/escalations');
+  assert.equal(message.subject, 'An escalated concern is due to be followed up');
+  assert.match(message.body, /This email does not say which child it is about/);
+  assert.equal(PERSON_LINK_PATHS.escalation_follow_up, '/escalations');
 });

@@ -12,10 +12,13 @@
  *  - know that one was raised: the practitioner whose child's audit it came from sees, on the
  *    audit, that an immediate safety concern was raised, when, and whether it has been answered,
  *    never what was found or the response (no council setting shares those with them);
- *  - record the response: the people it was sent to, or QA; once only.
+ *  - record the response: the people it was sent to, or QA; once only. The response can set a date
+ *    to follow it up (today or later); the same people record the follow-up, once only.
  *
  * The people it goes to are e-mailed when it is raised (`escalation_raised`) and reminded while it
- * is unanswered (`escalation_chase`, see chaseEscalations). Messages never name the child.
+ * is unanswered (`escalation_chase`, see chaseEscalations); from a follow-up date until the
+ * follow-up is recorded, they and whoever set the date are reminded in the same way
+ * (`escalation_follow_up`). Messages never name the child.
  */
 import { sql } from 'kysely';
 import { z } from 'zod';
@@ -23,7 +26,8 @@ import type { Db } from '../../data/db.ts';
 import type { JobQueue } from '../../data/queue.ts';
 import type { AuditStatus } from '../../data/schema.ts';
 import { inTransaction } from '../../data/transaction.ts';
-import { type IsoDate, todayInLondon } from '../../domain/dates.ts';
+import { type DatePart, parseDateInput } from '../../domain/date-input.ts';
+import { formatDate, type IsoDate, todayInLondon } from '../../domain/dates.ts';
 import {
   chaseDue,
   ESCALATION_KIND_LABELS,
@@ -34,7 +38,7 @@ import {
   waitingText,
   workingDaysWaiting,
 } from '../../domain/escalations.ts';
-import { NotFoundError, ValidationError, validate } from '../../domain/validation.ts';
+import { type FieldError, NotFoundError, ValidationError, validate } from '../../domain/validation.ts';
 import type { WorkingDayCalendar } from '../../domain/working-days.ts';
 import { notifyPeople } from '../notifications.ts';
 import type { SignedInUser } from '../organisation/auth.ts';
@@ -56,6 +60,11 @@ export const READ_REFUSED =
   'Only the person who raised an escalation, the people it was sent to and the QA team can see it.';
 export const RESPOND_REFUSED =
   'Only the people an escalation was sent to and the QA team can record the response.';
+export const FOLLOW_UP_REFUSED =
+  'Only the people an escalation was sent to and the QA team can record the follow-up.';
+
+/** Names the follow-up date in messages about it. */
+export const FOLLOW_UP_LABEL = 'The follow-up date';
 
 const OPEN: readonly AuditStatus[] = ['allocated', 'in_progress'];
 
@@ -351,6 +360,10 @@ export interface EscalationView {
   chases: number;
   /** the service area of the audit it was raised from */
   serviceAreaId: string | null;
+  /** the date the response set to follow it up, if any */
+  followUpOn: IsoDate | null;
+  /** the follow-up once recorded */
+  followUp: { note: string; by: Person | null; at: Date } | null;
 }
 
 function escalationQuery(db: Db, councilId: string) {
@@ -360,6 +373,7 @@ function escalationQuery(db: Db, councilId: string) {
     .innerJoin('audits as a', 'a.id', 'e.audit_id')
     .innerJoin('staff as rb', 'rb.id', 'e.raised_by')
     .leftJoin('staff as rs', 'rs.id', 'e.responded_by')
+    .leftJoin('staff as fb', 'fb.id', 'e.follow_up_by')
     .where('e.council_id', '=', councilId)
     .select([
       'e.id',
@@ -380,6 +394,12 @@ function escalationQuery(db: Db, councilId: string) {
       'e.responded_at',
       'e.chases',
       'a.service_area_id',
+      'e.follow_up_on',
+      'e.follow_up_note',
+      'e.follow_up_by',
+      'fb.name as follow_up_by_name',
+      'fb.job_title as follow_up_by_job_title',
+      'e.follow_up_at',
     ]);
 }
 
@@ -429,7 +449,36 @@ function viewOf(row: EscalationRow, recipients: Recipient[]): EscalationView {
     respondedAt: row.responded_at,
     chases: row.chases,
     serviceAreaId: row.service_area_id,
+    followUpOn: row.follow_up_on,
+    followUp:
+      row.follow_up_at && row.follow_up_note !== null
+        ? {
+            note: row.follow_up_note,
+            by: row.follow_up_by
+              ? {
+                  staffId: row.follow_up_by,
+                  name: row.follow_up_by_name ?? '',
+                  jobTitle: row.follow_up_by_job_title ?? '',
+                }
+              : null,
+            at: row.follow_up_at,
+          }
+        : null,
   };
+}
+
+/**
+ * While a follow-up is waiting: "Follow-up due 12 December 2026" up to and on the date, "Follow-up
+ * overdue" after it; null when there is no follow-up date or the follow-up has been recorded.
+ */
+export function followUpStatus(
+  view: Pick<EscalationView, 'followUpOn' | 'followUp'>,
+  today: IsoDate,
+): { text: string; overdue: boolean } | null {
+  if (!view.followUpOn || view.followUp) return null;
+  return today > view.followUpOn
+    ? { text: 'Follow-up overdue', overdue: true }
+    : { text: `Follow-up due ${formatDate(view.followUpOn)}`, overdue: false };
 }
 
 async function viewsOf(db: Db, rows: EscalationRow[]): Promise<EscalationView[]> {
@@ -534,6 +583,10 @@ export interface EscalationPage extends EscalationView {
   canRespond: boolean;
   /** while unanswered: how long it has waited, like "3 working days" */
   waiting: string | null;
+  /** may record the follow-up now */
+  canFollowUp: boolean;
+  /** "Follow-up due 12 December 2026" or "Follow-up overdue" while one is waiting */
+  followUpStatus: { text: string; overdue: boolean } | null;
 }
 
 async function loadRow(db: Db, councilId: string, escalationId: string): Promise<EscalationRow> {
@@ -565,6 +618,8 @@ export async function getEscalation(
     auditHref: audit.mayRead ? `/audits/${row.audit_id}` : null,
     canRespond: !view.answered && mayRespond(user, view),
     waiting: calendar ? waitingText(workingDaysWaiting(todayInLondon(view.raisedAt), today, calendar)) : null,
+    canFollowUp: view.answered && view.followUpOn !== null && !view.followUp && mayRespond(user, view),
+    followUpStatus: followUpStatus(view, today),
   };
 }
 
@@ -576,15 +631,55 @@ const responseSchema = z.object({
     .max(ESCALATION_TEXT_MAX, 'The response must be 5,000 characters or fewer'),
 });
 
+export interface ResponseInput {
+  response?: unknown;
+  /** the optional follow-up date, in the three fields of the GOV.UK date input */
+  'followUpOn-day'?: unknown;
+  'followUpOn-month'?: unknown;
+  'followUpOn-year'?: unknown;
+}
+
+function firstPart(parts: DatePart[]): DatePart {
+  return (['day', 'month', 'year'] as const).find((p) => parts.includes(p)) ?? 'day';
+}
+
+/** Reads the optional follow-up date: empty is none; a date before today is refused. */
+export function readFollowUpOn(
+  input: ResponseInput,
+  today: IsoDate,
+): { ok: true; value: IsoDate | null } | { ok: false; error: FieldError; parts: DatePart[] } {
+  const parsed = parseDateInput(
+    { day: input['followUpOn-day'], month: input['followUpOn-month'], year: input['followUpOn-year'] },
+    { label: FOLLOW_UP_LABEL },
+  );
+  if (!parsed.ok) {
+    return {
+      ok: false,
+      error: { field: `followUpOn-${firstPart(parsed.parts)}`, message: parsed.message },
+      parts: parsed.parts,
+    };
+  }
+  if (parsed.value !== null && parsed.value < today) {
+    return {
+      ok: false,
+      error: { field: 'followUpOn-day', message: `${FOLLOW_UP_LABEL} must be today or in the future` },
+      parts: ['day', 'month', 'year'],
+    };
+  }
+  return { ok: true, value: parsed.value };
+}
+
 /**
- * Records the response to an escalation: by someone it was sent to, or QA. Once answered it cannot
- * be answered again (ValidationError saying who answered it and when).
+ * Records the response to an escalation: by someone it was sent to, or QA, with an optional date to
+ * follow it up (today or later). Once answered it cannot be answered again (ValidationError saying
+ * who answered it and when). Nothing changes when anything is refused.
  */
 export async function respondToEscalation(
   db: Db,
   user: SignedInUser,
   escalationId: string,
-  input: { response?: unknown },
+  input: ResponseInput,
+  today: IsoDate = todayInLondon(),
 ): Promise<void> {
   const row = await loadRow(db, user.councilId, escalationId);
   const [view] = await viewsOf(db, [row]);
@@ -598,16 +693,68 @@ export async function respondToEscalation(
     ]);
   if (view.answered) throw already(view.respondedBy?.name ?? null);
   const checked = validate(responseSchema, input);
-  if (!checked.ok) throw new ValidationError(checked.errors);
+  const followUpOn = readFollowUpOn(input, today);
+  const errors = [...(checked.ok ? [] : checked.errors), ...(followUpOn.ok ? [] : [followUpOn.error])];
+  if (!checked.ok || !followUpOn.ok) throw new ValidationError(errors);
   const updated = await db
     .updateTable('escalations')
-    .set({ response: checked.value.response, responded_by: user.staffId, responded_at: sql<Date>`now()` })
+    .set({
+      response: checked.value.response,
+      responded_by: user.staffId,
+      responded_at: sql<Date>`now()`,
+      follow_up_on: followUpOn.value,
+    })
     .where('id', '=', row.id)
     .where('council_id', '=', user.councilId)
     .where('responded_at', 'is', null)
     .returning('id')
     .executeTakeFirst();
   // someone else answered it a moment before
+  if (!updated) throw already(null);
+}
+
+const followUpSchema = z.object({
+  note: z
+    .string({ error: 'Enter what was found when it was followed up' })
+    .trim()
+    .min(1, 'Enter what was found when it was followed up')
+    .max(ESCALATION_TEXT_MAX, 'The follow-up must be 5,000 characters or fewer'),
+});
+
+/**
+ * Records the follow-up of an answered escalation whose response set a follow-up date, which stops
+ * the follow-up reminders: by someone it was sent to, or QA (AuditAccessError otherwise). It can be
+ * recorded before the date. Recorded once only (ValidationError saying who recorded it).
+ */
+export async function recordFollowUp(
+  db: Db,
+  user: SignedInUser,
+  escalationId: string,
+  input: { note?: unknown },
+): Promise<void> {
+  const row = await loadRow(db, user.councilId, escalationId);
+  const [view] = await viewsOf(db, [row]);
+  must(mayRespond(user, view), FOLLOW_UP_REFUSED);
+  const refuse = (message: string) => new ValidationError([{ field: 'note', message }]);
+  if (!view.answered || !view.followUpOn) {
+    throw refuse('This escalation has no follow-up date, so there is no follow-up to record');
+  }
+  const already = (name: string | null) =>
+    refuse(
+      `The follow-up has already been recorded${name ? ` by ${name}` : ''}: it cannot be recorded twice`,
+    );
+  if (view.followUp) throw already(view.followUp.by?.name ?? null);
+  const checked = validate(followUpSchema, input);
+  if (!checked.ok) throw new ValidationError(checked.errors);
+  const updated = await db
+    .updateTable('escalations')
+    .set({ follow_up_note: checked.value.note, follow_up_by: user.staffId, follow_up_at: sql<Date>`now()` })
+    .where('id', '=', row.id)
+    .where('council_id', '=', user.councilId)
+    .where('follow_up_on', 'is not', null)
+    .where('follow_up_at', 'is', null)
+    .returning('id')
+    .executeTakeFirst();
   if (!updated) throw already(null);
 }
 
@@ -626,6 +773,8 @@ export interface EscalationSummary {
   /** while unanswered: working days since it was raised */
   workingDaysWaiting: number | null;
   waiting: string | null;
+  /** "Follow-up due 12 December 2026" or "Follow-up overdue" while one is waiting */
+  followUpStatus: { text: string; overdue: boolean } | null;
 }
 
 export interface EscalationLists {
@@ -663,6 +812,7 @@ function summaryOf(view: EscalationView, calendar: WorkingDayCalendar, today: Is
     respondedAt: view.respondedAt,
     workingDaysWaiting: days,
     waiting: days === null ? null : waitingText(days),
+    followUpStatus: followUpStatus(view, today),
   };
 }
 
@@ -778,16 +928,23 @@ export async function escalationCounts(
 // --- chasing ---
 
 export interface ChaseSweep {
-  /** escalations chased */
+  /** escalations chased for a response */
   chased: number;
-  /** messages newly recorded */
+  /** their messages newly recorded */
   recorded: number;
+  /** answered escalations chased for the follow-up their response set */
+  followUps: number;
+  /** their messages newly recorded */
+  followUpMessages: number;
 }
 
 /**
  * The daily sweep's chase: each unanswered escalation whose raising, or last chase, was at least
  * CHASE_AFTER_WORKING_DAYS working days ago (1 for an immediate concern, 5 for drift and delay) gets a
  * reminder to each person it was sent to, as round `chases + 1`, and its last chase moves to today.
+ * Then each answered escalation whose follow-up date has come, with no follow-up recorded, is
+ * chased in the same way: on the date itself, then after the same number of working days again,
+ * each person it was sent to and whoever recorded the response getting `escalation_follow_up`.
  * Run twice on the same day, the second run chases nothing; run on several app instances at once,
  * each escalation is chased by one of them.
  */
@@ -808,7 +965,7 @@ export async function chaseEscalations(
     .orderBy('raised_at')
     .execute();
   const calendars = new Map<string, WorkingDayCalendar>();
-  const result: ChaseSweep = { chased: 0, recorded: 0 };
+  const result: ChaseSweep = { chased: 0, recorded: 0, followUps: 0, followUpMessages: 0 };
   for (const e of open) {
     let calendar = calendars.get(e.council_id);
     if (!calendar) {
@@ -849,6 +1006,72 @@ export async function chaseEscalations(
     if (!recorded) continue;
     result.chased++;
     result.recorded += recorded.recorded;
+  }
+
+  const followUps = await db
+    .selectFrom('escalations')
+    .select([
+      'id',
+      'council_id',
+      'audit_id',
+      'kind',
+      'responded_by',
+      'follow_up_last_chased_at',
+      'follow_up_chases',
+    ])
+    .where('responded_at', 'is not', null)
+    .where('follow_up_on', '<=', today)
+    .where('follow_up_at', 'is', null)
+    .$if(options.councilId !== undefined, (qb) => qb.where('council_id', '=', options.councilId as string))
+    .orderBy('follow_up_on')
+    .orderBy('id')
+    .execute();
+  for (const e of followUps) {
+    let calendar = calendars.get(e.council_id);
+    if (!calendar) {
+      calendar = await councilCalendar(db, e.council_id);
+      calendars.set(e.council_id, calendar);
+    }
+    // first on the follow-up date itself, then as an unanswered escalation of its kind would be
+    if (
+      e.follow_up_last_chased_at &&
+      !chaseDue(e.kind, todayInLondon(e.follow_up_last_chased_at), today, calendar)
+    ) {
+      continue;
+    }
+    const recorded = await inTransaction(db, async (trx) => {
+      const claimed = await trx
+        .updateTable('escalations')
+        .set({ follow_up_chases: e.follow_up_chases + 1, follow_up_last_chased_at: chasedAt })
+        .where('id', '=', e.id)
+        .where('follow_up_chases', '=', e.follow_up_chases)
+        .where('follow_up_at', 'is', null)
+        .returning('id')
+        .executeTakeFirst();
+      if (!claimed) return null;
+      const recipients = await trx
+        .selectFrom('escalation_recipients')
+        .select('staff_id')
+        .where('escalation_id', '=', e.id)
+        .execute();
+      const people = new Set(recipients.map((r) => r.staff_id));
+      if (e.responded_by) people.add(e.responded_by);
+      return notifyPeople(
+        trx,
+        queue,
+        [...people].map((staffId) => ({
+          councilId: e.council_id,
+          staffId,
+          kind: 'escalation_follow_up' as const,
+          aboutId: e.id,
+          auditId: e.audit_id,
+          round: e.follow_up_chases + 1,
+        })),
+      );
+    });
+    if (!recorded) continue;
+    result.followUps++;
+    result.followUpMessages += recorded.recorded;
   }
   return result;
 }

@@ -1,17 +1,107 @@
+import { sql } from 'kysely';
 import type { Db } from '../../data/db.ts';
+import { type CycleDue, type CyclePhaseDates, liveCycles, whatIsDue } from '../../domain/cycle-tasks.ts';
+import type { IsoDate } from '../../domain/dates.ts';
 import { can } from '../../domain/roles.ts';
 import { suppressTable } from '../../domain/suppression.ts';
+import { listReturnCycles } from '../../metrics/returns.ts';
+import { cycleTargets, type TargetsAgainstActuals } from '../../metrics/targets.ts';
 import { escalationCounts } from '../audits/escalations.ts';
 import { caseloadsInTeam, openChildrenByStatus } from '../case-data/children.ts';
 import type { SignedInUser } from './auth.ts';
 import { listTeams } from './councils.ts';
+
+export interface LiveCycle extends CycleDue {
+  targets: TargetsAgainstActuals;
+}
+
+/**
+ * The QA lead's month: each live cycle (src/domain/cycle-tasks.ts), the stage it is in and what is
+ * due, with each planned activity's target against what was drawn, allocated, returned and exempted.
+ */
+export async function cyclesToDo(db: Db, councilId: string, today: IsoDate): Promise<LiveCycle[]> {
+  const live = liveCycles(await listReturnCycles(db, councilId), today);
+  if (live.length === 0) return [];
+  const ids = live.map((c) => c.id);
+  const [audits, plans, moderations, notes, targets] = await Promise.all([
+    db
+      .selectFrom('audits')
+      .select((eb) => [
+        'month_id',
+        eb.fn.count<number>('id').filterWhere('status', '=', 'unallocated').as('unallocated'),
+        eb.fn.count<number>('id').filterWhere('status', 'in', ['allocated', 'in_progress']).as('owed'),
+        eb.fn
+          .count<number>('id')
+          .filterWhere((w) =>
+            w.and([w('status', 'in', ['allocated', 'in_progress']), w('due_on', '<', today)]),
+          )
+          .as('overdue'),
+        eb.fn.count<number>('id').filterWhere('status', '=', 'submitted').as('returned'),
+      ])
+      .where('council_id', '=', councilId)
+      .where('month_id', 'in', ids)
+      .groupBy('month_id')
+      .execute(),
+    db
+      .selectFrom('moderation_plans')
+      .select('month_id')
+      .where('council_id', '=', councilId)
+      .where('month_id', 'in', ids)
+      .where('confirmed_at', 'is not', null)
+      .execute(),
+    db
+      .selectFrom('moderations as m')
+      .innerJoin('audits as a', 'a.id', 'm.audit_id')
+      .select((eb) => [
+        'a.month_id',
+        eb.fn.count<number>('m.id').filterWhere('m.status', 'in', ['unallocated', 'allocated']).as('waiting'),
+        eb.fn.count<number>('m.id').filterWhere('m.status', '=', 'submitted').as('for_panel'),
+      ])
+      .where('m.council_id', '=', councilId)
+      .where('a.month_id', 'in', ids)
+      .groupBy('a.month_id')
+      .execute(),
+    db
+      .selectFrom('cycle_report_notes')
+      .select('month_id')
+      .where('council_id', '=', councilId)
+      .where('month_id', 'in', ids)
+      .where(sql<boolean>`(trim(strengths) <> '' or trim(areas_for_development) <> '')`)
+      .execute(),
+    Promise.all(live.map((c) => cycleTargets(db, councilId, c.id))),
+  ]);
+  return live.map((c, i) => {
+    const a = audits.find((r) => r.month_id === c.id);
+    const m = moderations.find((r) => r.month_id === c.id);
+    const due = whatIsDue(
+      {
+        monthId: c.id,
+        monthName: c.name,
+        phases: c.phases as CyclePhaseDates[] | null,
+        activities: targets[i].rows.flatMap((r) =>
+          r.target === null ? [] : [{ name: r.name, target: r.target, drawn: r.drawn }],
+        ),
+        unallocated: Number(a?.unallocated ?? 0),
+        owed: Number(a?.owed ?? 0),
+        overdue: Number(a?.overdue ?? 0),
+        returned: Number(a?.returned ?? 0),
+        moderationChosen: plans.some((p) => p.month_id === c.id),
+        moderationsWaiting: Number(m?.waiting ?? 0),
+        forPanel: Number(m?.for_panel ?? 0),
+        reportWritten: notes.some((n) => n.month_id === c.id),
+      },
+      today,
+    );
+    return { ...due, targets: targets[i] };
+  });
+}
 
 /**
  * What the home page shows a person, by their roles: their own caseload, their team's, the
  * services they oversee or the council's figures (small numbers suppressed for readers without
  * child-level access), and escalations waiting for a response.
  */
-export async function homePage(db: Db, user: SignedInUser) {
+export async function homePage(db: Db, user: SignedInUser, today: IsoDate) {
   const council = user.councilId;
   const ownCaseload = can(user.roles, 'caseload.own')
     ? await openChildrenByStatus(db, council, { staffId: user.staffId })
@@ -51,5 +141,8 @@ export async function homePage(db: Db, user: SignedInUser) {
   // escalations waiting for a response: the person's own, and for QA every one in the council
   const escalations = can(user.roles, 'escalations.read') ? await escalationCounts(db, user) : null;
 
-  return { escalations, ownCaseload, team, services, councilFigures, councilTexts };
+  // the QA lead's month: what is due in each live cycle
+  const cycles = can(user.roles, 'programme.manage') ? await cyclesToDo(db, council, today) : null;
+
+  return { escalations, cycles, ownCaseload, team, services, councilFigures, councilTexts };
 }

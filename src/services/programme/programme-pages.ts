@@ -4,6 +4,7 @@ import { type DatePart, dateParts, parseDateInput } from '../../domain/date-inpu
 import { isRealDate } from '../../domain/dates.ts';
 import { can } from '../../domain/roles.ts';
 import { NotFoundError } from '../../domain/validation.ts';
+import { cycleTargets } from '../../metrics/targets.ts';
 import { createDueReaudits, reauditsOfMonth } from '../audits/reaudits.ts';
 import type { SignedInUser } from '../organisation/auth.ts';
 import { listSamplesOfMonth } from '../sampling/samples.ts';
@@ -47,7 +48,8 @@ export async function newYearPage(db: Db, councilId: string) {
 
 /**
  * One cycle: its plan and phases; for those who draw samples, its samples and the re-audits due in
- * it (re-audits whose month is now planned join it first).
+ * it (re-audits whose month is now planned join it first); for them and those who read the
+ * returns, each planned activity's target against what was drawn, allocated, returned and exempted.
  */
 export async function monthPage(db: Db, person: SignedInUser, monthId: string, today: string) {
   const found = await getMonth(db, person.councilId, monthId);
@@ -57,6 +59,11 @@ export async function monthPage(db: Db, person: SignedInUser, monthId: string, t
   const samples = canSample ? await listSamplesOfMonth(db, person.councilId, found.month.id) : [];
   await createDueReaudits(db, person.councilId);
   const reaudits = canSample ? await reauditsOfMonth(db, person.councilId, found.month.id) : [];
+  // target against actual: for those who draw samples or read the returns
+  const targets =
+    canSample || can(person.roles, 'returns.read')
+      ? await cycleTargets(db, person.councilId, found.month.id)
+      : null;
   return {
     year: found.year,
     month: found.month,
@@ -65,6 +72,7 @@ export async function monthPage(db: Db, person: SignedInUser, monthId: string, t
     canSample,
     samples,
     reaudits,
+    targets,
   };
 }
 

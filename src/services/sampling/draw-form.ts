@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import type { StratifyBy } from '../../data/schema.ts';
+import { type ActivityKind, isActivityKind } from '../../domain/activity-kinds.ts';
 import { sampleSizeFor } from '../../domain/sampling.ts';
 import { type FieldError, validate } from '../../domain/validation.ts';
 import { type DrawRequest, drawRequestSchema, MAX_SEED, STRATIFY_LABELS } from './samples.ts';
@@ -18,6 +19,11 @@ export interface DrawForm {
   /** "yes": children already in a sample of the cycle may be drawn, on purpose */
   includeSampled: string;
   kind: string;
+  /** the audit tool chosen under each kind: the one under the kind chosen is the sample's */
+  toolFullAudit: string;
+  toolDipSample: string;
+  toolThemed: string;
+  toolMultiAgency: string;
   sizeKind: string;
   count: string;
   percent: string;
@@ -42,6 +48,10 @@ export const DRAW_FORM_FIELDS: readonly (keyof DrawForm)[] = [
   'cohortId',
   'includeSampled',
   'kind',
+  'toolFullAudit',
+  'toolDipSample',
+  'toolThemed',
+  'toolMultiAgency',
   'sizeKind',
   'count',
   'percent',
@@ -56,6 +66,19 @@ export const DRAW_FORM_FIELDS: readonly (keyof DrawForm)[] = [
   'againOf',
   'margin',
 ];
+
+/** The field holding the audit tool chosen for each kind of activity. */
+export const TOOL_FIELDS: Record<ActivityKind, keyof DrawForm> = {
+  full_audit: 'toolFullAudit',
+  dip_sample: 'toolDipSample',
+  themed: 'toolThemed',
+  multi_agency: 'toolMultiAgency',
+};
+
+/** The audit tool the form chose for the kind it chose: '' when none. */
+export function chosenTool(form: DrawForm): string {
+  return isActivityKind(form.kind) ? form[TOOL_FIELDS[form.kind]] : '';
+}
 
 /** The draw form's fields as a route reads them: each one text, '' when absent. */
 export type DrawFormFields = Partial<Record<keyof DrawForm, string>>;
@@ -127,6 +150,7 @@ export function readDrawRequest(form: DrawForm): { request?: DrawRequest; errors
     monthId: form.monthId,
     cohortId: form.cohortId,
     kind: form.kind || undefined,
+    toolId: chosenTool(form) || null,
     // a fixed number from each stratum decides the size: the size question does not apply
     sizeKind: fixed ? 'count' : form.sizeKind || undefined,
     count: !fixed && form.sizeKind === 'count' ? numberFrom(form.count) : null,

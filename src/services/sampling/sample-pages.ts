@@ -1,5 +1,6 @@
 import type { Db } from '../../data/db.ts';
 import type { JobQueue } from '../../data/queue.ts';
+import { ACTIVITY_KINDS, type ActivityKind, isActivityKind } from '../../domain/activity-kinds.ts';
 import { type CyclePhase, currentPhase } from '../../domain/cycle-phases.ts';
 import { formatDate, monthName } from '../../domain/dates.ts';
 import { type FieldError, NotFoundError, ValidationError } from '../../domain/validation.ts';
@@ -19,6 +20,7 @@ import {
 import { latestScope } from './cohort-query.ts';
 import { cohortNames } from './cohorts.ts';
 import {
+  chosenTool,
   type DrawAddress,
   type DrawForm,
   type DrawFormFields,
@@ -30,11 +32,13 @@ import {
   readDrawForm,
   readDrawRequest,
   reverseAnswer,
+  TOOL_FIELDS,
 } from './draw-form.ts';
 import {
   type DrawRequest,
   drawSample,
   getSample,
+  plannedTool,
   planSample,
   type SamplePlan,
   sampleLeftOut,
@@ -122,8 +126,61 @@ export interface OlderData {
   latestQuery: string;
 }
 
+/** The audit tools a sample of a kind may use, and the one the cycle plans for the kind. */
+export interface ToolChoices {
+  kind: ActivityKind;
+  /** the form field holding the choice */
+  field: keyof DrawForm;
+  tools: { id: string; name: string }[];
+  planned: { id: string; name: string } | null;
+}
+
+/** The council's audit tools in use, by kind, with the cycle's planned tool of each kind. */
+async function toolChoices(db: Db, councilId: string, monthId: string): Promise<ToolChoices[]> {
+  const tools = await db
+    .selectFrom('audit_tools')
+    .select(['id', 'name', 'kind'])
+    .where('council_id', '=', councilId)
+    .where('archived', '=', false)
+    .orderBy('name')
+    .execute();
+  return Promise.all(
+    ACTIVITY_KINDS.map(async (kind) => ({
+      kind,
+      field: TOOL_FIELDS[kind],
+      tools: tools.filter((t) => t.kind === kind).map((t) => ({ id: t.id, name: t.name })),
+      planned: isUuid(monthId) ? ((await plannedTool(db, councilId, monthId, kind)) ?? null) : null,
+    })),
+  );
+}
+
+/**
+ * The form's audit tool is a choice a person makes: left blank while the council has tools of the
+ * kind, it is asked for (with none, the draw says to create one).
+ */
+async function toolProblems(db: Db, councilId: string, form: DrawForm): Promise<FieldError[]> {
+  if (!isActivityKind(form.kind) || chosenTool(form) !== '') return [];
+  const any = await db
+    .selectFrom('audit_tools')
+    .select('id')
+    .where('council_id', '=', councilId)
+    .where('kind', '=', form.kind)
+    .where('archived', '=', false)
+    .executeTakeFirst();
+  return any ? [{ field: TOOL_FIELDS[form.kind], message: 'Choose the audit tool the audits will use' }] : [];
+}
+
+/** The service's word for the tool is the form's field for the tool of the kind chosen. */
+function toolFieldErrors(errors: FieldError[], form: DrawForm): FieldError[] {
+  return errors.map((e) =>
+    e.field === 'toolId' ? { ...e, field: isActivityKind(form.kind) ? TOOL_FIELDS[form.kind] : 'kind' } : e,
+  );
+}
+
 export interface DrawPage {
   values: DrawForm;
+  /** the audit tools of each kind, for the choice under each kind */
+  tools: ToolChoices[];
   /** in the order the form shows its fields */
   errors: FieldError[];
   cycles: CycleChoice[];
@@ -146,7 +203,12 @@ async function drawPage(
   const { choices, preferred } = await cycleChoices(db, councilId, today, form.monthId);
   const cohorts = await cohortChoices(db, councilId, form.cohortId);
   const values = { ...form, monthId: form.monthId || preferred };
-  let errors = extra.errors ?? [];
+  const tools = await toolChoices(db, councilId, values.monthId);
+  // each kind's tool: the cycle's planned one unless another was chosen; the only one when it is
+  for (const k of tools)
+    if (!k.tools.some((t) => t.id === values[k.field]))
+      values[k.field] = k.planned?.id ?? (k.tools.length === 1 ? k.tools[0].id : '');
+  let errors = orderedErrors(toolFieldErrors(extra.errors ?? [], form));
   let reverse: ReverseAnswer | undefined;
   if (extra.plan && extra.request) {
     const asked = reverseAnswer(form.margin, extra.plan.cohortSize);
@@ -193,6 +255,7 @@ async function drawPage(
   return {
     values,
     errors,
+    tools,
     cycles: choices,
     cohorts,
     plan: extra.plan,
@@ -211,7 +274,9 @@ export function newDrawPage(db: Db, councilId: string, today: string, query: Dra
 export async function checkDraw(db: Db, councilId: string, today: string, body: DrawFormFields) {
   const form = readDrawForm(body);
   const { request, errors } = readDrawRequest(form);
-  if (!request) return drawPage(db, councilId, today, form, { errors });
+  const missing = await toolProblems(db, councilId, form);
+  if (!request || missing.length)
+    return drawPage(db, councilId, today, form, { errors: [...errors, ...missing] });
   try {
     const plan = await planSample(db, councilId, request);
     return drawPage(db, councilId, today, form, { plan, request });
@@ -237,8 +302,10 @@ export function drawFormWithErrors(
  * order, when it cannot be drawn (show them with drawFormWithErrors).
  */
 export async function drawFromForm(db: Db, person: SignedInUser, body: DrawFormFields) {
-  const { request, errors } = readDrawRequest(readDrawForm(body));
-  if (!request) throw new ValidationError(errors);
+  const form = readDrawForm(body);
+  const { request, errors } = readDrawRequest(form);
+  const missing = await toolProblems(db, person.councilId, form);
+  if (!request || missing.length) throw new ValidationError(orderedErrors([...errors, ...missing]));
   const id = await drawSample(db, person.councilId, person.staffId, request);
   const sample = await getSample(db, person.councilId, id);
   return { id, sampleSize: sample.sample_size, cohortName: sample.cohort_name, seed: sample.seed };

@@ -440,3 +440,102 @@ test('when every child of the cohort is already in a sample of the cycle, nothin
   assert.deepEqual(await counts(), after, 'nothing was written');
   assert.ok(after.samples === before.samples + 1);
 });
+
+/** The council's audit tool called `name`. */
+async function toolNamed(name: string) {
+  const row = await t.db
+    .selectFrom('audit_tools')
+    .select('id')
+    .where('council_id', '=', f.councilId)
+    .where('name', '=', name)
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+test('a themed or multi-agency audit sample with no tool of its kind is refused, saying to create one first', async () => {
+  const before = await counts();
+  for (const [kind, words] of [
+    ['themed', 'themed audit'],
+    ['multi_agency', 'multi-agency audit'],
+  ] as const) {
+    for (const draw of [
+      planSample,
+      (db: typeof t.db, c: string, r: DrawRequest) => drawSample(db, c, f.qaLead, r),
+    ])
+      await assert.rejects(
+        () => draw(t.db, f.councilId, request({ kind, count: 3 })),
+        (err: unknown) =>
+          err instanceof ValidationError &&
+          err.errors[0].field === 'toolId' &&
+          err.errors[0].href === '/tools' &&
+          err.errors[0].message.startsWith(`There is no ${words} tool`) &&
+          /Create one in Audit tools first/.test(err.errors[0].message),
+      );
+  }
+  // a tool of another kind is not one the audits can use
+  const fullAuditTool = await toolNamed('Case file audit (four-point)');
+  await assert.rejects(
+    () =>
+      drawSample(
+        t.db,
+        f.councilId,
+        f.qaLead,
+        request({ kind: 'dip_sample', count: 3, toolId: fullAuditTool }),
+      ),
+    (err: unknown) => err instanceof ValidationError && err.errors[0].field === 'toolId',
+  );
+  assert.deepEqual(await counts(), before);
+});
+
+test('a sample’s audits use the tool the cycle plans for its kind, or the one chosen, and the check says which', async () => {
+  const october = (
+    await t.db
+      .selectFrom('programme_months')
+      .select('id')
+      .where('council_id', '=', f.councilId)
+      .where('month', '=', '2026-10-01')
+      .executeTakeFirstOrThrow()
+  ).id;
+  const oversight = await toolNamed('Dip sample: management oversight in the last month');
+  const visits = await toolNamed('Dip sample: visits (seen and seen alone)');
+  await t.db
+    .insertInto('planned_activities')
+    .values({
+      council_id: f.councilId,
+      month_id: october,
+      kind: 'dip_sample',
+      tool_id: oversight,
+      target: 10,
+    })
+    .execute();
+  const dip = (over: Partial<DrawRequest>) =>
+    request({ monthId: october, kind: 'dip_sample', count: 4, ...over });
+
+  const plan = await planSample(t.db, f.councilId, dip({ seed: 3 }));
+  assert.equal(plan.tool.id, oversight);
+  assert.deepEqual(plan.notes, []);
+  const planned = await drawSample(t.db, f.councilId, f.qaLead, dip({ seed: 3 }));
+  assert.equal((await getSample(t.db, f.councilId, planned)).tool_id, oversight);
+  assert.equal(
+    (await getSample(t.db, f.councilId, planned)).tool_name,
+    'Dip sample: management oversight in the last month',
+  );
+  const tools = await t.db.selectFrom('audits').select('tool_id').where('sample_id', '=', planned).execute();
+  assert.equal(tools.length, 4);
+  assert.deepEqual(new Set(tools.map((a) => a.tool_id)), new Set([oversight]));
+
+  // another tool chosen on purpose: used, and the check says it is not the planned one
+  const other = await planSample(t.db, f.councilId, dip({ seed: 4, toolId: visits }));
+  assert.equal(other.tool.id, visits);
+  assert.ok(
+    other.notes.some((n) => n.includes('“Dip sample: management oversight in the last month”')),
+    other.notes.join('\n'),
+  );
+  const chosen = await drawSample(t.db, f.councilId, f.qaLead, dip({ seed: 4, toolId: visits }));
+  const chosenTools = await t.db
+    .selectFrom('audits')
+    .select('tool_id')
+    .where('sample_id', '=', chosen)
+    .execute();
+  assert.deepEqual(new Set(chosenTools.map((a) => a.tool_id)), new Set([visits]));
+});

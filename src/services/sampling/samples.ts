@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Db } from '../../data/db.ts';
 import type { SampleStratum, StratifyBy } from '../../data/schema.ts';
 import { inAnalyticsTransaction } from '../../data/transaction.ts';
-import type { ActivityKind } from '../../domain/activity-kinds.ts';
+import { ACTIVITY_KIND_LABELS, type ActivityKind } from '../../domain/activity-kinds.ts';
 import { type CohortDefinition, cohortDefinitionSchema } from '../../domain/cohort-definition.ts';
 import type { CyclePhase } from '../../domain/cycle-phases.ts';
 import { marginOfError, proportionalAllocation, sampleSizeFor } from '../../domain/sampling.ts';
@@ -46,6 +46,11 @@ export const drawRequestSchema = z
     kind: z.enum(['full_audit', 'dip_sample', 'themed', 'multi_agency'], {
       message: 'Choose the kind of activity',
     }),
+    /**
+     * the audit tool the sample's audits use, one of the council's tools of the kind; when not
+     * given, the tool of the cycle's planned activity of the kind, else the council's own
+     */
+    toolId: z.uuid({ message: 'Choose the audit tool the audits will use' }).nullable().default(null),
     sizeKind: z.enum(['count', 'percent'], { message: 'Choose a number of children or a percentage' }),
     count: z
       .number({ error: COUNT_FORMAT })
@@ -138,6 +143,8 @@ export interface SamplePlan {
   includeSampled: boolean;
   /** the sample drawn again, when the draw repeats one of the same cycle */
   againOf: { id: string; name: string } | null;
+  /** the audit tool its audits will use */
+  tool: { id: string; name: string };
 }
 
 /**
@@ -307,6 +314,80 @@ interface ResolvedDraw {
   /** the children left out of the pool: none when nobody is, or when they are let in on purpose */
   leaveOut: string[];
   againOf: { id: string; name: string } | null;
+  tool: SampleTool;
+}
+
+/** The audit tool a sample's audits use, and whether it is the one the cycle's plan names. */
+interface SampleTool {
+  id: string;
+  name: string;
+  /** the tool of the cycle's planned activity of the kind, when it plans one with a tool */
+  planned: { id: string; name: string } | null;
+}
+
+/** "dip sample", "themed audit" */
+const kindWords = (kind: ActivityKind) => ACTIVITY_KIND_LABELS[kind].toLowerCase();
+
+/**
+ * The audit tool of the cycle's planned activity of a kind (the first planned, when several are),
+ * if the plan names one that is still in use.
+ */
+export async function plannedTool(db: Db, councilId: string, monthId: string, kind: ActivityKind) {
+  return db
+    .selectFrom('planned_activities as p')
+    .innerJoin('audit_tools as t', 't.id', 'p.tool_id')
+    .select(['t.id', 't.name'])
+    .where('p.council_id', '=', councilId)
+    .where('p.month_id', '=', monthId)
+    .where('p.kind', '=', kind)
+    .where('t.kind', '=', kind)
+    .where('t.archived', '=', false)
+    .orderBy('p.position')
+    .executeTakeFirst();
+}
+
+/**
+ * The tool a draw's audits will use: the one asked for, which must be one of the council's tools
+ * of the sample's kind; else the tool the cycle plans for the kind; else the council's own tool of
+ * the kind (a council's before a built-in one). Refused, saying to create one, when the council has
+ * no tool of the kind: its audits would have nothing to open.
+ */
+async function resolveTool(
+  db: Db,
+  councilId: string,
+  monthId: string,
+  kind: ActivityKind,
+  toolId: string | null,
+): Promise<SampleTool> {
+  const planned = (await plannedTool(db, councilId, monthId, kind)) ?? null;
+  const tools = await db
+    .selectFrom('audit_tools')
+    .select(['id', 'name'])
+    .where('council_id', '=', councilId)
+    .where('kind', '=', kind)
+    .where('archived', '=', false)
+    .orderBy('builtin')
+    .orderBy('created_at')
+    .orderBy('name')
+    .execute();
+  if (tools.length === 0)
+    throw new ValidationError([
+      {
+        field: 'toolId',
+        message: `There is no ${kindWords(kind)} tool, so the audits would have nothing to open. Create one in Audit tools first, then draw the sample`,
+        href: '/tools',
+      },
+    ]);
+  if (toolId === null) return { ...(planned ?? tools[0]), planned };
+  const chosen = tools.find((t) => t.id === toolId);
+  if (!chosen)
+    throw new ValidationError([
+      {
+        field: 'toolId',
+        message: `Choose one of the council’s ${kindWords(kind)} tools for the audits`,
+      },
+    ]);
+  return { ...chosen, planned };
 }
 
 /** The snapshot, cohort, seed and strata a request names, or why it cannot be drawn. */
@@ -322,6 +403,7 @@ async function resolveDraw(db: Db, councilId: string, input: DrawRequest): Promi
       },
     ]);
   const cohort = await loadCohort(db, councilId, input.cohortId);
+  const tool = await resolveTool(db, councilId, input.monthId, input.kind, input.toolId);
   const seed = input.seed ?? randomInt(0, MAX_SEED);
   const stratifyBy = input.method === 'stratified' ? input.stratifyBy : null;
   // a sample drawn again is one of this council's and this cycle's; otherwise this is a new draw
@@ -344,6 +426,7 @@ async function resolveDraw(db: Db, councilId: string, input: DrawRequest): Promi
     alreadySampled,
     leaveOut: input.includeSampled ? [] : alreadySampled.map((c) => c.childId),
     againOf: again ? { id: again.id, name: again.cohort_name } : null,
+    tool,
   };
 }
 
@@ -354,7 +437,7 @@ async function planFromSizes(
   db: Db,
   councilId: string,
   input: DrawRequest,
-  { scope, cohort, seed, stratifyBy, alreadySampled, leaveOut, againOf }: ResolvedDraw,
+  { scope, cohort, seed, stratifyBy, alreadySampled, leaveOut, againOf, tool }: ResolvedDraw,
   rows: { stratum_key: string; children: number }[],
 ): Promise<SamplePlan> {
   const names = await strataNames(db, councilId, stratifyBy);
@@ -379,6 +462,10 @@ async function planFromSizes(
       },
     ]);
   const notes: string[] = [];
+  if (tool.planned && tool.planned.id !== tool.id)
+    notes.push(
+      `The cycle plans its ${kindWords(input.kind)}s with “${tool.planned.name}”: this sample’s audits will use “${tool.name}” instead`,
+    );
   const sizes = new Map(rows.map((r) => [r.stratum_key, r.children]));
   let quotas: Map<string, number>;
   if (stratifyBy !== null && input.perStratum !== null) {
@@ -442,6 +529,7 @@ async function planFromSizes(
     alreadySampled,
     includeSampled: input.includeSampled,
     againOf,
+    tool: { id: tool.id, name: tool.name },
   };
 }
 
@@ -520,6 +608,7 @@ export async function drawSample(
       .where('snapshot_id', '=', draw.scope.snapshotId)
       .where('seed', '=', draw.seed)
       .where('kind', '=', input.kind)
+      .where('tool_id', '=', draw.tool.id)
       .where('method', '=', input.method)
       .where('stratify_by', 'is not distinct from', stratifyBy)
       .where('per_stratum', 'is not distinct from', stratifyBy ? input.perStratum : null)
@@ -564,6 +653,7 @@ export async function drawSample(
         snapshot_id: plan.scope.snapshotId,
         snapshot_as_of: plan.scope.asOf,
         kind: input.kind,
+        tool_id: plan.tool.id,
         method: input.method,
         stratify_by: stratifyBy,
         per_stratum: stratifyBy ? input.perStratum : null,
@@ -608,6 +698,7 @@ export async function drawSample(
             sample_id: sample.id,
             child_id: c.child_id,
             kind: input.kind as ActivityKind,
+            tool_id: plan.tool.id,
             position: i + j + 1,
             stratum: stratifyBy ? (names.get(c.stratum_key) ?? null) : null,
             team_id: c.team_id,
@@ -629,8 +720,9 @@ export async function getSample(db: Db, councilId: string, sampleId: string) {
     .selectFrom('samples as s')
     .innerJoin('programme_months as m', 'm.id', 's.month_id')
     .leftJoin('staff as d', 'd.id', 's.drawn_by')
+    .leftJoin('audit_tools as t', 't.id', 's.tool_id')
     .selectAll('s')
-    .select(['m.month', 'd.name as drawn_by_name'])
+    .select(['m.month', 'd.name as drawn_by_name', 't.name as tool_name'])
     .where('s.id', '=', sampleId)
     .where('s.council_id', '=', councilId)
     .executeTakeFirst();

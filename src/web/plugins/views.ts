@@ -6,7 +6,8 @@ import fp from 'fastify-plugin';
 import nunjucks from 'nunjucks';
 import { CASE_STATUS_LABELS, type CaseStatus } from '../../domain/child-status.ts';
 import { formatDate, formatDateTime } from '../../domain/dates.ts';
-import { type Capability, can, navigationFor, ROLE_LABELS, type Role } from '../../domain/roles.ts';
+import { navigationMenu } from '../../domain/navigation.ts';
+import { type Capability, can, type NavItem, ROLE_LABELS, type Role } from '../../domain/roles.ts';
 import type { FieldError } from '../../domain/validation.ts';
 
 const require = createRequire(import.meta.url);
@@ -84,13 +85,15 @@ export default fp(
         // Signed-in pages carry the sign-out form; signed-out pages only need a token when they
         // have a form, so a visitor reading an error page leaves nothing in the database.
         const csrfToken = session && (user || data.hasForm) ? this.generateCsrf() : undefined;
-        const navigation = user
-          ? navigationFor(user.roles).map((item) => ({
-              href: item.href,
-              text: item.text,
-              active: item.href === '/' ? currentPath === '/' : currentPath.startsWith(item.href),
-            }))
-          : [];
+        // the row of links, and the rest under "More" by area (src/domain/navigation.ts)
+        const menu = user ? navigationMenu(user.roles) : { primary: [], more: [] };
+        const link = (item: NavItem) => ({
+          href: item.href,
+          text: item.text,
+          active: item.href === '/' ? currentPath === '/' : currentPath.startsWith(item.href),
+        });
+        const navigation = menu.primary.map(link);
+        const navigationMore = menu.more.map((g) => ({ name: g.name, items: g.items.map(link) }));
         this.type('text/html; charset=utf-8');
         return this.view(template, {
           ...data,
@@ -98,6 +101,8 @@ export default fp(
           user,
           can: (capability: Capability) => (user ? can(user.roles, capability) : false),
           navigation,
+          navigationMore,
+          navigationMoreActive: navigationMore.some((g) => g.items.some((i) => i.active)),
           csrfToken,
           flash,
           currentPath,

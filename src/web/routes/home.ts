@@ -26,10 +26,11 @@ const homeRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
       text: n.text,
       description: NEXT_STEPS[n.href],
     }));
-    const page = await homePage(db, user);
+    const page = await homePage(db, user, app.today());
     return reply.render('pages/home.njk', {
       pageTitle: 'Home',
       escalations: page.escalations,
+      cycles: page.cycles,
       nextSteps,
       ownCaseload: page.ownCaseload,
       team: page.team,

@@ -387,3 +387,62 @@ test('a form field sent twice keeps its first value; only practice themes are a 
   const saved = await draftOf(f.audits.allocated, 'multi_agency_working');
   assert.deepEqual(saved?.fields, { grade: 'good', evaluation: 'first' });
 });
+
+test('without JavaScript, leaving the part by its list of parts, the back link or the escalation link saves first, and goes only to the audit’s own pages', async () => {
+  const auditor = await signedIn(app, f.people.auditor);
+  const audit = `/audits/${f.audits.allocated}`;
+  const url = `${audit}/parts/multi_agency_working`;
+  const form = await auditor.get(url);
+  assert.equal(form.statusCode, 200);
+  // every way out that belongs to the audit is a button of the form, with the hint to use them
+  assert.match(form.body, /Use “Save and go to” to keep what you typed/);
+  assert.match(
+    form.body,
+    new RegExp(
+      `<button type="submit" class="app-link-button" name="next" value="${audit}/parts/assessment">Save and go to`,
+    ),
+  );
+  assert.match(
+    form.body,
+    /<button type="submit" form="part-form" name="next" value="overview" class="govuk-back-link"/,
+  );
+  assert.match(form.body, new RegExp(`form="part-form" name="next" value="${audit}/escalate"`));
+  assert.doesNotMatch(form.body, new RegExp(`<a [^>]*href="${audit}/escalate"`));
+  const revision = () =>
+    draftOf(f.audits.allocated, 'multi_agency_working').then((d) => String(d?.revision ?? 0));
+
+  const go = async (next: string, evaluation: string) =>
+    auditor.post(url, { revision: await revision(), evaluation, next }, url);
+
+  const toPart = await go(`${audit}/parts/assessment`, 'Typed, then left by the list of parts');
+  assert.equal(toPart.statusCode, 302);
+  assert.equal(toPart.headers.location, `${audit}/parts/assessment`);
+  assert.equal(
+    (await draftOf(f.audits.allocated, 'multi_agency_working'))?.fields.evaluation,
+    'Typed, then left by the list of parts',
+  );
+
+  const toEscalate = await go(`${audit}/escalate`, 'Typed, then escalated');
+  assert.equal(toEscalate.headers.location, `${audit}/escalate`);
+  assert.equal(
+    (await draftOf(f.audits.allocated, 'multi_agency_working'))?.fields.evaluation,
+    'Typed, then escalated',
+  );
+
+  // another site, or another audit, is refused: what was typed is saved, and the audit's page opens
+  for (const next of [
+    'https://example.com/',
+    '//example.com/audits',
+    `/audits/${f.audits.dip}`,
+    `${audit}/parts/nope`,
+    'javascript:alert(1)',
+  ]) {
+    const refused = await go(next, `Typed, then sent to ${next}`);
+    assert.equal(refused.statusCode, 302, next);
+    assert.equal(refused.headers.location, audit, next);
+    assert.equal(
+      (await draftOf(f.audits.allocated, 'multi_agency_working'))?.fields.evaluation,
+      `Typed, then sent to ${next}`,
+    );
+  }
+});

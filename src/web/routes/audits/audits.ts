@@ -2,12 +2,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
+import { ACTIVITY_KIND_LABELS } from '../../../domain/activity-kinds.ts';
 import type { DraftFields } from '../../../domain/audit-form.ts';
 import { formatDateTime } from '../../../domain/dates.ts';
 import { ValidationError } from '../../../domain/validation.ts';
 import { auditPage, auditPartPage, submitFromCheckPage } from '../../../services/audits/audit-pages.ts';
 import {
   AUDITS_TO_READ,
+  AuditToolMissingError,
   type AuditWork,
   auditsToRead,
   loadAuditWork,
@@ -37,12 +39,42 @@ function nextStep(form: Record<string, unknown>): string {
 }
 
 /**
+ * Where a "Save and go to" button leads once the part is saved (without JavaScript a link would
+ * lose what was typed, so every way out of the form is a button): only one of the audit's own pages
+ * (a part, the check page, the child's context, the escalation form) or My audits. Anything else,
+ * such as another site, goes to the audit's page.
+ */
+function saveAndGoTo(target: string, auditId: string, partKeys: readonly string[]): string {
+  const audit = `/audits/${auditId}`;
+  const allowed = new Set([
+    audit,
+    `${audit}/check`,
+    `${audit}/child`,
+    `${audit}/escalate`,
+    '/my-audits',
+    ...partKeys.map((key) => `${audit}/parts/${key}`),
+  ]);
+  return allowed.has(target) ? target : audit;
+}
+
+/**
  * Doing an audit: My audits, the audit's pages part by part with drafts saved as typed, the check
  * and submission, and the submitted audit as the practitioner, their manager, the Head of Service
  * and QA read it. Who may open which audit: src/services/audits/audit-access.ts. Every page showing a
  * child's audit writes the access log.
  */
 const auditRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+  // an audit drawn before samples named their tool, in a council with no tool of its kind: say so,
+  // and what to do, rather than "Page not found"; anything else goes to the service's error pages
+  app.setErrorHandler(async (error, _request, reply) => {
+    if (!(error instanceof AuditToolMissingError)) throw error;
+    reply.code(409);
+    return reply.render('pages/audits/no-tool.njk', {
+      pageTitle: 'This audit cannot be opened yet',
+      kind: ACTIVITY_KIND_LABELS[error.kind].toLowerCase(),
+    });
+  });
+
   /** A list of children's audits: each child listed is written to the access log. */
   async function logList(
     request: FastifyRequest,
@@ -187,6 +219,15 @@ const auditRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
         );
       }
       if (next === 'overview') return reply.redirect(`/audits/${auditId}`);
+      if (next !== 'continue') {
+        return reply.redirect(
+          saveAndGoTo(
+            next,
+            auditId,
+            work.parts.map((p) => p.key),
+          ),
+        );
+      }
       const following = nextPart(work, part.key);
       return reply.redirect(
         following ? `/audits/${auditId}/parts/${following.key}` : `/audits/${auditId}/check`,

@@ -6,6 +6,7 @@ import {
   REPEAT_KIND_LABELS,
   REPEAT_KINDS,
 } from '../../../domain/cohort-definition.ts';
+import type { FieldError } from '../../../domain/validation.ts';
 import { ETHNICITY_CODES } from '../../../import/values.ts';
 import { type FormValues, linkedErrors, list } from '../../../services/sampling/cohort-form.ts';
 import type { CohortFormPage, CohortSize } from '../../../services/sampling/cohort-pages.ts';
@@ -87,9 +88,63 @@ function formChoices(options: CohortFormOptions, values: FormValues) {
   };
 }
 
+/** A list of more choices than this is folded away, under a summary of how many are chosen. */
+export const FOLD_CHOICES_OVER = 8;
+
+/** The fields chosen from lists of boxes, with how many of each are chosen. */
+const CHOICE_FIELDS = ['serviceAreaIds', 'teamIds', 'localityIds', 'ethnicities', 'placementKinds'];
+
+/**
+ * The groups of filters the form folds away, each with its fields: a group is open when one of
+ * them is set or wrong, and its summary says how many are set.
+ */
+const FOLDED_GROUPS = {
+  times: [
+    'cinPlanLongerThanMonths',
+    'cameIntoCareWithinMonths',
+    'referredWithinMonths',
+    'assessmentCompletedWithinMonths',
+  ],
+  cpPlan: [
+    'cpPlanStartedFrom',
+    'cpPlanStartedTo',
+    'previousCpPlan',
+    'cpPlanAfter',
+    'cpPlanAfterWhen',
+    'cpPlanAfterWithinMonths',
+    'cpCategoryWords',
+  ],
+  repeats: ['repeatOf', 'placementKinds'],
+  child: ['ageFrom', 'ageTo', 'disability', 'uasc', 'ethnicities'],
+} as const;
+
+/** Whether a filter is set on the form: typed in, ticked, or a choice other than "any". */
+function isSet(values: FormValues, field: string): boolean {
+  if (field === 'cpPlanStartedFrom' || field === 'cpPlanStartedTo')
+    return ['day', 'month', 'year'].some((p) => list(values[`${field}-${p}`]).length > 0);
+  if (field === 'disability' || field === 'uasc') return !['', 'any'].includes(list(values[field])[0] ?? '');
+  if (field === 'previousCpPlan') return list(values[field]).includes('yes');
+  // the step up's window is a detail of what came before, not a filter of its own
+  if (field === 'cpPlanAfterWhen' || field === 'cpPlanAfterWithinMonths') return false;
+  if (field === 'ethnicities')
+    return list(values.ethnicities).length + list(values.ethnicitiesText).length > 0;
+  return list(values[field]).length > 0;
+}
+
+/** Each folded group: how many of its filters are set, and whether it is open. */
+function foldedGroups(values: FormValues, errors: FieldError[]) {
+  const entries = Object.entries(FOLDED_GROUPS).map(([name, fields]) => {
+    const set = fields.filter((f) => isSet(values, f)).length;
+    const wrong = errors.some((e) => fields.some((f) => e.field === f || e.field.startsWith(`${f}-`)));
+    return [name, { set, open: set > 0 || wrong }];
+  });
+  return Object.fromEntries(entries) as Record<keyof typeof FOLDED_GROUPS, { set: number; open: boolean }>;
+}
+
 /** The form to create or change a cohort (pages/cohorts/form.njk). */
 export function formView(page: CohortFormPage) {
   const { cohort } = page;
+  const choices = formChoices(page.options, page.values);
   return {
     pageTitle: cohort ? `Change ${cohort.name}` : 'Create a cohort',
     cohort,
@@ -98,7 +153,11 @@ export function formView(page: CohortFormPage) {
     errors: page.errors ? linkedErrors(page.errors) : undefined,
     preview: page.preview && ('noData' in page.preview ? page.preview : sizeView(page.preview)),
     scope: page.scope,
-    choices: formChoices(page.options, page.values),
+    choices,
+    teamCount: choices.teamGroups.reduce((n, g) => n + g.items.length, 0),
+    folds: foldedGroups(page.values, page.errors ?? []),
+    chosen: Object.fromEntries(CHOICE_FIELDS.map((f) => [f, list(page.values[f]).length])),
+    foldOver: FOLD_CHOICES_OVER,
     maxName: MAX_NAME,
     maxDescription: MAX_DESCRIPTION,
   };

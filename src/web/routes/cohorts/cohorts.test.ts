@@ -393,6 +393,64 @@ test('Check size counts the children without saving; an empty cohort says which 
   assert.equal(await cohortNamed(''), undefined);
 });
 
+test('the form folds groups of filters away, open with what is set or wrong in them; Check size lands on the size', async () => {
+  /** A folded group: whether it is open, and its summary. */
+  const fold = (body: string, id: string) => {
+    const m = body.match(
+      new RegExp(`<details class="[^"]*" id="${id}"( open)?>\\s*<summary[^>]*>(.*?)</summary>`, 's'),
+    );
+    assert.ok(m, `no folded group ${id}`);
+    return {
+      open: Boolean(m[1]),
+      summary: m[2]
+        .replace(/<[^>]+>/g, '')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    };
+  };
+  const lead = agent('lead');
+  const blank = await lead.get('/cohorts/new');
+  assert.match(blank.body, /formaction="\/cohorts\/new#cohort-size"/, 'Check size goes to the size');
+  for (const id of ['times-choices', 'cpPlan-choices', 'repeats-choices', 'child-choices'])
+    assert.equal(fold(blank.body, id).open, false, `${id} is folded with nothing set`);
+  assert.match(fold(blank.body, 'child-choices').summary, /\(none set\)$/);
+
+  const checked = await lead.post(
+    '/cohorts/new',
+    form({
+      action: 'check',
+      statuses: ['cp_plan'],
+      ageFrom: '10',
+      disability: 'yes',
+      'cpPlanStartedFrom-day': '1',
+      'cpPlanStartedFrom-month': '4',
+      'cpPlanStartedFrom-year': '2026',
+    }),
+    '/cohorts/new',
+  );
+  assert.equal(checked.statusCode, 200);
+  assert.deepEqual(fold(checked.body, 'child-choices'), {
+    open: true,
+    summary: 'Age, disability, UASC and ethnicity (2 set)',
+  });
+  assert.equal(fold(checked.body, 'cpPlan-choices').open, true);
+  assert.match(fold(checked.body, 'cpPlan-choices').summary, /\(1 set\)$/);
+  assert.equal(fold(checked.body, 'times-choices').open, false);
+  assert.match(checked.body, /id="cohort-size" tabindex="-1" autofocus/, 'the size takes the focus');
+
+  // a mistake in a folded group opens it, so that the error's link reaches the field
+  const wrong = await lead.post(
+    '/cohorts/new',
+    form({ action: 'check', referredWithinMonths: 'six' }),
+    '/cohorts/new',
+  );
+  assert.equal(wrong.statusCode, 400);
+  assert.deepEqual(fold(wrong.body, 'times-choices'), {
+    open: true,
+    summary: 'How long on a plan, and how lately in care, referred or assessed (1 set)',
+  });
+});
+
 test('changing a cohort keeps the form filled in from what was saved, and saving as a new cohort copies it', async () => {
   const lead = agent('lead');
   const id = await createCohort(t.db, councilId, {

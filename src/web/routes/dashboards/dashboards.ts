@@ -62,7 +62,7 @@ function renderDocuments(
     reply.code(400);
     return reply.render('pages/dashboards/view.njk', { ...common, errors: page.form.errors });
   }
-  return reply.render('pages/dashboards/view.njk', { ...common, bodies: page.bodies });
+  return reply.render('pages/dashboards/view.njk', { ...common, bodies: page.bodies, leftOut: page.leftOut });
 }
 
 /**

@@ -525,3 +525,95 @@ test('the practitioner’s audit page says an immediate safety concern was raise
   // another practitioner cannot open the audit at all
   assert.equal((await agents.otherPractitioner.get(`/audits/${f.audits.submitted}`)).statusCode, 403);
 });
+
+test('a response can set a follow-up date: a bad or past date is refused with nothing recorded, and the follow-up is recorded by those it concerns', async () => {
+  const raised = await t.db
+    .insertInto('escalations')
+    .values({
+      council_id: f.councilId,
+      audit_id: f.audits.allocated,
+      child_id: (
+        await t.db
+          .selectFrom('audits')
+          .select('child_id')
+          .where('id', '=', f.audits.allocated)
+          .executeTakeFirstOrThrow()
+      ).child_id,
+      kind: 'drift_delay',
+      found: 'No plan review for five months',
+      raised_by: f.people.auditor.staffId,
+      raised_before_submission: true,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await t.db
+    .insertInto('escalation_recipients')
+    .values(defaultIds().map((staffId) => ({ escalation_id: raised.id, staff_id: staffId, why: 'Test' })))
+    .execute();
+  const page = `/escalations/${raised.id}`;
+  const row = () =>
+    t.db.selectFrom('escalations').selectAll().where('id', '=', raised.id).executeTakeFirstOrThrow();
+  const respond = (day: string, month: string, year: string) =>
+    agents.manager.post(
+      `${page}/response`,
+      {
+        response: 'Review booked',
+        'followUpOn-day': day,
+        'followUpOn-month': month,
+        'followUpOn-year': year,
+      },
+      page,
+    );
+
+  const past = await respond('21', '11', '2026');
+  assert.equal(past.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(past.body), [
+    { href: '#followUpOn-day', text: 'The follow-up date must be today or in the future' },
+  ]);
+  assert.match(past.body, /Review booked/, 'what was typed is kept');
+  assert.match(past.body, /value="21"/);
+  const notADate = await respond('31', '11', '2026');
+  assert.equal(notADate.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(notADate.body), [
+    { href: '#followUpOn-day', text: 'The follow-up date must be a real date' },
+  ]);
+  assert.equal((await row()).responded_at, null, 'nothing is recorded');
+  assert.equal((await row()).follow_up_on, null);
+
+  const done = await respond('12', '12', '2026');
+  assert.equal(done.statusCode, 302);
+  assert.equal((await row()).follow_up_on, '2026-12-12');
+  const shown = await agents.manager.get(page);
+  assert.match(shown.body, /From 12 December 2026, the people it went to will be reminded/);
+  assert.match(shown.body, /Follow-up due 12 December 2026/);
+  assert.match(shown.body, /action="\/escalations\/[0-9a-f-]{36}\/follow-up"/);
+  const list = await agents.manager.get('/escalations');
+  assert.match(list.body, /Follow-up due 12 December 2026/);
+
+  // only the people it was sent to and QA record the follow-up
+  for (const who of ['headOfCare', 'auditor', 'practitioner', 'otherManager'] as const) {
+    const refused = await agents[who].post(`${page}/follow-up`, { note: 'Checked' }, '/');
+    assert.equal(refused.statusCode, 403, who);
+  }
+  const auditorPage = await agents.auditor.get(page);
+  assert.doesNotMatch(auditorPage.body, /\/follow-up"/, 'the person who raised it has no form');
+  const empty = await agents.qaLead.post(`${page}/follow-up`, { note: ' ' }, page);
+  assert.equal(empty.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(empty.body), [
+    { href: '#note', text: 'Enter what was found when it was followed up' },
+  ]);
+  assert.equal((await row()).follow_up_at, null);
+
+  const followed = await agents.qaLead.post(`${page}/follow-up`, { note: 'Plan reviewed on time' }, page);
+  assert.equal(followed.statusCode, 302);
+  assert.equal(followed.headers.location, page);
+  const after = await agents.qaLead.get(page);
+  assert.match(after.body, /The follow-up has been recorded/);
+  assert.match(after.body, /Plan reviewed on time/);
+  assert.match(after.body, /Followed up/);
+  assert.doesNotMatch(after.body, /Follow-up due/);
+  assert.doesNotMatch(after.body, /\/follow-up"/);
+  const again = await agents.manager.post(`${page}/follow-up`, { note: 'Again' }, page);
+  assert.equal(again.statusCode, 400);
+  assert.match(errorSummaryItems(again.body)[0].text, /already been recorded by/);
+});

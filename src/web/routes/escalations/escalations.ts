@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
+import { formatDate } from '../../../domain/dates.ts';
 import { ESCALATION_KIND_LABELS, ESCALATION_KINDS, ESCALATION_URGENCY } from '../../../domain/escalations.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
 import {
@@ -12,6 +13,8 @@ import {
   RECIPIENT_WHY,
   raisedEscalation,
   raiseEscalation,
+  readFollowUpOn,
+  recordFollowUp,
   respondToEscalation,
 } from '../../../services/audits/escalations.ts';
 import { formFields, formList, formText, id } from '../../forms.ts';
@@ -33,7 +36,14 @@ const raiseForm = formFields({
 });
 type RaiseForm = Pick<z.output<typeof raiseForm>, 'kind' | 'found' | 'recipients' | 'addRecipient'>;
 
-const responseForm = formFields({ response: text(KEEP_CHARS) });
+const responseForm = formFields({
+  response: text(KEEP_CHARS),
+  'followUpOn-day': text(20),
+  'followUpOn-month': text(20),
+  'followUpOn-year': text(20),
+});
+
+const followUpForm = formFields({ note: text(KEEP_CHARS) });
 
 /** "A", "A and B", "A, B and C" */
 function names(people: string[]): string {
@@ -162,19 +172,26 @@ const escalationRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) 
     request: FastifyRequest,
     reply: FastifyReply,
     escalation: EscalationPage,
-    extra: { errors?: FieldError[]; values?: Record<string, string> } = {},
+    extra: {
+      errors?: FieldError[];
+      values?: Record<string, string>;
+      reason?: string;
+      /** the parts of the follow-up date to highlight */
+      badParts?: string[];
+    } = {},
   ) {
     await request.recordChildView({
       recordType: 'escalation',
       recordId: escalation.id,
       childId: escalation.childId,
-      reason: extra.errors ? 'Escalation opened to record the response' : 'Escalation opened',
+      reason: extra.reason ?? 'Escalation opened',
     });
     if (extra.errors?.length) reply.code(400);
     return reply.render('pages/escalations/escalation.njk', {
       pageTitle: `Escalation: ${escalation.kindLabel}`,
       errors: extra.errors,
       values: extra.values ?? {},
+      badParts: extra.badParts ?? [],
       escalation,
     });
   }
@@ -193,17 +210,59 @@ const escalationRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) 
     { config: readEscalation, schema: { params: escalationParams, body: responseForm } },
     async (request, reply) => {
       const me = request.person;
-      const { response } = request.body;
+      const today = app.today();
+      const values = {
+        response: request.body.response,
+        'followUpOn-day': request.body['followUpOn-day'],
+        'followUpOn-month': request.body['followUpOn-month'],
+        'followUpOn-year': request.body['followUpOn-year'],
+      };
       try {
-        await respondToEscalation(db, me, request.params.id, { response });
+        await respondToEscalation(db, me, request.params.id, values, today);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        const escalation = await getEscalation(db, me, request.params.id, today);
+        const date = readFollowUpOn(values, today);
+        return escalationPage(request, reply, escalation, {
+          errors: err.errors,
+          values,
+          reason: 'Escalation opened to record the response',
+          badParts: date.ok ? [] : date.parts,
+        });
+      }
+      const followUp = readFollowUpOn(values, today);
+      request.session.flash = {
+        kind: 'success',
+        text: `Your response has been recorded. The person who raised the escalation and the QA team can see it.${
+          followUp.ok && followUp.value
+            ? ` From ${formatDate(followUp.value)}, the people it went to will be reminded until someone records the follow-up.`
+            : ''
+        }`,
+      };
+      return reply.redirect(`/escalations/${request.params.id}`);
+    },
+  );
+
+  app.post(
+    '/escalations/:id/follow-up',
+    { config: readEscalation, schema: { params: escalationParams, body: followUpForm } },
+    async (request, reply) => {
+      const me = request.person;
+      const { note } = request.body;
+      try {
+        await recordFollowUp(db, me, request.params.id, { note });
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         const escalation = await getEscalation(db, me, request.params.id, app.today());
-        return escalationPage(request, reply, escalation, { errors: err.errors, values: { response } });
+        return escalationPage(request, reply, escalation, {
+          errors: err.errors,
+          values: { note },
+          reason: 'Escalation opened to record the follow-up',
+        });
       }
       request.session.flash = {
         kind: 'success',
-        text: 'Your response has been recorded. The person who raised the escalation and the QA team can see it.',
+        text: 'The follow-up has been recorded. No more reminders will be sent about it.',
       };
       return reply.redirect(`/escalations/${request.params.id}`);
     },

@@ -50,6 +50,49 @@ test('a cycle page shows each phase’s dates and which phase is current', async
   assert.doesNotMatch(page.body, /Re-date this cycle/, 'only the QA lead can re-date');
 });
 
+test('a cycle page shows each planned activity’s target against what was drawn, allocated, returned and exempted', async () => {
+  const february = await t.db
+    .selectFrom('programme_months')
+    .select(['id', 'council_id'])
+    .where('month', '=', '2027-02-01')
+    .executeTakeFirstOrThrow();
+  await t.db
+    .insertInto('planned_activities')
+    .values({
+      council_id: february.council_id,
+      month_id: february.id,
+      kind: 'dip_sample',
+      target: 32,
+      position: 99,
+    })
+    .execute();
+  const page = await qa.get(`/programme/months/${february.id}`);
+  assert.equal(page.statusCode, 200);
+  assert.match(page.body, /<h2 class="govuk-heading-m" id="targets">Target against actual<\/h2>/);
+  // the dip sample planned and never drawn: target 32, none drawn, 32 still to draw
+  assert.match(
+    page.body,
+    /Dip samples<br><span class="govuk-hint govuk-!-margin-bottom-0">32 still to draw<\/span><\/th>\s*<td[^>]*>32<\/td>\s*<td[^>]*>0<\/td>/,
+  );
+  const november = await qa.get(`/programme/months/${await monthId('2026-11-01')}`);
+  assert.match(november.body, /Target against actual, November 2026/);
+  const other = await practitioner.get(`/programme/months/${february.id}`);
+  assert.doesNotMatch(other.body, /Target against actual/, 'for those who sample or read the returns');
+});
+
+test('the QA lead’s home says what is due in each live cycle, with its targets; others see no such list', async () => {
+  const home = await qa.get('/');
+  assert.equal(home.statusCode, 200);
+  assert.match(home.body, /<h2 class="govuk-heading-m">This month<\/h2>/);
+  assert.match(home.body, /November 2026 cycle<\/a><\/h3>/);
+  assert.match(home.body, /Auditing and chasing returns/);
+  assert.match(home.body, /Auditing window until 27 November 2026/);
+  assert.match(home.body, /href="\/returns\?month=[^"]+">Chase \d+ returns? due 27 November 2026/);
+  assert.match(home.body, /Target against actual, November 2026/);
+  const other = await practitioner.get('/');
+  assert.doesNotMatch(other.body, /This month/);
+});
+
 test('the QA lead plans a month; mistakes are listed against their rows and nothing is saved', async () => {
   const id = await monthId('2027-01-01');
   const editPage = `/programme/months/${id}/edit`;

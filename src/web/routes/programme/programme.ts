@@ -106,6 +106,7 @@ const programmeRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) =
         canSample: page.canSample,
         samples: page.samples.map((s) => ({ ...s, kindText: ACTIVITY_KIND_LABELS[s.kind] ?? s.kind })),
         reaudits: page.reaudits.map((r) => ({ ...r, originalMonthName: monthName(r.originalMonth) })),
+        targets: page.targets,
       });
     },
   );

@@ -108,6 +108,7 @@ const monthlyReportRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
             format,
             request.query.public === '1',
             app.today(),
+            request.person.staffId,
           ),
         ),
     );
@@ -125,6 +126,7 @@ const monthlyReportRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
             format,
             request.query.public === '1',
             app.today(),
+            request.person.staffId,
           ),
         ),
     );
@@ -147,6 +149,7 @@ const monthlyReportRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
             format,
             true,
             app.today(),
+            request.person.staffId,
           ),
         ),
     );
@@ -164,6 +167,7 @@ const monthlyReportRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
             format,
             true,
             app.today(),
+            request.person.staffId,
           ),
         ),
     );

@@ -13,7 +13,7 @@ function withRateText<T extends { returned: number; scheduled: number }>(row: T)
 type ReturnsPage = Extract<Awaited<ReturnType<typeof returnsPage>>, { cycle: unknown }>;
 
 /** The returns page's figures of a cycle, each with its rate in words, and its year month by month. */
-export function returnsView({ cycle, cycles, yearMonths, returns, history }: ReturnsPage) {
+export function returnsView({ cycle, cycles, yearMonths, returns, history, targets }: ReturnsPage) {
   const monthOf = new Map(yearMonths.map((m) => [m.month, m]));
   return {
     pageTitle: `Returns, ${cycle.name}`,
@@ -25,6 +25,7 @@ export function returnsView({ cycle, cycles, yearMonths, returns, history }: Ret
     byTeam: returns.byTeam.map(withRateText),
     byServiceArea: returns.byServiceArea.map(withRateText),
     byKind: returns.byKind.map(withRateText),
+    targets,
     history: {
       yearName: cycle.yearName,
       months: history.months.map((m) => ({

@@ -91,6 +91,37 @@ test('the returns page opens on the current cycle with its totals and each perce
   assert.match(page.body, /2 audits are with an auditor and not yet returned/);
 });
 
+test('the returns show each planned activity’s target: a dip sample planned and never drawn is there with none drawn', async () => {
+  const december = (
+    await t.db
+      .selectFrom('programme_months')
+      .select('id')
+      .where('council_id', '=', councilId)
+      .where('month', '=', '2026-12-01')
+      .executeTakeFirstOrThrow()
+  ).id;
+  await t.db
+    .insertInto('planned_activities')
+    .values({ council_id: councilId, month_id: december, kind: 'dip_sample', target: 32, position: 0 })
+    .execute();
+  const page = await agent('qa_lead').get(`/returns?month=${december}`);
+  assert.equal(page.statusCode, 200);
+  assert.match(
+    page.body,
+    /<caption class="govuk-table__caption govuk-table__caption--m">Target against actual<\/caption>/,
+  );
+  const row =
+    /Dip samples<br><span class="govuk-hint govuk-!-margin-bottom-0">32 still to draw<\/span><\/th>((?:\s*<td[^>]*>[^<]*<\/td>){5})/.exec(
+      page.body,
+    );
+  assert.ok(row, 'the dip sample has its row');
+  assert.deepEqual(
+    [...(row[1] ?? '').matchAll(/>([^<]*)<\/td>/g)].map((m) => m[1]),
+    ['32', '0', '0', '0', '0'],
+  );
+  assert.match(page.body, /No audits have been drawn for December 2026 yet/);
+});
+
 test('by auditor, team, service area and kind, hand-counted', async () => {
   const page = await agent('qa_lead').get('/returns');
   assert.deepEqual(tableRows(page.body, 'by-auditor'), [

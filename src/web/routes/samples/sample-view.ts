@@ -5,7 +5,7 @@ import { monthName } from '../../../domain/dates.ts';
 import type { FieldError } from '../../../domain/validation.ts';
 import type { AuditorChoice } from '../../../services/sampling/allocation.ts';
 import { EXEMPTION_REASONS } from '../../../services/sampling/allocation.ts';
-import { pointsText } from '../../../services/sampling/draw-form.ts';
+import { pointsText, TOOL_FIELDS } from '../../../services/sampling/draw-form.ts';
 import type { AuditToAllocate, DrawPage, SamplePage } from '../../../services/sampling/sample-pages.ts';
 import {
   type AlreadySampled,
@@ -72,6 +72,7 @@ function previewView(plan: SamplePlan, request: DrawRequest) {
     seed: plan.seed,
     asOf: plan.scope.asOf,
     cohortName: plan.cohortName,
+    tool: plan.tool.name,
     cohortSize: plan.cohortSize,
     onePerFamily: plan.definition.onePerFamily,
     sampleSize: plan.sampleSize,
@@ -102,11 +103,30 @@ export function drawView(page: DrawPage) {
     values: page.values,
     cycles: page.cycles,
     cohorts: page.cohorts,
-    kinds: ACTIVITY_KINDS.map((value) => ({
-      value,
-      text: ACTIVITY_KIND_LABELS[value],
-      hint: ACTIVITY_KIND_HINTS[value],
-    })),
+    kinds: ACTIVITY_KINDS.map((value) => {
+      const choice = page.tools.find((t) => t.kind === value);
+      const chosen = choice ? page.values[choice.field] : '';
+      return {
+        value,
+        text: ACTIVITY_KIND_LABELS[value],
+        hint: ACTIVITY_KIND_HINTS[value],
+        // the audit tool its audits will use: a choice among the council's tools of the kind
+        tool: choice && {
+          field: choice.field,
+          words: ACTIVITY_KIND_LABELS[value].toLowerCase(),
+          planned: choice.planned?.name ?? null,
+          hasTools: choice.tools.length > 0,
+          items: [
+            ...(chosen === '' ? [{ value: '', text: 'Choose the audit tool', selected: true }] : []),
+            ...choice.tools.map((t) => ({
+              value: t.id,
+              text: t.id === choice.planned?.id ? `${t.name} (planned for this cycle)` : t.name,
+              selected: t.id === chosen,
+            })),
+          ],
+        },
+      };
+    }),
     strataOptions: Object.entries(STRATIFY_LABELS).map(([value, label]) => ({
       value,
       text: label.charAt(0).toUpperCase() + label.slice(1),
@@ -150,6 +170,7 @@ function drawAgainHref(sample: SamplePage['sample']) {
     method: sample.method,
     ...(stratified ? { stratifyBy: sample.stratify_by as string } : {}),
     ...(sample.per_stratum ? { allocation: 'fixed', perStratum: String(sample.per_stratum) } : {}),
+    ...(sample.tool_id ? { [TOOL_FIELDS[sample.kind]]: sample.tool_id } : {}),
     seed: String(sample.seed),
     ...(sample.allow_same_team ? { allowSameTeam: 'yes' } : {}),
     ...(sample.snapshot_id ? { snapshot: sample.snapshot_id } : {}),
@@ -189,6 +210,9 @@ export function sampleView(
     sample,
     monthName: monthName(sample.month),
     kind: ACTIVITY_KIND_LABELS[sample.kind],
+    tool:
+      sample.tool_name ??
+      `Not recorded: its audits use the cycle’s planned ${ACTIVITY_KIND_LABELS[sample.kind].toLowerCase()} tool, else the council’s own`,
     definition: describeDefinition(sample.definition, names),
     method: stratified
       ? `Stratified by ${by}, ${sample.per_stratum ? `${sample.per_stratum} from each ${by}` : 'in proportion to their size'}`

@@ -20,6 +20,8 @@ let other: SamplingFixture;
 let cohortId: string;
 let otherSampleId: string;
 let otherAuditId: string;
+/** the four-point case file audit, the tool these tests' full audits use */
+let fullAuditTool: string;
 const agents = new Map<Role, Agent>();
 
 const PASSWORD = 'correct horse battery staple';
@@ -62,6 +64,14 @@ before(async () => {
     .set({ audit_capacity: 10 })
     .where('name', '=', 'Head of Safeguarding')
     .execute();
+  fullAuditTool = (
+    await t.db
+      .selectFrom('audit_tools')
+      .select('id')
+      .where('council_id', '=', f.councilId)
+      .where('name', '=', 'Case file audit (four-point)')
+      .executeTakeFirstOrThrow()
+  ).id;
   app = await createTestApp(t.db, { demo: false });
   for (const role of ['qa_lead', ...REFUSED] as Role[]) {
     const email = `${role}@sampling.gov.uk`;
@@ -139,6 +149,7 @@ const DRAW: Record<string, string> = {
 const draw = (fields: Record<string, string> = {}) => ({
   monthId: f.monthId,
   cohortId,
+  toolFullAudit: fullAuditTool,
   ...DRAW,
   ...fields,
 });
@@ -908,4 +919,171 @@ test('drawing a sample again after newer case data uses the extract it was drawn
     NEW,
   );
   assert.match(fresh.body, /3 children, one per family, in the case data of 21 November 2026/);
+});
+
+test('the draw form asks which audit tool the audits will use, and refuses a kind with no tool, saying where to make one', async () => {
+  const agent = lead();
+  const monthId = await cycle('2026-10-01');
+  const form = await agent.get(`${NEW}?month=${monthId}&cohort=${cohortId}`);
+  assert.equal(form.statusCode, 200);
+  // under each kind: the council's tools of that kind, or where to make one
+  assert.match(form.body, /<select[^>]*name="toolFullAudit"/);
+  assert.match(form.body, /<select[^>]*name="toolDipSample"/);
+  assert.doesNotMatch(form.body, /name="toolThemed"|name="toolMultiAgency"/);
+  assert.match(
+    form.body,
+    /There is no themed audit tool yet[^<]*<a class="govuk-link" href="\/tools">Audit tools<\/a>/,
+  );
+  assert.match(form.body, /There is no multi-agency audit tool yet/);
+
+  // the month's planned dip-sample tool is the one chosen
+  const oversight = (
+    await t.db
+      .selectFrom('audit_tools')
+      .select('id')
+      .where('council_id', '=', f.councilId)
+      .where('name', '=', 'Dip sample: management oversight in the last month')
+      .executeTakeFirstOrThrow()
+  ).id;
+  await t.db
+    .insertInto('planned_activities')
+    .values({ council_id: f.councilId, month_id: monthId, kind: 'dip_sample', tool_id: oversight, target: 8 })
+    .execute();
+  const planned = await agent.get(`${NEW}?month=${monthId}&cohort=${cohortId}`);
+  assert.match(
+    planned.body,
+    new RegExp(
+      `<option value="${oversight}" selected>Dip sample: management oversight in the last month \\(planned for this cycle\\)`,
+    ),
+  );
+  assert.match(
+    planned.body,
+    /This cycle plans its dip samples with “Dip sample: management oversight in the last month”/,
+  );
+
+  // a themed audit with no themed tool: refused, nothing drawn, with a link to Audit tools
+  const before = await sampleCount();
+  for (const kind of ['themed', 'multi_agency']) {
+    for (const url of ['/samples/preview', '/samples']) {
+      const refused = await agent.post(url, draw({ monthId, kind, count: '3', seed: '5' }), NEW);
+      assert.equal(refused.statusCode, 400, `${kind} ${url}`);
+      const [first] = errorSummaryItems(refused.body);
+      assert.equal(first?.href, '/tools');
+      assert.match(
+        first?.text ?? '',
+        /There is no (themed|multi-agency) audit tool, so the audits would have nothing to open\. Create one in Audit tools first/,
+      );
+    }
+  }
+  // a full audit with the tool left unchosen (the council has two): asked for
+  const unchosen = await agent.post('/samples', draw({ monthId, toolFullAudit: '', count: '3' }), NEW);
+  assert.equal(unchosen.statusCode, 400);
+  assert.deepEqual(errorSummaryItems(unchosen.body), [
+    { text: 'Choose the audit tool the audits will use', href: '#toolFullAudit' },
+  ]);
+  assert.equal(await sampleCount(), before);
+});
+
+test('a themed audit sample drawn with its tool is allocated, and its auditor and the QA lead open the audit', async () => {
+  const agent = lead();
+  const monthId = await cycle('2026-12-01');
+  // the council makes a themed audit tool from the case file audit
+  const builtin = await t.db
+    .selectFrom('audit_tool_versions')
+    .select(['scale_id', 'definition'])
+    .where('tool_id', '=', fullAuditTool)
+    .executeTakeFirstOrThrow();
+  const themed = await t.db
+    .insertInto('audit_tools')
+    .values({ council_id: f.councilId, name: 'Themed audit: exploitation', kind: 'themed' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await t.db
+    .insertInto('audit_tool_versions')
+    .values({
+      council_id: f.councilId,
+      tool_id: themed.id,
+      version: 1,
+      scale_id: builtin.scale_id,
+      definition: JSON.stringify({
+        ...(builtin.definition as object),
+        name: 'Themed audit: exploitation',
+        kind: 'themed',
+      }),
+    })
+    .execute();
+  // an auditor who signs in
+  const email = 'themed.auditor@sampling.gov.uk';
+  const { staffId: auditorId } = await addPerson(t.db, f.councilId, {
+    name: 'Tess Themed',
+    email,
+    jobTitle: 'Team Manager',
+    roles: ['auditor'],
+    password: PASSWORD,
+  });
+  await t.db
+    .updateTable('staff')
+    .set({ audit_trained_on: '2025-01-01', audit_capacity: 5 })
+    .where('id', '=', auditorId)
+    .execute();
+  const auditor = new Agent(app);
+  assert.equal((await auditor.post('/sign-in', { email, password: PASSWORD })).statusCode, 302);
+
+  // the form chooses the only themed tool; the sample and its audits use it
+  const form = await agent.get(`${NEW}?month=${monthId}&cohort=${cohortId}&kind=themed`);
+  assert.match(form.body, new RegExp(`<option value="${themed.id}" selected>Themed audit: exploitation<`));
+  const fields = {
+    ...formFields(form.body, 'name="previewSeed"'),
+    sizeKind: 'count',
+    count: '2',
+    method: 'simple',
+  };
+  const id = sampleIdFrom((await agent.post('/samples', fields, NEW)).headers.location);
+  const sample = await agent.get(`/samples/${id}`);
+  assert.match(sample.body, /Audit tool\s*<\/dt>\s*<dd[^>]*>\s*Themed audit: exploitation/);
+  const audits = await auditRows(id);
+  assert.equal(audits.length, 2);
+  const [audit] = audits;
+  const given = await agent.post(
+    `/audits/${audit.id}/allocation`,
+    { auditorId, note: '' },
+    `/audits/${audit.id}/allocation`,
+  );
+  assert.equal(given.statusCode, 302);
+  const tool = await t.db
+    .selectFrom('audits')
+    .select('tool_id')
+    .where('id', '=', audit.id)
+    .executeTakeFirstOrThrow();
+  assert.equal(tool.tool_id, themed.id);
+
+  for (const [who, as] of [
+    ['the auditor', auditor],
+    ['the QA lead', agent],
+  ] as const) {
+    const opened = await as.get(`/audits/${audit.id}`);
+    assert.equal(opened.statusCode, 200, who);
+    assert.doesNotMatch(opened.body, /Page not found/, who);
+  }
+
+  // an audit recorded without a tool, of a kind the council has no tool for, says so: not "Page not found"
+  await t.db
+    .updateTable('audits')
+    .set({ kind: 'multi_agency', tool_id: null, tool_version_id: null })
+    .where('id', '=', audit.id)
+    .execute();
+  for (const [who, as] of [
+    ['the auditor', auditor],
+    ['the QA lead', agent],
+  ] as const) {
+    const stuck = await as.get(`/audits/${audit.id}`);
+    assert.notEqual(stuck.statusCode, 404, who);
+    assert.equal(h1(stuck.body), 'This audit cannot be opened yet', who);
+    assert.match(stuck.body, /There is no multi-agency audit tool/, who);
+  }
+  const lead2 = await agent.get(`/audits/${audit.id}`);
+  assert.match(
+    lead2.body,
+    /Create a multi-agency audit tool in <a class="govuk-link" href="\/tools">Audit tools<\/a>/,
+  );
 });
