@@ -140,7 +140,9 @@ test('a QA lead draws 20 children stratified by team, sees the margin of error a
     await page.getByRole('button', { name: 'Allocate automatically' }).click();
     await page.waitForURL(/\/samples\/[0-9a-f-]{36}$/);
     assert.match(await textOf(page, '.govuk-notification-banner'), /\d+ audits allocated/);
-    const allocated = await page.locator('#audits + .app-table-scroll table .govuk-tag', { hasText: 'Allocated' }).count();
+    const allocated = await page
+      .locator('#audits + .app-table-scroll table .govuk-tag', { hasText: 'Allocated' })
+      .count();
     assert.ok(allocated > 0, 'audits have auditors');
     await checkHere(watched, 'the sample after allocation');
     await shoot(watched, 'sample');
