@@ -350,7 +350,7 @@ async function remindersCommand(config: Config, values: Record<string, unknown>)
         `Reminders as of ${asOf}: ${sweep.approaching} audits due within ${config.reminderWorkingDays} working days, ${sweep.overdue} overdue; ${sweep.recorded} new messages to ${sweep.recipients} people.`,
       );
       console.log(
-        `Actions: ${actions.due} due soon, ${actions.overdue} overdue (${actions.recorded} new messages). Escalations without a response chased: ${chases.chased} (${chases.recorded} new messages).`,
+        `Actions: ${actions.due} due soon, ${actions.overdue} overdue (${actions.recorded} new messages). Escalations without a response chased: ${chases.chased} (${chases.recorded} new messages). Follow-ups due chased: ${chases.followUps} (${chases.followUpMessages} new messages).`,
       );
     } finally {
       await queue.stop();

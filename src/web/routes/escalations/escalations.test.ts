@@ -589,6 +589,7 @@ test('a response can set a follow-up date: a bad or past date is refused with no
   assert.match(shown.body, /action="\/escalations\/[0-9a-f-]{36}\/follow-up"/);
   const list = await agents.manager.get('/escalations');
   assert.match(list.body, /Follow-up due 12 December 2026/);
+  assert.match(list.body, /<h2[^>]*>Follow-ups to record<\/h2>/, 'listed apart from the answered ones');
 
   // only the people it was sent to and QA record the follow-up
   for (const who of ['headOfCare', 'auditor', 'practitioner', 'otherManager'] as const) {
@@ -613,6 +614,7 @@ test('a response can set a follow-up date: a bad or past date is refused with no
   assert.match(after.body, /Followed up/);
   assert.doesNotMatch(after.body, /Follow-up due/);
   assert.doesNotMatch(after.body, /\/follow-up"/);
+  assert.doesNotMatch((await agents.manager.get('/escalations')).body, /Follow-ups to record/);
   const again = await agents.manager.post(`${page}/follow-up`, { note: 'Again' }, page);
   assert.equal(again.statusCode, 400);
   assert.match(errorSummaryItems(again.body)[0].text, /already been recorded by/);

@@ -162,7 +162,9 @@ const escalationRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) 
       lists,
       mayRaise: me.roles.includes('auditor') || me.roles.includes('qa_lead'),
       waitingForYou: lists.toYou.filter((e) => !e.answered),
-      answeredToYou: lists.toYou.filter((e) => e.answered),
+      // answered, with a follow-up date set and no follow-up recorded yet
+      followUpsForYou: lists.toYou.filter((e) => e.answered && e.followUpStatus),
+      answeredToYou: lists.toYou.filter((e) => e.answered && !e.followUpStatus),
     });
   });
 
