@@ -11,6 +11,7 @@ import {
 import { todayInLondon } from '../../domain/dates.ts';
 import { SnapshotWriter } from '../../import/snapshot-writer.ts';
 import { ImportTally } from '../../import/types.ts';
+import { episodeDetail, namesIn } from './episode-words.ts';
 import { markSnapshotChanged, snapshotOfDate } from './snapshots.ts';
 
 export interface NewChild {
@@ -231,6 +232,7 @@ export async function findChild(
         .orderBy('external_id')
         .execute()
     : [];
+  const names = await namesIn(db, councilId, episodes);
   return {
     id: c.id,
     reference: c.external_id,
@@ -256,13 +258,7 @@ export async function findChild(
       kind: e.kind,
       startDate: e.start_date,
       endDate: e.end_date,
-      detail:
-        e.detail ??
-        (Object.entries(e.attributes ?? {})
-          .filter(([k, v]) => v !== null && v !== '' && !/(^|_)ids?$/.test(k))
-          .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`)
-          .join('; ') ||
-          null),
+      detail: episodeDetail(e.kind, e.detail, e.attributes, names) ?? null,
     })),
   };
 }
