@@ -938,6 +938,16 @@ export interface ChaseSweep {
   followUpMessages: number;
 }
 
+/** The people an escalation was sent to. */
+async function sentTo(db: Db, escalationId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('escalation_recipients')
+    .select('staff_id')
+    .where('escalation_id', '=', escalationId)
+    .execute();
+  return rows.map((r) => r.staff_id);
+}
+
 /**
  * The daily sweep's chase: each unanswered escalation whose raising, or last chase, was at least
  * CHASE_AFTER_WORKING_DAYS working days ago (1 for an immediate concern, 5 for drift and delay) gets a
@@ -965,13 +975,17 @@ export async function chaseEscalations(
     .orderBy('raised_at')
     .execute();
   const calendars = new Map<string, WorkingDayCalendar>();
+  const calendarOf = async (councilId: string) => {
+    let calendar = calendars.get(councilId);
+    if (!calendar) {
+      calendar = await councilCalendar(db, councilId);
+      calendars.set(councilId, calendar);
+    }
+    return calendar;
+  };
   const result: ChaseSweep = { chased: 0, recorded: 0, followUps: 0, followUpMessages: 0 };
   for (const e of open) {
-    let calendar = calendars.get(e.council_id);
-    if (!calendar) {
-      calendar = await councilCalendar(db, e.council_id);
-      calendars.set(e.council_id, calendar);
-    }
+    const calendar = await calendarOf(e.council_id);
     const lastDay = todayInLondon(e.last_chased_at ?? e.raised_at);
     if (!chaseDue(e.kind, lastDay, today, calendar)) continue;
     const recorded = await inTransaction(db, async (trx) => {
@@ -985,17 +999,13 @@ export async function chaseEscalations(
         .returning('id')
         .executeTakeFirst();
       if (!claimed) return null;
-      const recipients = await trx
-        .selectFrom('escalation_recipients')
-        .select('staff_id')
-        .where('escalation_id', '=', e.id)
-        .execute();
+      const recipients = await sentTo(trx, e.id);
       return notifyPeople(
         trx,
         queue,
-        recipients.map((r) => ({
+        recipients.map((staffId) => ({
           councilId: e.council_id,
-          staffId: r.staff_id,
+          staffId,
           kind: 'escalation_chase' as const,
           aboutId: e.id,
           auditId: e.audit_id,
@@ -1027,11 +1037,7 @@ export async function chaseEscalations(
     .orderBy('id')
     .execute();
   for (const e of followUps) {
-    let calendar = calendars.get(e.council_id);
-    if (!calendar) {
-      calendar = await councilCalendar(db, e.council_id);
-      calendars.set(e.council_id, calendar);
-    }
+    const calendar = await calendarOf(e.council_id);
     // first on the follow-up date itself, then as an unanswered escalation of its kind would be
     if (
       e.follow_up_last_chased_at &&
@@ -1049,12 +1055,8 @@ export async function chaseEscalations(
         .returning('id')
         .executeTakeFirst();
       if (!claimed) return null;
-      const recipients = await trx
-        .selectFrom('escalation_recipients')
-        .select('staff_id')
-        .where('escalation_id', '=', e.id)
-        .execute();
-      const people = new Set(recipients.map((r) => r.staff_id));
+      const recipients = await sentTo(trx, e.id);
+      const people = new Set(recipients);
       if (e.responded_by) people.add(e.responded_by);
       return notifyPeople(
         trx,
