@@ -173,3 +173,30 @@ export async function cycleTargets(
     })),
   );
 }
+
+/**
+ * Target against actual for every cycle of the council from one month to another (first days of
+ * months, inclusive) that plans something or holds audits, in month order. Months written YYYY-MM.
+ */
+export async function targetsByMonth(
+  db: Db,
+  councilId: string,
+  range: { from: string; to: string },
+): Promise<{ month: string; targets: TargetsAgainstActuals }[]> {
+  const months = await db
+    .selectFrom('programme_months')
+    .select(['id', 'month'])
+    .where('council_id', '=', councilId)
+    .where('learning_month', '=', false)
+    .where('month', '>=', range.from)
+    .where('month', '<=', range.to)
+    .orderBy('month')
+    .execute();
+  const all = await Promise.all(
+    months.map(async (m) => ({
+      month: String(m.month).slice(0, 7),
+      targets: await cycleTargets(db, councilId, m.id),
+    })),
+  );
+  return all.filter((m) => m.targets.rows.length > 0);
+}

@@ -7,6 +7,7 @@ import type { Db } from '../data/db.ts';
 import { monthRange } from '../domain/month-range.ts';
 import { auditsLeftOutBlind, leftOutBlindNote } from '../metrics/audit-facts.ts';
 import { returnsBreakdown } from '../metrics/returns.ts';
+import { targetsByMonth } from '../metrics/targets.ts';
 import { actionsDocument, buildActionsReport, publishActionsReport } from './actions.ts';
 import { auditListDocument, buildAuditList } from './audit-list.ts';
 import { PUBLICATION_NOTE, publishCount, type ReportDocument, rangeWords } from './document.ts';
@@ -145,7 +146,10 @@ async function buildReport(
     case 'returns': {
       const r = await returnsReport(db, councilId, p.from, p.to, p.filters);
       const breakdown = await returnsBreakdown(db, councilId, monthRange(p.from, p.to), p.filters);
-      const document = returnsDocument(r, breakdown, council, p.filterWords, p.publication);
+      const targets = p.publication
+        ? []
+        : await targetsByMonth(db, councilId, { from: `${p.from}-01`, to: `${p.to}-01` });
+      const document = returnsDocument(r, breakdown, council, p.filterWords, p.publication, targets);
       if (p.publication) {
         const months = document.sections[0].tables[0].rows;
         return {
@@ -163,6 +167,7 @@ async function buildReport(
       return {
         name,
         document,
+        // exactly the fields of interfaces.md: the targets are in the document only
         json: p.filterWords.length ? { ...r, filters: p.filterWords } : r,
         csv: (bom) => returnsReportCsv(r, { bom }),
       };

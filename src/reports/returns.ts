@@ -13,6 +13,7 @@ import {
   owedAudits,
   type ReturnsGroup,
 } from '../metrics/returns.ts';
+import type { TargetsAgainstActuals } from '../metrics/targets.ts';
 import {
   type Column,
   type Count,
@@ -20,6 +21,7 @@ import {
   isSmall,
   PUBLICATION_NOTE,
   type ReportDocument,
+  type ReportSection,
   rangeWords,
   type Share,
   shareText,
@@ -296,6 +298,7 @@ export function returnsDocument(
   council: string,
   filters: string[],
   publication: boolean,
+  targets: { month: string; targets: TargetsAgainstActuals }[] = [],
 ): ReportDocument {
   const range = rangeWords(r.from, r.to);
   // the months and the service areas add up to the same total row: suppressed together
@@ -356,6 +359,9 @@ export function returnsDocument(
           },
         ],
       },
+      // the plan against what was done: in the full report only (a table per cycle would give back
+      // counts the published tables hide)
+      ...(publication || targets.length === 0 ? [] : [targetsSection(targets, filters.length > 0)]),
       {
         id: 'returns-breakdowns',
         heading: 'Who returned what',
@@ -387,5 +393,62 @@ export function returnsDocument(
       },
     ],
     publication,
+  };
+}
+
+/** Each cycle's planned activities, their targets and what was drawn, allocated, returned and exempted. */
+function targetsSection(
+  targets: { month: string; targets: TargetsAgainstActuals }[],
+  filtered: boolean,
+): ReportSection {
+  return {
+    id: 'returns-targets',
+    heading: 'Target against actual',
+    paragraphs: [
+      'Each cycle’s planned activities with the number the plan set, beside the audits drawn, given to an auditor, returned and exempted, and how many are still to draw. “Planned” in the tables above counts only the audits drawn, so an activity planned and not yet drawn shows here alone.',
+      ...(filtered
+        ? [
+            'Targets are set for the whole council, so these tables count the whole council whatever the filters.',
+          ]
+        : []),
+    ],
+    tables: targets.map(({ month, targets: t }) => ({
+      id: `returns-targets-${month}`,
+      title: `Target against actual, ${monthName(`${month}-01`)}`,
+      columns: [
+        { key: 'activity', header: 'Activity', kind: 'text' },
+        { key: 'target', header: 'Target', kind: 'text' },
+        { key: 'drawn', header: 'Drawn', kind: 'count' },
+        { key: 'allocated', header: 'Allocated', kind: 'count' },
+        { key: 'returned', header: 'Returned', kind: 'count' },
+        { key: 'exempted', header: 'Exempted', kind: 'count' },
+        { key: 'toDraw', header: 'Still to draw', kind: 'count' },
+      ],
+      rows: [
+        ...t.rows.map((r) => ({
+          cells: {
+            activity: r.name,
+            target: r.target === null ? 'Not planned' : String(r.target),
+            drawn: r.drawn,
+            allocated: r.allocated,
+            returned: r.returned,
+            exempted: r.exempted,
+            toDraw: r.toDraw,
+          },
+        })),
+        {
+          total: true,
+          cells: {
+            activity: 'All activities',
+            target: String(t.total.target),
+            drawn: t.total.drawn,
+            allocated: t.total.allocated,
+            returned: t.total.returned,
+            exempted: t.total.exempted,
+            toDraw: t.total.toDraw,
+          },
+        },
+      ],
+    })),
   };
 }
