@@ -145,10 +145,11 @@ test('an SSD folder is imported: statuses, history, families, flags, teams and w
       ['cp_plan', '2024-11-01', null],
     ],
   );
-  // a CP plan is described by its latest category of abuse
+  // a CP plan is described by its latest category of abuse (NEG, PHY), which the child's page
+  // writes in words
   assert.deepEqual(
     c1.episodes.filter((e) => e.kind === 'cp_plan').map((e) => e.detail),
-    ['NEG', 'PHY'],
+    ['Category: Neglect', 'Category: Physical abuse'],
   );
   const c1Id = await childId(councilId, 'C1');
   const plan = await t.db
