@@ -86,6 +86,14 @@ test('with JavaScript, the part page passes axe, and leaving with changes not ye
     await signInInBrowser(page, f.people.auditor);
     const url = `/audits/${f.audits.allocated}/parts/the_plan`;
     await checkPage(watched, url, { names: ['The plan'], orHeading: true });
+    // the autosave cannot reach the server, so what is typed stays unsaved however long closing
+    // takes (on a busy machine the autosave's pause could otherwise pass first)
+    const autosave = await page.locator('form[data-autosave]').getAttribute('data-autosave');
+    assert.ok(autosave);
+    await page.route(
+      (u) => u.pathname === autosave,
+      (route) => route.abort(),
+    );
     await page.locator('#evaluation').click();
     await page.keyboard.type('Not saved yet');
     const asked = new Promise<string>((resolve) => {
@@ -93,9 +101,14 @@ test('with JavaScript, the part page passes axe, and leaving with changes not ye
         resolve(dialog.type());
         await dialog.dismiss();
       });
+      page.once('close', () => resolve('closed without asking'));
     });
     await page.close({ runBeforeUnload: true });
     assert.equal(await asked, 'beforeunload');
+    // staying was chosen: the page is still open, and now closes without asking
+    assert.equal(page.isClosed(), false);
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+    await page.close();
   } finally {
     await watched.close();
   }
