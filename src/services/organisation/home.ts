@@ -19,7 +19,7 @@ export interface LiveCycle extends CycleDue {
  * The QA lead's month: each live cycle (src/domain/cycle-tasks.ts), the stage it is in and what is
  * due, with each planned activity's target against what was drawn, allocated, returned and exempted.
  */
-export async function cyclesToDo(db: Db, councilId: string, today: IsoDate): Promise<LiveCycle[]> {
+export async function liveCycleTasks(db: Db, councilId: string, today: IsoDate): Promise<LiveCycle[]> {
   const live = liveCycles(await listReturnCycles(db, councilId), today);
   if (live.length === 0) return [];
   const ids = live.map((c) => c.id);
@@ -142,7 +142,7 @@ export async function homePage(db: Db, user: SignedInUser, today: IsoDate) {
   const escalations = can(user.roles, 'escalations.read') ? await escalationCounts(db, user) : null;
 
   // the QA lead's month: what is due in each live cycle
-  const cycles = can(user.roles, 'programme.manage') ? await cyclesToDo(db, council, today) : null;
+  const cycles = can(user.roles, 'programme.manage') ? await liveCycleTasks(db, council, today) : null;
 
   return { escalations, cycles, ownCaseload, team, services, councilFigures, councilTexts };
 }
