@@ -12,6 +12,7 @@ import * as m0009 from './migrations/0009-learning-sessions.ts';
 import * as m0010samples from './migrations/0010-samples-leave-out-the-sampled.ts';
 import * as m0011panel from './migrations/0011-moderation-panel-members.ts';
 import * as m0012followUp from './migrations/0012-escalation-follow-up.ts';
+import * as m0013accounts from './migrations/0013-council-setup-and-accounts.ts';
 
 /** Migrations in the order they apply. Add new files to src/data/migrations and list them here. */
 const migrations: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0010-samples-leave-out-the-sampled': m0010samples,
   '0011-moderation-panel-members': m0011panel,
   '0012-escalation-follow-up': m0012followUp,
+  '0013-council-setup-and-accounts': m0013accounts,
 };
 
 /** The names of every migration, in order. */

@@ -50,6 +50,13 @@ export interface StaffTable {
   audit_trained_on: DateText | null;
   /** how many audits a month they can take; 0 means none this month */
   audit_capacity: Generated<number>;
+  /** the council's own staff number (the staff file's "staff id", the SSD's prof_staff_id) */
+  staff_number: string | null;
+  /** the day they leave (or left) the council, from the staff file */
+  left_on: DateText | null;
+  /** when they were deactivated (a leaver); their audits and history stay */
+  deactivated_at: Date | null;
+  deactivated_reason: string | null;
 }
 
 export interface StaffRolesTable {
@@ -79,6 +86,92 @@ export interface UserAccountsTable {
   disabled: Generated<boolean>;
   last_signed_in_at: Date | null;
   created_at: Timestamp;
+  /** the OpenID provider and subject recorded at the person's first single sign-on */
+  oidc_issuer: string | null;
+  oidc_subject: string | null;
+  /** a TOTP second factor for local sign-in: the secret, when it was turned on, the last step used */
+  totp_secret: string | null;
+  totp_enabled_at: Date | null;
+  totp_last_step: ColumnType<string | null, string | number | bigint | null, string | number | bigint | null>;
+  password_changed_at: Date | null;
+  disabled_at: Date | null;
+  disabled_by: string | null;
+}
+
+export interface SignInLinksTable {
+  id: Generated<string>;
+  council_id: string;
+  user_id: string;
+  purpose: 'first_sign_in' | 'reset';
+  /** null when the command line made it */
+  created_by: string | null;
+  created_at: Timestamp;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+export interface SignInFailuresTable {
+  id: Generated<string>;
+  account_id: string | null;
+  address: string;
+  failed_at: Timestamp;
+}
+
+export interface RoleGrantsTable {
+  id: Generated<string>;
+  council_id: string;
+  staff_id: string;
+  role: Role;
+  requested_by: string | null;
+  requested_at: Timestamp;
+  outcome: 'confirmed' | 'refused' | 'withdrawn' | null;
+  decided_by: string | null;
+  decided_at: Date | null;
+  note: string | null;
+}
+
+export interface SecurityEventsTable {
+  id: Generated<string>;
+  council_id: string;
+  at: Timestamp;
+  /** who did it; null for the command line or the person themselves before signing in */
+  actor_id: string | null;
+  /** whose account it concerns */
+  subject_id: string | null;
+  kind: string;
+  detail: ColumnType<Record<string, unknown>, string | undefined, string>;
+}
+
+export interface StaffImportsTable {
+  id: Generated<string>;
+  council_id: string;
+  file_name: string;
+  uploaded_by: string | null;
+  uploaded_at: Timestamp;
+  as_of: DateText;
+  rows: ColumnType<unknown[], string, string>;
+  errors: ColumnType<unknown[], string | undefined, string>;
+  changes: ColumnType<Record<string, unknown>, string, string>;
+  status: Generated<'previewed' | 'applied' | 'discarded'>;
+  decided_by: string | null;
+  decided_at: Date | null;
+}
+
+export interface AuditTrainingSessionsTable {
+  id: Generated<string>;
+  council_id: string;
+  held_on: DateText;
+  kind: 'initial' | 'refresher';
+  title: string;
+  trainer: string | null;
+  recorded_by: string | null;
+  recorded_at: Timestamp;
+}
+
+export interface AuditTrainingAttendeesTable {
+  session_id: string;
+  council_id: string;
+  staff_id: string;
 }
 
 export interface SessionsTable {
@@ -292,6 +385,10 @@ export interface CouncilSettingsTable {
   reaudit_requires_improvement: Generated<boolean>;
   /** the Assistant Director for QA, who receives every escalation; found by job title when unset */
   escalation_director_id: string | null;
+  /** auditors are due a refresher this many months after their last training */
+  training_refresher_months: Generated<number>;
+  /** a new manager should be trained in auditing within this many months of starting */
+  new_manager_training_months: Generated<number>;
 }
 
 export interface ClosureDaysTable {
@@ -846,6 +943,13 @@ export interface Database {
   staff_roles: StaffRolesTable;
   role_changes: RoleChangesTable;
   user_accounts: UserAccountsTable;
+  sign_in_links: SignInLinksTable;
+  sign_in_failures: SignInFailuresTable;
+  role_grants: RoleGrantsTable;
+  security_events: SecurityEventsTable;
+  staff_imports: StaffImportsTable;
+  audit_training_sessions: AuditTrainingSessionsTable;
+  audit_training_attendees: AuditTrainingAttendeesTable;
   sessions: SessionsTable;
   access_log: AccessLogTable;
   families: FamiliesTable;

@@ -95,3 +95,24 @@ export class DatabaseSessionStore {
     await this.#db.deleteFrom('sessions').where('expires_at', '<=', new Date(now)).execute();
   }
 }
+
+/**
+ * Ends every session of an account at once (disabled, a one-time link used, a password changed),
+ * except the one given. The sessions are tombstoned as a sign-out does, so a cookie that carried
+ * one is not accepted again. Returns how many were ended.
+ */
+export async function endSessionsOf(db: Db, userId: string, exceptSid?: string): Promise<number> {
+  let q = db
+    .updateTable('sessions')
+    .set({
+      destroyed: true,
+      data: '{}',
+      user_id: null,
+      expires_at: new Date(Date.now() + TOMBSTONE_MS),
+    })
+    .where('user_id', '=', userId)
+    .where('destroyed', '=', false);
+  if (exceptSid) q = q.where('sid', '<>', exceptSid);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

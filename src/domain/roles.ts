@@ -42,6 +42,22 @@ export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 }
 
+/**
+ * Roles that open children's records beyond a person's own cases. Granting one to anyone (and any
+ * grant an administrator makes to themselves) takes effect only when a QA lead, not the person who
+ * asked, confirms it (src/services/organisation/role-grants.ts).
+ */
+export const CHILD_RECORD_ROLES = [
+  'qa_lead',
+  'auditor',
+  'case_manager',
+  'senior_leader',
+] as const satisfies readonly Role[];
+
+export function opensChildRecords(role: Role): boolean {
+  return (CHILD_RECORD_ROLES as readonly Role[]).includes(role);
+}
+
 /** What a page or action needs. `signedIn` is any person with an account. */
 export const CAPABILITIES = {
   signedIn: ROLES,
@@ -49,6 +65,10 @@ export const CAPABILITIES = {
   'organisation.read': ['administrator', 'qa_lead', 'senior_leader', 'workforce_development'],
   'children.lookup': ['qa_lead'],
   'accessLog.read': ['qa_lead', 'administrator'],
+  /** the security log (grants, links, disabled accounts, refused sign-ins) and confirming role grants */
+  'security.read': ['qa_lead'],
+  /** record audit training sessions and who attended; see who is awaiting or overdue training */
+  'training.manage': ['qa_lead', 'workforce_development'],
   'caseload.own': ['practitioner'],
   'caseload.team': ['case_manager'],
   'caseload.services': ['senior_leader'],
