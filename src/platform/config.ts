@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { isRole, ROLES } from '../domain/roles.ts';
 
 const optionalText = z
   .string()
@@ -45,7 +46,36 @@ const envSchema = z.object({
     message: 'QALOOP_BASE_URL must start with https:// or http://',
   }),
   QALOOP_REMINDER_WORKING_DAYS: z.coerce.number().int().min(1).max(15).default(3),
+  // Single sign-on through the council's OpenID Connect provider (Microsoft Entra ID and others)
+  QALOOP_OIDC_ISSUER: optionalText.refine((v) => v === undefined || /^https?:\/\/[^/]+/.test(v), {
+    message: 'QALOOP_OIDC_ISSUER must be the provider’s issuer address, starting with https://',
+  }),
+  QALOOP_OIDC_CLIENT_ID: optionalText,
+  QALOOP_OIDC_CLIENT_SECRET: optionalText,
+  /** the claim whose values name QA Loop roles (Entra app roles: `roles`) */
+  QALOOP_OIDC_ROLES_CLAIM: optionalText,
+  /** claim value=role pairs, comma separated (`QALoop.QALead=qa_lead,QALoop.Auditor=auditor`) */
+  QALOOP_OIDC_ROLE_MAP: optionalText,
+  /** 1 when the provider's directory owns its email addresses (Entra) and sends no email_verified */
+  QALOOP_OIDC_EMAILS_VERIFIED: z.enum(['0', '1']).default('0'),
+  /** the words on the sign-in button */
+  QALOOP_OIDC_LABEL: optionalText,
+  QALOOP_LOCAL_PASSWORDS: z.enum(['0', '1']).default('1'),
 });
+
+/** Single sign-on, when configured: the provider and QA Loop's registration with it. */
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string | undefined;
+  /** the claim whose values map to roles, when roles come from the provider */
+  rolesClaim: string | undefined;
+  /** claim value to QA Loop role key; values that are role keys already map to themselves */
+  roleMap: Record<string, string>;
+  /** trust the email claim without email_verified (a directory that owns its addresses) */
+  emailsVerified: boolean;
+  label: string;
+}
 
 /** How messages to people go out. */
 export type MailConfig =
@@ -70,6 +100,10 @@ export interface Config {
   baseUrl: string;
   /** an auditor is reminded when their audits are due within this many working days */
   reminderWorkingDays: number;
+  /** single sign-on, when QALOOP_OIDC_ISSUER is set */
+  oidc: OidcConfig | undefined;
+  /** whether people may sign in with a QA Loop password (QALOOP_LOCAL_PASSWORDS=0 turns it off) */
+  localPasswords: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -94,6 +128,47 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mail: mailConfig(e),
     baseUrl: (e.QALOOP_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     reminderWorkingDays: e.QALOOP_REMINDER_WORKING_DAYS,
+    oidc: oidcConfig(e),
+    localPasswords: e.QALOOP_LOCAL_PASSWORDS === '1',
+  };
+}
+
+function oidcConfig(e: z.infer<typeof envSchema>): OidcConfig | undefined {
+  if (!e.QALOOP_OIDC_ISSUER) {
+    if (e.QALOOP_LOCAL_PASSWORDS === '0')
+      throw new ConfigError(
+        'QALOOP_LOCAL_PASSWORDS: passwords cannot be turned off until single sign-on is set up (QALOOP_OIDC_ISSUER)',
+      );
+    return undefined;
+  }
+  if (!e.QALOOP_OIDC_CLIENT_ID)
+    throw new ConfigError(
+      'QALOOP_OIDC_CLIENT_ID: give QA Loop’s client ID at the provider when QALOOP_OIDC_ISSUER is set',
+    );
+  const roleMap: Record<string, string> = {};
+  for (const pair of (e.QALOOP_OIDC_ROLE_MAP ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [value, role] = pair.split('=').map((p) => p.trim());
+    if (!value || !role)
+      throw new ConfigError(
+        `QALOOP_OIDC_ROLE_MAP: "${pair}" should be a claim value, "=", and a QA Loop role, like QALoop.Auditor=auditor`,
+      );
+    if (!isRole(role))
+      throw new ConfigError(
+        `QALOOP_OIDC_ROLE_MAP: "${role}" is not a QA Loop role (one of ${ROLES.join(', ')})`,
+      );
+    roleMap[value] = role;
+  }
+  return {
+    issuer: e.QALOOP_OIDC_ISSUER,
+    clientId: e.QALOOP_OIDC_CLIENT_ID,
+    clientSecret: e.QALOOP_OIDC_CLIENT_SECRET,
+    rolesClaim: e.QALOOP_OIDC_ROLES_CLAIM,
+    roleMap,
+    emailsVerified: e.QALOOP_OIDC_EMAILS_VERIFIED === '1',
+    label: e.QALOOP_OIDC_LABEL ?? 'Sign in with your council account',
   };
 }
 

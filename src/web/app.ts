@@ -55,7 +55,9 @@ import './types.ts';
 
 export interface AppOptions {
   db: Db;
-  config: Pick<Config, 'demo' | 'sessionIdleMinutes' | 'secureCookies' | 'trustProxy' | 'dataDir'>;
+  config: Pick<Config, 'demo' | 'sessionIdleMinutes' | 'secureCookies' | 'trustProxy' | 'dataDir'> &
+    /** single sign-on (none when unset), local passwords (on when unset), the address for links */
+    Partial<Pick<Config, 'oidc' | 'localPasswords' | 'baseUrl'>>;
   logger?: Logger | false;
   /** a secret for signing cookies; a random one per process when not given */
   sessionSecret?: string;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { Db } from '../../src/data/db.ts';
 import { DEMO_PASSWORD } from '../../src/demo/council.ts';
+import type { Config } from '../../src/platform/config.ts';
 import type { Logger } from '../../src/platform/log.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { TEST_TODAY } from './today.ts';
@@ -21,6 +22,12 @@ export interface TestAppOptions {
   today?: string;
   /** the data folder (uploads go under it); a new temporary folder, removed on close, when not given */
   dataDir?: string;
+  /** single sign-on settings (none by default) */
+  oidc?: Config['oidc'];
+  /** false turns local passwords off (QALOOP_LOCAL_PASSWORDS=0) */
+  localPasswords?: boolean;
+  /** the address of QA Loop for links (QALOOP_BASE_URL) */
+  baseUrl?: string;
 }
 
 export { TEST_TODAY } from './today.ts';
@@ -40,6 +47,9 @@ export async function createTestApp(db: Db, options: TestAppOptions = {}) {
       secureCookies: options.secureCookies ?? false,
       trustProxy: options.trustProxy ?? 0,
       dataDir,
+      oidc: options.oidc,
+      localPasswords: options.localPasswords ?? true,
+      baseUrl: options.baseUrl ?? 'http://localhost:3000',
     },
   });
   if (!options.dataDir) app.addHook('onClose', () => rm(dataDir, { recursive: true, force: true }));
