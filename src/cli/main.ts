@@ -19,12 +19,26 @@ Commands:
             the demo council into an empty database)
   migrate   apply database migrations
   demo      load the demo council into an empty database
+  council create --code CODE --name NAME --admin-email EMAIL [--admin-name NAME]
+            set up a council and its first administrator, and print a one-time sign-in link
+            for them (it works once, for 24 hours); the code is 2 to 20 letters, digits or
+            hyphens, kept in capitals
+  council list [--json]
+            the councils: code, name, whether it is the demo, people, when each was set up
+  council link --council CODE --email EMAIL
+            a new one-time sign-in link for a person of the council (when theirs has run out)
   import PATH [--format annex-a|ssd|audit-history|mapped] [--mapping NAME] [--as-of YYYY-MM-DD]
               [--strict] [--json] [--council CODE]
             import a file (CSV, XLSX) or a folder or zip (SSD: one CSV per table) into the
             snapshot of its date; the format is detected when not given; valid rows are taken
             and invalid ones reported (exit 0); with --strict any invalid row refuses the
             whole import (exit 1, nothing changed)
+  import PATH --format staff [--as-of YYYY-MM-DD] [--dry-run] [--strict] [--json] [--council CODE]
+            the council's staff file (CSV or XLSX; detected by its Name, Email and Team columns):
+            prints joiners, movers, leavers, role changes, new teams and refused rows, then
+            applies them at once (leavers deactivated, never deleted; their open work listed);
+            --dry-run changes nothing; with --strict any refused row refuses the whole file
+            (exit 1, nothing changed)
   data-quality [--as-of YYYY-MM-DD] [--json] [--council CODE]
             the data-quality report of the latest snapshot (or of the one dated --as-of)
   reminders [--as-of YYYY-MM-DD]
@@ -41,7 +55,7 @@ Commands:
             monthly (one cycle: --from and --to the same month) and annual (a programme
             year against the year before) are composed reports, as docx or html only
 
-Environment: PORT, QALOOP_DATA_DIR, DATABASE_URL, QALOOP_DEMO (see README).
+Environment: PORT, QALOOP_DATA_DIR, DATABASE_URL, QALOOP_DEMO, QALOOP_BASE_URL (see README).
 Exit status: 0 done, 1 refused, 2 usage error.`;
 
 class Refused extends Error {}
@@ -260,6 +274,7 @@ function progressBar(path: string) {
 }
 
 async function importCommand(config: Config, positionals: string[], values: Record<string, unknown>) {
+  if (await isStaffImport(positionals, values)) return staffImportCommand(config, positionals, values);
   const { IMPORT_FORMATS, runImport } = await import('../services/case-data/run-import.ts');
   const args = importArgs(positionals, values, IMPORT_FORMATS);
   const db = await open(config);
@@ -290,6 +305,49 @@ async function importCommand(config: Config, positionals: string[], values: Reco
     }
     progress?.done();
     printSummary(summary, args.json, false);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** `--format staff`, or no format and a file whose header row is a staff file's. */
+async function isStaffImport(positionals: string[], values: Record<string, unknown>): Promise<boolean> {
+  if (values.format === 'staff') return true;
+  if (values.format !== undefined || values.mapping !== undefined || !positionals[1]) return false;
+  const { looksLikeStaffFile } = await import('../import/staff-file.ts');
+  return looksLikeStaffFile(positionals[1]);
+}
+
+/** `qaloop import PATH --format staff`: the staff file, previewed and (unless --dry-run) applied. */
+async function staffImportCommand(config: Config, positionals: string[], values: Record<string, unknown>) {
+  const path = positionals[1];
+  if (!path) throw new UsageError('Give the file to import: qaloop import PATH --format staff');
+  if (values.mapping !== undefined) throw new UsageError('--mapping is not for a staff file');
+  const asOf = (values['as-of'] as string | undefined) ?? todayInLondon();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || parseDate(asOf) !== asOf) {
+    throw new UsageError('--as-of must be a real date written YYYY-MM-DD');
+  }
+  const { importStaffFile, StaffFileRefusedError } = await import('./staff-file.ts');
+  const db = await open(config);
+  try {
+    await migrateToLatest(db);
+    const councilId = await councilFor(db, values.council as string | undefined);
+    console.log(
+      await importStaffFile(db, councilId, {
+        path,
+        asOf,
+        json: values.json === true,
+        dryRun: values['dry-run'] === true,
+        strict: values.strict === true,
+      }),
+    );
+  } catch (err) {
+    if (err instanceof StaffFileRefusedError) {
+      console.log(err.message);
+      throw new Refused('Nothing was changed: rows of the staff file are refused (--strict).');
+    }
+    if (err instanceof UnreadableFileError) throw new Refused(err.message);
+    throw err;
   } finally {
     await db.destroy();
   }
@@ -361,6 +419,27 @@ async function remindersCommand(config: Config, values: Record<string, unknown>)
 }
 
 /** `qaloop data-quality`: the report of the latest snapshot, or of the one dated --as-of. */
+async function councilCommand(config: Config, positionals: string[], values: Record<string, unknown>) {
+  const { councilArgs, runCouncil, CouncilRefusedError, CouncilUsageError } = await import('./council.ts');
+  let args: ReturnType<typeof councilArgs>;
+  try {
+    args = councilArgs(positionals, values);
+  } catch (err) {
+    if (err instanceof CouncilUsageError) throw new UsageError(`${err.message}\n\n${USAGE}`);
+    throw err;
+  }
+  const db = await open(config);
+  try {
+    await migrateToLatest(db);
+    console.log(await runCouncil(db, args, { baseUrl: config.baseUrl }));
+  } catch (err) {
+    if (err instanceof CouncilRefusedError) throw new Refused(err.message);
+    throw err;
+  } finally {
+    await db.destroy();
+  }
+}
+
 async function dataQualityCommand(config: Config, values: Record<string, unknown>) {
   const asOf = values['as-of'] as string | undefined;
   if (asOf !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || parseDate(asOf) !== asOf)) {
@@ -391,6 +470,7 @@ export async function main(argv: string[]): Promise<number> {
         format: { type: 'string' },
         'as-of': { type: 'string' },
         strict: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
         json: { type: 'boolean' },
         council: { type: 'string' },
         mapping: { type: 'string' },
@@ -403,6 +483,11 @@ export async function main(argv: string[]): Promise<number> {
         locality: { type: 'string' },
         kind: { type: 'string' },
         public: { type: 'boolean' },
+        code: { type: 'string' },
+        name: { type: 'string' },
+        'admin-email': { type: 'string' },
+        'admin-name': { type: 'string' },
+        email: { type: 'string' },
       },
     });
   } catch (err) {
@@ -423,6 +508,7 @@ export async function main(argv: string[]): Promise<number> {
     'data-quality': async (c) => dataQualityCommand(c, parsed.values),
     reminders: async (c) => remindersCommand(c, parsed.values),
     report: async (c) => reportCommand(c, parsed.positionals, parsed.values),
+    council: async (c) => councilCommand(c, parsed.positionals, parsed.values),
   };
   const run = commands[command];
   if (!run) {

@@ -37,6 +37,7 @@ import { importDemoHistory } from './history.ts';
 import { recordDemoLearning } from './learning.ts';
 import { runDemoModeration } from './moderation.ts';
 import { recordDemoReportNotes } from './report-notes.ts';
+import { recordDemoTraining } from './training.ts';
 
 /** The password of every demo person (shown on the sign-in page only when the demo is on). */
 export const DEMO_PASSWORD = 'demo-council-2026';
@@ -569,6 +570,7 @@ export async function createDemoCouncil(
     }
     await recordDemoLearning(trx, council.id, today);
     await recordDemoReportNotes(trx, council.id, today);
+    await recordDemoTraining(trx, council.id, today);
 
     return {
       councilId: council.id,

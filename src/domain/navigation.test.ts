@@ -13,9 +13,9 @@ test('the QA lead sees Home and six pages in the row, and the rest under More by
     menu.more.map((g) => [g.name, g.items.map((i) => i.text)]),
     [
       ['Audits', ['Escalations', 'Actions']],
-      ['Programme', ['Audit tools', 'Practice themes', 'Learning']],
+      ['Programme', ['Audit tools', 'Practice themes', 'Learning', 'Auditor training']],
       ['Figures and reports', ['Dashboards']],
-      ['Data and people', ['Children', 'Case data', 'Organisation', 'Access log']],
+      ['Data and people', ['Children', 'Case data', 'Organisation', 'Access log', 'Security']],
     ],
   );
 });

@@ -11,12 +11,20 @@ export const NAVIGATION_GROUPS: readonly { name: string; hrefs: readonly string[
   { name: 'Audits', hrefs: ['/my-audits', '/audits', '/escalations', '/actions'] },
   {
     name: 'Programme',
-    hrefs: ['/programme', '/cohorts', '/moderation', '/tools', '/practice-themes', '/learning'],
+    hrefs: [
+      '/programme',
+      '/cohorts',
+      '/moderation',
+      '/tools',
+      '/practice-themes',
+      '/learning',
+      '/auditors/training',
+    ],
   },
   { name: 'Figures and reports', hrefs: ['/returns', '/dashboards', '/reports'] },
   {
     name: 'Data and people',
-    hrefs: ['/children', '/imports', '/organisation', '/admin/people', '/access-log'],
+    hrefs: ['/children', '/imports', '/organisation', '/admin/people', '/access-log', '/security'],
   },
 ];
 
@@ -33,6 +41,7 @@ export const NAVIGATION_PRIORITY: readonly string[] = [
   '/actions',
   '/dashboards',
   '/learning',
+  '/auditors/training',
   '/children',
   '/imports',
   '/organisation',
@@ -40,6 +49,7 @@ export const NAVIGATION_PRIORITY: readonly string[] = [
   '/tools',
   '/practice-themes',
   '/access-log',
+  '/security',
 ];
 
 /** The most links the row holds, Home included. */

@@ -157,6 +157,7 @@ export const NAVIGATION: readonly NavItem[] = [
   { href: '/tools', text: 'Audit tools', capability: 'signedIn' },
   { href: '/practice-themes', text: 'Practice themes', capability: 'signedIn' },
   { href: '/learning', text: 'Learning', capability: 'learning.read' },
+  { href: '/auditors/training', text: 'Auditor training', capability: 'training.manage' },
   { href: '/children', text: 'Children', capability: 'children.lookup' },
   { href: '/cohorts', text: 'Cohorts', capability: 'sampling.manage' },
   { href: '/returns', text: 'Returns', capability: 'returns.read' },
@@ -169,6 +170,7 @@ export const NAVIGATION: readonly NavItem[] = [
   { href: '/organisation', text: 'Organisation', capability: 'organisation.read' },
   { href: '/admin/people', text: 'People', capability: 'people.manage' },
   { href: '/access-log', text: 'Access log', capability: 'accessLog.read' },
+  { href: '/security', text: 'Security', capability: 'security.read' },
 ];
 
 export function navigationFor(roles: readonly Role[]): NavItem[] {

@@ -7,6 +7,7 @@ export const SECURITY_EVENT_LABELS = {
   sign_in_link_created: 'One-time sign-in link sent',
   sign_in_link_used: 'One-time sign-in link used',
   role_requested: 'Role requested',
+  role_granted: 'Role given',
   role_confirmed: 'Role confirmed',
   role_refused: 'Role refused',
   role_withdrawn: 'Role request withdrawn',

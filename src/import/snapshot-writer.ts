@@ -70,6 +70,8 @@ export interface WorkerFacts {
   ref: string;
   name: string;
   jobTitle?: string | null;
+  /** the council's own staff number (SSD `prof_staff_id`), as the staff file's staff ID */
+  staffNumber?: string | null;
   teamRef?: string | null;
   teamName?: string | null;
 }
@@ -303,8 +305,18 @@ export class SnapshotWriter {
   async worker(facts: WorkerFacts): Promise<void> {
     const dir = await this.#dir();
     const team = dir.team(facts.teamRef, facts.teamName);
-    const existing = dir.staffByRef.get(facts.ref) ?? dir.unreferencedStaffByKey(nameKey(facts.name));
+    // the staff file and the extract name the same person by the council's staff number
+    const number = facts.staffNumber?.trim() || null;
+    const existing =
+      dir.staffByRef.get(facts.ref) ??
+      (number ? dir.staffByNumber.get(number.toLowerCase()) : undefined) ??
+      dir.unreferencedStaffByKey(nameKey(facts.name));
+    // a staff number someone else holds is left with them
+    const holder = number ? dir.staffByNumber.get(number.toLowerCase()) : undefined;
+    const takeNumber = number && (!holder || holder.id === existing?.id) ? number : null;
     if (existing) {
+      // what the extract leaves blank (and the person's email, which it never gives) is kept, and
+      // a leaver is never made active again
       await this.#trx
         .updateTable('staff')
         .set({
@@ -312,6 +324,7 @@ export class SnapshotWriter {
           external_id: facts.ref,
           ...(facts.jobTitle ? { job_title: facts.jobTitle } : {}),
           ...(team ? { team_id: team.id } : {}),
+          ...(takeNumber ? { staff_number: takeNumber } : {}),
         })
         .where('id', '=', existing.id)
         .execute();
@@ -320,6 +333,7 @@ export class SnapshotWriter {
         externalId: facts.ref,
         name: facts.name,
         teamId: team?.id ?? existing.teamId,
+        staffNumber: takeNumber ?? existing.staffNumber,
       });
       return;
     }
@@ -331,10 +345,17 @@ export class SnapshotWriter {
         name: facts.name,
         job_title: facts.jobTitle || 'Not given in the extract',
         team_id: team?.id ?? null,
+        staff_number: takeNumber,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    dir.addStaff({ id: row.id, externalId: facts.ref, name: facts.name, teamId: team?.id ?? null });
+    dir.addStaff({
+      id: row.id,
+      externalId: facts.ref,
+      name: facts.name,
+      teamId: team?.id ?? null,
+      staffNumber: takeNumber,
+    });
   }
 
   async #serviceArea(name: string): Promise<string> {
@@ -631,6 +652,7 @@ interface StaffEntry {
   externalId: string | null;
   name: string;
   teamId: string | null;
+  staffNumber?: string | null;
 }
 
 /**
@@ -642,6 +664,8 @@ class Directory {
   readonly teamByRef = new Map<string, TeamEntry>();
   readonly #teamByKey = new Map<string, TeamEntry | null>();
   readonly staffByRef = new Map<string, StaffEntry>();
+  /** by the council's staff number, lower case */
+  readonly staffByNumber = new Map<string, StaffEntry>();
   readonly #staffByKey = new Map<string, StaffEntry | null>();
   readonly serviceAreaByKey = new Map<string, string>();
 
@@ -655,7 +679,7 @@ class Directory {
         .execute(),
       trx
         .selectFrom('staff')
-        .select(['id', 'external_id', 'name', 'team_id'])
+        .select(['id', 'external_id', 'name', 'team_id', 'staff_number'])
         .where('council_id', '=', councilId)
         .execute(),
       trx.selectFrom('service_areas').select(['id', 'name']).where('council_id', '=', councilId).execute(),
@@ -667,7 +691,13 @@ class Directory {
     ]);
     for (const t of teams) dir.addTeam({ id: t.id, externalId: t.external_id, name: t.name });
     for (const s of staff)
-      dir.addStaff({ id: s.id, externalId: s.external_id, name: s.name, teamId: s.team_id });
+      dir.addStaff({
+        id: s.id,
+        externalId: s.external_id,
+        name: s.name,
+        teamId: s.team_id,
+        staffNumber: s.staff_number,
+      });
     for (const a of areas) dir.serviceAreaByKey.set(nameKey(a.name), a.id);
     const teamById = new Map(teams.map((t) => [t.id, t]));
     const staffById = new Map(staff.map((s) => [s.id, s]));
@@ -683,6 +713,7 @@ class Directory {
             externalId: s.external_id,
             name: s.name,
             teamId: s.team_id,
+            staffNumber: s.staff_number,
           });
       }
     }
@@ -698,6 +729,7 @@ class Directory {
 
   addStaff(s: StaffEntry) {
     if (s.externalId) this.staffByRef.set(s.externalId, s);
+    if (s.staffNumber) this.staffByNumber.set(s.staffNumber.toLowerCase(), s);
     const key = nameKey(s.name);
     const known = this.#staffByKey.get(key);
     this.#staffByKey.set(key, known === undefined || known?.id === s.id ? s : null);

@@ -409,6 +409,7 @@ export const SSD_TABLES: readonly SsdTable[] = [
       prof_professional_name: required('This worker has no name'),
       prof_professional_job_title: text(),
       prof_professional_department: text(),
+      prof_staff_id: text(),
     },
     async write(row, c) {
       // the department is the team's ID in the SSD, but some extracts write its name: either is matched
@@ -416,6 +417,7 @@ export const SSD_TABLES: readonly SsdTable[] = [
         ref: row.prof_professional_id,
         name: row.prof_professional_name,
         jobTitle: row.prof_professional_job_title,
+        staffNumber: row.prof_staff_id,
         teamRef: row.prof_professional_department,
         teamName: row.prof_professional_department,
       });

@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
 import type { ReturnsKind } from '../domain/activity-kinds.ts';
 import type { AnswerSet, ToolDefinition } from '../domain/audit-tools.ts';
-import { addMonths, formatDate, monthName, yearName } from '../domain/dates.ts';
+import { addDays, addMonths, formatDate, monthName, yearName } from '../domain/dates.ts';
 import { type MonthRange, monthRange, previousYear } from '../domain/month-range.ts';
 import {
   CHANGE_RULE,
@@ -22,6 +22,7 @@ import { ENOUGH_TO_PUBLISH, type Keep, Suppression } from '../domain/suppression
 import { allocationFacts } from '../metrics/audit-facts.ts';
 import { learningByTheme } from '../services/learning/learning-sessions.ts';
 import { listAuditors } from '../services/sampling/auditors.ts';
+import { trainingCountsAsAt } from '../services/sampling/training.ts';
 import { produceReport } from './catalogue.ts';
 import {
   type Count,
@@ -724,16 +725,40 @@ async function auditorsDocument(
       order by f.auditor`.execute(db),
   ]);
   const trained = auditors.filter((a) => a.trained).length;
+  // auditor training as at the end of the programme year (today, when the year has not ended)
+  const yearEnd = addDays(addMonths(`${r.to}-01`, 1), -1);
+  const training = await trainingCountsAsAt(db, councilId, yearEnd < p.today ? yearEnd : p.today);
   return {
     title: `Auditors, ${r.thisYearName}`,
     subtitle: [],
     summary: [
       `Trained auditors on ${formatDate(p.today)}: ${trained} of ${auditors.length} staff with the auditor role.`,
+      `Auditor training on ${formatDate(training.asAt)}: ${training.trained} trained, ${training.awaiting} awaiting training and ${training.overdue} not trained in time.`,
     ],
     notes: [
       'Audits given to each auditor in the year’s cycles in QA Loop (exempted audits left out) and how many they returned. Not in a report for publication, which names nobody below service level.',
+      'Auditor training counts the staff in post on the day: trained (with any refresher due), new managers still within the council’s time for training (awaiting), and managers not trained in that time (not trained in time). Managers are those with the case manager, Head of Service or auditor role.',
     ],
     sections: [
+      {
+        id: 'training',
+        heading: `Auditor training on ${formatDate(training.asAt)}`,
+        tables: [
+          {
+            id: 'training',
+            title: 'Auditor training',
+            columns: [
+              { key: 'status', header: 'Training', kind: 'text' },
+              { key: 'people', header: 'People', kind: 'count' },
+            ],
+            rows: [
+              { cells: { status: 'Trained', people: training.trained } },
+              { cells: { status: 'Awaiting training', people: training.awaiting } },
+              { cells: { status: 'Not trained in time', people: training.overdue } },
+            ],
+          },
+        ],
+      },
       {
         id: 'auditors',
         heading: 'Audits given and returned, by auditor',

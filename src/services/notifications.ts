@@ -33,8 +33,12 @@ import type { JobQueue } from '../data/queue.ts';
 import { inTransaction } from '../data/transaction.ts';
 import type { CyclePhase } from '../domain/cycle-phases.ts';
 import { formatDate, type IsoDate, monthName } from '../domain/dates.ts';
+import { GRANT_SOURCE_WORDS, type GrantSource } from '../domain/role-grants.ts';
+import { isRole, ROLE_LABELS } from '../domain/roles.ts';
 import type { WorkingDayCalendar } from '../domain/working-days.ts';
 import { MailError, type Mailer, withoutAddresses } from '../platform/mailer.ts';
+import { sessionSecret } from './organisation/app-settings.ts';
+import { signInLinkToken, signInLinkUrl } from './organisation/sign-in-link-token.ts';
 import { councilCalendar } from './programme/cycles.ts';
 
 export const NOTIFICATION_KINDS = ['allocated', 'deadline_approaching', 'overdue'] as const;
@@ -57,12 +61,24 @@ export const PERSON_MESSAGE_KINDS = [
   'action_due',
   /** an action they own is past its due date */
   'action_overdue',
+  /** a QA lead gave them an action from an audit that someone else owned */
+  'action_assigned',
   /** the moderation panel has decided the final grade of an audit they did */
   'moderation_outcome',
+  /** someone asked for them to have a role that opens children's records: a QA lead must confirm it */
+  'role_requested',
+  /** a role of theirs has taken effect */
+  'role_granted',
 ] as const;
 export type PersonMessageKind = (typeof PERSON_MESSAGE_KINDS)[number];
 
-const ALL_KINDS: readonly string[] = [...NOTIFICATION_KINDS, ...PERSON_MESSAGE_KINDS];
+/**
+ * A one-time sign-in link an administrator sent: `about_id` is the link. The link itself is never
+ * stored: it is composed from the link's id when the e-mail goes, and not sent once used or expired.
+ */
+export const SIGN_IN_LINK_KIND = 'sign_in_link';
+
+const ALL_KINDS: readonly string[] = [...NOTIFICATION_KINDS, ...PERSON_MESSAGE_KINDS, SIGN_IN_LINK_KIND];
 
 /** Where an auditor's message links: their list of audits. */
 export const AUDITOR_LINK_PATH = '/my-audits';
@@ -75,7 +91,10 @@ export const PERSON_LINK_PATHS: Record<PersonMessageKind, string> = {
   audit_returned: '/audits',
   action_due: '/actions',
   action_overdue: '/actions',
+  action_assigned: '/actions',
   moderation_outcome: '/audits',
+  role_requested: '/',
+  role_granted: '/',
 };
 
 /** By default an auditor is reminded when an audit is due within this many working days. */
@@ -197,6 +216,49 @@ export async function notifyPeople(
     }
     return { recorded: inserted.length, recipients: people.size };
   });
+}
+
+/** Records the e-mail that carries a one-time sign-in link to its person, and queues it. */
+export async function notifySignInLink(
+  db: Db,
+  queue: JobQueue | null,
+  link: { councilId: string; staffId: string; linkId: string },
+): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    await trx
+      .insertInto('notifications')
+      .values({
+        council_id: link.councilId,
+        staff_id: link.staffId,
+        kind: SIGN_IN_LINK_KIND,
+        about_id: link.linkId,
+        dedupe_key: `${SIGN_IN_LINK_KIND}:${link.linkId}:${link.staffId}`,
+      })
+      .execute();
+    if (queue) await queueDelivery(queue, { councilId: link.councilId, staffId: link.staffId }, trx);
+  });
+}
+
+/** The e-mail that carries a one-time sign-in link: who sent it, that it works once, until when. */
+export function composeSignInLinkMessage(
+  link: string,
+  sentBy: string | null,
+  expiresAt: Date,
+): { subject: string; body: string } {
+  const until = expiresAt.toLocaleString('en-GB', {
+    timeZone: 'Europe/London',
+    dateStyle: 'long',
+    timeStyle: 'short',
+  });
+  return {
+    subject: 'Your link to sign in to QA Loop',
+    body: [
+      `${sentBy ?? 'Your QA Loop administrator'} has sent you a link to sign in to QA Loop.`,
+      `The link works once, for 24 hours (until ${until}). After signing in you can choose a password if your council uses them.`,
+      link,
+      'If you did not expect this email, do not use the link: tell your QA Loop administrator.',
+    ].join('\n\n'),
+  };
 }
 
 /**
@@ -414,13 +476,33 @@ export function composeMessage(facts: MessageFacts): { subject: string; body: st
   };
 }
 
-/** The subject and text of a message about escalations, returned audits or actions: no child named. */
+/** What a message about roles says: which roles (their labels) and who asked for them. */
+export interface RoleMessageFacts {
+  roles: string[];
+  askedBy: string[];
+}
+
+function inWords(items: readonly string[]): string {
+  const unique = [...new Set(items)];
+  return unique.length <= 1 ? (unique[0] ?? '') : `${unique.slice(0, -1).join(', ')} and ${unique.at(-1)}`;
+}
+
+/**
+ * The subject and text of a message about escalations, returned audits, actions or roles: no child
+ * named. A message about roles names the roles and who asked (`roleFacts`).
+ */
 export function composePersonMessage(
   kind: PersonMessageKind,
   count: number,
   link: string,
+  roleFacts: RoleMessageFacts = { roles: [], askedBy: [] },
 ): { subject: string; body: string } {
   const one = count === 1;
+  const roleWords =
+    roleFacts.roles.length === 0
+      ? 'a new role'
+      : `the ${new Set(roleFacts.roles).size === 1 ? 'role' : 'roles'} ${inWords(roleFacts.roles)}`;
+  const askedBy = inWords(roleFacts.askedBy);
   const footer = 'This email does not say which child it is about. You can see that when you sign in.';
   const texts: Record<PersonMessageKind, { subject: string; lines: string[] }> = {
     escalation_raised: {
@@ -487,6 +569,31 @@ export function composePersonMessage(
         'Sign in to QA Loop to read the outcome and the comments.',
       ],
     },
+    role_requested: {
+      subject: 'Someone has asked for you to have a new role in QA Loop',
+      lines: [
+        `${askedBy || 'Someone'} asked for you to have ${roleWords} in QA Loop.`,
+        'It lets you see children’s records, so it takes effect only once a QA lead confirms it. If you did not expect this, tell your QA lead.',
+      ],
+    },
+    role_granted: {
+      subject: 'You have a new role in QA Loop',
+      lines: [
+        `You now have ${roleWords} in QA Loop${askedBy ? `. Asked for by ${askedBy}` : ''}.`,
+        'Sign in to QA Loop to see what you can do. If you did not expect this, tell your QA lead.',
+      ],
+    },
+    action_assigned: {
+      subject: one
+        ? 'You have been given an action from an audit'
+        : `You have been given ${count} actions from audits`,
+      lines: [
+        one
+          ? 'The QA team has given you an action from an audit that someone else owned.'
+          : `The QA team has given you ${count} actions from audits that other people owned.`,
+        'Sign in to QA Loop to see what needs doing and when it is due, and mark each one done once it is.',
+      ],
+    },
     action_overdue: {
       subject: one ? 'An action from an audit is overdue' : `${count} actions from audits are overdue`,
       lines: [
@@ -498,7 +605,9 @@ export function composePersonMessage(
     },
   };
   const t = texts[kind];
-  return { subject: t.subject, body: [...t.lines, link, footer].join('\n\n') };
+  // a message about roles is about no child
+  const ending = kind.startsWith('role_') ? [] : [footer];
+  return { subject: t.subject, body: [...t.lines, link, ...ending].join('\n\n') };
 }
 
 // --- delivering ---
@@ -543,6 +652,41 @@ async function settle(
 }
 
 /**
+ * What messages about roles say, by kind: the roles and who asked, read from the security log's
+ * events that carry the message's id (`detail.notice`, written by src/services/organisation/role-grants.ts).
+ */
+async function roleMessageFacts(
+  db: Db,
+  job: DeliveryJob,
+  rows: readonly { kind: string; about_id: string | null }[],
+): Promise<Map<string, RoleMessageFacts>> {
+  const facts = new Map<string, RoleMessageFacts>();
+  const kindOf = new Map(
+    rows.flatMap((r) => (r.kind.startsWith('role_') && r.about_id ? [[r.about_id, r.kind] as const] : [])),
+  );
+  if (kindOf.size === 0) return facts;
+  const events = await db
+    .selectFrom('security_events as e')
+    .leftJoin('staff as asker', (j) => j.on(sql`asker.id::text`, '=', sql<string>`e.detail->>'requestedBy'`))
+    .select(['e.detail', 'asker.name as asker'])
+    .where('e.council_id', '=', job.councilId)
+    .where('e.subject_id', '=', job.staffId)
+    .where(sql<string>`e.detail->>'notice'`, 'in', [...kindOf.keys()])
+    .orderBy('e.id')
+    .execute();
+  for (const e of events) {
+    const kind = kindOf.get(String(e.detail.notice)) as string;
+    const f = facts.get(kind) ?? { roles: [], askedBy: [] };
+    if (isRole(e.detail.role)) f.roles.push(ROLE_LABELS[e.detail.role]);
+    const source = e.detail.source as GrantSource | undefined;
+    const asker = e.asker ?? (source ? GRANT_SOURCE_WORDS[source] : undefined);
+    if (asker) f.askedBy.push(asker);
+    facts.set(kind, f);
+  }
+  return facts;
+}
+
+/**
  * Sends one person's waiting messages: those queued, or failed with tries left. Messages about
  * audits no longer theirs or no longer open are skipped, as is everything when e-mail is turned
  * off or the person has no address. One e-mail per kind, cycle and deadline. A failure marks its
@@ -561,9 +705,12 @@ export async function deliverWaiting(
     .leftJoin('programme_months as m', 'm.id', 'a.month_id')
     .leftJoin('escalations as e', 'e.id', 'n.about_id')
     .leftJoin('audit_actions as x', 'x.id', 'n.about_id')
+    .leftJoin('sign_in_links as l', 'l.id', 'n.about_id')
+    .leftJoin('staff as sender', 'sender.id', 'l.created_by')
     .select([
       'n.id',
       'n.kind',
+      'n.about_id',
       'a.status',
       'a.auditor_id',
       'a.due_on',
@@ -573,6 +720,9 @@ export async function deliverWaiting(
       'e.responded_at',
       'e.follow_up_at',
       'x.status as action_status',
+      'l.used_at as link_used_at',
+      'l.expires_at as link_expires_at',
+      'sender.name as link_sender',
     ])
     .where('n.council_id', '=', job.councilId)
     .where('n.staff_id', '=', job.staffId)
@@ -596,7 +746,9 @@ export async function deliverWaiting(
     (w) =>
       (w.kind === 'escalation_follow_up' && w.follow_up_at !== null) ||
       (w.kind.startsWith('escalation_') && w.kind !== 'escalation_follow_up' && w.responded_at !== null) ||
-      (w.kind.startsWith('action_') && w.action_status !== 'open'),
+      (w.kind.startsWith('action_') && w.action_status !== 'open') ||
+      (w.kind === SIGN_IN_LINK_KIND &&
+        (w.link_used_at !== null || !w.link_expires_at || w.link_expires_at <= new Date())),
   );
   const current = waiting.filter((w) => !stale.includes(w) && !settled.includes(w));
   await settle(
@@ -636,6 +788,7 @@ export async function deliverWaiting(
     return result;
   }
 
+  const roleFacts = await roleMessageFacts(db, job, current);
   // one e-mail per kind, cycle and deadline (auditors' messages) or per kind (everyone else's)
   const groups = new Map<
     string,
@@ -659,13 +812,36 @@ export async function deliverWaiting(
       group.facts.count++;
       group.ids.push(w.id);
       groups.set(key, group);
+    } else if (w.kind === SIGN_IN_LINK_KIND) {
+      // each link its own e-mail, composed from the link's id with the installation's secret
+      const token = signInLinkToken(w.about_id as string, await sessionSecret(db));
+      const message = composeSignInLinkMessage(
+        signInLinkUrl(options.baseUrl, token),
+        w.link_sender,
+        w.link_expires_at as Date,
+      );
+      groups.set(`${w.kind}|${w.id}`, {
+        facts: {
+          kind: w.kind as unknown as NotificationKind,
+          count: 1,
+          month: '' as IsoDate,
+          deadline: null,
+        },
+        ids: [w.id],
+        compose: () => message,
+      });
     } else {
       const kind = w.kind as PersonMessageKind;
       const group = groups.get(kind) ?? {
         facts: { kind: kind as unknown as NotificationKind, count: 0, month: '' as IsoDate, deadline: null },
         ids: [],
         compose: (count: number) =>
-          composePersonMessage(kind, count, `${options.baseUrl}${PERSON_LINK_PATHS[kind]}`),
+          composePersonMessage(
+            kind,
+            count,
+            `${options.baseUrl}${PERSON_LINK_PATHS[kind]}`,
+            roleFacts.get(kind),
+          ),
       };
       group.facts.count++;
       group.ids.push(w.id);

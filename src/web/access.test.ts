@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Agent, createTestApp } from '../../test/helpers/app.ts';
@@ -8,6 +9,7 @@ import { saveCohort } from '../../test/helpers/sampling.ts';
 import type { ToolDefinition } from '../domain/audit-tools.ts';
 import { CAPABILITIES, type Capability, ROLES, type Role } from '../domain/roles.ts';
 import { createColumnMapping } from '../services/case-data/column-mappings.ts';
+import { previewStaffFile } from '../services/organisation/staff-import.ts';
 import { drawRequestSchema, drawSample } from '../services/sampling/samples.ts';
 
 let t: TestDb;
@@ -63,9 +65,23 @@ before(async () => {
     ':themeId': (await t.db.selectFrom('practice_themes').select('id').limit(1).executeTakeFirstOrThrow()).id,
     ':sessionId': (await t.db.selectFrom('learning_sessions').select('id').limit(1).executeTakeFirstOrThrow())
       .id,
+    ':trainingSessionId': (
+      await t.db.selectFrom('audit_training_sessions').select('id').limit(1).executeTakeFirstOrThrow()
+    ).id,
     ':jobId': imported.jobId,
     ':importId': imported.importId,
     ':tokenId': imported.tokenId,
+    ':grantId': await pendingGrant(),
+    ':staffImportId': (
+      await previewStaffFile(
+        t.db,
+        (
+          await t.db.selectFrom('councils').select('id').executeTakeFirstOrThrow()
+        ).id,
+        join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'staff-file.csv'),
+        { fileName: 'staff-file.csv', asOf: '2026-11-22', uploadedBy: null },
+      )
+    ).importId,
     ':snapshotId': (await t.db.selectFrom('snapshots').select('id').limit(1).executeTakeFirstOrThrow()).id,
     ':cohortId': (await t.db.selectFrom('cohorts').select('id').limit(1).executeTakeFirstOrThrow()).id,
     ':yearId': (await t.db.selectFrom('programme_years').select('id').limit(1).executeTakeFirstOrThrow()).id,
@@ -83,6 +99,26 @@ after(async () => {
   await app.close();
   await t.close();
 });
+
+/** A role grant waiting for a QA lead: the administrator asks for the auditor role for someone. */
+async function pendingGrant(): Promise<string> {
+  const person = await t.db
+    .selectFrom('staff as s')
+    .select(['s.id', 's.council_id'])
+    .where('s.external_id', '=', 'DEMO-scrutiny_reader')
+    .executeTakeFirstOrThrow();
+  const admin = await t.db
+    .selectFrom('staff')
+    .select('id')
+    .where('external_id', '=', 'DEMO-administrator')
+    .executeTakeFirstOrThrow();
+  const row = await t.db
+    .insertInto('role_grants')
+    .values({ council_id: person.council_id, staff_id: person.id, role: 'auditor', requested_by: admin.id })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
 
 /** A sample drawn in the demo council, and one of its audits. */
 async function demoSample() {
@@ -236,12 +272,14 @@ test('the navigation shows each person only what their roles allow', async () =>
     '/tools',
     '/practice-themes',
     '/learning',
+    '/auditors/training',
     '/dashboards',
     '/reports',
     '/children',
     '/imports',
     '/organisation',
     '/access-log',
+    '/security',
   ]);
   const auditor = await links('auditor');
   assert.ok(auditor.length < (await links('qa_lead')).length, 'an auditor has fewer links than the QA lead');

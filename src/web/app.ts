@@ -158,15 +158,37 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(fastifyRateLimit, { global: false });
   await app.register(views, { demo: config.demo });
+  // an empty database: every page says how to set up the council (plugins/no-council.ts)
+  await app.register((await import('./plugins/no-council.ts')).default, { db });
   await app.register(access, { db, idleMinutes: config.sessionIdleMinutes });
   await app.register(childAccess, { db });
   await app.register(errors);
 
   await app.register(helpRoutes);
-  await app.register(signInRoutes, { db, demo: config.demo, demoPassword: options.demoPassword });
+  await app.register(signInRoutes, {
+    db,
+    demo: config.demo,
+    demoPassword: options.demoPassword,
+    oidc: config.oidc,
+    localPasswords: config.localPasswords ?? true,
+    baseUrl: config.baseUrl ?? '',
+  });
+  await app.register((await import('./routes/sign-in-oidc.ts')).default, {
+    db,
+    oidc: config.oidc,
+    baseUrl: config.baseUrl ?? '',
+  });
   await app.register(homeRoutes, { db });
+  await app.register((await import('./routes/account/account.ts')).default, {
+    db,
+    localPasswords: config.localPasswords ?? true,
+  });
   await app.register(organisationRoutes, { db });
-  await app.register(adminPeopleRoutes, { db });
+  await app.register(adminPeopleRoutes, { db, localPasswords: config.localPasswords ?? true });
+  await app.register((await import('./routes/sign-in-links.ts')).default, {
+    db,
+    localPasswords: config.localPasswords ?? true,
+  });
   await app.register(childrenRoutes, { db });
   await app.register(accessLogRoutes, { db });
   await app.register(programmeRoutes, { db });
@@ -180,10 +202,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(importApiRoutes, { db, dataDir: config.dataDir });
   await app.register(adminImportTokenRoutes, { db });
   await app.register((await import('./routes/imports/snapshots.ts')).default, { db });
+  await app.register((await import('./routes/imports/staff-files.ts')).default, {
+    db,
+    dataDir: config.dataDir,
+  });
   await app.register(columnMappingRoutes, { db });
   await app.register(cohortRoutes, { db });
   await app.register(returnsRoutes, { db });
   await app.register(auditorRoutes, { db });
+  await app.register((await import('./routes/auditors/training.ts')).default, { db });
   await app.register(sampleRoutes, { db });
   await app.register(actionRoutes, { db });
   await app.register(escalationRoutes, { db });
@@ -196,5 +223,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register((await import('./routes/reports/monthly-reports.ts')).default, { db });
   await app.register((await import('./routes/reports/reports.ts')).default, { db });
   await app.register((await import('./routes/dashboards/dashboards.ts')).default, { db });
+  await app.register((await import('./routes/security/security.ts')).default, { db });
   return app;
 }

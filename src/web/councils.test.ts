@@ -110,12 +110,14 @@ test('an administrator cannot see or change another council’s people', async (
   assert.equal((await otherAdmin.get(page)).statusCode, 404);
   const roles = await otherAdmin.post(`${page}/roles`, { roles: ['administrator'] }, '/admin/people');
   assert.equal(roles.statusCode, 404);
-  const password = await otherAdmin.post(
-    `${page}/password`,
-    { password: 'taken over by eastvale' },
+  const link = await otherAdmin.post(`${page}/sign-in-link`, {}, '/admin/people');
+  assert.equal(link.statusCode, 404);
+  const disable = await otherAdmin.post(
+    `${page}/disable`,
+    { reason: 'taken over by eastvale' },
     '/admin/people',
   );
-  assert.equal(password.statusCode, 404);
+  assert.equal(disable.statusCode, 404);
   const after = await t.db
     .selectFrom('staff_roles')
     .select('role')

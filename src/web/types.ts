@@ -33,9 +33,15 @@ declare module 'fastify' {
     lastSeen?: number;
     /** a one-off message for the next page */
     flash?: { kind: 'success' | 'info'; text: string };
+    /** signed in by a one-time link: they may choose a password without typing the current one */
+    signedInByLink?: boolean;
     /** the sign-in page says why you were signed out */
     signedOutReason?: 'idle';
     /** what was typed into a form sent after the session timed out, to fill it in again */
     keptForm?: { path: string; fields: Record<string, string | string[]> };
+    /** the password was right; the second-factor code is still to come (not signed in) */
+    pendingSecondFactor?: { userId: string; returnTo: string; at: number; byLink?: boolean };
+    /** a second-factor secret being set up, until a code confirms it */
+    pendingTotpSecret?: string;
   }
 }

@@ -15,6 +15,7 @@
  * Who may do what follows the person's relationship to the audit (src/services/audits/audit-access.ts).
  * Messages name no child (src/services/notifications.ts).
  */
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../../data/db.ts';
 import type { JobQueue } from '../../data/queue.ts';
@@ -409,6 +410,161 @@ export async function markActionDone(
       throw alreadyDone(now?.done_on ?? null, now?.name ?? null);
     }
     return { id: actionId, auditId: row.audit_id, doneOn };
+  });
+}
+
+// --- giving an action to someone else ---
+
+export const REASSIGN_REFUSED = 'Only a QA lead or QA officer can give an action to someone else.';
+
+/** Someone an action can be given to: an active member of the council's staff. */
+export interface ActionOwnerChoice {
+  id: string;
+  name: string;
+  jobTitle: string;
+  team: string | null;
+}
+
+export interface ActionForReassigning {
+  action: ActionItem;
+  /** the current owner has been deactivated or their leaving date has passed */
+  ownerHasLeft: boolean;
+  /** active staff, by team (no team last), then by name; the current owner left out */
+  choices: ActionOwnerChoice[];
+}
+
+/** Whether a staff record may be given work today: active, not deactivated, not yet left. */
+function activeStaff(db: Db, councilId: string, today: IsoDate) {
+  return db
+    .selectFrom('staff as s')
+    .leftJoin('teams as t', 't.id', 's.team_id')
+    .select(['s.id', 's.name', 's.job_title', 't.name as team'])
+    .where('s.council_id', '=', councilId)
+    .where('s.active', '=', true)
+    .where('s.deactivated_at', 'is', null)
+    .where((eb) => eb.or([eb('s.left_on', 'is', null), eb('s.left_on', '>', today)]));
+}
+
+/**
+ * The page for giving an action to someone else: a QA lead only (403 otherwise), 404 when there is
+ * no such action in their council. With whether the owner has left and whom it can go to.
+ */
+export async function actionForReassigning(
+  db: Db,
+  user: SignedInUser,
+  actionId: string,
+  today: IsoDate = todayInLondon(),
+): Promise<ActionForReassigning> {
+  must(user.roles.includes('qa_lead'), REASSIGN_REFUSED);
+  const row = await actionQuery(db, user.councilId).where('x.id', '=', actionId).executeTakeFirst();
+  if (!row) throw new NotFoundError('action');
+  const facts = await toolFacts(db, user.councilId, [row]);
+  const blind = (await auditsModeratedBlind(db, user.councilId, user.staffId)).has(row.audit_id);
+  const owner = await activeStaff(db, user.councilId, today)
+    .where('s.id', '=', row.owner_id)
+    .executeTakeFirst();
+  const staff = await activeStaff(db, user.councilId, today)
+    .where('s.id', '!=', row.owner_id)
+    .orderBy(sql`t.name is null`)
+    .orderBy('t.name')
+    .orderBy('s.name')
+    .execute();
+  return {
+    action: toItem(row, factsFor(facts, row), today, row.status === 'open', blind),
+    ownerHasLeft: !owner,
+    choices: staff.map((s) => ({ id: s.id, name: s.name, jobTitle: s.job_title, team: s.team })),
+  };
+}
+
+export interface ReassignInput {
+  ownerId?: unknown;
+}
+
+export interface Reassigned {
+  id: string;
+  auditId: string;
+  previousOwnerId: string;
+  previousOwner: string;
+  newOwnerId: string;
+  newOwner: string;
+}
+
+/**
+ * Gives an open action to someone else: a QA lead of the action's council only (403 otherwise).
+ * The new owner must be an active member of the council's staff (not deactivated, not left) and
+ * not the owner already; a done action cannot be given. The new owner is told by e-mail
+ * ('action_assigned'). One transaction: a refusal (ValidationError) changes nothing.
+ *
+ * audit_actions has no history of owners, so the change is not kept beyond the new owner; the
+ * answer names the previous owner for the page that made the change.
+ */
+export async function reassignAction(
+  db: Db,
+  user: SignedInUser,
+  actionId: string,
+  input: ReassignInput,
+  options: { queue?: JobQueue | null; today?: IsoDate } = {},
+): Promise<Reassigned> {
+  must(user.roles.includes('qa_lead'), REASSIGN_REFUSED);
+  const today = options.today ?? todayInLondon();
+  const ownerId = typeof input.ownerId === 'string' ? input.ownerId.trim() : '';
+  const refuse = (message: string) => new ValidationError([{ field: 'ownerId', message }]);
+  return inTransaction(db, async (trx) => {
+    const row = await trx
+      .selectFrom('audit_actions as x')
+      .innerJoin('staff as o', 'o.id', 'x.owner_id')
+      .select(['x.id', 'x.audit_id', 'x.owner_id', 'x.status', 'o.name as owner_name'])
+      .where('x.id', '=', actionId)
+      .where('x.council_id', '=', user.councilId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError('action');
+    if (row.status === 'done') {
+      throw new ValidationError([
+        {
+          field: 'ownerId',
+          message: 'This action has been marked as done, so it cannot be given to someone else',
+        },
+      ]);
+    }
+    if (ownerId === '') throw refuse('Select who the action should go to');
+    if (ownerId === row.owner_id)
+      throw refuse(`${row.owner_name} already owns this action: select someone else`);
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ownerId);
+    const next = uuid
+      ? await activeStaff(trx, user.councilId, today).where('s.id', '=', ownerId).executeTakeFirst()
+      : undefined;
+    if (!next) {
+      throw refuse(
+        'Select someone who works for the council now: the person chosen has left or is not on the staff list',
+      );
+    }
+    await trx
+      .updateTable('audit_actions')
+      .set({ owner_id: next.id })
+      .where('id', '=', actionId)
+      .where('council_id', '=', user.councilId)
+      .where('status', '=', 'open')
+      .execute();
+    await notifyPeople(trx, options.queue ?? null, [
+      {
+        councilId: user.councilId,
+        staffId: next.id,
+        kind: 'action_assigned',
+        aboutId: actionId,
+        auditId: row.audit_id,
+        // given to the same person again later is a new message
+        round: Date.now(),
+      },
+    ]);
+    return {
+      id: actionId,
+      auditId: row.audit_id,
+      previousOwnerId: row.owner_id,
+      previousOwner: row.owner_name,
+      newOwnerId: next.id,
+      newOwner: next.name,
+    };
   });
 }
 

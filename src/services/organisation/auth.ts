@@ -4,11 +4,25 @@ import type { Db } from '../../data/db.ts';
 import type { Role } from '../../domain/roles.ts';
 import { type FieldError, validate } from '../../domain/validation.ts';
 import { decoy, verifyPassword } from './passwords.ts';
+import { codeFormatError, useSecondFactorCode } from './second-factor.ts';
+import { recordSecurityEvent } from './security-log.ts';
 
-/** After this many wrong passwords in a row an account is locked … */
-export const MAX_FAILED_ATTEMPTS = 5;
-/** … for this long. */
-export const LOCK_MINUTES = 15;
+/** Failed sign-ins are counted over this many minutes … */
+export const THROTTLE_MINUTES = 15;
+/** … and refused after this many for one account from one address … */
+export const ACCOUNT_FAILURES_PER_ADDRESS = 5;
+/** … or this many from one address, whichever accounts they tried. */
+export const ADDRESS_FAILURES = 30;
+/** Failures older than this are deleted now and then. */
+const FORGET_FAILURES_AFTER_MS = 24 * 60 * 60_000;
+
+/**
+ * The words for a refused sign-in: the same for a wrong password, an unknown or disabled account
+ * and too many attempts, so they never say whether an account exists.
+ */
+export const SIGN_IN_REFUSED = `Enter a correct email address and password. After several wrong attempts you need to wait ${THROTTLE_MINUTES} minutes.`;
+/** The same for a wrong second-factor code. */
+export const CODE_REFUSED = `Enter the code your authenticator app shows now. After several wrong attempts you need to wait ${THROTTLE_MINUTES} minutes.`;
 
 export interface SignedInUser {
   userId: string;
@@ -24,64 +38,161 @@ export interface SignedInUser {
   roles: Role[];
 }
 
-export type SignInResult = { ok: true; userId: string } | { ok: false; reason: 'invalid' | 'locked' };
+export type SignInResult =
+  /** `secondFactor`: the password was right, and a code is needed before the person is signed in */
+  { ok: true; userId: string; secondFactor: boolean } | { ok: false; reason: 'invalid' | 'throttled' };
 
-const NO_ACCOUNT = '00000000-0000-0000-0000-000000000000';
-
-/**
- * Counts a sign-in attempt before the password is checked, in one statement, so that guesses sent
- * at the same time cannot share a count: at most MAX_FAILED_ATTEMPTS passwords are ever checked
- * before the lock. Returns undefined when the account is locked now.
- */
-async function countAttempt(db: Db, accountId: string, now: Date) {
-  const lockUntil = new Date(now.getTime() + LOCK_MINUTES * 60_000);
-  // A lock that has run out starts the count again.
-  const result = await sql<{ failed_attempts: number; locked_until: Date | null }>`
-    update user_accounts set
-      failed_attempts = case when locked_until is not null then 1 else failed_attempts + 1 end,
-      locked_until = case
-        when (case when locked_until is not null then 1 else failed_attempts + 1 end) >= ${MAX_FAILED_ATTEMPTS}
-        then ${lockUntil}::timestamptz else null end
-    where id = ${accountId} and (locked_until is null or locked_until <= ${now}::timestamptz)
-    returning failed_attempts, locked_until`.execute(db);
-  return result.rows[0];
+export interface Attempt {
+  /** the client's address (request.ip): failures are counted per account and address */
+  address: string;
+  now?: Date;
 }
 
 /**
- * Checks an email address and password. Wrong passwords count towards a lock-out; the answer never
- * says whether the account exists, and costs the same work either way.
+ * Counts an attempt as a failure before anything is checked, in one statement, then counts the
+ * failures it joins: so guesses sent at the same time cannot share a count, and no more than
+ * ACCOUNT_FAILURES_PER_ADDRESS passwords are ever checked for an account from one address in the
+ * window. Returns the failure's id (deleted again if the attempt succeeds), or undefined when the
+ * attempt is refused; a refused attempt is not counted, so waiting is always enough.
+ *
+ * Counts are by account AND address, and by address: failures from elsewhere never stop the real
+ * person signing in from their own address.
+ */
+async function beginAttempt(db: Db, accountId: string | null, address: string, now: Date) {
+  const inserted = await db
+    .insertInto('sign_in_failures')
+    .values({ account_id: accountId, address, failed_at: now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const since = new Date(now.getTime() - THROTTLE_MINUTES * 60_000);
+  const counts = await db
+    .selectFrom('sign_in_failures')
+    .where('address', '=', address)
+    .where('failed_at', '>', since)
+    // Only the failures counted before this one: of guesses sent together, the first ones go on.
+    .where('id', '<=', inserted.id)
+    .select([
+      sql<number>`count(*)::int`.as('from_address'),
+      sql<number>`(count(*) filter (where account_id = ${accountId}))::int`.as('for_account'),
+    ])
+    .executeTakeFirstOrThrow();
+  const refused =
+    counts.from_address > ADDRESS_FAILURES ||
+    (accountId !== null && counts.for_account > ACCOUNT_FAILURES_PER_ADDRESS);
+  if (refused) {
+    await db.deleteFrom('sign_in_failures').where('id', '=', inserted.id).execute();
+    return undefined;
+  }
+  return { id: inserted.id, forAccount: counts.for_account };
+}
+
+/** The account signed in from this address: its failures from here are cleared; old ones go. */
+async function clearFailures(db: Db, accountId: string, address: string, now: Date) {
+  await db
+    .deleteFrom('sign_in_failures')
+    .where('account_id', '=', accountId)
+    .where('address', '=', address)
+    .execute();
+  await forgetOldSignInFailures(db, now);
+}
+
+/** Deletes failures older than a day (done at each successful sign-in). */
+export async function forgetOldSignInFailures(db: Db, now = new Date()): Promise<number> {
+  const result = await db
+    .deleteFrom('sign_in_failures')
+    .where('failed_at', '<', new Date(now.getTime() - FORGET_FAILURES_AFTER_MS))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** The attempt that reaches the limit is recorded in the security log (no address: only the count). */
+async function recordWhenThrottled(
+  db: Db,
+  account: { council_id: string; staff_id: string },
+  failures: number,
+) {
+  if (failures !== ACCOUNT_FAILURES_PER_ADDRESS) return;
+  await recordSecurityEvent(db, {
+    councilId: account.council_id,
+    kind: 'sign_in_refused',
+    actorId: null,
+    subjectId: account.staff_id,
+    detail: { reason: 'wrong_attempts', attempts: failures, minutes: THROTTLE_MINUTES },
+  });
+}
+
+async function markSignedIn(db: Db, accountId: string, address: string, now: Date) {
+  await db.updateTable('user_accounts').set({ last_signed_in_at: now }).where('id', '=', accountId).execute();
+  await clearFailures(db, accountId, address, now);
+}
+
+/**
+ * Checks an email address and password. Wrong passwords count towards the throttle; the answer
+ * never says whether the account exists, and costs the same work either way. For an account with a
+ * second factor a right password is not yet a sign-in: `signInWithCode` finishes it.
  */
 export async function signInWithPassword(
   db: Db,
   email: string,
   password: string,
-  now = new Date(),
+  attempt: Attempt = { address: 'unknown' },
 ): Promise<SignInResult> {
+  const now = attempt.now ?? new Date();
   const account = await db
     .selectFrom('user_accounts')
-    .select(['id', 'password_hash', 'disabled'])
+    .select(['id', 'council_id', 'staff_id', 'password_hash', 'disabled', 'totp_enabled_at'])
     .where(sql`lower(email)`, '=', email.trim().toLowerCase())
     .executeTakeFirst();
 
   if (!account?.password_hash || account.disabled) {
-    await countAttempt(db, NO_ACCOUNT, now);
+    await beginAttempt(db, null, attempt.address, now);
     await verifyPassword(await decoy(), password);
     return { ok: false, reason: 'invalid' };
   }
-  const attempt = await countAttempt(db, account.id, now);
-  if (!attempt) {
+  const counted = await beginAttempt(db, account.id, attempt.address, now);
+  if (!counted) {
     await verifyPassword(await decoy(), password);
-    return { ok: false, reason: 'locked' };
+    return { ok: false, reason: 'throttled' };
   }
   if (!(await verifyPassword(account.password_hash, password))) {
-    return { ok: false, reason: attempt.locked_until ? 'locked' : 'invalid' };
+    await recordWhenThrottled(db, account, counted.forAccount);
+    return { ok: false, reason: 'invalid' };
   }
-  await db
-    .updateTable('user_accounts')
-    .set({ failed_attempts: 0, locked_until: null, last_signed_in_at: now })
-    .where('id', '=', account.id)
-    .execute();
-  return { ok: true, userId: account.id };
+  await db.deleteFrom('sign_in_failures').where('id', '=', counted.id).execute();
+  if (account.totp_enabled_at) return { ok: true, userId: account.id, secondFactor: true };
+  await markSignedIn(db, account.id, attempt.address, now);
+  return { ok: true, userId: account.id, secondFactor: false };
+}
+
+/**
+ * The second step of signing in for an account with a second factor: a wrong code counts as a
+ * failure in the same throttle as a wrong password; a code is used once.
+ */
+export async function signInWithCode(
+  db: Db,
+  userId: string,
+  code: string,
+  attempt: Attempt,
+): Promise<{ ok: true } | { ok: false; errors: FieldError[] }> {
+  const now = attempt.now ?? new Date();
+  const formatError = codeFormatError(code);
+  if (formatError) return { ok: false, errors: [{ field: 'code', message: formatError }] };
+  const account = await db
+    .selectFrom('user_accounts')
+    .select(['id', 'council_id', 'staff_id', 'disabled'])
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  const refused = { ok: false as const, errors: [{ field: 'code', message: CODE_REFUSED }] };
+  if (!account || account.disabled) return refused;
+  const counted = await beginAttempt(db, account.id, attempt.address, now);
+  if (!counted) return refused;
+  if (!(await useSecondFactorCode(db, account.id, code, now))) {
+    await recordWhenThrottled(db, account, counted.forAccount);
+    return refused;
+  }
+  await db.deleteFrom('sign_in_failures').where('id', '=', counted.id).execute();
+  await markSignedIn(db, account.id, attempt.address, now);
+  return { ok: true };
 }
 
 const signInSchema = z.object({
@@ -94,25 +205,18 @@ const signInSchema = z.object({
 
 /**
  * The sign-in form: each empty field named, then the email address and password checked. A wrong
- * password and an unknown address get the same words, which say when an account locks.
+ * password, an unknown address and too many attempts all get the same words.
  */
 export async function signInWithForm(
   db: Db,
   input: { email: string; password: string },
-): Promise<{ ok: true; userId: string } | { ok: false; errors: FieldError[] }> {
+  attempt: Attempt,
+): Promise<{ ok: true; userId: string; secondFactor: boolean } | { ok: false; errors: FieldError[] }> {
   const checked = validate(signInSchema, input);
   if (!checked.ok) return checked;
-  const result = await signInWithPassword(db, checked.value.email, checked.value.password);
+  const result = await signInWithPassword(db, checked.value.email, checked.value.password, attempt);
   if (result.ok) return result;
-  return {
-    ok: false,
-    errors: [
-      {
-        field: 'password',
-        message: `Enter a correct email address and password. After ${MAX_FAILED_ATTEMPTS} wrong attempts an account is locked for ${LOCK_MINUTES} minutes.`,
-      },
-    ],
-  };
+  return { ok: false, errors: [{ field: 'password', message: SIGN_IN_REFUSED }] };
 }
 
 /** The signed-in person with their roles, or undefined if the account is gone or disabled. */
@@ -125,6 +229,8 @@ export async function loadSignedInUser(db: Db, userId: string): Promise<SignedIn
     .where('u.id', '=', userId)
     .where('u.disabled', '=', false)
     .where('s.active', '=', true)
+    // a leaver whose leaving date (from the staff file) has come cannot sign in, even before an import deactivates them
+    .where((eb) => eb.or([eb('s.left_on', 'is', null), eb('s.left_on', '>', sql<string>`current_date`)]))
     .select([
       'u.id as user_id',
       's.id as staff_id',

@@ -8,8 +8,11 @@ import { listReturnCycles } from '../../metrics/returns.ts';
 import { cycleTargets, type TargetsAgainstActuals } from '../../metrics/targets.ts';
 import { escalationCounts } from '../audits/escalations.ts';
 import { caseloadsInTeam, openChildrenByStatus } from '../case-data/children.ts';
+import { managersNotTrainedInTime } from '../sampling/training.ts';
 import type { SignedInUser } from './auth.ts';
 import { listTeams } from './councils.ts';
+import { grantsWaitingFor } from './role-grants.ts';
+import { leaversWithOpenWork } from './staff-import.ts';
 
 export interface LiveCycle extends CycleDue {
   targets: TargetsAgainstActuals;
@@ -144,5 +147,33 @@ export async function homePage(db: Db, user: SignedInUser, today: IsoDate) {
   // the QA lead's month: what is due in each live cycle
   const cycles = can(user.roles, 'programme.manage') ? await liveCycleTasks(db, council, today) : null;
 
-  return { escalations, cycles, ownCaseload, team, services, councilFigures, councilTexts };
+  // the QA lead's line when any manager has not been trained in auditing in time (with team and start date)
+  const notTrainedInTime = can(user.roles, 'programme.manage')
+    ? (await managersNotTrainedInTime(db, council, today)).map((p) => ({
+        name: p.name,
+        team: p.team,
+        startedOn: p.startedOn,
+      }))
+    : null;
+
+  // roles that open children's records, waiting for this QA lead to confirm them
+  const roleGrantsWaiting = can(user.roles, 'security.read')
+    ? await grantsWaitingFor(db, council, user.staffId)
+    : 0;
+
+  // people who have left with audits, actions or moderations still theirs, for the QA lead to give to others
+  const leavers = can(user.roles, 'programme.manage') ? await leaversWithOpenWork(db, council) : null;
+
+  return {
+    leavers,
+    escalations,
+    cycles,
+    ownCaseload,
+    team,
+    services,
+    councilFigures,
+    councilTexts,
+    notTrainedInTime,
+    roleGrantsWaiting,
+  };
 }

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTestDb, type TestDb } from '../../../test/helpers/db.ts';
 import { NotFoundError, ValidationError } from '../../domain/validation.ts';
-import { signInWithPassword } from './auth.ts';
 import { addServiceArea, addTeam, createCouncil } from './councils.ts';
-import { addPerson, getPerson, listPeople, listRoleChanges, setPassword, setRoles } from './people.ts';
+import { addPerson, getPerson, listPeople, listRoleChanges, setDisabled, setRoles } from './people.ts';
 
 let t: TestDb;
 let councilId: string;
@@ -52,11 +51,10 @@ test('missing and malformed answers are each named, and nothing is written', asy
     email: 'not-an-email',
     jobTitle: '',
     roles: [],
-    password: 'short',
   });
   assert.deepEqual(
     errors.map((e) => e.field),
-    ['name', 'email', 'jobTitle', 'roles', 'password'],
+    ['name', 'email', 'jobTitle', 'roles'],
   );
   assert.match(errors.find((e) => e.field === 'email')?.message ?? '', /correct format/);
   assert.equal((await listPeople(t.db, councilId)).length, before);
@@ -96,7 +94,7 @@ test('an unknown role is refused', async () => {
   );
 });
 
-test('roles can be replaced but not emptied, each change is recorded, and nobody changes their own', async () => {
+test('roles can be replaced but not emptied, each change is recorded, children’s records wait for a QA lead, and nobody changes their own', async () => {
   const { staffId: admin } = await addPerson(t.db, councilId, {
     name: 'Em Admin',
     email: 'em@one.gov.uk',
@@ -109,17 +107,23 @@ test('roles can be replaced but not emptied, each change is recorded, and nobody
     jobTitle: 'Social Worker',
     roles: ['practitioner'],
   });
-  assert.deepEqual(await setRoles(t.db, councilId, staffId, { roles: ['practitioner', 'auditor'] }, admin), [
-    'auditor',
-    'practitioner',
-  ]);
+  assert.deepEqual(
+    await setRoles(
+      t.db,
+      councilId,
+      staffId,
+      { roles: ['practitioner', 'auditor', 'scrutiny_reader'] },
+      admin,
+    ),
+    { granted: ['scrutiny_reader'], pending: ['auditor'], removed: [] },
+  );
   await assert.rejects(setRoles(t.db, councilId, staffId, { roles: [] }, admin), ValidationError);
-  assert.deepEqual((await getPerson(t.db, councilId, staffId))?.roles, ['auditor', 'practitioner']);
+  assert.deepEqual((await getPerson(t.db, councilId, staffId))?.roles, ['practitioner', 'scrutiny_reader']);
   const changes = await listRoleChanges(t.db, councilId, staffId);
   assert.equal(changes.length, 1);
   assert.equal(changes[0].changedBy, 'Em Admin');
   assert.deepEqual(changes[0].before, ['practitioner']);
-  assert.deepEqual(changes[0].after, ['auditor', 'practitioner']);
+  assert.deepEqual(changes[0].after, ['practitioner', 'scrutiny_reader']);
   await assert.rejects(
     setRoles(t.db, councilId, admin, { roles: ['administrator', 'qa_lead'] }, admin),
     /your own roles/,
@@ -127,23 +131,59 @@ test('roles can be replaced but not emptied, each change is recorded, and nobody
   assert.deepEqual((await getPerson(t.db, councilId, admin))?.roles, ['administrator']);
 });
 
-test('an administrator sets a password, which also lifts a lock-out', async () => {
-  const { staffId } = await addPerson(t.db, councilId, {
-    name: 'No Password',
-    email: 'nopw@one.gov.uk',
+test('an administrator disables someone with a reason, which ends their sessions, and enables them again', async () => {
+  const { staffId, userId } = await addPerson(t.db, councilId, {
+    name: 'To Disable',
+    email: 'disable.me@one.gov.uk',
     jobTitle: 'Social Worker',
     roles: ['practitioner'],
   });
-  await assert.rejects(setPassword(t.db, councilId, staffId, { password: 'short' }), ValidationError);
+  const admin = (
+    await t.db
+      .selectFrom('staff_roles')
+      .select('staff_id')
+      .where('council_id', '=', councilId)
+      .where('role', '=', 'administrator')
+      .executeTakeFirstOrThrow()
+  ).staff_id;
   await t.db
-    .updateTable('user_accounts')
-    .set({ locked_until: new Date(Date.now() + 600_000) })
-    .where('staff_id', '=', staffId)
+    .insertInto('sessions')
+    .values({ sid: 'their-session', data: '{}', expires_at: new Date(Date.now() + 600_000), user_id: userId })
     .execute();
-  await setPassword(t.db, councilId, staffId, { password: 'a brand new password' });
-  assert.equal((await signInWithPassword(t.db, 'nopw@one.gov.uk', 'a brand new password')).ok, true);
   await assert.rejects(
-    setPassword(t.db, 'ffffffff-ffff-4fff-8fff-ffffffffffff', staffId, { password: 'a brand new password' }),
+    setDisabled(t.db, councilId, staffId, { kind: 'disable', reason: '  ' }, admin),
+    ValidationError,
+  );
+  await assert.rejects(
+    setDisabled(t.db, councilId, admin, { kind: 'disable', reason: 'Leaving' }, admin),
+    /cannot disable your own account/,
+  );
+  await setDisabled(t.db, councilId, staffId, { kind: 'disable', reason: 'Long-term leave' }, admin);
+  const person = await getPerson(t.db, councilId, staffId);
+  assert.equal(person?.disabled, true);
+  const session = await t.db
+    .selectFrom('sessions')
+    .select('destroyed')
+    .where('sid', '=', 'their-session')
+    .executeTakeFirstOrThrow();
+  assert.equal(session.destroyed, true, 'their session ended at once');
+  await setDisabled(t.db, councilId, staffId, { kind: 'enable' }, admin);
+  assert.equal((await getPerson(t.db, councilId, staffId))?.disabled, false);
+  const events = await t.db
+    .selectFrom('security_events')
+    .select(['kind', 'actor_id', 'detail'])
+    .where('subject_id', '=', staffId)
+    .orderBy('id')
+    .execute();
+  assert.deepEqual(
+    events.map((e) => [e.kind, e.actor_id]),
+    [
+      ['account_disabled', admin],
+      ['account_enabled', admin],
+    ],
+  );
+  await assert.rejects(
+    setDisabled(t.db, 'ffffffff-ffff-4fff-8fff-ffffffffffff', staffId, { kind: 'enable' }, admin),
     NotFoundError,
   );
 });

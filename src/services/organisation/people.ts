@@ -2,11 +2,15 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { belongsToCouncil } from '../../data/council-scope.ts';
 import type { Db } from '../../data/db.ts';
+import type { JobQueue } from '../../data/queue.ts';
+import { endSessionsOf } from '../../data/session-store.ts';
 import { inTransaction } from '../../data/transaction.ts';
 import { ROLES, type Role } from '../../domain/roles.ts';
 import { NotFoundError, ValidationError, validate } from '../../domain/validation.ts';
 import { listTeams } from './councils.ts';
 import { hashPassword } from './passwords.ts';
+import { type GrantSource, pendingGrants, requestRoles } from './role-grants.ts';
+import { recordSecurityEvent } from './security-log.ts';
 
 export const MIN_PASSWORD_LENGTH = 12;
 
@@ -38,6 +42,10 @@ export const newPersonSchema = z.object({
   teamId: optionalId,
   lineManagerId: optionalId,
   roles: rolesField,
+  /**
+   * A starting password, for tests and fixtures only: the administrator's form never passes one
+   * (src/web/routes/admin/people.ts picks its fields), so nobody chooses another person's password.
+   */
   password: z
     .string()
     .optional()
@@ -57,6 +65,12 @@ export interface AddPersonOptions {
   startedOn?: string | null;
   /** a hash already made (the demo council hashes its shared password once) */
   passwordHash?: string | null;
+  /**
+   * Who adds the person, and how: the roles then go through requestRoles, so roles that open
+   * children's records wait for a QA lead (the administrator's form: source 'administrator').
+   * Without it the roles are given at once, unrecorded: the demo council and tests.
+   */
+  grant?: { requestedBy: string | null; source: GrantSource; queue?: JobQueue | null };
 }
 
 /** Adds a member of staff with roles and a user account, in one transaction. Returns the staff id. */
@@ -65,7 +79,7 @@ export async function addPerson(
   councilId: string,
   input: NewPerson | Record<string, string | string[]>,
   options: AddPersonOptions = {},
-): Promise<{ staffId: string; userId: string }> {
+): Promise<{ staffId: string; userId: string; granted: Role[]; pending: Role[] }> {
   const checked = validate(newPersonSchema, input);
   if (!checked.ok) throw new ValidationError(checked.errors);
   const person = checked.value;
@@ -103,22 +117,33 @@ export async function addPerson(
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('staff_roles')
-      .values(person.roles.map((role) => ({ council_id: councilId, staff_id: staff.id, role })))
-      .execute();
     const user = await trx
       .insertInto('user_accounts')
       .values({ council_id: councilId, staff_id: staff.id, email: person.email, password_hash: passwordHash })
       .returning('id')
       .executeTakeFirstOrThrow();
-    return { staffId: staff.id, userId: user.id };
+    if (options.grant) {
+      const roles = await requestRoles(trx, {
+        councilId,
+        staffId: staff.id,
+        roles: person.roles,
+        ...options.grant,
+        newAccount: true,
+      });
+      return { staffId: staff.id, userId: user.id, granted: roles.granted, pending: roles.pending };
+    }
+    await trx
+      .insertInto('staff_roles')
+      .values(person.roles.map((role) => ({ council_id: councilId, staff_id: staff.id, role })))
+      .execute();
+    return { staffId: staff.id, userId: user.id, granted: [...person.roles], pending: [] };
   });
 }
 
 /**
- * Replaces a person's roles and records the change (who, when, before and after). Nobody changes
- * their own roles: another administrator must.
+ * Asks for a person to hold these roles (requestRoles, source 'administrator'): roles removed go at
+ * once; roles that open children's records wait for a QA lead to confirm them. Every change is in
+ * the role changes and the security log. Nobody changes their own roles: another administrator must.
  */
 export async function setRoles(
   db: Db,
@@ -126,7 +151,8 @@ export async function setRoles(
   staffId: string,
   input: unknown,
   changedBy: string,
-): Promise<Role[]> {
+  queue: JobQueue | null = null,
+): Promise<{ granted: Role[]; pending: Role[]; removed: Role[] }> {
   if (staffId === changedBy) {
     throw new ValidationError([
       { field: 'roles', message: 'You cannot change your own roles: ask another administrator' },
@@ -134,34 +160,13 @@ export async function setRoles(
   }
   const checked = validate(rolesSchema, input);
   if (!checked.ok) throw new ValidationError(checked.errors);
-  const roles = [...new Set(checked.value.roles)].sort();
-  return inTransaction(db, async (trx) => {
-    if (!(await belongsToCouncil(trx, 'staff', staffId, councilId))) throw new NotFoundError('person');
-    const before = (
-      await trx
-        .selectFrom('staff_roles')
-        .select('role')
-        .where('staff_id', '=', staffId)
-        .orderBy('role')
-        .execute()
-    ).map((r) => r.role);
-    if (before.join() === roles.join()) return roles;
-    await trx.deleteFrom('staff_roles').where('staff_id', '=', staffId).execute();
-    await trx
-      .insertInto('staff_roles')
-      .values(roles.map((role) => ({ council_id: councilId, staff_id: staffId, role })))
-      .execute();
-    await trx
-      .insertInto('role_changes')
-      .values({
-        council_id: councilId,
-        staff_id: staffId,
-        changed_by: changedBy,
-        roles_before: before,
-        roles_after: roles,
-      })
-      .execute();
-    return roles;
+  return requestRoles(db, {
+    councilId,
+    staffId,
+    roles: checked.value.roles,
+    requestedBy: changedBy,
+    source: 'administrator',
+    queue,
   });
 }
 
@@ -183,38 +188,6 @@ export async function listRoleChanges(db: Db, councilId: string, staffId: string
   }));
 }
 
-export const passwordSchema = z.object({
-  password: z
-    .string({ message: 'Enter a new password' })
-    .min(1, { message: 'Enter a new password' })
-    .min(MIN_PASSWORD_LENGTH, { message: `Password must be at least ${MIN_PASSWORD_LENGTH} characters` }),
-});
-
-/** Sets a person's password (an administrator, for someone who cannot sign in) and unlocks the account. */
-export async function setPassword(db: Db, councilId: string, staffId: string, input: unknown): Promise<void> {
-  const checked = validate(passwordSchema, input);
-  if (!checked.ok) throw new ValidationError(checked.errors);
-  const passwordHash = await hashPassword(checked.value.password);
-  const result = await db
-    .updateTable('user_accounts')
-    .set({ password_hash: passwordHash, failed_attempts: 0, locked_until: null })
-    .where('staff_id', '=', staffId)
-    .where('council_id', '=', councilId)
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) throw new NotFoundError('account');
-}
-
-/** Lifts a lock-out before it runs out. */
-export async function unlockAccount(db: Db, councilId: string, staffId: string): Promise<void> {
-  const result = await db
-    .updateTable('user_accounts')
-    .set({ failed_attempts: 0, locked_until: null })
-    .where('staff_id', '=', staffId)
-    .where('council_id', '=', councilId)
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) throw new NotFoundError('account');
-}
-
 export interface PersonSummary {
   staffId: string;
   name: string;
@@ -225,7 +198,12 @@ export interface PersonSummary {
   roles: Role[];
   hasAccount: boolean;
   canSignInLocally: boolean;
-  locked: boolean;
+  /** the account cannot sign in: disabled by an administrator */
+  disabled: boolean;
+  disabledAt: Date | null;
+  lastSignedInAt: Date | null;
+  hasSecondFactor: boolean;
+  hasSingleSignOn: boolean;
 }
 
 function rolesOf(value: unknown): Role[] {
@@ -248,7 +226,11 @@ const personQuery = (db: Db, councilId: string) =>
       'm.name as line_manager',
       'u.id as user_id',
       'u.password_hash',
-      'u.locked_until',
+      'u.disabled',
+      'u.disabled_at',
+      'u.last_signed_in_at',
+      'u.totp_enabled_at',
+      'u.oidc_subject',
       sql<Role[]>`(select array_agg(r.role order by r.role) from staff_roles r where r.staff_id = s.id)`.as(
         'roles',
       ),
@@ -265,7 +247,11 @@ function toSummary(r: Awaited<ReturnType<ReturnType<typeof personQuery>['execute
     roles: rolesOf(r.roles),
     hasAccount: r.user_id !== null,
     canSignInLocally: r.password_hash !== null,
-    locked: r.locked_until !== null && r.locked_until > new Date(),
+    disabled: r.disabled === true,
+    disabledAt: r.disabled_at,
+    lastSignedInAt: r.last_signed_in_at,
+    hasSecondFactor: r.totp_enabled_at !== null,
+    hasSingleSignOn: r.oidc_subject !== null,
   };
 }
 
@@ -324,14 +310,18 @@ export async function newPersonChoices(db: Db, councilId: string) {
 export async function personPage(db: Db, councilId: string, staffId: string) {
   const person = await getPerson(db, councilId, staffId);
   if (!person) throw new NotFoundError('person');
-  return { person, roleChanges: await listRoleChanges(db, councilId, person.staffId) };
+  return {
+    person,
+    roleChanges: await listRoleChanges(db, councilId, person.staffId),
+    pendingGrants: await pendingGrants(db, councilId, { staffId: person.staffId }),
+  };
 }
 
 /** A change an administrator makes to someone's account. */
 export type PersonChange =
   | { kind: 'roles'; roles: string[] }
-  | { kind: 'password'; password: string }
-  | { kind: 'unlock' };
+  | { kind: 'disable'; reason: string }
+  | { kind: 'enable' };
 
 /**
  * Makes a change to a person of the council (NotFoundError when there is none; ValidationError,
@@ -343,13 +333,73 @@ export async function changePerson(
   staffId: string,
   change: PersonChange,
   changedBy: string,
-): Promise<{ staffId: string; name: string }> {
+  queue: JobQueue | null = null,
+): Promise<{ staffId: string; name: string; roles?: { granted: Role[]; pending: Role[]; removed: Role[] } }> {
   const person = await getPerson(db, councilId, staffId);
   if (!person) throw new NotFoundError('person');
-  if (change.kind === 'roles')
-    await setRoles(db, councilId, person.staffId, { roles: change.roles }, changedBy);
-  else if (change.kind === 'password')
-    await setPassword(db, councilId, person.staffId, { password: change.password });
-  else await unlockAccount(db, councilId, person.staffId);
+  if (change.kind === 'roles') {
+    const roles = await setRoles(db, councilId, person.staffId, { roles: change.roles }, changedBy, queue);
+    return { staffId: person.staffId, name: person.name, roles };
+  }
+  await setDisabled(db, councilId, person.staffId, change, changedBy);
   return { staffId: person.staffId, name: person.name };
+}
+
+const disableSchema = z.object({
+  reason: z
+    .string({ message: 'Enter why the account is being disabled' })
+    .trim()
+    .min(1, { message: 'Enter why the account is being disabled' })
+    .max(500, { message: 'The reason must be 500 characters or fewer' }),
+});
+
+/**
+ * Disables a person's account (with the reason, recorded in the security log), ending all their
+ * sessions at once, or enables it again. Nobody disables themselves.
+ */
+export async function setDisabled(
+  db: Db,
+  councilId: string,
+  staffId: string,
+  change: { kind: 'disable'; reason: string } | { kind: 'enable' },
+  changedBy: string,
+): Promise<void> {
+  let reason: string | undefined;
+  if (change.kind === 'disable') {
+    if (staffId === changedBy) {
+      throw new ValidationError([
+        { field: 'reason', message: 'You cannot disable your own account: ask another administrator' },
+      ]);
+    }
+    const checked = validate(disableSchema, { reason: change.reason });
+    if (!checked.ok) throw new ValidationError(checked.errors);
+    reason = checked.value.reason;
+  }
+  await inTransaction(db, async (trx) => {
+    const disabling = change.kind === 'disable';
+    const account = await trx
+      .updateTable('user_accounts')
+      .set(
+        disabling
+          ? { disabled: true, disabled_at: new Date(), disabled_by: changedBy }
+          : { disabled: false, disabled_at: null, disabled_by: null },
+      )
+      .where('staff_id', '=', staffId)
+      .where('council_id', '=', councilId)
+      .where('disabled', '=', !disabling)
+      .returning('id')
+      .executeTakeFirst();
+    if (!account) {
+      if (!(await belongsToCouncil(trx, 'staff', staffId, councilId))) throw new NotFoundError('person');
+      return; // already as asked (or no account): nothing to change
+    }
+    if (disabling) await endSessionsOf(trx, account.id);
+    await recordSecurityEvent(trx, {
+      councilId,
+      kind: disabling ? 'account_disabled' : 'account_enabled',
+      actorId: changedBy,
+      subjectId: staffId,
+      detail: reason ? { reason } : {},
+    });
+  });
 }

@@ -6,6 +6,7 @@ import {
   seniorLeaderChoices,
 } from '../audits/reaudits.ts';
 import { getPhaseLengths, listClosureDays } from '../programme/cycles.ts';
+import { getTrainingPeriods } from '../sampling/training.ts';
 
 /**
  * The council's settings page: its phase lengths and closure days, when audits are re-audited,
@@ -17,6 +18,8 @@ export async function councilSettingsPage(db: Db, councilId: string) {
     after: await getAfterSubmissionSettings(db, councilId),
     closures: await listClosureDays(db, councilId),
     directors: await seniorLeaderChoices(db, councilId),
+    /** auditor training: months until a refresher, months a new manager has to be trained */
+    training: await getTrainingPeriods(db, councilId),
   };
 }
 

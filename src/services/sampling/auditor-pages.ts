@@ -3,6 +3,7 @@ import type { IsoDate } from '../../domain/dates.ts';
 import { NotFoundError } from '../../domain/validation.ts';
 import { currentCycle, listReturnCycles } from '../../metrics/returns.ts';
 import { type AuditorSettingsInput, getAuditor, listAuditors, updateAuditorSettings } from './auditors.ts';
+import { managersNotTrainedInTime } from './training.ts';
 
 /** What the auditors pages show: everyone who audits this cycle, and one auditor's training and capacity. */
 
@@ -13,6 +14,8 @@ export async function auditorsPage(db: Db, councilId: string, today: IsoDate) {
   return {
     cycle,
     auditors,
+    /** managers not trained within the council's new-manager period, with team and start date */
+    notTrainedInTime: await managersNotTrainedInTime(db, councilId, today),
     counts: {
       trained: auditors.filter((a) => a.trained).length,
       dipSamples: auditors.filter((a) => a.mayDoDipSamples).length,

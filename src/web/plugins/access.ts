@@ -27,7 +27,7 @@ const ORIGIN = 'http://qaloop.invalid';
 /**
  * A path inside QA Loop to return to after signing in; anything else goes home. The value is
  * resolved as a browser would resolve it, so tricks such as `/\t/evil.example` (browsers drop the
- * tab) or backslashes cannot lead off the site.
+ * tab), backslashes or dot segments (`/..//evil.example`) cannot lead off the site.
  */
 export function safeReturnPath(value: unknown): string {
   if (typeof value !== 'string' || !value.startsWith('/') || value.length > 2000) return '/';
@@ -36,6 +36,8 @@ export function safeReturnPath(value: unknown): string {
   try {
     const url = new URL(value, ORIGIN);
     if (url.origin !== ORIGIN) return '/';
+    // `/..//evil.example` resolves to the path `//evil.example`, which a browser reads as another site.
+    if (url.pathname.startsWith('//') || url.pathname.startsWith('/\\')) return '/';
     return `${url.pathname}${url.search}`;
   } catch {
     return '/';

@@ -15,6 +15,7 @@ const NEXT_STEPS: Record<string, string> = {
   '/organisation': 'See the council’s localities, service areas and teams, with staff and open children.',
   '/admin/people': 'Add people, give them roles and see who can sign in.',
   '/access-log': 'See who viewed which child’s record, when and why.',
+  '/security': 'Confirm roles that open children’s records, and see every change to who can sign in.',
 };
 
 /** The home page: for each of the person's roles, what they can see and do now. */
@@ -30,7 +31,10 @@ const homeRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
     return reply.render('pages/home.njk', {
       pageTitle: 'Home',
       escalations: page.escalations,
+      roleGrantsWaiting: page.roleGrantsWaiting,
       cycles: page.cycles,
+      notTrainedInTime: page.notTrainedInTime,
+      leavers: page.leavers,
       nextSteps,
       ownCaseload: page.ownCaseload,
       team: page.team,

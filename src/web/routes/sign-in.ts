@@ -4,9 +4,11 @@ import { z } from 'zod';
 import type { Db } from '../../data/db.ts';
 import { isRole, ROLE_DESCRIPTIONS, ROLE_LABELS, ROLES } from '../../domain/roles.ts';
 import type { FieldError } from '../../domain/validation.ts';
+import type { OidcConfig } from '../../platform/config.ts';
 import { demoAccountForRole, demoRoles, signInWithForm } from '../../services/organisation/auth.ts';
 import { formFields, formText } from '../forms.ts';
 import { safeReturnPath } from '../plugins/access.ts';
+import { renderSignedOutOfQaLoop } from './sign-in-oidc.ts';
 
 /** An address that cannot be read is the same as none: home, and no "signed out" message. */
 const signInQuery = z
@@ -18,13 +20,19 @@ const signInQuery = z
 const signInForm = formFields({ email: formText, password: formText, returnTo: formText });
 const demoForm = formFields({ role: formText });
 
-/** Twenty sign-in attempts a minute from one address; account lock-out does the rest. */
+/** Twenty sign-in attempts a minute from one address; the throttle in auth.ts does the rest. */
 const signInRateLimit = { max: 20, timeWindow: '1 minute' };
 
-const signInRoutes: FastifyPluginAsyncZod<{ db: Db; demo: boolean; demoPassword?: string }> = async (
-  app,
-  { db, demo, demoPassword },
-) => {
+const signInRoutes: FastifyPluginAsyncZod<{
+  db: Db;
+  demo: boolean;
+  demoPassword?: string;
+  /** single sign-on: the button on the page, the provider's sign-out when signing out */
+  oidc?: OidcConfig;
+  /** false: no password form, and passwords sent anyway are refused */
+  localPasswords?: boolean;
+  baseUrl?: string;
+}> = async (app, { db, demo, demoPassword, oidc, localPasswords = true, baseUrl = '' }) => {
   async function signInPage(
     reply: FastifyReply,
     page: { returnTo: string; errors?: FieldError[]; email?: string; idle?: boolean; signedOut?: boolean },
@@ -44,6 +52,8 @@ const signInRoutes: FastifyPluginAsyncZod<{ db: Db; demo: boolean; demoPassword?
         description: ROLE_DESCRIPTIONS[role],
       })),
       demoPassword: demo ? demoPassword : undefined,
+      singleSignOn: oidc ? { label: oidc.label } : undefined,
+      localPasswords,
     });
   }
 
@@ -61,11 +71,31 @@ const signInRoutes: FastifyPluginAsyncZod<{ db: Db; demo: boolean; demoPassword?
 
   app.post(
     '/sign-in',
-    { config: { access: 'public', rateLimit: signInRateLimit }, schema: { body: signInForm } },
+    {
+      config: { access: 'public', rateLimit: signInRateLimit },
+      schema: { body: signInForm },
+      // With passwords off nothing is read or checked, so the page says so before anything else.
+      onRequest: async (_request, reply) => {
+        if (localPasswords) return;
+        reply.code(403);
+        return reply.render('pages/sign-in-passwords-off.njk', {
+          pageTitle: 'Sign in with your council account',
+          label: oidc?.label,
+        });
+      },
+    },
     async (request, reply) => {
       const { email, password } = request.body;
       const returnTo = safeReturnPath(request.body.returnTo);
-      const result = await signInWithForm(db, { email, password });
+      const result = await signInWithForm(db, { email, password }, { address: request.ip });
+      if (result.ok && result.secondFactor) {
+        // Not signed in yet: /sign-in/code asks for the code (src/web/routes/account/sign-in-code.ts).
+        const kept = request.session.keptForm;
+        await request.session.regenerate();
+        request.session.pendingSecondFactor = { userId: result.userId, returnTo, at: Date.now() };
+        request.session.keptForm = kept;
+        return reply.redirect('/sign-in/code');
+      }
       if (result.ok) {
         const kept = request.session.keptForm;
         await request.session.regenerate();
@@ -95,8 +125,10 @@ const signInRoutes: FastifyPluginAsyncZod<{ db: Db; demo: boolean; demoPassword?
 
   // Public, so that signing out still works after the session has timed out.
   app.post('/sign-out', { config: { access: 'public' } }, async (request, reply) => {
+    const idToken = request.session.oidcIdToken;
     await request.session.destroy();
     reply.clearCookie('qaloop.sid', { path: '/' });
+    if (idToken && oidc) return renderSignedOutOfQaLoop(reply, oidc, baseUrl, idToken);
     return reply.redirect('/sign-in?signedOut=1');
   });
 };

@@ -9,6 +9,7 @@ import {
   ActionAlreadyDoneError,
   type ActionItem,
   actionForMarking,
+  actionForReassigning,
   actionsFor,
   DONE_SHOWN_DAYS,
   MAX_DONE_NOTE,
@@ -16,6 +17,7 @@ import {
   markActionDone,
   oversightPage,
   readMarkDone,
+  reassignAction,
   recordOversight,
 } from '../../../services/audits/actions.ts';
 import { formFields, formText, id } from '../../forms.ts';
@@ -31,6 +33,7 @@ const doneForm = formFields({
   from: formText,
 });
 const oversightForm = formFields({ note: formText });
+const ownerForm = formFields({ ownerId: formText, from: formText });
 
 /** Where a page about an action goes back to: the audit it came from, or the actions list. */
 function backFor(from: string, auditId: string) {
@@ -77,6 +80,7 @@ const actionRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
       overdue: list.overdue,
       overdueScope: list.overdueScope,
       doneShownDays: DONE_SHOWN_DAYS,
+      mayReassign: me.roles.includes('qa_lead'),
     });
   });
 
@@ -145,6 +149,78 @@ const actionRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
         const action = await actionForMarking(db, request.person, request.params.actionId, today);
         reply.code(err instanceof ActionAlreadyDoneError ? 409 : 400);
         return donePage(request, reply, action, from, { errors: err.errors, values });
+      }
+    },
+  );
+
+  // --- giving an action to someone else (QA leads) ---
+
+  /** Where the owner page goes back to: leavers' open work on the staff file page, or the actions list. */
+  const ownerBack = (from: string) =>
+    from === 'staff'
+      ? { from: 'staff', href: '/imports/staff', text: 'Back to the staff file' }
+      : { from: '', href: '/actions', text: 'Back to actions' };
+
+  async function ownerPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    actionId: string,
+    from: string,
+    extra: { errors?: FieldError[]; ownerId?: string } = {},
+  ) {
+    const page = await actionForReassigning(db, request.person, actionId, app.today());
+    await request.recordChildView({
+      recordType: 'audit action',
+      recordId: page.action.id,
+      childId: page.action.childId,
+      reason: 'Action from an audit opened to give it to someone else',
+    });
+    const teams = new Map<string, { team: string; people: typeof page.choices }>();
+    for (const c of page.choices) {
+      const team = c.team ?? 'No team';
+      const group = teams.get(team) ?? { team, people: [] };
+      group.people.push(c);
+      teams.set(team, group);
+    }
+    return reply.render('pages/actions/owner.njk', {
+      pageTitle: 'Give the action to someone else',
+      action: page.action,
+      ownerHasLeft: page.ownerHasLeft,
+      teams: [...teams.values()],
+      ownerId: extra.ownerId ?? '',
+      back: ownerBack(from),
+      errors: extra.errors,
+    });
+  }
+
+  app.get(
+    '/actions/:actionId/owner',
+    { config: actions, schema: { params: actionParams, querystring: fromQuery } },
+    async (request, reply) => ownerPage(request, reply, request.params.actionId, request.query.from),
+  );
+
+  app.post(
+    '/actions/:actionId/owner',
+    { config: actions, schema: { params: actionParams, body: ownerForm } },
+    async (request, reply) => {
+      const { ownerId, from } = request.body;
+      try {
+        const done = await reassignAction(
+          db,
+          request.person,
+          request.params.actionId,
+          { ownerId },
+          { queue: app.queue, today: app.today() },
+        );
+        request.session.flash = {
+          kind: 'success',
+          text: `The action has been given to ${done.newOwner}. ${done.previousOwner} no longer owns it.`,
+        };
+        return reply.redirect(ownerBack(from).href);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        reply.code(400);
+        return ownerPage(request, reply, request.params.actionId, from, { errors: err.errors, ownerId });
       }
     },
   );

@@ -14,6 +14,7 @@ import {
   removeClosureDay,
   setPhaseLengths,
 } from '../../../services/programme/cycles.ts';
+import { saveTrainingPeriods } from '../../../services/sampling/training.ts';
 import { anyForm, formFields, formText, id } from '../../forms.ts';
 
 const closureParams = z.object({ closureId: id });
@@ -25,6 +26,7 @@ const closureForm = formFields({
 });
 const reauditForm = formFields({ reauditMonths: formText, reauditRequiresImprovement: formText });
 const directorForm = formFields({ escalationDirectorId: formText });
+const trainingForm = formFields({ refresherMonths: formText, newManagerMonths: formText });
 
 /** The phases whose lengths the council sets (those run alongside another take no time of their own). */
 const SET_PHASES = PHASES.filter((p) => !p.alongside);
@@ -65,6 +67,11 @@ const settingsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) =>
         reauditRequiresImprovement: after.reauditRequiresImprovement ? 'yes' : 'no',
         escalationDirectorId: after.escalationDirectorId ?? '',
         ...typed,
+      },
+      training: {
+        refresherMonths: String(settings.training.refresherMonths),
+        newManagerMonths: String(settings.training.newManagerMonths),
+        ...((extra.values?.training as Record<string, string>) ?? {}),
       },
       directorItems: [
         { value: '', text: 'Find by job title' },
@@ -161,6 +168,29 @@ const settingsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) =>
         if (!(err instanceof ValidationError)) throw err;
         reply.code(400);
         return page(request, reply, { errors: err.errors, values: { after: input } });
+      }
+    },
+  );
+
+  app.post(
+    '/settings/training',
+    { config: manage, schema: { body: trainingForm } },
+    async (request, reply) => {
+      const input = {
+        refresherMonths: request.body.refresherMonths,
+        newManagerMonths: request.body.newManagerMonths,
+      };
+      try {
+        const saved = await saveTrainingPeriods(db, request.person.councilId, input);
+        request.session.flash = {
+          kind: 'success',
+          text: `Auditor training settings have been saved: a refresher is due ${saved.refresherMonths === 1 ? '1 month' : `${saved.refresherMonths} months`} after training, and a new manager is to be trained within ${saved.newManagerMonths === 1 ? '1 month' : `${saved.newManagerMonths} months`} of starting`,
+        };
+        return reply.redirect('/settings/calendar');
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        reply.code(400);
+        return page(request, reply, { errors: err.errors, values: { training: input } });
       }
     },
   );

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { openDb } from '../data/db.ts';
+import { migrateToLatest } from '../data/migrate.ts';
+import { createCouncil } from '../services/organisation/councils.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'qaloop.js');
+const FIXTURE = join(ROOT, 'test', 'fixtures', 'staff-file.csv');
+let dataDir: string;
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'qaloop-cli-staff-'));
+  const db = await openDb({ dataDir });
+  try {
+    await migrateToLatest(db);
+    await createCouncil(db, { code: 'SFC', name: 'Staff File Council' });
+  } finally {
+    await db.destroy();
+  }
+});
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+function qaloop(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, DATABASE_URL: undefined, QALOOP_DATA_DIR: dataDir, QALOOP_LOG_LEVEL: 'warn' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function staffCount(): Promise<number> {
+  const db = await openDb({ dataDir });
+  try {
+    const row = await db
+      .selectFrom('staff')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  } finally {
+    await db.destroy();
+  }
+}
+
+test('import --format staff --dry-run prints what would change and changes nothing', async () => {
+  const run = await qaloop(['import', FIXTURE, '--format', 'staff', '--as-of', '2026-11-22', '--dry-run']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /Joiners \(5\):/);
+  assert.match(
+    run.stdout,
+    /row 3: Tom Reid <tom\.reid@example\.gov\.uk>, Team Manager, Assessment Team North/,
+  );
+  assert.match(run.stdout, /New teams \(3\):/);
+  assert.match(run.stdout, /Leaving later \(1\)/);
+  assert.match(run.stdout, /Nothing was changed \(--dry-run\)\./);
+  assert.equal(await staffCount(), 0);
+});
+
+test('import --strict refuses a file with a refused row (exit 1, nothing changed)', async () => {
+  const bad = join(dataDir, 'bad staff.csv');
+  writeFileSync(
+    bad,
+    ['Name,Email,Team', 'Al Good,al@example.gov.uk,Team A', 'Bo Bad,not-an-email,Team A'].join('\n'),
+  );
+  const run = await qaloop(['import', bad, '--format', 'staff', '--strict']);
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /row 3, column Email: "not-an-email" is not an email address/);
+  assert.match(run.stderr, /Nothing was changed/);
+  assert.equal(await staffCount(), 0);
+});
+
+test('import of a staff file, told by its columns, applies it at once from the command line', async () => {
+  const run = await qaloop(['import', FIXTURE, '--as-of', '2026-11-22', '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  const out = JSON.parse(run.stdout);
+  assert.equal(out.format, 'staff');
+  assert.equal(out.applied, true);
+  assert.equal(out.result.joiners, 5);
+  assert.equal(out.result.roles.pending, 0, 'the command line gives roles at once');
+  assert.equal(await staffCount(), 5);
+  const again = await qaloop(['import', FIXTURE, '--format', 'staff', '--as-of', '2026-11-22']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /Unchanged: 5 people in the file; not in this file: 0 people, unchanged\./);
+});
+
+test('a staff file that cannot be read is refused with the reason (exit 1)', async () => {
+  const wrong = join(dataDir, 'wrong.csv');
+  writeFileSync(wrong, 'Name,Email\nA,a@example.gov.uk\n');
+  const run = await qaloop(['import', wrong, '--format', 'staff']);
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /wrong\.csv is not a staff file: its header row has no Team column/);
+});
