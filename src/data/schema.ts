@@ -758,6 +758,10 @@ export interface AuditActionsTable {
   done_note: string | null;
   created_by: string | null;
   created_at: Timestamp;
+  /** when a QA lead gave the action to someone else: who had it, who moved it, when */
+  previous_owner_id: string | null;
+  owner_changed_by: string | null;
+  owner_changed_at: Date | null;
 }
 
 export interface AuditOversightTable {

@@ -126,6 +126,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   `.execute(db);
   await sql`create index staff_imports_council on staff_imports (council_id, uploaded_at desc)`.execute(db);
 
+  // An action given to someone else (a leaver's, say): who had it, who moved it and when.
+  await sql`
+    alter table audit_actions
+      add column previous_owner_id uuid references staff (id),
+      add column owner_changed_by uuid references staff (id),
+      add column owner_changed_at timestamptz
+  `.execute(db);
+
   // The auditor training register.
   await sql`
     create table audit_training_sessions (
@@ -165,6 +173,9 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop table audit_training_attendees`.execute(db);
   await sql`drop table audit_training_sessions`.execute(db);
   await sql`drop table staff_imports`.execute(db);
+  await sql`alter table audit_actions drop column owner_changed_at, drop column owner_changed_by, drop column previous_owner_id`.execute(
+    db,
+  );
   await sql`drop table security_events`.execute(db);
   await sql`drop table role_grants`.execute(db);
   await sql`drop table sign_in_failures`.execute(db);

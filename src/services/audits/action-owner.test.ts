@@ -97,6 +97,10 @@ test('a QA lead gives an open action to someone else, who is told', async () => 
   assert.equal(done.newOwner, other.name);
   assert.equal(done.previousOwnerId, ownerId);
   assert.equal((await actionRow(actionId)).owner_id, other.id);
+  assert.equal(page.lastChange, null, 'never given to anyone else before');
+  const after = await actionForReassigning(t.db, qa, actionId, TEST_TODAY);
+  assert.equal(after.lastChange?.previousOwner, done.previousOwner, 'who had it is kept');
+  assert.equal(after.lastChange?.changedBy, qa.name, 'and who gave it away');
   const told = await messagesTo(other.id, actionId);
   assert.equal(told.length, 1);
   assert.ok(told[0].audit_id, 'the message names the audit, not the child');

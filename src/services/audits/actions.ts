@@ -431,6 +431,8 @@ export interface ActionForReassigning {
   ownerHasLeft: boolean;
   /** active staff, by team (no team last), then by name; the current owner left out */
   choices: ActionOwnerChoice[];
+  /** the last time it was given to someone else: who had it, who moved it, when */
+  lastChange: { previousOwner: string; changedBy: string; changedAt: Date } | null;
 }
 
 /** Whether a staff record may be given work today: active, not deactivated, not yet left. */
@@ -469,8 +471,23 @@ export async function actionForReassigning(
     .orderBy('t.name')
     .orderBy('s.name')
     .execute();
+  const change = await db
+    .selectFrom('audit_actions as x')
+    .innerJoin('staff as p', 'p.id', 'x.previous_owner_id')
+    .innerJoin('staff as b', 'b.id', 'x.owner_changed_by')
+    .where('x.id', '=', row.id)
+    .select(['p.name as previous_owner', 'b.name as changed_by', 'x.owner_changed_at'])
+    .executeTakeFirst();
   return {
     action: toItem(row, factsFor(facts, row), today, row.status === 'open', blind),
+    lastChange:
+      change?.owner_changed_at != null
+        ? {
+            previousOwner: change.previous_owner,
+            changedBy: change.changed_by,
+            changedAt: change.owner_changed_at,
+          }
+        : null,
     ownerHasLeft: !owner,
     choices: staff.map((s) => ({ id: s.id, name: s.name, jobTitle: s.job_title, team: s.team })),
   };
@@ -541,7 +558,12 @@ export async function reassignAction(
     }
     await trx
       .updateTable('audit_actions')
-      .set({ owner_id: next.id })
+      .set({
+        owner_id: next.id,
+        previous_owner_id: row.owner_id,
+        owner_changed_by: user.staffId,
+        owner_changed_at: new Date(),
+      })
       .where('id', '=', actionId)
       .where('council_id', '=', user.councilId)
       .where('status', '=', 'open')

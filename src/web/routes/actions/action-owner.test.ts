@@ -104,7 +104,7 @@ test('a form without the session’s CSRF token is refused', async () => {
   assert.equal(await ownerOf(actionId), ownerId);
 });
 
-test('a leaver cannot be chosen: the page says why and keeps the choice', async () => {
+test('a leaver, nobody or the owner now cannot be chosen: the error summary says why', async () => {
   const qa = await as('qa_lead');
   const page = `/actions/${actionId}/owner`;
   const open = await qa.get(page);

@@ -186,6 +186,7 @@ const actionRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
       pageTitle: 'Give the action to someone else',
       action: page.action,
       ownerHasLeft: page.ownerHasLeft,
+      lastChange: page.lastChange,
       teams: [...teams.values()],
       ownerId: extra.ownerId ?? '',
       back: ownerBack(from),
