@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { open, stat } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
+import { basename } from 'node:path';
 import { z } from 'zod';
 import type { Db } from '../data/db.ts';
 import type { AuditHistoryTable } from '../data/schema.ts';
 import { inTransaction } from '../data/transaction.ts';
 import { FOUR_POINT, normaliseGradeKey, THREE_POINT } from '../domain/grade-scales.ts';
 import { missingHeaders, readCsv } from './csv-records.ts';
+import { fileKind } from './file-kind.ts';
 import { type Cell, cellText, forEachSheet, isBlank } from './sheet-rows.ts';
 import type { ImportOptions } from './types.ts';
 import { ImportRefusedError, type ImportSummary, type RowError, UnreadableFileError } from './types.ts';
@@ -191,36 +191,6 @@ export const AUDIT_HISTORY_COLUMNS = ['child_id', 'month', 'activity'] as const;
 
 /** How far down a sheet its header row may be (a title and notes may sit above it). */
 const HEADER_SEARCH_ROWS = 10;
-
-const ZIP = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
-
-/** Whether a file is a workbook or CSV, told by its name and its first bytes. */
-async function fileKind(path: string, file: string): Promise<'csv' | 'workbook'> {
-  const info = await stat(path).catch(() => undefined);
-  if (!info) throw new UnreadableFileError(`${file}: no such file`);
-  if (!info.isFile()) throw new UnreadableFileError(`${file} is a folder, not a file`);
-  const extension = (extname(file) || extname(path)).toLowerCase();
-  if (extension === '.xls')
-    throw new UnreadableFileError(
-      `${file} is an old-style Excel file (.xls): open it in Excel and save it as an Excel Workbook (.xlsx) or as CSV`,
-    );
-  if (extension === '.csv') return 'csv';
-  const handle = await open(path, 'r');
-  let head: Buffer;
-  try {
-    const bytes = Buffer.alloc(4);
-    const { bytesRead } = await handle.read(bytes, 0, 4, 0);
-    head = bytes.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-  if (head.equals(ZIP)) return 'workbook';
-  if (extension === '.xlsx' || extension === '.xlsm')
-    throw new UnreadableFileError(
-      `${file} is not an Excel workbook, though its name ends ${extension}: if it is a CSV file, name it .csv; otherwise open it in Excel and save it as an Excel Workbook (.xlsx)`,
-    );
-  return 'csv';
-}
 
 /** A row's cells as header names, normalised like a CSV file's ("Child ID" is child_id). */
 const headerNames = (cells: readonly Cell[]) => cells.map((c) => normaliseHeader(cellText(c)));

@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
+import { basename } from 'node:path';
 import { z } from 'zod';
 import { ROLE_LABELS, ROLES, type Role } from '../domain/roles.ts';
+import { fileKind } from './file-kind.ts';
 import { type Cell, cellText, csvRows, forEachSheet, isBlank, type RawRow } from './sheet-rows.ts';
 import { type RowError, UnreadableFileError } from './types.ts';
 import { parseDateLenient } from './values.ts';
@@ -259,34 +259,6 @@ export function checkStaffFileRow(
 
 /** How far down a sheet its header row may be (a title and notes may sit above it). */
 const HEADER_SEARCH_ROWS = 10;
-const ZIP = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
-
-async function fileKind(path: string, file: string): Promise<'csv' | 'workbook'> {
-  const info = await stat(path).catch(() => undefined);
-  if (!info) throw new UnreadableFileError(`${file}: no such file`);
-  if (!info.isFile()) throw new UnreadableFileError(`${file} is a folder, not a file`);
-  if (info.size === 0) throw new UnreadableFileError(`${file} is empty: it has no header row`);
-  const extension = (extname(file) || extname(path)).toLowerCase();
-  if (extension === '.xls')
-    throw new UnreadableFileError(
-      `${file} is an old-style Excel file (.xls): open it in Excel and save it as an Excel Workbook (.xlsx) or as CSV`,
-    );
-  const handle = await open(path, 'r');
-  let head: Buffer;
-  try {
-    const bytes = Buffer.alloc(4);
-    const { bytesRead } = await handle.read(bytes, 0, 4, 0);
-    head = bytes.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-  if (head.equals(ZIP)) return 'workbook';
-  if (extension === '.xlsx' || extension === '.xlsm')
-    throw new UnreadableFileError(
-      `${file} is not an Excel workbook, though its name ends ${extension}: if it is a CSV file, name it .csv; otherwise open it in Excel and save it as an Excel Workbook (.xlsx)`,
-    );
-  return 'csv';
-}
 
 /** The columns of a header row, by position; throws when a column appears twice. */
 function headerColumns(cells: readonly Cell[], where: string): (StaffFileColumn | undefined)[] {
@@ -317,7 +289,7 @@ const missing = (columns: readonly (StaffFileColumn | undefined)[]) =>
  * file (not CSV or XLSX, no header row, a required column missing) is refused as a whole.
  */
 export async function readStaffFile(path: string, fileName = basename(path)): Promise<StaffFile> {
-  const kind = await fileKind(path, fileName);
+  const kind = await fileKind(path, fileName, { refuseEmpty: true });
   const found: { sheet?: string; columns: (StaffFileColumn | undefined)[]; rows: RawRow[] }[] = [];
   if (kind === 'csv') {
     let columns: (StaffFileColumn | undefined)[] | undefined;
@@ -421,7 +393,7 @@ export async function readStaffFile(path: string, fileName = basename(path)): Pr
  */
 export async function looksLikeStaffFile(path: string, fileName = basename(path)): Promise<boolean> {
   try {
-    const kind = await fileKind(path, fileName);
+    const kind = await fileKind(path, fileName, { refuseEmpty: true });
     if (kind === 'workbook') {
       let yes = false;
       await forEachSheet(fileName, { path }, async (_sheet, rows) => {

@@ -58,6 +58,7 @@ test('a link works once, signs in its person, ends their other sessions and is l
     staffId: person.staffId,
     councilId,
     purpose: 'reset',
+    secondFactor: false,
   });
   assert.deepEqual(await useSignInLink(t.db, made.token), { ok: false }, 'a second use is refused');
 
