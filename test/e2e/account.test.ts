@@ -63,7 +63,7 @@ async function signInWithPassword(watched: WatchedPage, email: string) {
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
-test('your account, your password and setting up a second factor', { timeout: 90_000 }, async () => {
+test('your account, your password and setting up a second factor', { timeout: 300_000 }, async () => {
   const watched = await WatchedPage.open(browser, baseURL);
   const { page } = watched;
   try {
@@ -107,7 +107,7 @@ test('your account, your password and setting up a second factor', { timeout: 90
   }
 });
 
-test('signing in with a second factor asks for the code', { timeout: 60_000 }, async () => {
+test('signing in with a second factor asks for the code', { timeout: 300_000 }, async () => {
   const watched = await WatchedPage.open(browser, baseURL);
   const { page } = watched;
   try {

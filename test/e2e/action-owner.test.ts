@@ -54,7 +54,7 @@ after(async () => {
   await t?.close();
 });
 
-test('a QA lead gives an overdue action to someone else', { timeout: 120_000 }, async () => {
+test('a QA lead gives an overdue action to someone else', { timeout: 300_000 }, async () => {
   const watched = await WatchedPage.open(browser, baseURL);
   const { page } = watched;
   try {

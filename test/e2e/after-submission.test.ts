@@ -67,7 +67,7 @@ async function signIn(person: FixturePerson): Promise<WatchedPage> {
 }
 
 test('the case’s manager: actions, marking one done, oversight and the audit page', {
-  timeout: 120_000,
+  timeout: 300_000,
 }, async () => {
   const watched = await signIn(f.people.manager);
   const { page } = watched;
@@ -101,7 +101,7 @@ test('the case’s manager: actions, marking one done, oversight and the audit p
 });
 
 test('the QA lead: overdue actions, the month’s re-audits and the settings', {
-  timeout: 120_000,
+  timeout: 300_000,
 }, async () => {
   const watched = await signIn(f.people.qaLead);
   try {

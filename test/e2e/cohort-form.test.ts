@@ -46,7 +46,7 @@ const placeOf = (page: Page, selector: string) =>
   });
 
 test('the cohort form folds its long lists and Check size lands on the size', {
-  timeout: 90_000,
+  timeout: 300_000,
 }, async (t) => {
   const watched = await WatchedPage.open(browser, baseURL, { viewport: VIEWPORT });
   const { page } = watched;

@@ -31,7 +31,7 @@ after(async () => {
   await testDb?.close();
 });
 
-test('from an empty database to the administrator’s pages', { timeout: 120_000 }, async () => {
+test('from an empty database to the administrator’s pages', { timeout: 300_000 }, async () => {
   const watched = await WatchedPage.open(browser, baseURL);
   const { page } = watched;
   try {

@@ -43,7 +43,7 @@ async function signIn(page: Page, person: FixturePerson) {
 }
 
 test('an auditor escalates a concern, and the Head of Service records the response', {
-  timeout: 120_000,
+  timeout: 300_000,
 }, async () => {
   const auditor = await WatchedPage.open(browser, baseURL, { viewport: { width: 1280, height: 900 } });
   try {

@@ -53,7 +53,7 @@ async function checkHere(watched: WatchedPage, label: string, status?: number) {
   assert.deepEqual(watched.takeProblems(), [], `${label}: errors in the browser console`);
 }
 
-test('the case holder answers the three questions', { timeout: 60_000 }, async () => {
+test('the case holder answers the three questions', { timeout: 300_000 }, async () => {
   const watched = await WatchedPage.open(browser, baseURL);
   const { page } = watched;
   try {
@@ -87,7 +87,7 @@ test('the case holder answers the three questions', { timeout: 60_000 }, async (
 });
 
 test('QA records a family’s feedback and makes a link; the family answers through it once', {
-  timeout: 90_000,
+  timeout: 300_000,
 }, async () => {
   const qa = await WatchedPage.open(browser, baseURL);
   const family = await WatchedPage.open(browser, baseURL);

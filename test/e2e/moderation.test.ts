@@ -47,7 +47,7 @@ async function signIn(page: Page, person: FixturePerson) {
   await signInInBrowser(page, person);
 }
 
-test('a moderator re-grades blind, and the panel decides the final grade', { timeout: 180_000 }, async () => {
+test('a moderator re-grades blind, and the panel decides the final grade', { timeout: 300_000 }, async () => {
   const mod = await WatchedPage.open(browser, baseURL, { viewport: { width: 1280, height: 900 } });
   try {
     const { page } = mod;

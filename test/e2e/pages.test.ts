@@ -33,7 +33,7 @@ test('the public pages work and are accessible when signed out', async (t) => {
   }
 });
 
-test('a keyboard user can sign in, find a child and sign out', { timeout: 60_000 }, async () => {
+test('a keyboard user can sign in, find a child and sign out', { timeout: 300_000 }, async () => {
   const person = await demoPerson(f.testDb.db, 'qa_lead');
   assert.ok(person.email, 'the QA lead demo person has an email address');
   const watched = await WatchedPage.open(browser, baseURL);

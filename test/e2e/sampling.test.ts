@@ -79,7 +79,7 @@ async function shoot(watched: WatchedPage, name: string) {
 }
 
 test('a QA lead draws 20 children stratified by team, sees the margin of error and allocates them', {
-  timeout: 120_000,
+  timeout: 300_000,
 }, async () => {
   const watched = await WatchedPage.open(browser, baseURL, { viewport: { width: 1280, height: 900 } });
   const { page } = watched;

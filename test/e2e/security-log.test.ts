@@ -45,7 +45,7 @@ after(async () => {
   await testDb?.close();
 });
 
-test('the security page, refusing with a reason, and confirming', { timeout: 180_000 }, async () => {
+test('the security page, refusing with a reason, and confirming', { timeout: 300_000 }, async () => {
   const watched = await WatchedPage.open(browser, baseURL);
   const { page } = watched;
   try {

@@ -111,7 +111,7 @@ async function signIn(watched: WatchedPage, role: Role) {
 }
 
 for (const role of ['qa_lead', 'administrator'] as Role[]) {
-  test(`${role}: the snapshot pages work and are accessible`, { timeout: 60_000 }, async () => {
+  test(`${role}: the snapshot pages work and are accessible`, { timeout: 300_000 }, async () => {
     const watched = await WatchedPage.open(browser, baseURL);
     try {
       await signIn(watched, role);
@@ -135,7 +135,7 @@ for (const role of ['qa_lead', 'administrator'] as Role[]) {
 }
 
 test('a mistake on the names page is shown accessibly; a name is matched with the keyboard', {
-  timeout: 60_000,
+  timeout: 300_000,
 }, async () => {
   const watched = await WatchedPage.open(browser, baseURL);
   const { page } = watched;

@@ -51,7 +51,7 @@ after(async () => {
 });
 
 test('a QA lead uploads the staff file, checks the preview and confirms it', {
-  timeout: 90_000,
+  timeout: 300_000,
 }, async () => {
   const watched = await WatchedPage.open(browser, baseURL);
   const { page } = watched;
@@ -88,7 +88,7 @@ test('a QA lead uploads the staff file, checks the preview and confirms it', {
 });
 
 test('on the demo council, a leaver’s open work is shown on the preview, the result, the staff file page and the QA lead’s home', {
-  timeout: 180_000,
+  timeout: 300_000,
 }, async () => {
   const demoDb = await createTestDb({ demo: true });
   const demoApp = await createTestApp(demoDb.db, { demo: true });

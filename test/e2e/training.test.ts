@@ -31,7 +31,7 @@ after(async () => {
   await testDb?.close();
 });
 
-test('the register and the session form', { timeout: 180_000 }, async () => {
+test('the register and the session form', { timeout: 300_000 }, async () => {
   const watched = await WatchedPage.open(browser, baseURL);
   const { page } = watched;
   try {
@@ -92,7 +92,7 @@ test('the register and the session form', { timeout: 180_000 }, async () => {
   }
 });
 
-test('the session form works without JavaScript', { timeout: 120_000 }, async () => {
+test('the session form works without JavaScript', { timeout: 300_000 }, async () => {
   const watched = await WatchedPage.open(browser, baseURL, { javaScriptEnabled: false });
   const { page } = watched;
   try {
