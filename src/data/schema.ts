@@ -389,6 +389,8 @@ export interface CouncilSettingsTable {
   training_refresher_months: Generated<number>;
   /** a new manager should be trained in auditing within this many months of starting */
   new_manager_training_months: Generated<number>;
+  /** how many months either side of a learning session its before-and-after comparison looks */
+  learning_window_months: Generated<number>;
 }
 
 export interface ClosureDaysTable {
@@ -901,6 +903,142 @@ export interface LearningSessionThemesTable {
   theme_key: string;
 }
 
+/** The improvement plan's ratings: red, amber, green, or the words a plan uses besides. */
+export type RagRating = 'red' | 'amber' | 'green' | 'complete' | 'not_started';
+/** A rating QA Loop suggests from the evidence, or too few audits to tell. */
+export type RagSuggestion = 'red' | 'amber' | 'green' | 'too_few';
+/** What an outcome's audit measure counts (src/domain/improvement-plan.ts). */
+export type PlanMeasureKind = 'section' | 'theme' | 'question' | 'actions_on_time' | 'oversight';
+
+/** The council's improvement plan; one is current, older ones archived. */
+export interface ImprovementPlansTable {
+  id: Generated<string>;
+  council_id: string;
+  title: string;
+  status: Generated<'current' | 'archived'>;
+  /** where it came from, e.g. "Imported from improvement-plan.docx on 6 December 2026" */
+  source: Generated<string>;
+  /** the fewest audits before a figure is given a suggested rating */
+  minimum_count: Generated<number>;
+  /** green when the whole interval is at or above the target, or only the figure */
+  green_when: Generated<'interval_above' | 'figure_above'>;
+  /** red when the whole interval is below the target, or only the figure */
+  red_when: Generated<'interval_below' | 'figure_below'>;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+/** An area of the service in the plan, with its two lists, one item per line. */
+export interface PlanAreasTable {
+  id: Generated<string>;
+  council_id: string;
+  plan_id: string;
+  /** "1", "2"… as the plan numbers it */
+  number: Generated<string>;
+  title: string;
+  want_to_see: Generated<string>;
+  needs_to_change: Generated<string>;
+  position: Generated<number>;
+}
+
+/** An outcome of the plan: its reference, wording, lead (as the plan words it, and a person). */
+export interface PlanOutcomesTable {
+  id: Generated<string>;
+  council_id: string;
+  plan_id: string;
+  area_id: string;
+  ref: string;
+  outcome: string;
+  lead: Generated<string>;
+  /** the person in QA Loop who leads it: may rate it and write its updates */
+  lead_staff_id: string | null;
+  due_on: DateText | null;
+  evidence_notes: Generated<string>;
+  position: Generated<number>;
+}
+
+/** Every rating given to an outcome, for a locality or overall (locality_id null); the latest is current. */
+export interface PlanRatingsTable {
+  id: Generated<string>;
+  council_id: string;
+  outcome_id: string;
+  locality_id: string | null;
+  rag: RagRating;
+  /** what QA Loop suggested when it was set (null: nothing to suggest from, e.g. no measures) */
+  suggested: RagSuggestion | null;
+  reason: Generated<string>;
+  source: Generated<'app' | 'import'>;
+  set_by: string | null;
+  set_at: Timestamp;
+}
+
+/** A dated update on an outcome. */
+export interface PlanUpdatesTable {
+  id: Generated<string>;
+  council_id: string;
+  outcome_id: string;
+  written_on: DateText;
+  text: string;
+  written_by: string | null;
+  created_at: Timestamp;
+}
+
+/** An audit measure an outcome is judged by. */
+export interface PlanMeasuresTable {
+  id: Generated<string>;
+  council_id: string;
+  outcome_id: string;
+  kind: PlanMeasureKind;
+  tool_id: string | null;
+  /** a section of the tool, by its lineage (the same section across the tool's versions) */
+  section_lineage: string | null;
+  question_key: string | null;
+  /** the answer to a question that counts, e.g. "yes" */
+  answer: string | null;
+  theme_key: string | null;
+  /** 0–1 */
+  target: Generated<number>;
+  better: Generated<'higher' | 'lower'>;
+  label: string;
+  position: Generated<number>;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+/** A plan read from a file and kept for confirmation: what was read, and what could not be. */
+export interface PlanImportsTable {
+  id: Generated<string>;
+  council_id: string;
+  file_name: string;
+  format: 'docx' | 'xlsx' | 'csv';
+  read: ColumnType<unknown, string, string>;
+  problems: ColumnType<unknown, string | undefined, string>;
+  status: Generated<'preview' | 'applied' | 'discarded'>;
+  plan_id: string | null;
+  uploaded_by: string | null;
+  created_at: Timestamp;
+  decided_at: Date | null;
+}
+
+/** Each progress report produced for the improvement board. */
+export interface PlanReportsTable {
+  id: Generated<string>;
+  council_id: string;
+  plan_id: string;
+  produced_at: Timestamp;
+  produced_by: string | null;
+  version: Generated<'full' | 'publication'>;
+}
+
+/** Who attended a learning session, by person. */
+export interface LearningSessionAttendeesTable {
+  session_id: string;
+  council_id: string;
+  staff_id: string;
+  added_by: string | null;
+  added_at: Timestamp;
+}
+
 export interface Database {
   cycle_report_notes: CycleReportNotesTable;
   snapshot_cases: SnapshotCasesTable;
@@ -931,6 +1069,15 @@ export interface Database {
   practice_themes: PracticeThemesTable;
   learning_sessions: LearningSessionsTable;
   learning_session_themes: LearningSessionThemesTable;
+  learning_session_attendees: LearningSessionAttendeesTable;
+  improvement_plans: ImprovementPlansTable;
+  plan_areas: PlanAreasTable;
+  plan_outcomes: PlanOutcomesTable;
+  plan_ratings: PlanRatingsTable;
+  plan_updates: PlanUpdatesTable;
+  plan_measures: PlanMeasuresTable;
+  plan_imports: PlanImportsTable;
+  plan_reports: PlanReportsTable;
   grade_scales: GradeScalesTable;
   audit_tools: AuditToolsTable;
   audit_tool_versions: AuditToolVersionsTable;

@@ -15,6 +15,7 @@ test('the QA lead sees Home and six pages in the row, and the rest under More by
       ['Audits', ['Escalations', 'Actions']],
       ['Programme', ['Audit tools', 'Practice themes', 'Learning', 'Auditor training']],
       ['Figures and reports', ['Dashboards']],
+      ['Improvement', ['Improvement plan', 'Closing the loop']],
       ['Data and people', ['Children', 'Case data', 'Organisation', 'Access log', 'Security']],
     ],
   );

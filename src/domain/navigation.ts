@@ -22,6 +22,7 @@ export const NAVIGATION_GROUPS: readonly { name: string; hrefs: readonly string[
     ],
   },
   { name: 'Figures and reports', hrefs: ['/returns', '/dashboards', '/reports'] },
+  { name: 'Improvement', hrefs: ['/plan', '/closing-the-loop'] },
   {
     name: 'Data and people',
     hrefs: ['/children', '/imports', '/organisation', '/admin/people', '/access-log', '/security'],
@@ -41,6 +42,8 @@ export const NAVIGATION_PRIORITY: readonly string[] = [
   '/actions',
   '/dashboards',
   '/learning',
+  '/plan',
+  '/closing-the-loop',
   '/auditors/training',
   '/children',
   '/imports',

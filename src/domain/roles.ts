@@ -133,6 +133,14 @@ export const CAPABILITIES = {
   'learning.manage': ['workforce_development', 'qa_lead'],
   /** read the learning sessions run on each practice theme (no child-level data) */
   'learning.read': ['workforce_development', 'qa_lead', 'senior_leader'],
+  /** the improvement plan, its ratings and evidence; an outcome's lead (any of these) rates their own */
+  'plan.read': ['qa_lead', 'senior_leader', 'case_manager', 'workforce_development'],
+  /** areas, outcomes, measures, thresholds, importing the plan */
+  'plan.manage': ['qa_lead'],
+  /** whether learning changed practice: figures only for workforce development */
+  'loop.read': ['qa_lead', 'senior_leader', 'workforce_development'],
+  /** the self-evaluation pack for inspection */
+  'selfEvaluation.read': ['qa_lead'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Capability = keyof typeof CAPABILITIES;
@@ -157,6 +165,8 @@ export const NAVIGATION: readonly NavItem[] = [
   { href: '/tools', text: 'Audit tools', capability: 'signedIn' },
   { href: '/practice-themes', text: 'Practice themes', capability: 'signedIn' },
   { href: '/learning', text: 'Learning', capability: 'learning.read' },
+  { href: '/plan', text: 'Improvement plan', capability: 'plan.read' },
+  { href: '/closing-the-loop', text: 'Closing the loop', capability: 'loop.read' },
   { href: '/auditors/training', text: 'Auditor training', capability: 'training.manage' },
   { href: '/children', text: 'Children', capability: 'children.lookup' },
   { href: '/cohorts', text: 'Cohorts', capability: 'sampling.manage' },
