@@ -19,6 +19,9 @@ Commands:
             the demo council into an empty database)
   migrate   apply database migrations
   demo      load the demo council into an empty database
+  demo --plan-document FILE
+            write the demo council's improvement plan as a Word document to FILE (.docx), to
+            try importing a plan; loads nothing
   council create --code CODE --name NAME --admin-email EMAIL [--admin-name NAME]
             set up a council and its first administrator, and print a one-time sign-in link
             for them (it works once, for 24 hours); the code is 2 to 20 letters, digits or
@@ -39,6 +42,13 @@ Commands:
             applies them at once (leavers deactivated, never deleted; their open work listed);
             --dry-run changes nothing; with --strict any refused row refuses the whole file
             (exit 1, nothing changed)
+  import PATH --format plan [--dry-run] [--json] [--council CODE]
+            the council's improvement plan (a Word document, .docx, or a spreadsheet, .xlsx or
+            .csv, with Ref, Outcome and Lead columns and a RAG column or one per locality and
+            Overall; a .docx is read as a plan without --format): prints the areas, outcomes
+            and ratings read and the rows it could not read, then saves it as the current plan
+            (the plan before it is archived); --dry-run changes nothing; a file that is not a
+            plan is refused (exit 1, nothing changed)
   data-quality [--as-of YYYY-MM-DD] [--json] [--council CODE]
             the data-quality report of the latest snapshot (or of the one dated --as-of)
   reminders [--as-of YYYY-MM-DD]
@@ -151,7 +161,18 @@ async function migrate(config: Config) {
   }
 }
 
-async function demo(config: Config) {
+async function demo(config: Config, planDocument?: string) {
+  if (planDocument !== undefined) {
+    if (!planDocument.toLowerCase().endsWith('.docx'))
+      throw new UsageError('--plan-document needs a file name ending .docx');
+    const [{ DEMO_LOCALITIES }, { writeDemoPlanDocument }] = await Promise.all([
+      import('../demo/council.ts'),
+      import('../demo/improvement-plan-document.ts'),
+    ]);
+    await writeDemoPlanDocument(planDocument, DEMO_LOCALITIES, todayInLondon());
+    console.log(`Wrote the demo council's improvement plan to ${planDocument}.`);
+    return;
+  }
   const { createDemoCouncil, DemoRefusedError } = await import('../demo/council.ts');
   const db = await open(config);
   try {
@@ -275,6 +296,7 @@ function progressBar(path: string) {
 
 async function importCommand(config: Config, positionals: string[], values: Record<string, unknown>) {
   if (await isStaffImport(positionals, values)) return staffImportCommand(config, positionals, values);
+  if (isPlanImport(positionals, values)) return planImportCommand(config, positionals, values);
   const { IMPORT_FORMATS, runImport } = await import('../services/case-data/run-import.ts');
   const args = importArgs(positionals, values, IMPORT_FORMATS);
   const db = await open(config);
@@ -316,6 +338,38 @@ async function isStaffImport(positionals: string[], values: Record<string, unkno
   if (values.format !== undefined || values.mapping !== undefined || !positionals[1]) return false;
   const { looksLikeStaffFile } = await import('../import/staff-file.ts');
   return looksLikeStaffFile(positionals[1]);
+}
+
+/** `--format plan`, or no format and a Word document (only an improvement plan is read from Word). */
+function isPlanImport(positionals: string[], values: Record<string, unknown>): boolean {
+  if (values.format === 'plan') return true;
+  return values.format === undefined && values.mapping === undefined && /\.docx$/i.test(positionals[1] ?? '');
+}
+
+/** `qaloop import PATH --format plan`: the improvement plan, read and (unless --dry-run) saved. */
+async function planImportCommand(config: Config, positionals: string[], values: Record<string, unknown>) {
+  const path = positionals[1];
+  if (!path) throw new UsageError('Give the file to import: qaloop import PATH --format plan');
+  for (const option of ['mapping', 'as-of', 'strict'])
+    if (values[option] !== undefined) throw new UsageError(`--${option} is not for an improvement plan`);
+  const { importPlanFile } = await import('./plan-import.ts');
+  const db = await open(config);
+  try {
+    await migrateToLatest(db);
+    const councilId = await councilFor(db, values.council as string | undefined);
+    console.log(
+      await importPlanFile(db, councilId, {
+        path,
+        json: values.json === true,
+        dryRun: values['dry-run'] === true,
+      }),
+    );
+  } catch (err) {
+    if (err instanceof UnreadableFileError) throw new Refused(`${err.message}\nNothing was changed.`);
+    throw err;
+  } finally {
+    await db.destroy();
+  }
 }
 
 /** `qaloop import PATH --format staff`: the staff file, previewed and (unless --dry-run) applied. */
@@ -487,6 +541,7 @@ export async function main(argv: string[]): Promise<number> {
         name: { type: 'string' },
         'admin-email': { type: 'string' },
         'admin-name': { type: 'string' },
+        'plan-document': { type: 'string' },
         email: { type: 'string' },
       },
     });
@@ -503,7 +558,7 @@ export async function main(argv: string[]): Promise<number> {
   const commands: Record<string, (c: Config) => Promise<void>> = {
     serve,
     migrate,
-    demo,
+    demo: async (c) => demo(c, parsed.values['plan-document'] as string | undefined),
     import: async (c) => importCommand(c, parsed.positionals, parsed.values),
     'data-quality': async (c) => dataQualityCommand(c, parsed.values),
     reminders: async (c) => remindersCommand(c, parsed.values),

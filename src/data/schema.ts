@@ -2,6 +2,7 @@ import type { ColumnType, Generated } from 'kysely';
 import type { ActivityKind } from '../domain/activity-kinds.ts';
 import type { EpisodeKind } from '../domain/child-status.ts';
 import type { EscalationKind } from '../domain/escalations.ts';
+import type { PlanMeasureKind, RagRating, RagSuggestion } from '../domain/improvement-plan.ts';
 import type { ModerationOutcomeKey } from '../domain/moderation-outcome.ts';
 import type { ModerationReason } from '../domain/moderation-sample.ts';
 import type { Role } from '../domain/roles.ts';
@@ -902,13 +903,6 @@ export interface LearningSessionThemesTable {
   council_id: string;
   theme_key: string;
 }
-
-/** The improvement plan's ratings: red, amber, green, or the words a plan uses besides. */
-export type RagRating = 'red' | 'amber' | 'green' | 'complete' | 'not_started';
-/** A rating QA Loop suggests from the evidence, or too few audits to tell. */
-export type RagSuggestion = 'red' | 'amber' | 'green' | 'too_few';
-/** What an outcome's audit measure counts (src/domain/improvement-plan.ts). */
-export type PlanMeasureKind = 'section' | 'theme' | 'question' | 'actions_on_time' | 'oversight';
 
 /** The council's improvement plan; one is current, older ones archived. */
 export interface ImprovementPlansTable {

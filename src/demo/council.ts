@@ -34,6 +34,7 @@ import {
   writeSsdExtract,
 } from './extracts.ts';
 import { importDemoHistory } from './history.ts';
+import { recordDemoImprovementPlan } from './improvement-plan.ts';
 import { recordDemoLearning } from './learning.ts';
 import { runDemoModeration } from './moderation.ts';
 import { recordDemoReportNotes } from './report-notes.ts';
@@ -189,7 +190,8 @@ interface TeamPlan {
   workers: number;
 }
 
-const LOCALITIES = ['North', 'Central', 'South'];
+export const DEMO_LOCALITIES = ['North', 'Central', 'South'];
+const LOCALITIES = DEMO_LOCALITIES;
 const SERVICE_AREAS = {
   frontDoor: 'Front Door and Assessment',
   safeguarding: 'Safeguarding and Family Help',
@@ -568,7 +570,8 @@ export async function createDemoCouncil(
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
-    await recordDemoLearning(trx, council.id, today);
+    await recordDemoLearning(trx, council.id, today, rnd);
+    await recordDemoImprovementPlan(trx, council.id, today, DEMO_LOCALITIES);
     await recordDemoReportNotes(trx, council.id, today);
     await recordDemoTraining(trx, council.id, today);
 

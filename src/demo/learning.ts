@@ -1,6 +1,9 @@
+import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
 import type { LearningFormat } from '../data/schema.ts';
 import { addMonths, type IsoDate } from '../domain/dates.ts';
+import type { Random } from '../domain/random.ts';
+import { addAttendees } from '../services/learning/attendees.ts';
 import { createLearningSession } from '../services/learning/learning-sessions.ts';
 
 /**
@@ -18,6 +21,8 @@ const DEMO_SESSIONS: {
   themes: string[];
   attended: number;
   notes?: string;
+  /** who the session was for, when not every practitioner and manager: newly qualified social workers */
+  for?: 'newly_qualified';
 }[] = [
   {
     month: 1,
@@ -116,14 +121,23 @@ const DEMO_SESSIONS: {
     format: 'e-learning',
     themes: ['analysis_in_assessments'],
     attended: 9,
+    for: 'newly_qualified',
   },
 ];
 
 /**
  * Records the demo's learning sessions held so far in the programme year (April to March, the one
- * containing today), through the learning sessions service, as the workforce development manager.
+ * containing today), through the learning sessions service, as the workforce development manager,
+ * with who attended each by name (through the attendees service): practitioners and managers of
+ * the council drawn with the demo's seeded random, most of those counted (some came from partner
+ * agencies or signed no list), never more than the count.
  */
-export async function recordDemoLearning(db: Db, councilId: string, today: IsoDate): Promise<number> {
+export async function recordDemoLearning(
+  db: Db,
+  councilId: string,
+  today: IsoDate,
+  rnd: Random,
+): Promise<number> {
   const year = Number(today.slice(0, 4)) - (Number(today.slice(5, 7)) < 4 ? 1 : 0);
   const recorder = await db
     .selectFrom('staff')
@@ -131,12 +145,13 @@ export async function recordDemoLearning(db: Db, councilId: string, today: IsoDa
     .where('council_id', '=', councilId)
     .where('external_id', '=', 'DEMO-workforce_development')
     .executeTakeFirst();
+  const people = await practitionersAndManagers(db, councilId);
   let recorded = 0;
   for (const s of DEMO_SESSIONS) {
     const month = addMonths(`${year}-04-01`, s.month);
     const heldOn = `${month.slice(0, 8)}${String(s.day).padStart(2, '0')}`;
     if (heldOn > today) continue;
-    await createLearningSession(
+    const sessionId = await createLearningSession(
       db,
       councilId,
       recorder?.id ?? null,
@@ -152,7 +167,71 @@ export async function recordDemoLearning(db: Db, councilId: string, today: IsoDa
       },
       today,
     );
+    const named = attendeesFor(
+      rnd,
+      people.filter((p) => p.startedOn === null || p.startedOn <= heldOn),
+      s.attended,
+      s.for,
+    );
+    if (named.length) await addAttendees(db, councilId, sessionId, recorder?.id ?? null, named);
     recorded++;
   }
+  // each list was entered the day after its session
+  await sql`
+    update learning_session_attendees la set added_at = (s.held_on + 1)::timestamp + time '10:00'
+    from learning_sessions s
+    where s.id = la.session_id and la.council_id = ${councilId}`.execute(db);
   return recorded;
+}
+
+interface Attender {
+  id: string;
+  newlyQualified: boolean;
+  startedOn: IsoDate | null;
+}
+
+/** The council's practitioners and team managers, in the order of their staff numbers, with when each started. */
+async function practitionersAndManagers(db: Db, councilId: string): Promise<Attender[]> {
+  const rows = await db
+    .selectFrom('staff as s')
+    .select(['s.id', 's.job_title', 's.started_on'])
+    .where('s.council_id', '=', councilId)
+    .where('s.active', '=', true)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('staff_roles as r')
+          .select('r.staff_id')
+          .whereRef('r.staff_id', '=', 's.id')
+          .where('r.role', 'in', ['practitioner', 'case_manager']),
+      ),
+    )
+    .orderBy('s.external_id')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    newlyQualified: r.job_title.includes('ASYE'),
+    startedOn: r.started_on,
+  }));
+}
+
+/**
+ * Who is named for a session counted as `attended`: three in four to all of them, drawn at random
+ * from the practitioners and managers (the newly qualified first for a session meant for them).
+ */
+function attendeesFor(
+  rnd: Random,
+  people: readonly Attender[],
+  attended: number,
+  audience?: 'newly_qualified',
+): string[] {
+  const shuffled = [...people];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = rnd.int(0, i);
+    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+  }
+  if (audience === 'newly_qualified')
+    shuffled.sort((a, b) => Number(b.newlyQualified) - Number(a.newlyQualified));
+  const named = Math.min(attended, shuffled.length, Math.round(attended * (0.75 + rnd.next() * 0.25)));
+  return shuffled.slice(0, named).map((p) => p.id);
 }

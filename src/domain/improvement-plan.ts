@@ -4,10 +4,14 @@
  * suggested rating from a measure's figure against its target under the council's thresholds.
  * Too few audits to tell is said in words, never shown as a colour.
  */
-import type { PlanMeasureKind, RagRating, RagSuggestion } from '../data/schema.ts';
 import type { Proportion } from './statistics.ts';
 
-export type { PlanMeasureKind, RagRating, RagSuggestion };
+/** The improvement plan's ratings: red, amber, green, or the words a plan uses besides. */
+export type RagRating = 'red' | 'amber' | 'green' | 'complete' | 'not_started';
+/** A rating QA Loop suggests from the evidence, or too few audits to tell. */
+export type RagSuggestion = 'red' | 'amber' | 'green' | 'too_few';
+/** What an outcome's audit measure counts. */
+export type PlanMeasureKind = 'section' | 'theme' | 'question' | 'actions_on_time' | 'oversight';
 
 /** The ratings in the order a plan lists them, with their words. */
 export const RAG_RATINGS: readonly { value: RagRating; label: string }[] = [

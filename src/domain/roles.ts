@@ -137,6 +137,11 @@ export const CAPABILITIES = {
   'plan.read': ['qa_lead', 'senior_leader', 'case_manager', 'workforce_development'],
   /** areas, outcomes, measures, thresholds, importing the plan */
   'plan.manage': ['qa_lead'],
+  /**
+   * the plan's progress report prepared for publication (no one named, small counts suppressed):
+   * everyone who reads the plan, and scrutiny readers (councillors on the improvement board)
+   */
+  'plan.published': ['qa_lead', 'senior_leader', 'case_manager', 'workforce_development', 'scrutiny_reader'],
   /** whether learning changed practice: figures only for workforce development */
   'loop.read': ['qa_lead', 'senior_leader', 'workforce_development'],
   /** the self-evaluation pack for inspection */

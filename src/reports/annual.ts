@@ -23,6 +23,7 @@ import { allocationFacts } from '../metrics/audit-facts.ts';
 import { learningByTheme } from '../services/learning/learning-sessions.ts';
 import { listAuditors } from '../services/sampling/auditors.ts';
 import { trainingCountsAsAt } from '../services/sampling/training.ts';
+import { actionsOnTimeChapter } from './actions-on-time.ts';
 import { produceReport } from './catalogue.ts';
 import {
   type Count,
@@ -39,6 +40,7 @@ import {
   shownShare,
 } from './document.ts';
 import { addGradeRow, type GradeCounts, gradedAudits, publishedRow } from './grades.ts';
+import { learningImpactDocument } from './learning-impact.ts';
 import { type ComposedReport, composedDocx, composedHtml } from './monthly.ts';
 import { councilScales, type ReportParams } from './report-base.ts';
 import { returnsReport } from './returns.ts';
@@ -852,6 +854,10 @@ export async function annualReport(db: Db, councilId: string, p: ReportParams): 
     },
     { heading: 'Dip samples and their themes', documents: [await dipSampleDocument(db, councilId, p, base)] },
     {
+      heading: 'Actions done on time, by grade of audit',
+      documents: [await actionsOnTimeChapter(db, councilId, p)],
+    },
+    {
       heading: 'Learning linked to practice themes',
       documents: [
         await learningDocument(db, councilId, p, base),
@@ -861,6 +867,10 @@ export async function annualReport(db: Db, councilId: string, p: ReportParams): 
           p.publication,
         ),
       ],
+    },
+    {
+      heading: 'Did learning change practice?',
+      documents: [await learningImpactDocument(db, councilId, p, base.thisYearName)],
     },
     ...(p.publication
       ? []

@@ -14,6 +14,7 @@ import { inTransaction } from '../data/transaction.ts';
 import { formatDate, formatDateTime, monthName } from '../domain/dates.ts';
 import { type FieldError, ValidationError } from '../domain/validation.ts';
 import { isLeftOutBlindNote } from '../metrics/audit-facts.ts';
+import { actionsOnTimeChapter } from './actions-on-time.ts';
 import { produceReport } from './catalogue.ts';
 import { type ChartSpec, PUBLICATION_NOTE, type ReportDocument, type ReportTable } from './document.ts';
 import {
@@ -321,6 +322,8 @@ export async function buildMonthlyReport(db: Db, councilId: string, p: ReportPar
   const cycle = await cycleOf(db, councilId, month);
   const documents: ReportDocument[] = [];
   for (const name of FIGURE_CHAPTERS) documents.push((await produceReport(db, councilId, name, p)).document);
+  // actions done on time by grade: followed up for audits of every grade, not only inadequate
+  documents.push(await actionsOnTimeChapter(db, councilId, p));
   const notes = cycle.monthId ? await getCycleNotes(db, councilId, cycle.monthId) : null;
   return {
     title: `Monthly quality assurance report, ${monthName(`${month}-01`)}`,
@@ -385,6 +388,7 @@ export function monthlyComposed(r: MonthlyReport, filterWords: string[] = []): C
     3: 'Escalations',
     4: 'Practitioner and family feedback',
     5: 'Practice themes',
+    6: 'Actions done on time',
   };
   return {
     title: r.title,

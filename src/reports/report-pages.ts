@@ -72,8 +72,12 @@ export async function reportsPage(
   const composed = can(person.roles, 'reports.published')
     ? { ...(await composedReports(db, person.councilId, today)), full: can(person.roles, 'reports.monthly') }
     : null;
+  // the improvement plan's progress report (src/reports/plan-progress.ts): in full for those who
+  // read the plan, prepared for publication for scrutiny readers too
+  const planReport = can(person.roles, 'plan.published') ? { full: can(person.roles, 'plan.read') } : null;
   const common = {
     composed,
+    planReport,
     reports: REPORT_NAMES.filter((n) => n !== 'audits').map((n) => ({ name: n, ...REPORTS[n] })),
     scope,
     options,

@@ -88,6 +88,7 @@ before(async () => {
     ':file': 'grades.csv',
     ':format': 'csv',
     ...(await demoSample()),
+    ...(await demoPlan()),
     ':mappingId': await createColumnMapping(
       t.db,
       (await t.db.selectFrom('councils').select('id').executeTakeFirstOrThrow()).id,
@@ -118,6 +119,29 @@ async function pendingGrant(): Promise<string> {
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+/** The demo's improvement plan: an area, an outcome with a measure, that measure, and its import. */
+async function demoPlan() {
+  const measure = await t.db
+    .selectFrom('plan_measures as m')
+    .innerJoin('plan_outcomes as o', 'o.id', 'm.outcome_id')
+    .innerJoin('improvement_plans as p', 'p.id', 'o.plan_id')
+    .select(['m.id', 'm.outcome_id', 'o.area_id', 'p.id as plan_id'])
+    .where('p.status', '=', 'current')
+    .orderBy('m.id')
+    .executeTakeFirstOrThrow();
+  const planImport = await t.db
+    .selectFrom('plan_imports')
+    .select('id')
+    .where('plan_id', '=', measure.plan_id)
+    .executeTakeFirstOrThrow();
+  return {
+    ':areaId': measure.area_id,
+    ':outcomeId': measure.outcome_id,
+    ':measureId': measure.id,
+    ':planImportId': planImport.id,
+  };
 }
 
 /** A sample drawn in the demo council, and one of its audits. */
@@ -181,7 +205,7 @@ function concrete(url: string): string {
  * record decides (src/services/audits/audit-access.ts), so someone with the role but not the relationship
  * is refused with a reason (403) or sent on (302). Their own tests prove who gets what.
  */
-const RELATIONAL = /^\/(audits|escalations|actions|moderations)\/:/;
+const RELATIONAL = /^\/(audits|escalations|actions|moderations)\/:|^\/plan\/outcomes\/:outcomeId\/edit$/;
 
 test('every route says who may use it', () => {
   const routes = app.routeAccess;
@@ -275,6 +299,8 @@ test('the navigation shows each person only what their roles allow', async () =>
     '/auditors/training',
     '/dashboards',
     '/reports',
+    '/plan',
+    '/closing-the-loop',
     '/children',
     '/imports',
     '/organisation',

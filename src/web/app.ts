@@ -195,6 +195,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(settingsRoutes, { db });
   await app.register(practiceThemeRoutes, { db });
   await app.register(learningRoutes, { db });
+  await app.register((await import('./routes/learning/attendees.ts')).default, {
+    db,
+    dataDir: config.dataDir,
+  });
+  await app.register((await import('./routes/closing-the-loop/closing-the-loop.ts')).default, { db });
+  await app.register((await import('./routes/plan/plan.ts')).default, { db });
+  await app.register((await import('./routes/plan/measures.ts')).default, { db });
+  await app.register((await import('./routes/plan/plan-import.ts')).default, {
+    db,
+    dataDir: config.dataDir,
+  });
+  await app.register((await import('./routes/plan/plan-report.ts')).default, { db });
   await app.register(toolRoutes, { db });
   await app.register(toolBuilderRoutes, { db });
   await app.register(gradeScaleRoutes, { db });
@@ -221,6 +233,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register((await import('./routes/moderation/moderation-plans.ts')).default, { db });
   await app.register((await import('./routes/moderation/moderation-figures.ts')).default, { db });
   await app.register((await import('./routes/reports/monthly-reports.ts')).default, { db });
+  await app.register((await import('./routes/reports/self-evaluation.ts')).default, { db });
   await app.register((await import('./routes/reports/reports.ts')).default, { db });
   await app.register((await import('./routes/dashboards/dashboards.ts')).default, { db });
   await app.register((await import('./routes/security/security.ts')).default, { db });

@@ -9,6 +9,7 @@ import { formatDate, formatDateTime } from '../../domain/dates.ts';
 import { navigationMenu } from '../../domain/navigation.ts';
 import { type Capability, can, type NavItem, ROLE_LABELS, type Role } from '../../domain/roles.ts';
 import type { FieldError } from '../../domain/validation.ts';
+import { evidenceRows, type OutcomeEvidence } from '../../metrics/plan-evidence.ts';
 
 const require = createRequire(import.meta.url);
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -57,6 +58,9 @@ export default fp(
             const e = (errors ?? []).find((x) => x.field === field);
             return e ? { text: e.message } : undefined;
           });
+          env.addFilter('planEvidenceRows', (e: OutcomeEvidence | undefined | null) =>
+            e ? evidenceRows(e) : [],
+          );
           env.addGlobal('serviceName', 'QA Loop');
         },
       },

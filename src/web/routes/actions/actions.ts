@@ -5,6 +5,7 @@ import type { Db } from '../../../data/db.ts';
 import { dateParts } from '../../../domain/date-input.ts';
 import { formatDate, monthName } from '../../../domain/dates.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
+import { actionsPageOnTime } from '../../../reports/actions-on-time.ts';
 import {
   ActionAlreadyDoneError,
   type ActionItem,
@@ -81,6 +82,7 @@ const actionRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
       overdueScope: list.overdueScope,
       doneShownDays: DONE_SHOWN_DAYS,
       mayReassign: me.roles.includes('qa_lead'),
+      onTime: await actionsPageOnTime(db, me, app.today()),
     });
   });
 
