@@ -198,6 +198,12 @@ export function followOnPages(
     );
     assert.ok(monthly, 'The reports page links to no monthly QA report');
     const exploitation = cohortLink('Child protection plan for exploitation or contextual harm');
+    const outcome = (links.get('/plan') ?? []).find((l) => /^\/plan\/outcomes\/[0-9a-f-]{36}$/.test(l.href));
+    assert.ok(outcome, 'The improvement plan links to no outcome');
+    const attendees = (links.get('/learning') ?? []).find((l) =>
+      /^\/learning\/[0-9a-f-]{36}\/attendees$/.test(l.href),
+    );
+    assert.ok(attendees, 'The learning page links to no session’s attendees');
     return [
       // Reached through the Find a child form; the keyboard journey types the reference.
       { path: `/children/${child.id}`, names: ['Child record'], h1: child.name },
@@ -255,6 +261,17 @@ export function followOnPages(
       { path: '/reports?name=equality', names: ['Equality'], h1: 'Reports', linkedFrom: '/reports' },
       { path: monthly.href, names: [monthly.text], h1: monthly.text, linkedFrom: '/reports' },
       { path: '/learning/new', names: ['Record a learning session'], linkedFrom: '/learning' },
+      { path: attendees.href, names: ['Who attended'], linkedFrom: '/learning' },
+      // the improvement plan: an outcome with its evidence, its measures, the thresholds, the
+      // board's report in both versions, importing a new version; the self-evaluation pack
+      { path: outcome.href, names: ['Outcome'], linkedFrom: '/plan' },
+      { path: `${outcome.href}/measures`, names: ['Audit measures'] },
+      { path: `${outcome.href}/edit`, names: ['Change outcome'] },
+      { path: '/plan/settings', names: ['Thresholds'], linkedFrom: '/plan' },
+      { path: '/plan/report', names: ['progress report'], linkedFrom: '/plan' },
+      { path: '/plan/report/for-publication', names: ['progress report'], linkedFrom: '/reports' },
+      { path: '/plan/import', names: ['Import the improvement plan'], linkedFrom: '/plan' },
+      { path: '/reports/self-evaluation', names: ['Self-evaluation pack'], linkedFrom: '/reports' },
     ];
   }
   if (role === 'case_manager') {
@@ -267,9 +284,16 @@ export function followOnPages(
         names: ['Quality dashboard', 'Your services'],
         linkedFrom: '/dashboards',
       },
+      { path: '/plan/report', names: ['progress report'], linkedFrom: '/plan' },
     ];
   }
-  if (role === 'scrutiny_reader' || role === 'workforce_development') {
+  if (role === 'scrutiny_reader') {
+    return [
+      { path: '/reports?name=grades', names: ['Audit grades'], h1: 'Reports', linkedFrom: '/reports' },
+      { path: '/plan/report/for-publication', names: ['progress report'], linkedFrom: '/reports' },
+    ];
+  }
+  if (role === 'workforce_development') {
     return [{ path: '/reports?name=grades', names: ['Audit grades'], h1: 'Reports', linkedFrom: '/reports' }];
   }
   if (role === 'administrator') {
@@ -366,10 +390,10 @@ export async function crawlFollowOn(
 
 /** How many pages one step on the crawl checks for a role (the follow-on list is fixed per role). */
 export const FOLLOW_ON_PAGES: Partial<Record<Role, number>> = {
-  qa_lead: 33,
+  qa_lead: 42,
   case_manager: 1,
-  senior_leader: 1,
-  scrutiny_reader: 1,
+  senior_leader: 2,
+  scrutiny_reader: 2,
   workforce_development: 1,
   administrator: 4,
 };

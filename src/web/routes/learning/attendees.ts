@@ -1,12 +1,9 @@
-import fastifyMultipart, { type MultipartFile } from '@fastify/multipart';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
-import { can } from '../../../domain/roles.ts';
 import { type FieldError, NotFoundError, ValidationError } from '../../../domain/validation.ts';
 import { UnreadableFileError } from '../../../import/types.ts';
-import { discardUpload, type StagedUpload, stageUpload } from '../../../services/case-data/import-jobs.ts';
 import {
   type AttendanceProblem,
   addAttendees,
@@ -15,7 +12,7 @@ import {
   removeAttendee,
 } from '../../../services/learning/attendees.ts';
 import { formFields, formList, formText, id } from '../../forms.ts';
-import { drain } from '../imports/uploads.ts';
+import { singleFileUpload } from '../imports/uploads.ts';
 
 /** An attendance list is a short list of people. */
 const MAX_LIST_BYTES = 2 * 1024 * 1024;
@@ -34,38 +31,15 @@ const countWords = (attended: number, named: number) =>
  */
 const attendeeRoutes: FastifyPluginAsyncZod<{ db: Db; dataDir: string }> = async (app, { db, dataDir }) => {
   const manage = { access: 'learning.manage' as const };
-  const staged = new WeakMap<FastifyRequest, StagedUpload>();
-
-  await app.register(fastifyMultipart, {
-    attachFieldsToBody: 'keyValues',
-    limits: { fileSize: MAX_LIST_BYTES, files: 1, fields: 5, parts: 6, fieldSize: 10_000 },
-    async onFile(this: FastifyRequest, part: MultipartFile) {
-      // Only a file sent by someone who manages learning is kept; anything else is read and dropped.
-      const user = this.user;
-      if (!user || !can(user.roles, 'learning.manage') || part.fieldname !== 'file' || !part.filename) {
-        await drain(part.file);
-        return;
-      }
-      staged.set(this, await stageUpload(dataDir, part.file, part.filename, MAX_LIST_BYTES));
+  const stagedFor = await singleFileUpload(app, {
+    dataDir,
+    capability: 'learning.manage',
+    maxBytes: MAX_LIST_BYTES,
+    tooLarge: (request, reply, message) => {
+      const sessionId = (request.params as { sessionId?: string } | undefined)?.sessionId;
+      if (!sessionId) return reply.send(message);
+      return page(request, reply, sessionId, { errors: [{ field: 'file', message }] });
     },
-  });
-  const forget = async (request: FastifyRequest) => {
-    const upload = staged.get(request);
-    staged.delete(request);
-    await discardUpload(upload);
-  };
-  app.addHook('onResponse', forget);
-  app.addHook('onRequestAbort', forget);
-  app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    await forget(request);
-    const sessionId = (request.params as { sessionId?: string } | undefined)?.sessionId;
-    if ((error.code === 'FST_REQ_FILE_TOO_LARGE' || error.statusCode === 413) && request.user && sessionId) {
-      reply.code(413);
-      return page(request, reply, sessionId, {
-        errors: [{ field: 'file', message: 'The selected file must be smaller than 2 MB' }],
-      });
-    }
-    throw error;
   });
 
   async function page(
@@ -147,7 +121,7 @@ const attendeeRoutes: FastifyPluginAsyncZod<{ db: Db; dataDir: string }> = async
     async (request, reply) => {
       const { councilId, staffId } = request.person;
       const { sessionId } = request.params;
-      const upload = staged.get(request);
+      const upload = stagedFor(request);
       if (!upload || upload.bytes === 0) {
         reply.code(400);
         return page(request, reply, sessionId, {

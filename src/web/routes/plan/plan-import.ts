@@ -1,13 +1,10 @@
-import fastifyMultipart, { type MultipartFile } from '@fastify/multipart';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import { ragLabel } from '../../../domain/improvement-plan.ts';
-import { can } from '../../../domain/roles.ts';
 import type { FieldError } from '../../../domain/validation.ts';
 import { UnreadableFileError } from '../../../import/types.ts';
-import { discardUpload, type StagedUpload, stageUpload } from '../../../services/case-data/import-jobs.ts';
 import {
   applyPlanImport,
   discardPlanImport,
@@ -20,7 +17,7 @@ import {
   recentPlanImports,
 } from '../../../services/improvement/plan-import.ts';
 import { anyForm, id } from '../../forms.ts';
-import { drain } from '../imports/uploads.ts';
+import { singleFileUpload } from '../imports/uploads.ts';
 
 /** An improvement plan is a few pages of Word: far smaller than this. */
 const MAX_PLAN_FILE_BYTES = 20 * 1024 * 1024;
@@ -91,37 +88,11 @@ function previewView(preview: PlanImportPreview) {
  */
 const planImportRoutes: FastifyPluginAsyncZod<{ db: Db; dataDir: string }> = async (app, { db, dataDir }) => {
   const access = { access: 'plan.manage' as const };
-  const staged = new WeakMap<FastifyRequest, StagedUpload>();
-
-  await app.register(fastifyMultipart, {
-    attachFieldsToBody: 'keyValues',
-    limits: { fileSize: MAX_PLAN_FILE_BYTES, files: 1, fields: 5, parts: 6, fieldSize: 10_000 },
-    async onFile(this: FastifyRequest, part: MultipartFile) {
-      // Only a file sent by someone who may manage the plan is kept; anything else is read and dropped.
-      const user = this.user;
-      if (!user || !can(user.roles, 'plan.manage') || part.fieldname !== 'file' || !part.filename) {
-        await drain(part.file);
-        return;
-      }
-      staged.set(this, await stageUpload(dataDir, part.file, part.filename, MAX_PLAN_FILE_BYTES));
-    },
-  });
-  const forget = async (request: FastifyRequest) => {
-    const upload = staged.get(request);
-    staged.delete(request);
-    await discardUpload(upload);
-  };
-  app.addHook('onResponse', forget);
-  app.addHook('onRequestAbort', forget);
-  app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    await forget(request);
-    if ((error.code === 'FST_REQ_FILE_TOO_LARGE' || error.statusCode === 413) && request.user) {
-      reply.code(413);
-      return uploadPage(request, reply, [
-        { field: 'file', message: `The selected file must be smaller than ${MAX_PLAN_FILE_BYTES / MB} MB` },
-      ]);
-    }
-    throw error;
+  const stagedFor = await singleFileUpload(app, {
+    dataDir,
+    capability: 'plan.manage',
+    maxBytes: MAX_PLAN_FILE_BYTES,
+    tooLarge: (request, reply, message) => uploadPage(request, reply, [{ field: 'file', message }]),
   });
 
   async function uploadPage(request: FastifyRequest, reply: FastifyReply, errors?: FieldError[]) {
@@ -140,7 +111,7 @@ const planImportRoutes: FastifyPluginAsyncZod<{ db: Db; dataDir: string }> = asy
   // A multipart form: its fields were read with the file (above), so the body is read as sent.
   app.post('/plan/import', { config: access }, async (request, reply) => {
     const { councilId, staffId } = request.person;
-    const upload = staged.get(request);
+    const upload = stagedFor(request);
     if (!upload || upload.bytes === 0) {
       reply.code(400);
       return uploadPage(request, reply, [
