@@ -18,7 +18,7 @@ import { todayInLondon } from '../domain/dates.ts';
 import type { Config } from '../platform/config.ts';
 import type { Logger } from '../platform/log.ts';
 import access from './plugins/access.ts';
-import assets from './plugins/assets.ts';
+import assets, { isAssetRequest } from './plugins/assets.ts';
 import childAccess from './plugins/child-access.ts';
 import errors from './plugins/errors.ts';
 import security from './plugins/security.ts';
@@ -116,6 +116,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, { db });
 
   await app.register(fastifyFormbody, { parser: (body) => qs.parse(body) });
+  // An asset's request carries no cookie past this point, so no session is read for it and its
+  // answer sets none (plugins/assets.ts says why).
+  app.addHook('onRequest', async (request) => {
+    if (isAssetRequest(request.url)) delete request.headers.cookie;
+  });
   await app.register(fastifyCookie);
   // Inactivity is timed on the server (plugins/access.ts), so the sign-in page can say why someone
   // was signed out; the cookie itself lasts at most 12 hours after the last request.

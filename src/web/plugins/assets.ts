@@ -3,6 +3,16 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { GOVUK_DIST, MOJ_DIR, ROOT } from './views.ts';
 
+/** Where the assets are served from: none of these paths reads or writes a session. */
+export const ASSET_PREFIXES: readonly string[] = ['/assets/', '/govuk/', '/moj/', '/public/'];
+
+/**
+ * Whether a request is for an asset. Its cookies are set aside before sessions are read (see
+ * src/web/app.ts): a stylesheet or icon that was asked for before signing in and answered after it
+ * must not set the old session's cookie again, signing the person out.
+ */
+export const isAssetRequest = (url: string) => ASSET_PREFIXES.some((prefix) => url.startsWith(prefix));
+
 /** GOV.UK Frontend, MOJ Frontend and QA Loop's own assets, served from the installed packages. */
 export default async function assets(app: FastifyInstance) {
   // Every asset route is public.

@@ -57,6 +57,28 @@ test('signing in with the right password takes you where you were going', async 
   assert.match(page.body, /Sign out/);
 });
 
+test('a stylesheet or icon asked for before signing in and answered after it does not sign you out', async () => {
+  const agent = new Agent(app);
+  await agent.get('/sign-in');
+  const before = agent.cookies.get('qaloop.sid');
+  assert.ok(before, 'the sign-in page gives a session for its form');
+  const res = await agent.post('/sign-in', {
+    email: 'pat@northmoor.gov.uk',
+    password: 'a long enough password',
+  });
+  assert.equal(res.statusCode, 302);
+  assert.notEqual(agent.cookies.get('qaloop.sid'), before, 'signing in starts a new session');
+  // the sign-in page's assets, sent with the old cookie, come back now: they must set no cookie
+  for (const url of ['/assets/images/favicon.ico', '/public/app.css', '/public/app.js']) {
+    const late = await app.inject({ method: 'GET', url, headers: { cookie: `qaloop.sid=${before}` } });
+    assert.equal(late.statusCode, 200, url);
+    assert.equal(late.headers['set-cookie'], undefined, `${url} sets no cookie`);
+  }
+  const page = await agent.get('/');
+  assert.equal(page.statusCode, 200, 'still signed in');
+  assert.match(page.body, /Pat Lead/);
+});
+
 test('a return address outside QA Loop is ignored', async () => {
   const agent = new Agent(app);
   const res = await agent.post('/sign-in', {
