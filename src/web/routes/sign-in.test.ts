@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, mock, test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { Agent, createTestApp, errorSummaryItems, h1 } from '../../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../../test/helpers/db.ts';
 import { createCouncil } from '../../services/organisation/councils.ts';
@@ -70,7 +70,7 @@ test('a stylesheet or icon asked for before signing in and answered after it doe
   assert.notEqual(agent.cookies.get('qaloop.sid'), before, 'signing in starts a new session');
   // the sign-in page's assets, sent with the old cookie, come back now: they must set no cookie
   for (const url of ['/assets/images/favicon.ico', '/public/app.css', '/public/app.js']) {
-    const late = await app.inject({ method: 'GET', url, headers: { cookie: `qaloop.sid=${before}` } });
+    const late: LightMyRequestResponse = await app.inject({ method: 'GET', url, headers: { cookie: `qaloop.sid=${before}` } });
     assert.equal(late.statusCode, 200, url);
     assert.equal(late.headers['set-cookie'], undefined, `${url} sets no cookie`);
   }
