@@ -70,7 +70,11 @@ test('a stylesheet or icon asked for before signing in and answered after it doe
   assert.notEqual(agent.cookies.get('qaloop.sid'), before, 'signing in starts a new session');
   // the sign-in page's assets, sent with the old cookie, come back now: they must set no cookie
   for (const url of ['/assets/images/favicon.ico', '/public/app.css', '/public/app.js']) {
-    const late: LightMyRequestResponse = await app.inject({ method: 'GET', url, headers: { cookie: `qaloop.sid=${before}` } });
+    const late: LightMyRequestResponse = await app.inject({
+      method: 'GET',
+      url,
+      headers: { cookie: `qaloop.sid=${before}` },
+    });
     assert.equal(late.statusCode, 200, url);
     assert.equal(late.headers['set-cookie'], undefined, `${url} sets no cookie`);
   }
