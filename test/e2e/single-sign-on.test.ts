@@ -354,6 +354,8 @@ test('with passwords off the form is gone and a password sent anyway is refused'
     assert.equal(await page.locator('input[name="password"]').count(), 0);
     assert.equal(await page.getByRole('button', { name: BUTTON }).count(), 1);
     // A password sent by hand, as a form left open from before passwords were turned off.
+    // The answer is a new page at the same address: wait for its load, not the current one's.
+    const answered = page.waitForEvent('load');
     await page.evaluate(() => {
       const form = document.createElement('form');
       form.method = 'post';
@@ -371,7 +373,7 @@ test('with passwords off the form is gone and a password sent anyway is refused'
       }
       form.submit();
     });
-    await page.waitForLoadState('load');
+    await answered;
     assert.equal(await h1Of(watched), 'Sign in with your council account');
     await checkReachedPage(watched, 'passwords off', 'Sign in with your council account');
 
