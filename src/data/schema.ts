@@ -1,10 +1,13 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { ActivityKind } from '../domain/activity-kinds.ts';
+import type { GoalStatus } from '../domain/check-challenge.ts';
 import type { EpisodeKind } from '../domain/child-status.ts';
 import type { EscalationKind } from '../domain/escalations.ts';
 import type { PlanMeasureKind, RagRating, RagSuggestion } from '../domain/improvement-plan.ts';
 import type { ModerationOutcomeKey } from '../domain/moderation-outcome.ts';
 import type { ModerationReason } from '../domain/moderation-sample.ts';
+import type { InvitationStatus, PartnerAgency } from '../domain/multi-agency.ts';
+import type { ReviewingOfficerKind } from '../domain/reviewing-officers.ts';
 import type { Role } from '../domain/roles.ts';
 
 /** Types of the tables created by src/data/migrations. Dates are 'YYYY-MM-DD' text. */
@@ -58,6 +61,11 @@ export interface StaffTable {
   /** when they were deactivated (a leaver); their audits and history stay */
   deactivated_at: Date | null;
   deactivated_reason: string | null;
+  /** a service QA contributor's service (qa_services) */
+  qa_service_id: string | null;
+  /** a partner contributor's agency and organisation ("Westbrook NHS Foundation Trust") */
+  partner_agency: PartnerAgency | null;
+  partner_organisation: string | null;
 }
 
 export interface StaffRolesTable {
@@ -594,6 +602,8 @@ export interface SamplesTable {
   drawn_at: Timestamp;
   /** children already in a sample of the same cycle were let in on purpose (else they were left out) */
   include_sampled: Generated<boolean>;
+  /** a dip sample of reviewing officers' footprint: each audit allocated to the officer's manager */
+  footprint: ReviewingOfficerKind | null;
 }
 
 /**
@@ -657,6 +667,8 @@ export interface AuditsTable {
   /** what reports count: the overall grade when submitted, the moderation panel's once decided */
   final_grade: string | null;
   final_good_or_better: boolean | null;
+  /** a footprint dip sample's audit: the IRO or CP adviser whose work on the file it looks at */
+  reviewing_officer_id: string | null;
 }
 
 /** Why an audit is in a cycle's moderation sample. */
@@ -1033,6 +1045,123 @@ export interface LearningSessionAttendeesTable {
   added_at: Timestamp;
 }
 
+export interface QaServicesTable {
+  id: Generated<string>;
+  council_id: string;
+  key: string;
+  name: string;
+  grades: Generated<boolean>;
+  active: Generated<boolean>;
+  position: Generated<number>;
+  created_at: Timestamp;
+}
+
+export interface ServiceQaImportsTable {
+  id: Generated<string>;
+  council_id: string;
+  file_name: string;
+  entries: Generated<number>;
+  imported_by: string | null;
+  imported_at: Timestamp;
+}
+
+export interface ServiceQaEntriesTable {
+  id: Generated<string>;
+  council_id: string;
+  service_id: string;
+  period_start: DateText;
+  period_end: DateText;
+  /** the first day of the financial quarter the period ends in (src/domain/service-qa.ts quarterOf) */
+  quarter_start: DateText;
+  reviewed: string;
+  reviewed_count: number;
+  strengths: Generated<string>;
+  development: Generated<string>;
+  /** counts by grade key of the council's standard scale; null for a service that does not grade */
+  grades: ColumnType<Record<string, number> | null, string | null | undefined, string | null>;
+  contributor_id: string | null;
+  source: Generated<'form' | 'import'>;
+  import_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ServiceQaEntryThemesTable {
+  entry_id: string;
+  council_id: string;
+  theme_key: string;
+}
+
+export interface CheckChallengeMeetingsTable {
+  id: Generated<string>;
+  council_id: string;
+  team_id: string;
+  /** the Monday of the meeting's week */
+  week_of: DateText;
+  held_on: DateText;
+  notes: Generated<string>;
+  others_present: Generated<string>;
+  /** the pack as the meeting saw it */
+  pack: ColumnType<unknown, string, string>;
+  recorded_by: string | null;
+  recorded_at: Timestamp;
+}
+
+export interface CheckChallengeAttendeesTable {
+  meeting_id: string;
+  council_id: string;
+  staff_id: string;
+}
+
+export interface CheckChallengeGoalsTable {
+  id: Generated<string>;
+  council_id: string;
+  team_id: string;
+  meeting_id: string;
+  text: string;
+  owner_id: string | null;
+  due_on: DateText;
+  status: Generated<GoalStatus>;
+  closed_note: Generated<string>;
+  closed_by: string | null;
+  closed_at: Timestamp | null;
+  closed_in_meeting_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface AuditInvitationsTable {
+  id: Generated<string>;
+  council_id: string;
+  audit_id: string;
+  section_key: string;
+  partner_id: string;
+  invited_by: string | null;
+  invited_at: Timestamp;
+  expires_on: DateText;
+  status: Generated<InvitationStatus>;
+  /** the partner's form as typed, until submitted */
+  draft: ColumnType<Record<string, string | string[]> | null, string | null | undefined, string | null>;
+  /** the section's answers as the partner submitted them */
+  answers: ColumnType<unknown, string | null | undefined, string | null>;
+  submitted_at: Timestamp | null;
+  collated_by: string | null;
+  collated_at: Timestamp | null;
+}
+
+export interface ChildReviewingOfficersTable {
+  id: Generated<string>;
+  council_id: string;
+  snapshot_id: string;
+  source: Generated<SnapshotSource>;
+  child_id: string;
+  staff_id: string | null;
+  kind: ReviewingOfficerKind;
+  /** the name as the extract wrote it, kept while it is not matched to a member of staff */
+  worker_name: string | null;
+  start_date: DateText | null;
+  end_date: DateText | null;
+}
+
 export interface Database {
   cycle_report_notes: CycleReportNotesTable;
   snapshot_cases: SnapshotCasesTable;
@@ -1064,6 +1193,15 @@ export interface Database {
   learning_sessions: LearningSessionsTable;
   learning_session_themes: LearningSessionThemesTable;
   learning_session_attendees: LearningSessionAttendeesTable;
+  qa_services: QaServicesTable;
+  service_qa_imports: ServiceQaImportsTable;
+  service_qa_entries: ServiceQaEntriesTable;
+  service_qa_entry_themes: ServiceQaEntryThemesTable;
+  check_challenge_meetings: CheckChallengeMeetingsTable;
+  check_challenge_attendees: CheckChallengeAttendeesTable;
+  check_challenge_goals: CheckChallengeGoalsTable;
+  audit_invitations: AuditInvitationsTable;
+  child_reviewing_officers: ChildReviewingOfficersTable;
   improvement_plans: ImprovementPlansTable;
   plan_areas: PlanAreasTable;
   plan_outcomes: PlanOutcomesTable;

@@ -42,11 +42,12 @@ test('there is one demo person per role, each able to sign in with the demo pass
   }
 });
 
-test('everyone but the director has a line manager, and every practitioner’s manager is their team manager', async () => {
+test('everyone but the director and partners has a line manager, and every practitioner’s manager is their team manager', async () => {
   const noManager = await t.db
     .selectFrom('staff')
     .select('job_title')
     .where('line_manager_id', 'is', null)
+    .where('partner_agency', 'is', null)
     .execute();
   assert.deepEqual(
     noManager.map((r) => r.job_title).filter((j) => !j.startsWith('Councillor')),

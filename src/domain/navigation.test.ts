@@ -12,10 +12,13 @@ test('the QA lead sees Home and six pages in the row, and the rest under More by
   assert.deepEqual(
     menu.more.map((g) => [g.name, g.items.map((i) => i.text)]),
     [
-      ['Audits', ['Escalations', 'Actions']],
+      ['Audits', ['Escalations', 'Actions', 'Multi-agency audits']],
       ['Programme', ['Audit tools', 'Practice themes', 'Learning', 'Auditor training']],
       ['Figures and reports', ['Dashboards']],
-      ['Improvement', ['Improvement plan', 'Closing the loop']],
+      [
+        'Improvement',
+        ['Improvement plan', 'Closing the loop', 'Check and challenge', 'QA from elsewhere', 'QA collation'],
+      ],
       ['Data and people', ['Children', 'Case data', 'Organisation', 'Access log', 'Security']],
     ],
   );

@@ -8,7 +8,10 @@ import { type NavItem, navigationFor, type Role } from './roles.ts';
 
 /** The areas "More" groups the rest of the navigation into, in order, with the pages of each. */
 export const NAVIGATION_GROUPS: readonly { name: string; hrefs: readonly string[] }[] = [
-  { name: 'Audits', hrefs: ['/my-audits', '/audits', '/escalations', '/actions'] },
+  {
+    name: 'Audits',
+    hrefs: ['/my-audits', '/audits', '/escalations', '/actions', '/multi-agency', '/partner-sections'],
+  },
   {
     name: 'Programme',
     hrefs: [
@@ -22,7 +25,10 @@ export const NAVIGATION_GROUPS: readonly { name: string; hrefs: readonly string[
     ],
   },
   { name: 'Figures and reports', hrefs: ['/returns', '/dashboards', '/reports'] },
-  { name: 'Improvement', hrefs: ['/plan', '/closing-the-loop'] },
+  {
+    name: 'Improvement',
+    hrefs: ['/plan', '/closing-the-loop', '/check-and-challenge', '/service-qa', '/service-qa/collation'],
+  },
   {
     name: 'Data and people',
     hrefs: ['/children', '/imports', '/organisation', '/admin/people', '/access-log', '/security'],
@@ -32,6 +38,7 @@ export const NAVIGATION_GROUPS: readonly { name: string; hrefs: readonly string[
 /** Which pages go in the row first: the work of each cycle before the pages looked up now and then. */
 export const NAVIGATION_PRIORITY: readonly string[] = [
   '/my-audits',
+  '/partner-sections',
   '/audits',
   '/programme',
   '/cohorts',
@@ -40,10 +47,14 @@ export const NAVIGATION_PRIORITY: readonly string[] = [
   '/reports',
   '/escalations',
   '/actions',
+  '/check-and-challenge',
   '/dashboards',
   '/learning',
   '/plan',
   '/closing-the-loop',
+  '/service-qa',
+  '/service-qa/collation',
+  '/multi-agency',
   '/auditors/training',
   '/children',
   '/imports',

@@ -12,6 +12,8 @@ export const ROLES = [
   'workforce_development',
   'scrutiny_reader',
   'administrator',
+  'service_contributor',
+  'partner_contributor',
 ] as const;
 
 export type Role = (typeof ROLES)[number];
@@ -25,6 +27,8 @@ export const ROLE_LABELS: Record<Role, string> = {
   workforce_development: 'Workforce development',
   scrutiny_reader: 'Scrutiny reader',
   administrator: 'Administrator',
+  service_contributor: 'Service QA contributor',
+  partner_contributor: 'Partner contributor',
 };
 
 export const ROLE_DESCRIPTIONS: Record<Role, string> = {
@@ -36,7 +40,24 @@ export const ROLE_DESCRIPTIONS: Record<Role, string> = {
   workforce_development: 'Plans learning against practice themes. Sees no child-level data.',
   scrutiny_reader: 'Reads published reports: aggregates only, small numbers suppressed.',
   administrator: 'Manages people, teams and settings. Sees no more child data than their other roles give.',
+  service_contributor:
+    'Records the QA activity of their own service (SEN, LADO, youth justice and others). Sees only their service’s entries.',
+  partner_contributor:
+    'A partner (health, police, education) invited to a multi-agency audit. Sees only their own section of the audits they are invited to.',
 };
+
+/**
+ * Roles held by people from outside the audit programme: a service's QA contributor and a partner
+ * agency's contributor. They see only their own entries or sections, never the programme, tools,
+ * children or figures.
+ */
+export const CONTRIBUTOR_ROLES = [
+  'service_contributor',
+  'partner_contributor',
+] as const satisfies readonly Role[];
+
+/** Everyone but the contributors: the programme, tools and practice themes are the council's own staff's. */
+const STAFF_ROLES = ROLES.filter((r) => !(CONTRIBUTOR_ROLES as readonly Role[]).includes(r));
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
@@ -61,6 +82,8 @@ export function opensChildRecords(role: Role): boolean {
 /** What a page or action needs. `signedIn` is any person with an account. */
 export const CAPABILITIES = {
   signedIn: ROLES,
+  /** the programme calendar, the audit tools, grade scales and practice themes: the council's staff */
+  'programme.read': STAFF_ROLES,
   'people.manage': ['administrator'],
   'organisation.read': ['administrator', 'qa_lead', 'senior_leader', 'workforce_development'],
   'children.lookup': ['qa_lead'],
@@ -146,6 +169,25 @@ export const CAPABILITIES = {
   'loop.read': ['qa_lead', 'senior_leader', 'workforce_development'],
   /** the self-evaluation pack for inspection */
   'selfEvaluation.read': ['qa_lead'],
+  /**
+   * Check and challenge: each team's weekly pack, its meetings and goals. Per team
+   * (src/services/check-challenge/access.ts): a team manager their own teams, a Head of Service
+   * their services' teams side by side, QA every team.
+   */
+  'checkChallenge.read': ['qa_lead', 'case_manager', 'senior_leader'],
+  /**
+   * QA from elsewhere: a service's QA activity, entered by its contributor (their own service's
+   * entries only) or by QA for any service
+   */
+  'serviceQa.contribute': ['service_contributor', 'qa_lead'],
+  /** the list of services that contribute, and importing their entries from a spreadsheet */
+  'serviceQa.manage': ['qa_lead'],
+  /** the quarterly collation of every service's QA by practice theme (no child-level data) */
+  'serviceQa.collation': ['qa_lead', 'senior_leader', 'workforce_development'],
+  /** invite partners to a multi-agency audit, add partner accounts, collate their sections */
+  'multiAgency.manage': ['qa_lead'],
+  /** a partner's own sections of the multi-agency audits they are invited to, and nothing else */
+  'multiAgency.contribute': ['partner_contributor'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Capability = keyof typeof CAPABILITIES;
@@ -166,18 +208,23 @@ export const NAVIGATION: readonly NavItem[] = [
   { href: '/', text: 'Home', capability: 'signedIn' },
   { href: '/my-audits', text: 'My audits', capability: 'audits.mine' },
   { href: '/audits', text: 'Audits', capability: 'audits.read' },
-  { href: '/programme', text: 'Programme', capability: 'signedIn' },
-  { href: '/tools', text: 'Audit tools', capability: 'signedIn' },
-  { href: '/practice-themes', text: 'Practice themes', capability: 'signedIn' },
+  { href: '/programme', text: 'Programme', capability: 'programme.read' },
+  { href: '/tools', text: 'Audit tools', capability: 'programme.read' },
+  { href: '/practice-themes', text: 'Practice themes', capability: 'programme.read' },
   { href: '/learning', text: 'Learning', capability: 'learning.read' },
   { href: '/plan', text: 'Improvement plan', capability: 'plan.read' },
   { href: '/closing-the-loop', text: 'Closing the loop', capability: 'loop.read' },
+  { href: '/check-and-challenge', text: 'Check and challenge', capability: 'checkChallenge.read' },
+  { href: '/service-qa', text: 'QA from elsewhere', capability: 'serviceQa.contribute' },
+  { href: '/service-qa/collation', text: 'QA collation', capability: 'serviceQa.collation' },
   { href: '/auditors/training', text: 'Auditor training', capability: 'training.manage' },
   { href: '/children', text: 'Children', capability: 'children.lookup' },
   { href: '/cohorts', text: 'Cohorts', capability: 'sampling.manage' },
   { href: '/returns', text: 'Returns', capability: 'returns.read' },
   { href: '/escalations', text: 'Escalations', capability: 'escalations.read' },
   { href: '/actions', text: 'Actions', capability: 'actions.read' },
+  { href: '/multi-agency', text: 'Multi-agency audits', capability: 'multiAgency.manage' },
+  { href: '/partner-sections', text: 'Multi-agency sections', capability: 'multiAgency.contribute' },
   { href: '/moderation', text: 'Moderation', capability: 'moderation.manage' },
   { href: '/dashboards', text: 'Dashboards', capability: 'dashboards.read' },
   { href: '/reports', text: 'Reports', capability: 'reports.read' },

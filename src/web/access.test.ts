@@ -275,6 +275,9 @@ test('the navigation shows each person only what their roles allow', async () =>
   };
   const common = ['/', '/programme', '/tools', '/practice-themes'];
   assert.deepEqual(await links('scrutiny_reader'), [...common, '/reports']);
+  // people from outside the audit programme see only their own service's entries or sections
+  assert.deepEqual(await links('service_contributor'), ['/', '/service-qa']);
+  assert.deepEqual(await links('partner_contributor'), ['/', '/partner-sections']);
   assert.deepEqual(await links('administrator'), [
     ...common,
     '/imports',
@@ -293,6 +296,7 @@ test('the navigation shows each person only what their roles allow', async () =>
     '/moderation',
     '/escalations',
     '/actions',
+    '/multi-agency',
     '/tools',
     '/practice-themes',
     '/learning',
@@ -301,6 +305,9 @@ test('the navigation shows each person only what their roles allow', async () =>
     '/reports',
     '/plan',
     '/closing-the-loop',
+    '/check-and-challenge',
+    '/service-qa',
+    '/service-qa/collation',
     '/children',
     '/imports',
     '/organisation',

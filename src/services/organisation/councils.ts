@@ -4,6 +4,7 @@ import type { Db } from '../../data/db.ts';
 import { inTransaction } from '../../data/transaction.ts';
 import { installCouncilDefaults } from '../programme/tools.ts';
 import { ensureExampleCohorts } from '../sampling/cohorts.ts';
+import { installQaServices } from '../service-qa/qa-services.ts';
 
 export interface Council {
   id: string;
@@ -12,7 +13,10 @@ export interface Council {
   isDemo: boolean;
 }
 
-/** A new council, with its starting kit of grade scales, audit tools, practice themes and example cohorts. */
+/**
+ * A new council, with its starting kit of grade scales, audit tools, practice themes, example cohorts
+ * and the services whose QA is collated.
+ */
 export async function createCouncil(db: Db, input: { code: string; name: string; isDemo?: boolean }) {
   return inTransaction(db, async (trx) => {
     const row = await trx
@@ -22,6 +26,7 @@ export async function createCouncil(db: Db, input: { code: string; name: string;
       .executeTakeFirstOrThrow();
     await installCouncilDefaults(trx, row.id);
     await ensureExampleCohorts(trx, row.id);
+    await installQaServices(trx, row.id);
     return { id: row.id, code: row.code, name: row.name, isDemo: row.is_demo } satisfies Council;
   });
 }

@@ -29,7 +29,7 @@ const yearQuery = z.object({ year: z.uuid().optional().catch(undefined) });
 /** The programme: a calendar everyone signed in can read; the QA lead plans it. */
 const programmeRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   const manage = { access: 'programme.manage' as const };
-  const signedIn = { access: 'signedIn' as const };
+  const signedIn = { access: 'programme.read' as const };
 
   app.get('/programme', { config: signedIn, schema: { querystring: yearQuery } }, async (request, reply) => {
     const me = request.person;

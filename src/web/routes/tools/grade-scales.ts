@@ -24,7 +24,7 @@ const gradeScaleRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) 
     });
   }
 
-  app.get('/grade-scales', { config: { access: 'signedIn' } }, async (request, reply) =>
+  app.get('/grade-scales', { config: { access: 'programme.read' } }, async (request, reply) =>
     page(request, reply),
   );
 

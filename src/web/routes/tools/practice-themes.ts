@@ -36,7 +36,7 @@ const practiceThemeRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
     });
   }
 
-  app.get('/practice-themes', { config: { access: 'signedIn' } }, async (request, reply) =>
+  app.get('/practice-themes', { config: { access: 'programme.read' } }, async (request, reply) =>
     page(request, reply),
   );
 

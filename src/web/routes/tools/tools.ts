@@ -39,7 +39,9 @@ const toolRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
     });
   }
 
-  app.get('/tools', { config: { access: 'signedIn' } }, async (request, reply) => listPage(request, reply));
+  app.get('/tools', { config: { access: 'programme.read' } }, async (request, reply) =>
+    listPage(request, reply),
+  );
 
   app.post(
     '/tools',
@@ -60,7 +62,7 @@ const toolRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
 
   app.get(
     '/tools/:toolId',
-    { config: { access: 'signedIn' }, schema: { params: toolParams, querystring: versionQuery } },
+    { config: { access: 'programme.read' }, schema: { params: toolParams, querystring: versionQuery } },
     async (request, reply) => {
       const { tool, themes } = await toolPreview(
         db,
