@@ -88,7 +88,7 @@ test('migrate, then demo loads the council once and refuses a second time (exit 
   assert.match(again.stdout, /The database is up to date/);
   const demo = await qaloop(['demo']);
   assert.equal(demo.code, 0, demo.stderr);
-  assert.match(demo.stdout, /3 localities, 14 teams, 148 staff, 3000 children/);
+  assert.match(demo.stdout, /3 localities, 15 teams, 159 staff, 3000 children/);
   const twice = await qaloop(['demo']);
   assert.equal(twice.code, 1);
   assert.match(twice.stderr, /already holds a council/);

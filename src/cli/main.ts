@@ -49,6 +49,12 @@ Commands:
             and ratings read and the rows it could not read, then saves it as the current plan
             (the plan before it is archived); --dry-run changes nothing; a file that is not a
             plan is refused (exit 1, nothing changed)
+  import PATH --format service-qa [--dry-run] [--json] [--council CODE]
+            services' QA activity from elsewhere (CSV or XLSX with Service, Period start, Period
+            end, What was reviewed, Number reviewed, Strengths, Areas for development, Practice
+            themes separated by ; and one column per grade): prints the rows read and each row
+            it could not read with the reason, then imports the rows read together; --dry-run
+            changes nothing; a file with no row that can be read is refused (exit 1)
   data-quality [--as-of YYYY-MM-DD] [--json] [--council CODE]
             the data-quality report of the latest snapshot (or of the one dated --as-of)
   reminders [--as-of YYYY-MM-DD]
@@ -81,12 +87,14 @@ async function serve(config: Config) {
     { startQueue },
     { createMailer },
     { startNotificationWorkers },
+    { installNewBuiltinTools },
   ] = await Promise.all([
     import('../platform/log.ts'),
     import('../services/organisation/councils.ts'),
     import('../data/queue.ts'),
     import('../platform/mailer.ts'),
     import('../jobs/notification-worker.ts'),
+    import('../services/programme/tools.ts'),
   ]);
   const [{ buildApp }, { sessionSecret }] = await Promise.all([
     import('../web/app.ts'),
@@ -97,6 +105,8 @@ async function serve(config: Config) {
   const db = await open(config);
   const applied = await migrateToLatest(db);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+  const tools = await installNewBuiltinTools(db);
+  if (tools) logger.info({ tools }, 'new built-in audit tools given to existing councils');
   const { createDemoCouncil, DEMO_PASSWORD } = await import('../demo/council.ts');
   if (config.demo && (await countCouncils(db)) === 0) {
     const demo = await createDemoCouncil(db);
@@ -148,6 +158,7 @@ async function serve(config: Config) {
 }
 
 async function migrate(config: Config) {
+  const { installNewBuiltinTools } = await import('../services/programme/tools.ts');
   const db = await open(config);
   try {
     const applied = await migrateToLatest(db);
@@ -156,6 +167,9 @@ async function migrate(config: Config) {
         ? `Applied ${applied.length} migration${applied.length === 1 ? '' : 's'}: ${applied.join(', ')}`
         : 'The database is up to date.',
     );
+    const tools = await installNewBuiltinTools(db);
+    if (tools)
+      console.log(`Gave existing councils ${tools} new built-in audit tool${tools === 1 ? '' : 's'}.`);
   } finally {
     await db.destroy();
   }
@@ -297,6 +311,7 @@ function progressBar(path: string) {
 async function importCommand(config: Config, positionals: string[], values: Record<string, unknown>) {
   if (await isStaffImport(positionals, values)) return staffImportCommand(config, positionals, values);
   if (isPlanImport(positionals, values)) return planImportCommand(config, positionals, values);
+  if (values.format === 'service-qa') return serviceQaImportCommand(config, positionals, values);
   const { IMPORT_FORMATS, runImport } = await import('../services/case-data/run-import.ts');
   const args = importArgs(positionals, values, IMPORT_FORMATS);
   const db = await open(config);
@@ -366,6 +381,39 @@ async function planImportCommand(config: Config, positionals: string[], values: 
     );
   } catch (err) {
     if (err instanceof UnreadableFileError) throw new Refused(`${err.message}\nNothing was changed.`);
+    throw err;
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** `qaloop import PATH --format service-qa`: services' QA activity, read and (unless --dry-run) imported. */
+async function serviceQaImportCommand(
+  config: Config,
+  positionals: string[],
+  values: Record<string, unknown>,
+) {
+  const path = positionals[1];
+  if (!path) throw new UsageError('Give the file to import: qaloop import PATH --format service-qa');
+  for (const option of ['mapping', 'as-of', 'strict'])
+    if (values[option] !== undefined) throw new UsageError(`--${option} is not for services' QA activity`);
+  const { importServiceQaFile } = await import('./service-qa-import.ts');
+  const { ServiceQaImportRefusedError } = await import('../services/service-qa/entry-import.ts');
+  const db = await open(config);
+  try {
+    await migrateToLatest(db);
+    const councilId = await councilFor(db, values.council as string | undefined);
+    console.log(
+      await importServiceQaFile(db, councilId, {
+        path,
+        json: values.json === true,
+        dryRun: values['dry-run'] === true,
+        today: todayInLondon(),
+      }),
+    );
+  } catch (err) {
+    if (err instanceof UnreadableFileError || err instanceof ServiceQaImportRefusedError)
+      throw new Refused(`${err.message}\nNothing was changed.`);
     throw err;
   } finally {
     await db.destroy();

@@ -25,6 +25,7 @@ import { addClosureDay } from '../services/programme/cycles.ts';
 import { createProgrammeYear, getProgrammeYear, updateMonth } from '../services/programme/programme.ts';
 import { copyTool, editTool, listTools } from '../services/programme/tools.ts';
 import { followUpDemoAudits } from './audits.ts';
+import { recordDemoCheckChallenge } from './check-challenge.ts';
 import { runDemoCycles } from './cycles.ts';
 import {
   type DemoCase,
@@ -33,11 +34,14 @@ import {
   writeAnnexAWorkbook,
   writeSsdExtract,
 } from './extracts.ts';
+import { recordDemoFootprint } from './footprint.ts';
 import { importDemoHistory } from './history.ts';
 import { recordDemoImprovementPlan } from './improvement-plan.ts';
 import { recordDemoLearning } from './learning.ts';
 import { runDemoModeration } from './moderation.ts';
+import { recordDemoMultiAgency } from './multi-agency.ts';
 import { recordDemoReportNotes } from './report-notes.ts';
+import { recordDemoServiceQa } from './service-qa.ts';
 import { recordDemoTraining } from './training.ts';
 
 /** The password of every demo person (shown on the sign-in page only when the demo is on). */
@@ -600,12 +604,34 @@ export async function createDemoCouncil(
     await recordDemoImprovementPlan(trx, council.id, today, DEMO_LOCALITIES);
     await recordDemoReportNotes(trx, council.id, today);
     await recordDemoTraining(trx, council.id, today);
+    await recordDemoServiceQa(trx, council.id, today);
+    await recordDemoCheckChallenge(trx, council.id, today);
+    await recordDemoFootprint(trx, council.id, today);
+    await recordDemoMultiAgency(trx, council.id, today);
 
+    // Counted at the end: the demo's later stages add people of their own (a reviewing officers'
+    // team, a partner from the police).
+    const counted = await trx
+      .selectFrom('councils as c')
+      .select((eb) => [
+        eb
+          .selectFrom('teams')
+          .select(eb.fn.countAll<number>().as('n'))
+          .where('council_id', '=', council.id)
+          .as('teams'),
+        eb
+          .selectFrom('staff')
+          .select(eb.fn.countAll<number>().as('n'))
+          .where('council_id', '=', council.id)
+          .as('staff'),
+      ])
+      .where('c.id', '=', council.id)
+      .executeTakeFirstOrThrow();
     return {
       councilId: council.id,
       localities: LOCALITIES.length,
-      teams: TEAMS.length + 2,
-      staff: staffCount,
+      teams: Number(counted.teams),
+      staff: Number(counted.staff),
       children: cases.length,
       families: new Set(cases.map((c) => c.familyRef)).size,
       demoPeople: demoPeople.sort((a, b) => a.role.localeCompare(b.role)),

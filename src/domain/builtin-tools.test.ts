@@ -50,7 +50,7 @@ test('every section of the default audit says what good looks like', () => {
 });
 
 test('the three dip samples ask 3 to 6 questions of mixed types, with guidance', () => {
-  const dips = BUILTIN_TOOLS.filter((t) => t.kind === 'dip_sample');
+  const dips = BUILTIN_TOOLS.filter((t) => t.kind === 'dip_sample' && !t.key.endsWith('_footprint'));
   assert.deepEqual(
     dips.map((t) => t.key),
     ['dip_sample_visits', 'dip_sample_management_oversight', 'dip_sample_fathers'],

@@ -3,6 +3,7 @@
  * each built-in scale, and three dip samples. Councils copy and adapt them; these stay as shipped.
  */
 import type { ToolDefinition, ToolSection } from './audit-tools.ts';
+import { FOOTPRINT_TOOLS } from './footprint-tools.ts';
 
 export type BuiltinTool = ToolDefinition & {
   /** stable key for the built-in, e.g. 'case_file_audit_four_point' */
@@ -365,12 +366,68 @@ const fathersDipSample: BuiltinTool = {
   ],
 };
 
+/** The sections of the built-in multi-agency audit: social care's own, each partner's, and working together. */
+function multiAgencySection(key: string, title: string, guidance: string, required: boolean): ToolSection {
+  return { key, title, guidance, required, isJourneySection: true, questions: [] };
+}
+
+const multiAgencyAudit: BuiltinTool = {
+  key: 'multi_agency_audit',
+  name: 'Multi-agency audit',
+  kind: 'multi_agency',
+  scaleKey: 'four_point',
+  description:
+    'A themed audit of one child’s record across the safeguarding partnership. Children’s social care ' +
+    'answers its own section; health, police and education are invited to answer theirs from their own ' +
+    'records; the QA lead collates their answers, the sections on working together, and submits the audit.',
+  sections: [
+    multiAgencySection(
+      'childrens_social_care',
+      'Children’s social care',
+      'What children’s social care knew, assessed and did for the child, and whether the help and protection ' +
+        'were timely and made a difference. Judge the social care record only.',
+      true,
+    ),
+    multiAgencySection(
+      'health',
+      'Health',
+      'What health services (health visiting, school nursing, GP, midwifery, hospital, mental health) knew about ' +
+        'the child and family, whether they shared it promptly, and how they took part in the plan. Answered by ' +
+        'the health partner from health records.',
+      false,
+    ),
+    multiAgencySection(
+      'police',
+      'Police',
+      'What the police knew (incidents, domestic abuse notifications, checks) and whether it was shared, ' +
+        'risk-assessed and acted on in time for the child. Answered by the police partner from police records.',
+      false,
+    ),
+    multiAgencySection(
+      'education',
+      'Education',
+      'What the school or setting knew about the child’s attendance, progress and wellbeing, whether concerns ' +
+        'were shared, and how the school took part in the plan. Answered by the education partner.',
+      false,
+    ),
+    multiAgencySection(
+      'working_together',
+      'Multi-agency working together',
+      'Taking every agency’s answers together: did partners share information, agree the risk, attend meetings ' +
+        'and carry out their parts of the plan, and were disagreements resolved with the child at the centre?',
+      true,
+    ),
+  ],
+};
+
 export const BUILTIN_TOOLS: readonly BuiltinTool[] = [
   caseFileAudit('case_file_audit_four_point', 'Case file audit (four-point)', 'four_point'),
   caseFileAudit('case_file_audit_three_point', 'Case file audit (three-point)', 'three_point'),
   visitsDipSample,
   oversightDipSample,
   fathersDipSample,
+  multiAgencyAudit,
+  ...FOOTPRINT_TOOLS,
 ];
 
 export function builtinToolByKey(key: string): BuiltinTool | undefined {

@@ -3,6 +3,7 @@ import { type BulkColumn, bulkInsert } from '../data/bulk-insert.ts';
 import type { Database, Gender, SnapshotSource } from '../data/schema.ts';
 import type { EpisodeKind } from '../domain/child-status.ts';
 import { nameKey } from '../domain/name-matching.ts';
+import type { ReviewingOfficerKind } from '../domain/reviewing-officers.ts';
 import type { ImportTally, RowWhere } from './types.ts';
 
 /** What a list or table says about a child. Absent details are left as they were. */
@@ -25,6 +26,21 @@ export interface AllocationFacts {
   staffId?: string | null;
   teamRef?: string | null;
   teamName?: string | null;
+  workerRef?: string | null;
+  workerName?: string | null;
+  startDate?: string | null;
+  endDate?: string | null;
+}
+
+/**
+ * A child's independent reviewing officer or child protection adviser (SSD involvements whose role
+ * names one): the worker matched as an allocation's worker is, by identifier or name.
+ */
+export interface ReviewingOfficerFacts {
+  childRef: string;
+  kind: ReviewingOfficerKind;
+  /** QA Loop's own id, when the caller already knows it */
+  staffId?: string | null;
   workerRef?: string | null;
   workerName?: string | null;
   startDate?: string | null;
@@ -126,6 +142,18 @@ const INVOLVEMENT_COLUMNS = [
   ['end_date', 'date'],
 ] as const;
 
+const REVIEWING_OFFICER_COLUMNS = [
+  ['council_id', 'uuid'],
+  ['snapshot_id', 'uuid'],
+  ['source', 'text'],
+  ['child_id', 'uuid'],
+  ['staff_id', 'uuid'],
+  ['kind', 'text'],
+  ['worker_name', 'text'],
+  ['start_date', 'date'],
+  ['end_date', 'date'],
+] as const;
+
 const VISIT_COLUMNS = [
   ['council_id', 'uuid'],
   ['snapshot_id', 'uuid'],
@@ -170,6 +198,7 @@ export class SnapshotWriter {
 
   #children: Pending<ChildFacts>[] = [];
   #allocations: Pending<AllocationFacts>[] = [];
+  #reviewingOfficers: Pending<ReviewingOfficerFacts>[] = [];
   #episodes: Pending<EpisodeFacts>[] = [];
   #visits: Pending<VisitFacts>[] = [];
   #placements: Pending<PlacementFacts>[] = [];
@@ -205,6 +234,7 @@ export class SnapshotWriter {
     for (const table of [
       'snapshot_children',
       'child_involvements',
+      'child_reviewing_officers',
       'child_episodes',
       'child_visits',
       'child_placements',
@@ -231,6 +261,13 @@ export class SnapshotWriter {
     this.#check(source);
     this.#allocations.push({ facts, at, source });
     if (this.#allocations.length >= BATCH) await this.#flushAllocations();
+  }
+
+  /** A child's reviewing officer: kept apart from the workers the child is allocated to. */
+  async reviewingOfficer(source: SnapshotSource, facts: ReviewingOfficerFacts, at: RowAt): Promise<void> {
+    this.#check(source);
+    this.#reviewingOfficers.push({ facts, at, source });
+    if (this.#reviewingOfficers.length >= BATCH) await this.#flushReviewingOfficers();
   }
 
   async episode(source: SnapshotSource, facts: EpisodeFacts, at: RowAt): Promise<void> {
@@ -382,6 +419,7 @@ export class SnapshotWriter {
     await this.#flushFamilies();
     await this.#flushFlags();
     await this.#flushAllocations();
+    await this.#flushReviewingOfficers();
     await this.#flushEpisodes();
     await this.#flushVisits();
     await this.#flushPlacements();
@@ -503,7 +541,12 @@ export class SnapshotWriter {
    */
   async #writePlaced<T extends { childRef: string }>(
     batch: Pending<T>[],
-    table: 'child_involvements' | 'child_episodes' | 'child_visits' | 'child_placements',
+    table:
+      | 'child_involvements'
+      | 'child_reviewing_officers'
+      | 'child_episodes'
+      | 'child_visits'
+      | 'child_placements',
     columns: readonly BulkColumn[],
     row: (facts: T) => Record<string, unknown>,
   ) {
@@ -537,6 +580,23 @@ export class SnapshotWriter {
         staff_id: worker?.id ?? null,
         team_id: team?.id ?? null,
         team_name: f.teamName ?? f.teamRef ?? null,
+        worker_name: f.workerName ?? f.workerRef ?? null,
+        start_date: f.startDate ?? null,
+        end_date: f.endDate ?? null,
+      };
+    });
+  }
+
+  async #flushReviewingOfficers() {
+    const batch = this.#reviewingOfficers;
+    this.#reviewingOfficers = [];
+    if (!batch.length) return;
+    const dir = await this.#dir();
+    await this.#writePlaced(batch, 'child_reviewing_officers', REVIEWING_OFFICER_COLUMNS, (f) => {
+      const worker = f.staffId ? { id: f.staffId } : dir.worker(f.workerRef, f.workerName);
+      return {
+        staff_id: worker?.id ?? null,
+        kind: f.kind,
         worker_name: f.workerName ?? f.workerRef ?? null,
         start_date: f.startDate ?? null,
         end_date: f.endDate ?? null,

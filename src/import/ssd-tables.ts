@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Gender } from '../data/schema.ts';
 import type { EpisodeKind } from '../domain/child-status.ts';
 import type { IsoDate } from '../domain/dates.ts';
+import { reviewingOfficerKindOfRole } from '../domain/reviewing-officers.ts';
 import type { RowAt, SnapshotWriter } from './snapshot-writer.ts';
 import { parseDate } from './values.ts';
 
@@ -497,7 +498,9 @@ export const SSD_TABLES: readonly SsdTable[] = [
         await c.writer.flags(SSD_SOURCE, { childRef: row.immi_person_id, uasc: true }, c.at);
     },
   }),
-  // Every involvement is kept, ended ones with their end date: a child's history of workers.
+  // Every involvement is kept, ended ones with their end date: a child's history of workers. An
+  // involvement whose role names an independent reviewing officer or a child protection adviser
+  // (conference chair) is the child's reviewing officer, not an allocated worker.
   table({
     table: 'ssd_involvements',
     required: ['invo_person_id', 'invo_professional_id'],
@@ -506,11 +509,34 @@ export const SSD_TABLES: readonly SsdTable[] = [
     shape: {
       invo_person_id: required(PERSON_ID),
       invo_professional_id: text(),
+      invo_professional_role_id: text(),
       invo_professional_team: text(),
       invo_involvement_start_date: date(),
       invo_involvement_end_date: date(),
     },
     async write(row, c) {
+      const reviewing = reviewingOfficerKindOfRole(row.invo_professional_role_id);
+      if (reviewing) {
+        if (!row.invo_professional_id) {
+          c.fail(
+            'invo_professional_id',
+            `This involvement is a reviewing officer's (${row.invo_professional_role_id}) but names no worker: fill in ${c.column('invo_professional_id')}`,
+          );
+          return;
+        }
+        await c.writer.reviewingOfficer(
+          SSD_SOURCE,
+          {
+            childRef: row.invo_person_id,
+            kind: reviewing,
+            workerRef: row.invo_professional_id,
+            startDate: row.invo_involvement_start_date,
+            endDate: row.invo_involvement_end_date,
+          },
+          c.at,
+        );
+        return;
+      }
       if (!row.invo_professional_id && !row.invo_professional_team) {
         c.fail(
           'invo_professional_id',

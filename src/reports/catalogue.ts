@@ -5,8 +5,10 @@
  */
 import type { Db } from '../data/db.ts';
 import { monthRange } from '../domain/month-range.ts';
+import { quarterOf } from '../domain/service-qa.ts';
 import { auditsLeftOutBlind, leftOutBlindNote } from '../metrics/audit-facts.ts';
 import { returnsBreakdown } from '../metrics/returns.ts';
+import { serviceThemeCounts } from '../metrics/service-qa-themes.ts';
 import { targetsByMonth } from '../metrics/targets.ts';
 import { actionsDocument, buildActionsReport, publishActionsReport } from './actions.ts';
 import { auditListDocument, buildAuditList } from './audit-list.ts';
@@ -20,7 +22,7 @@ import { reportCsv, reportDocx, reportHtml, reportXlsx } from './render.ts';
 import type { ReportParams } from './report-base.ts';
 import { returnsDocument, returnsReport, returnsReportCsv } from './returns.ts';
 import { buildSectionsReport, publishSectionsReport, sectionsDocument } from './sections.ts';
-import { themesBelowGood, themesDocument } from './themes.ts';
+import { themesBelowGood, themesDocument, withOtherServices } from './themes.ts';
 
 export const REPORT_FORMATS = ['json', 'csv', 'xlsx', 'docx', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -203,7 +205,12 @@ async function buildReport(
     }
     case 'themes': {
       const found = await themesBelowGood(db, councilId, monthRange(p.from, p.to), p.filters);
-      const doc = themesDocument(found, rangeWords(p.from, p.to), p.publication, Number.POSITIVE_INFINITY);
+      // other services' QA in the report's last quarter, beside the audit figures as another source
+      const others = await serviceThemeCounts(db, councilId, quarterOf(`${p.to}-01`));
+      const doc = withOtherServices(
+        themesDocument(found, rangeWords(p.from, p.to), p.publication, Number.POSITIVE_INFINITY),
+        others,
+      );
       const shares = doc.sections[0].tables[0].rows.map((r) => r.cells.audits);
       return {
         name,

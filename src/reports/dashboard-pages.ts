@@ -12,6 +12,7 @@ import { chosenReturnCycle } from '../metrics/returns.ts';
 import { produceReport, type ReportName } from './catalogue.ts';
 import { cycleDashboard, qualityDashboard } from './dashboards.ts';
 import type { ReportDocument } from './document.ts';
+import { footprintPanel } from './footprint.ts';
 import { documentBodyHtml } from './render.ts';
 import type { ReportParams } from './report-base.ts';
 import { type ReportQuery, readReportForm } from './report-form.ts';
@@ -57,7 +58,21 @@ export async function qualityDashboardPage(db: Db, person: ReportReader, query: 
     const escalations = services
       ? [(await produceReport(db, person.councilId, 'escalations', p)).document]
       : [];
-    return [...extra.map((r) => r.document), ...quality, ...escalations];
+    // the IRO and CP adviser footprint this quarter: for QA (by officer's team) and Heads of Service
+    const qa = person.roles.includes('qa_lead');
+    const footprint =
+      qa || person.roles.includes('senior_leader')
+        ? [
+            await footprintPanel(db, person.councilId, {
+              councilName: person.councilName,
+              today: p.today,
+              serviceAreaId: scope.fixed.serviceAreaId,
+              viewerId: person.staffId,
+              byTeam: qa,
+            }),
+          ]
+        : [];
+    return [...extra.map((r) => r.document), ...quality, ...escalations, ...footprint];
   });
   return { ...page, services };
 }

@@ -110,3 +110,51 @@ export function themesDocument(
     publication,
   };
 }
+
+/** Counts of the themes other services' QA found in a quarter (src/metrics/service-qa-themes.ts). */
+export interface OtherServicesThemes {
+  quarter: { label: string };
+  servicesWithEntries: number;
+  themes: Map<string, { themeName: string; services: number; names: string[] }>;
+}
+
+export const OTHER_SERVICES_NOTE =
+  'Another source, not counted in the audit figures above: the practice themes found by the QA of services outside the audit programme (SEN, LADO, youth justice and others) in the quarter the report ends in, as how many of the services that recorded QA that quarter found each theme. The quarterly collation lays them side by side.';
+
+/**
+ * The themes report with, beside the audit figures and clearly labelled as another source, how many
+ * other services' QA found each theme in the quarter; unchanged when no service recorded QA then.
+ */
+export function withOtherServices(doc: ReportDocument, others: OtherServicesThemes): ReportDocument {
+  if (!others.servicesWithEntries || !others.themes.size) return doc;
+  const n = others.servicesWithEntries;
+  const rows = [...others.themes.values()]
+    .map((t) => ({ name: t.themeName, services: t.services }))
+    .sort((a, b) => b.services - a.services || a.name.localeCompare(b.name, 'en-GB'))
+    .map((t) => ({
+      cells: { theme: t.name, services: `${t.services} of ${n} ${n === 1 ? 'service' : 'services'}` },
+    }));
+  const [first, ...rest] = doc.sections;
+  return {
+    ...doc,
+    notes: [...doc.notes, OTHER_SERVICES_NOTE],
+    sections: [
+      {
+        ...first,
+        tables: [
+          ...first.tables,
+          {
+            id: 'themes-other-services',
+            title: `Found by other services’ QA, ${others.quarter.label} (another source)`,
+            columns: [
+              { key: 'theme', header: 'Practice theme', kind: 'text' },
+              { key: 'services', header: 'Found by other services’ QA this quarter', kind: 'text' },
+            ],
+            rows,
+          },
+        ],
+      },
+      ...rest,
+    ],
+  };
+}

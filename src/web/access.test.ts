@@ -89,6 +89,7 @@ before(async () => {
     ':format': 'csv',
     ...(await demoSample()),
     ...(await demoPlan()),
+    ...(await demoQaStrands()),
     ':mappingId': await createColumnMapping(
       t.db,
       (await t.db.selectFrom('councils').select('id').executeTakeFirstOrThrow()).id,
@@ -141,6 +142,53 @@ async function demoPlan() {
     ':outcomeId': measure.outcome_id,
     ':measureId': measure.id,
     ':planImportId': planImport.id,
+  };
+}
+
+/**
+ * The other strands of QA in the demo: a team's check-and-challenge week and an open goal, the demo
+ * LADO's service and one of its entries, the import of the services' QA return, and the
+ * multi-agency audit with the demo nurse's invitation to its health section.
+ */
+async function demoQaStrands() {
+  const meeting = await t.db
+    .selectFrom('check_challenge_meetings as m')
+    .innerJoin('teams as tm', 'tm.id', 'm.team_id')
+    .select(['m.team_id', 'm.week_of'])
+    .where('tm.name', '=', 'Safeguarding North')
+    .orderBy('m.week_of', 'desc')
+    .executeTakeFirstOrThrow();
+  const goal = await t.db
+    .selectFrom('check_challenge_goals')
+    .select('id')
+    .where('team_id', '=', meeting.team_id)
+    .where('status', '=', 'open')
+    .executeTakeFirstOrThrow();
+  const lado = await t.db
+    .selectFrom('qa_services')
+    .select('id')
+    .where('key', '=', 'lado')
+    .executeTakeFirstOrThrow();
+  const entry = await t.db
+    .selectFrom('service_qa_entries')
+    .select('id')
+    .where('service_id', '=', lado.id)
+    .executeTakeFirstOrThrow();
+  const serviceImport = await t.db.selectFrom('service_qa_imports').select('id').executeTakeFirstOrThrow();
+  const invitation = await t.db
+    .selectFrom('audit_invitations')
+    .select(['id', 'audit_id'])
+    .where('section_key', '=', 'health')
+    .executeTakeFirstOrThrow();
+  return {
+    ':maAuditId': invitation.audit_id,
+    ':invitationId': invitation.id,
+    ':ccTeamId': meeting.team_id,
+    ':ccWeek': meeting.week_of,
+    ':ccGoalId': goal.id,
+    ':sqServiceId': lado.id,
+    ':sqEntryId': entry.id,
+    ':sqImportId': serviceImport.id,
   };
 }
 
@@ -205,7 +253,8 @@ function concrete(url: string): string {
  * record decides (src/services/audits/audit-access.ts), so someone with the role but not the relationship
  * is refused with a reason (403) or sent on (302). Their own tests prove who gets what.
  */
-const RELATIONAL = /^\/(audits|escalations|actions|moderations)\/:|^\/plan\/outcomes\/:outcomeId\/edit$/;
+const RELATIONAL =
+  /^\/(audits|escalations|actions|moderations)\/:|^\/plan\/outcomes\/:outcomeId\/edit$|^\/check-and-challenge\/teams\/:/;
 
 test('every route says who may use it', () => {
   const routes = app.routeAccess;

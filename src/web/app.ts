@@ -205,6 +205,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     dataDir: config.dataDir,
   });
   await app.register((await import('./routes/closing-the-loop/closing-the-loop.ts')).default, { db });
+  await app.register((await import('./routes/check-and-challenge/check-and-challenge.ts')).default, { db });
   await app.register((await import('./routes/plan/plan.ts')).default, { db });
   await app.register((await import('./routes/plan/measures.ts')).default, { db });
   await app.register((await import('./routes/plan/plan-import.ts')).default, {
@@ -242,5 +243,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register((await import('./routes/reports/reports.ts')).default, { db });
   await app.register((await import('./routes/dashboards/dashboards.ts')).default, { db });
   await app.register((await import('./routes/security/security.ts')).default, { db });
+  await app.register((await import('./routes/service-qa/collation.ts')).default, { db });
+  await app.register((await import('./routes/service-qa/service-qa.ts')).default, {
+    db,
+    dataDir: config.dataDir,
+    localPasswords: config.localPasswords ?? true,
+  });
+  await app.register((await import('./routes/multi-agency/multi-agency.ts')).default, {
+    db,
+    localPasswords: config.localPasswords ?? true,
+  });
+  await app.register((await import('./routes/partner-sections/partner-sections.ts')).default, { db });
   return app;
 }

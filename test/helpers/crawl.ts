@@ -204,6 +204,27 @@ export function followOnPages(
       /^\/learning\/[0-9a-f-]{36}\/attendees$/.test(l.href),
     );
     assert.ok(attendees, 'The learning page links to no session’s attendees');
+    const find = (page: string, pattern: RegExp, what: string) => {
+      const link = (links.get(page) ?? []).find((l) => pattern.test(l.href));
+      assert.ok(link, `${page} links to no ${what}`);
+      return link;
+    };
+    const pack = find(
+      '/check-and-challenge',
+      /^\/check-and-challenge\/teams\/[0-9a-f-]{36}\/weeks\//,
+      'pack',
+    );
+    const history = find(
+      '/check-and-challenge',
+      /^\/check-and-challenge\/teams\/[0-9a-f-]{36}\/history$/,
+      'history',
+    );
+    const entry = find('/service-qa', /^\/service-qa\/entries\/[0-9a-f-]{36}$/, 'entry');
+    const multiAgency = find(
+      '/multi-agency',
+      /^\/multi-agency\/audits\/[0-9a-f-]{36}$/,
+      'multi-agency audit',
+    );
     return [
       // Reached through the Find a child form; the keyboard journey types the reference.
       { path: `/children/${child.id}`, names: ['Child record'], h1: child.name },
@@ -272,10 +293,51 @@ export function followOnPages(
       { path: '/plan/report/for-publication', names: ['progress report'], linkedFrom: '/reports' },
       { path: '/plan/import', names: ['Import the improvement plan'], linkedFrom: '/plan' },
       { path: '/reports/self-evaluation', names: ['Self-evaluation pack'], linkedFrom: '/reports' },
+      // the other strands: a team's weekly pack and its history; services' QA, the services, an
+      // import and the publication version of the collation; a multi-agency audit and a partner
+      { path: pack.href, names: ['Check and challenge: week of'], linkedFrom: '/check-and-challenge' },
+      { path: history.href, names: ['Check and challenge history'], linkedFrom: '/check-and-challenge' },
+      { path: entry.href, names: [entry.text], h1: entry.text, linkedFrom: '/service-qa' },
+      { path: `${entry.href}/edit`, names: ['Change QA activity'], h1: 'Change QA activity' },
+      { path: '/service-qa/entries/new', names: ['Add QA activity'], linkedFrom: '/service-qa' },
+      { path: '/service-qa/services', names: ['Services and contributors'], linkedFrom: '/service-qa' },
+      { path: '/service-qa/import', names: ['Import QA activity'], linkedFrom: '/service-qa' },
+      { path: '/service-qa/collation?version=publication', names: ['QA from across services'] },
+      { path: multiAgency.href, names: ['Multi-agency audit of'], linkedFrom: '/multi-agency' },
+      {
+        path: '/multi-agency/partners/new',
+        names: ['Add a partner'],
+        h1: 'Add a partner',
+        linkedFrom: '/multi-agency',
+      },
     ];
   }
   if (role === 'case_manager') {
-    return [{ path: '/dashboards/team', names: ['Your team'], linkedFrom: '/dashboards' }];
+    const pack = (links.get('/check-and-challenge') ?? []).find((l) =>
+      /^\/check-and-challenge\/teams\/[0-9a-f-]{36}\/weeks\//.test(l.href),
+    );
+    assert.ok(pack, 'Check and challenge links to no pack of the team');
+    return [
+      { path: '/dashboards/team', names: ['Your team'], linkedFrom: '/dashboards' },
+      { path: pack.href, names: ['Check and challenge: week of'], linkedFrom: '/check-and-challenge' },
+    ];
+  }
+  if (role === 'service_contributor') {
+    const entry = (links.get('/service-qa') ?? []).find((l) =>
+      /^\/service-qa\/entries\/[0-9a-f-]{36}$/.test(l.href),
+    );
+    assert.ok(entry, 'QA from elsewhere lists none of the service’s entries');
+    return [
+      { path: '/service-qa/entries/new', names: ['Add QA activity'], linkedFrom: '/service-qa' },
+      { path: entry.href, names: [entry.text], h1: entry.text, linkedFrom: '/service-qa' },
+    ];
+  }
+  if (role === 'partner_contributor') {
+    const section = (links.get('/partner-sections') ?? []).find((l) =>
+      /^\/partner-sections\/[0-9a-f-]{36}$/.test(l.href),
+    );
+    assert.ok(section, 'Multi-agency sections lists no section');
+    return [{ path: section.href, names: ['Health'], h1: 'Health', linkedFrom: '/partner-sections' }];
   }
   if (role === 'senior_leader') {
     return [
@@ -390,8 +452,10 @@ export async function crawlFollowOn(
 
 /** How many pages one step on the crawl checks for a role (the follow-on list is fixed per role). */
 export const FOLLOW_ON_PAGES: Partial<Record<Role, number>> = {
-  qa_lead: 42,
-  case_manager: 1,
+  qa_lead: 52,
+  case_manager: 2,
+  service_contributor: 2,
+  partner_contributor: 1,
   senior_leader: 2,
   scrutiny_reader: 2,
   workforce_development: 1,

@@ -8,7 +8,8 @@ import { NotFoundError, ValidationError } from '../../domain/validation.ts';
 
 /**
  * A new council's starting kit: the built-in grade scales, the built-in audit tools (the twelve-
- * section case file audit on both scales and three dip samples) and the practice-theme taxonomy.
+ * section case file audit on both scales, the dip samples, the multi-agency audit and the IRO and CP
+ * adviser footprint dip samples) and the practice-theme taxonomy.
  */
 export async function installCouncilDefaults(db: Db, councilId: string): Promise<void> {
   await inTransaction(db, async (trx) => {
@@ -55,6 +56,60 @@ export async function installCouncilDefaults(db: Db, councilId: string): Promise
         })),
       )
       .execute();
+  });
+}
+
+/**
+ * Built-in tools added to QA Loop after a council was created (the multi-agency audit, the footprint
+ * dip samples), given to every council that has no built-in tool of that name yet. Run when the app
+ * starts and when the database is migrated; a council's own tools are never touched. Returns how
+ * many tools were added.
+ */
+export async function installNewBuiltinTools(db: Db): Promise<number> {
+  return inTransaction(db, async (trx) => {
+    let added = 0;
+    const councils = await trx.selectFrom('councils').select('id').execute();
+    for (const { id: councilId } of councils) {
+      const have = new Set(
+        (
+          await trx
+            .selectFrom('audit_tools')
+            .select('name')
+            .where('council_id', '=', councilId)
+            .where('builtin', '=', true)
+            .execute()
+        ).map((t) => t.name),
+      );
+      const missing = BUILTIN_TOOLS.filter((t) => !have.has(t.name));
+      if (missing.length === 0) continue;
+      const scales = await trx
+        .selectFrom('grade_scales')
+        .select(['id', 'key'])
+        .where('council_id', '=', councilId)
+        .where('builtin', '=', true)
+        .execute();
+      for (const tool of missing) {
+        const scale = scales.find((s) => s.key === tool.scaleKey);
+        if (!scale) continue;
+        const row = await trx
+          .insertInto('audit_tools')
+          .values({ council_id: councilId, name: tool.name, kind: tool.kind, builtin: true })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await trx
+          .insertInto('audit_tool_versions')
+          .values({
+            council_id: councilId,
+            tool_id: row.id,
+            version: 1,
+            scale_id: scale.id,
+            definition: JSON.stringify(tool),
+          })
+          .execute();
+        added++;
+      }
+    }
+    return added;
   });
 }
 

@@ -15,6 +15,7 @@ import {
 } from '../../domain/allocation.ts';
 import { NotFoundError, ValidationError } from '../../domain/validation.ts';
 import { auditorPool } from './auditors.ts';
+import { allocateFootprintAudits } from './footprint.ts';
 
 /**
  * Handing a sample's audits to auditors (domain.md §2, §4): automatically and balanced, within the
@@ -107,13 +108,27 @@ export async function allocateSample(
   const result = await inTransaction(db, async (trx) => {
     const sample = await trx
       .selectFrom('samples')
-      .select(['id', 'month_id', 'allow_same_team'])
+      .select(['id', 'month_id', 'allow_same_team', 'footprint'])
       .where('id', '=', sampleId)
       .where('council_id', '=', councilId)
       .forUpdate()
       .executeTakeFirst();
     if (!sample) throw new NotFoundError('sample');
     await lockCycleAllocation(trx, sample.month_id);
+    // a footprint dip sample's audits go to each reviewing officer's service manager
+    if (sample.footprint) {
+      const outcome = await allocateFootprintAudits(trx, councilId, sampleId, staffId, notify);
+      if (outcome.allocated === 0)
+        throw new ValidationError([
+          {
+            field: 'allocate',
+            message: outcome.unallocated.length
+              ? `No audit could be allocated, so nothing has changed. ${outcome.unallocated[0].reason}`
+              : 'Every audit in this sample is already allocated or exempted',
+          },
+        ]);
+      return outcome;
+    }
     const waiting = await trx
       .selectFrom('audits as a')
       .innerJoin('children as c', 'c.id', 'a.child_id')

@@ -41,6 +41,8 @@ export interface DrawForm {
   againOf: string;
   /** the reverse question: how many for ±margin percentage points */
   margin: string;
+  /** a dip sample of reviewing officers' footprint: 'iro', 'cp_adviser', or '' for none */
+  footprint: string;
 }
 
 export const DRAW_FORM_FIELDS: readonly (keyof DrawForm)[] = [
@@ -52,6 +54,7 @@ export const DRAW_FORM_FIELDS: readonly (keyof DrawForm)[] = [
   'toolDipSample',
   'toolThemed',
   'toolMultiAgency',
+  'footprint',
   'sizeKind',
   'count',
   'percent',
@@ -168,6 +171,8 @@ export function readDrawRequest(form: DrawForm): { request?: DrawRequest; errors
     snapshotId: isUuid(form.snapshotId) ? form.snapshotId : null,
     includeSampled: form.includeSampled === 'yes',
     againOf: isUuid(form.againOf) ? form.againOf : null,
+    // asked only under "Dip sample": another kind of activity has no footprint
+    footprint: form.kind === 'dip_sample' && form.footprint !== '' ? form.footprint : null,
   });
   if (!checked.ok)
     errors.push(...checked.errors.filter((e) => !(fixed && (e.field === 'count' || e.field === 'sizeKind'))));

@@ -34,6 +34,7 @@ import {
   reverseAnswer,
   TOOL_FIELDS,
 } from './draw-form.ts';
+import { reviewingOfficersOfSample, whyFootprintUnallocated } from './footprint.ts';
 import {
   type DrawRequest,
   drawSample,
@@ -301,12 +302,18 @@ export function drawFormWithErrors(
  * Draws the sample the form asks for. Refused with a ValidationError, its errors in the form's
  * order, when it cannot be drawn (show them with drawFormWithErrors).
  */
-export async function drawFromForm(db: Db, person: SignedInUser, body: DrawFormFields) {
+export async function drawFromForm(
+  db: Db,
+  person: SignedInUser,
+  body: DrawFormFields,
+  queue: JobQueue | null = null,
+) {
   const form = readDrawForm(body);
   const { request, errors } = readDrawRequest(form);
   const missing = await toolProblems(db, person.councilId, form);
   if (!request || missing.length) throw new ValidationError(orderedErrors([...errors, ...missing]));
-  const id = await drawSample(db, person.councilId, person.staffId, request);
+  // a footprint sample is allocated as it is drawn: its managers are told
+  const id = await drawSample(db, person.councilId, person.staffId, request, notifierFor(queue));
   const sample = await getSample(db, person.councilId, id);
   return { id, sampleSize: sample.sample_size, cohortName: sample.cohort_name, seed: sample.seed };
 }
@@ -323,12 +330,15 @@ export async function samplePage(db: Db, councilId: string, sampleId: string) {
   const leftOut = await sampleLeftOut(db, councilId, sample.id);
   const names = await cohortNames(db, councilId);
   const waiting = audits.filter((a) => a.status === 'unallocated');
-  const why = await whyEachUnallocated(
-    db,
-    councilId,
-    waiting.slice(0, MAX_EXPLAINED).map((a) => a.id),
-  );
-  return { sample, audits, names, why, leftOut };
+  const explained = waiting.slice(0, MAX_EXPLAINED).map((a) => a.id);
+  // a footprint sample's audits go to the officers' managers: why not is about the manager
+  const why = sample.footprint
+    ? await whyFootprintUnallocated(db, councilId, explained)
+    : await whyEachUnallocated(db, councilId, explained);
+  const officers = sample.footprint
+    ? await reviewingOfficersOfSample(db, councilId, sample.id)
+    : new Map<string, string>();
+  return { sample, audits, names, why, leftOut, officers };
 }
 
 export type SamplePage = Awaited<ReturnType<typeof samplePage>>;

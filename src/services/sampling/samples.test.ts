@@ -23,6 +23,12 @@ let nobody: string;
 before(async () => {
   t = await createTestDb();
   f = await buildSamplingFixture(t.db);
+  // This council has made no multi-agency audit tool of its own and removed the built-in one.
+  await t.db
+    .deleteFrom('audit_tools')
+    .where('council_id', '=', f.councilId)
+    .where('kind', '=', 'multi_agency')
+    .execute();
   cpAfterCinOnePerFamily = await saveCohort(t.db, f.councilId, 'CP after CIN, one per family', {
     statuses: ['cp_plan'],
     cpPlanAfter: ['cin_plan'],

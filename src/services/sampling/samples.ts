@@ -7,9 +7,16 @@ import { inAnalyticsTransaction } from '../../data/transaction.ts';
 import { ACTIVITY_KIND_LABELS, type ActivityKind } from '../../domain/activity-kinds.ts';
 import { type CohortDefinition, cohortDefinitionSchema } from '../../domain/cohort-definition.ts';
 import type { CyclePhase } from '../../domain/cycle-phases.ts';
+import {
+  FOOTPRINT_LABELS,
+  REVIEWING_OFFICER_KINDS,
+  REVIEWING_OFFICER_LABELS,
+  type ReviewingOfficerKind,
+} from '../../domain/reviewing-officers.ts';
 import { marginOfError, proportionalAllocation, sampleSizeFor } from '../../domain/sampling.ts';
 import { NotFoundError, ValidationError } from '../../domain/validation.ts';
 import { type CohortScope, cohortSql, latestScope, snapshotScope } from './cohort-query.ts';
+import { allocateFootprintAudits } from './footprint.ts';
 
 /**
  * Drawing a sample from a cohort (domain.md §7). The draw happens in the database: each child of
@@ -95,6 +102,14 @@ export const drawRequestSchema = z
     includeSampled: z.boolean().default(false),
     /** the sample of the same cycle this draws again: the children it left out are left out again */
     againOf: z.uuid().nullable().default(null),
+    /**
+     * a dip sample of reviewing officers' footprint: only children with an IRO (or CP adviser) in
+     * the extract are drawn, and each audit goes to the officer's service manager
+     */
+    footprint: z
+      .enum(REVIEWING_OFFICER_KINDS, { message: 'Choose whose footprint the dip sample looks at' })
+      .nullable()
+      .default(null),
   })
   // checked even when another field is wrong, so every missing answer is listed at once
   .superRefine(
@@ -113,6 +128,13 @@ export const drawRequestSchema = z
         });
       if (v.method === 'stratified' && v.stratifyBy === null)
         ctx.addIssue({ code: 'custom', path: ['stratifyBy'], message: 'Choose what to stratify by' });
+      if (v.footprint !== null && v.kind !== 'dip_sample')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['footprint'],
+          message:
+            'A footprint sample is a dip sample: choose Dip sample as the kind of activity, or no footprint',
+        });
     },
     { when: () => true },
   );
@@ -185,6 +207,7 @@ function poolSql(
   seed: number,
   stratifyBy: StratifyBy | null,
   leaveOut: readonly string[],
+  footprint: ReviewingOfficerKind | null,
 ) {
   const key =
     stratifyBy === 'team'
@@ -195,9 +218,10 @@ function poolSql(
           ? sql`coalesce(c.locality_id::text, '')`
           : sql`''`;
   const rank = sql`hashtextextended(c.external_id, ${seed}::bigint)`;
-  const cohort = leaveOut.length
+  const kept = leaveOut.length
     ? sql`select k.* from (${cohortSql(scope, d)}) k where k.child_id not in (${sql.join([...leaveOut])})`
     : cohortSql(scope, d);
+  const cohort = withReviewingOfficer(scope, kept, footprint);
   if (!d.onePerFamily) return sql`select c.*, ${key} as stratum_key, ${rank} as rank from (${cohort}) c`;
   return sql`select f.* from (
       select c.*, ${key} as stratum_key, ${rank} as rank,
@@ -208,15 +232,40 @@ function poolSql(
 }
 
 /**
+ * The cohort's children with their current reviewing officer of the footprint's kind in the
+ * snapshot (the latest to start, when the extract names two; only children who have one), or every
+ * child, with none, when the sample is not a footprint sample.
+ */
+function withReviewingOfficer(
+  scope: CohortScope,
+  cohort: RawBuilder<unknown>,
+  footprint: ReviewingOfficerKind | null,
+) {
+  if (footprint === null) return sql`select k.*, null::uuid as reviewing_officer_id from (${cohort}) k`;
+  return sql`select k.*, ro.staff_id as reviewing_officer_id from (${cohort}) k
+    join lateral (
+      select r.staff_id from child_reviewing_officers r
+      where r.council_id = ${scope.councilId} and r.snapshot_id = ${scope.snapshotId}
+        and r.child_id = k.child_id and r.kind = ${footprint}
+        and (r.start_date is null or r.start_date <= ${scope.asOf}::date)
+        and (r.end_date is null or r.end_date >= ${scope.asOf}::date)
+      order by r.start_date desc nulls last, r.staff_id is null, r.id
+      limit 1
+    ) ro on true`;
+}
+
+/**
  * The children of the cohort already in a sample of the cycle, each with the samples they are in;
  * when the cohort keeps one child per family, their brothers and sisters too (a family is audited
- * once a cycle), each with the child who is in a sample.
+ * once a cycle), each with the child who is in a sample. For a footprint sample, only the children
+ * with a reviewing officer of its kind: the others would not be drawn anyway.
  */
 async function alreadySampledOf(
   db: Db,
   scope: CohortScope,
   d: CohortDefinition,
   sampled: RawBuilder<unknown>,
+  footprint: ReviewingOfficerKind | null,
 ): Promise<AlreadySampled[]> {
   const any = await sql<{ n: number }>`select 1 as n from (${sampled}) x limit 1`.execute(db);
   if (any.rows.length === 0) return [];
@@ -228,7 +277,7 @@ async function alreadySampledOf(
       from (${sampled}) x
       join children sc on sc.id = x.child_id and sc.council_id = ${scope.councilId}
       join samples s on s.id = x.sample_id and s.council_id = ${scope.councilId}
-      join (${cohortSql(scope, d)}) k on ${sameChild}
+      join (${withReviewingOfficer(scope, cohortSql(scope, d), footprint)}) k on ${sameChild}
       order by k.external_id, sc.id <> k.child_id, sc.external_id, s.drawn_at, s.id`.execute(db);
   return groupLeftOut(rows);
 }
@@ -296,7 +345,14 @@ export async function planSample(db: Db, councilId: string, input: DrawRequest):
 
 async function planSampleIn(db: Db, councilId: string, input: DrawRequest): Promise<SamplePlan> {
   const draw = await resolveDraw(db, councilId, input);
-  const pool = poolSql(draw.scope, draw.cohort.definition, draw.seed, draw.stratifyBy, draw.leaveOut);
+  const pool = poolSql(
+    draw.scope,
+    draw.cohort.definition,
+    draw.seed,
+    draw.stratifyBy,
+    draw.leaveOut,
+    input.footprint,
+  );
   const { rows } = await sql<{
     stratum_key: string;
     children: number;
@@ -417,7 +473,7 @@ async function resolveDraw(db: Db, councilId: string, input: DrawRequest): Promi
         .executeTakeFirst()
     : undefined;
   const sampled = sampledSql(councilId, input.monthId, again?.id ?? null);
-  const alreadySampled = await alreadySampledOf(db, scope, cohort.definition, sampled);
+  const alreadySampled = await alreadySampledOf(db, scope, cohort.definition, sampled, input.footprint);
   return {
     scope,
     cohort,
@@ -454,6 +510,13 @@ async function planFromSizes(
         message: `Every child of the cohort "${cohort.name}" in the extract of ${scope.asOf} is already in a sample of this cycle${sibling} (${childrenText(leftOut)}): there is nobody left to draw. Let them be drawn again on purpose, or choose another cohort`,
       },
     ]);
+  if (cohortSize === 0 && input.footprint)
+    throw new ValidationError([
+      {
+        field: 'footprint',
+        message: `No child of the cohort "${cohort.name}" has ${input.footprint === 'iro' ? 'an independent reviewing officer' : 'a child protection adviser'} in the extract of ${scope.asOf}: there is nothing to draw. Choose a cohort of ${input.footprint === 'iro' ? 'children looked after' : 'children on a child protection plan'}, or load an SSD extract that names their reviewing officers`,
+      },
+    ]);
   if (cohortSize === 0)
     throw new ValidationError([
       {
@@ -462,6 +525,10 @@ async function planFromSizes(
       },
     ]);
   const notes: string[] = [];
+  if (input.footprint)
+    notes.push(
+      `A ${FOOTPRINT_LABELS[input.footprint]} dip sample: only the cohort's children with ${REVIEWING_OFFICER_LABELS[input.footprint].toLowerCase()} in the extract are drawn, and each audit goes to the officer's service manager (their line manager)`,
+    );
   if (tool.planned && tool.planned.id !== tool.id)
     notes.push(
       `The cycle plans its ${kindWords(input.kind)}s with “${tool.planned.name}”: this sample’s audits will use “${tool.name}” instead`,
@@ -542,6 +609,7 @@ interface DrawnRow {
   locality_id: string | null;
   practitioner_id: string | null;
   practitioner_manager_id: string | null;
+  reviewing_officer_id: string | null;
 }
 
 /** The children a plan draws, in the order drawn within each stratum. */
@@ -552,7 +620,7 @@ interface DrawnRow {
 async function rankedChildren(db: Db, pool: RawBuilder<unknown>, most: number) {
   const { rows } = await sql<DrawnRow & { stratum_size: number; n: number }>`select x.child_id, x.external_id,
         x.stratum_key, x.team_id, x.service_area_id, x.locality_id, x.practitioner_id, x.practitioner_manager_id,
-        x.stratum_size, x.n
+        x.reviewing_officer_id, x.stratum_size, x.n
       from (
         select p.*, count(*) over (partition by p.stratum_key)::int as stratum_size,
           row_number() over (partition by p.stratum_key order by p.rank, p.external_id)::int as n
@@ -590,6 +658,7 @@ export async function drawSample(
   councilId: string,
   staffId: string,
   input: DrawRequest,
+  notify?: (trx: Db, councilId: string, auditIds: string[]) => Promise<void>,
 ): Promise<string> {
   const month = await cycleMonth(db, councilId, input.monthId);
   return inAnalyticsTransaction(db, async (trx) => {
@@ -618,12 +687,20 @@ export async function drawSample(
       )
       .where('allow_same_team', '=', input.allowSameTeam)
       .where('include_sampled', '=', input.includeSampled)
+      .where('footprint', 'is not distinct from', input.footprint)
       .where('drawn_by', '=', staffId)
       .where('drawn_at', '>', new Date(Date.now() - REPEAT_WINDOW_MS))
       .orderBy('drawn_at')
       .executeTakeFirst();
     if (same) return same.id;
-    const pool = poolSql(draw.scope, draw.cohort.definition, draw.seed, stratifyBy, draw.leaveOut);
+    const pool = poolSql(
+      draw.scope,
+      draw.cohort.definition,
+      draw.seed,
+      stratifyBy,
+      draw.leaveOut,
+      input.footprint,
+    );
     const most = stratifyBy !== null && input.perStratum !== null ? input.perStratum : (input.count ?? 0);
     // a percentage's share of any stratum is at most the whole sample, which is at most MAX_SAMPLE
     // (the plan refuses more)
@@ -666,6 +743,7 @@ export async function drawSample(
         strata: JSON.stringify(plan.strata),
         allow_same_team: input.allowSameTeam,
         include_sampled: input.includeSampled,
+        footprint: input.footprint,
         drawn_by: staffId,
       })
       .returning('id')
@@ -706,11 +784,14 @@ export async function drawSample(
             locality_id: c.locality_id,
             practitioner_id: c.practitioner_id,
             practitioner_manager_id: c.practitioner_manager_id,
+            reviewing_officer_id: c.reviewing_officer_id,
             due_on: month.dueOn,
           })),
         )
         .execute();
     }
+    // a footprint sample's audits go straight to each officer's service manager
+    if (input.footprint) await allocateFootprintAudits(trx, councilId, sample.id, staffId, notify);
     return sample.id;
   });
 }

@@ -18,6 +18,7 @@ import {
   type SaveResult,
   saveDraftPart,
 } from '../../../services/audits/audits.ts';
+import { partnerSectionsOfAudit } from '../../../services/multi-agency/invitations.ts';
 import { anyForm, id } from '../../forms.ts';
 import { auditView, checkView, partView, whyOpened } from './audit-view.ts';
 
@@ -123,7 +124,12 @@ const auditRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
     const page = await auditPage(db, request.person, request.params.auditId, app.today());
     await logView(request, page.work, whyOpened(page.work));
     const { template, view } = auditView(page);
-    return reply.render(template, view);
+    // a multi-agency audit says which sections came from which partner
+    const partnerSections =
+      page.work.audit.kind === 'multi_agency'
+        ? await partnerSectionsOfAudit(db, request.person.councilId, page.work.audit.id)
+        : [];
+    return reply.render(template, { ...view, partnerSections });
   });
 
   // --- its parts ---

@@ -2,8 +2,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '../../../data/db.ts';
 import { can } from '../../../domain/roles.ts';
+import { quarterOf } from '../../../domain/service-qa.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
 import { learningImpact } from '../../../metrics/learning-impact.ts';
+import { serviceThemeCounts } from '../../../metrics/service-qa-themes.ts';
 import {
   MAX_WINDOW_MONTHS,
   MIN_WINDOW_MONTHS,
@@ -27,10 +29,15 @@ const closingTheLoopRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
   ) {
     const me = request.person;
     const impact = await learningImpact(db, me.councilId, app.today());
+    // another source: the themes other services' QA found this quarter, to plan learning against
+    const otherServices = await serviceThemeCounts(db, me.councilId, quarterOf(app.today()));
     return reply.render('pages/closing-the-loop/index.njk', {
       pageTitle: 'Closing the loop',
       ...impactView(impact),
       canSetWindow: can(me.roles, 'programme.manage'),
+      otherServices,
+      otherServicesLearning: impact.themes.map((t) => t.themeKey),
+      canCollate: can(me.roles, 'serviceQa.collation'),
       values: form.values ?? { windowMonths: String(impact.windowMonths) },
       errors: form.errors,
       minMonths: MIN_WINDOW_MONTHS,

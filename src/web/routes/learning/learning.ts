@@ -3,7 +3,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import { can } from '../../../domain/roles.ts';
+import { quarterOf } from '../../../domain/service-qa.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
+import { serviceThemeCounts } from '../../../metrics/service-qa-themes.ts';
 import {
   createLearningSession,
   deleteLearningSession,
@@ -44,6 +46,10 @@ const learningRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) =>
       sessions,
       attendedTotal: sessions.reduce((n, s) => n + s.attended, 0),
       canManage: can(me.roles, 'learning.manage'),
+      // another source: the themes other services' QA found this quarter, to plan learning against
+      otherServices: await serviceThemeCounts(db, me.councilId, quarterOf(app.today())),
+      otherServicesLearning: [...new Set(sessions.flatMap((s) => s.themes.map((t) => t.key)))],
+      canCollate: can(me.roles, 'serviceQa.collation'),
     });
   });
 

@@ -5,6 +5,7 @@ import type { Db } from '../../../data/db.ts';
 import { ragLabel } from '../../../domain/improvement-plan.ts';
 import { can } from '../../../domain/roles.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
+import { outcomeServiceQa } from '../../../metrics/service-qa-themes.ts';
 import {
   addUpdate,
   areaPlace,
@@ -275,8 +276,12 @@ const planRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
     const badParts = errors?.some((e) => e.field.startsWith('writtenOn-'))
       ? badWrittenOnParts(values, app.today())
       : [];
+    // another source beside the audit evidence: services' QA that found the outcome's themes
+    const serviceQa = await outcomeServiceQa(db, request.person.councilId, outcomeId, app.today());
     return reply.render('pages/plan/outcome.njk', {
       ...outcomeView(page, values, errors, badParts),
+      serviceQa,
+      canCollate: can(request.person.roles, 'serviceQa.collation'),
       maxReason: MAX_REASON,
       maxUpdate: MAX_UPDATE,
     });

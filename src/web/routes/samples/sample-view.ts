@@ -2,6 +2,7 @@ import type { AuditStatus, StratifyBy } from '../../../data/schema.ts';
 import { ACTIVITY_KIND_HINTS, ACTIVITY_KIND_LABELS, ACTIVITY_KINDS } from '../../../domain/activity-kinds.ts';
 import { describeDefinition } from '../../../domain/cohort-definition.ts';
 import { monthName } from '../../../domain/dates.ts';
+import { FOOTPRINT_LABELS, REVIEWING_OFFICER_KINDS } from '../../../domain/reviewing-officers.ts';
 import type { FieldError } from '../../../domain/validation.ts';
 import type { AuditorChoice } from '../../../services/sampling/allocation.ts';
 import { EXEMPTION_REASONS } from '../../../services/sampling/allocation.ts';
@@ -127,6 +128,15 @@ export function drawView(page: DrawPage) {
         },
       };
     }),
+    // a dip sample may look at reviewing officers' footprint, each audit going to their manager
+    footprints: [
+      { value: '', text: 'No: an ordinary dip sample', checked: page.values.footprint === '' },
+      ...REVIEWING_OFFICER_KINDS.map((value) => ({
+        value,
+        text: FOOTPRINT_LABELS[value],
+        checked: page.values.footprint === value,
+      })),
+    ],
     strataOptions: Object.entries(STRATIFY_LABELS).map(([value, label]) => ({
       value,
       text: label.charAt(0).toUpperCase() + label.slice(1),
@@ -173,6 +183,7 @@ function drawAgainHref(sample: SamplePage['sample']) {
     ...(sample.tool_id ? { [TOOL_FIELDS[sample.kind]]: sample.tool_id } : {}),
     seed: String(sample.seed),
     ...(sample.allow_same_team ? { allowSameTeam: 'yes' } : {}),
+    ...(sample.footprint ? { footprint: sample.footprint } : {}),
     ...(sample.snapshot_id ? { snapshot: sample.snapshot_id } : {}),
     // the children it left out are left out again; or let in, as they were
     ...(sample.include_sampled ? { includeSampled: 'yes' } : { again: sample.id }),
@@ -191,7 +202,7 @@ const shortDate = (iso: string) =>
 
 /** A sample and its audits (pages/samples/sample.njk), with what the last allocation did, once. */
 export function sampleView(
-  { sample, audits, names, why, leftOut }: SamplePage,
+  { sample, audits, names, why, leftOut, officers }: SamplePage,
   errors: FieldError[] | undefined,
   kept: AllocationResult | undefined,
 ) {
@@ -209,7 +220,9 @@ export function sampleView(
     errors,
     sample,
     monthName: monthName(sample.month),
-    kind: ACTIVITY_KIND_LABELS[sample.kind],
+    kind: sample.footprint
+      ? `${ACTIVITY_KIND_LABELS[sample.kind]}: ${FOOTPRINT_LABELS[sample.footprint]}, each audit with the officer’s service manager`
+      : ACTIVITY_KIND_LABELS[sample.kind],
     tool:
       sample.tool_name ??
       `Not recorded: its audits use the cycle’s planned ${ACTIVITY_KIND_LABELS[sample.kind].toLowerCase()} tool, else the council’s own`,
@@ -237,6 +250,7 @@ export function sampleView(
       tag: STATUS_TAGS[a.status],
       due: a.due_on ? shortDate(a.due_on) : '',
       why: why.get(a.id),
+      reviewingOfficer: officers.get(a.id) ?? null,
       exemption: a.exemption_reason
         ? [EXEMPTION_REASONS.find((r) => r.value === a.exemption_reason)?.text, a.exemption_note]
             .filter(Boolean)

@@ -31,6 +31,12 @@ const NEW = '/samples/new';
 before(async () => {
   t = await createTestDb();
   f = await buildSamplingFixture(t.db, 'smp');
+  // This council has made no multi-agency audit tool of its own and removed the built-in one.
+  await t.db
+    .deleteFrom('audit_tools')
+    .where('council_id', '=', f.councilId)
+    .where('kind', '=', 'multi_agency')
+    .execute();
   other = await buildSamplingFixture(t.db, 'oth');
   cohortId = await saveCohort(t.db, f.councilId, 'CP after CIN, one per family', {
     statuses: ['cp_plan'],

@@ -79,7 +79,7 @@ const sampleRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   app.post('/samples', { config: manage, schema: { body: drawForm } }, async (request, reply) => {
     const me = request.person;
     try {
-      const drawn = await drawFromForm(db, me, request.body);
+      const drawn = await drawFromForm(db, me, request.body, app.queue);
       request.session.flash = {
         kind: 'success',
         text: `The sample has been drawn: ${drawn.sampleSize} ${drawn.sampleSize === 1 ? 'child' : 'children'} from “${drawn.cohortName}”, with seed ${drawn.seed}. Allocate their audits below.`,

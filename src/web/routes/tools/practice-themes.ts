@@ -3,7 +3,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import { can } from '../../../domain/roles.ts';
+import { quarterOf } from '../../../domain/service-qa.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
+import { serviceThemeCounts } from '../../../metrics/service-qa-themes.ts';
 import {
   listPracticeThemes,
   savePracticeTheme,
@@ -30,6 +32,9 @@ const practiceThemeRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
     return reply.render('pages/tools/practice-themes.njk', {
       pageTitle: 'Practice themes',
       themes: await listPracticeThemes(db, me.councilId, { includeRetired: canManage }),
+      // another source beside the themes: how many other services' QA found each this quarter
+      otherServices: await serviceThemeCounts(db, me.councilId, quarterOf(app.today())),
+      canCollate: can(me.roles, 'serviceQa.collation'),
       canManage,
       errors: extra.errors,
       values: extra.values ?? {},
