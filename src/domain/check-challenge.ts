@@ -3,7 +3,7 @@
  * which sets goals (what, who, by when) and follows them up the next week. A week is named by its
  * Monday.
  */
-import { addDays, type IsoDate } from './dates.ts';
+import { addDays, type IsoDate, isRealDate } from './dates.ts';
 
 export const GOAL_STATUSES = ['open', 'done', 'dropped'] as const;
 export type GoalStatus = (typeof GOAL_STATUSES)[number];
@@ -22,5 +22,5 @@ export function weekOf(date: IsoDate): IsoDate {
 
 /** Whether a date is a Monday (the form a week takes in an address). */
 export function isMonday(date: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}$/.test(date) && new Date(`${date}T12:00:00Z`).getUTCDay() === 1;
+  return isRealDate(date) && new Date(`${date}T12:00:00Z`).getUTCDay() === 1;
 }

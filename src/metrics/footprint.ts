@@ -76,11 +76,11 @@ export async function footprintFigures(
       ot.id as team_id, ot.name as team
     from audits a
     join samples s on s.id = a.sample_id and s.council_id = a.council_id
-    left join staff o on o.id = a.reviewing_officer_id
-    left join teams ot on ot.id = o.team_id
-    left join audit_tool_versions v on v.id = a.tool_version_id
+    left join staff o on o.id = a.reviewing_officer_id and o.council_id = a.council_id
+    left join teams ot on ot.id = o.team_id and ot.council_id = a.council_id
+    left join audit_tool_versions v on v.id = a.tool_version_id and v.council_id = a.council_id
     left join lateral (
-      select lv.definition from audit_tool_versions lv where lv.tool_id = a.tool_id
+      select lv.definition from audit_tool_versions lv where lv.tool_id = a.tool_id and lv.council_id = a.council_id
       order by lv.version desc limit 1
     ) lv on true
     where a.council_id = ${councilId} and s.footprint is not null and a.status = 'submitted'
@@ -90,8 +90,8 @@ export async function footprintFigures(
     select s.footprint as kind, count(*)::int as n
     from audits a
     join samples s on s.id = a.sample_id and s.council_id = a.council_id
-    left join staff o on o.id = a.reviewing_officer_id
-    left join teams ot on ot.id = o.team_id
+    left join staff o on o.id = a.reviewing_officer_id and o.council_id = a.council_id
+    left join teams ot on ot.id = o.team_id and ot.council_id = a.council_id
     where a.council_id = ${councilId} and s.footprint is not null
       and a.status in ('unallocated', 'allocated', 'in_progress') ${inScope}
     group by s.footprint`.execute(db);

@@ -76,7 +76,7 @@ test('a keyboard user can sign in, find a child and sign out', { timeout: 300_00
     await page.waitForURL(`${baseURL}/children`);
     assert.equal(await textOf(page, 'h1'), 'Find a child');
     // past the skip link, the header and every item of the QA lead's navigation
-    await tabTo(page, 'the case reference field', (el) => el.id === 'reference', { max: 30 });
+    await tabTo(page, 'the case reference field', (el) => el.id === 'reference', { max: 40 });
     await keyboard.type(child.reference);
     await keyboard.press('Enter');
     await page.waitForURL(`${baseURL}/children/${child.id}`);

@@ -295,7 +295,7 @@ export function followOnPages(
       { path: '/reports/self-evaluation', names: ['Self-evaluation pack'], linkedFrom: '/reports' },
       // the other strands: a team's weekly pack and its history; services' QA, the services, an
       // import and the publication version of the collation; a multi-agency audit and a partner
-      { path: pack.href, names: ['Check and challenge: week of'], linkedFrom: '/check-and-challenge' },
+      { path: pack.href, names: ['Check and challenge:'], linkedFrom: '/check-and-challenge' },
       { path: history.href, names: ['Check and challenge history'], linkedFrom: '/check-and-challenge' },
       { path: entry.href, names: [entry.text], h1: entry.text, linkedFrom: '/service-qa' },
       { path: `${entry.href}/edit`, names: ['Change QA activity'], h1: 'Change QA activity' },
@@ -319,7 +319,7 @@ export function followOnPages(
     assert.ok(pack, 'Check and challenge links to no pack of the team');
     return [
       { path: '/dashboards/team', names: ['Your team'], linkedFrom: '/dashboards' },
-      { path: pack.href, names: ['Check and challenge: week of'], linkedFrom: '/check-and-challenge' },
+      { path: pack.href, names: ['Check and challenge:'], linkedFrom: '/check-and-challenge' },
     ];
   }
   if (role === 'service_contributor') {

@@ -309,6 +309,10 @@ export async function recordMeeting(
         goals.push({ text: goalText, ownerId: owner, dueOn: due.value });
     }
 
+    // One meeting a week per team: a second post (a double click) waits for the first and then finds it.
+    await sql`select id from teams where id = ${team.id} and council_id = ${person.councilId} for update`.execute(
+      trx,
+    );
     const existing = await trx
       .selectFrom('check_challenge_meetings')
       .select('id')

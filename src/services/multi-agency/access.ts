@@ -16,7 +16,7 @@ export class PartnerSectionRefused extends Error {
 }
 
 /** Where an invitation stands for the person it was made to, on a day. */
-export type InvitationState = 'live' | 'expired' | 'answered' | 'collated' | 'withdrawn';
+export type InvitationState = 'live' | 'expired' | 'answered' | 'collated' | 'withdrawn' | 'closed';
 
 export const INVITATION_STATE_LABELS: Record<InvitationState, string> = {
   live: 'Waiting for an answer',
@@ -24,6 +24,7 @@ export const INVITATION_STATE_LABELS: Record<InvitationState, string> = {
   answered: 'Answered',
   collated: 'Collated into the audit',
   withdrawn: 'Withdrawn',
+  closed: 'Not answered: the audit is finished',
 };
 
 export const INVITATION_STATE_TAGS: Record<InvitationState, string> = {
@@ -32,17 +33,26 @@ export const INVITATION_STATE_TAGS: Record<InvitationState, string> = {
   answered: 'govuk-tag--green',
   collated: 'govuk-tag--turquoise',
   withdrawn: 'govuk-tag--grey',
+  closed: 'govuk-tag--grey',
 };
 
 export function invitationState(
   status: InvitationStatus,
   expiresOn: IsoDate,
   today: IsoDate,
+  /** the audit has been submitted or exempted: a section not yet answered can no longer be */
+  auditFinished = false,
 ): InvitationState {
   if (status === 'withdrawn') return 'withdrawn';
   if (status === 'collated') return 'collated';
   if (status === 'submitted') return 'answered';
+  if (auditFinished) return 'closed';
   return expiresOn < today ? 'expired' : 'live';
+}
+
+/** An audit submitted or exempted: its partners' sections not yet answered close with it. */
+export function auditFinished(status: string): boolean {
+  return status === 'submitted' || status === 'exempted';
 }
 
 export interface PartnerInvitation {
@@ -67,14 +77,31 @@ export async function partnerInvitation(
   today: IsoDate,
 ): Promise<PartnerInvitation> {
   const row = await db
-    .selectFrom('audit_invitations')
-    .select(['id', 'council_id', 'audit_id', 'section_key', 'partner_id', 'status', 'expires_on'])
-    .where('id', '=', invitationId)
-    .where('council_id', '=', user.councilId)
-    .where('partner_id', '=', user.staffId)
+    .selectFrom('audit_invitations as i')
+    .innerJoin('audits as a', (j) =>
+      j.onRef('a.id', '=', 'i.audit_id').onRef('a.council_id', '=', 'i.council_id'),
+    )
+    .select([
+      'i.id',
+      'i.council_id',
+      'i.audit_id',
+      'i.section_key',
+      'i.partner_id',
+      'i.status',
+      'i.expires_on',
+      'a.status as audit_status',
+    ])
+    .where('i.id', '=', invitationId)
+    .where('i.council_id', '=', user.councilId)
+    .where('i.partner_id', '=', user.staffId)
     .executeTakeFirst();
   if (!row) throw new NotFoundError('invitation');
-  const state = invitationState(row.status, row.expires_on, today);
+  const state = invitationState(row.status, row.expires_on, today, auditFinished(row.audit_status));
+  if (state === 'closed') {
+    throw new PartnerSectionRefused(
+      'The council has finished this audit without your answers, so the section can no longer be opened or answered. If you have something to add, contact the QA team who invited you.',
+    );
+  }
   if (state === 'withdrawn') {
     throw new PartnerSectionRefused(
       'This invitation was withdrawn by the council’s QA team, so the section can no longer be opened. If you think this is wrong, contact the QA team who invited you.',

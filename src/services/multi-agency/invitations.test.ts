@@ -186,6 +186,21 @@ describe('inviting a partner', () => {
     assert.match(err.message, /Choose the section/);
     assert.match(err.message, /today or later/);
     assert.equal((await invitations()).length, 0);
+    // an id of the right length that is not a uuid is not one of the council's people either
+    for (const partnerId of ['0'.repeat(36), '-'.repeat(36)]) {
+      const odd = await refusal(() =>
+        invitePartner(
+          t.db,
+          qa,
+          f.maAudit,
+          { partnerId, sectionKey: 'health', ...expiryFields(addDays(TODAY, 5)) },
+          TODAY,
+        ),
+      );
+      assert.ok(odd instanceof ValidationError, partnerId);
+      assert.match(odd.message, /Choose the partner to invite from the list/);
+    }
+    assert.equal((await invitations()).length, 0);
   });
 
   test('a partner invited to a section until a date; the same invitation twice is refused', async () => {
@@ -398,6 +413,25 @@ describe('collating and submitting', () => {
     assert.equal(inv.status, 'collated');
     assert.ok((await refusal(() => collateInvitation(t.db, qa, f.maAudit, id))) instanceof ValidationError);
 
+    // answers are never copied over what is already in the section: another partner's answers to
+    // Health wait, and the draft keeps what was collated first
+    await t.db
+      .updateTable('audit_invitations')
+      .set({ status: 'submitted', submitted_at: new Date() })
+      .where('id', '=', id)
+      .execute();
+    const over = await refusal(() => collateInvitation(t.db, qa, f.maAudit, id));
+    assert.ok(over instanceof ValidationError);
+    assert.match(over.message, /already has answers, so nothing was copied/);
+    const kept = await t.db
+      .selectFrom('audit_drafts')
+      .select(['fields', 'revision'])
+      .where('audit_id', '=', f.maAudit)
+      .where('part', '=', 'health')
+      .executeTakeFirstOrThrow();
+    assert.equal(kept.revision, 1);
+    await t.db.updateTable('audit_invitations').set({ status: 'collated' }).where('id', '=', id).execute();
+
     // the council's own sections and the overall grade, through the audit form, then submitted
     const owner = f.people.manager.staffId;
     for (const part of ['childrens_social_care', 'working_together']) {
@@ -467,6 +501,12 @@ describe('collating and submitting', () => {
       savePartnerSection(t.db, otherHealth, live.id, partnerAnswerFields(), TODAY, true),
     );
     assert.ok(closed instanceof PartnerSectionRefused);
-    assert.match(closed.message, /already completed this audit/);
+    assert.match(closed.message, /finished this audit without your answers/);
+    // nor open it, and their list no longer shows the child
+    const opened = await refusal(() => partnerSectionPage(t.db, otherHealth, live.id, TODAY));
+    assert.ok(opened instanceof PartnerSectionRefused);
+    const listed = (await partnerSections(t.db, otherHealth, TODAY)).find((r) => r.id === live.id);
+    assert.equal(listed?.state, 'closed');
+    assert.equal(listed?.child, null);
   });
 });

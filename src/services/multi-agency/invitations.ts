@@ -39,7 +39,13 @@ import {
 import { type FieldError, NotFoundError, ValidationError } from '../../domain/validation.ts';
 import type { SignedInUser } from '../organisation/auth.ts';
 import { getToolVersion, type ToolVersion } from '../programme/tools.ts';
-import { type InvitationState, invitationState, PartnerSectionRefused, partnerInvitation } from './access.ts';
+import {
+  auditFinished,
+  type InvitationState,
+  invitationState,
+  PartnerSectionRefused,
+  partnerInvitation,
+} from './access.ts';
 
 // --- the audit's tool ---------------------------------------------------------------------------
 
@@ -77,6 +83,8 @@ async function multiAgencyAudit(db: Db, councilId: string, auditId: string): Pro
   return audit;
 }
 
+/** A uuid as the database holds it: anything else is not one of the council's people. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * The version of the tool a multi-agency audit is done on: its own once fixed, else its tool's
  * latest, its sample's, or the council's multi-agency tool (the council's own before the built-in).
@@ -87,12 +95,18 @@ async function auditTool(db: Db, audit: AuditRow): Promise<ToolVersion> {
       .selectFrom('audit_tool_versions')
       .select(['tool_id', 'version'])
       .where('id', '=', audit.tool_version_id)
+      .where('council_id', '=', audit.council_id)
       .executeTakeFirstOrThrow();
     const tool = await getToolVersion(db, audit.council_id, v.tool_id, v.version);
     if (tool) return tool;
   }
   const fromSample = audit.sample_id
-    ? await db.selectFrom('samples').select('tool_id').where('id', '=', audit.sample_id).executeTakeFirst()
+    ? await db
+        .selectFrom('samples')
+        .select('tool_id')
+        .where('id', '=', audit.sample_id)
+        .where('council_id', '=', audit.council_id)
+        .executeTakeFirst()
     : undefined;
   const councilTool = await db
     .selectFrom('audit_tools')
@@ -123,12 +137,14 @@ async function pinTool(db: Db, audit: AuditRow, tool: ToolVersion): Promise<void
     .updateTable('audits')
     .set({ tool_version_id: tool.versionId })
     .where('id', '=', audit.id)
+    .where('council_id', '=', audit.council_id)
     .where('tool_version_id', 'is', null)
     .execute();
   await db
     .updateTable('audit_tool_versions')
     .set({ first_used_at: sql<Date>`now()` })
     .where('id', '=', tool.versionId)
+    .where('council_id', '=', audit.council_id)
     .where('first_used_at', 'is', null)
     .execute();
 }
@@ -280,10 +296,11 @@ export async function listMultiAgencyAudits(db: Db, councilId: string, today: Is
       answered: 0,
       collated: 0,
       withdrawn: 0,
+      closed: 0,
     };
     let total = 0;
     for (const i of invitations.filter((x) => x.audit_id === a.id)) {
-      counts[invitationState(i.status, i.expires_on, today)]++;
+      counts[invitationState(i.status, i.expires_on, today, auditFinished(a.status))]++;
       total++;
     }
     return {
@@ -466,7 +483,7 @@ export async function invitePartner(
     const tool = await auditTool(trx, audit);
     const partnerId = typeof input.partnerId === 'string' ? input.partnerId.trim() : '';
     const sectionKey = typeof input.sectionKey === 'string' ? input.sectionKey.trim() : '';
-    const partner = /^[0-9a-f-]{36}$/i.test(partnerId)
+    const partner = UUID.test(partnerId)
       ? await trx
           .selectFrom('staff as s')
           .innerJoin('staff_roles as r', (j) =>
@@ -485,6 +502,10 @@ export async function invitePartner(
     if (expiry.error) errors.push(expiry.error);
     if (errors.length || !partner || !section || !expiry.value) throw new ValidationError(errors);
 
+    // One invitation at a time per audit: a second click waits for the first and then finds it.
+    await sql`select id from audits where id = ${audit.id} and council_id = ${user.councilId} for update`.execute(
+      trx,
+    );
     const existing = await trx
       .selectFrom('audit_invitations')
       .select(['id', 'status'])
@@ -638,10 +659,23 @@ export async function collateInvitation(
     const fields = JSON.stringify(inv.draft ?? {});
     const current = await trx
       .selectFrom('audit_drafts')
-      .select('revision')
+      .select(['revision', 'fields'])
       .where('audit_id', '=', audit.id)
       .where('part', '=', inv.section_key)
       .executeTakeFirst();
+    // Never over what someone has typed there already (the auditor, or another partner collated).
+    const typed = Object.values(current?.fields ?? {}).some((v) =>
+      Array.isArray(v) ? v.some((x) => x.trim() !== '') : String(v ?? '').trim() !== '',
+    );
+    if (typed) {
+      throw new ValidationError([
+        {
+          field: 'invitation',
+          message:
+            'This section of the audit already has answers, so nothing was copied: add the partner’s answers to them on the audit form, or clear the section there first',
+        },
+      ]);
+    }
     if (current) {
       await trx
         .updateTable('audit_drafts')
@@ -723,12 +757,19 @@ export async function partnerSections(
 ): Promise<PartnerSectionRow[]> {
   const rows = await db
     .selectFrom('audit_invitations as i')
-    .innerJoin('audits as a', 'a.id', 'i.audit_id')
-    .innerJoin('children as c', 'c.id', 'a.child_id')
-    .innerJoin('programme_months as m', 'm.id', 'a.month_id')
+    .innerJoin('audits as a', (j) =>
+      j.onRef('a.id', '=', 'i.audit_id').onRef('a.council_id', '=', 'i.council_id'),
+    )
+    .innerJoin('children as c', (j) =>
+      j.onRef('c.id', '=', 'a.child_id').onRef('c.council_id', '=', 'a.council_id'),
+    )
+    .innerJoin('programme_months as m', (j) =>
+      j.onRef('m.id', '=', 'a.month_id').onRef('m.council_id', '=', 'a.council_id'),
+    )
     .select([
       'i.id',
       'i.audit_id',
+      'a.status as audit_status',
       'i.section_key',
       'i.status',
       'i.expires_on',
@@ -752,7 +793,7 @@ export async function partnerSections(
       const tool = await auditTool(db, audit);
       titles.set(r.audit_id, new Map(tool.definition.sections.map((s) => [s.key, s.title])));
     }
-    const state = invitationState(r.status, r.expires_on, today);
+    const state = invitationState(r.status, r.expires_on, today, auditFinished(r.audit_status));
     out.push({
       id: r.id,
       state,
@@ -761,7 +802,7 @@ export async function partnerSections(
       expiresOn: r.expires_on,
       submittedAt: r.submitted_at,
       child:
-        state === 'expired'
+        state === 'expired' || state === 'closed'
           ? null
           : {
               id: r.child_id,
@@ -775,6 +816,7 @@ export async function partnerSections(
     answered: 1,
     collated: 1,
     expired: 2,
+    closed: 2,
     withdrawn: 3,
   };
   return out.sort((a, b) => order[a.state] - order[b.state] || a.expiresOn.localeCompare(b.expiresOn));

@@ -157,7 +157,9 @@ export async function whyFootprintUnallocated(
 export async function reviewingOfficersOfSample(db: Db, councilId: string, sampleId: string) {
   const rows = await db
     .selectFrom('audits as a')
-    .leftJoin('staff as o', 'o.id', 'a.reviewing_officer_id')
+    .leftJoin('staff as o', (j) =>
+      j.onRef('o.id', '=', 'a.reviewing_officer_id').onRef('o.council_id', '=', 'a.council_id'),
+    )
     .select(['a.id', 'o.name'])
     .where('a.council_id', '=', councilId)
     .where('a.sample_id', '=', sampleId)

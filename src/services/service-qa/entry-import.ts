@@ -6,7 +6,7 @@
  * grade's label or key on the council's standard scale.
  */
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '../../data/db.ts';
 import { inTransaction } from '../../data/transaction.ts';
@@ -297,18 +297,28 @@ export async function keepPendingFile(
   return token;
 }
 
-/** The kept file for a token of this council, or undefined (imported already, or never kept). */
-export async function pendingFile(
+/**
+ * Takes the kept file for a token, once: the folder is renamed, so a second request with the same
+ * token (a double click, two tabs) finds nothing and imports nothing. Gives the file and a way to
+ * remove it when done, or undefined when it was taken already (or never kept).
+ */
+export async function claimPendingFile(
   dataDir: string,
   councilId: string,
   token: string,
-): Promise<{ path: string; fileName: string } | undefined> {
+): Promise<{ path: string; fileName: string; discard: () => Promise<void> } | undefined> {
   if (!TOKEN.test(token)) return undefined;
-  const dir = pendingDir(dataDir, councilId, token);
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return names[0] ? { path: join(dir, names[0]), fileName: names[0] } : undefined;
-}
-
-export async function discardPendingFile(dataDir: string, councilId: string, token: string): Promise<void> {
-  if (TOKEN.test(token)) await rm(pendingDir(dataDir, councilId, token), { recursive: true, force: true });
+  const claimed = `${pendingDir(dataDir, councilId, token)}.claimed-${randomUUID()}`;
+  try {
+    await rename(pendingDir(dataDir, councilId, token), claimed);
+  } catch {
+    return undefined;
+  }
+  const names = await readdir(claimed).catch(() => [] as string[]);
+  const discard = () => rm(claimed, { recursive: true, force: true });
+  if (!names[0]) {
+    await discard();
+    return undefined;
+  }
+  return { path: join(claimed, names[0]), fileName: names[0], discard };
 }

@@ -9,10 +9,9 @@ import { UnreadableFileError } from '../../../import/types.ts';
 import { standardGrades } from '../../../services/service-qa/entries.ts';
 import {
   applyServiceQaImport,
-  discardPendingFile,
+  claimPendingFile,
   getServiceQaImport,
   keepPendingFile,
-  pendingFile,
   previewServiceQaImport,
   recentServiceQaImports,
   ServiceQaImportRefusedError,
@@ -96,7 +95,7 @@ const serviceQaImportRoutes: FastifyPluginAsyncZod<{ db: Db; dataDir: string }> 
     async (request, reply) => {
       const { councilId, staffId } = request.person;
       const { file: token } = request.body;
-      const kept = await pendingFile(dataDir, councilId, token);
+      const kept = await claimPendingFile(dataDir, councilId, token);
       if (!kept) {
         reply.code(409);
         return uploadPage(request, reply, [
@@ -109,15 +108,15 @@ const serviceQaImportRoutes: FastifyPluginAsyncZod<{ db: Db; dataDir: string }> 
           importedBy: staffId,
           today: app.today(),
         });
-        await discardPendingFile(dataDir, councilId, token);
+        await kept.discard();
         request.session.flash = {
           kind: 'success',
           text: `${done.entries} ${done.entries === 1 ? 'entry has' : 'entries have'} been imported${done.problems.length ? `; ${done.problems.length} ${done.problems.length === 1 ? 'row was' : 'rows were'} left out` : ''}`,
         };
         return reply.redirect(`/service-qa/import/${done.importId}`, 303);
       } catch (err) {
+        await kept.discard();
         if (!(err instanceof ServiceQaImportRefusedError || err instanceof UnreadableFileError)) throw err;
-        await discardPendingFile(dataDir, councilId, token);
         reply.code(400);
         return uploadPage(request, reply, [{ field: 'file', message: err.message }]);
       }
