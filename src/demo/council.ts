@@ -480,32 +480,6 @@ export async function createDemoCouncil(
     });
     await add({ jobTitle: 'Councillor, Lead Member for Children', roles: ['scrutiny_reader'] });
 
-    // From outside the audit programme: the LADO, who records the LADO service's QA, and a
-    // designated nurse invited to the partnership's multi-agency audits.
-    const lado = await add({
-      jobTitle: 'Local Authority Designated Officer (LADO)',
-      roles: ['service_contributor'],
-      lineManagerId: adSafeguarding,
-      demoRole: 'service_contributor',
-    });
-    const nurse = await add({
-      jobTitle: 'Designated Nurse for Safeguarding Children',
-      roles: ['partner_contributor'],
-      demoRole: 'partner_contributor',
-    });
-    const ladoService = await trx
-      .selectFrom('qa_services')
-      .select('id')
-      .where('council_id', '=', council.id)
-      .where('key', '=', 'lado')
-      .executeTakeFirstOrThrow();
-    await trx.updateTable('staff').set({ qa_service_id: ladoService.id }).where('id', '=', lado).execute();
-    await trx
-      .updateTable('staff')
-      .set({ partner_agency: 'health', partner_organisation: 'Westbrook Integrated Care Board' })
-      .where('id', '=', nurse)
-      .execute();
-
     // Case-holding teams: a team manager, an advanced practitioner and practitioners each
     const teams: DemoTeamPlan[] = [];
     for (const plan of TEAMS) {
@@ -604,6 +578,33 @@ export async function createDemoCouncil(
     await recordDemoImprovementPlan(trx, council.id, today, DEMO_LOCALITIES);
     await recordDemoReportNotes(trx, council.id, today);
     await recordDemoTraining(trx, council.id, today);
+    // From outside the audit programme: the LADO, who records the LADO service's QA, and a
+    // designated nurse invited to the partnership's multi-agency audits. Added after everything
+    // else the seed draws, so the council's workers, children and audits stay as they were.
+    const lado = await add({
+      jobTitle: 'Local Authority Designated Officer (LADO)',
+      roles: ['service_contributor'],
+      lineManagerId: adSafeguarding,
+      demoRole: 'service_contributor',
+    });
+    const nurse = await add({
+      jobTitle: 'Designated Nurse for Safeguarding Children',
+      roles: ['partner_contributor'],
+      demoRole: 'partner_contributor',
+    });
+    const ladoService = await trx
+      .selectFrom('qa_services')
+      .select('id')
+      .where('council_id', '=', council.id)
+      .where('key', '=', 'lado')
+      .executeTakeFirstOrThrow();
+    await trx.updateTable('staff').set({ qa_service_id: ladoService.id }).where('id', '=', lado).execute();
+    await trx
+      .updateTable('staff')
+      .set({ partner_agency: 'health', partner_organisation: 'Westbrook Integrated Care Board' })
+      .where('id', '=', nurse)
+      .execute();
+
     await recordDemoServiceQa(trx, council.id, today);
     await recordDemoCheckChallenge(trx, council.id, today);
     await recordDemoFootprint(trx, council.id, today);

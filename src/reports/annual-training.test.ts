@@ -31,14 +31,15 @@ test('the annual report’s auditors give trained, awaiting training and overdue
   const training = auditors.sections.find((s) => s.id === 'training');
   assert.equal(training?.heading, 'Auditor training on 31 March 2026');
   const rows = training?.tables[0].rows.map((r) => [r.cells.status, r.cells.people]);
-  // the demo: 19 trained at the December 2025 session and one in January; the two managers the
-  // demo leaves untrained started in spring 2025; the two new deputies had not started
+  // the demo: 19 trained at the December 2025 session and one in January, and the IRO and CP
+  // advisers' service manager trained three years ago; the two managers the demo leaves untrained
+  // started in spring 2025; the two new deputies had not started
   assert.deepEqual(rows, [
-    ['Trained', 20],
+    ['Trained', 21],
     ['Awaiting training', 0],
     ['Not trained in time', 2],
   ]);
-  assert.match(auditors.summary.join(' '), /20 trained, 0 awaiting training and 2 not trained in time/);
+  assert.match(auditors.summary.join(' '), /21 trained, 0 awaiting training and 2 not trained in time/);
 
   const published = await annualReport(t.db, councilId, { ...p, publication: true });
   assert.equal(

@@ -84,7 +84,7 @@ test('a keyboard user can sign in, find a child and sign out', { timeout: 300_00
 
     // Sign out.
     await tabTo(page, 'the Sign out button', (el) => el.tag === 'button' && el.text === 'Sign out', {
-      max: 30,
+      max: 40,
     });
     await keyboard.press('Enter');
     await page.waitForURL(/\/sign-in\?signedOut=1$/);
