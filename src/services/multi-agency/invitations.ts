@@ -130,6 +130,25 @@ async function auditTool(db: Db, audit: AuditRow): Promise<ToolVersion> {
   return tool;
 }
 
+/** The child an audit is of (name, date of birth, reference) and its cycle's month. */
+async function childAndMonthOf(db: Db, councilId: string, audit: AuditRow) {
+  const [child, month] = await Promise.all([
+    db
+      .selectFrom('children')
+      .select(['external_id', 'first_name', 'last_name', 'date_of_birth'])
+      .where('id', '=', audit.child_id)
+      .where('council_id', '=', councilId)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('programme_months')
+      .select('month')
+      .where('id', '=', audit.month_id)
+      .where('council_id', '=', councilId)
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { child, month };
+}
+
 /** Fixes the tool version the audit is done on, so a partner answers the section the audit will hold. */
 async function pinTool(db: Db, audit: AuditRow, tool: ToolVersion): Promise<void> {
   if (audit.tool_version_id) return;
@@ -340,17 +359,7 @@ export interface InvitationView {
 export async function auditInvitationsPage(db: Db, user: SignedInUser, auditId: string, today: IsoDate) {
   const audit = await multiAgencyAudit(db, user.councilId, auditId);
   const tool = await auditTool(db, audit);
-  const child = await db
-    .selectFrom('children')
-    .select(['external_id', 'first_name', 'last_name', 'date_of_birth'])
-    .where('id', '=', audit.child_id)
-    .where('council_id', '=', user.councilId)
-    .executeTakeFirstOrThrow();
-  const month = await db
-    .selectFrom('programme_months')
-    .select('month')
-    .where('id', '=', audit.month_id)
-    .executeTakeFirstOrThrow();
+  const { child, month } = await childAndMonthOf(db, user.councilId, audit);
   const auditor = await db
     .selectFrom('audits as a')
     .leftJoin('staff as s', 's.id', 'a.auditor_id')
@@ -838,17 +847,7 @@ export async function partnerSectionPage(db: Db, user: SignedInUser, invitationI
     .select(['draft', 'answers', 'submitted_at'])
     .where('id', '=', inv.id)
     .executeTakeFirstOrThrow();
-  const child = await db
-    .selectFrom('children')
-    .select(['external_id', 'first_name', 'last_name', 'date_of_birth'])
-    .where('id', '=', audit.child_id)
-    .where('council_id', '=', user.councilId)
-    .executeTakeFirstOrThrow();
-  const month = await db
-    .selectFrom('programme_months')
-    .select('month')
-    .where('id', '=', audit.month_id)
-    .executeTakeFirstOrThrow();
+  const { child, month } = await childAndMonthOf(db, user.councilId, audit);
   const themes = await activeThemes(db, user.councilId);
   const readOnly = inv.state !== 'live';
   return {
