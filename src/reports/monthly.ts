@@ -27,6 +27,7 @@ import {
   wordDocument,
 } from './render.ts';
 import type { ReportParams } from './report-base.ts';
+import { withoutOtherServices } from './themes.ts';
 
 // ---- what the QA lead writes -----------------------------------------------------------------
 
@@ -321,7 +322,11 @@ export async function buildMonthlyReport(db: Db, councilId: string, p: ReportPar
   const month = p.from;
   const cycle = await cycleOf(db, councilId, month);
   const documents: ReportDocument[] = [];
-  for (const name of FIGURE_CHAPTERS) documents.push((await produceReport(db, councilId, name, p)).document);
+  for (const name of FIGURE_CHAPTERS) {
+    const { document } = await produceReport(db, councilId, name, p);
+    // the cycle's own audits: other services' QA is the quarter's collation, not the month's report
+    documents.push(name === 'themes' ? withoutOtherServices(document) : document);
+  }
   // actions done on time by grade: followed up for audits of every grade, not only inadequate
   documents.push(await actionsOnTimeChapter(db, councilId, p));
   const notes = cycle.monthId ? await getCycleNotes(db, councilId, cycle.monthId) : null;

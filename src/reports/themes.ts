@@ -122,6 +122,21 @@ export const OTHER_SERVICES_NOTE =
   'Another source, not counted in the audit figures above: the practice themes found by the QA of services outside the audit programme (SEN, LADO, youth justice and others) in the quarter the report ends in, as how many of the services that recorded QA that quarter found each theme. The quarterly collation lays them side by side.';
 
 /**
+ * The themes report as the audits alone found them: for the month's report to committee, which
+ * reports the cycle's audits (the quarter's collation is where other services' QA is read).
+ */
+export function withoutOtherServices(doc: ReportDocument): ReportDocument {
+  return {
+    ...doc,
+    notes: doc.notes.filter((n) => n !== OTHER_SERVICES_NOTE),
+    sections: doc.sections.map((s) => ({
+      ...s,
+      tables: s.tables.filter((t) => t.id !== 'themes-other-services'),
+    })),
+  };
+}
+
+/**
  * The themes report with, beside the audit figures and clearly labelled as another source, how many
  * other services' QA found each theme in the quarter; unchanged when no service recorded QA then.
  */
