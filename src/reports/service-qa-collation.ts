@@ -31,6 +31,17 @@ import {
 } from './document.ts';
 import { documentBodyHtml, reportDocx, reportXlsx } from './render.ts';
 
+/** The short names the side-by-side table heads the usual services' columns with. */
+const SHORT_NAMES: Record<string, string> = {
+  sen: 'SEN and EHCPs',
+  lado: 'LADO',
+  youth_justice: 'Youth justice',
+  iro_cpa: 'IRO and CPA',
+  complaints: 'Complaints',
+  practice_reviews: 'Practice reviews',
+  partnership_audits: 'Partnership audits',
+};
+
 export const FOUND = 'Found';
 
 export const COLLATION_NOTES = [
@@ -66,8 +77,14 @@ export function collationDocument(
   if (c.silent.length) summary.push(`No entry yet this quarter from: ${c.silent.join(', ')}.`);
 
   // ---- themes by source ----
+  // a column a source, headed with its short name so ten columns fit a page without breaking words
+  const shortened = c.services.filter((s) => SHORT_NAMES[s.key] && SHORT_NAMES[s.key] !== s.name);
   const sourceColumns: Column[] = [
-    ...c.services.map((s) => ({ key: `s_${s.id}`, header: s.name, kind: 'text' as const })),
+    ...c.services.map((s) => ({
+      key: `s_${s.id}`,
+      header: SHORT_NAMES[s.key] ?? s.name,
+      kind: 'text' as const,
+    })),
     ...(c.audits
       ? [{ key: AUDIT_PROGRAMME, header: `${AUDIT_PROGRAMME_NAME} (audits tagged)`, kind: 'count' as const }]
       : []),
@@ -134,7 +151,12 @@ export function collationDocument(
       id: 'themes',
       heading: 'Practice themes, every source side by side',
       paragraphs: c.themes.length
-        ? [`Sources with QA this quarter: ${c.sources}. Last quarter: ${c.previousSources}.`]
+        ? [
+            `Sources with QA this quarter: ${c.sources}. Last quarter: ${c.previousSources}.`,
+            ...(shortened.length
+              ? [`In the table: ${shortened.map((s) => `${SHORT_NAMES[s.key]} is ${s.name}`).join('; ')}.`]
+              : []),
+          ]
         : [],
       tables: [
         {

@@ -101,7 +101,14 @@ test('the QA lead reads the quarter’s collation, chooses last quarter and down
       /3 entries from 3 services this quarter, 28 reviewed/,
     );
     const table = page.locator('#themes-by-source');
-    assert.equal(await table.locator('thead th').filter({ hasText: 'LADO service' }).count(), 1);
+    assert.equal(
+      await table
+        .locator('thead th')
+        .filter({ hasText: /^LADO$/ })
+        .count(),
+      1,
+    );
+    assert.match(await textOf(page, '.app-report'), /LADO is LADO service/);
     assert.equal(await table.locator('thead th').filter({ hasText: 'QA Loop audits' }).count(), 1);
     assert.match(await textOf(page, '.app-report'), /Browser test strengths of youth_justice/);
 

@@ -191,7 +191,8 @@ test('Word and Excel, full and for publication', async () => {
   const themes = workbook.worksheets[1];
   const header = (themes.getRow(1).values as unknown[]).map(String);
   assert.ok(header.includes('Practice theme'));
-  assert.ok(header.includes('LADO service'));
+  // the usual services head their columns with a short name, so ten columns fit a page
+  assert.ok(header.includes('LADO'));
   assert.ok(header.some((h) => /QA Loop audits/.test(h)));
 });
 
