@@ -114,6 +114,16 @@ before(async () => {
   sen = await signIn('sen.contributor@example.gov.uk');
   nobody = await signIn('no.service@example.gov.uk');
 });
+
+/** How many entries of QA activity the database holds, every council's. */
+async function entryCount(): Promise<number> {
+  const row = await t.db
+    .selectFrom('service_qa_entries')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 after(async () => {
   await app.close();
   await t.close();
@@ -292,24 +302,10 @@ describe('a contributor sees and changes only their own service’s entries', ()
     assert.equal(res.statusCode, 200);
     assert.match(res.body, /You are not linked to a service yet/);
     assert.doesNotMatch(res.body, /LADO allegations/);
-    const count = Number(
-      (
-        await t.db
-          .selectFrom('service_qa_entries')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+    const count = await entryCount();
     const add = await nobody.post('/service-qa/entries', goodEntry(), '/service-qa');
     assert.equal(add.statusCode, 403);
-    const after = Number(
-      (
-        await t.db
-          .selectFrom('service_qa_entries')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+    const after = await entryCount();
     assert.equal(after, count);
   });
 
@@ -543,14 +539,7 @@ describe('import from a spreadsheet', () => {
   ].join('\n');
 
   test('the preview lists each row that cannot be read with its row and reason, and writes nothing', async () => {
-    const before = Number(
-      (
-        await t.db
-          .selectFrom('service_qa_entries')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+    const before = await entryCount();
     const res = await upload(qa, { name: 'service-qa.csv', content: csv });
     assert.equal(res.statusCode, 200);
     assert.equal(h1(res.body), 'Check the QA activity to import');
@@ -563,14 +552,7 @@ describe('import from a spreadsheet', () => {
       /Row 5:<\/strong> Practice themes: “Made-up theme” is not one of the council’s practice themes; The grades add up to 3, more than the 2 reviewed/,
     );
     assert.match(res.body, /Imported EHC plans/);
-    const after = Number(
-      (
-        await t.db
-          .selectFrom('service_qa_entries')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+    const after = await entryCount();
     assert.equal(after, before);
 
     // then applied: the rows read, in one import
