@@ -15,6 +15,7 @@ import * as m0012followUp from './migrations/0012-escalation-follow-up.ts';
 import * as m0013accounts from './migrations/0013-council-setup-and-accounts.ts';
 import * as m0014plan from './migrations/0014-improvement-plan-and-learning-impact.ts';
 import * as m0015qa from './migrations/0015-check-and-challenge-and-qa-from-elsewhere.ts';
+import * as m0016writing from './migrations/0016-helping-auditors-write.ts';
 
 /** Migrations in the order they apply. Add new files to src/data/migrations and list them here. */
 const migrations: Record<string, Migration> = {
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '0013-council-setup-and-accounts': m0013accounts,
   '0014-improvement-plan-and-learning-impact': m0014plan,
   '0015-check-and-challenge-and-qa-from-elsewhere': m0015qa,
+  '0016-helping-auditors-write': m0016writing,
 };
 
 /** The names of every migration, in order. */

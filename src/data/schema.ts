@@ -669,6 +669,10 @@ export interface AuditsTable {
   final_good_or_better: boolean | null;
   /** a footprint dip sample's audit: the IRO or CP adviser whose work on the file it looks at */
   reviewing_officer_id: string | null;
+  /** words in the submitted answers' free text, counted on submission (null before it is counted) */
+  language_words: number | null;
+  /** language suggestions found in that text on submission */
+  language_suggestions: number | null;
 }
 
 /** Why an audit is in a cycle's moderation sample. */
@@ -1129,6 +1133,59 @@ export interface CheckChallengeGoalsTable {
   created_at: Timestamp;
 }
 
+/** A council's own words to point out as an auditor writes (src/domain/caring-language.ts). */
+export interface LanguageTermsTable {
+  id: Generated<string>;
+  council_id: string;
+  phrase: string;
+  suggestion: string;
+  why: Generated<string>;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** A writing rule a council switched off (a guide term's key, 'equality', 'impact-statement'). */
+export interface WritingRulesOffTable {
+  council_id: string;
+  rule_key: string;
+  switched_off_by: string | null;
+  switched_off_at: Timestamp;
+}
+
+export type ExemplarStatus = 'in_review' | 'published' | 'withdrawn';
+
+/** A good-practice exemplar: a submitted audit, redacted, reviewed by QA, then read by auditors. */
+export interface ExemplarsTable {
+  id: Generated<string>;
+  council_id: string;
+  audit_id: string;
+  tool_id: string | null;
+  note: string;
+  status: Generated<ExemplarStatus>;
+  /** the audit's text with the child's identifying details replaced, as QA last saved it */
+  redacted: ColumnType<unknown, string, string>;
+  marked_by: string | null;
+  marked_at: Timestamp;
+  reviewed_by: string | null;
+  published_at: Timestamp | null;
+  withdrawn_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+/** The practitioner's or their manager's reply to a submitted section's findings, once each. */
+export interface AuditSectionRepliesTable {
+  id: Generated<string>;
+  council_id: string;
+  audit_id: string;
+  section_key: string;
+  staff_id: string;
+  replied_as: 'practitioner' | 'manager';
+  agrees: boolean;
+  reason: string | null;
+  created_at: Timestamp;
+}
+
 export interface AuditInvitationsTable {
   id: Generated<string>;
   council_id: string;
@@ -1201,6 +1258,10 @@ export interface Database {
   check_challenge_attendees: CheckChallengeAttendeesTable;
   check_challenge_goals: CheckChallengeGoalsTable;
   audit_invitations: AuditInvitationsTable;
+  language_terms: LanguageTermsTable;
+  writing_rules_off: WritingRulesOffTable;
+  exemplars: ExemplarsTable;
+  audit_section_replies: AuditSectionRepliesTable;
   child_reviewing_officers: ChildReviewingOfficersTable;
   improvement_plans: ImprovementPlansTable;
   plan_areas: PlanAreasTable;

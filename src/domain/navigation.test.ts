@@ -12,8 +12,11 @@ test('the QA lead sees Home and six pages in the row, and the rest under More by
   assert.deepEqual(
     menu.more.map((g) => [g.name, g.items.map((i) => i.text)]),
     [
-      ['Audits', ['Escalations', 'Actions', 'Multi-agency audits']],
-      ['Programme', ['Audit tools', 'Practice themes', 'Learning', 'Auditor training']],
+      ['Audits', ['Escalations', 'Actions', 'Exemplars', 'Multi-agency audits']],
+      [
+        'Programme',
+        ['Audit tools', 'Practice themes', 'Writing suggestions', 'Learning', 'Auditor training'],
+      ],
       ['Figures and reports', ['Dashboards']],
       [
         'Improvement',

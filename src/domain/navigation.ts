@@ -10,7 +10,15 @@ import { type NavItem, navigationFor, type Role } from './roles.ts';
 export const NAVIGATION_GROUPS: readonly { name: string; hrefs: readonly string[] }[] = [
   {
     name: 'Audits',
-    hrefs: ['/my-audits', '/audits', '/escalations', '/actions', '/multi-agency', '/partner-sections'],
+    hrefs: [
+      '/my-audits',
+      '/audits',
+      '/exemplars',
+      '/escalations',
+      '/actions',
+      '/multi-agency',
+      '/partner-sections',
+    ],
   },
   {
     name: 'Programme',
@@ -20,6 +28,7 @@ export const NAVIGATION_GROUPS: readonly { name: string; hrefs: readonly string[
       '/moderation',
       '/tools',
       '/practice-themes',
+      '/settings/writing',
       '/learning',
       '/auditors/training',
     ],
@@ -47,6 +56,7 @@ export const NAVIGATION_PRIORITY: readonly string[] = [
   '/reports',
   '/escalations',
   '/actions',
+  '/exemplars',
   '/check-and-challenge',
   '/dashboards',
   '/learning',
@@ -62,6 +72,7 @@ export const NAVIGATION_PRIORITY: readonly string[] = [
   '/admin/people',
   '/tools',
   '/practice-themes',
+  '/settings/writing',
   '/access-log',
   '/security',
 ];

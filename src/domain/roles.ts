@@ -188,6 +188,16 @@ export const CAPABILITIES = {
   'multiAgency.manage': ['qa_lead'],
   /** a partner's own sections of the multi-agency audits they are invited to, and nothing else */
   'multiAgency.contribute': ['partner_contributor'],
+  /** the council's list of words to point out and the writing rules switched on or off */
+  'writing.manage': ['qa_lead'],
+  /** read published good-practice exemplars, redacted */
+  'exemplars.read': ['auditor', 'qa_lead'],
+  /** mark an audit as an exemplar, review its redaction, publish or withdraw it */
+  'exemplars.manage': ['qa_lead'],
+  /** any auditor's own picture (their moderation outcomes, agreement, feedback, returns, language) */
+  'auditors.picture': ['qa_lead'],
+  /** reply to a submitted audit's findings, section by section: its practitioner and their manager */
+  'audits.reply': ['practitioner', 'case_manager'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Capability = keyof typeof CAPABILITIES;
@@ -211,6 +221,7 @@ export const NAVIGATION: readonly NavItem[] = [
   { href: '/programme', text: 'Programme', capability: 'programme.read' },
   { href: '/tools', text: 'Audit tools', capability: 'programme.read' },
   { href: '/practice-themes', text: 'Practice themes', capability: 'programme.read' },
+  { href: '/settings/writing', text: 'Writing suggestions', capability: 'writing.manage' },
   { href: '/learning', text: 'Learning', capability: 'learning.read' },
   { href: '/plan', text: 'Improvement plan', capability: 'plan.read' },
   { href: '/closing-the-loop', text: 'Closing the loop', capability: 'loop.read' },
@@ -223,6 +234,7 @@ export const NAVIGATION: readonly NavItem[] = [
   { href: '/returns', text: 'Returns', capability: 'returns.read' },
   { href: '/escalations', text: 'Escalations', capability: 'escalations.read' },
   { href: '/actions', text: 'Actions', capability: 'actions.read' },
+  { href: '/exemplars', text: 'Exemplars', capability: 'exemplars.manage' },
   { href: '/multi-agency', text: 'Multi-agency audits', capability: 'multiAgency.manage' },
   { href: '/partner-sections', text: 'Multi-agency sections', capability: 'multiAgency.contribute' },
   { href: '/moderation', text: 'Moderation', capability: 'moderation.manage' },
