@@ -112,6 +112,16 @@ async function serve(config: Config) {
     const demo = await createDemoCouncil(db);
     logger.info({ staff: demo.staff, children: demo.children, teams: demo.teams }, 'demo council loaded');
   }
+  // Audits submitted before their words were counted: counted in the background (a council with
+  // years of audits takes minutes), so the app starts at once; the reports leave out any not yet
+  // counted and say how many.
+  const { countLanguageOfUncountedAudits } = await import('../services/audits/writing-suggestions.ts');
+  void countLanguageOfUncountedAudits(db).then(
+    (counted) => {
+      if (counted) logger.info({ audits: counted }, 'language of audits submitted before counting counted');
+    },
+    (err: unknown) => logger.error({ err }, 'counting the language of earlier audits failed'),
+  );
   // The job queue (pg-boss, in the same database) and its workers: messages to auditors and the
   // daily reminder sweep. The app stops the queue when it closes.
   const queue = await startQueue(db, { log: logger });
@@ -170,6 +180,12 @@ async function migrate(config: Config) {
     const tools = await installNewBuiltinTools(db);
     if (tools)
       console.log(`Gave existing councils ${tools} new built-in audit tool${tools === 1 ? '' : 's'}.`);
+    const { countLanguageOfUncountedAudits } = await import('../services/audits/writing-suggestions.ts');
+    const counted = await countLanguageOfUncountedAudits(db);
+    if (counted)
+      console.log(
+        `Counted the words and language suggestions of ${counted} submitted audit${counted === 1 ? '' : 's'}.`,
+      );
   } finally {
     await db.destroy();
   }

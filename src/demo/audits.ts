@@ -30,15 +30,15 @@ const EVALUATIONS: Record<string, string[]> = {
   good: [
     'Practice is good. Visits are on time, the child is seen alone, and the records say what was done and why.',
     'The work is clear and timely. Partners are involved and decisions are explained, with a few gaps in how the child’s views are recorded.',
-    'Good practice overall: the worker knows the family well and the plan is reviewed regularly, though the chronology needs updating.',
+    'Good practice overall: the worker knows the family well and the placement plan is reviewed regularly, though the chronology needs updating.',
   ],
   requires_improvement: [
     'Basic safeguarding is in place, but the analysis repeats information rather than explaining what it means for the child.',
     'The plan is not specific enough: actions have no dates and it is hard to see what should change for the child and by when.',
-    'Visits happen, but the child is rarely seen alone and their wishes are not recorded.',
+    'Visits happen, but the child is rarely seen alone and their wishes are not recorded. Mum failed to engage with the plan and supervised contact was cancelled twice.',
   ],
   inadequate: [
-    'There is significant drift: the last review was missed and actions from the previous plan were not completed.',
+    'There is significant drift in this case: the last review was missed and actions from the previous plan were not completed.',
     'Risks identified in the referral have not been assessed, and there is no contingency plan.',
   ],
 };
@@ -50,7 +50,7 @@ const IMPACTS: Record<string, string[]> = {
   ],
   good: [
     'The child is safer and their needs are mostly met.',
-    'The family is engaging and the child’s circumstances are improving.',
+    'Family contact is now weekly and the plan has been reviewed on time.',
   ],
   requires_improvement: [
     'The child is safe, but it is not clear their circumstances are improving.',

@@ -27,6 +27,7 @@ import { copyTool, editTool, listTools } from '../services/programme/tools.ts';
 import { followUpDemoAudits } from './audits.ts';
 import { recordDemoCheckChallenge } from './check-challenge.ts';
 import { runDemoCycles } from './cycles.ts';
+import { recordDemoExemplars } from './exemplars.ts';
 import {
   type DemoCase,
   type DemoCaseData,
@@ -40,9 +41,11 @@ import { recordDemoImprovementPlan } from './improvement-plan.ts';
 import { recordDemoLearning } from './learning.ts';
 import { runDemoModeration } from './moderation.ts';
 import { recordDemoMultiAgency } from './multi-agency.ts';
+import { recordDemoReplies } from './replies.ts';
 import { recordDemoReportNotes } from './report-notes.ts';
 import { recordDemoServiceQa } from './service-qa.ts';
 import { recordDemoTraining } from './training.ts';
+import { countDemoLanguage } from './writing.ts';
 
 /** The password of every demo person (shown on the sign-in page only when the demo is on). */
 export const DEMO_PASSWORD = 'demo-council-2026';
@@ -609,6 +612,11 @@ export async function createDemoCouncil(
     await recordDemoCheckChallenge(trx, council.id, today);
     await recordDemoFootprint(trx, council.id, today);
     await recordDemoMultiAgency(trx, council.id, today);
+    // good-practice exemplars (issue 20): after everything else, drawing no random numbers
+    await recordDemoExemplars(trx, council.id);
+    await countDemoLanguage(trx);
+    // the case holders' and managers' replies to findings: last, so nothing before it changes
+    await recordDemoReplies(trx, council.id);
 
     // Counted at the end: the demo's later stages add people of their own (a reviewing officers'
     // team, a partner from the police).

@@ -15,6 +15,7 @@ function returned(): ReturnedAudit[] {
     overallGradeIsLowest: i === 2 || i === 5,
     escalated: i === 7 || i === 5,
     auditorsNthAudit: i === 11 ? 2 : i === 12 ? 3 : 10,
+    disputed: i === 20 || i === 2,
   }));
 }
 
@@ -49,6 +50,13 @@ describe('chooseModerationSample', () => {
       assert.equal(s.chosen.filter((c) => c.chosenBecause === 'random').length, 4);
       assert.equal(s.chosen.length, 8);
     }
+  });
+
+  test('the disputed rule takes every audit with a disagreement, after the rules before it', () => {
+    const s = chooseModerationSample(returned(), { percent: 0, seed: 1, rules: ['inadequate', 'disputed'] });
+    const why = Object.fromEntries(s.chosen.map((c) => [c.id, c.chosenBecause]));
+    assert.deepEqual(why, { a02: 'inadequate', a05: 'inadequate', a20: 'disputed' });
+    assert.deepEqual(ids(chooseModerationSample(returned(), { percent: 0, seed: 1, rules: [] })), []);
   });
 
   test('rules not chosen add nothing; 0% draws nothing at random; 100% takes everything', () => {

@@ -7,12 +7,17 @@
 import { seededRandom } from './random.ts';
 
 /** Why an audit is in a moderation sample: drawn at random, or added by a rule. */
-export type ModerationReason = 'random' | 'inadequate' | 'escalated' | 'new_auditor';
+export type ModerationReason = 'random' | 'inadequate' | 'escalated' | 'new_auditor' | 'disputed';
 
 export type ModerationRule = Exclude<ModerationReason, 'random'>;
 
 /** The rules in the order they are applied: an audit matching several is chosen for the first. */
-export const MODERATION_RULES: readonly ModerationRule[] = ['inadequate', 'escalated', 'new_auditor'];
+export const MODERATION_RULES: readonly ModerationRule[] = [
+  'inadequate',
+  'escalated',
+  'new_auditor',
+  'disputed',
+];
 
 /** An auditor's first this many audits after being trained count as a new auditor's. */
 export const NEW_AUDITOR_AUDITS = 2;
@@ -22,12 +27,14 @@ export const REASON_LABELS: Record<ModerationReason, string> = {
   inadequate: 'Graded with the lowest grade (inadequate or did not meet good)',
   escalated: 'An escalation was raised',
   new_auditor: `One of a newly trained auditor’s first ${NEW_AUDITOR_AUDITS} audits`,
+  disputed: 'The case holder or their manager disagreed with a section’s findings',
 };
 
 export const RULE_LABELS: Record<ModerationRule, string> = {
   inadequate: 'Every audit graded inadequate (or did not meet good)',
   escalated: 'Every audit with an escalation',
   new_auditor: `The first ${NEW_AUDITOR_AUDITS} audits of each newly trained auditor`,
+  disputed: 'Every audit whose practitioner or manager disagreed with a section’s findings',
 };
 
 export interface ReturnedAudit {
@@ -38,6 +45,8 @@ export interface ReturnedAudit {
   escalated: boolean;
   /** which of the auditor's audits since being trained this is (1 for the first); null if unknown */
   auditorsNthAudit: number | null;
+  /** the case holder or their manager disagreed with a section's findings */
+  disputed: boolean;
 }
 
 export interface SampleSettings {
@@ -74,6 +83,7 @@ function ruleMatch(audit: ReturnedAudit, rules: readonly ModerationRule[]): Mode
       audit.auditorsNthAudit <= NEW_AUDITOR_AUDITS
     )
       return rule;
+    if (rule === 'disputed' && audit.disputed) return rule;
   }
   return null;
 }

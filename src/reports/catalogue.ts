@@ -17,6 +17,7 @@ import { buildEqualityReport, equalityDocument, publishEqualityReport } from './
 import { buildEscalationsReport, escalationsDocument, publishEscalationsReport } from './escalations.ts';
 import { buildFeedbackReport, feedbackDocument, publishFeedbackReport } from './feedback.ts';
 import { buildGradesReport, gradesDocument, publishGradesReport } from './grades.ts';
+import { buildLanguageReport, languageDocument, publishLanguageReport } from './language.ts';
 import { moderationDocument, moderationReport, publishModerationReport } from './moderation.ts';
 import { reportCsv, reportDocx, reportHtml, reportXlsx } from './render.ts';
 import type { ReportParams } from './report-base.ts';
@@ -77,6 +78,11 @@ export const REPORTS = {
     title: 'Actions',
     description:
       'Actions set by audits of every grade: done on time, done late, overdue, by the audit’s grade.',
+  },
+  language: {
+    title: 'Language in audit write-ups',
+    description:
+      'Language suggestions per 1,000 words of submitted audits, by month and service area: whether write-ups change. Never by practitioner or auditor.',
   },
 } as const;
 
@@ -258,6 +264,11 @@ async function buildReport(
       const built = await buildActionsReport(db, councilId, p);
       const r = p.publication ? publishActionsReport(built) : built;
       return { name, json: r, document: actionsDocument(r, council) };
+    }
+    case 'language': {
+      const built = await buildLanguageReport(db, councilId, p);
+      const r = p.publication ? publishLanguageReport(built) : built;
+      return { name, json: r, document: languageDocument(r, council) };
     }
   }
 }

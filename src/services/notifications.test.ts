@@ -86,6 +86,25 @@ describe('allocation messages', () => {
     ]);
     const [morgan, robin] = f.auditors;
     const ids = [...(await f.addAudits(morgan.id, 3)), ...(await f.addAudits(robin.id, 1))];
+    // Morgan's audits are on a tool with a published good-practice exemplar; Robin's on none
+    const tool = await t.db
+      .selectFrom('audit_tools')
+      .select(['id', 'name'])
+      .where('council_id', '=', f.councilId)
+      .orderBy('name')
+      .executeTakeFirstOrThrow();
+    await t.db.updateTable('audits').set({ tool_id: tool.id }).where('id', 'in', ids.slice(0, 3)).execute();
+    await t.db
+      .insertInto('exemplars')
+      .values({
+        council_id: f.councilId,
+        audit_id: ids[3] as string,
+        tool_id: tool.id,
+        note: 'Clear impact statements',
+        status: 'published',
+        redacted: JSON.stringify({ sections: [] }),
+      })
+      .execute();
     const before = smtp.mails.length;
 
     const recorded = await notifyAllocated(t.db, queue, f.councilId, ids);
@@ -101,6 +120,12 @@ describe('allocation messages', () => {
     assert.match(toMorgan.text, /3 new audits to do in the November 2026 audit cycle/);
     assert.match(toMorgan.text, /Finish them by Friday 27 November 2026\./);
     assert.match(toRobin.text, /Finish it by Friday 27 November 2026\./);
+    // the allocation message links to the tool's guidance and its exemplars (issue 20)
+    assert.ok(toMorgan.text.includes(`${BASE_URL}/tools/${tool.id}`), 'links to the tool’s guidance');
+    assert.ok(toMorgan.text.includes(`${BASE_URL}/exemplars?tool=${tool.id}`), 'links to its exemplars');
+    assert.ok(toMorgan.text.includes(tool.name));
+    assert.ok(!toRobin.text.includes('/tools/'), 'no tool, no guidance link');
+    assert.ok(!toRobin.text.includes('/exemplars'));
     for (const mail of [toMorgan, toRobin]) {
       assert.ok(mail.text.includes(`${BASE_URL}/`), 'the e-mail links to QA Loop');
       assertNamesNoChild(mail, f.childSecrets);
@@ -335,6 +360,32 @@ describe('the message', () => {
       link,
     });
     assert.equal(soon.subject, '2 audits due soon');
+    const withTools = composeMessage({
+      kind: 'allocated',
+      count: 2,
+      month: '2026-11-01',
+      deadline: null,
+      link,
+      tools: [
+        {
+          name: 'Case file audit',
+          guidance: `${BASE_URL}/tools/a`,
+          exemplars: `${BASE_URL}/exemplars?tool=a`,
+        },
+        { name: 'Dip sample: visits', guidance: `${BASE_URL}/tools/b`, exemplars: null },
+      ],
+    });
+    assert.ok(
+      withTools.body.includes(
+        `Case file audit: the guidance on what good looks like:\n${BASE_URL}/tools/a\n\nGood-practice exemplars for Case file audit:\n${BASE_URL}/exemplars?tool=a`,
+      ),
+    );
+    assert.ok(
+      withTools.body.includes(
+        `Dip sample: visits: the guidance on what good looks like:\n${BASE_URL}/tools/b`,
+      ),
+    );
+    assert.ok(!withTools.body.includes('exemplars?tool=b'));
     assert.equal(longDate('2026-12-25'), 'Friday 25 December 2026');
   });
 });

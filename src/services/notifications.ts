@@ -415,6 +415,11 @@ export interface MessageFacts {
   deadline: IsoDate | null;
   /** the link into QA Loop */
   link: string;
+  /**
+   * allocation messages: the tools the audits are done on, each with the address of its guidance
+   * and, when it has published good-practice exemplars, of those (issue 20)
+   */
+  tools?: { name: string; guidance: string; exemplars: string | null }[];
 }
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
@@ -443,6 +448,14 @@ export function composeMessage(facts: MessageFacts): { subject: string; body: st
         `You have been given ${one ? 'a new audit' : `${count} new audits`} to do in ${cycle}.`,
         due ? `Finish ${it} by ${due}.` : null,
         `Sign in to QA Loop to see ${it}:\n${link}`,
+        ...(facts.tools ?? []).map((t) =>
+          [
+            `${t.name}: the guidance on what good looks like:\n${t.guidance}`,
+            t.exemplars ? `Good-practice exemplars for ${t.name}:\n${t.exemplars}` : null,
+          ]
+            .filter(Boolean)
+            .join('\n\n'),
+        ),
         footer,
       ]
         .filter(Boolean)
@@ -707,8 +720,11 @@ export async function deliverWaiting(
     .leftJoin('audit_actions as x', 'x.id', 'n.about_id')
     .leftJoin('sign_in_links as l', 'l.id', 'n.about_id')
     .leftJoin('staff as sender', 'sender.id', 'l.created_by')
+    .leftJoin('audit_tools as tool', 'tool.id', 'a.tool_id')
     .select([
       'n.id',
+      'tool.id as tool_id',
+      'tool.name as tool_name',
       'n.kind',
       'n.about_id',
       'a.status',
@@ -799,11 +815,35 @@ export async function deliverWaiting(
     }
   >();
   const link = `${options.baseUrl}${AUDITOR_LINK_PATH}`;
+  // the allocation message links to each tool's guidance and its published exemplars (issue 20)
+  const toolIds = [
+    ...new Set(current.flatMap((w) => (w.kind === 'allocated' && w.tool_id ? [w.tool_id] : []))),
+  ];
+  const exemplarTools = new Set(
+    toolIds.length === 0
+      ? []
+      : (
+          await db
+            .selectFrom('exemplars')
+            .select('tool_id')
+            .distinct()
+            .where('council_id', '=', job.councilId)
+            .where('status', '=', 'published')
+            .where('tool_id', 'in', toolIds)
+            .execute()
+        ).map((r) => r.tool_id),
+  );
   for (const w of current) {
     if (isAuditorKind(w.kind)) {
       const deadline = deadlineOf(w.due_on, w.phases);
       const key = `${w.kind}|${w.month_id}|${deadline}`;
-      const facts = { kind: w.kind as NotificationKind, count: 0, month: w.month as IsoDate, deadline };
+      const facts: Omit<MessageFacts, 'link'> = {
+        kind: w.kind as NotificationKind,
+        count: 0,
+        month: w.month as IsoDate,
+        deadline,
+        tools: [],
+      };
       const group = groups.get(key) ?? {
         facts,
         ids: [],
@@ -811,6 +851,17 @@ export async function deliverWaiting(
       };
       group.facts.count++;
       group.ids.push(w.id);
+      if (w.kind === 'allocated' && w.tool_id && w.tool_name) {
+        const tools = group.facts.tools ?? [];
+        if (!tools.some((t) => t.name === w.tool_name)) {
+          tools.push({
+            name: w.tool_name,
+            guidance: `${options.baseUrl}/tools/${w.tool_id}`,
+            exemplars: exemplarTools.has(w.tool_id) ? `${options.baseUrl}/exemplars?tool=${w.tool_id}` : null,
+          });
+        }
+        group.facts.tools = tools;
+      }
       groups.set(key, group);
     } else if (w.kind === SIGN_IN_LINK_KIND) {
       // each link its own e-mail, composed from the link's id with the installation's secret

@@ -17,6 +17,8 @@ let app: FastifyInstance;
 const agents = new Map<Role, Agent>();
 let childId: string;
 let staffId: string;
+/** an auditor of the demo, whose picture QA may open */
+let auditorStaffId: string;
 let ids: Record<string, string>;
 /** every role the demo's person for each role holds */
 const heldRoles = new Map<Role, Role[]>();
@@ -43,6 +45,13 @@ before(async () => {
   }
   childId = (await t.db.selectFrom('children').select('id').limit(1).executeTakeFirstOrThrow()).id;
   staffId = (await t.db.selectFrom('staff').select('id').limit(1).executeTakeFirstOrThrow()).id;
+  auditorStaffId = (
+    await t.db
+      .selectFrom('staff')
+      .select('id')
+      .where('external_id', '=', 'DEMO-auditor')
+      .executeTakeFirstOrThrow()
+  ).id;
   const visits = await t.db
     .selectFrom('audit_tools')
     .select('id')
@@ -189,6 +198,13 @@ async function demoQaStrands() {
     ':sqServiceId': lado.id,
     ':sqEntryId': entry.id,
     ':sqImportId': serviceImport.id,
+    ':exemplarId': (
+      await t.db
+        .selectFrom('exemplars')
+        .select('id')
+        .where('status', '=', 'published')
+        .executeTakeFirstOrThrow()
+    ).id,
   };
 }
 
@@ -243,7 +259,9 @@ async function demoSample() {
 
 /** A concrete URL for a route pattern. */
 function concrete(url: string): string {
-  let out = url.replace(':childId', childId).replace(':staffId', staffId);
+  let out = url
+    .replace(':childId', childId)
+    .replace(':staffId', url.endsWith('/picture') ? auditorStaffId : staffId);
   for (const [param, id] of Object.entries(ids)) out = out.replace(param, id);
   return out;
 }

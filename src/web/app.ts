@@ -198,6 +198,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(accessLogRoutes, { db });
   await app.register(programmeRoutes, { db });
   await app.register(settingsRoutes, { db });
+  await app.register((await import('./routes/settings/writing.ts')).default, { db });
   await app.register(practiceThemeRoutes, { db });
   await app.register(learningRoutes, { db });
   await app.register((await import('./routes/learning/attendees.ts')).default, {
@@ -229,11 +230,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(returnsRoutes, { db });
   await app.register(auditorRoutes, { db });
   await app.register((await import('./routes/auditors/training.ts')).default, { db });
+  await app.register((await import('./routes/auditors/picture.ts')).default, { db });
   await app.register(sampleRoutes, { db });
   await app.register(actionRoutes, { db });
   await app.register(escalationRoutes, { db });
   await app.register(auditRoutes, { db });
+  await app.register((await import('./routes/audits/writing-suggestions.ts')).default, { db });
   await app.register(feedbackRoutes, { db });
+  await app.register((await import('./routes/exemplars/exemplars.ts')).default, { db });
+  await app.register((await import('./routes/audits/replies.ts')).default, { db });
   await app.register(auditDocumentRoutes, { db });
   await app.register((await import('./routes/moderation/moderations.ts')).default, { db });
   await app.register((await import('./routes/moderation/moderation-plans.ts')).default, { db });

@@ -77,6 +77,32 @@ test('without JavaScript, text typed into a part and then left by the list of pa
   }
 });
 
+test('without JavaScript, the check page points out words that label or blame, with an alternative, and still submits nothing by itself', {
+  timeout: 300_000,
+}, async () => {
+  const watched = await WatchedPage.open(browser, baseURL, { javaScriptEnabled: false });
+  try {
+    const { page } = watched;
+    await signInInBrowser(page, f.people.auditor);
+    const audit = `/audits/${f.audits.allocated}`;
+    await page.goto(`${audit}/parts/the_plan`);
+    await page
+      .locator('#evaluation')
+      .fill('Mum failed to engage with the plan and supervised contact was cancelled twice in October.');
+    await page.getByRole('button', { name: 'Save and go back to the audit' }).first().click();
+    await page.waitForURL(`${baseURL}${audit}`);
+    await page.goto(`${audit}/check`);
+    const suggestions = await page.locator('#writing-the_plan').innerText();
+    assert.match(suggestions, /“failed to engage”/);
+    assert.match(suggestions, /family time/i);
+    assert.match(suggestions, /you can submit the audit without changing anything/);
+    const status = await page.evaluate(() => document.title);
+    assert.match(status, /Check and submit/);
+  } finally {
+    await watched.close();
+  }
+});
+
 test('with JavaScript, the part page passes axe, and leaving with changes not yet saved is asked about first', {
   timeout: 300_000,
 }, async () => {

@@ -24,6 +24,8 @@ import {
 } from './audits.ts';
 import { escalationPanel } from './escalations.ts';
 import { feedbackPanel } from './feedback.ts';
+import { repliesPanel } from './replies.ts';
+import { type PartSuggestions, suggestionsForParts, writingRulesInForce } from './writing-suggestions.ts';
 
 /**
  * The audit's own page: the audit, the child's context and the escalations panel; once submitted,
@@ -41,6 +43,7 @@ export async function auditPage(db: Db, user: SignedInUser, auditId: string, tod
         afterPanel: await afterSubmissionPanel(db, work.access, user, today),
         moderationPanel: await moderationPanel(db, work.access),
         feedbackPanel: await feedbackPanel(db, work.access, user),
+        repliesPanel: await repliesPanel(db, work.access, user, work.submitted.answers, work.tool.definition),
       }
     : null;
   return { work, childContext: context, escalationPanel: escalations, afterSubmission };
@@ -125,4 +128,14 @@ export async function auditDocumentFor(db: Db, user: SignedInUser, auditId: stri
     seesEveryEscalation: access.relations.has('qa'),
   });
   return { audit: access.audit, data };
+}
+
+/**
+ * The writing suggestions shown on the check page, by part: words that label or blame, and
+ * sections that never say what the practice meant for the child, under the council's rules now.
+ * Suggestions only: they never stop the audit being submitted.
+ */
+export async function checkPageWriting(db: Db, work: AuditWork): Promise<Record<string, PartSuggestions>> {
+  const rules = await writingRulesInForce(db, work.audit.councilId);
+  return suggestionsForParts(rules, work.tool.definition, work.parts, work.drafts);
 }

@@ -58,6 +58,7 @@ import {
   relationsTo,
 } from './audit-access.ts';
 import { scheduleReaudit } from './reaudits.ts';
+import { countLanguageOfAudit } from './writing-suggestions.ts';
 
 /** A full case file audit is collaborative: it records the conversation with the case holder. */
 export function withConversation(kind: ActivityKind): boolean {
@@ -745,6 +746,14 @@ export async function submitAudit(
       .where('id', '=', audit.id)
       .execute();
     await writeResults(trx, audit, tool.definition, tool.scale, answers);
+    await countLanguageOfAudit(
+      trx,
+      audit.councilId,
+      audit.id,
+      tool.definition,
+      answers,
+      conversation?.note ?? null,
+    );
     const actions = tool.definition.sections.flatMap((s, si) =>
       s.isJourneySection
         ? readActions(fieldsOf(s.key)).map((a, ai) => ({

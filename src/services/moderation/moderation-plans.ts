@@ -127,6 +127,15 @@ async function returnedAudits(db: Db, councilId: string, monthId: string): Promi
       eb
         .exists(eb.selectFrom('escalations as e').whereRef('e.audit_id', '=', 'a.id').select('e.id'))
         .as('escalated'),
+      eb
+        .exists(
+          eb
+            .selectFrom('audit_section_replies as sr')
+            .whereRef('sr.audit_id', '=', 'a.id')
+            .where('sr.agrees', '=', false)
+            .select('sr.id'),
+        )
+        .as('disputed'),
     ])
     .orderBy('a.submitted_at')
     .orderBy('a.id')
@@ -150,6 +159,7 @@ async function returnedAudits(db: Db, councilId: string, monthId: string): Promi
       overallGradeIsLowest: r.overall_grade === lowest,
       escalated: Boolean(r.escalated),
       auditorsNthAudit: nth.get(r.id) ?? null,
+      disputed: Boolean(r.disputed),
       childId: r.child_id,
       childReference: r.external_id,
       auditor: r.auditor,

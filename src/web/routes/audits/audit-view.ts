@@ -276,6 +276,7 @@ export function auditView(page: Awaited<ReturnType<typeof auditPage>>) {
       view: {
         ...base,
         sections: work.tool.definition.sections.map((s, i) => ({
+          key: s.key,
           number: i + 1,
           title: s.title,
           rows: answerRows(s, submitted.answers[s.key], scale, themeNames),

@@ -6,7 +6,12 @@ import { ACTIVITY_KIND_LABELS } from '../../../domain/activity-kinds.ts';
 import type { DraftFields } from '../../../domain/audit-form.ts';
 import { formatDateTime } from '../../../domain/dates.ts';
 import { ValidationError } from '../../../domain/validation.ts';
-import { auditPage, auditPartPage, submitFromCheckPage } from '../../../services/audits/audit-pages.ts';
+import {
+  auditPage,
+  auditPartPage,
+  checkPageWriting,
+  submitFromCheckPage,
+} from '../../../services/audits/audit-pages.ts';
 import {
   AUDITS_TO_READ,
   AuditToolMissingError,
@@ -18,6 +23,7 @@ import {
   type SaveResult,
   saveDraftPart,
 } from '../../../services/audits/audits.ts';
+import { publishedExemplarCount } from '../../../services/audits/exemplars.ts';
 import { partnerSectionsOfAudit } from '../../../services/multi-agency/invitations.ts';
 import { anyForm, id } from '../../forms.ts';
 import { auditView, checkView, partView, whyOpened } from './audit-view.ts';
@@ -129,7 +135,9 @@ const auditRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
       page.work.audit.kind === 'multi_agency'
         ? await partnerSectionsOfAudit(db, request.person.councilId, page.work.audit.id)
         : [];
-    return reply.render(template, { ...view, partnerSections });
+    // an auditor's link to the published good-practice exemplars of the audit's tool (issue 20)
+    const exemplarCount = await publishedExemplarCount(db, request.person.councilId, page.work.audit.toolId);
+    return reply.render(template, { ...view, partnerSections, exemplarCount });
   });
 
   // --- its parts ---
@@ -149,7 +157,8 @@ const auditRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
       if (!part) return reply.callNotFound();
       if (!work.access.mayEdit) return reply.redirect(`/audits/${work.audit.id}`);
       await logView(request, work, `${whyOpened(work)}, to complete “${part.title}”`);
-      return reply.render('pages/audits/part.njk', partView(work, part, childContext));
+      const exemplarCount = await publishedExemplarCount(db, request.person.councilId, work.audit.toolId);
+      return reply.render('pages/audits/part.njk', { ...partView(work, part, childContext), exemplarCount });
     },
   );
 
@@ -289,7 +298,10 @@ const auditRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
       const work = await loadAuditWork(db, request.person, request.params.auditId, app.today());
       if (!work.access.mayEdit) return reply.redirect(`/audits/${work.audit.id}`);
       await logView(request, work, `${whyOpened(work)}, to check it before submitting`);
-      return reply.render('pages/audits/check.njk', checkView(work, undefined));
+      return reply.render('pages/audits/check.njk', {
+        ...checkView(work, undefined),
+        writing: await checkPageWriting(db, work),
+      });
     },
   );
 
@@ -313,7 +325,10 @@ const auditRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
       await logView(request, work, `${whyOpened(work)}, to submit it`);
       if (submitted.outcome === 'problems') {
         reply.code(400);
-        return reply.render('pages/audits/check.njk', checkView(work, submitted.errors));
+        return reply.render('pages/audits/check.njk', {
+          ...checkView(work, submitted.errors),
+          writing: await checkPageWriting(db, work),
+        });
       }
       const child = work.details.childReference;
       if (work.audit.kind === 'dip_sample') {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import { MODERATION_RULES, RULE_LABELS } from '../../../domain/moderation-sample.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
+import { disputedAuditsOfMonth } from '../../../services/audits/replies.ts';
 import {
   confirmPlan,
   moderationForChange,
@@ -82,7 +83,9 @@ const moderationPlanRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
       seed: '',
       rules: page.plan ? page.plan.rules : [...MODERATION_RULES],
     };
-    const items = [...(extra.preview?.chosen ?? []), ...page.moderations];
+    // audits the case holder or their manager disagreed with, so QA can see and moderate them
+    const disputed = await disputedAuditsOfMonth(db, me.councilId, monthId);
+    const items = [...(extra.preview?.chosen ?? []), ...page.moderations, ...disputed];
     await logChildren(request, items, 'Listed in the cycle’s moderation sample');
     if (extra.errors?.length) reply.code(400);
     return reply.render('pages/moderation/plan.njk', {
@@ -99,6 +102,7 @@ const moderationPlanRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
         checked: form.rules.includes(r),
       })),
       ruleLabels: RULE_LABELS,
+      disputed,
     });
   }
 

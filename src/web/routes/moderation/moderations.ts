@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
+import { repliesOf } from '../../../services/audits/replies.ts';
 import type { ChildContext } from '../../../services/case-data/child-context.ts';
 import {
   decidePanel,
@@ -201,9 +202,14 @@ const moderationRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) 
       reason: 'Opened by the moderation panel to decide the final grade',
     });
     const values = extra.values ?? {};
+    // the case holder's and manager's replies to the findings, beside the auditor's grades
+    const replies = await repliesOf(db, request.person.councilId, row.auditId);
     if (extra.errors?.length) reply.code(400);
     return reply.render('pages/moderation/decision.njk', {
       pageTitle: `Moderation panel decision: ${row.childReference}`,
+      replySections: row.sections
+        .map((s) => ({ title: s.title, replies: replies.filter((r) => r.sectionKey === s.key) }))
+        .filter((s) => s.replies.length),
       errors: extra.errors,
       values,
       month,
