@@ -46,13 +46,15 @@ export const IMPACT_MARKERS: readonly RegExp[] = [
   /\blived\s+experience\b/i,
   /\b(?:child|young\s+person|baby|children)['’]s\s+(?:experience|day|life|lives|world|voice|wishes|views|needs|progress|circumstances|safety|wellbeing|well-being)\b/i,
   /\bfor\s+(?:the\s+child|the\s+young\s+person|the\s+baby|the\s+children|him|her|them)\b/i,
+  // each helping word once, at most four of them: one way to read any run, so a long run of them
+  // ("is now is now…") fails at once rather than trying every way of splitting it
   new RegExp(
-    String.raw`\b${CHILD}\s+(?:(?:is|was|are|were|has|have|had|had\s+been|has\s+been|may\s+be|is\s+now|was\s+not|is\s+not|are\s+not|remains?|remained|still|now|feels?|felt)\s+)*(?:${VOICE}|${STATE})\b`,
+    String.raw`\b${CHILD}\s+(?:(?:is|was|are|were|has|have|had|been|may|be|not|now|remains?|remained|still|feels?|felt)\s+){0,4}(?:${VOICE}|${STATE})\b`,
     'i',
   ),
   // a child named in the text, saying or feeling something: "Amira said", "Jay is safer"
   new RegExp(
-    String.raw`\b[A-Z][a-z]+\s+(?:(?:is|was|has|had|now|still|feels?|felt)\s+)*(?:${VOICE}|${STATE})\b`,
+    String.raw`\b[A-Z][a-z]+\s+(?:(?:is|was|has|had|now|still|feels?|felt)\s+){0,4}(?:${VOICE}|${STATE})\b`,
   ),
 ];
 

@@ -117,6 +117,9 @@ export interface Redacted {
 
 const LETTER = '\\p{L}\\p{N}';
 const BEFORE = `(?<![${LETTER}])`;
+/** before an address: not inside a word, nor after a hyphen or apostrophe (so a long run of "A-A-A…" is
+ * not tried from every letter) */
+const BEFORE_ADDRESS = String.raw`(?<![\p{L}\p{N}'’\-])`;
 const AFTER = `(?![${LETTER}])`;
 
 function escapeRegExp(text: string): string {
@@ -210,16 +213,16 @@ const STREET_WORDS =
   'Road|Rd|Street|St|Avenue|Ave|Lane|Ln|Close|Drive|Dr|Way|Crescent|Cres|Place|Pl|Gardens|Gdns|Terrace|Grove|Hill|Park|Square|Sq|View|Walk|Rise|Mews|Row|Parade|Green|Vale|Mansions|Heights|Wharf';
 /** "14 Acacia Avenue", "14a Mill Lane", "Flat 2, 9 Mill Lane", "14 St John's Road" */
 const ADDRESS_RE = new RegExp(
-  `${BEFORE}(?:(?:Flat|Apartment|Apt|Unit)\\s+\\d+[A-Za-z]?,?\\s+)?\\d{1,4}[A-Za-z]?,?\\s+(?:[A-Z][\\p{L}'’\\-]*\\.?\\s+){1,3}(?:${STREET_WORDS})${AFTER}\\.?`,
+  `${BEFORE_ADDRESS}(?:(?:Flat|Apartment|Apt|Unit)\\s+\\d+[A-Za-z]?,?\\s+)?\\d{1,4}[A-Za-z]?,?\\s+(?:[A-Z][\\p{L}'’\\-]*\\.?\\s+){1,3}(?:${STREET_WORDS})${AFTER}\\.?`,
   'gu',
 );
 /** a street without a number, only with the words that are seldom anything else: "on Acacia Avenue" */
 const STREET_RE = new RegExp(
-  `${BEFORE}(?:[A-Z][\\p{L}'’\\-]+\\s+){1,2}(?:Road|Street|Avenue|Lane|Close|Crescent|Gardens|Terrace|Grove|Mews)${AFTER}`,
+  `${BEFORE_ADDRESS}(?:[A-Z][\\p{L}'’\\-]+\\s+){1,2}(?:Road|Street|Avenue|Lane|Close|Crescent|Gardens|Terrace|Grove|Mews)${AFTER}`,
   'gu',
 );
 
-const EMAIL_RE = /[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g;
+const EMAIL_RE = /(?<![A-Za-z0-9._%+'-])[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g;
 /** UK numbers: 01234 567890, 07700 900123, +44 7700 900123, (020) 7946 0000 */
 const PHONE_RE = new RegExp(
   `${BEFORE}(?:\\+44\\s?\\(?0?\\)?\\s?|\\(?0)\\d{2,4}\\)?[\\s-]?\\d{3,4}[\\s-]?\\d{3,4}${AFTER}`,
@@ -242,18 +245,23 @@ export function isNhsNumber(text: string): boolean {
  * Every identifying detail found in the text, earliest first, overlaps resolved (the earlier, then
  * the longer, then the kind listed first in REDACTION_KINDS wins).
  */
-export function findIdentifiers(text: string, known: KnownIdentifiers): Found[] {
+export function findIdentifiers(
+  text: string,
+  known: KnownIdentifiers,
+  options: { anyCase?: boolean } = {},
+): Found[] {
   const found: Found[] = [];
   const add = (kind: RedactionKind, start: number, end: number) => {
     if (end > start) found.push({ kind, start, end });
   };
-  /** names match in any case but must start with a capital letter as written, as names do */
+  /** names match in any case but must start with a capital letter as written, as names do (except
+   * for the check before publishing, which takes "kai" as well: a name typed carelessly is still a name) */
   const names = (kind: RedactionKind, list: readonly string[]) => {
     for (const name of list) {
       const re = new RegExp(`${BEFORE}${namePattern(name)}${AFTER}`, 'giu');
       for (const m of text.matchAll(re)) {
         const first = m[0][0] ?? '';
-        if (first !== first.toUpperCase()) continue;
+        if (!options.anyCase && first !== first.toUpperCase()) continue;
         add(kind, m.index, m.index + m[0].length);
       }
     }

@@ -175,7 +175,7 @@ async function demoQaStrands() {
     .executeTakeFirstOrThrow();
   const lado = await t.db
     .selectFrom('qa_services')
-    .select('id')
+    .select(['id', 'council_id'])
     .where('key', '=', 'lado')
     .executeTakeFirstOrThrow();
   const entry = await t.db
@@ -198,6 +198,18 @@ async function demoQaStrands() {
     ':sqServiceId': lado.id,
     ':sqEntryId': entry.id,
     ':sqImportId': serviceImport.id,
+    ':termId': (
+      await t.db
+        .insertInto('language_terms')
+        .values({
+          council_id: lado.council_id,
+          phrase: 'service user',
+          suggestion: 'the child or the parent, by name',
+          why: 'People are not users of a service.',
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id,
     ':exemplarId': (
       await t.db
         .selectFrom('exemplars')
@@ -366,9 +378,11 @@ test('the navigation shows each person only what their roles allow', async () =>
     '/moderation',
     '/escalations',
     '/actions',
+    '/exemplars',
     '/multi-agency',
     '/tools',
     '/practice-themes',
+    '/settings/writing',
     '/learning',
     '/auditors/training',
     '/dashboards',

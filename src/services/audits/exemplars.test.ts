@@ -117,6 +117,20 @@ describe('exemplars', () => {
     assert.ok(published?.published_at);
     assert.ok(!JSON.stringify(published?.redacted).includes(NAMED.missed));
 
+    // a correction to a published exemplar is checked as publishing is: auditors read it at once;
+    // and a name typed in lower case is still the child's name
+    await assert.rejects(
+      saveExemplarReview(
+        t.db,
+        qa,
+        id,
+        { note: 'The child’s voice is heard throughout.', [name]: 'kai goes to football.' },
+        false,
+      ),
+      ValidationError,
+    );
+    assert.ok(!JSON.stringify((await rows())[0]?.redacted).includes('kai goes'));
+
     const read = await readExemplar(t.db, auditor, id);
     assert.equal(read.auditId, null, 'an auditor gets no link to the audit');
     assert.equal(read.note, 'The child’s voice is heard throughout.');

@@ -30,7 +30,14 @@ import {
 import { can } from '../../domain/roles.ts';
 import { type FieldError, NotFoundError, ValidationError } from '../../domain/validation.ts';
 import type { SignedInUser } from '../organisation/auth.ts';
-import { AuditAccessError, auditAccess, must } from './audit-access.ts';
+import {
+  AuditAccessError,
+  auditAccess,
+  auditsModeratedBlind,
+  MODERATING_BLIND,
+  must,
+  readRefusal,
+} from './audit-access.ts';
 import { auditDocumentData } from './audit-document.ts';
 
 export const MAX_NOTE = 2000;
@@ -215,6 +222,8 @@ async function auditWriting(db: Db, councilId: string, auditId: string) {
 async function submittedAuditForQa(db: Db, user: SignedInUser, auditId: string) {
   const access = await auditAccess(db, user, auditId);
   must(access.relations.has('qa'), 'Only the QA lead can mark an audit as a good-practice exemplar.');
+  // a QA lead moderating the audit blind sees neither its grades nor its words until they re-grade
+  must(access.mayRead, readRefusal(access));
   if (access.audit.status !== 'submitted') {
     throw new AuditAccessError('Only a submitted audit can be a good-practice exemplar.');
   }
@@ -261,6 +270,14 @@ export async function markExemplar(
 ): Promise<string> {
   return inTransaction(db, async (trx) => {
     const audit = await submittedAuditForQa(trx, user, auditId);
+    // two QA leads marking the same audit at once: the second waits, then finds the first's exemplar
+    await trx
+      .selectFrom('audits')
+      .select('id')
+      .where('council_id', '=', user.councilId)
+      .where('id', '=', auditId)
+      .forUpdate()
+      .execute();
     const existing = await exemplarIdOfAudit(trx, user.councilId, auditId);
     if (existing) return existing;
     const note = input.note.trim();
@@ -310,6 +327,17 @@ export async function markExemplar(
   });
 }
 
+/**
+ * An exemplar for this person: refused to anyone moderating its audit blind, as an exemplar carries
+ * the audit's grades and words (src/services/audits/audit-access.ts `auditsModeratedBlind`).
+ */
+async function loadExemplarFor(db: Db, user: SignedInUser, exemplarId: string) {
+  const e = await loadExemplar(db, user.councilId, exemplarId);
+  const blind = await auditsModeratedBlind(db, user.councilId, user.staffId);
+  if (blind.has(e.audit_id)) throw new AuditAccessError(MODERATING_BLIND);
+  return e;
+}
+
 async function loadExemplar(db: Db, councilId: string, exemplarId: string) {
   const row = await db
     .selectFrom('exemplars as e')
@@ -353,7 +381,7 @@ export async function exemplarReviewPage(
   exemplarId: string,
   typed?: ReadonlyMap<string, string>,
 ) {
-  const e = await loadExemplar(db, user.councilId, exemplarId);
+  const e = await loadExemplarFor(db, user, exemplarId);
   const known = await knownIdentifiers(db, user.councilId, e.child_id, e.content.otherNames);
   const { sections: original } = await auditWriting(db, user.councilId, e.audit_id);
   const originalText = new Map(
@@ -414,8 +442,19 @@ export async function saveExemplarReview(
   publish: boolean,
 ): Promise<{ childId: string; auditId: string }> {
   return inTransaction(db, async (trx) => {
-    const e = await loadExemplar(trx, user.councilId, exemplarId);
+    // one review at a time: a save and a publish at once cannot publish text the check never saw
+    await trx
+      .selectFrom('exemplars')
+      .select('id')
+      .where('council_id', '=', user.councilId)
+      .where('id', '=', exemplarId)
+      .forUpdate()
+      .execute();
+    const e = await loadExemplarFor(trx, user, exemplarId);
     const known = await knownIdentifiers(trx, user.councilId, e.child_id, e.content.otherNames);
+    // what auditors read is checked whenever it changes: on publishing, and on any correction to a
+    // published exemplar
+    const checked = publish || e.status === 'published';
     const errors: FieldError[] = [];
     const note = one(form.note).trim();
     if (!note) errors.push({ field: 'note', message: 'Say why this audit is good practice' });
@@ -425,9 +464,10 @@ export async function saveExemplarReview(
         message: `Why it is good practice must be ${MAX_NOTE} characters or fewer`,
       });
     }
-    const check = (field: string, where: string, text: string) => {
-      if (!publish) return;
-      const kinds = [...new Set(findIdentifiers(text, known).map((f) => f.kind))];
+    const check = (field: string, where: string, text: string, limit: number) => {
+      // text over its limit is refused anyway, and not searched
+      if (!checked || text.length > limit) return;
+      const kinds = [...new Set(findIdentifiers(text, known, { anyCase: true }).map((f) => f.kind))];
       if (kinds.length) {
         errors.push({
           field,
@@ -435,7 +475,7 @@ export async function saveExemplarReview(
         });
       }
     };
-    check('note', 'Why it is good practice', note);
+    check('note', 'Why it is good practice', note, MAX_NOTE);
     const sections = e.content.sections.map((s, si) => ({
       ...s,
       fields: s.fields.map((f, fi) => {
@@ -444,7 +484,7 @@ export async function saveExemplarReview(
         if (text.length > MAX_FIELD) {
           errors.push({ field: name, message: `${f.label} must be ${MAX_FIELD} characters or fewer` });
         }
-        check(name, `${s.title}: ${f.label}`, text);
+        check(name, `${s.title}: ${f.label}`, text, MAX_FIELD);
         return { ...f, text };
       }),
     }));
@@ -527,6 +567,7 @@ export async function listExemplars(
       'e.redacted',
       'e.published_at',
       'e.marked_at',
+      'e.audit_id',
       'a.child_id',
     ])
     .where('e.council_id', '=', user.councilId)
@@ -535,8 +576,10 @@ export async function listExemplars(
     .orderBy('t.name')
     .orderBy('e.marked_at', 'desc')
     .execute();
+  // an exemplar of an audit this person is moderating blind is left out: it carries the grades
+  const blind = await auditsModeratedBlind(db, user.councilId, user.staffId);
   const items = rows.flatMap((r) => {
-    if (!isContent(r.redacted)) return [];
+    if (!isContent(r.redacted) || blind.has(r.audit_id)) return [];
     return [
       {
         id: r.id,
@@ -563,7 +606,7 @@ export async function listExemplars(
  * state. Auditors get no link to the audit it came from.
  */
 export async function readExemplar(db: Db, user: SignedInUser, exemplarId: string) {
-  const e = await loadExemplar(db, user.councilId, exemplarId);
+  const e = await loadExemplarFor(db, user, exemplarId);
   const manager = manages(user);
   if (!manager && e.status !== 'published') throw new NotFoundError('exemplar');
   return {

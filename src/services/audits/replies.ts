@@ -94,11 +94,23 @@ function bySection(replies: readonly GivenReply[]): Record<string, GivenReply[]>
   return out;
 }
 
-async function moderationStatusOf(db: Db, auditId: string): Promise<ReplyWindowFacts['moderationStatus']> {
+/**
+ * The audit's moderation, if any. Saving replies reads it locked (`lock`), so a moderator's re-grade
+ * submitted at the same moment waits for the replies or makes them wait, and a reply never lands
+ * after the moderation it should have closed on.
+ */
+async function moderationStatusOf(
+  db: Db,
+  councilId: string,
+  auditId: string,
+  lock = false,
+): Promise<ReplyWindowFacts['moderationStatus']> {
   const m = await db
     .selectFrom('moderations')
     .select('status')
+    .where('council_id', '=', councilId)
     .where('audit_id', '=', auditId)
+    .$if(lock, (q) => q.forUpdate())
     .executeTakeFirst();
   return m?.status ?? null;
 }
@@ -150,7 +162,7 @@ export async function repliesPanel(
   if (audit.status !== 'submitted') return null;
   const replies = await repliesOf(db, audit.councilId, audit.id);
   const summary = summariseReplies(replies);
-  const moderationStatus = await moderationStatusOf(db, audit.id);
+  const moderationStatus = await moderationStatusOf(db, audit.councilId, audit.id);
   const closed = whyRepliesClosed({ auditStatus: audit.status, moderationStatus });
   const role = can(user.roles, 'audits.reply') ? replierRole(audit, user.staffId) : null;
   const mine = new Set(replies.filter((r) => r.staffId === user.staffId).map((r) => r.sectionKey));
@@ -229,7 +241,7 @@ export async function replyFormPage(
   const replies = await repliesOf(db, work.audit.councilId, work.audit.id);
   const closed = whyRepliesClosed({
     auditStatus: work.audit.status,
-    moderationStatus: await moderationStatusOf(db, work.audit.id),
+    moderationStatus: await moderationStatusOf(db, work.audit.councilId, work.audit.id),
   });
   const sections = sectionsWithFindings(work.tool.definition, submitted.answers).map(
     (s): ReplySection => ({
@@ -280,7 +292,7 @@ export async function saveReplies(
       .executeTakeFirstOrThrow();
     const closed = whyRepliesClosed({
       auditStatus: access.audit.status,
-      moderationStatus: await moderationStatusOf(trx, audit.id),
+      moderationStatus: await moderationStatusOf(trx, user.councilId, audit.id, true),
     });
     if (closed) throw new AuditAccessError(closed);
     const version = audit.tool_version_id

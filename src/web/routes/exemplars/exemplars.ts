@@ -104,6 +104,13 @@ const exemplarRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) =>
       page.exemplar.childId,
       'Exemplar opened by QA to review its redaction',
     );
+    // the review shows the audit's own words beside the redacted text
+    await request.recordChildView({
+      recordType: 'audit',
+      recordId: page.exemplar.auditId,
+      childId: page.exemplar.childId,
+      reason: 'Audit’s own words read beside its exemplar’s redaction',
+    });
     if (extra.errors?.length) reply.code(400);
     return reply.render('pages/exemplars/review.njk', {
       pageTitle: 'Review the exemplar before publishing',

@@ -282,15 +282,15 @@ test('the auditors page: training, capacity, this cycle’s audits and whether t
       .trim();
   assert.equal(
     row('Ann Auditor'),
-    'Ann Auditor Team Manager Cedar Team 1 June 2025 4 3 allocated: 1 owed, 2 returned Yes',
+    'Ann Auditor Team Manager Picture Cedar Team 1 June 2025 4 3 allocated: 1 owed, 2 returned Yes',
   );
   assert.equal(
     row('Bob Auditor'),
-    'Bob Auditor Team Manager Alder Team 1 June 2025 4 2 allocated: 1 owed, 1 returned No: no full audit completed yet',
+    'Bob Auditor Team Manager Picture Alder Team 1 June 2025 4 2 allocated: 1 owed, 1 returned No: no full audit completed yet',
   );
   assert.equal(
     row('Cat Untrained'),
-    'Cat Untrained Team Manager Birch Team Not trained 2 None No: not trained',
+    'Cat Untrained Team Manager Picture Birch Team Not trained 2 None No: not trained',
   );
   assert.equal(row('Dan Departed'), '', 'someone who has left is not listed');
   assert.equal(row('Pip Practitioner'), '', 'only auditors are listed');
