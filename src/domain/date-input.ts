@@ -17,7 +17,8 @@ export type ParsedDateInput =
   | { ok: true; value: IsoDate | null }
   | { ok: false; message: string; parts: DatePart[] };
 
-const MONTHS = [
+/** The months' names in lower case, January first (also read by src/domain/redaction.ts). */
+export const MONTH_NAMES: readonly string[] = [
   'january',
   'february',
   'march',
@@ -38,7 +39,7 @@ const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 function monthNumber(value: string): number | undefined {
   if (/^\d{1,2}$/.test(value)) return Number(value);
   const lower = value.toLowerCase();
-  const index = MONTHS.findIndex((m) => lower.length >= 3 && m.startsWith(lower));
+  const index = MONTH_NAMES.findIndex((m) => lower.length >= 3 && m.startsWith(lower));
   return index >= 0 ? index + 1 : undefined;
 }
 

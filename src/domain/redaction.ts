@@ -1,6 +1,6 @@
 /**
  * Taking a child's identifying details out of free text, so a good audit can be read by other
- * auditors as an exemplar (issue 20). Two kinds of finding:
+ * auditors as an exemplar. Two kinds of finding:
  *
  *  - what the records know: the child's names (first, last, full, possessive "Kai's"), names they
  *    are known by that QA typed in, their siblings' names (children of the same family), the
@@ -22,6 +22,7 @@
  * Pure: no I/O. The stand-ins are plain words in square brackets, the same for every match of a kind,
  * so the text still reads ("[child] told the worker…").
  */
+import { MONTH_NAMES } from './date-input.ts';
 
 export const REDACTION_KINDS = [
   'child',
@@ -149,20 +150,6 @@ function clean(names: readonly (string | null | undefined)[]): string[] {
   return out.sort((a, b) => b.length - a.length);
 }
 
-const MONTHS = [
-  'january',
-  'february',
-  'march',
-  'april',
-  'may',
-  'june',
-  'july',
-  'august',
-  'september',
-  'october',
-  'november',
-  'december',
-];
 const MONTH_WORD =
   '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
 const ORDINAL = '(?:st|nd|rd|th)?';
@@ -178,7 +165,7 @@ const DATE_RE = new RegExp(`${BEFORE}(?:${DATE_FORMS.join('|')})${AFTER}`, 'giu'
 
 function monthNumber(word: string): number {
   const w = word.toLowerCase();
-  return MONTHS.findIndex((m) => m.startsWith(w.slice(0, 3))) + 1;
+  return MONTH_NAMES.findIndex((m) => m.startsWith(w.slice(0, 3))) + 1;
 }
 
 function fullYear(y: string): number {
