@@ -6,11 +6,12 @@
  *
  *   node test/run.ts [FOLDER_OR_FILE ...]     default: test/e2e and src
  *
- * QALOOP_TEST_CONCURRENCY sets how many files run at once (default: twice the CPU cores, at least 4).
+ * QALOOP_TEST_CONCURRENCY sets how many files run at once (default: twice the CPU cores, at least 4);
+ * the run ends listing its slowest files, QALOOP_TEST_SLOWEST of them (default 15).
  */
 import { existsSync, globSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 
@@ -45,7 +46,15 @@ const stream = run({
   isolation: 'process',
   globalSetupPath: join(import.meta.dirname, 'global-setup.ts'),
 } as Parameters<typeof run>[0]);
+// Each file's time, from its first test's start to its last test's end, for the slowest-files list.
+const fileSeconds = new Map<string, number>();
+function timeFile(event: { file?: string; nesting: number; details: { duration_ms: number } }) {
+  if (!event.file || event.nesting !== 0) return;
+  fileSeconds.set(event.file, (fileSeconds.get(event.file) ?? 0) + event.details.duration_ms / 1000);
+}
+stream.on('test:pass', timeFile);
 stream.on('test:fail', (event) => {
+  timeFile(event);
   // A failing hook or suite fails the run as its tests do.
   if (!event.todo) failed = true;
 });
@@ -53,5 +62,11 @@ stream.on('end', () => {
   process.exitCode = failed ? 1 : 0;
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
   console.log(`\n${files.length} test files, ${concurrency} at a time, in ${seconds} s`);
+  const slowest = [...fileSeconds]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, Number(process.env.QALOOP_TEST_SLOWEST) || 15);
+  console.log('Slowest files (seconds in their tests):');
+  for (const [file, s] of slowest)
+    console.log(`  ${s.toFixed(0).padStart(5)}  ${relative(process.cwd(), file)}`);
 });
 stream.compose(spec).pipe(process.stdout);

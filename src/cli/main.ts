@@ -61,6 +61,9 @@ Commands:
             queue reminders to auditors whose audits are due soon or overdue, to owners of actions
             due or overdue, and chases of unanswered escalations (the app also does this each
             working morning); the running app sends them
+  retention [--as-of YYYY-MM-DD]
+            remove each council's snapshots and access-log entries older than its retention
+            settings now, and record what was removed (the app also does this each night)
   report NAME --from YYYY-MM --to YYYY-MM [--format json|csv|xlsx|docx|html] [--out PATH]
               [--service-area NAME] [--team NAME] [--worker NAME] [--locality NAME]
               [--kind full_audit|dip_sample|themed|multi_agency|re_audit] [--public] [--council CODE]
@@ -70,6 +73,12 @@ Commands:
             (nobody named below service level, counts from 1 to 4 shown as "fewer than 5");
             monthly (one cycle: --from and --to the same month) and annual (a programme
             year against the year before) are composed reports, as docx or html only
+  backup PATH [--force]
+            copy the embedded database to one file (QA Loop stopped); never replaces a file
+            unless --force; with DATABASE_URL, use pg_dump instead (see README)
+  restore PATH
+            restore a backup into the data folder (QALOOP_DATA_DIR), which must be empty or
+            new; the file is checked first, and one from a newer QA Loop is refused
 
 Environment: PORT, QALOOP_DATA_DIR, DATABASE_URL, QALOOP_DEMO, QALOOP_BASE_URL (see README).
 Exit status: 0 done, 1 refused, 2 usage error.`;
@@ -82,7 +91,7 @@ async function open(config: Config): Promise<Db> {
 
 async function serve(config: Config) {
   const [
-    { createLogger },
+    { createLogger, failureKind },
     { countCouncils },
     { startQueue },
     { createMailer },
@@ -120,7 +129,8 @@ async function serve(config: Config) {
     (counted) => {
       if (counted) logger.info({ audits: counted }, 'language of audits submitted before counting counted');
     },
-    (err: unknown) => logger.error({ err }, 'counting the language of earlier audits failed'),
+    (err: unknown) =>
+      logger.error({ failure: failureKind(err) }, 'counting the language of earlier audits failed'),
   );
   // The job queue (pg-boss, in the same database) and its workers: messages to auditors and the
   // daily reminder sweep. The app stops the queue when it closes.
@@ -132,6 +142,8 @@ async function serve(config: Config) {
     baseUrl: config.baseUrl,
     workingDays: config.reminderWorkingDays,
   });
+  const { startRetentionWorker } = await import('../jobs/retention-worker.ts');
+  await startRetentionWorker(queue, { db });
   logger.info({ mail: config.mail.mode }, 'job queue started');
   const app = await buildApp({
     db,
@@ -151,15 +163,25 @@ async function serve(config: Config) {
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
+    logger.info({ signal, drainSeconds: config.shutdownDrainSeconds }, 'shutting down');
+    // Readiness answers 503 'shutting down' from now on, so a load balancer stops sending people
+    // here; for the drain period the app goes on serving what still comes, then closes.
+    app.beginShutdown();
+    const force = setTimeout(() => process.exit(1), 10_000 + config.shutdownDrainSeconds * 1000);
     force.unref();
     try {
-      await app.close(); // stops accepting connections, lets requests in flight finish, stops the queue
+      if (config.shutdownDrainSeconds > 0)
+        await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainSeconds * 1000));
+      // Stops accepting connections and lets requests in flight finish; then (onClose) the queue
+      // stops its workers gracefully: jobs in hand finish, or are left for another instance to retry.
+      logger.info({ signal }, 'closing');
+      await app.close();
+      logger.info({ signal }, 'stopped');
       mailer.close();
       await db.destroy();
       process.exit(0);
-    } catch {
+    } catch (err) {
+      logger.error({ failure: failureKind(err) }, 'shutdown failed');
       process.exit(1);
     }
   };
@@ -558,6 +580,23 @@ async function councilCommand(config: Config, positionals: string[], values: Rec
   }
 }
 
+/** `qaloop backup PATH` and `qaloop restore PATH`: the embedded database to one file and back. */
+async function backupCommand(
+  config: Config,
+  command: 'backup' | 'restore',
+  positionals: string[],
+  values: Record<string, unknown>,
+) {
+  const { runBackupCommand, BackupRefusedError, BackupUsageError } = await import('./backup.ts');
+  try {
+    console.log(await runBackupCommand(command, config, positionals[1], { force: values.force === true }));
+  } catch (err) {
+    if (err instanceof BackupUsageError) throw new UsageError(err.message);
+    if (err instanceof BackupRefusedError) throw new Refused(err.message);
+    throw err;
+  }
+}
+
 async function dataQualityCommand(config: Config, values: Record<string, unknown>) {
   const asOf = values['as-of'] as string | undefined;
   if (asOf !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || parseDate(asOf) !== asOf)) {
@@ -572,6 +611,27 @@ async function dataQualityCommand(config: Config, values: Record<string, unknown
   } catch (err) {
     if (err instanceof NoSnapshotError) throw new Refused(err.message);
     throw err;
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function retentionCommand(config: Config, values: Record<string, unknown>) {
+  const asOf = (values['as-of'] as string | undefined) ?? todayInLondon();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || parseDate(asOf) !== asOf) {
+    throw new UsageError('--as-of must be a real date written YYYY-MM-DD');
+  }
+  const { applyRetentionToAll } = await import('../services/organisation/retention.ts');
+  const db = await open(config);
+  try {
+    await migrateToLatest(db);
+    // a council that fails is named by id with the kind of failure; the others are still done
+    const removed = await applyRetentionToAll(db, asOf, {
+      error: (details) => console.error(`Retention failed for a council: ${JSON.stringify(details)}`),
+    });
+    console.log(
+      `Applied each council's retention settings as of ${asOf} (${removed.councils} council${removed.councils === 1 ? '' : 's'}): removed ${removed.snapshots} snapshot${removed.snapshots === 1 ? '' : 's'} and ${removed.accessLog} access-log entr${removed.accessLog === 1 ? 'y' : 'ies'}.`,
+    );
   } finally {
     await db.destroy();
   }
@@ -607,6 +667,7 @@ export async function main(argv: string[]): Promise<number> {
         'admin-name': { type: 'string' },
         'plan-document': { type: 'string' },
         email: { type: 'string' },
+        force: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -626,8 +687,11 @@ export async function main(argv: string[]): Promise<number> {
     import: async (c) => importCommand(c, parsed.positionals, parsed.values),
     'data-quality': async (c) => dataQualityCommand(c, parsed.values),
     reminders: async (c) => remindersCommand(c, parsed.values),
+    retention: async (c) => retentionCommand(c, parsed.values),
     report: async (c) => reportCommand(c, parsed.positionals, parsed.values),
     council: async (c) => councilCommand(c, parsed.positionals, parsed.values),
+    backup: async (c) => backupCommand(c, 'backup', parsed.positionals, parsed.values),
+    restore: async (c) => backupCommand(c, 'restore', parsed.positionals, parsed.values),
   };
   const run = commands[command];
   if (!run) {

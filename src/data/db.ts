@@ -27,7 +27,10 @@ export interface DbOptions {
   databaseUrl?: string;
   /** folder for the embedded database; `memory` keeps it in memory (tests) */
   dataDir: string | 'memory';
-  /** in memory: start from a copy of an embedded database (PGlite's `dumpDataDir`), not an empty one */
+  /**
+   * start from a copy of an embedded database (PGlite's `dumpDataDir`), not an empty one: in memory
+   * (tests), or in a folder that holds no database yet (`qaloop restore`)
+   */
   copyOf?: Blob;
 }
 
@@ -50,6 +53,9 @@ export async function openDb(options: DbOptions): Promise<Db> {
       connectionString: options.databaseUrl,
       max: 10,
       connectionTimeoutMillis: 5000,
+      // A machine that vanishes (rather than a process that stops) is noticed by the server within
+      // minutes rather than the system's default of two hours, so its locks go with it.
+      keepAlive: true,
     });
     pool.on('error', () => {
       // An idle client lost its connection; the pool replaces it and readiness reports the outage.
@@ -76,7 +82,7 @@ export async function openDb(options: DbOptions): Promise<Db> {
     mkdirSync(dir, { recursive: true });
     const release = lockDataDir(options.dataDir);
     try {
-      pglite = await PGlite.create({ dataDir: dir, parsers: pgliteParsers });
+      pglite = await PGlite.create({ dataDir: dir, parsers: pgliteParsers, loadDataDir: options.copyOf });
     } catch (err) {
       release();
       throw err;
@@ -127,6 +133,8 @@ function lockDataDir(dataDir: string): () => void {
     try {
       writeFileSync(lockPath, mine, { flag: 'wx' });
       const release = () => {
+        // released by closing the database, or at the latest when the process exits
+        process.off('exit', release);
         try {
           if (readFileSync(lockPath, 'utf8') === mine) unlinkSync(lockPath);
         } catch {

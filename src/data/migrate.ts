@@ -16,6 +16,8 @@ import * as m0013accounts from './migrations/0013-council-setup-and-accounts.ts'
 import * as m0014plan from './migrations/0014-improvement-plan-and-learning-impact.ts';
 import * as m0015qa from './migrations/0015-check-and-challenge-and-qa-from-elsewhere.ts';
 import * as m0016writing from './migrations/0016-helping-auditors-write.ts';
+import * as m0017uploads from './migrations/0017-uploads-in-database.ts';
+import * as m0018counters from './migrations/0018-shared-counters-and-retention.ts';
 
 /** Migrations in the order they apply. Add new files to src/data/migrations and list them here. */
 const migrations: Record<string, Migration> = {
@@ -35,6 +37,8 @@ const migrations: Record<string, Migration> = {
   '0014-improvement-plan-and-learning-impact': m0014plan,
   '0015-check-and-challenge-and-qa-from-elsewhere': m0015qa,
   '0016-helping-auditors-write': m0016writing,
+  '0017-uploads-in-database': m0017uploads,
+  '0018-shared-counters-and-retention': m0018counters,
 };
 
 /** The names of every migration, in order. */

@@ -32,6 +32,11 @@ export interface QueueSettings {
   retryBackoff: boolean;
   /** seconds a job may run before pg-boss gives it to another worker */
   expireInSeconds: number;
+  /**
+   * seconds without word from the worker (its instance stopped) before pg-boss gives the job to
+   * another; workers send word twice as often
+   */
+  heartbeatSeconds?: number;
 }
 
 /**
@@ -56,6 +61,29 @@ export const QUEUES = {
     retryDelay: 300,
     retryBackoff: false,
     expireInSeconds: 900,
+  },
+  /** remove snapshots and access-log entries older than each council's retention settings; daily */
+  retention: {
+    name: 'qaloop-retention',
+    policy: 'stately',
+    retryLimit: 2,
+    retryDelay: 600,
+    retryBackoff: false,
+    expireInSeconds: 3600,
+  },
+  /**
+   * read an uploaded file into the database (data: the import job's id); each instance reads one at
+   * a time. The import claims its job itself (src/jobs/import-runner.ts), so a job given out again
+   * (its instance stopped, or it outlived its expiry) is never read twice.
+   */
+  imports: {
+    name: 'qaloop-imports',
+    policy: 'standard',
+    retryLimit: 3,
+    retryDelay: 60,
+    retryBackoff: true,
+    expireInSeconds: 2 * 60 * 60,
+    heartbeatSeconds: 60,
   },
 } as const satisfies Record<string, QueueSettings & { name: string }>;
 
@@ -82,6 +110,8 @@ export interface JobQueue {
    * could not run otherwise). Resolves to null when the queue already holds a job with that key.
    */
   send(queue: QueueKey, data: object, options?: { singletonKey?: string; db?: Db }): Promise<string | null>;
+  /** true from start until `stop` is called (readiness reports it) */
+  readonly running: boolean;
   /** Stops workers (letting jobs in hand finish, up to `timeoutMs`) and pg-boss's own connections. */
   stop(options?: { timeoutMs?: number }): Promise<void>;
 }
@@ -104,9 +134,10 @@ export async function startQueue(db: Db, options: StartQueueOptions = {}): Promi
     connection.kind === 'postgres'
       ? new PgBoss({ ...common, connectionString: connection.url, max: 4 })
       : new PgBoss({ ...common, db: fromPglite(connection.pglite), backend: 'pglite' });
-  // An 'error' event nobody listens for would end the process; job contents are never logged.
+  // An 'error' event nobody listens for would end the process. Job contents are never logged, nor
+  // the error's message: a database error's message can repeat the values it was given.
   boss.on('error', (err: Error & { code?: string; queue?: string }) =>
-    log.error({ queue: err.queue, code: err.code, err: err.message }, 'job queue error'),
+    log.error({ queue: err.queue, failure: { type: err.name, code: err.code } }, 'job queue error'),
   );
   boss.on('warning', (w: { message: string }) => log.warn({ warning: w.message }, 'job queue warning'));
   await boss.start();
@@ -135,6 +166,9 @@ export async function startQueue(db: Db, options: StartQueueOptions = {}): Promi
         ...(sendOptions.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
         db: fromKysely(sendOptions.db ?? db),
       });
+    },
+    get running() {
+      return stopped === undefined;
     },
     stop({ timeoutMs = 8000 } = {}) {
       stopped ??= boss.stop({ graceful: true, timeout: timeoutMs, close: true });

@@ -363,7 +363,6 @@ export interface ImportJobsTable {
   as_of: DateText;
   strict: Generated<boolean>;
   file_name: string;
-  stored_path: string;
   bytes_total: Generated<number>;
   bytes_read: Generated<number>;
   rows_read: Generated<number>;
@@ -372,11 +371,21 @@ export interface ImportJobsTable {
   state: Generated<ImportJobState>;
   message: string | null;
   attempts: Generated<number>;
+  /** the instance that last took the job up (host name and process number), to tell one stopped outright */
+  instance: string | null;
   summary: ColumnType<unknown, string | null | undefined, string | null>;
   import_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
   finished_at: Timestamp | null;
+}
+
+/** An uploaded file kept in the database until its job ends: about a megabyte a chunk, in order. */
+export interface ImportUploadChunksTable {
+  job_id: string;
+  council_id: string;
+  seq: number;
+  data: Buffer;
 }
 
 export interface AppSettingsTable {
@@ -400,6 +409,32 @@ export interface CouncilSettingsTable {
   new_manager_training_months: Generated<number>;
   /** how many months either side of a learning session its before-and-after comparison looks */
   learning_window_months: Generated<number>;
+  /**
+   * snapshots older than this are removed by the retention job, unless a sample refers to them;
+   * null (councils set up before retention existed) until someone saves it: nothing is removed
+   */
+  snapshot_retention_months: ColumnType<number | null, number | null | undefined, number | null>;
+  /** access-log entries older than this are removed by the retention job; null as above */
+  access_log_retention_months: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+/** A rate limit's count for one client and route, shared by every app instance. */
+export interface RateLimitCountersTable {
+  /** a hash of the route and the client's address or account, never either in the clear */
+  key: string;
+  hits: number;
+  window_ends_at: Timestamp;
+}
+
+/** What the retention job removed, each time it ran, for each council and kind of record. */
+export interface RetentionRunsTable {
+  id: Generated<string>;
+  council_id: string;
+  ran_at: Timestamp;
+  kind: 'snapshots' | 'access_log';
+  removed: number;
+  /** what was older than this date was removed */
+  cut_off: DateText;
 }
 
 export interface ClosureDaysTable {
@@ -1279,6 +1314,8 @@ export interface Database {
   month_themes: MonthThemesTable;
   planned_activities: PlannedActivitiesTable;
   app_settings: AppSettingsTable;
+  rate_limit_counters: RateLimitCountersTable;
+  retention_runs: RetentionRunsTable;
   councils: CouncilsTable;
   localities: NamedCouncilRowTable;
   service_areas: NamedCouncilRowTable;
@@ -1309,4 +1346,5 @@ export interface Database {
   column_mappings: ColumnMappingsTable;
   import_tokens: ImportTokensTable;
   import_jobs: ImportJobsTable;
+  import_upload_chunks: ImportUploadChunksTable;
 }

@@ -88,6 +88,8 @@ export const CAPABILITIES = {
   'organisation.read': ['administrator', 'qa_lead', 'senior_leader', 'workforce_development'],
   'children.lookup': ['qa_lead'],
   'accessLog.read': ['qa_lead', 'administrator'],
+  /** how long old snapshots and access-log entries are kept, and what the daily job removed */
+  'retention.manage': ['qa_lead', 'administrator'],
   /** the security log (grants, links, disabled accounts, refused sign-ins) and confirming role grants */
   'security.read': ['qa_lead'],
   /** record audit training sessions and who attended; see who is awaiting or overdue training */

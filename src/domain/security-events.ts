@@ -21,6 +21,7 @@ export const SECURITY_EVENT_LABELS = {
   sign_in_refused: 'Sign-in refused',
   leaver_deactivated: 'Leaver deactivated',
   staff_file_applied: 'Staff file applied',
+  retention_changed: 'Data retention settings changed',
 } as const;
 
 export type SecurityEventKind = keyof typeof SECURITY_EVENT_LABELS;

@@ -1,23 +1,26 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { sql } from 'kysely';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
 import {
+  discardUpload,
   type ImportRequest,
   queueImportJob,
   stageUpload,
   uploadsDir,
 } from '../services/case-data/import-jobs.ts';
 import { createCouncil } from '../services/organisation/councils.ts';
-import { ImportRunner, importsIdle, jobProgress } from './import-runner.ts';
+import { ImportRunner, INSTANCE, importsIdle, jobLockKeys, jobProgress } from './import-runner.ts';
 
 let t: TestDb;
 let councilId: string;
 let staffId: string;
 let dataDir: string;
+let tempDir: string;
 const logged: { details: object; message: string }[] = [];
 const log = {
   info: (details: object, message: string) => logged.push({ details, message }),
@@ -36,12 +39,14 @@ before(async () => {
       .executeTakeFirstOrThrow()
   ).id;
   dataDir = mkdtempSync(join(tmpdir(), 'qaloop-runner-'));
-  runner = new ImportRunner({ db: t.db, dataDir, log });
+  tempDir = mkdtempSync(join(tmpdir(), 'qaloop-runner-temp-'));
+  runner = new ImportRunner({ db: t.db, dataDir, log, tempDir });
 });
 after(async () => {
   await runner.close();
   await t.close();
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(tempDir, { recursive: true, force: true });
 });
 
 const HEADER = 'child_id,month,activity,status,scale,completed_on,grade';
@@ -58,8 +63,26 @@ const request = (over: Partial<ImportRequest> = {}): ImportRequest => ({
 
 async function queue(text: string, over: Partial<ImportRequest> = {}, fileName = 'history.csv') {
   const staged = await stageUpload(dataDir, Readable.from([text]), fileName);
-  return queueImportJob(t.db, dataDir, staged, request(over), { source: 'web', councilId, staffId });
+  try {
+    return await queueImportJob(t.db, staged, request(over), { source: 'web', councilId, staffId });
+  } finally {
+    await discardUpload(staged);
+  }
 }
+
+/** The bytes of a job's file still kept in the database. */
+const storedBytes = async (jobId: string) =>
+  (
+    await t.db
+      .selectFrom('import_upload_chunks')
+      .select('data')
+      .where('job_id', '=', jobId)
+      .orderBy('seq')
+      .execute()
+  ).reduce((n, c) => n + c.data.length, 0);
+
+/** What is left in the data folder's uploads folder and in this instance's temporary folder. */
+const leftOnDisk = () => [...readdirSync(uploadsDir(dataDir)), ...readdirSync(tempDir)];
 
 const jobRow = (id: string) =>
   t.db.selectFrom('import_jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
@@ -75,10 +98,11 @@ const historyCount = async () =>
     ).n,
   );
 
-test('a job reads its file in the background, ends done with its import, and its upload is removed', async () => {
-  const jobId = await queue([HEADER, GOOD, BAD].join('\n'));
-  const stored = (await jobRow(jobId)).stored_path;
-  assert.ok(existsSync(stored));
+test('a job reads its file from the database, ends done with its import, and its upload is removed', async () => {
+  const text = [HEADER, GOOD, BAD].join('\n');
+  const jobId = await queue(text);
+  assert.equal(await storedBytes(jobId), Buffer.byteLength(text), 'the whole file is kept in the database');
+  assert.deepEqual(leftOnDisk(), [], 'nothing of it is left on this instance’s disk');
   await runner.start(jobId);
   const job = await jobRow(jobId);
   assert.equal(job.state, 'done');
@@ -109,7 +133,8 @@ test('a job reads its file in the background, ends done with its import, and its
       },
     ],
   });
-  assert.equal(existsSync(dirname(stored)), false, 'the upload’s folder is gone');
+  assert.equal(await storedBytes(jobId), 0, 'the file has gone from the database');
+  assert.deepEqual(leftOnDisk(), [], 'and the copy read from disk');
   assert.equal(jobProgress(jobId), undefined);
 });
 
@@ -126,6 +151,7 @@ test('strict: one invalid row refuses the file, nothing is imported, and the err
   assert.equal(job.import_id, null);
   assert.equal(await historyCount(), before);
   assert.equal((await t.db.selectFrom('imports').select('id').execute()).length, imports);
+  assert.equal(await storedBytes(jobId), 0, 'the refused file is not kept');
 });
 
 test('a file that is not the format asked for is refused with the reader’s reason', async () => {
@@ -137,14 +163,14 @@ test('a file that is not the format asked for is refused with the reader’s rea
   assert.equal(job.summary, null);
 });
 
-test('a job left running by a stopped process is read again from its stored file when the app starts', async () => {
+test('a job left running by a stopped process (its lock gone with it) is read again when the app starts', async () => {
   const jobId = await queue([HEADER, GOOD.replace('100001', '300001')].join('\n'));
   await t.db
     .updateTable('import_jobs')
     .set({ state: 'running', rows_read: 1 })
     .where('id', '=', jobId)
     .execute();
-  const restarted = new ImportRunner({ db: t.db, dataDir, log });
+  const restarted = new ImportRunner({ db: t.db, dataDir, log, tempDir });
   await restarted.runPending();
   const job = await jobRow(jobId);
   assert.equal(job.state, 'done');
@@ -159,17 +185,17 @@ test('a job the process stopped on twice is not read a third time: it fails, say
     .set({ state: 'running', attempts: 2 })
     .where('id', '=', jobId)
     .execute();
-  await new ImportRunner({ db: t.db, dataDir, log }).runPending();
+  await new ImportRunner({ db: t.db, dataDir, log, tempDir }).runPending();
   const job = await jobRow(jobId);
   assert.equal(job.state, 'failed');
   assert.match(job.message ?? '', /stopped twice while reading this file/);
-  assert.equal(existsSync(job.stored_path), false);
+  assert.equal(await storedBytes(jobId), 0);
 });
 
 test('a job whose file has gone is marked failed, with a message to upload it again', async () => {
   const jobId = await queue([HEADER, GOOD].join('\n'));
-  rmSync(dirname((await jobRow(jobId)).stored_path), { recursive: true });
-  await new ImportRunner({ db: t.db, dataDir, log }).runPending();
+  await t.db.deleteFrom('import_upload_chunks').where('job_id', '=', jobId).where('seq', '=', 0).execute();
+  await new ImportRunner({ db: t.db, dataDir, log, tempDir }).runPending();
   const job = await jobRow(jobId);
   assert.equal(job.state, 'failed');
   assert.match(job.message ?? '', /upload it again/);
@@ -177,7 +203,6 @@ test('a job whose file has gone is marked failed, with a message to upload it ag
 
 test('an unexpected failure ends the job failed with a plain message, logged without the file or its contents', async () => {
   const jobId = await queue([HEADER, GOOD].join('\n'), { format: 'audit-history' }, 'Smith family.csv');
-  const stored = (await jobRow(jobId)).stored_path;
   // The database refuses the import's record the way databases do, repeating what it refused.
   const failing = t.db.withPlugin({
     transformQuery(args) {
@@ -191,7 +216,7 @@ test('an unexpected failure ends the job failed with a plain message, logged wit
     },
   });
   logged.length = 0;
-  await new ImportRunner({ db: failing, dataDir, log }).start(jobId);
+  await new ImportRunner({ db: failing, dataDir, log, tempDir }).start(jobId);
   const job = await jobRow(jobId);
   assert.equal(job.state, 'failed');
   assert.match(job.message ?? '', /Something went wrong while reading the file, so nothing was imported/);
@@ -200,7 +225,8 @@ test('an unexpected failure ends the job failed with a plain message, logged wit
   const text = JSON.stringify(logged);
   assert.doesNotMatch(text, /Smith|High Street|duplicate key/);
   assert.match(text, new RegExp(jobId));
-  assert.equal(existsSync(dirname(stored)), false);
+  assert.equal(await storedBytes(jobId), 0);
+  assert.deepEqual(leftOnDisk(), []);
 });
 
 test('a large file reports its progress as it goes, without waiting on the import’s transaction', async () => {
@@ -221,7 +247,7 @@ test('a large file reports its progress as it goes, without waiting on the impor
       return args.result;
     },
   });
-  await new ImportRunner({ db: watching, dataDir, log }).start(jobId);
+  await new ImportRunner({ db: watching, dataDir, log, tempDir }).start(jobId);
   const job = await jobRow(jobId);
   assert.equal(job.state, 'done');
   assert.equal(job.rows_read, 3500);
@@ -247,8 +273,7 @@ test('jobs run one at a time, in the order they were queued', async () => {
   assert.ok(secondImport.started_at >= (a.finished_at as Date), 'the second began after the first had ended');
 });
 
-test('uploads no job will read are swept once they are old; a waiting job’s file is kept', async () => {
-  const waiting = await queue([HEADER, GOOD].join('\n'));
+test('uploads no job took, and copies a stopped process left, are swept once they are old; new ones are left', async () => {
   const root = uploadsDir(dataDir);
   const orphan = join(root, '.incoming-orphan');
   mkdirSync(orphan);
@@ -258,12 +283,194 @@ test('uploads no job will read are swept once they are old; a waiting job’s fi
   const now = Date.now();
   const old = new Date(now - 2 * 60 * 60_000);
   utimesSync(orphan, old, old);
-  utimesSync(join(root, waiting), old, old);
   await runner.sweepUploads(now);
   const left = readdirSync(root);
   assert.ok(!left.includes('.incoming-orphan'), 'an old upload nobody took is removed');
   assert.ok(left.includes('.incoming-fresh'), 'an upload arriving now is left alone');
-  assert.ok(left.includes(waiting), 'a waiting job keeps its file');
   rmSync(fresh, { recursive: true });
-  await runner.start(waiting);
+  // a copy left by a process killed while reading it, a day ago, and one being read now
+  const killed = join(tempDir, 'qaloop-import-killed');
+  const reading = join(tempDir, 'qaloop-import-reading');
+  mkdirSync(killed);
+  mkdirSync(reading);
+  const yesterday = new Date(now - 25 * 60 * 60_000);
+  utimesSync(killed, yesterday, yesterday);
+  await runner.sweepUploads(now);
+  assert.deepEqual(readdirSync(tempDir), ['qaloop-import-reading']);
+  rmSync(reading, { recursive: true });
+});
+
+test('a job another process is reading (its lock held) is left alone, then read once that process has gone', async (ctx) => {
+  if (t.kind === 'embedded') {
+    ctx.skip('the embedded database has one connection, so no other process can hold a job');
+    return;
+  }
+  const jobId = await queue([HEADER, GOOD.replace('100001', '600001')].join('\n'));
+  await t.db
+    .updateTable('import_jobs')
+    .set({ state: 'running', attempts: 1 })
+    .where('id', '=', jobId)
+    .execute();
+  // Another instance's import transaction, holding the job's lock.
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let locked!: () => void;
+  const lockTaken = new Promise<void>((resolve) => {
+    locked = resolve;
+  });
+  const other = t.db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${jobLockKeys(jobId)})`.execute(trx);
+    locked();
+    await released;
+  });
+  await lockTaken;
+  await new ImportRunner({ db: t.db, dataDir, log, tempDir }).runPending();
+  let job = await jobRow(jobId);
+  assert.equal(job.state, 'running', 'left as it was');
+  assert.equal(job.attempts, 1, 'not counted as another attempt');
+  assert.ok((await storedBytes(jobId)) > 0, 'its file is kept');
+  release();
+  await other;
+  // The other process stopped without finishing: its lock went with its connection.
+  await new ImportRunner({ db: t.db, dataDir, log, tempDir }).runPending();
+  job = await jobRow(jobId);
+  assert.equal(job.state, 'done');
+  assert.equal(job.attempts, 2);
+  assert.equal(
+    (
+      await t.db
+        .selectFrom('imports')
+        .select('id')
+        .where('id', '=', job.import_id as string)
+        .execute()
+    ).length,
+    1,
+  );
+});
+
+test('a running instance takes up a job whose reader stopped, and leaves one whose reader is still at it', async (ctx) => {
+  if (t.kind === 'embedded') {
+    ctx.skip('the embedded database has one process, which takes up jobs left running when it starts');
+    return;
+  }
+  const quiet = new Date(Date.now() - 60_000);
+  const [held, stopped, justClaimed] = await Promise.all(
+    ['700001', '700002', '700003'].map((id) => queue([HEADER, GOOD.replace('100001', id)].join('\n'))),
+  );
+  // Each was claimed once, by an instance that is not this one.
+  for (const jobId of [held, stopped, justClaimed])
+    await t.db
+      .updateTable('import_jobs')
+      .set({
+        state: 'running',
+        attempts: 1,
+        instance: 'another-host:4242',
+        updated_at: jobId === justClaimed ? new Date() : quiet,
+      })
+      .where('id', '=', jobId)
+      .execute();
+  // The instance reading `held` is still at it: its import transaction holds the job's lock.
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let locked!: () => void;
+  const lockTaken = new Promise<void>((resolve) => {
+    locked = resolve;
+  });
+  const other = t.db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${jobLockKeys(held)})`.execute(trx);
+    locked();
+    await released;
+  });
+  await lockTaken;
+  try {
+    await new ImportRunner({ db: t.db, dataDir, log, tempDir }).takeUpAbandoned();
+  } finally {
+    release();
+    await other;
+  }
+
+  const taken = await jobRow(stopped);
+  assert.equal(taken.state, 'done', 'the job whose reader stopped is read here, to the end');
+  assert.equal(taken.attempts, 2, 'counted as another attempt');
+  assert.equal(taken.instance, INSTANCE, 'and its row names this instance');
+  assert.equal(await storedBytes(stopped), 0, 'its file has gone from the database');
+
+  const left = await jobRow(held);
+  assert.equal(left.state, 'running', 'a job whose reader holds it is left to that reader');
+  assert.equal(left.attempts, 1);
+  assert.equal(left.instance, 'another-host:4242');
+  assert.ok((await storedBytes(held)) > 0);
+
+  // Just marked running: its reader is between its claim and its import, so it is left too.
+  const fresh = await jobRow(justClaimed);
+  assert.equal(fresh.state, 'running');
+  assert.equal(fresh.attempts, 1);
+
+  // Tidy up for the tests after: both are read through, as the app's start would.
+  await new ImportRunner({ db: t.db, dataDir, log, tempDir }).runPending();
+});
+
+test('an instance stopping while it reads a file gives the job back unread and uncounted, and another then reads it', async () => {
+  const rows = Array.from(
+    { length: 3500 },
+    (_, i) => `${800000 + i},2025-04,full,completed,four_point,2025-04-20,good`,
+  );
+  const jobId = await queue([HEADER, ...rows].join('\n'));
+  const before = await historyCount();
+  const imports = (await t.db.selectFrom('imports').select('id').execute()).length;
+  // The instance is told to stop (as SIGTERM does) once a thousand rows have been read.
+  let stopping: Promise<void> | undefined;
+  const stopped = new ImportRunner({
+    db: t.db.withPlugin({
+      transformQuery(args) {
+        if (!stopping && (jobProgress(jobId)?.rowsRead ?? 0) >= 1000) stopping = stopped.close();
+        return args.node;
+      },
+      async transformResult(args) {
+        return args.result;
+      },
+    }),
+    dataDir,
+    log,
+    tempDir,
+  });
+  assert.equal(await stopped.start(jobId), 'given back');
+  await stopping;
+  let job = await jobRow(jobId);
+  assert.equal(job.state, 'queued', 'queued again for another instance');
+  assert.equal(job.attempts, 0, 'the stop is not counted as an attempt');
+  assert.equal(job.import_id, null);
+  assert.equal(await historyCount(), before, 'nothing of the file was imported');
+  assert.equal((await t.db.selectFrom('imports').select('id').execute()).length, imports);
+  assert.equal(await storedBytes(jobId), Buffer.byteLength([HEADER, ...rows].join('\n')), 'its file is kept');
+
+  assert.equal(await new ImportRunner({ db: t.db, dataDir, log, tempDir }).start(jobId), 'ended');
+  job = await jobRow(jobId);
+  assert.equal(job.state, 'done');
+  assert.equal(job.attempts, 1);
+  assert.equal(job.rows_read, 3500);
+  assert.equal(await historyCount(), before + 3500, 'read once, in full');
+  assert.equal(await storedBytes(jobId), 0);
+});
+
+test('the watch takes up a job queued over a minute ago that no instance started', async (ctx) => {
+  if (t.kind === 'embedded') {
+    ctx.skip('the embedded database has one process, which takes up jobs left waiting when it starts');
+    return;
+  }
+  const jobId = await queue([HEADER, GOOD.replace('100001', '900001')].join('\n'));
+  const fresh = await queue([HEADER, GOOD.replace('100001', '900002')].join('\n'));
+  await t.db
+    .updateTable('import_jobs')
+    .set({ updated_at: sql<Date>`now() - interval '2 minutes'` })
+    .where('id', '=', jobId)
+    .execute();
+  await new ImportRunner({ db: t.db, dataDir, log, tempDir }).takeUpAbandoned();
+  assert.equal((await jobRow(jobId)).state, 'done');
+  assert.equal((await jobRow(fresh)).state, 'queued', 'one just queued is left to the queue');
+  await new ImportRunner({ db: t.db, dataDir, log, tempDir }).runPending();
 });

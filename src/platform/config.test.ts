@@ -60,3 +60,9 @@ test('GOV.UK Notify needs an API key and the template ID', () => {
   );
   assert.throws(() => loadConfig({ QALOOP_MAIL: 'email' }), /QALOOP_MAIL/);
 });
+
+test('a stopped instance’s imports are looked for every 15 seconds unless set otherwise', () => {
+  assert.equal(loadConfig({}).importWatchSeconds, 15);
+  assert.equal(loadConfig({ QALOOP_IMPORT_WATCH_SECONDS: '2' }).importWatchSeconds, 2);
+  assert.throws(() => loadConfig({ QALOOP_IMPORT_WATCH_SECONDS: '0' }), /QALOOP_IMPORT_WATCH_SECONDS:/);
+});

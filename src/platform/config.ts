@@ -61,6 +61,10 @@ const envSchema = z.object({
   /** the words on the sign-in button */
   QALOOP_OIDC_LABEL: optionalText,
   QALOOP_LOCAL_PASSWORDS: z.enum(['0', '1']).default('1'),
+  /** seconds between SIGTERM and closing, while readiness says 'shutting down' (load balancers) */
+  QALOOP_SHUTDOWN_DRAIN_SECONDS: z.coerce.number().int().min(0).max(120).default(0),
+  /** seconds between looks for imports left running by an instance that stopped (PostgreSQL) */
+  QALOOP_IMPORT_WATCH_SECONDS: z.coerce.number().int().min(1).max(600).default(15),
 });
 
 /** Single sign-on, when configured: the provider and QA Loop's registration with it. */
@@ -104,6 +108,10 @@ export interface Config {
   oidc: OidcConfig | undefined;
   /** whether people may sign in with a QA Loop password (QALOOP_LOCAL_PASSWORDS=0 turns it off) */
   localPasswords: boolean;
+  /** seconds to go on serving after SIGTERM, readiness saying 'shutting down', before closing */
+  shutdownDrainSeconds: number;
+  /** seconds between looks for imports whose instance stopped while reading them, to take them up */
+  importWatchSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -130,6 +138,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reminderWorkingDays: e.QALOOP_REMINDER_WORKING_DAYS,
     oidc: oidcConfig(e),
     localPasswords: e.QALOOP_LOCAL_PASSWORDS === '1',
+    shutdownDrainSeconds: e.QALOOP_SHUTDOWN_DRAIN_SECONDS,
+    importWatchSeconds: e.QALOOP_IMPORT_WATCH_SECONDS,
   };
 }
 

@@ -13,6 +13,7 @@ import Fastify, {
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Db } from '../data/db.ts';
 import type { JobQueue } from '../data/queue.ts';
+import { databaseRateLimitStore } from '../data/rate-limit-store.ts';
 import { DatabaseSessionStore } from '../data/session-store.ts';
 import { todayInLondon } from '../domain/dates.ts';
 import type { Config } from '../platform/config.ts';
@@ -35,7 +36,7 @@ import childrenRoutes from './routes/children/children.ts';
 import cohortRoutes from './routes/cohorts/cohorts.ts';
 import escalationRoutes from './routes/escalations/escalations.ts';
 import feedbackRoutes from './routes/feedback/feedback.ts';
-import healthRoutes from './routes/health.ts';
+import healthRoutes, { type Lifecycle } from './routes/health.ts';
 import helpRoutes from './routes/help.ts';
 import homeRoutes from './routes/home.ts';
 import columnMappingRoutes from './routes/imports/column-mappings.ts';
@@ -56,8 +57,9 @@ import './types.ts';
 export interface AppOptions {
   db: Db;
   config: Pick<Config, 'demo' | 'sessionIdleMinutes' | 'secureCookies' | 'trustProxy' | 'dataDir'> &
-    /** single sign-on (none when unset), local passwords (on when unset), the address for links */
-    Partial<Pick<Config, 'oidc' | 'localPasswords' | 'baseUrl'>>;
+    /** single sign-on (none when unset), local passwords (on when unset), the address for links,
+     * how often to look for imports whose instance stopped (15 s when unset) */
+    Partial<Pick<Config, 'oidc' | 'localPasswords' | 'baseUrl' | 'importWatchSeconds'>>;
   logger?: Logger | false;
   /** a secret for signing cookies; a random one per process when not given */
   sessionSecret?: string;
@@ -75,6 +77,8 @@ declare module 'fastify' {
     today(): string;
     /** the job queue (pass it to notifyAllocated and the like); null when none is running (tests) */
     queue: JobQueue | null;
+    /** readiness says 'shutting down' from now on (the app goes on serving until it is closed) */
+    beginShutdown(): void;
   }
 }
 
@@ -113,7 +117,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(security);
   // Assets and health checks come before sessions: they never read or write one.
   await app.register(assets);
-  await app.register(healthRoutes, { db });
+  // Readiness says 'shutting down' from the moment the app is told to stop (cli/main.ts) or closes.
+  const lifecycle: Lifecycle = { shuttingDown: false };
+  app.decorate('beginShutdown', () => {
+    lifecycle.shuttingDown = true;
+  });
+  app.addHook('preClose', async () => {
+    lifecycle.shuttingDown = true;
+  });
+  // While shutting down each answer closes its connection, so a browser's idle keep-alive
+  // connection does not hold the closing server open: its next request opens one elsewhere.
+  app.addHook('onSend', async (_request, reply) => {
+    if (lifecycle.shuttingDown) reply.header('connection', 'close');
+  });
+  await app.register(healthRoutes, { db, queue, lifecycle });
 
   await app.register(fastifyFormbody, { parser: (body) => qs.parse(body) });
   // An asset's request carries no cookie past this point, so no session is read for it and its
@@ -161,7 +178,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (csrfExempt(request) || !multipart(request)) return done();
     app.csrfProtection(request, reply, done);
   });
-  await app.register(fastifyRateLimit, { global: false });
+  // Counters in the database, so that several instances share one limit (data/rate-limit-store.ts).
+  await app.register(fastifyRateLimit, { global: false, store: databaseRateLimitStore(db) });
   await app.register(views, { demo: config.demo });
   // an empty database: every page says how to set up the council (plugins/no-council.ts)
   await app.register((await import('./plugins/no-council.ts')).default, { db });
@@ -199,6 +217,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(programmeRoutes, { db });
   await app.register(settingsRoutes, { db });
   await app.register((await import('./routes/settings/writing.ts')).default, { db });
+  await app.register((await import('./routes/settings/retention.ts')).default, { db });
   await app.register(practiceThemeRoutes, { db });
   await app.register(learningRoutes, { db });
   await app.register((await import('./routes/learning/attendees.ts')).default, {
@@ -217,7 +236,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(toolRoutes, { db });
   await app.register(toolBuilderRoutes, { db });
   await app.register(gradeScaleRoutes, { db });
-  await app.register(importRoutes, { db, dataDir: config.dataDir });
+  await app.register(importRoutes, {
+    db,
+    dataDir: config.dataDir,
+    watchSeconds: config.importWatchSeconds ?? 15,
+  });
   await app.register(importApiRoutes, { db, dataDir: config.dataDir });
   await app.register(adminImportTokenRoutes, { db });
   await app.register((await import('./routes/imports/snapshots.ts')).default, { db });

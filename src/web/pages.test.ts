@@ -24,7 +24,12 @@ test('health: live always, ready once the database is migrated and reachable', a
   const live = await app.inject({ url: '/health/live' });
   assert.equal(live.statusCode, 200);
   const ready = await app.inject({ url: '/health/ready' });
-  assert.deepEqual(ready.json(), { status: 'ready' });
+  assert.deepEqual(ready.json(), {
+    status: 'ready',
+    database: 'reachable',
+    migrations: 'current',
+    queue: 'not started',
+  });
 });
 
 test('an unknown address shows the 404 page in the service’s design', async () => {

@@ -234,6 +234,12 @@ export function followOnPages(
       { path: `${month.href}/edit`, names: [`Plan ${month.text}`], h1: `Plan ${month.text}` },
       { path: '/programme/years/new', names: ['Plan a programme year'], linkedFrom: '/programme' },
       { path: '/settings/calendar', names: ['Phase lengths and closure days'], linkedFrom: '/programme' },
+      {
+        path: '/settings/retention',
+        names: ['Data retention'],
+        h1: 'Data retention',
+        linkedFrom: '/access-log',
+      },
       { path: tool.href, names: [tool.text], h1: tool.text, linkedFrom: '/tools' },
       // the demo council's own dip sample, in the tool builder
       { path: `${neglect.href}/edit`, names: [`Change ${neglect.text}`], h1: `Change ${neglect.text}` },

@@ -35,7 +35,6 @@ export async function seedImports(db: Db): Promise<{ jobId: string; importId: st
     const staged = await stageUpload(dataDir, Readable.from([SAMPLE_HISTORY]), 'audit history 2025.csv');
     const jobId = await queueImportJob(
       db,
-      dataDir,
       staged,
       { format: 'audit-history', mappingId: undefined, asOf: '2026-11-20', strict: false },
       { source: 'web', councilId: lead.council_id, staffId: lead.id },

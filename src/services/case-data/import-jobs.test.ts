@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { createTestDb, type TestDb } from '../../../test/helpers/db.ts';
 import { createCouncil } from '../organisation/councils.ts';
 import {
   checkImportRequest,
+  discardUpload,
   getImportJob,
   listUnfinishedJobs,
   parseAsOf,
@@ -15,8 +16,10 @@ import {
   safeFileName,
   shownFileName,
   stageUpload,
+  UPLOAD_CHUNK_BYTES,
   UploadTooLargeError,
   uploadsDir,
+  writeUploadTo,
 } from './import-jobs.ts';
 
 let t: TestDb;
@@ -148,24 +151,37 @@ test('a bad request is told field by field', async () => {
   assert.equal(parseAsOf('45000'), undefined);
 });
 
-test('a queued job owns its file in uploads/<job id>, and only its council sees it', async () => {
-  const staged = await stageUpload(dataDir, Readable.from(['x,y\n']), 'history.csv');
+test('a queued job keeps its file in the database, in order, and only its council sees it', async () => {
+  // three chunks and a bit, so the order they are kept in matters
+  const text = Array.from({ length: UPLOAD_CHUNK_BYTES * 3 + 10 }, (_, i) =>
+    String.fromCharCode(97 + (i % 26)),
+  ).join('');
+  const staged = await stageUpload(dataDir, Readable.from([text]), 'history.csv');
   const request = { format: 'audit-history' as const, mappingId: undefined, asOf: TODAY, strict: false };
-  const jobId = await queueImportJob(t.db, dataDir, staged, request, { source: 'web', councilId, staffId });
+  const jobId = await queueImportJob(t.db, staged, request, { source: 'web', councilId, staffId });
+  await discardUpload(staged);
   const job = await getImportJob(t.db, councilId, jobId);
   assert.ok(job);
   assert.equal(job.state, 'queued');
-  assert.equal(job.bytesTotal, 4);
+  assert.equal(job.bytesTotal, text.length);
   assert.equal(job.startedBy, 'Quinn Lead');
   assert.equal(job.fileName, 'history.csv');
-  const row = await t.db
-    .selectFrom('import_jobs')
-    .selectAll()
-    .where('id', '=', jobId)
-    .executeTakeFirstOrThrow();
-  assert.equal(row.stored_path, join(uploadsDir(dataDir), jobId, 'history.csv'));
-  assert.equal(readFileSync(row.stored_path, 'utf8'), 'x,y\n');
-  assert.equal(basename(dirname(row.stored_path)), jobId);
+  const chunks = await t.db
+    .selectFrom('import_upload_chunks')
+    .select(['seq', 'council_id'])
+    .where('job_id', '=', jobId)
+    .orderBy('seq')
+    .execute();
+  assert.deepEqual(
+    chunks.map((c) => c.seq),
+    [0, 1, 2, 3],
+  );
+  assert.ok(chunks.every((c) => c.council_id === councilId));
+  assert.deepEqual(readdirSync(uploadsDir(dataDir)), [], 'nothing is left on disk');
+  const back = join(dataDir, 'back.csv');
+  assert.equal(await writeUploadTo(t.db, jobId, back), text.length);
+  assert.equal(readFileSync(back, 'utf8'), text, 'written back exactly as it came');
+  rmSync(back);
   assert.equal(await getImportJob(t.db, otherCouncilId, jobId), undefined);
   assert.equal(await getImportJob(t.db, councilId, 'not-an-id'), undefined);
   assert.ok((await listUnfinishedJobs(t.db, councilId)).some((j) => j.id === jobId));

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Db } from '../../data/db.ts';
+import type { JobQueue } from '../../data/queue.ts';
 import type { ImportJobState } from '../../data/schema.ts';
+import { inTransaction } from '../../data/transaction.ts';
 import { parseDateInput } from '../../domain/date-input.ts';
 import { isRealDate } from '../../domain/dates.ts';
 import type { FieldError, Validated } from '../../domain/validation.ts';
@@ -24,7 +26,10 @@ export const FORMAT_LABELS: Record<ImportFormat, string> = {
   mapped: 'Mapped extract',
 };
 
-/** Where uploads wait to be read: one folder per job, removed when the job ends. */
+/**
+ * Where an upload waits while its request is read: it is then kept in the database (see
+ * queueImportJob) and the staged copy goes when the request ends.
+ */
 export function uploadsDir(dataDir: string): string {
   return join(dataDir, 'uploads');
 }
@@ -243,22 +248,25 @@ export type ImportRequester =
   | { source: 'web'; councilId: string; staffId: string }
   | { source: 'api'; councilId: string; tokenId: string };
 
+/** The size of the pieces an uploaded file is kept in, in the database, until its job ends. */
+export const UPLOAD_CHUNK_BYTES = 1024 * 1024;
+
 /**
- * Gives a staged file to a new queued job: the file moves to the job's own folder
- * (`uploads/<job id>`) and the job is recorded. Returns the job's id.
+ * Gives a staged file to a new queued job: the job and the file (in chunks of about a megabyte,
+ * read from disk a chunk at a time) are recorded in one transaction, so any instance can read it,
+ * and with a queue the job is sent to it in that same transaction. The staged copy stays for the
+ * caller to throw away. Returns the job's id.
  */
 export async function queueImportJob(
   db: Db,
-  dataDir: string,
   staged: StagedUpload,
   request: ImportRequest,
   requester: ImportRequester,
+  queue?: JobQueue | null,
 ): Promise<string> {
   const jobId = randomUUID();
-  const folder = join(uploadsDir(dataDir), jobId);
-  await rename(staged.dir, folder);
-  try {
-    await db
+  await inTransaction(db, async (trx) => {
+    await trx
       .insertInto('import_jobs')
       .values({
         id: jobId,
@@ -269,18 +277,46 @@ export async function queueImportJob(
         as_of: request.asOf,
         strict: request.strict,
         file_name: staged.fileName,
-        stored_path: join(folder, basename(staged.path)),
         bytes_total: staged.bytes,
         started_by: requester.source === 'web' ? requester.staffId : null,
         token_id: requester.source === 'api' ? requester.tokenId : null,
         state: 'queued',
       })
       .execute();
-  } catch (err) {
-    await rm(folder, { recursive: true, force: true });
-    throw err;
-  }
+    let seq = 0;
+    for await (const chunk of createReadStream(staged.path, { highWaterMark: UPLOAD_CHUNK_BYTES })) {
+      await trx
+        .insertInto('import_upload_chunks')
+        .values({ job_id: jobId, council_id: requester.councilId, seq: seq++, data: chunk as Buffer })
+        .execute();
+    }
+    if (queue) await queue.send('imports', { jobId }, { db: trx });
+  });
   return jobId;
+}
+
+/**
+ * Writes a job's uploaded file from the database to `path`, a chunk at a time, and returns how many
+ * bytes it wrote (none when its chunks have gone).
+ */
+export async function writeUploadTo(db: Db, jobId: string, path: string): Promise<number> {
+  let bytes = 0;
+  const out = createWriteStream(path, { mode: 0o600, flags: 'wx' });
+  const chunks = async function* () {
+    for (let seq = 0; ; seq++) {
+      const row = await db
+        .selectFrom('import_upload_chunks')
+        .select('data')
+        .where('job_id', '=', jobId)
+        .where('seq', '=', seq)
+        .executeTakeFirst();
+      if (!row) return;
+      bytes += row.data.length;
+      yield row.data;
+    }
+  };
+  await pipeline(chunks, out);
+  return bytes;
 }
 
 /** The data-quality headline of a snapshot: counts only, never a child. */
@@ -534,16 +570,16 @@ export async function importsPage(db: Db, councilId: string, historyShown: numbe
 
 /**
  * A file sent from the Case data page with its form: the file and the form are checked together,
- * so every mistake is listed at once, and a queued job takes the file. When anything is wrong, or
- * the job cannot be recorded, the file is thrown away. Returns the job's id, or the mistakes.
+ * so every mistake is listed at once, and a queued job takes the file into the database. The
+ * staged copy is always thrown away. Returns the job's id, or the mistakes.
  */
 export async function queueUploadedImport(
   db: Db,
-  dataDir: string,
   upload: StagedUpload | undefined,
   input: ImportRequestInput,
   requester: { councilId: string; staffId: string },
   today: string,
+  queue?: JobQueue | null,
 ): Promise<Validated<string>> {
   const errors: FieldError[] = [];
   if (!upload) errors.push({ field: 'file', message: 'Select a file to import' });
@@ -555,10 +591,10 @@ export async function queueUploadedImport(
     return { ok: false, errors };
   }
   try {
-    const jobId = await queueImportJob(db, dataDir, upload, checked.value, { source: 'web', ...requester });
+    const jobId = await queueImportJob(db, upload, checked.value, { source: 'web', ...requester }, queue);
     return { ok: true, value: jobId };
-  } catch (err) {
+  } finally {
+    // the job has its own copy in the database
     await discardUpload(upload);
-    throw err;
   }
 }

@@ -91,6 +91,12 @@ test('the data warehouse posts a CSV with its token: 202 and a status address; t
   assert.equal(row.source, 'api');
   assert.ok(row.token_id);
   assert.equal(row.started_by, null);
+  const kept = await t.db
+    .selectFrom('import_upload_chunks')
+    .select('seq')
+    .where('job_id', '=', body.jobId)
+    .execute();
+  assert.deepEqual(kept, [], 'the file is not kept once the job has ended');
   const record = await t.db
     .selectFrom('imports')
     .selectAll()

@@ -9,7 +9,12 @@ import type { FastifyInstance } from 'fastify';
 import { Agent, createTestApp, errorSummaryItems, h1 } from '../../../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../../../test/helpers/db.ts';
 import { importsIdle } from '../../../jobs/import-runner.ts';
-import { queueImportJob, stageUpload, uploadsDir } from '../../../services/case-data/import-jobs.ts';
+import {
+  discardUpload,
+  queueImportJob,
+  stageUpload,
+  uploadsDir,
+} from '../../../services/case-data/import-jobs.ts';
 import { createCouncil } from '../../../services/organisation/councils.ts';
 
 let t: TestDb;
@@ -62,7 +67,7 @@ async function upload(
   });
 }
 
-const count = async (table: 'import_jobs' | 'imports') =>
+const count = async (table: 'import_jobs' | 'imports' | 'import_upload_chunks') =>
   Number(
     (
       await t.db
@@ -161,6 +166,7 @@ test('a QA lead uploads an audit history: progress, then the result with counts,
   const again = await qa.get(`/imports/${record.id}/errors.csv`);
   assert.match(again.body, /'=1\+2 history\.csv/);
   assert.deepEqual(stored(), [], 'the upload is removed once read');
+  assert.equal(await count('import_upload_chunks'), 0, 'and its copy in the database');
 });
 
 test('strict: one invalid row refuses the whole file, and the page says nothing was imported', async () => {
@@ -180,6 +186,8 @@ test('strict: one invalid row refuses the whole file, and the page says nothing 
   assert.match(page.body, /1 of 2 rows are invalid, so nothing was imported/);
   assert.match(page.body, /A completed audit needs the date it was completed/);
   assert.equal(await count('imports'), imports);
+  assert.equal(await count('import_upload_chunks'), 0, 'the refused file is not kept');
+  assert.deepEqual(stored(), []);
   const list = await qa.get('/imports');
   assert.match(list.body, /Refused/);
 });
@@ -239,7 +247,6 @@ test('while a file is read, the page shows the rows read so far and refreshes it
     .executeTakeFirstOrThrow();
   const jobId = await queueImportJob(
     t.db,
-    dataDir,
     staged,
     { format: 'ssd', mappingId: undefined, asOf: '2026-11-22', strict: false },
     { source: 'web', councilId: lead.council_id, staffId: lead.id },
@@ -268,7 +275,7 @@ test('while a file is read, the page shows the rows read so far and refreshes it
     .set({ state: 'failed', message: 'Stopped' })
     .where('id', '=', jobId)
     .execute();
-  rmSync(join(uploadsDir(dataDir), jobId), { recursive: true, force: true });
+  await discardUpload(staged);
 });
 
 test('another council’s import job or import is not found', async () => {
@@ -283,7 +290,6 @@ test('another council’s import job or import is not found', async () => {
   const staged = await stageUpload(dataDir, Readable.from([[HEADER, GOOD].join('\n')]), 'theirs.csv');
   const jobId = await queueImportJob(
     t.db,
-    dataDir,
     staged,
     { format: 'audit-history', mappingId: undefined, asOf: '2026-11-22', strict: false },
     { source: 'web', councilId: other, staffId },
@@ -322,7 +328,7 @@ test('another council’s import job or import is not found', async () => {
     const res = await qa.get(url);
     assert.equal(res.statusCode, 404, url);
   }
-  rmSync(join(uploadsDir(dataDir), jobId), { recursive: true, force: true });
+  await discardUpload(staged);
 });
 
 test('practitioners, auditors and scrutiny readers cannot reach any import page, nor send a file', async () => {
@@ -372,7 +378,6 @@ test('an import cut short when the app stopped is read again from its stored fil
   );
   const jobId = await queueImportJob(
     t.db,
-    dataDir,
     staged,
     { format: undefined, mappingId: undefined, asOf: '2026-11-22', strict: false },
     { source: 'web', councilId: lead.council_id, staffId: lead.id },

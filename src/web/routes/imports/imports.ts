@@ -6,7 +6,7 @@ import type { Db } from '../../../data/db.ts';
 import { can } from '../../../domain/roles.ts';
 import type { FieldError } from '../../../domain/validation.ts';
 import type { RowError } from '../../../import/types.ts';
-import { ImportRunner } from '../../../jobs/import-runner.ts';
+import { ImportRunner, startImportWorker } from '../../../jobs/import-runner.ts';
 import { importErrorsCsv, importErrorsFileName } from '../../../reports/import-errors-csv.ts';
 import {
   discardUpload,
@@ -57,14 +57,25 @@ function asOfParts(value: unknown) {
   return { 'asOf-day': day, 'asOf-month': month, 'asOf-year': year };
 }
 
-const importRoutes: FastifyPluginAsyncZod<{ db: Db; dataDir: string }> = async (app, { db, dataDir }) => {
+const importRoutes: FastifyPluginAsyncZod<{
+  db: Db;
+  dataDir: string;
+  /** seconds between looks for jobs whose instance stopped while reading them */
+  watchSeconds?: number;
+}> = async (app, { db, dataDir, watchSeconds = 15 }) => {
   const access = { access: 'imports.manage' as const };
-  const runner = new ImportRunner({ db, dataDir, log: app.log });
+  const runner = new ImportRunner({ db, dataDir, log: app.log, queue: app.queue });
   /** the file each upload request brought, until a job takes it or it is thrown away */
   const staged = new WeakMap<FastifyRequest, StagedUpload>();
 
-  // Jobs cut short when the app last stopped are read again; leftovers of ended jobs are removed.
+  // Jobs cut short when an instance stopped are read again; leftover uploads are removed. With a
+  // job queue, this instance also reads the jobs it hands out, whichever instance queued them, and
+  // takes up within seconds any job whose instance stops while reading it.
   app.addHook('onReady', async () => {
+    if (app.queue) {
+      await startImportWorker(app.queue, runner);
+      runner.watch(watchSeconds * 1000);
+    }
     void runner.runPending();
     void runner.sweepUploads();
   });
@@ -155,7 +166,14 @@ const importRoutes: FastifyPluginAsyncZod<{ db: Db; dataDir: string }> = async (
       ...(typed ? date : { asOf: body.asOf }),
       strict: body.strict,
     };
-    const queued = await queueUploadedImport(db, dataDir, upload, input, { councilId, staffId }, app.today());
+    const queued = await queueUploadedImport(
+      db,
+      upload,
+      input,
+      { councilId, staffId },
+      app.today(),
+      app.queue,
+    );
     if (!queued.ok) {
       reply.code(400);
       return uploadPage(request, reply, {
@@ -169,7 +187,8 @@ const importRoutes: FastifyPluginAsyncZod<{ db: Db; dataDir: string }> = async (
         },
       });
     }
-    void runner.start(queued.value, { after: sent.after(request) });
+    // Without a job queue (tests), this process reads it once the answer has gone.
+    if (!app.queue) void runner.start(queued.value, { after: sent.after(request) });
     return reply.redirect(`/imports/jobs/${queued.value}`, 303);
   });
 
