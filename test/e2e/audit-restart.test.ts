@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -18,6 +17,7 @@ import { openDb } from '../../src/data/db.ts';
 import { migrateToLatest } from '../../src/data/migrate.ts';
 import { AUDIT_PASSWORD, type AuditFixture, buildAuditFixture } from '../helpers/audits.ts';
 import { launchBrowser } from '../helpers/browser.ts';
+import { freePort } from '../helpers/ports.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 let dataDir: string;
@@ -27,17 +27,6 @@ let port: number;
 let server: ChildProcess | undefined;
 let browser: Browser;
 let f: AuditFixture;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function startServer(): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(ROOT, 'src/cli/main.ts'), 'serve'], {

@@ -12,7 +12,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -21,6 +20,7 @@ import { dbConnection } from '../../src/data/db.ts';
 import { QUEUES, startQueue } from '../../src/data/queue.ts';
 import { createImportToken } from '../../src/services/case-data/import-tokens.ts';
 import { createTestDb, type TestDbWithDemo } from '../helpers/db.ts';
+import { freePort } from '../helpers/ports.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const ON_POSTGRES = !!process.env.DATABASE_URL;
@@ -39,17 +39,6 @@ let databaseUrl: string;
 let token: string;
 let councilId: string;
 const instances: Instance[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function startInstance(): Promise<Instance> {
   const port = await freePort();
@@ -183,6 +172,29 @@ after(async () => {
   await t?.close();
 });
 
+/**
+ * Waits until the job is reading rows (the file is big enough to be caught doing so), and gives the
+ * instance its row names as reading it, and another still running.
+ */
+async function readerOf(jobId: string): Promise<{ reader: Instance; other: Instance }> {
+  const reading = await until(
+    () =>
+      t.db
+        .selectFrom('import_jobs')
+        .select(['state', 'rows_read', 'instance'])
+        .where('id', '=', jobId)
+        .executeTakeFirstOrThrow(),
+    (j) => (j.state === 'running' && j.rows_read > 0) || j.state === 'done' || j.state === 'failed',
+    'the import to start reading rows',
+  );
+  assert.equal(reading.state, 'running', 'the file is big enough to be caught while it is read');
+  const reader = instances.find((i) => !stopped(i) && reading.instance === `${hostname()}:${i.child.pid}`);
+  assert.ok(reader, `the job's row names one of the running instances (${reading.instance})`);
+  const other = instances.find((i) => i !== reader && !stopped(i));
+  assert.ok(other, 'another instance is running');
+  return { reader, other };
+}
+
 test('a file sent to one instance is imported, and its progress and end are seen through the other', {
   skip,
 }, async () => {
@@ -294,22 +306,8 @@ test('the instance reading an import killed outright leaves nothing half-written
   );
   const jobId = await sendExtract(instances[0], 'big list6.csv', list6('INS-C-', rows));
   // Caught once it is reading rows, on whichever instance took the job from the queue.
-  const reading = await until(
-    () =>
-      t.db
-        .selectFrom('import_jobs')
-        .select(['state', 'rows_read', 'instance'])
-        .where('id', '=', jobId)
-        .executeTakeFirstOrThrow(),
-    (j) => (j.state === 'running' && j.rows_read > 0) || j.state === 'done' || j.state === 'failed',
-    'the import to start reading rows',
-  );
-  assert.equal(reading.state, 'running', 'the file is big enough to be caught while it is read');
   // The job's row names the instance reading it: that one, and only that one, is killed outright.
-  const reader = instances.find((i) => !stopped(i) && reading.instance === `${hostname()}:${i.child.pid}`);
-  assert.ok(reader, `the job's row names one of the running instances (${reading.instance})`);
-  const other = instances.find((i) => i !== reader && !stopped(i));
-  assert.ok(other, 'another instance is running');
+  const { reader, other } = await readerOf(jobId);
   await kill(reader);
   assert.equal(await childrenLike('INS-C-'), 0, 'nothing of the import was kept');
 
@@ -379,21 +377,7 @@ test('the instance reading an import stopped with SIGTERM gives the job back, an
   const sender = instances.find((i) => !stopped(i));
   assert.ok(sender);
   const jobId = await sendExtract(sender, 'restart list6.csv', list6('INS-T-', rows));
-  const reading = await until(
-    () =>
-      t.db
-        .selectFrom('import_jobs')
-        .select(['state', 'rows_read', 'instance'])
-        .where('id', '=', jobId)
-        .executeTakeFirstOrThrow(),
-    (j) => (j.state === 'running' && j.rows_read > 0) || j.state === 'done' || j.state === 'failed',
-    'the import to start reading rows',
-  );
-  assert.equal(reading.state, 'running', 'the file is big enough to be caught while it is read');
-  const reader = instances.find((i) => !stopped(i) && reading.instance === `${hostname()}:${i.child.pid}`);
-  assert.ok(reader, `the job's row names one of the running instances (${reading.instance})`);
-  const other = instances.find((i) => i !== reader && !stopped(i));
-  assert.ok(other, 'another instance is running');
+  const { reader, other } = await readerOf(jobId);
   const exited = new Promise<number | null>((resolve) => reader.child.once('exit', (code) => resolve(code)));
   reader.child.kill('SIGTERM');
   assert.equal(await exited, 0, 'the instance stopped cleanly, not forced out');

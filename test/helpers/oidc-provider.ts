@@ -27,13 +27,7 @@ export interface TestProvider {
 }
 
 /** A free port on loopback, for an app that must know its own address before it listens. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((done) => server.close(done));
-  return port;
-}
+export { freePort } from './ports.ts';
 
 /**
  * A real OpenID provider (the `oidc-provider` package) on 127.0.0.1 and a free port, with one
