@@ -460,7 +460,7 @@ export async function crawlFollowOn(
 
 /** How many pages one step on the crawl checks for a role (the follow-on list is fixed per role). */
 export const FOLLOW_ON_PAGES: Partial<Record<Role, number>> = {
-  qa_lead: 52,
+  qa_lead: 53,
   case_manager: 2,
   service_contributor: 2,
   partner_contributor: 1,
