@@ -66,8 +66,17 @@ function pageLinks(html: string): string[] {
   return links;
 }
 
+/**
+ * A page's address with its ids, dates and numbers taken out: a week's pack, a month or a part of an
+ * audit is one page however many weeks back the "previous week" links lead (the crawl once walked a
+ * team's packs back to 2021, 400 pages a person).
+ */
 function shapeOf(href: string): string {
-  return href.split('?')[0].replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, ':id');
+  return href
+    .split('?')[0]
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, ':id')
+    .replace(/\b\d{4}-\d{2}(-\d{2})?\b/g, ':date')
+    .replace(/\/\d+(?=\/|$)/g, '/:n');
 }
 
 for (const role of ROLES) {
