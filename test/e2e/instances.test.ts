@@ -172,6 +172,16 @@ after(async () => {
   await t?.close();
 });
 
+/** How many imports the council has recorded. */
+async function importsOfCouncil(): Promise<number> {
+  const row = await t.db
+    .selectFrom('imports')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('council_id', '=', councilId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /**
  * Waits until the job is reading rows (the file is big enough to be caught doing so), and gives the
  * instance its row names as reading it, and another still running.
@@ -295,15 +305,7 @@ test('the instance reading an import killed outright leaves nothing half-written
   skip,
 }, async () => {
   const rows = 40_000;
-  const importsBefore = Number(
-    (
-      await t.db
-        .selectFrom('imports')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('council_id', '=', councilId)
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+  const importsBefore = await importsOfCouncil();
   const jobId = await sendExtract(instances[0], 'big list6.csv', list6('INS-C-', rows));
   // Caught once it is reading rows, on whichever instance took the job from the queue.
   // The job's row names the instance reading it: that one, and only that one, is killed outright.
@@ -331,15 +333,7 @@ test('the instance reading an import killed outright leaves nothing half-written
     .execute();
   assert.equal(made.length, 1, 'one import recorded');
   assert.equal(made[0].id, ended.importId);
-  const importsAfter = Number(
-    (
-      await t.db
-        .selectFrom('imports')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('council_id', '=', councilId)
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+  const importsAfter = await importsOfCouncil();
   assert.equal(importsAfter, importsBefore + 1);
   const job = await t.db
     .selectFrom('import_jobs')
