@@ -1,8 +1,24 @@
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  Kysely,
+  PGliteAdapter,
+  PGliteDialect,
+  PostgresDialect,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type QueryResult,
+  sql,
+  type TransactionSettings,
+} from 'kysely';
 import pg from 'pg';
+import { currentScope } from './council-scope.ts';
+import { APP_ROLE } from './row-level-security.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -165,4 +181,255 @@ export function describeUrl(url: string): string {
   } catch {
     return 'unparseable URL';
   }
+}
+
+/**
+ * The Db the app's requests, jobs and commands use: the same database, but every query runs as
+ * the app's role (not the tables' owner, so row-level security applies) with the council of the
+ * work in hand (council-scope.ts) as the `qaloop.council_id` setting. Service code needs no change:
+ * the setting travels with each connection or transaction.
+ *
+ * PostgreSQL: a pool of its own. With `appDatabaseUrl` it connects as the app's role itself (the
+ * production shape: the app cannot become the owner); without, it connects with the owner's URL
+ * and takes the app's role for each session (`set role`), as on the embedded database.
+ *
+ * Embedded: PGlite has one session, shared with the owner's Db and the job queue, so the role and
+ * council are set for each transaction only (`set_config(…, true)`), and a statement outside a
+ * transaction is wrapped in one. Nothing the app sets outlives its own transaction.
+ */
+export function appDb(db: Db, options: { appDatabaseUrl?: string } = {}): Db {
+  const connection = dbConnection(db);
+  if (!connection) throw new Error('appDb needs a Db made by openDb');
+  let scoped: Db;
+  if (connection.kind === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: options.appDatabaseUrl ?? connection.url,
+      max: 10,
+      connectionTimeoutMillis: 5000,
+    });
+    pool.on('error', () => {
+      // as in openDb: the pool replaces a lost idle client
+    });
+    const dialect = new PostgresDialect({ pool });
+    const takeRole = !options.appDatabaseUrl;
+    scoped = new Kysely<Database>({
+      dialect: {
+        createAdapter: () => dialect.createAdapter(),
+        createDriver: () => new ScopedPoolDriver(dialect.createDriver(), takeRole),
+        createIntrospector: (k) => dialect.createIntrospector(k),
+        createQueryCompiler: () => dialect.createQueryCompiler(),
+      } satisfies Dialect,
+    });
+  } else {
+    const pglite = connection.pglite;
+    scoped = new Kysely<Database>({
+      dialect: {
+        createAdapter: () => new PGliteAdapter(),
+        createDriver: () => new ScopedPGliteDriver(pglite),
+        createIntrospector: (k) => new PostgresIntrospector(k),
+        createQueryCompiler: () => new PostgresQueryCompiler(),
+      } satisfies Dialect,
+    });
+  }
+  connections.set(scoped, connection);
+  return scoped;
+}
+
+/** The role and settings a query runs with, from the council scope of the work in hand. */
+function scopeSettings(): { council: string; across: string } {
+  const scope = currentScope();
+  return { council: scope?.councilId ?? '', across: scope?.acrossCouncils ? 'yes' : '' };
+}
+
+/**
+ * A pool's driver that, when it hands out a connection, makes sure the connection holds the
+ * council of the work in hand (one extra statement only when that differs from what it last held).
+ * A pooled connection serves one piece of work at a time, so a session setting is safe here.
+ */
+class ScopedPoolDriver implements Driver {
+  readonly #inner: Driver;
+  readonly #takeRole: boolean;
+  readonly #held = new WeakMap<DatabaseConnection, string>();
+
+  constructor(inner: Driver, takeRole: boolean) {
+    this.#inner = inner;
+    this.#takeRole = takeRole;
+  }
+
+  init() {
+    return this.#inner.init();
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await this.#inner.acquireConnection();
+    const { council, across } = scopeSettings();
+    const key = `${council}|${across}`;
+    if (this.#held.get(connection) !== key) {
+      try {
+        await connection.executeQuery(
+          CompiledQuery.raw(
+            this.#takeRole
+              ? `select set_config('role', '${APP_ROLE}', false), set_config('qaloop.council_id', $1, false), set_config('qaloop.across_councils', $2, false)`
+              : `select set_config('qaloop.council_id', $1, false), set_config('qaloop.across_councils', $2, false)`,
+            [council, across],
+          ),
+        );
+      } catch (err) {
+        await this.#inner.releaseConnection(connection);
+        throw err;
+      }
+      this.#held.set(connection, key);
+    }
+    return connection;
+  }
+
+  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
+    return this.#inner.beginTransaction(connection, settings);
+  }
+  commitTransaction(connection: DatabaseConnection) {
+    return this.#inner.commitTransaction(connection);
+  }
+  rollbackTransaction(connection: DatabaseConnection) {
+    return this.#inner.rollbackTransaction(connection);
+  }
+  savepoint(
+    connection: DatabaseConnection,
+    name: string,
+    compile: Parameters<NonNullable<Driver['savepoint']>>[2],
+  ) {
+    return this.#inner.savepoint?.(connection, name, compile) ?? Promise.resolve();
+  }
+  rollbackToSavepoint(
+    connection: DatabaseConnection,
+    name: string,
+    compile: Parameters<NonNullable<Driver['rollbackToSavepoint']>>[2],
+  ) {
+    return this.#inner.rollbackToSavepoint?.(connection, name, compile) ?? Promise.resolve();
+  }
+  releaseSavepoint(
+    connection: DatabaseConnection,
+    name: string,
+    compile: Parameters<NonNullable<Driver['releaseSavepoint']>>[2],
+  ) {
+    return this.#inner.releaseSavepoint?.(connection, name, compile) ?? Promise.resolve();
+  }
+  releaseConnection(connection: DatabaseConnection) {
+    return this.#inner.releaseConnection(connection);
+  }
+  destroy() {
+    return this.#inner.destroy();
+  }
+}
+
+type PGliteTransaction = Parameters<Parameters<PGlite['transaction']>[0]>[0];
+
+/** Sets the app's role and the council for the rest of a PGlite transaction only. */
+async function takeScope(tx: PGliteTransaction, council: string, across: string) {
+  await tx.query(
+    `select set_config('role', '${APP_ROLE}', true), set_config('qaloop.council_id', $1, true), set_config('qaloop.across_councils', $2, true)`,
+    [council, across],
+  );
+}
+
+/** A PGlite connection for one piece of work, holding the scope it was handed out in. */
+class ScopedPGliteConnection implements DatabaseConnection {
+  readonly #pglite: PGlite;
+  readonly #council: string;
+  readonly #across: string;
+  #transaction: PGliteTransaction | undefined;
+  #finish: ((commit: boolean) => void) | undefined;
+  #finished: Promise<unknown> | undefined;
+
+  constructor(pglite: PGlite) {
+    this.#pglite = pglite;
+    const { council, across } = scopeSettings();
+    this.#council = council;
+    this.#across = across;
+  }
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const run = async (tx: PGliteTransaction) => {
+      const { affectedRows, rows } = await tx.query<R>(query.sql, query.parameters as unknown[], {
+        rowMode: 'object',
+      });
+      return { numAffectedRows: affectedRows != null ? BigInt(affectedRows) : undefined, rows: rows ?? [] };
+    };
+    if (this.#transaction) return run(this.#transaction);
+    return this.#pglite.transaction(async (tx) => {
+      await takeScope(tx, this.#council, this.#across);
+      return run(tx);
+    });
+  }
+
+  // biome-ignore lint/correctness/useYield: PGlite cannot stream, as Kysely's own PGlite driver says
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('Streaming is not supported by PGlite.');
+  }
+
+  async begin() {
+    let begun: () => void = () => {};
+    const started = new Promise<void>((resolve) => {
+      begun = resolve;
+    });
+    const decided = new Promise<boolean>((resolve) => {
+      this.#finish = resolve;
+    });
+    this.#finished = this.#pglite.transaction(async (tx) => {
+      await takeScope(tx, this.#council, this.#across);
+      this.#transaction = tx;
+      begun();
+      if (!(await decided)) await tx.rollback();
+    });
+    // a failure to begin (or to take the scope) surfaces here rather than hanging
+    await Promise.race([started, this.#finished]);
+  }
+
+  async end(commit: boolean) {
+    this.#finish?.(commit);
+    try {
+      await this.#finished;
+    } finally {
+      this.#transaction = undefined;
+      this.#finish = undefined;
+      this.#finished = undefined;
+    }
+  }
+}
+
+/** Hands out a ScopedPGliteConnection for each piece of work; the owner's Db closes the PGlite. */
+class ScopedPGliteDriver implements Driver {
+  readonly #pglite: PGlite;
+
+  constructor(pglite: PGlite) {
+    this.#pglite = pglite;
+  }
+
+  async init() {}
+  async acquireConnection(): Promise<DatabaseConnection> {
+    return new ScopedPGliteConnection(this.#pglite);
+  }
+  async beginTransaction(connection: DatabaseConnection) {
+    await (connection as ScopedPGliteConnection).begin();
+  }
+  async commitTransaction(connection: DatabaseConnection) {
+    await (connection as ScopedPGliteConnection).end(true);
+  }
+  async rollbackTransaction(connection: DatabaseConnection) {
+    await (connection as ScopedPGliteConnection).end(false).catch(() => {});
+  }
+  async savepoint(connection: DatabaseConnection, name: string) {
+    await connection.executeQuery(CompiledQuery.raw(`savepoint ${quoteName(name)}`));
+  }
+  async rollbackToSavepoint(connection: DatabaseConnection, name: string) {
+    await connection.executeQuery(CompiledQuery.raw(`rollback to savepoint ${quoteName(name)}`));
+  }
+  async releaseSavepoint(connection: DatabaseConnection, name: string) {
+    await connection.executeQuery(CompiledQuery.raw(`release savepoint ${quoteName(name)}`));
+  }
+  async releaseConnection() {}
+  async destroy() {}
+}
+
+function quoteName(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
 }

@@ -1,5 +1,9 @@
 import type { Session } from 'fastify';
+import { acrossCouncils } from './council-scope.ts';
 import type { Db } from './db.ts';
+
+/** Sessions are found by their unguessable id, before anyone is known: the one path across councils. */
+const SESSIONS = 'sessions are found by their id before anyone is known';
 
 type Callback = (err?: unknown) => void;
 type GetCallback = (err: unknown, session?: Session | null) => void;
@@ -32,59 +36,63 @@ export class DatabaseSessionStore {
       : new Date(Date.now() + this.#lifetimeMs);
     // A signed-out visitor's session only holds the sign-in form's CSRF secret: keep it briefly.
     if (!userId) expires = new Date(Math.min(expires.getTime(), Date.now() + SIGNED_OUT_LIFETIME_MS));
-    this.#db
-      .insertInto('sessions')
-      .values((eb) => ({
-        sid,
-        data: JSON.stringify(session),
-        expires_at: expires,
-        user_id: userId,
-        council_id: userId
-          ? eb.selectFrom('user_accounts').select('council_id').where('id', '=', userId)
-          : null,
-      }))
-      .onConflict((oc) =>
-        oc
-          .column('sid')
-          .doUpdateSet((eb) => ({
-            data: eb.ref('excluded.data'),
-            expires_at: eb.ref('excluded.expires_at'),
-            user_id: eb.ref('excluded.user_id'),
-            council_id: eb.ref('excluded.council_id'),
-          }))
-          .where('sessions.destroyed', '=', false),
-      )
-      .execute()
+    acrossCouncils(SESSIONS, () =>
+      this.#db
+        .insertInto('sessions')
+        .values((eb) => ({
+          sid,
+          data: JSON.stringify(session),
+          expires_at: expires,
+          user_id: userId,
+          council_id: userId
+            ? eb.selectFrom('user_accounts').select('council_id').where('id', '=', userId)
+            : null,
+        }))
+        .onConflict((oc) =>
+          oc
+            .column('sid')
+            .doUpdateSet((eb) => ({
+              data: eb.ref('excluded.data'),
+              expires_at: eb.ref('excluded.expires_at'),
+              user_id: eb.ref('excluded.user_id'),
+              council_id: eb.ref('excluded.council_id'),
+            }))
+            .where('sessions.destroyed', '=', false),
+        )
+        .execute(),
+    )
       .then(() => this.#sweep())
       .then(() => callback(), callback);
   }
 
   get(sid: string, callback: GetCallback): void {
-    this.#db
-      .selectFrom('sessions')
-      .select(['data', 'expires_at'])
-      .where('sid', '=', sid)
-      .where('destroyed', '=', false)
-      .executeTakeFirst()
-      .then((row) => {
-        if (!row || row.expires_at <= new Date()) return callback(null, null);
-        const data = (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as Session;
-        callback(null, data);
-      }, callback);
+    acrossCouncils(SESSIONS, () =>
+      this.#db
+        .selectFrom('sessions')
+        .select(['data', 'expires_at'])
+        .where('sid', '=', sid)
+        .where('destroyed', '=', false)
+        .executeTakeFirst(),
+    ).then((row) => {
+      if (!row || row.expires_at <= new Date()) return callback(null, null);
+      const data = (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as Session;
+      callback(null, data);
+    }, callback);
   }
 
   destroy(sid: string, callback: Callback): void {
-    this.#db
-      .updateTable('sessions')
-      .set({
-        destroyed: true,
-        data: '{}',
-        user_id: null,
-        expires_at: new Date(Date.now() + TOMBSTONE_MS),
-      })
-      .where('sid', '=', sid)
-      .execute()
-      .then(() => callback(), callback);
+    acrossCouncils(SESSIONS, () =>
+      this.#db
+        .updateTable('sessions')
+        .set({
+          destroyed: true,
+          data: '{}',
+          user_id: null,
+          expires_at: new Date(Date.now() + TOMBSTONE_MS),
+        })
+        .where('sid', '=', sid)
+        .execute(),
+    ).then(() => callback(), callback);
   }
 
   /** Deletes expired sessions and tombstones at most once a minute. */
@@ -92,7 +100,9 @@ export class DatabaseSessionStore {
     const now = Date.now();
     if (now - this.#lastSweep < 60_000) return;
     this.#lastSweep = now;
-    await this.#db.deleteFrom('sessions').where('expires_at', '<=', new Date(now)).execute();
+    await acrossCouncils(SESSIONS, () =>
+      this.#db.deleteFrom('sessions').where('expires_at', '<=', new Date(now)).execute(),
+    );
   }
 }
 

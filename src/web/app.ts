@@ -18,7 +18,7 @@ import { DatabaseSessionStore } from '../data/session-store.ts';
 import { todayInLondon } from '../domain/dates.ts';
 import type { Config } from '../platform/config.ts';
 import type { Logger } from '../platform/log.ts';
-import access from './plugins/access.ts';
+import access, { councilScopeHooks } from './plugins/access.ts';
 import assets, { isAssetRequest } from './plugins/assets.ts';
 import childAccess from './plugins/child-access.ts';
 import errors from './plugins/errors.ts';
@@ -94,6 +94,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
   });
 
+  // First of all: each request runs in its council's scope, which the database enforces.
+  councilScopeHooks(app);
   // Each route declares its params, query and body as zod schemas (see src/web/forms.ts).
   app.setValidatorCompiler(validatorCompiler);
   app.decorate('today', options.today ?? todayInLondon);

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import type { Db } from '../../src/data/db.ts';
+import { appDb, type Db } from '../../src/data/db.ts';
 import { DEMO_PASSWORD } from '../../src/demo/council.ts';
 import type { Config } from '../../src/platform/config.ts';
 import type { Logger } from '../../src/platform/log.ts';
@@ -32,11 +32,18 @@ export interface TestAppOptions {
 
 export { TEST_TODAY } from './today.ts';
 
-/** The app as `qaloop serve` builds it, on the test's database, with test settings. */
+/**
+ * The app as `qaloop serve` builds it, on the test's database, with test settings. Its requests
+ * run as the app's database role, confined by row-level security to the signed-in person's
+ * council, as in production (QALOOP_TEST_AS_OWNER=1 runs them as the tables' owner instead, to
+ * tell an isolation failure from any other). The test's own `db` stays the owner's, for setting up
+ * and checking.
+ */
 export async function createTestApp(db: Db, options: TestAppOptions = {}) {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'qaloop-test-'));
+  const appsDb = process.env.QALOOP_TEST_AS_OWNER === '1' ? db : appDb(db);
   const app = await buildApp({
-    db,
+    db: appsDb,
     logger: options.logger ?? false,
     sessionSecret: 'test-secret-test-secret-test-secret-test-secret',
     today: () => options.today ?? TEST_TODAY,
@@ -53,6 +60,7 @@ export async function createTestApp(db: Db, options: TestAppOptions = {}) {
     },
   });
   if (!options.dataDir) app.addHook('onClose', () => rm(dataDir, { recursive: true, force: true }));
+  if (appsDb !== db) app.addHook('onClose', () => appsDb.destroy());
   if (options.ready !== false) await app.ready();
   return app;
 }

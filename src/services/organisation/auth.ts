@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { acrossCouncils } from '../../data/council-scope.ts';
 import type { Db } from '../../data/db.ts';
 import type { Role } from '../../domain/roles.ts';
 import { type FieldError, validate } from '../../domain/validation.ts';
@@ -174,6 +175,17 @@ export async function signInWithCode(
   code: string,
   attempt: Attempt,
 ): Promise<{ ok: true } | { ok: false; errors: FieldError[] }> {
+  return acrossCouncils('the second step of signing in, before anyone is known', () =>
+    checkSignInCode(db, userId, code, attempt),
+  );
+}
+
+async function checkSignInCode(
+  db: Db,
+  userId: string,
+  code: string,
+  attempt: Attempt,
+): Promise<{ ok: true } | { ok: false; errors: FieldError[] }> {
   const now = attempt.now ?? new Date();
   const formatError = codeFormatError(code);
   if (formatError) return { ok: false, errors: [{ field: 'code', message: formatError }] };
@@ -214,7 +226,10 @@ export async function signInWithForm(
 ): Promise<{ ok: true; userId: string; secondFactor: boolean } | { ok: false; errors: FieldError[] }> {
   const checked = validate(signInSchema, input);
   if (!checked.ok) return checked;
-  const result = await signInWithPassword(db, checked.value.email, checked.value.password, attempt);
+  const result = await acrossCouncils(
+    'an account is found by its e-mail address before anyone is known',
+    () => signInWithPassword(db, checked.value.email, checked.value.password, attempt),
+  );
   if (result.ok) return result;
   return { ok: false, errors: [{ field: 'password', message: SIGN_IN_REFUSED }] };
 }
@@ -265,26 +280,30 @@ export async function loadSignedInUser(db: Db, userId: string): Promise<SignedIn
 
 /** For the demo sign-in: the roles that have a named demo person, in one query. */
 export async function demoRoles(db: Db): Promise<Role[]> {
-  const rows = await db
-    .selectFrom('staff as s')
-    .innerJoin('councils as c', 'c.id', 's.council_id')
-    .innerJoin('user_accounts as u', 'u.staff_id', 's.id')
-    .where('c.is_demo', '=', true)
-    .where('s.external_id', 'like', 'DEMO-%')
-    .select('s.external_id')
-    .execute();
+  const rows = await acrossCouncils('the demo sign-in finds the demo council', () =>
+    db
+      .selectFrom('staff as s')
+      .innerJoin('councils as c', 'c.id', 's.council_id')
+      .innerJoin('user_accounts as u', 'u.staff_id', 's.id')
+      .where('c.is_demo', '=', true)
+      .where('s.external_id', 'like', 'DEMO-%')
+      .select('s.external_id')
+      .execute(),
+  );
   return rows.map((r) => (r.external_id as string).slice('DEMO-'.length) as Role);
 }
 
 /** For the demo sign-in: the account of the demo council's named person for a role. */
 export async function demoAccountForRole(db: Db, role: Role): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('user_accounts as u')
-    .innerJoin('councils as c', 'c.id', 'u.council_id')
-    .innerJoin('staff as s', 's.id', 'u.staff_id')
-    .where('c.is_demo', '=', true)
-    .where('s.external_id', '=', `DEMO-${role}`)
-    .select('u.id')
-    .executeTakeFirst();
+  const row = await acrossCouncils('the demo sign-in finds the demo council', () =>
+    db
+      .selectFrom('user_accounts as u')
+      .innerJoin('councils as c', 'c.id', 'u.council_id')
+      .innerJoin('staff as s', 's.id', 'u.staff_id')
+      .where('c.is_demo', '=', true)
+      .where('s.external_id', '=', `DEMO-${role}`)
+      .select('u.id')
+      .executeTakeFirst(),
+  );
   return row?.id;
 }

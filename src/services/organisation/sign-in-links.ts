@@ -1,3 +1,4 @@
+import { acrossCouncils } from '../../data/council-scope.ts';
 import type { Db } from '../../data/db.ts';
 import type { JobQueue } from '../../data/queue.ts';
 import { endSessionsOf } from '../../data/session-store.ts';
@@ -95,50 +96,52 @@ export type SignInLinkUse =
 export async function useSignInLink(db: Db, token: string, now = new Date()): Promise<SignInLinkUse> {
   const linkId = linkIdOf(token, await sessionSecret(db));
   if (!linkId) return { ok: false };
-  return inTransaction(db, async (trx) => {
-    const used = await trx
-      .updateTable('sign_in_links')
-      .set({ used_at: now })
-      .where('id', '=', linkId)
-      .where('used_at', 'is', null)
-      .where('expires_at', '>', now)
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('user_accounts as u')
-            .innerJoin('staff as s', 's.id', 'u.staff_id')
-            .whereRef('u.id', '=', 'sign_in_links.user_id')
-            .where('u.disabled', '=', false)
-            .where('s.active', '=', true)
-            .select('u.id'),
-        ),
-      )
-      .returning(['user_id', 'council_id', 'purpose'])
-      .executeTakeFirst();
-    if (!used) return { ok: false } as const;
-    const account = await trx
-      .updateTable('user_accounts')
-      .set({ last_signed_in_at: now })
-      .where('id', '=', used.user_id)
-      .returning(['staff_id', 'totp_enabled_at'])
-      .executeTakeFirstOrThrow();
-    await endSessionsOf(trx, used.user_id);
-    await recordSecurityEvent(trx, {
-      councilId: used.council_id,
-      kind: 'sign_in_link_used',
-      actorId: account.staff_id,
-      subjectId: account.staff_id,
-      detail: { purpose: used.purpose },
-    });
-    return {
-      ok: true,
-      userId: used.user_id,
-      staffId: account.staff_id,
-      councilId: used.council_id,
-      purpose: used.purpose,
-      secondFactor: account.totp_enabled_at !== null,
-    } as const;
-  });
+  return acrossCouncils('a one-time sign-in link is found by its token before anyone is known', () =>
+    inTransaction(db, async (trx) => {
+      const used = await trx
+        .updateTable('sign_in_links')
+        .set({ used_at: now })
+        .where('id', '=', linkId)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now)
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('user_accounts as u')
+              .innerJoin('staff as s', 's.id', 'u.staff_id')
+              .whereRef('u.id', '=', 'sign_in_links.user_id')
+              .where('u.disabled', '=', false)
+              .where('s.active', '=', true)
+              .select('u.id'),
+          ),
+        )
+        .returning(['user_id', 'council_id', 'purpose'])
+        .executeTakeFirst();
+      if (!used) return { ok: false } as const;
+      const account = await trx
+        .updateTable('user_accounts')
+        .set({ last_signed_in_at: now })
+        .where('id', '=', used.user_id)
+        .returning(['staff_id', 'totp_enabled_at'])
+        .executeTakeFirstOrThrow();
+      await endSessionsOf(trx, used.user_id);
+      await recordSecurityEvent(trx, {
+        councilId: used.council_id,
+        kind: 'sign_in_link_used',
+        actorId: account.staff_id,
+        subjectId: account.staff_id,
+        detail: { purpose: used.purpose },
+      });
+      return {
+        ok: true,
+        userId: used.user_id,
+        staffId: account.staff_id,
+        councilId: used.council_id,
+        purpose: used.purpose,
+        secondFactor: account.totp_enabled_at !== null,
+      } as const;
+    }),
+  );
 }
 
 /**

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import * as client from 'openid-client';
+import { acrossCouncils } from '../../data/council-scope.ts';
 import type { Db } from '../../data/db.ts';
 import type { JobQueue } from '../../data/queue.ts';
 import { inTransaction } from '../../data/transaction.ts';
@@ -240,90 +241,99 @@ export async function signInWithProvider(
   options: { queue?: JobQueue | null; now?: Date } = {},
 ): Promise<ProviderSignInResult> {
   const now = options.now ?? new Date();
-  return inTransaction(db, async (trx) => {
-    const accounts = trx
-      .selectFrom('user_accounts as u')
-      .innerJoin('staff as s', 's.id', 'u.staff_id')
-      .select([
-        'u.id',
-        'u.staff_id',
-        'u.council_id',
-        'u.disabled',
-        's.active',
-        'u.oidc_issuer',
-        'u.oidc_subject',
-      ]);
-    let account = await accounts
-      .where('u.oidc_issuer', '=', identity.issuer)
-      .where('u.oidc_subject', '=', identity.subject)
-      .executeTakeFirst();
-    let linking = false;
-    if (!account) {
-      const email = typeof identity.claims.email === 'string' ? identity.claims.email.trim() : '';
-      const verified = identity.claims.email_verified === true || oidc.emailsVerified;
-      if (email && verified) {
-        account = await accounts.where(sql`lower(u.email)`, '=', email.toLowerCase()).executeTakeFirst();
-        linking = account !== undefined;
+  // The account is found from the provider's word, before anyone (or their council) is known.
+  return acrossCouncils('single sign-on finds the account the provider vouches for', () =>
+    inTransaction(db, async (trx) => {
+      const accounts = trx
+        .selectFrom('user_accounts as u')
+        .innerJoin('staff as s', 's.id', 'u.staff_id')
+        .select([
+          'u.id',
+          'u.staff_id',
+          'u.council_id',
+          'u.disabled',
+          's.active',
+          'u.oidc_issuer',
+          'u.oidc_subject',
+        ]);
+      let account = await accounts
+        .where('u.oidc_issuer', '=', identity.issuer)
+        .where('u.oidc_subject', '=', identity.subject)
+        .executeTakeFirst();
+      let linking = false;
+      if (!account) {
+        const email = typeof identity.claims.email === 'string' ? identity.claims.email.trim() : '';
+        const verified = identity.claims.email_verified === true || oidc.emailsVerified;
+        if (email && verified) {
+          account = await accounts.where(sql`lower(u.email)`, '=', email.toLowerCase()).executeTakeFirst();
+          linking = account !== undefined;
+        }
       }
-    }
-    if (!account)
-      return { ok: false, reason: 'unknown', administrators: await installationAdministrators(trx) };
+      if (!account)
+        return { ok: false, reason: 'unknown', administrators: await installationAdministrators(trx) };
 
-    const refuse = async (reason: 'disabled' | 'left' | 'linked_elsewhere') => {
-      await recordSecurityEvent(trx, {
-        councilId: account.council_id,
-        kind: 'sign_in_refused',
-        actorId: null,
-        subjectId: account.staff_id,
-        detail: { through: 'single_sign_on', reason },
-      });
-      return {
-        ok: false as const,
-        reason,
-        administrators: await councilAdministrators(trx, account.council_id),
+      const refuse = async (reason: 'disabled' | 'left' | 'linked_elsewhere') => {
+        await recordSecurityEvent(trx, {
+          councilId: account.council_id,
+          kind: 'sign_in_refused',
+          actorId: null,
+          subjectId: account.staff_id,
+          detail: { through: 'single_sign_on', reason },
+        });
+        return {
+          ok: false as const,
+          reason,
+          administrators: await councilAdministrators(trx, account.council_id),
+        };
       };
-    };
-    // An account already linked to another identity at this provider is not taken over by an email.
-    if (linking && account.oidc_subject && account.oidc_issuer === identity.issuer)
-      return refuse('linked_elsewhere');
-    if (account.disabled) return refuse('disabled');
-    if (!account.active) return refuse('left');
+      // An account already linked to another identity at this provider is not taken over by an email.
+      if (linking && account.oidc_subject && account.oidc_issuer === identity.issuer)
+        return refuse('linked_elsewhere');
+      if (account.disabled) return refuse('disabled');
+      if (!account.active) return refuse('left');
 
-    if (linking) {
+      if (linking) {
+        await trx
+          .updateTable('user_accounts')
+          .set({ oidc_issuer: identity.issuer, oidc_subject: identity.subject })
+          .where('id', '=', account.id)
+          .execute();
+        await recordSecurityEvent(trx, {
+          councilId: account.council_id,
+          kind: 'single_sign_on_linked',
+          actorId: null,
+          subjectId: account.staff_id,
+          detail: { issuer: identity.issuer },
+        });
+      }
       await trx
         .updateTable('user_accounts')
-        .set({ oidc_issuer: identity.issuer, oidc_subject: identity.subject })
+        .set({ last_signed_in_at: now, failed_attempts: 0, locked_until: null })
         .where('id', '=', account.id)
         .execute();
-      await recordSecurityEvent(trx, {
-        councilId: account.council_id,
-        kind: 'single_sign_on_linked',
-        actorId: null,
-        subjectId: account.staff_id,
-        detail: { issuer: identity.issuer },
-      });
-    }
-    await trx
-      .updateTable('user_accounts')
-      .set({ last_signed_in_at: now, failed_attempts: 0, locked_until: null })
-      .where('id', '=', account.id)
-      .execute();
 
-    let roles: { granted: Role[]; pending: Role[]; removed: Role[] } | undefined;
-    if (oidc.rolesClaim) {
-      const wanted = rolesFromClaim(identity.claims[oidc.rolesClaim], oidc.roleMap);
-      roles = await requestRoles(trx, {
-        councilId: account.council_id,
+      let roles: { granted: Role[]; pending: Role[]; removed: Role[] } | undefined;
+      if (oidc.rolesClaim) {
+        const wanted = rolesFromClaim(identity.claims[oidc.rolesClaim], oidc.roleMap);
+        roles = await requestRoles(trx, {
+          councilId: account.council_id,
+          staffId: account.staff_id,
+          roles: wanted,
+          requestedBy: null,
+          source: 'single_sign_on',
+          queue: options.queue,
+          now,
+        });
+      }
+      return {
+        ok: true,
+        userId: account.id,
         staffId: account.staff_id,
-        roles: wanted,
-        requestedBy: null,
-        source: 'single_sign_on',
-        queue: options.queue,
-        now,
-      });
-    }
-    return { ok: true, userId: account.id, staffId: account.staff_id, councilId: account.council_id, roles };
-  });
+        councilId: account.council_id,
+        roles,
+      };
+    }),
+  );
 }
 
 /** The names of a council's administrators who can sign in, to say whom to ask. */

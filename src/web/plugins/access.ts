@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { acrossCouncils, type CouncilScope, runInScope } from '../../data/council-scope.ts';
 import type { Db } from '../../data/db.ts';
 import { can } from '../../domain/roles.ts';
 import { authenticateImportToken } from '../../services/case-data/import-tokens.ts';
@@ -20,6 +21,29 @@ declare module 'fastify' {
     /** every route with who may use it, for the access tests */
     routeAccess: { method: string; url: string; access: Access | undefined }[];
   }
+  interface FastifyRequest {
+    /** the council this request may see in the database: none until the person or token is known */
+    councilScope: CouncilScope;
+  }
+}
+
+/**
+ * Runs every request inside a council scope (data/council-scope.ts), empty until the signed-in
+ * person or the import token is known (the access hook below fills it in). Added first, so all
+ * other hooks and the route run inside it. A form's body is read from the network in the
+ * server's own context, so the scope is entered again once it has been read (as
+ * @fastify/request-context does).
+ */
+export function councilScopeHooks(app: FastifyInstance): void {
+  app.decorateRequest('councilScope', null as unknown as CouncilScope);
+  app.addHook('onRequest', (request, _reply, done) => {
+    const scope: CouncilScope = { councilId: undefined };
+    request.councilScope = scope;
+    runInScope(scope, done);
+  });
+  app.addHook('preValidation', (request, _reply, done) => {
+    runInScope(request.councilScope, done);
+  });
 }
 
 const ORIGIN = 'http://qaloop.invalid';
@@ -94,9 +118,13 @@ export default fp(
           session.userId = undefined;
           session.signedOutReason = 'idle';
         } else {
-          const user = await loadSignedInUser(opts.db, session.userId);
+          const userId = session.userId;
+          const user = await acrossCouncils('the signed-in person is loaded from their session', () =>
+            loadSignedInUser(opts.db, userId),
+          );
           if (user) {
             request.user = user;
+            request.councilScope.councilId = user.councilId;
             session.lastSeen = now;
           } else {
             session.userId = undefined;
@@ -107,9 +135,12 @@ export default fp(
       const access = routeAccess(request);
       if (access === 'public') return;
       if (access === 'importToken') {
-        const token = await authenticateImportToken(opts.db, request.headers.authorization);
+        const token = await acrossCouncils('an import token is found by its hash', () =>
+          authenticateImportToken(opts.db, request.headers.authorization),
+        );
         if (!token) throw new UnauthorizedError('Send a valid import token: Authorization: Bearer qlt_…');
         request.importToken = token;
+        request.councilScope.councilId = token.councilId;
         return;
       }
       if (!request.user) {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { acrossCouncils } from '../../data/council-scope.ts';
 import type { Db } from '../../data/db.ts';
 import { countCouncils } from '../../services/organisation/councils.ts';
 
@@ -16,7 +17,7 @@ export default fp(
     let hasCouncil = false;
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       if (hasCouncil || WITHOUT_COUNCIL.test(request.url)) return;
-      if ((await countCouncils(opts.db)) > 0) {
+      if ((await acrossCouncils('whether any council is set up yet', () => countCouncils(opts.db))) > 0) {
         hasCouncil = true;
         return;
       }

@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { sql } from 'kysely';
+import { createTestDb, type TestDbWithDemo } from '../../test/helpers/db.ts';
+import { createCouncil } from '../services/organisation/councils.ts';
+import { acrossCouncils, withCouncil } from './council-scope.ts';
+import { appDb, type Db } from './db.ts';
+import { APP_ROLE, NOT_COUNCIL_DATA, THROUGH_PARENT } from './row-level-security.ts';
+
+let t: TestDbWithDemo;
+let app: Db;
+let demoId: string;
+let otherId: string;
+let tables: { name: string; rls: boolean; policies: number; has_council: boolean }[];
+
+before(async () => {
+  t = await createTestDb({ demo: true });
+  app = appDb(t.db);
+  demoId = t.demo.councilId;
+  // A second council in the same database, made as `qaloop council create` makes one, so it has
+  // its own starting kit (grade scales, tools, cohorts) in many of the same tables.
+  otherId = (await createCouncil(t.db, { code: 'eastvale', name: 'Eastvale Council' })).id;
+  // Every table in the schema, from the catalogue: a table added later is checked without anyone
+  // remembering to add it here.
+  tables = (
+    await sql<{ name: string; rls: boolean; policies: number; has_council: boolean }>`
+      select c.relname as name, c.relrowsecurity as rls,
+        (select count(*) from pg_policy p where p.polrelid = c.oid)::int as policies,
+        exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'council_id'
+                and not a.attisdropped) as has_council
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = current_schema() and c.relkind in ('r', 'p')
+      order by c.relname`.execute(t.db)
+  ).rows;
+});
+
+after(async () => {
+  await app?.destroy();
+  await t?.close();
+});
+
+/** How many of a table's rows belong to the council, counted by the owner (who sees everything). */
+async function ownedBy(table: string, councilId: string): Promise<number> {
+  let where: ReturnType<typeof sql>;
+  if (table === 'councils') where = sql`id = ${councilId}`;
+  else if (THROUGH_PARENT[table]) {
+    const { column, parent } = THROUGH_PARENT[table];
+    where = sql`exists (select 1 from ${sql.table(parent)} p where p.id = ${sql.ref(column)} and p.council_id = ${councilId})`;
+  } else where = sql`council_id = ${councilId}`;
+  const r = await sql<{
+    n: number;
+  }>`select count(*)::int as n from ${sql.table(table)} where ${where}`.execute(t.db);
+  return r.rows[0].n;
+}
+
+/** Every row the app's role can see in the table, asking with no `where` at all. */
+async function visible(table: string): Promise<Record<string, unknown>[]> {
+  return (await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(app)).rows;
+}
+
+test('every table either has a council policy or is listed, with its reason, as holding no council data', () => {
+  assert.ok(tables.length > 80, `only ${tables.length} tables found`);
+  const open = tables.filter((x) => !(x.name in NOT_COUNCIL_DATA) && !(x.rls && x.policies > 0));
+  assert.deepEqual(
+    open.map((x) => x.name),
+    [],
+    'tables holding council data without row-level security: give them council_id and a policy (migration), or a reason in NOT_COUNCIL_DATA',
+  );
+  const shared = tables.filter((x) => x.name in NOT_COUNCIL_DATA);
+  for (const x of shared)
+    assert.equal(x.has_council, false, `${x.name} has council_id, so it is a council's data`);
+});
+
+test("the app's role is not the tables' owner, not a superuser and cannot bypass row-level security", async () => {
+  const role = await sql<{ rolsuper: boolean; rolbypassrls: boolean }>`
+    select rolsuper, rolbypassrls from pg_roles where rolname = ${APP_ROLE}`.execute(t.db);
+  assert.deepEqual(role.rows, [{ rolsuper: false, rolbypassrls: false }]);
+  const owned = await sql<{ relname: string }>`
+    select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = current_schema() and pg_get_userbyid(c.relowner) = ${APP_ROLE}`.execute(t.db);
+  assert.deepEqual(owned.rows, []);
+  const who = await withCouncil(demoId, () => sql<{ u: string }>`select current_user as u`.execute(app));
+  assert.equal(who.rows[0].u, APP_ROLE);
+});
+
+test("as each council, an unscoped select of every table returns that council's rows and no other's", async () => {
+  const withRows = { demo: 0, both: 0 };
+  for (const { name } of tables) {
+    if (name in NOT_COUNCIL_DATA) continue;
+    for (const [council, other] of [
+      [demoId, otherId],
+      [otherId, demoId],
+    ]) {
+      const rows = await withCouncil(council, () => visible(name));
+      assert.equal(
+        rows.length,
+        await ownedBy(name, council),
+        `${name}: as ${council}, not all its own rows seen`,
+      );
+      for (const row of rows) {
+        const owner = name === 'councils' ? row.id : name in THROUGH_PARENT ? undefined : row.council_id;
+        if (owner !== undefined) assert.equal(owner, council, `${name}: a row of another council seen`);
+      }
+      if (council === demoId && rows.length) {
+        withRows.demo++;
+        if ((await ownedBy(name, other)) > 0) withRows.both++;
+      }
+    }
+  }
+  // Not a check of empty tables: the demo council has rows in most, and both councils in several.
+  assert.ok(withRows.demo > 50 && withRows.both > 5, `too few tables with rows: ${JSON.stringify(withRows)}`);
+});
+
+test('with no council chosen, the app sees no council data at all', async () => {
+  for (const { name } of tables) {
+    if (name in NOT_COUNCIL_DATA) continue;
+    assert.deepEqual(await visible(name), [], `${name} shows rows to work with no council`);
+  }
+});
+
+test("one council cannot write into, change or delete another council's rows", async () => {
+  const before = await sql<{
+    name: string;
+  }>`select name from teams where council_id = ${demoId} order by id`.execute(t.db);
+  assert.ok(before.rows.length > 0);
+  await withCouncil(otherId, async () => {
+    const changed = await app.updateTable('teams').set({ name: 'Taken over' }).executeTakeFirst();
+    assert.equal(changed.numUpdatedRows, 0n);
+    const removed = await app.deleteFrom('access_log').executeTakeFirst();
+    assert.equal(removed.numDeletedRows, 0n);
+    await assert.rejects(
+      app.insertInto('localities').values({ council_id: demoId, name: 'Planted' }).execute(),
+      /row-level security/,
+    );
+  });
+  const after = await sql<{
+    name: string;
+  }>`select name from teams where council_id = ${demoId} order by id`.execute(t.db);
+  assert.deepEqual(after.rows, before.rows);
+  const planted = await sql`select 1 from localities where name = 'Planted'`.execute(t.db);
+  assert.equal(planted.rows.length, 0);
+});
+
+test('work across councils is possible only when asked for by name, and then sees both', async () => {
+  const councils = await acrossCouncils('test: listing every council', () =>
+    app.selectFrom('councils').select('id').execute(),
+  );
+  assert.deepEqual(new Set(councils.map((c) => c.id)), new Set([demoId, otherId]));
+});
+
+test('a transaction keeps its council, and the next piece of work does not inherit it', async () => {
+  const inside = await withCouncil(demoId, () =>
+    app.transaction().execute(async (trx) => {
+      const a = await trx.selectFrom('teams').select('council_id').execute();
+      const b = await trx.selectFrom('councils').select('id').execute();
+      return { teams: new Set(a.map((r) => r.council_id)), councils: b.map((r) => r.id) };
+    }),
+  );
+  assert.deepEqual(inside, { teams: new Set([demoId]), councils: [demoId] });
+  assert.deepEqual(await app.selectFrom('teams').select('id').execute(), []);
+  // The owner's own connection is untouched by the app's role and council (embedded: one session).
+  const owner = await sql<{ u: string; n: number }>`
+    select current_user as u, (select count(*)::int from councils) as n`.execute(t.db);
+  assert.equal(owner.rows[0].n, 2);
+  assert.notEqual(owner.rows[0].u, APP_ROLE);
+});
