@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DatabaseUnavailableError, type Db, openDb } from '../data/db.ts';
+import { appDb, DatabaseUnavailableError, type Db, openDb } from '../data/db.ts';
 import { migrateToLatest } from '../data/migrate.ts';
 import { todayInLondon } from '../domain/dates.ts';
 import { ImportRefusedError, type ImportSummary, UnreadableFileError } from '../import/types.ts';
@@ -145,8 +145,11 @@ async function serve(config: Config) {
   const { startRetentionWorker } = await import('../jobs/retention-worker.ts');
   await startRetentionWorker(queue, { db });
   logger.info({ mail: config.mail.mode }, 'job queue started');
+  // Requests run as the app's role, each confined by the database to its council; the owner's
+  // connection above is for migrating and the work done at start.
+  const requestsDb = appDb(db, { appDatabaseUrl: config.appDatabaseUrl });
   const app = await buildApp({
-    db,
+    db: requestsDb,
     config,
     logger,
     sessionSecret: await sessionSecret(db),
@@ -178,6 +181,7 @@ async function serve(config: Config) {
       await app.close();
       logger.info({ signal }, 'stopped');
       mailer.close();
+      await requestsDb.destroy();
       await db.destroy();
       process.exit(0);
     } catch (err) {

@@ -21,6 +21,16 @@ const envSchema = z.object({
     .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
       message: 'DATABASE_URL must start with postgres:// or postgresql://',
     }),
+  // The app's own login (role qaloop_app), for its requests; DATABASE_URL stays the owner's, for
+  // migrations. Without it the app takes the role qaloop_app on the owner's connection.
+  QALOOP_APP_DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+      message: 'QALOOP_APP_DATABASE_URL must start with postgres:// or postgresql://',
+    }),
   QALOOP_DEMO: z.enum(['0', '1']).default('0'),
   QALOOP_SESSION_IDLE_MINUTES: z.coerce
     .number()
@@ -92,6 +102,8 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** the app role's own connection string (PostgreSQL), when it has a login of its own */
+  appDatabaseUrl?: string | undefined;
   demo: boolean;
   sessionIdleMinutes: number;
   secureCookies: 'auto' | boolean;
@@ -128,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     dataDir: resolve(e.QALOOP_DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    appDatabaseUrl: e.QALOOP_APP_DATABASE_URL,
     demo: e.QALOOP_DEMO === '1',
     sessionIdleMinutes: e.QALOOP_SESSION_IDLE_MINUTES,
     secureCookies: e.QALOOP_SECURE_COOKIES === 'auto' ? 'auto' : e.QALOOP_SECURE_COOKIES === '1',
