@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
+import { Agent, createTestApp } from '../../test/helpers/app.ts';
 import { createTestDb, type TestDbWithDemo } from '../../test/helpers/db.ts';
 import { createCouncil } from '../services/organisation/councils.ts';
 import { acrossCouncils, withCouncil } from './council-scope.ts';
@@ -163,4 +164,34 @@ test('a transaction keeps its council, and the next piece of work does not inher
     select current_user as u, (select count(*)::int from councils) as n`.execute(t.db);
   assert.equal(owner.rows[0].n, 2);
   assert.notEqual(owner.rows[0].u, APP_ROLE);
+});
+
+test("a page that forgets its council's `where` shows only the signed-in person's council", async () => {
+  // A locality of the second council too, so the table asked holds both councils' rows.
+  await sql`insert into localities (council_id, name) values (${otherId}, 'Eastvale North')`.execute(t.db);
+  const careless = await createTestApp(t.db, { ready: false });
+  // Any Db made for the app carries the request's council: the scope travels with the request.
+  careless.get('/careless-localities', { config: { access: 'signedIn' } }, async () => {
+    const rows = await app.selectFrom('localities').select(['council_id', 'name']).execute();
+    return { councils: [...new Set(rows.map((r) => r.council_id))], count: rows.length };
+  });
+  try {
+    await careless.ready();
+    const agent = new Agent(careless);
+    await agent.signInAs('qa_lead');
+    const res = await agent.request({
+      method: 'GET',
+      url: '/careless-localities',
+      headers: { accept: 'application/json' },
+    });
+    assert.equal(res.statusCode, 200);
+    const body = JSON.parse(res.body) as { councils: string[]; count: number };
+    assert.deepEqual(body.councils, [demoId]);
+    assert.equal(body.count, await ownedBy('localities', demoId));
+    // Signed out, the same page (were it public) would see nothing at all.
+    const signedOut = await new Agent(careless).get('/careless-localities');
+    assert.equal(signedOut.statusCode, 302);
+  } finally {
+    await careless.close();
+  }
 });
