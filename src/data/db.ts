@@ -62,6 +62,20 @@ export function dbConnection(db: Db): DbConnection | undefined {
   return connections.get(db);
 }
 
+/**
+ * Gives back the space of a table's deleted rows on the embedded database, which runs without
+ * autovacuum (PostgreSQL's own autovacuum does it there, so this does nothing). Run on the PGlite
+ * itself, as the tables' owner: VACUUM cannot run inside a transaction, and the app's Db (appDb)
+ * runs each of its statements in one, as its role, which may not vacuum the owner's tables. A Db
+ * not opened here (one given plugins) runs it as it is.
+ */
+export async function vacuumEmbedded(db: Db, table: string): Promise<void> {
+  const connection = dbConnection(db);
+  if (connection?.kind === 'postgres') return;
+  if (connection) await connection.pglite.exec(`vacuum ${quoteName(table)}`);
+  else await sql`vacuum ${sql.table(table)}`.execute(db);
+}
+
 /** Opens the database: PostgreSQL when a URL is given, embedded PGlite otherwise. One code path. */
 export async function openDb(options: DbOptions): Promise<Db> {
   if (options.databaseUrl) {

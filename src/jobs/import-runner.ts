@@ -2,7 +2,8 @@ import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Transaction } from 'kysely';
-import { type Db, dbConnection } from '../data/db.ts';
+import { acrossCouncils, withCouncil } from '../data/council-scope.ts';
+import { type Db, dbConnection, vacuumEmbedded } from '../data/db.ts';
 import { type JobQueue, QUEUES } from '../data/queue.ts';
 import type { Database, ImportJobState } from '../data/schema.ts';
 import { ImportRefusedError, type ImportSummary, UnreadableFileError } from '../import/types.ts';
@@ -184,9 +185,27 @@ export class ImportRunner {
     let outcome: JobOutcome = 'not run';
     await this.#enqueue(async () => {
       await after;
-      if (!this.#closed && !signal?.aborted) outcome = await this.#run(jobId, signal);
+      if (!this.#closed && !signal?.aborted) outcome = await this.#runAsItsCouncil(jobId, signal);
     });
     return outcome;
+  }
+
+  /**
+   * Reads a job as the council it belongs to, which the database then holds it to: every
+   * statement of the import, its claim and the writes of its progress from other connections.
+   * Only finding the job's council by its id looks across councils (a queue job or a look for
+   * waiting jobs names no council).
+   */
+  async #runAsItsCouncil(jobId: string, signal?: AbortSignal, councilId?: string): Promise<JobOutcome> {
+    const council =
+      councilId ??
+      (
+        await acrossCouncils('an import job handed over by its id is read as its own council', () =>
+          this.#db.selectFrom('import_jobs').select('council_id').where('id', '=', jobId).executeTakeFirst(),
+        )
+      )?.council_id;
+    if (!council) return 'not run';
+    return withCouncil(council, () => this.#run(jobId, signal));
   }
 
   /** true once `close` has been called: the runner takes no more jobs */
@@ -233,15 +252,17 @@ export class ImportRunner {
    */
   runPending(): Promise<void> {
     return this.#enqueue(async () => {
-      const waiting = await this.#db
-        .selectFrom('import_jobs')
-        .select('id')
-        .where('state', 'in', ['queued', 'running'])
-        .orderBy('created_at')
-        .execute();
+      const waiting = await acrossCouncils('the import jobs left waiting by any council, on starting', () =>
+        this.#db
+          .selectFrom('import_jobs')
+          .select(['id', 'council_id'])
+          .where('state', 'in', ['queued', 'running'])
+          .orderBy('created_at')
+          .execute(),
+      );
       for (const job of waiting) {
         if (this.#closed) break;
-        await this.#run(job.id);
+        await this.#runAsItsCouncil(job.id, undefined, job.council_id);
       }
     });
   }
@@ -306,9 +327,10 @@ export class ImportRunner {
     if (this.#looking || this.#closed) return;
     this.#looking = true;
     try {
-      const waiting = await this.#db
+      // Every council's jobs: one left by a stopped instance is taken up whoever it belongs to.
+      const waitingQuery = this.#db
         .selectFrom('import_jobs')
-        .select(['id', 'state'])
+        .select(['id', 'state', 'council_id'])
         .where((eb) =>
           eb.or([
             eb.and([
@@ -325,26 +347,33 @@ export class ImportRunner {
             ]),
           ]),
         )
-        .orderBy('created_at')
-        .execute();
-      const free: { id: string; state: string }[] = [];
-      for (const { id, state } of waiting) {
+        .orderBy('created_at');
+      const waiting = await acrossCouncils('import jobs whose reader stopped, of any council', () =>
+        waitingQuery.execute(),
+      );
+      const free: { id: string; state: string; council_id: string }[] = [];
+      for (const job of waiting) {
         if (this.#closed) break;
-        if (progress.has(id)) continue; // being read here
+        if (progress.has(job.id)) continue; // being read here
         // A short transaction that takes the lock and lets it go again: if it could be taken, no
         // one is reading the job. (The claim that reads it takes the lock again, and leaves the
         // job if another instance got there first.)
-        if (await this.#db.transaction().execute((trx) => claim(trx, id))) free.push({ id, state });
+        const unheld = await withCouncil(job.council_id, () =>
+          this.#db.transaction().execute((trx) => claim(trx, job.id)),
+        );
+        if (unheld) free.push(job);
       }
       await Promise.all(
-        free.map(({ id: jobId, state }) => {
+        free.map(({ id: jobId, state, council_id }) => {
           this.#log.info(
             { jobId },
             state === 'running'
               ? 'import job taken up: the instance reading it stopped'
               : 'import job taken up: it was waiting for an instance to read it',
           );
-          return this.start(jobId);
+          return this.#enqueue(async () => {
+            if (!this.#closed) await this.#runAsItsCouncil(jobId, undefined, council_id);
+          });
         }),
       );
     } catch (err) {
@@ -622,8 +651,8 @@ export class ImportRunner {
     this.#log.info({ jobId, state, ...(reason ? { reason } : {}) }, 'import job ended');
     if (state === 'queued') return 'given back';
     // PGlite runs alone, without autovacuum: the space of the file's chunks is given back now, so
-    // the database (and its backups) do not keep it. (VACUUM cannot run inside a transaction.)
-    if (!shared) await sql`vacuum import_upload_chunks`.execute(db).catch((e) => this.#logFailure(jobId, e));
+    // the database (and its backups) do not keep it.
+    if (!shared) await vacuumEmbedded(db, 'import_upload_chunks').catch((e) => this.#logFailure(jobId, e));
     return 'ended';
   }
 }
