@@ -17,7 +17,7 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import pg from 'pg';
-import { currentScope } from './council-scope.ts';
+import { currentScope } from './council-context.ts';
 import { APP_ROLE } from './row-level-security.ts';
 import type { Database } from './schema.ts';
 
@@ -200,7 +200,7 @@ export function describeUrl(url: string): string {
 /**
  * The Db the app's requests, jobs and commands use: the same database, but every query runs as
  * the app's role (not the tables' owner, so row-level security applies) with the council of the
- * work in hand (council-scope.ts) as the `qaloop.council_id` setting. Service code needs no change:
+ * work in hand (council-context.ts) as the `qaloop.council_id` setting. Service code needs no change:
  * the setting travels with each connection or transaction.
  *
  * PostgreSQL: a pool of its own. With `appDatabaseUrl` it connects as the app's role itself (the

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { Agent, createTestApp } from '../../test/helpers/app.ts';
 import { createTestDb, type TestDbWithDemo } from '../../test/helpers/db.ts';
 import { createCouncil } from '../services/organisation/councils.ts';
-import { acrossCouncils, withCouncil } from './council-scope.ts';
+import { acrossCouncils, withCouncil } from './council-context.ts';
 import { appDb, type Db } from './db.ts';
 import { APP_ROLE, NOT_COUNCIL_DATA, THROUGH_PARENT } from './row-level-security.ts';
 

@@ -1,5 +1,5 @@
 import type { Session } from 'fastify';
-import { acrossCouncils } from './council-scope.ts';
+import { acrossCouncils } from './council-context.ts';
 import type { Db } from './db.ts';
 
 /** Sessions are found by their unguessable id, before anyone is known: the one path across councils. */

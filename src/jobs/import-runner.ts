@@ -2,7 +2,7 @@ import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Transaction } from 'kysely';
-import { acrossCouncils, withCouncil } from '../data/council-scope.ts';
+import { acrossCouncils, withCouncil } from '../data/council-context.ts';
 import { type Db, dbConnection, vacuumEmbedded } from '../data/db.ts';
 import { type JobQueue, QUEUES } from '../data/queue.ts';
 import type { Database, ImportJobState } from '../data/schema.ts';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { acrossCouncils } from '../../data/council-scope.ts';
+import { acrossCouncils } from '../../data/council-context.ts';
 import type { Db } from '../../data/db.ts';
 import type { Role } from '../../domain/roles.ts';
 import { type FieldError, validate } from '../../domain/validation.ts';

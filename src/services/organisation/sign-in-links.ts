@@ -1,4 +1,4 @@
-import { acrossCouncils } from '../../data/council-scope.ts';
+import { acrossCouncils } from '../../data/council-context.ts';
 import type { Db } from '../../data/db.ts';
 import type { JobQueue } from '../../data/queue.ts';
 import { endSessionsOf } from '../../data/session-store.ts';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import * as client from 'openid-client';
-import { acrossCouncils } from '../../data/council-scope.ts';
+import { acrossCouncils } from '../../data/council-context.ts';
 import type { Db } from '../../data/db.ts';
 import type { JobQueue } from '../../data/queue.ts';
 import { inTransaction } from '../../data/transaction.ts';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { acrossCouncils, type CouncilScope, runInScope } from '../../data/council-scope.ts';
+import { acrossCouncils, type CouncilScope, runInScope } from '../../data/council-context.ts';
 import type { Db } from '../../data/db.ts';
 import { can } from '../../domain/roles.ts';
 import { authenticateImportToken } from '../../services/case-data/import-tokens.ts';
@@ -28,7 +28,7 @@ declare module 'fastify' {
 }
 
 /**
- * Runs every request inside a council scope (data/council-scope.ts), empty until the signed-in
+ * Runs every request inside a council scope (data/council-context.ts), empty until the signed-in
  * person or the import token is known (the access hook below fills it in). Added first, so all
  * other hooks and the route run inside it. A form's body is read from the network in the
  * server's own context, so the scope is entered again once it has been read (as

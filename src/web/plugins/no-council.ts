@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { acrossCouncils } from '../../data/council-scope.ts';
+import { acrossCouncils } from '../../data/council-context.ts';
 import type { Db } from '../../data/db.ts';
 import { countCouncils } from '../../services/organisation/councils.ts';
 
