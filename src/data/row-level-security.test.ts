@@ -195,3 +195,39 @@ test("a page that forgets its council's `where` shows only the signed-in person'
     await careless.close();
   }
 });
+
+test('on PostgreSQL the app can log in as a role of its own (QALOOP_APP_DATABASE_URL), held to its council the same way', async (ctx) => {
+  if (t.kind !== 'postgres') return ctx.skip('PostgreSQL only: the embedded database has no logins');
+  const url = process.env.DATABASE_URL as string;
+  const current = (await sql<{ db: string }>`select current_database() as db`.execute(t.db)).rows[0].db;
+  // A login made for this test, a member of the app's role as a DBA would make it.
+  const login = `qaloop_t_login_${process.pid}`;
+  await sql`create role ${sql.id(login)} login nosuperuser nobypassrls in role ${sql.id(APP_ROLE)}`.execute(
+    t.db,
+  );
+  const appUrl = new URL(url);
+  appUrl.username = login;
+  appUrl.pathname = `/${current}`;
+  const own = appDb(t.db, { appDatabaseUrl: appUrl.toString() });
+  try {
+    const seen = await withCouncil(otherId, () =>
+      sql<{ u: string; councils: string[] }>`
+        select session_user as u, array(select council_id::text from teams union select id::text from councils) as councils`.execute(
+        own,
+      ),
+    );
+    assert.equal(seen.rows[0].u, login);
+    assert.deepEqual(seen.rows[0].councils, [otherId]);
+    // It cannot become the tables' owner: it never had the owner's rights to take back.
+    const owner = (await sql<{ u: string }>`select current_user as u`.execute(t.db)).rows[0].u;
+    await assert.rejects(sql`set role ${sql.id(owner)}`.execute(own), /permission denied/);
+    const after = await withCouncil(otherId, () => own.selectFrom('councils').select('id').execute());
+    assert.deepEqual(
+      after.map((c) => c.id),
+      [otherId],
+    );
+  } finally {
+    await own.destroy();
+    await sql`drop role ${sql.id(login)}`.execute(t.db);
+  }
+});

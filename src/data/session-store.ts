@@ -2,7 +2,7 @@ import type { Session } from 'fastify';
 import { acrossCouncils } from './council-context.ts';
 import type { Db } from './db.ts';
 
-/** Sessions are found by their unguessable id, before anyone is known: the one path across councils. */
+/** A session is found by its unguessable id before anyone is known, so the store looks across councils. */
 const SESSIONS = 'sessions are found by their id before anyone is known';
 
 type Callback = (err?: unknown) => void;
