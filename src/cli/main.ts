@@ -136,8 +136,11 @@ async function serve(config: Config) {
   // daily reminder sweep. The app stops the queue when it closes.
   const queue = await startQueue(db, { log: logger });
   const mailer = createMailer(config.mail);
+  // Requests and the queue's workers run as the app's role, each confined by the database to its
+  // council; the owner's connection above is for migrating and the work done at start.
+  const requestsDb = appDb(db, { appDatabaseUrl: config.appDatabaseUrl });
   await startNotificationWorkers(queue, {
-    db,
+    db: requestsDb,
     mailer,
     baseUrl: config.baseUrl,
     workingDays: config.reminderWorkingDays,
@@ -145,9 +148,6 @@ async function serve(config: Config) {
   const { startRetentionWorker } = await import('../jobs/retention-worker.ts');
   await startRetentionWorker(queue, { db });
   logger.info({ mail: config.mail.mode }, 'job queue started');
-  // Requests run as the app's role, each confined by the database to its council; the owner's
-  // connection above is for migrating and the work done at start.
-  const requestsDb = appDb(db, { appDatabaseUrl: config.appDatabaseUrl });
   const app = await buildApp({
     db: requestsDb,
     config,

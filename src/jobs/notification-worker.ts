@@ -7,17 +7,19 @@
  */
 
 import type { JobResult } from 'pg-boss';
+import { acrossCouncils, withCouncil } from '../data/council-context.ts';
 import type { Db } from '../data/db.ts';
 import { type JobQueue, QUEUES } from '../data/queue.ts';
 import { type IsoDate, todayInLondon } from '../domain/dates.ts';
 import type { Mailer } from '../platform/mailer.ts';
-import { sendActionReminders } from '../services/audits/actions.ts';
-import { chaseEscalations } from '../services/audits/escalations.ts';
+import { type ActionReminderSweep, sendActionReminders } from '../services/audits/actions.ts';
+import { type ChaseSweep, chaseEscalations } from '../services/audits/escalations.ts';
 import {
   type DeliveryJob,
   deliverWaiting,
   enqueueWaiting,
   type ReminderOptions,
+  type ReminderSweep,
   sendDeadlineReminders,
 } from '../services/notifications.ts';
 
@@ -61,11 +63,10 @@ export async function startNotificationWorkers(
       const results: JobResult[] = [];
       for (const job of jobs) {
         try {
-          const delivery = await deliverWaiting(db, mailer, job.data, {
-            baseUrl: options.baseUrl,
-            log,
-            signal: job.signal,
-          });
+          // each person's messages are read as their own council, which the database holds them to
+          const delivery = await withCouncil(job.data.councilId, () =>
+            deliverWaiting(db, mailer, job.data, { baseUrl: options.baseUrl, log, signal: job.signal }),
+          );
           // what failed, and why, is on the messages; failing the job has the queue try again later
           results.push(
             delivery.failed > 0
@@ -87,10 +88,21 @@ export async function startNotificationWorkers(
 
   await queue.boss.work<ReminderSweepJob>(QUEUES.reminderSweep.name, polling, async ([job]) => {
     const today = job.data?.today ?? (options.today ?? todayInLondon)();
-    const sweep = await sendDeadlineReminders(db, queue, today, { workingDays: options.workingDays });
-    const actions = await sendActionReminders(db, queue, today);
-    const chases = await chaseEscalations(db, queue, today);
-    const waiting = await enqueueWaiting(db, queue);
+    // Council by council, each seeing only its own audits, actions and escalations.
+    const councils = await acrossCouncils('the daily sweep visits every council', () =>
+      db.selectFrom('councils').select('id').orderBy('id').execute(),
+    );
+    const sweep: ReminderSweep = { approaching: 0, overdue: 0, recorded: 0, recipients: 0 };
+    const actions: ActionReminderSweep = { recorded: 0, due: 0, overdue: 0 };
+    const chases: ChaseSweep = { chased: 0, recorded: 0, followUps: 0, followUpMessages: 0 };
+    for (const council of councils) {
+      await withCouncil(council.id, async () => {
+        addCounts(sweep, await sendDeadlineReminders(db, queue, today, { workingDays: options.workingDays }));
+        addCounts(actions, await sendActionReminders(db, queue, today));
+        addCounts(chases, await chaseEscalations(db, queue, today));
+      });
+    }
+    const waiting = await queueEveryonesWaiting(db, queue);
     log.info(
       {
         approaching: sweep.approaching,
@@ -110,7 +122,18 @@ export async function startNotificationWorkers(
   const cron = options.reminderCron === undefined ? DEFAULT_REMINDER_CRON : options.reminderCron;
   if (cron) await queue.boss.schedule(QUEUES.reminderSweep.name, cron, {}, { tz: 'Europe/London' });
 
-  await enqueueWaiting(db, queue);
+  await queueEveryonesWaiting(db, queue);
+}
+
+/** Queues a delivery for everyone, in any council, with messages waiting (each job names its council). */
+function queueEveryonesWaiting(db: Db, queue: JobQueue) {
+  return acrossCouncils('who has messages waiting, in every council', () => enqueueWaiting(db, queue));
+}
+
+/** Adds each count of `more` to `total` (the sweep's figures, summed over the councils). */
+function addCounts<T extends object>(total: T, more: T): void {
+  const sum = total as Record<string, number>;
+  for (const [key, value] of Object.entries(more)) sum[key] = (sum[key] ?? 0) + (value as number);
 }
 
 /** Asks the queue to run the reminder sweep now (once, on whichever instance takes it). */

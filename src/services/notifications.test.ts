@@ -10,6 +10,7 @@ import {
   type TestSmtpServer,
   waitFor,
 } from '../../test/helpers/notifications.ts';
+import { appDb, type Db } from '../data/db.ts';
 import { type JobQueue, startQueue } from '../data/queue.ts';
 import { WorkingDayCalendar } from '../domain/working-days.ts';
 import { startNotificationWorkers } from '../jobs/notification-worker.ts';
@@ -30,6 +31,7 @@ let t: TestDb;
 let smtp: TestSmtpServer;
 let queue: JobQueue;
 let mailer: Mailer;
+let workersDb: Db;
 const log = capturingLogger();
 
 before(async () => {
@@ -41,11 +43,14 @@ before(async () => {
     pollingIntervalSeconds: 0.5,
     queues: { notifications: { retryLimit: 1, retryDelay: 2, retryBackoff: false } },
   });
-  await startNotificationWorkers(queue, { db: t.db, mailer, baseUrl: BASE_URL, reminderCron: null });
+  // The workers run as the app's role, held by the database to each job's council, as in `qaloop serve`.
+  workersDb = appDb(t.db);
+  await startNotificationWorkers(queue, { db: workersDb, mailer, baseUrl: BASE_URL, reminderCron: null });
 });
 
 after(async () => {
   await queue?.stop();
+  await workersDb?.destroy();
   mailer?.close();
   await smtp?.close();
   await t?.close();
