@@ -146,7 +146,7 @@ async function serve(config: Config) {
     workingDays: config.reminderWorkingDays,
   });
   const { startRetentionWorker } = await import('../jobs/retention-worker.ts');
-  await startRetentionWorker(queue, { db });
+  await startRetentionWorker(queue, { db: requestsDb });
   logger.info({ mail: config.mail.mode }, 'job queue started');
   const app = await buildApp({
     db: requestsDb,

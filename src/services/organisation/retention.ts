@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { acrossCouncils, withCouncil } from '../../data/council-context.ts';
 import type { Db } from '../../data/db.ts';
 import { sweepRateLimitCounters } from '../../data/rate-limit-store.ts';
 import { inTransaction } from '../../data/transaction.ts';
@@ -180,9 +181,10 @@ export class RetentionFailed extends Error {
 }
 
 /**
- * The daily job: every council in turn, then the rate limits' spent counters and sign-in failures
- * older than a day. A council that fails is logged (its id and the kind of failure) and the rest
- * carry on; the job then fails, so the queue tries it again. Counts only.
+ * The daily job: every council in turn, each as its own council (which the database holds it to),
+ * then the rate limits' spent counters and sign-in failures older than a day (held by address, not
+ * by council). A council that fails is logged (its id and the kind of failure) and the rest carry
+ * on; the job then fails, so the queue tries it again. Counts only.
  */
 export async function applyRetentionToAll(
   db: Db,
@@ -195,13 +197,15 @@ export async function applyRetentionToAll(
   counters: number;
   signInFailures: number;
 }> {
-  const councils = await db.selectFrom('councils').select('id').orderBy('id').execute();
+  const councils = await acrossCouncils('retention visits every council, one by one', () =>
+    db.selectFrom('councils').select('id').orderBy('id').execute(),
+  );
   let snapshots = 0;
   let accessLog = 0;
   let failed = 0;
   for (const council of councils) {
     try {
-      for (const run of await applyRetention(db, council.id, today)) {
+      for (const run of await withCouncil(council.id, () => applyRetention(db, council.id, today))) {
         if (run.kind === 'snapshots') snapshots += run.removed;
         else accessLog += run.removed;
       }

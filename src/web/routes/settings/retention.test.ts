@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { Agent, createTestApp, errorSummaryItems, TEST_TODAY } from '../../../../test/helpers/app.ts';
 import { createTestDb, type TestDbWithDemo } from '../../../../test/helpers/db.ts';
+import { appDb } from '../../../data/db.ts';
 import * as retentionMigration from '../../../data/migrations/0018-shared-counters-and-retention.ts';
 import { type JobQueue, startQueue } from '../../../data/queue.ts';
 import { runRetention, startRetentionWorker } from '../../../jobs/retention-worker.ts';
@@ -163,14 +164,17 @@ test('the nightly job removes what is older, never a sampled or the latest snaps
 
   // access log kept 72 months, snapshots 18 (saved above): as of TEST_TODAY
   const queue: JobQueue = await startQueue(t.db, { background: false, pollingIntervalSeconds: 0.5 });
+  // The worker runs as the app's role, held by the database to one council at a time, as in `qaloop serve`.
+  const workerDb = appDb(t.db);
   try {
-    await startRetentionWorker(queue, { db: t.db, cron: null });
+    await startRetentionWorker(queue, { db: workerDb, cron: null });
     await runRetention(queue, TEST_TODAY);
     // wait for the job (no time limit asserted: the run's own timeout applies)
     while ((await t.db.selectFrom('retention_runs').select('id').execute()).length < 2)
       await new Promise((r) => setTimeout(r, 200));
   } finally {
     await queue.stop();
+    await workerDb.destroy();
   }
 
   const left = new Set((await t.db.selectFrom('snapshots').select('id').execute()).map((r) => r.id));
@@ -246,12 +250,15 @@ test('one council failing does not stop the others; the job fails so it is tried
     ])
     .execute();
   const logged: object[] = [];
+  // As the nightly job runs it: as the app's role, which sees each council only in its turn.
+  const jobDb = appDb(t.db);
   try {
     await assert.rejects(
-      applyRetentionToAll(t.db, '2026-12-01', { error: (details) => logged.push(details) }),
+      applyRetentionToAll(jobDb, '2026-12-01', { error: (details) => logged.push(details) }),
       (err: Error) => err instanceof RetentionFailed && err.failed === 1,
     );
   } finally {
+    await jobDb.destroy();
     await sql`drop trigger refuse_retention on retention_runs`.execute(t.db);
     await sql`drop function refuse_retention()`.execute(t.db);
   }
