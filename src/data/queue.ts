@@ -15,6 +15,7 @@
  */
 import { fromKysely, fromPglite, PgBoss, type Queue, type QueuePolicy } from 'pg-boss';
 import { type Db, dbConnection } from './db.ts';
+import { grantQueueToAppRole } from './row-level-security.ts';
 
 /** What the queue writes to the log: queue names, job ids and kinds of failure, never job contents. */
 export interface QueueLog {
@@ -142,6 +143,8 @@ export async function startQueue(db: Db, options: StartQueueOptions = {}): Promi
   boss.on('warning', (w: { message: string }) => log.warn({ warning: w.message }, 'job queue warning'));
   await boss.start();
   try {
+    // The app's role adds jobs inside its own transactions (row-level-security.ts says what else).
+    await grantQueueToAppRole(db);
     for (const [key, settings] of Object.entries(QUEUES) as [QueueKey, (typeof QUEUES)[QueueKey]][]) {
       const { name, policy, ...defaults } = settings;
       const wanted = { ...defaults, ...options.queues?.[key] };

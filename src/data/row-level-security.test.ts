@@ -6,6 +6,7 @@ import { createTestDb, type TestDbWithDemo } from '../../test/helpers/db.ts';
 import { createCouncil } from '../services/organisation/councils.ts';
 import { acrossCouncils, withCouncil } from './council-context.ts';
 import { appDb, type Db } from './db.ts';
+import { QUEUES, startQueue } from './queue.ts';
 import { APP_ROLE, NOT_COUNCIL_DATA, THROUGH_PARENT } from './row-level-security.ts';
 
 let t: TestDbWithDemo;
@@ -231,3 +232,36 @@ test('on PostgreSQL the app can log in as a role of its own (QALOOP_APP_DATABASE
     await sql`drop role ${sql.id(login)}`.execute(t.db);
   }
 });
+
+test("the app's role adds a job to the queue inside its own transaction: kept if that commits, gone if it rolls back", async () => {
+  const queue = await startQueue(t.db, { background: false });
+  const marker = (n: number) => `rls-test-${process.pid}-${n}`;
+  const queued = async (n: number) =>
+    (
+      await sql<{ n: number }>`
+        select count(*)::int as n from pgboss.job
+        where name = ${QUEUES.imports.name} and data->>'jobId' = ${marker(n)}`.execute(t.db)
+    ).rows[0].n;
+  try {
+    await withCouncil(demoId, () =>
+      app.transaction().execute((trx) => queue.send('imports', { jobId: marker(1) }, { db: trx })),
+    );
+    assert.equal(await queued(1), 1);
+    await assert.rejects(
+      withCouncil(demoId, () =>
+        app.transaction().execute(async (trx) => {
+          await queue.send('imports', { jobId: marker(2) }, { db: trx });
+          throw new Error('the upload failed after its job was queued');
+        }),
+      ),
+      /upload failed/,
+    );
+    assert.equal(await queued(2), 0);
+  } finally {
+    await sql`delete from pgboss.job where name = ${QUEUES.imports.name} and data->>'jobId' like 'rls-test-%'`.execute(
+      t.db,
+    );
+    await queue.stop();
+  }
+});
+

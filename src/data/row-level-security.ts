@@ -105,6 +105,32 @@ export async function applyRowLevelSecurity(db: Kysely<unknown>): Promise<void> 
 }
 
 /**
+ * What the app's role needs of the job queue's tables (pg-boss, schema `pgboss`, made when the
+ * queue first starts, after the migrations): to add a job inside its own transaction (an upload's
+ * import, a person's messages), so that the job exists only if the transaction commits. Nothing
+ * more: pg-boss's own connections, the owner's, hand jobs out and finish them. The queue carries
+ * ids only (a job, a person, a council), never a child's or a person's details. Safe to run again;
+ * `startQueue` runs it each time, so a table the queue adds later is covered too.
+ */
+export async function grantQueueToAppRole<DB>(db: Kysely<DB>, schema = 'pgboss'): Promise<void> {
+  const exists = await sql`select 1 from pg_roles where rolname = ${APP_ROLE}`.execute(db);
+  if (!exists.rows.length) return; // a database not yet migrated to row-level security
+  const role = sql.raw(APP_ROLE);
+  await sql`grant usage on schema ${sql.id(schema)} to ${role}`.execute(db);
+  // a job is added by joining its queue's settings
+  await sql`grant select on ${sql.id(schema, 'queue')} to ${role}`.execute(db);
+  // the jobs' table and each of its parts (a job is written straight into its queue's part)
+  const tables = await sql<{ name: string }>`
+    select c.relname as name from pg_class c
+    where c.oid = to_regclass(${`${schema}.job`})
+       or c.oid in (select inhrelid from pg_inherits where inhparent = to_regclass(${`${schema}.job`}))
+    order by c.relname`.execute(db);
+  for (const t of tables.rows) {
+    await sql`grant select, insert on ${sql.id(schema, t.name)} to ${role}`.execute(db);
+  }
+}
+
+/**
  * The app's role: no superuser, no bypassing row-level security, no login of its own (a council's
  * DBA gives it one, or makes it beforehand, when the app is to connect as it). Creating it needs
  * the right to create roles; without that, the message says what the DBA runs.
