@@ -7,6 +7,7 @@ import { createCouncil } from '../services/organisation/councils.ts';
 import { acrossCouncils, withCouncil } from './council-context.ts';
 import { appDb, type Db } from './db.ts';
 import { QUEUES, startQueue } from './queue.ts';
+import { databaseRateLimitStore } from './rate-limit-store.ts';
 import { APP_ROLE, NOT_COUNCIL_DATA, THROUGH_PARENT } from './row-level-security.ts';
 
 let t: TestDbWithDemo;
@@ -265,3 +266,21 @@ test("the app's role adds a job to the queue inside its own transaction: kept if
   }
 });
 
+test("the app's role counts the rate limits in the database before anyone is known, keeping no address in the clear", async () => {
+  const Store = databaseRateLimitStore(app);
+  const store = new Store().child({ routeInfo: { method: 'POST', url: '/rls-test' } });
+  const hit = () =>
+    new Promise<number>((resolve, reject) =>
+      store.incr(
+        '192.0.2.50',
+        (err, result) => (err || !result ? reject(err) : resolve(result.current)),
+        60_000,
+        5,
+      ),
+    );
+  assert.equal(await hit(), 1);
+  assert.equal(await hit(), 2);
+  const keys = await sql<{ key: string }>`select key from rate_limit_counters`.execute(t.db);
+  assert.ok(keys.rows.length > 0);
+  assert.ok(!keys.rows.some((r) => r.key.includes('192.0.2.50')));
+});

@@ -22,7 +22,8 @@ export const NOT_COUNCIL_DATA: Record<string, string> = {
     'failed sign-ins counted by address before anyone is known, to slow guessing; read only by sign-in',
   kysely_migration_lock: 'the migrations lock: no data',
   qaloop_migrations: 'which migrations have run: no data',
-  rate_limit_counters: 'request counts by address, before anyone is known',
+  rate_limit_counters:
+    "the rate limits' request counts, keyed by a hash of the route and the address or account, before anyone (and so their council) is known",
 };
 
 /** Tables without `council_id` whose rows belong to a row of a parent table that has one. */
