@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
+import { appDb, type Db } from '../data/db.ts';
 import {
   discardUpload,
   type ImportRequest,
@@ -27,6 +28,8 @@ const log = {
   error: (details: object, message: string) => logged.push({ details, message }),
 };
 let runner: ImportRunner;
+/** The app's Db, as the runner has it in `qaloop serve`: the app's role, held to one council at a time. */
+let appsDb: Db;
 
 before(async () => {
   t = await createTestDb();
@@ -40,10 +43,12 @@ before(async () => {
   ).id;
   dataDir = mkdtempSync(join(tmpdir(), 'qaloop-runner-'));
   tempDir = mkdtempSync(join(tmpdir(), 'qaloop-runner-temp-'));
-  runner = new ImportRunner({ db: t.db, dataDir, log, tempDir });
+  appsDb = appDb(t.db);
+  runner = new ImportRunner({ db: appsDb, dataDir, log, tempDir });
 });
 after(async () => {
   await runner.close();
+  await appsDb.destroy();
   await t.close();
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(tempDir, { recursive: true, force: true });
@@ -170,7 +175,7 @@ test('a job left running by a stopped process (its lock gone with it) is read ag
     .set({ state: 'running', rows_read: 1 })
     .where('id', '=', jobId)
     .execute();
-  const restarted = new ImportRunner({ db: t.db, dataDir, log, tempDir });
+  const restarted = new ImportRunner({ db: appsDb, dataDir, log, tempDir });
   await restarted.runPending();
   const job = await jobRow(jobId);
   assert.equal(job.state, 'done');
@@ -185,7 +190,7 @@ test('a job the process stopped on twice is not read a third time: it fails, say
     .set({ state: 'running', attempts: 2 })
     .where('id', '=', jobId)
     .execute();
-  await new ImportRunner({ db: t.db, dataDir, log, tempDir }).runPending();
+  await new ImportRunner({ db: appsDb, dataDir, log, tempDir }).runPending();
   const job = await jobRow(jobId);
   assert.equal(job.state, 'failed');
   assert.match(job.message ?? '', /stopped twice while reading this file/);
@@ -195,7 +200,7 @@ test('a job the process stopped on twice is not read a third time: it fails, say
 test('a job whose file has gone is marked failed, with a message to upload it again', async () => {
   const jobId = await queue([HEADER, GOOD].join('\n'));
   await t.db.deleteFrom('import_upload_chunks').where('job_id', '=', jobId).where('seq', '=', 0).execute();
-  await new ImportRunner({ db: t.db, dataDir, log, tempDir }).runPending();
+  await new ImportRunner({ db: appsDb, dataDir, log, tempDir }).runPending();
   const job = await jobRow(jobId);
   assert.equal(job.state, 'failed');
   assert.match(job.message ?? '', /upload it again/);
@@ -326,7 +331,7 @@ test('a job another process is reading (its lock held) is left alone, then read 
     await released;
   });
   await lockTaken;
-  await new ImportRunner({ db: t.db, dataDir, log, tempDir }).runPending();
+  await new ImportRunner({ db: appsDb, dataDir, log, tempDir }).runPending();
   let job = await jobRow(jobId);
   assert.equal(job.state, 'running', 'left as it was');
   assert.equal(job.attempts, 1, 'not counted as another attempt');
@@ -334,7 +339,7 @@ test('a job another process is reading (its lock held) is left alone, then read 
   release();
   await other;
   // The other process stopped without finishing: its lock went with its connection.
-  await new ImportRunner({ db: t.db, dataDir, log, tempDir }).runPending();
+  await new ImportRunner({ db: appsDb, dataDir, log, tempDir }).runPending();
   job = await jobRow(jobId);
   assert.equal(job.state, 'done');
   assert.equal(job.attempts, 2);
@@ -387,7 +392,7 @@ test('a running instance takes up a job whose reader stopped, and leaves one who
   });
   await lockTaken;
   try {
-    await new ImportRunner({ db: t.db, dataDir, log, tempDir }).takeUpAbandoned();
+    await new ImportRunner({ db: appsDb, dataDir, log, tempDir }).takeUpAbandoned();
   } finally {
     release();
     await other;
@@ -411,7 +416,7 @@ test('a running instance takes up a job whose reader stopped, and leaves one who
   assert.equal(fresh.attempts, 1);
 
   // Tidy up for the tests after: both are read through, as the app's start would.
-  await new ImportRunner({ db: t.db, dataDir, log, tempDir }).runPending();
+  await new ImportRunner({ db: appsDb, dataDir, log, tempDir }).runPending();
 });
 
 test('an instance stopping while it reads a file gives the job back unread and uncounted, and another then reads it', async () => {
@@ -448,7 +453,7 @@ test('an instance stopping while it reads a file gives the job back unread and u
   assert.equal((await t.db.selectFrom('imports').select('id').execute()).length, imports);
   assert.equal(await storedBytes(jobId), Buffer.byteLength([HEADER, ...rows].join('\n')), 'its file is kept');
 
-  assert.equal(await new ImportRunner({ db: t.db, dataDir, log, tempDir }).start(jobId), 'ended');
+  assert.equal(await new ImportRunner({ db: appsDb, dataDir, log, tempDir }).start(jobId), 'ended');
   job = await jobRow(jobId);
   assert.equal(job.state, 'done');
   assert.equal(job.attempts, 1);
@@ -469,8 +474,49 @@ test('the watch takes up a job queued over a minute ago that no instance started
     .set({ updated_at: sql<Date>`now() - interval '2 minutes'` })
     .where('id', '=', jobId)
     .execute();
-  await new ImportRunner({ db: t.db, dataDir, log, tempDir }).takeUpAbandoned();
+  await new ImportRunner({ db: appsDb, dataDir, log, tempDir }).takeUpAbandoned();
   assert.equal((await jobRow(jobId)).state, 'done');
   assert.equal((await jobRow(fresh)).state, 'queued', 'one just queued is left to the queue');
-  await new ImportRunner({ db: t.db, dataDir, log, tempDir }).runPending();
+  await new ImportRunner({ db: appsDb, dataDir, log, tempDir }).runPending();
+});
+
+test('jobs of two councils are each read as their own council, though found across councils', async () => {
+  const other = await createCouncil(t.db, { code: 'ir2', name: 'Second Runner Council' });
+  const otherStaff = (
+    await t.db
+      .insertInto('staff')
+      .values({ council_id: other.id, name: 'Rowan Lead', job_title: 'QA lead' })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
+  const ours = await queue([HEADER, GOOD.replace('100001', '950001')].join('\n'));
+  const staged = await stageUpload(dataDir, Readable.from([[HEADER, GOOD].join('\n')]), 'history.csv');
+  let theirs: string;
+  try {
+    theirs = await queueImportJob(t.db, staged, request(), {
+      source: 'web',
+      councilId: other.id,
+      staffId: otherStaff,
+    });
+  } finally {
+    await discardUpload(staged);
+  }
+  // The runner runs as the app's role, which sees a council's rows only inside that council's
+  // scope: a job read outside its own council would find nothing and stay queued.
+  await new ImportRunner({ db: appsDb, dataDir, log, tempDir }).runPending();
+  for (const [jobId, council] of [
+    [ours, councilId],
+    [theirs, other.id],
+  ]) {
+    const job = await jobRow(jobId);
+    assert.equal(job.state, 'done', `the job of council ${council} is read`);
+    assert.equal(job.council_id, council);
+    const made = await t.db
+      .selectFrom('imports')
+      .select('council_id')
+      .where('id', '=', job.import_id as string)
+      .executeTakeFirstOrThrow();
+    assert.equal(made.council_id, council, 'its import belongs to its own council');
+    assert.equal(await storedBytes(jobId), 0);
+  }
 });
