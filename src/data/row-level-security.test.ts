@@ -114,6 +114,29 @@ test("as each council, an unscoped select of every table returns that council's 
   assert.ok(withRows.demo > 50 && withRows.both > 5, `too few tables with rows: ${JSON.stringify(withRows)}`);
 });
 
+test('every view reads its tables as the one asking, so a council sees only its own rows through it', async () => {
+  const views = (
+    await sql<{ name: string; options: string[] | null }>`
+      select c.relname as name, c.reloptions as options
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = current_schema() and c.relkind = 'v'
+      order by c.relname`.execute(t.db)
+  ).rows;
+  assert.ok(views.length > 0, 'latest_snapshots at least');
+  for (const view of views) {
+    assert.ok(
+      view.options?.includes('security_invoker=true'),
+      `${view.name} reads its tables as its owner, past their policies: needs security_invoker`,
+    );
+    for (const council of [demoId, otherId]) {
+      const rows = await withCouncil(council, () => visible(view.name));
+      for (const row of rows)
+        assert.equal(row.council_id, council, `${view.name}: another council's row seen`);
+    }
+    assert.deepEqual(await visible(view.name), [], `${view.name} shows rows to work with no council`);
+  }
+});
+
 test('with no council chosen, the app sees no council data at all', async () => {
   for (const { name } of tables) {
     if (name in NOT_COUNCIL_DATA) continue;

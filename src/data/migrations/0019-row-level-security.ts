@@ -18,6 +18,13 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     await sql`drop policy if exists council_isolation on ${sql.table(t.name)}`.execute(db);
     await sql`alter table ${sql.table(t.name)} disable row level security`.execute(db);
   }
+  const views = await sql<{ name: string }>`
+    select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = current_schema() and c.relkind = 'v'
+      and 'security_invoker=true' = any (coalesce(c.reloptions, '{}'))`.execute(db);
+  for (const v of views.rows) {
+    await sql`alter view ${sql.table(v.name)} reset (security_invoker)`.execute(db);
+  }
   // The role is server-wide and may serve other databases: it stays.
   await sql`revoke all on all tables in schema public from ${sql.raw(APP_ROLE)}`.execute(db);
 }
