@@ -133,18 +133,25 @@ export async function grantQueueToAppRole<DB>(db: Kysely<DB>, schema = 'pgboss')
   const exists = await sql`select 1 from pg_roles where rolname = ${APP_ROLE}`.execute(db);
   if (!exists.rows.length) return; // a database not yet migrated to row-level security
   const role = sql.raw(APP_ROLE);
-  await sql`grant usage on schema ${sql.id(schema)} to ${role}`.execute(db);
-  // a job is added by joining its queue's settings
-  await sql`grant select on ${sql.id(schema, 'queue')} to ${role}`.execute(db);
-  // the jobs' table and each of its parts (a job is written straight into its queue's part)
-  const tables = await sql<{ name: string }>`
-    select c.relname as name from pg_class c
-    where c.oid = to_regclass(${`${schema}.job`})
-       or c.oid in (select inhrelid from pg_inherits where inhparent = to_regclass(${`${schema}.job`}))
-    order by c.relname`.execute(db);
-  for (const t of tables.rows) {
-    await sql`grant select, insert on ${sql.id(schema, t.name)} to ${role}`.execute(db);
-  }
+  await db.transaction().execute(async (trx) => {
+    // Instances starting together would grant at the same moment, which PostgreSQL refuses
+    // ("tuple concurrently updated"): one at a time, each waiting for the one before to commit.
+    await sql`select pg_advisory_xact_lock(hashtext('qaloop: the queue granted to the app role'))`.execute(
+      trx,
+    );
+    await sql`grant usage on schema ${sql.id(schema)} to ${role}`.execute(trx);
+    // a job is added by joining its queue's settings
+    await sql`grant select on ${sql.id(schema, 'queue')} to ${role}`.execute(trx);
+    // the jobs' table and each of its parts (a job is written straight into its queue's part)
+    const tables = await sql<{ name: string }>`
+      select c.relname as name from pg_class c
+      where c.oid = to_regclass(${`${schema}.job`})
+         or c.oid in (select inhrelid from pg_inherits where inhparent = to_regclass(${`${schema}.job`}))
+      order by c.relname`.execute(trx);
+    for (const t of tables.rows) {
+      await sql`grant select, insert on ${sql.id(schema, t.name)} to ${role}`.execute(trx);
+    }
+  });
 }
 
 /**
