@@ -1,0 +1,389 @@
+/**
+ * Load on several instances: the realistic page mix against one `qaloop serve` and then two, on
+ * one PostgreSQL database, with the demo council. Printed, not asserted.
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node bench/instances.ts   (about 4 minutes)
+ *
+ * Each simulated person signs in once as someone of their own and then asks for a page every few
+ * seconds: auditors open their home, My audits, an audit, one of its parts, and save a draft of
+ * that part as the page's script does as they type; QA leads open their home, the cycle dashboard,
+ * the returns page and the quality dashboard; senior leaders their home and the quality dashboard.
+ * With two instances every person's requests alternate between them (round robin, as a load
+ * balancer without sticky sessions would), so a session made on one is used on the other. Then the same mix flat out (no pause) to
+ * find each shape's throughput. The baseline is /health/live on one instance, measured in the same
+ * run. Every answer that is not 200 (or 302 for a sign-in) counts as an error.
+ *
+ *   BENCH_PEOPLE=200       people in the realistic mix (200)
+ *   BENCH_THINK_MS=5000    each person's pause between pages (5,000 ms)
+ *   BENCH_SECONDS=40       how long each run lasts (40 s)
+ *   BENCH_FLAT_OUT=50      people asking without a pause, for throughput (50)
+ *
+ * Needs PostgreSQL: the embedded database is one process by design, so it cannot have two.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { sql } from 'kysely';
+import { dbConnection } from '../src/data/db.ts';
+import { DEMO_PASSWORD } from '../src/demo/council.ts';
+import { hashPassword } from '../src/services/organisation/passwords.ts';
+import { createTestDb } from '../test/helpers/db.ts';
+import { freePort } from '../test/helpers/ports.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 200);
+const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 5000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 40);
+const FLAT_OUT = Number(process.env.BENCH_FLAT_OUT ?? 50);
+
+if (!process.env.DATABASE_URL) {
+  console.log(
+    'bench/instances.ts: skipped, it needs PostgreSQL (set DATABASE_URL): the embedded database is one process by design',
+  );
+  process.exit(0);
+}
+
+// --- the instances ---
+
+interface Instance {
+  child: ChildProcess;
+  base: string;
+  dataDir: string;
+}
+
+async function startInstance(databaseUrl: string): Promise<Instance> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'qaloop-bench-instance-'));
+  const child = spawn(process.execPath, [join(ROOT, 'src/cli/main.ts'), 'serve'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      QALOOP_DATA_DIR: dataDir,
+      QALOOP_DEMO: '1',
+      QALOOP_MAIL: 'none',
+      QALOOP_LOG_LEVEL: 'warn',
+      // The bench stands in for the load balancer, and gives each person an address of their own.
+      QALOOP_TRUST_PROXY: '1',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const instance = { child, base: `http://127.0.0.1:${port}`, dataDir };
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`an instance stopped with status ${child.exitCode}`);
+    const ready = await fetch(`${instance.base}/health/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ready) return instance;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('an instance did not become ready in 120 s');
+}
+
+async function stopInstance(instance: Instance): Promise<void> {
+  if (instance.child.exitCode === null) {
+    const exited = new Promise((r) => instance.child.once('exit', r));
+    instance.child.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(instance.dataDir, { recursive: true, force: true });
+}
+
+// --- people ---
+
+interface Person {
+  kind: 'auditor' | 'qa_lead' | 'senior_leader';
+  /** the address the bench's "load balancer" says the person is at */
+  address: string;
+  cookies: Map<string, string>;
+  /** an audit of the auditor's own still to do, and its first part */
+  audit?: { id: string; part: string };
+}
+
+let nextInstance = 0;
+/** The instance for the next request: round robin over those in use. */
+function pick(bases: string[]): string {
+  nextInstance = (nextInstance + 1) % bases.length;
+  return bases[nextInstance];
+}
+
+async function ask(
+  person: Person,
+  base: string,
+  path: string,
+  init: { method?: string; body?: string; accept?: string } = {},
+): Promise<{ status: number; body: string; location?: string }> {
+  const cookie = [...person.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const res = await fetch(base + path, {
+    method: init.method ?? 'GET',
+    redirect: 'manual',
+    headers: {
+      accept: init.accept ?? 'text/html',
+      'x-forwarded-for': person.address,
+      ...(cookie ? { cookie } : {}),
+      ...(init.body
+        ? { 'content-type': 'application/x-www-form-urlencoded', origin: base, referer: base + path }
+        : {}),
+    },
+    body: init.body,
+  });
+  for (const c of res.headers.getSetCookie()) {
+    const [pair] = c.split(';');
+    const at = pair.indexOf('=');
+    const name = pair.slice(0, at);
+    const value = pair.slice(at + 1);
+    if (value === '' || /expires=Thu, 01 Jan 1970/i.test(c)) person.cookies.delete(name);
+    else person.cookies.set(name, value);
+  }
+  return { status: res.status, body: await res.text(), location: res.headers.get('location') ?? undefined };
+}
+
+function csrfOf(html: string): string {
+  const match = html.match(/name="_csrf" value="([^"]+)"/);
+  if (!match) throw new Error('no CSRF token on the page');
+  return match[1];
+}
+
+async function signIn(person: Person, base: string, email: string): Promise<void> {
+  const page = await ask(person, base, '/sign-in');
+  const body = new URLSearchParams({ _csrf: csrfOf(page.body), email, password: DEMO_PASSWORD });
+  const res = await ask(person, base, '/sign-in', { method: 'POST', body: body.toString() });
+  if (res.status !== 302 || res.location === '/sign-in/code')
+    throw new Error(`signing in as a bench person answered ${res.status}`);
+}
+
+// --- the page mix ---
+
+type Step = (person: Person, base: string) => Promise<number>;
+
+const get =
+  (path: (p: Person) => string): Step =>
+  async (person, base) =>
+    (await ask(person, base, path(person))).status;
+
+/** Saves a draft of the audit's part as the page's script does while the auditor types. */
+const saveDraft: Step = async (person, base) => {
+  const { id, part } = person.audit as { id: string; part: string };
+  const page = await ask(person, base, `/audits/${id}/parts/${part}`);
+  if (page.status !== 200) return page.status;
+  const form = new URLSearchParams({ _csrf: csrfOf(page.body) });
+  const revision = page.body.match(/name="revision" value="(\d+)"/)?.[1];
+  if (revision) form.set('revision', revision);
+  const text = page.body.match(/<textarea[^>]*name="([^"]+)"/)?.[1];
+  if (text) form.set(text, `Seen by the bench at ${new Date().toISOString()}.`);
+  const saved = await ask(person, pick(bases), `/audits/${id}/parts/${part}/autosave`, {
+    method: 'POST',
+    body: form.toString(),
+    accept: 'application/json',
+  });
+  return saved.status;
+};
+
+const MIX: Record<Person['kind'], [string, number, Step][]> = {
+  auditor: [
+    ['home', 15, get(() => '/')],
+    ['My audits', 25, get(() => '/my-audits')],
+    ['an audit', 20, get((p) => `/audits/${p.audit?.id}`)],
+    ['an audit\u2019s part', 20, get((p) => `/audits/${p.audit?.id}/parts/${p.audit?.part}`)],
+    ['save a draft part', 20, saveDraft],
+  ],
+  qa_lead: [
+    ['home', 30, get(() => '/')],
+    ['cycle dashboard', 30, get(() => '/dashboards/cycle')],
+    ['returns', 20, get(() => '/returns')],
+    ['quality dashboard', 20, get(() => '/dashboards/quality')],
+  ],
+  senior_leader: [
+    ['home', 50, get(() => '/')],
+    ['quality dashboard', 50, get(() => '/dashboards/quality')],
+  ],
+};
+
+function choose(kind: Person['kind']): [string, Step] {
+  const steps = MIX[kind];
+  let roll = Math.random() * steps.reduce((n, [, w]) => n + w, 0);
+  for (const [label, weight, step] of steps) {
+    roll -= weight;
+    if (roll < 0) return [label, step];
+  }
+  const [label, , step] = steps[steps.length - 1];
+  return [label, step];
+}
+
+interface Outcome {
+  requests: number;
+  errors: number;
+  seconds: number;
+  latencies: number[];
+  byPage: Map<string, number[]>;
+  /** what went wrong, as "page: status" (0: no answer), with how often */
+  failures: Map<string, number>;
+}
+
+async function runMix(people: Person[], useBases: string[], thinkMs: number): Promise<Outcome> {
+  bases = useBases;
+  const outcome: Outcome = {
+    requests: 0,
+    errors: 0,
+    seconds: SECONDS,
+    latencies: [],
+    byPage: new Map(),
+    failures: new Map(),
+  };
+  const end = performance.now() + SECONDS * 1000;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  await Promise.all(
+    people.map(async (person) => {
+      // people arrive spread over one pause, not all in the same instant
+      if (thinkMs) await sleep(Math.random() * thinkMs);
+      while (performance.now() < end) {
+        const [label, step] = choose(person.kind);
+        const t0 = performance.now();
+        const status = await step(person, pick(bases)).catch(() => 0);
+        const ms = performance.now() - t0;
+        outcome.requests++;
+        if (status !== 200) {
+          outcome.errors++;
+          const what = `${label}: ${status}`;
+          outcome.failures.set(what, (outcome.failures.get(what) ?? 0) + 1);
+        }
+        outcome.latencies.push(ms);
+        outcome.byPage.set(label, [...(outcome.byPage.get(label) ?? []), ms]);
+        // a pause of about thinkMs (between half and one and a half times it)
+        if (thinkMs) await sleep(thinkMs * (0.5 + Math.random()));
+      }
+    }),
+  );
+  return outcome;
+}
+
+function percentile(values: number[], p: number): number {
+  if (!values.length) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+// --- the run ---
+
+let bases: string[] = [];
+const t = await createTestDb({ demo: true });
+const db = t.db;
+const databaseUrl = (dbConnection(db) as { url: string }).url;
+const councilId = t.demo.councilId;
+
+// Audits still to do, with their auditors, who are given the demo's password so the bench can sign
+// in as them. Each simulated auditor works on an audit of its own (while there are enough), so no
+// two save the same draft; an auditor with several audits to do is several people.
+const auditRows = await sql<{ email: string; audit_id: string }>`
+  select u.email, a.id as audit_id
+  from audits a join user_accounts u on u.staff_id = a.auditor_id
+  where a.council_id = ${councilId} and a.status in ('allocated', 'in_progress') and not u.disabled
+  order by a.id`.execute(db);
+const leaderRows = await sql<{ email: string; role: 'qa_lead' | 'senior_leader' }>`
+  select distinct on (u.email) u.email, r.role from user_accounts u join staff_roles r on r.staff_id = u.staff_id
+  where u.council_id = ${councilId} and r.role in ('qa_lead', 'senior_leader') and not u.disabled
+    and u.totp_enabled_at is null
+  order by u.email, r.role`.execute(db);
+const passwordHash = await hashPassword(DEMO_PASSWORD);
+await db
+  .updateTable('user_accounts')
+  .set({ password_hash: passwordHash })
+  .where('email', 'in', [...auditRows.rows.map((r) => r.email), ...leaderRows.rows.map((r) => r.email)])
+  .execute();
+
+const first = await startInstance(databaseUrl);
+const second = await startInstance(databaseUrl);
+const one = [first.base];
+const two = [first.base, second.base];
+
+// Each simulated person: four in five auditors, one in five leaders (QA leads and senior leaders,
+// taken in turn).
+const people: Person[] = [];
+const accounts = new Map<string, Person>();
+const taken = { auditor: 0, leader: 0 };
+for (let i = 0; i < PEOPLE; i++) {
+  const leader = i % 5 === 4;
+  const rows = leader ? leaderRows.rows : auditRows.rows;
+  const row = rows[taken[leader ? 'leader' : 'auditor']++ % rows.length];
+  const address = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  const person: Person = {
+    kind: leader ? (row as (typeof leaderRows.rows)[number]).role : 'auditor',
+    address,
+    cookies: new Map(),
+  };
+  if (!leader) {
+    const audit = (row as (typeof auditRows.rows)[number]).audit_id;
+    person.audit = { id: audit, part: '' };
+  }
+  // one sign-in per account; people sharing an account share its session
+  const shared = accounts.get(row.email);
+  if (shared) person.cookies = shared.cookies;
+  else {
+    await signIn(person, pick(two), row.email);
+    accounts.set(row.email, person);
+  }
+  people.push(person);
+}
+// each audit's first part, from its overview page
+for (const person of people) {
+  if (!person.audit || person.audit.part) continue;
+  const page = await ask(person, first.base, `/audits/${person.audit.id}`);
+  const part = page.body.match(new RegExp(`/audits/${person.audit.id}/parts/([^"/?#]+)"`))?.[1];
+  if (!part) throw new Error(`no part found on an audit's page (status ${page.status})`);
+  for (const p of people) if (p.audit?.id === person.audit.id) p.audit.part = part;
+}
+
+const baseline = await autocannon({ url: `${first.base}/health/live`, connections: 50, duration: 10 });
+
+console.log(
+  `QA Loop on several instances: PostgreSQL, the demo council, ${accounts.size} people signed in (${new Set(auditRows.rows.map((r) => r.email)).size} auditors with ${auditRows.rows.length} audits to do, ${leaderRows.rows.length} leaders)`,
+);
+console.log(
+  `  baseline: /health/live on one instance, 50 connections: ${baseline.requests.average.toFixed(0)} req/s`,
+);
+console.log(
+  '  run                                   instances  requests    req/s   p50 ms   p95 ms   p99 ms  errors  req/s to baseline',
+);
+const results = new Map<string, Outcome>();
+for (const [label, people_, think] of [
+  [`realistic mix, ${PEOPLE} people, a page every ${THINK_MS / 1000} s`, people, THINK_MS],
+  [`flat out, ${FLAT_OUT} people, no pause`, people.slice(0, FLAT_OUT), 0],
+] as [string, Person[], number][]) {
+  for (const useBases of [one, two]) {
+    const outcome = await runMix(people_, useBases, think);
+    results.set(`${label}|${useBases.length}`, outcome);
+    const rps = outcome.requests / outcome.seconds;
+    console.log(
+      `  ${label.padEnd(38)} ${String(useBases.length).padStart(9)} ${String(outcome.requests).padStart(9)} ${rps.toFixed(1).padStart(8)} ${percentile(outcome.latencies, 50).toFixed(0).padStart(8)} ${percentile(outcome.latencies, 95).toFixed(0).padStart(8)} ${percentile(outcome.latencies, 99).toFixed(0).padStart(8)} ${String(outcome.errors).padStart(7)} ${(rps / baseline.requests.average).toFixed(4).padStart(18)}`,
+    );
+  }
+  const a = results.get(`${label}|1`) as Outcome;
+  const b = results.get(`${label}|2`) as Outcome;
+  console.log(
+    `    two instances to one: throughput ${(b.requests / a.requests).toFixed(2)}, p95 ${(percentile(b.latencies, 95) / percentile(a.latencies, 95)).toFixed(2)}`,
+  );
+}
+const flatLabel = `flat out, ${FLAT_OUT} people, no pause`;
+const [flatOne, flatTwo] = [1, 2].map((n) => results.get(`${flatLabel}|${n}`) as Outcome);
+console.log('  flat out, by page              requests (one, two)    p95 ms (one, two)');
+for (const [page, latencies] of flatOne.byPage) {
+  const onTwo = flatTwo.byPage.get(page) ?? [];
+  console.log(
+    `    ${page.padEnd(24)} ${String(latencies.length).padStart(8)} ${String(onTwo.length).padStart(8)}   ${percentile(latencies, 95).toFixed(0).padStart(8)} ${percentile(onTwo, 95).toFixed(0).padStart(8)}`,
+  );
+}
+for (const [key, outcome] of results) {
+  for (const [what, count] of outcome.failures) {
+    console.log(`  error in "${key.replace('|', '" on ')} instance(s): ${what} (${count}×)`);
+  }
+}
+
+await stopInstance(second);
+await stopInstance(first);
+await t.close();
