@@ -10,6 +10,7 @@
  * AuditAccessError (403). A link that cannot be used is FamilyLinkError, saying why.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { acrossCouncils, withCouncil } from '../../data/council-context.ts';
 import type { Db } from '../../data/db.ts';
 import type { FamilyFeedbackTable } from '../../data/schema.ts';
 import { inTransaction } from '../../data/transaction.ts';
@@ -244,7 +245,30 @@ export async function openFamilyFeedbackLink(
   token: string,
   now: Date = new Date(),
 ): Promise<OpenFamilyLink> {
+  return asLinksCouncil(db, token, () => openLink(db, token, now));
+}
+
+/**
+ * A family has no account, so nobody's council is known when their link is opened: the link is
+ * found by its token across councils (as a one-time sign-in link is), and everything after runs
+ * as the link's council, which the database then holds it to.
+ */
+async function asLinksCouncil<T>(db: Db, token: string, fn: () => Promise<T>): Promise<T> {
   if (!FAMILY_TOKEN_PATTERN.test(token)) throw new FamilyLinkError('unknown');
+  const link = await acrossCouncils(
+    'a family feedback link is found by its token, before anyone is known',
+    () =>
+      db
+        .selectFrom('family_feedback_links')
+        .select('council_id')
+        .where('token_hash', '=', hashFamilyToken(token))
+        .executeTakeFirst(),
+  );
+  if (!link) throw new FamilyLinkError('unknown');
+  return withCouncil(link.council_id, fn);
+}
+
+async function openLink(db: Db, token: string, now: Date): Promise<OpenFamilyLink> {
   const link = await db
     .selectFrom('family_feedback_links as l')
     .innerJoin('councils as c', 'c.id', 'l.council_id')
@@ -268,37 +292,39 @@ export async function giveFamilyFeedback(
   input: unknown,
   now: Date = new Date(),
 ): Promise<void> {
-  await openFamilyFeedbackLink(db, token, now);
-  const checked = validate(familyFeedbackSchema, input);
-  if (!checked.ok) throw new ValidationError(checked.errors);
-  const { respondent, answers } = familyInputFrom(checked.value);
-  const hash = hashFamilyToken(token);
-  await inTransaction(db, async (trx) => {
-    const link = await trx
-      .updateTable('family_feedback_links')
-      .set({ used_at: now })
-      .where('token_hash', '=', hash)
-      .where('used_at', 'is', null)
-      .where('expires_at', '>', now)
-      .returning(['council_id', 'audit_id'])
-      .executeTakeFirst();
-    if (!link) {
-      // used or expired since it was opened a moment ago: say which
-      await openFamilyFeedbackLink(trx, token, now);
-      throw new FamilyLinkError('used');
-    }
-    await trx
-      .insertInto('family_feedback')
-      .values({
-        council_id: link.council_id,
-        audit_id: link.audit_id,
-        method: 'online',
-        respondent,
-        answers: JSON.stringify(answers),
-        recorded_by: null,
-        recorded_at: now,
-      })
-      .execute();
+  await asLinksCouncil(db, token, async () => {
+    await openLink(db, token, now);
+    const checked = validate(familyFeedbackSchema, input);
+    if (!checked.ok) throw new ValidationError(checked.errors);
+    const { respondent, answers } = familyInputFrom(checked.value);
+    const hash = hashFamilyToken(token);
+    await inTransaction(db, async (trx) => {
+      const link = await trx
+        .updateTable('family_feedback_links')
+        .set({ used_at: now })
+        .where('token_hash', '=', hash)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returning(['council_id', 'audit_id'])
+        .executeTakeFirst();
+      if (!link) {
+        // used or expired since it was opened a moment ago: say which
+        await openLink(trx, token, now);
+        throw new FamilyLinkError('used');
+      }
+      await trx
+        .insertInto('family_feedback')
+        .values({
+          council_id: link.council_id,
+          audit_id: link.audit_id,
+          method: 'online',
+          respondent,
+          answers: JSON.stringify(answers),
+          recorded_by: null,
+          recorded_at: now,
+        })
+        .execute();
+    });
   });
 }
 
