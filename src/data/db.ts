@@ -203,6 +203,11 @@ export function describeUrl(url: string): string {
  * work in hand (council-context.ts) as the `qaloop.council_id` setting. Service code needs no change:
  * the setting travels with each connection or transaction.
  *
+ * Work across councils (acrossCouncils: finding whose session a cookie names, say) runs on the
+ * owner's connection instead, which the policies do not bind. The app's role has no way to see
+ * across councils: nothing it can set widens the policies, so a query run as it (by a fault, or by
+ * anything injected) reaches at most the council its connection was set to.
+ *
  * PostgreSQL: a pool of its own. With `appDatabaseUrl` it connects as the app's role itself (the
  * production shape: the app cannot become the owner); without, it connects with the owner's URL
  * and takes the app's role for each session (`set role`), as on the embedded database.
@@ -225,11 +230,22 @@ export function appDb(db: Db, options: { appDatabaseUrl?: string } = {}): Db {
       // as in openDb: the pool replaces a lost idle client
     });
     const dialect = new PostgresDialect({ pool });
+    // a few of the owner's connections, for the work across councils
+    const ownerPool = new pg.Pool({
+      connectionString: connection.url,
+      max: 3,
+      connectionTimeoutMillis: 5000,
+    });
+    ownerPool.on('error', () => {
+      // as above
+    });
+    const ownerDialect = new PostgresDialect({ pool: ownerPool });
     const takeRole = !options.appDatabaseUrl;
     scoped = new Kysely<Database>({
       dialect: {
         createAdapter: () => dialect.createAdapter(),
-        createDriver: () => new ScopedPoolDriver(dialect.createDriver(), takeRole),
+        createDriver: () =>
+          new ScopedPoolDriver(dialect.createDriver(), ownerDialect.createDriver(), takeRole),
         createIntrospector: (k) => dialect.createIntrospector(k),
         createQueryCompiler: () => dialect.createQueryCompiler(),
       } satisfies Dialect,
@@ -249,50 +265,59 @@ export function appDb(db: Db, options: { appDatabaseUrl?: string } = {}): Db {
   return scoped;
 }
 
-/** The role and settings a query runs with, from the council scope of the work in hand. */
-function scopeSettings(): { council: string; across: string } {
+/** The council a query runs for, and whether it is work across councils, from the scope in hand. */
+function scopeSettings(): { council: string; across: boolean } {
   const scope = currentScope();
-  return { council: scope?.councilId ?? '', across: scope?.acrossCouncils ? 'yes' : '' };
+  return { council: scope?.councilId ?? '', across: !!scope?.acrossCouncils };
 }
 
 /**
  * A pool's driver that, when it hands out a connection, makes sure the connection holds the
  * council of the work in hand (one extra statement only when that differs from what it last held).
- * A pooled connection serves one piece of work at a time, so a session setting is safe here.
+ * A pooled connection serves one piece of work at a time, so a session setting is safe here. Work
+ * across councils is handed one of the owner's connections instead.
  */
 class ScopedPoolDriver implements Driver {
   readonly #inner: Driver;
+  readonly #owner: Driver;
   readonly #takeRole: boolean;
   readonly #held = new WeakMap<DatabaseConnection, string>();
+  readonly #owners = new WeakSet<DatabaseConnection>();
 
-  constructor(inner: Driver, takeRole: boolean) {
+  constructor(inner: Driver, owner: Driver, takeRole: boolean) {
     this.#inner = inner;
+    this.#owner = owner;
     this.#takeRole = takeRole;
   }
 
-  init() {
-    return this.#inner.init();
+  async init() {
+    await this.#inner.init();
+    await this.#owner.init();
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const connection = await this.#inner.acquireConnection();
     const { council, across } = scopeSettings();
-    const key = `${council}|${across}`;
-    if (this.#held.get(connection) !== key) {
+    if (across) {
+      const connection = await this.#owner.acquireConnection();
+      this.#owners.add(connection);
+      return connection;
+    }
+    const connection = await this.#inner.acquireConnection();
+    if (this.#held.get(connection) !== council) {
       try {
         await connection.executeQuery(
           CompiledQuery.raw(
             this.#takeRole
-              ? `select set_config('role', '${APP_ROLE}', false), set_config('qaloop.council_id', $1, false), set_config('qaloop.across_councils', $2, false)`
-              : `select set_config('qaloop.council_id', $1, false), set_config('qaloop.across_councils', $2, false)`,
-            [council, across],
+              ? `select set_config('role', '${APP_ROLE}', false), set_config('qaloop.council_id', $1, false)`
+              : `select set_config('qaloop.council_id', $1, false)`,
+            [council],
           ),
         );
       } catch (err) {
         await this.#inner.releaseConnection(connection);
         throw err;
       }
-      this.#held.set(connection, key);
+      this.#held.set(connection, council);
     }
     return connection;
   }
@@ -328,20 +353,23 @@ class ScopedPoolDriver implements Driver {
     return this.#inner.releaseSavepoint?.(connection, name, compile) ?? Promise.resolve();
   }
   releaseConnection(connection: DatabaseConnection) {
-    return this.#inner.releaseConnection(connection);
+    return this.#owners.has(connection)
+      ? this.#owner.releaseConnection(connection)
+      : this.#inner.releaseConnection(connection);
   }
-  destroy() {
-    return this.#inner.destroy();
+  async destroy() {
+    await this.#inner.destroy();
+    await this.#owner.destroy();
   }
 }
 
 type PGliteTransaction = Parameters<Parameters<PGlite['transaction']>[0]>[0];
 
 /** Sets the app's role and the council for the rest of a PGlite transaction only. */
-async function takeScope(tx: PGliteTransaction, council: string, across: string) {
+async function takeScope(tx: PGliteTransaction, council: string) {
   await tx.query(
-    `select set_config('role', '${APP_ROLE}', true), set_config('qaloop.council_id', $1, true), set_config('qaloop.across_councils', $2, true)`,
-    [council, across],
+    `select set_config('role', '${APP_ROLE}', true), set_config('qaloop.council_id', $1, true)`,
+    [council],
   );
 }
 
@@ -349,7 +377,8 @@ async function takeScope(tx: PGliteTransaction, council: string, across: string)
 class ScopedPGliteConnection implements DatabaseConnection {
   readonly #pglite: PGlite;
   readonly #council: string;
-  readonly #across: string;
+  /** work across councils: run as the owner, as the session already is */
+  readonly #across: boolean;
   #transaction: PGliteTransaction | undefined;
   #finish: ((commit: boolean) => void) | undefined;
   #finished: Promise<unknown> | undefined;
@@ -362,15 +391,16 @@ class ScopedPGliteConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const run = async (tx: PGliteTransaction) => {
+    const run = async (tx: PGliteTransaction | PGlite) => {
       const { affectedRows, rows } = await tx.query<R>(query.sql, query.parameters as unknown[], {
         rowMode: 'object',
       });
       return { numAffectedRows: affectedRows != null ? BigInt(affectedRows) : undefined, rows: rows ?? [] };
     };
     if (this.#transaction) return run(this.#transaction);
+    if (this.#across) return run(this.#pglite);
     return this.#pglite.transaction(async (tx) => {
-      await takeScope(tx, this.#council, this.#across);
+      await takeScope(tx, this.#council);
       return run(tx);
     });
   }
@@ -389,7 +419,7 @@ class ScopedPGliteConnection implements DatabaseConnection {
       this.#finish = resolve;
     });
     this.#finished = this.#pglite.transaction(async (tx) => {
-      await takeScope(tx, this.#council, this.#across);
+      if (!this.#across) await takeScope(tx, this.#council);
       this.#transaction = tx;
       begun();
       if (!(await decided)) await tx.rollback();

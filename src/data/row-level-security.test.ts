@@ -174,6 +174,26 @@ test('work across councils is possible only when asked for by name, and then see
   assert.deepEqual(new Set(councils.map((c) => c.id)), new Set([demoId, otherId]));
 });
 
+test("nothing the app's role can set shows it another council's rows", async () => {
+  // As anything injected into a query of the second council's might try: the old switch for work
+  // across councils, and a council that is no uuid. The demo council's children stay out of sight.
+  const seen = await withCouncil(otherId, () =>
+    app.transaction().execute(async (trx) => {
+      await sql`select set_config('qaloop.across_councils', 'yes', true)`.execute(trx);
+      const children = await sql<{ n: number }>`select count(*)::int as n from children`.execute(trx);
+      const councils = await sql<{ id: string }>`select id from councils`.execute(trx);
+      return { children: children.rows[0].n, councils: councils.rows.map((r) => r.id) };
+    }),
+  );
+  assert.deepEqual(seen, { children: 0, councils: [otherId] });
+  assert.ok((await ownedBy('children', demoId)) > 0, 'the demo council has children to hide');
+  // Nor can it turn the policies off: that is the owner's alone.
+  await assert.rejects(
+    withCouncil(otherId, () => sql`alter table children disable row level security`.execute(app)),
+    /must be owner/,
+  );
+});
+
 test('a transaction keeps its council, and the next piece of work does not inherit it', async () => {
   const inside = await withCouncil(demoId, () =>
     app.transaction().execute(async (trx) => {

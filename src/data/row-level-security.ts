@@ -44,13 +44,12 @@ const POLICY = 'council_isolation';
  */
 export async function applyRowLevelSecurity(db: Kysely<unknown>): Promise<void> {
   await createAppRole(db);
-  // SQL functions, so the planner inlines them and still uses the council_id indexes.
+  // A SQL function, so the planner inlines it and still uses the council_id indexes. Nothing the
+  // app's role can set widens a policy beyond one council: work across councils (db.ts,
+  // acrossCouncils) runs on the owner's connection instead.
   await sql`
     create or replace function qaloop_council() returns uuid language sql stable
     as $$ select nullif(current_setting('qaloop.council_id', true), '')::uuid $$`.execute(db);
-  await sql`
-    create or replace function qaloop_across_councils() returns boolean language sql stable
-    as $$ select coalesce(current_setting('qaloop.across_councils', true), '') <> '' $$`.execute(db);
 
   const tables = await sql<{ name: string; has_council: boolean; has_policy: boolean }>`
     select c.relname as name,
@@ -66,8 +65,8 @@ export async function applyRowLevelSecurity(db: Kysely<unknown>): Promise<void> 
     if (t.name in NOT_COUNCIL_DATA) continue;
     const table = sql.table(t.name);
     let rule: ReturnType<typeof sql> | undefined;
-    if (t.name === 'councils') rule = sql`qaloop_across_councils() or id = qaloop_council()`;
-    else if (t.has_council) rule = sql`qaloop_across_councils() or council_id = qaloop_council()`;
+    if (t.name === 'councils') rule = sql`id = qaloop_council()`;
+    else if (t.has_council) rule = sql`council_id = qaloop_council()`;
     else if (THROUGH_PARENT[t.name]) {
       const { column, parent } = THROUGH_PARENT[t.name];
       // The parent's own policy decides: its row is visible only to its council.
