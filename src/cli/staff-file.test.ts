@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { openDb } from '../data/db.ts';
 import { migrateToLatest } from '../data/migrate.ts';
 import { createCouncil } from '../services/organisation/councils.ts';
+import { requestRoles } from '../services/organisation/role-grants.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'qaloop.js');
@@ -98,4 +99,50 @@ test('a staff file that cannot be read is refused with the reason (exit 1)', asy
   const run = await qaloop(['import', wrong, '--format', 'staff']);
   assert.equal(run.code, 1);
   assert.match(run.stderr, /wrong\.csv is not a staff file: its header row has no Team column/);
+});
+
+test('a role an administrator asked for, waiting because the council has no QA lead to confirm it, is given by a staff file from the command line', async () => {
+  // A new council's administrator adds its first QA lead on the People page: the role waits for
+  // a QA lead to confirm it, and there is none. The command line is the way out.
+  const file = join(dataDir, 'first qa lead.csv');
+  const header = 'Name,Email,Team,QA Loop roles';
+  writeFileSync(file, [header, 'Nadia Khan,nadia.khan@example.gov.uk,QA,'].join('\n'));
+  assert.equal((await qaloop(['import', file, '--format', 'staff'])).code, 0);
+  const db = await openDb({ dataDir });
+  try {
+    const nadia = await db
+      .selectFrom('staff')
+      .select(['id', 'council_id'])
+      .where('email', '=', 'nadia.khan@example.gov.uk')
+      .executeTakeFirstOrThrow();
+    const asked = await requestRoles(db, {
+      councilId: nadia.council_id,
+      staffId: nadia.id,
+      roles: ['qa_lead'],
+      requestedBy: null,
+      source: 'administrator',
+    });
+    assert.deepEqual(asked.pending, ['qa_lead'], 'from an administrator it waits for a QA lead');
+  } finally {
+    await db.destroy();
+  }
+  writeFileSync(file, [header, 'Nadia Khan,nadia.khan@example.gov.uk,QA,qa_lead'].join('\n'));
+  const run = await qaloop(['import', file, '--format', 'staff', '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(JSON.parse(run.stdout).result.roles.granted, 1);
+  const after = await openDb({ dataDir });
+  try {
+    const roles = await after
+      .selectFrom('staff_roles as r')
+      .innerJoin('staff as s', 's.id', 'r.staff_id')
+      .select('r.role')
+      .where('s.email', '=', 'nadia.khan@example.gov.uk')
+      .execute();
+    assert.deepEqual(
+      roles.map((r) => r.role),
+      ['qa_lead'],
+    );
+  } finally {
+    await after.destroy();
+  }
 });

@@ -103,6 +103,7 @@ export async function importStaffFile(
     fileName: basename(options.path),
     asOf: options.asOf,
     uploadedBy: null,
+    source: 'command_line',
   });
   const refused = options.strict && preview.rowsRefused > 0;
   let result: StaffImportResult | undefined;

@@ -214,6 +214,7 @@ export async function planStaffFile(
   councilId: string,
   file: { fileName: string; rows: readonly StaffFileRow[]; hasRoles: boolean },
   asOf: string,
+  source: 'staff_file' | 'command_line' = 'staff_file',
 ): Promise<{ plan: StaffPlan; errors: RowError[] }> {
   const [people, teams, elsewhere] = await Promise.all([
     loadPeople(db, councilId),
@@ -451,8 +452,12 @@ export async function planStaffFile(
       changed = true;
       plan.movers.push({ row: r.row, staffId: person.id, name: person.name, changes });
     }
-    // roles already waiting for a QA lead count as asked for
-    if (file.hasRoles && r.roles && !sameRoles(r.roles, [...new Set([...person.roles, ...person.waiting])])) {
+    // Roles already waiting for a QA lead count as asked for, except from the command line, which
+    // gives roles at once: it is how a council with no QA lead yet gets one, even when an
+    // administrator asked for the role first and nobody could confirm it.
+    const asked =
+      source === 'command_line' ? person.roles : [...new Set([...person.roles, ...person.waiting])];
+    if (file.hasRoles && r.roles && !sameRoles(r.roles, asked)) {
       changed = true;
       update.roles = r.roles;
       plan.roleChanges.push({
@@ -591,10 +596,16 @@ export async function previewStaffFile(
   db: Db,
   councilId: string,
   path: string,
-  options: { fileName: string; asOf: string; uploadedBy: string | null },
+  options: {
+    fileName: string;
+    asOf: string;
+    uploadedBy: string | null;
+    /** who will apply it: the command line gives roles at once (see planStaffFile) */
+    source?: 'staff_file' | 'command_line';
+  },
 ): Promise<StaffImportPreview> {
   const file = await readStaffFile(path, options.fileName);
-  const { plan, errors } = await planStaffFile(db, councilId, file, options.asOf);
+  const { plan, errors } = await planStaffFile(db, councilId, file, options.asOf, options.source);
   const allErrors = [...file.errors, ...errors].sort((a, b) => a.row - b.row);
   const row = await db
     .insertInto('staff_imports')
@@ -717,6 +728,7 @@ export async function applyStaffImport(
       councilId,
       { fileName: kept.file_name, rows: kept.rows as StaffFileRow[], hasRoles: changes.hasRoles },
       asOf,
+      options.source,
     );
     if (canonical(plan) !== canonical(changes.plan))
       throw new StaffImportRefusedError(
