@@ -432,3 +432,24 @@ test('a pending sign-in alone opens nothing, and the code page without one goes 
   assert.equal(sent.statusCode, 302);
   assert.equal(sent.headers.location, '/sign-in');
 });
+
+test("with the demo turned on, a real council's people are not told their council is invented", async () => {
+  await person('Rhea Real', 'rhea@northmoor.gov.uk');
+  const withDemo = await createTestApp(t.db, { demo: true, trustProxy: 1 });
+  try {
+    const visitor = new Agent(withDemo);
+    assert.match((await visitor.get('/sign-in')).body, /You are using a demonstration council/);
+    const rhea = new Agent(withDemo);
+    const signIn = await rhea.post('/sign-in', {
+      email: 'rhea@northmoor.gov.uk',
+      password: 'otter lantern mirror',
+    });
+    assert.equal(signIn.statusCode, 302);
+    const home = await rhea.get('/');
+    assert.equal(home.statusCode, 200);
+    assert.doesNotMatch(home.body, /demonstration council/);
+    assert.match(home.body, /Tell the QA team what could be better/);
+  } finally {
+    await withDemo.close();
+  }
+});
