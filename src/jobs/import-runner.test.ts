@@ -123,6 +123,10 @@ test('a job reads its file from the database, ends done with its import, and its
   assert.equal(made.started_by, staffId);
   assert.equal(made.file_name, 'history.csv');
   assert.equal(made.as_of, '2026-11-20');
+  assert.ok(
+    (job.finished_at as Date) >= made.started_at,
+    'the job is said to have finished when it did, not when its transaction began',
+  );
   assert.deepEqual(job.summary, {
     format: 'audit-history',
     asOf: '2026-11-20',

@@ -470,8 +470,9 @@ export class ImportRunner {
           import_id: details.importId ?? null,
           rows_read: details.rowsRead ?? progress.get(jobId)?.rowsRead ?? 0,
           bytes_read: details.bytesRead ?? 0,
-          finished_at: sql<Date>`now()`,
-          updated_at: sql<Date>`now()`,
+          // the clock at the end: now() would be when the import's transaction began
+          finished_at: sql<Date>`clock_timestamp()`,
+          updated_at: sql<Date>`clock_timestamp()`,
         })
         .where('id', '=', jobId)
         .where('state', '=', 'running')
