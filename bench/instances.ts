@@ -1,38 +1,12 @@
-/**
- * Load on several instances: the realistic page mix against one `qaloop serve` and then two, on
- * one PostgreSQL database, with the demo council. Printed, not asserted.
- *
- *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node bench/instances.ts   (about 4 minutes)
- *
- * Each simulated person signs in once as someone of their own and then asks for a page every few
- * seconds: auditors open their home, My audits, an audit, one of its parts, and save a draft of
- * that part as the page's script does as they type; QA leads open their home, the cycle dashboard,
- * the returns page and the quality dashboard; senior leaders their home and the quality dashboard.
- * With two instances every person's requests alternate between them (round robin, as a load
- * balancer without sticky sessions would), so a session made on one is used on the other. Then the same mix flat out (no pause) to
- * find each shape's throughput. The baseline is /health/live on one instance, measured in the same
- * run. Every answer that is not 200 (or 302 for a sign-in) counts as an error.
- *
- *   BENCH_PEOPLE=200       people in the realistic mix (200)
- *   BENCH_THINK_MS=5000    each person's pause between pages (5,000 ms)
- *   BENCH_SECONDS=40       how long each run lasts (40 s)
- *   BENCH_FLAT_OUT=50      people asking without a pause, for throughput (50)
- *
- * Needs PostgreSQL: the embedded database is one process by design, so it cannot have two.
- */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { dbConnection } from '../src/data/db.ts';
 import { DEMO_PASSWORD } from '../src/demo/council.ts';
 import { hashPassword } from '../src/services/organisation/passwords.ts';
 import { createTestDb } from '../test/helpers/db.ts';
-import { freePort } from '../test/helpers/ports.ts';
+import { type ServeProcess, startServe, stopped } from '../test/helpers/serve.ts';
 
-const ROOT = join(import.meta.dirname, '..');
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 200);
 const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 5000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 40);
@@ -47,47 +21,22 @@ if (!process.env.DATABASE_URL) {
 
 // --- the instances ---
 
-interface Instance {
-  child: ChildProcess;
-  base: string;
-  dataDir: string;
-}
+type Instance = ServeProcess;
 
-async function startInstance(databaseUrl: string): Promise<Instance> {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'qaloop-bench-instance-'));
-  const child = spawn(process.execPath, [join(ROOT, 'src/cli/main.ts'), 'serve'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      QALOOP_DATA_DIR: dataDir,
-      QALOOP_DEMO: '1',
-      QALOOP_MAIL: 'none',
+function startInstance(databaseUrl: string): Promise<Instance> {
+  return startServe(
+    databaseUrl,
+    {
       QALOOP_LOG_LEVEL: 'warn',
       // The bench stands in for the load balancer, and gives each person an address of their own.
       QALOOP_TRUST_PROXY: '1',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const instance = { child, base: `http://127.0.0.1:${port}`, dataDir };
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`an instance stopped with status ${child.exitCode}`);
-    const ready = await fetch(`${instance.base}/health/ready`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ready) return instance;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('an instance did not become ready in 120 s');
+    120_000,
+  );
 }
 
 async function stopInstance(instance: Instance): Promise<void> {
-  if (instance.child.exitCode === null) {
+  if (!stopped(instance)) {
     const exited = new Promise((r) => instance.child.once('exit', r));
     instance.child.kill('SIGTERM');
     await exited;

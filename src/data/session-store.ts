@@ -82,16 +82,7 @@ export class DatabaseSessionStore {
 
   destroy(sid: string, callback: Callback): void {
     acrossCouncils(SESSIONS, () =>
-      this.#db
-        .updateTable('sessions')
-        .set({
-          destroyed: true,
-          data: '{}',
-          user_id: null,
-          expires_at: new Date(Date.now() + TOMBSTONE_MS),
-        })
-        .where('sid', '=', sid)
-        .execute(),
+      this.#db.updateTable('sessions').set(tombstone()).where('sid', '=', sid).execute(),
     ).then(() => callback(), callback);
   }
 
@@ -106,6 +97,14 @@ export class DatabaseSessionStore {
   }
 }
 
+/** What an ended session becomes: emptied, and kept a while so its cookie is known to be ended. */
+const tombstone = () => ({
+  destroyed: true,
+  data: '{}',
+  user_id: null,
+  expires_at: new Date(Date.now() + TOMBSTONE_MS),
+});
+
 /**
  * Ends every session of an account at once (disabled, a one-time link used, a password changed),
  * except the one given. The sessions are tombstoned as a sign-out does, so a cookie that carried
@@ -114,12 +113,7 @@ export class DatabaseSessionStore {
 export async function endSessionsOf(db: Db, userId: string, exceptSid?: string): Promise<number> {
   let q = db
     .updateTable('sessions')
-    .set({
-      destroyed: true,
-      data: '{}',
-      user_id: null,
-      expires_at: new Date(Date.now() + TOMBSTONE_MS),
-    })
+    .set(tombstone())
     .where('user_id', '=', userId)
     .where('destroyed', '=', false);
   if (exceptSid) q = q.where('sid', '<>', exceptSid);

@@ -10,29 +10,20 @@
  * PostgreSQL only: the embedded database is held by one process by design.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 import { dbConnection } from '../../src/data/db.ts';
 import { QUEUES, startQueue } from '../../src/data/queue.ts';
 import { createImportToken } from '../../src/services/case-data/import-tokens.ts';
 import { createTestDb, type TestDbWithDemo } from '../helpers/db.ts';
-import { freePort } from '../helpers/ports.ts';
+import { type ServeProcess, startServe, stopped } from '../helpers/serve.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const ON_POSTGRES = !!process.env.DATABASE_URL;
 const skip = ON_POSTGRES ? false : 'PostgreSQL only (set DATABASE_URL): the embedded database is one process';
 
-interface Instance {
-  child: ChildProcess;
-  base: string;
-  dataDir: string;
-  /** what it has written to its log so far, one JSON object a line */
-  log: () => string;
-}
+type Instance = ServeProcess;
 
 let t: TestDbWithDemo;
 let databaseUrl: string;
@@ -41,49 +32,14 @@ let councilId: string;
 const instances: Instance[] = [];
 
 async function startInstance(): Promise<Instance> {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'qaloop-instance-'));
-  const child = spawn(process.execPath, [join(ROOT, 'src/cli/main.ts'), 'serve'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      QALOOP_DATA_DIR: dataDir,
-      QALOOP_DEMO: '1',
-      QALOOP_MAIL: 'none',
-      QALOOP_LOG_LEVEL: 'info',
-      // Looks for imports whose instance stopped every second, not every 15.
-      QALOOP_IMPORT_WATCH_SECONDS: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const instance = await startServe(databaseUrl, {
+    QALOOP_LOG_LEVEL: 'info',
+    // Looks for imports whose instance stopped every second, not every 15.
+    QALOOP_IMPORT_WATCH_SECONDS: '1',
   });
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += String(d);
-  });
-  child.stderr?.on('data', (d) => {
-    out += String(d);
-  });
-  const instance: Instance = { child, base: `http://127.0.0.1:${port}`, dataDir, log: () => out };
   instances.push(instance);
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (stopped(instance)) throw new Error(`The instance stopped: ${out.slice(-2000)}`);
-    try {
-      const res = await fetch(`${instance.base}/health/ready`);
-      if (res.status === 200) return instance;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`The instance did not become ready in 90 s: ${out.slice(-2000)}`);
+  return instance;
 }
-
-const stopped = (instance: Instance) =>
-  instance.child.exitCode !== null || instance.child.signalCode !== null;
 
 function kill(instance: Instance): Promise<void> {
   return new Promise((resolve) => {
