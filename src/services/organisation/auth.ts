@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { acrossCouncils } from '../../data/council-context.ts';
 import type { Db } from '../../data/db.ts';
+import { inTransaction } from '../../data/transaction.ts';
 import type { Role } from '../../domain/roles.ts';
 import { type FieldError, validate } from '../../domain/validation.ts';
 import { decoy, verifyPassword } from './passwords.ts';
@@ -60,6 +61,18 @@ export interface Attempt {
  * person signing in from their own address.
  */
 async function beginAttempt(db: Db, accountId: string | null, address: string, now: Date) {
+  // One attempt from an address at a time: an attempt's failure could otherwise be numbered before
+  // another's yet not be visible to it (not yet committed), and six guesses sent together on
+  // PostgreSQL were once all told they were within five.
+  return inTransaction(db, async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`qaloop sign-in: ${address}`}, 0))`.execute(
+      trx,
+    );
+    return countAttempt(trx, accountId, address, now);
+  });
+}
+
+async function countAttempt(db: Db, accountId: string | null, address: string, now: Date) {
   const inserted = await db
     .insertInto('sign_in_failures')
     .values({ account_id: accountId, address, failed_at: now })
