@@ -29,8 +29,12 @@ import {
   type WorkbookSource,
 } from './sheet-rows.ts';
 import type { RowAt, SnapshotReadContext, SnapshotReader, SnapshotWriter } from './snapshot-writer.ts';
+import { tellWindows1252 } from './text-encoding.ts';
 import { type RowError, UnreadableFileError } from './types.ts';
 import {
+  BORN_WITHIN_MONTHS,
+  excelError,
+  excelErrorMessage,
   meansNobody,
   parseDate,
   parseDateLenient,
@@ -53,6 +57,12 @@ interface Findings {
   notes: string[];
 }
 
+/** What reading a list needs: where it goes, and the extract's date (the import's as-of date). */
+interface ReadContext extends SnapshotReadContext {
+  /** dates of birth are checked against it, when given */
+  asOf?: string;
+}
+
 /** How far down a sheet its header row may be (a title and notes may sit above it). */
 const HEADER_SEARCH_ROWS = 10;
 
@@ -62,10 +72,12 @@ const HEADER_SEARCH_ROWS = 10;
  * file is known by its name ("List 6", "6. Children in need", "list6.csv") or, failing that, by the
  * columns only its list has; sheets that are not lists 2 to 9 (a cover sheet, notes, contacts,
  * adoption) are passed over. Each list replaces what an earlier import of the same date brought
- * from that list.
+ * from that list. Given the extract's date (`asOf`), a date of birth more than BORN_WITHIN_MONTHS
+ * after it is a row error.
  */
-export function annexAReader(path: string): SnapshotReader {
-  return async (ctx) => {
+export function annexAReader(path: string, asOf?: string): SnapshotReader {
+  return async (context) => {
+    const ctx: ReadContext = { ...context, asOf };
     const findings: Findings = { lists: 0, notes: [] };
     const name = ctx.fileName;
     const kind = await pathKind(path);
@@ -108,7 +120,7 @@ function oldExcel(name: string): UnreadableFileError {
 }
 
 /** One file given on its own: a workbook or a CSV, told by its name and its first bytes. */
-async function readFile(ctx: SnapshotReadContext, findings: Findings, name: string, path: string) {
+async function readFile(ctx: ReadContext, findings: Findings, name: string, path: string) {
   const head = await firstBytes(path);
   const extension = (extname(name) || extname(path)).toLowerCase();
   if (head.equals(OLD_EXCEL) || extension === '.xls') throw oldExcel(name);
@@ -124,16 +136,18 @@ async function readFile(ctx: SnapshotReadContext, findings: Findings, name: stri
     await readWorkbook(ctx, findings, name, { path });
     return;
   }
-  await readTable(ctx, findings, { file: name, rows: csvRows(async () => createReadStream(path), name) });
+  await readTable(ctx, findings, {
+    file: name,
+    rows: csvRows(
+      async () => createReadStream(path),
+      name,
+      tellWindows1252(name, (m) => ctx.tally.notice(m)),
+    ),
+  });
 }
 
 /** Reads each sheet of a workbook as a table; a workbook with no sheets is noted. */
-async function readWorkbook(
-  ctx: SnapshotReadContext,
-  findings: Findings,
-  file: string,
-  from: WorkbookSource,
-) {
+async function readWorkbook(ctx: ReadContext, findings: Findings, file: string, from: WorkbookSource) {
   const sheets = await forEachSheet(file, from, (sheet, rows) =>
     readTable(ctx, findings, { file, sheet, rows }),
   );
@@ -144,11 +158,18 @@ async function readWorkbook(
  * One file of a folder or zip: CSV files and workbooks are read; anything else, and any file that
  * holds no list, is left alone and listed as such in the summary.
  */
-async function readEntry(ctx: SnapshotReadContext, findings: Findings, entry: FileEntry) {
+async function readEntry(ctx: ReadContext, findings: Findings, entry: FileEntry) {
   const extension = extname(entry.name).toLowerCase();
   const before = findings.lists;
   if (extension === '.csv') {
-    await readTable(ctx, findings, { file: entry.path, rows: csvRows(() => entry.open(), entry.path) });
+    await readTable(ctx, findings, {
+      file: entry.path,
+      rows: csvRows(
+        () => entry.open(),
+        entry.path,
+        tellWindows1252(entry.path, (m) => ctx.tally.notice(m)),
+      ),
+    });
   } else if (extension === '.xlsx' || extension === '.xlsm') {
     await readWorkbook(ctx, findings, entry.path, { open: () => entry.open() });
   } else if (extension === '.xls') {
@@ -166,7 +187,7 @@ async function readEntry(ctx: SnapshotReadContext, findings: Findings, entry: Fi
  * Reads one sheet or CSV file: finds its header row (within the first ten rows), decides which
  * list it is, and reads each row after the header. A sheet that is not a list is passed over.
  */
-async function readTable(ctx: SnapshotReadContext, findings: Findings, table: Table) {
+async function readTable(ctx: ReadContext, findings: Findings, table: Table) {
   const where = table.sheet ? `sheet "${table.sheet}" of ${table.file}` : table.file;
   const title = table.sheet ? `Sheet "${table.sheet}" of ${table.file}` : table.file;
   const own = table.sheet ?? basename(table.file);
@@ -353,6 +374,9 @@ function readCell(kind: FieldKind, cell: Cell): Read {
   }
 }
 
+/** Kinds of field read as text, which an Excel error value leaves blank. */
+const TEXT_KINDS = new Set<FieldKind>(['text', 'name', 'code', 'id']);
+
 /** Start and end dates that must come in that order. */
 const PERIODS: readonly (readonly [FieldName, FieldName])[] = [
   ['earlyHelpStart', 'earlyHelpEnd'],
@@ -365,15 +389,25 @@ const PERIODS: readonly (readonly [FieldName, FieldName])[] = [
 /**
  * The checks on a row of a list, as a zod schema over the columns the sheet has: every value
  * must read as its kind (dates real dates, codes known codes), the child's ID and the list's own
- * date must be given, and periods must not end before they start.
+ * date must be given, periods must not end before they start, and a date of birth may be at most
+ * BORN_WITHIN_MONTHS after the extract's date (`asOf`, when known). Excel's error values ("#N/A")
+ * are blank in an optional text field and an error anywhere else.
  */
-function rowSchema(spec: ListSpec, columns: readonly ColumnMatch[]) {
+function rowSchema(spec: ListSpec, columns: readonly ColumnMatch[], asOf: string | undefined) {
+  const latestBirth = asOf ? addMonths(asOf, BORN_WITHIN_MONTHS) : undefined;
   const cell = z.custom<Cell>(() => true);
   const required = new Set<FieldName>(['childId', ...(spec.keyDate ? [spec.keyDate] : [])]);
   const shape: Record<string, z.ZodType<unknown, Cell>> = {};
   for (const { field } of columns) {
     const { kind, about } = FIELDS[field];
     shape[field] = cell.transform((value, ctx) => {
+      // a formula that failed: a text field left blank by it is blank; anything else is an error
+      const failed = typeof value === 'string' ? excelError(value) : undefined;
+      if (failed) {
+        if (!required.has(field) && TEXT_KINDS.has(kind)) return null;
+        ctx.addIssue({ code: 'custom', message: excelErrorMessage(failed, about) });
+        return z.NEVER;
+      }
       const read = readCell(kind, value);
       if (!read.ok) {
         ctx.addIssue({ code: 'custom', message: read.message });
@@ -397,6 +431,12 @@ function rowSchema(spec: ListSpec, columns: readonly ColumnMatch[]) {
     .object(shape)
     .superRefine((values, ctx) => {
       const v = values as Values & Record<string, unknown>;
+      if (latestBirth && asOf && typeof v.dateOfBirth === 'string' && v.dateOfBirth > latestBirth)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dateOfBirth'],
+          message: `The date of birth (${formatUk(v.dateOfBirth)}) is more than ${BORN_WITHIN_MONTHS} months after the extract's date (${formatUk(asOf)}): an unborn child can be on a plan, but not one due that far ahead. Check the date`,
+        });
       for (const [start, end] of PERIODS) {
         const from = v[start];
         const to = v[end];
@@ -457,7 +497,7 @@ interface ListReading {
  * without the list's own columns or with the same column twice.
  */
 function startList(
-  ctx: SnapshotReadContext,
+  ctx: ReadContext,
   table: Table,
   where: string,
   spec: ListSpec,
@@ -487,7 +527,7 @@ function startList(
   }
   const headerOf = new Map(columns.map((c) => [c.field as string, c.header]));
   const childColumn = headerOf.get('childId') as string;
-  const schema = rowSchema(spec, columns);
+  const schema = rowSchema(spec, columns, ctx.asOf);
   const source = annexASource(spec.list);
   return {
     read: async (raw) => {

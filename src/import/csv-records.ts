@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
-import { decodeText } from './text-encoding.ts';
+import { decodeText, type TextEncodingName } from './text-encoding.ts';
 import { UnreadableFileError } from './types.ts';
 import { normaliseHeader } from './values.ts';
 
@@ -34,6 +34,8 @@ export async function* readCsv(
     required: readonly string[];
     /** sees the normalised header row first; may throw UnreadableFileError */
     headers?: (headers: string[]) => void;
+    /** told the encoding the file is read in (Windows-1252 when it is not UTF-8) */
+    onEncoding?: (encoding: TextEncodingName) => void;
   },
 ): AsyncGenerator<CsvRecord, void, undefined> {
   let bytes: Readable;
@@ -45,7 +47,7 @@ export async function* readCsv(
   } else {
     bytes = await input();
   }
-  const source = decodeText(bytes);
+  const source = decodeText(bytes, { file: fileName, onEncoding: format.onEncoding });
   // blank lines are kept (and skipped below) so row numbers stay those a spreadsheet shows
   const parser = source.pipe(
     parse({

@@ -425,3 +425,25 @@ test('whatever bytes a sample holds, it is read or refused as unreadable, never 
     { numRuns: 60 },
   );
 });
+
+test('Excel’s error values are blank in a team, worker or name, and a row error in the child ID', () => {
+  const row = (cells: Record<string, string>) => checkMappedRow('cp_plan', (f) => cells[f] ?? '');
+  const blank = row({
+    child_id: 'C1',
+    start_date: '01/05/2026',
+    team: '#N/A',
+    worker: '#REF!',
+    first_name: '#VALUE!',
+  });
+  assert.ok(blank.ok);
+  assert.equal(blank.facts.allocation, undefined, 'an error value names no team or worker');
+  assert.equal(blank.facts.child.firstName ?? null, null);
+  const noId = row({ child_id: '#N/A', start_date: '01/05/2026' });
+  assert.deepEqual(!noId.ok && noId.errors, [
+    {
+      field: 'child_id',
+      message:
+        "The cell holds Excel's error value #N/A, not a child ID: a formula in the spreadsheet failed. Correct the formula or type the value in, then import the file again",
+    },
+  ]);
+});

@@ -21,9 +21,11 @@ import type {
   PlacementFacts,
   SnapshotReader,
 } from './snapshot-writer.ts';
-import { decodeText } from './text-encoding.ts';
+import { decodeText, type TextEncodingName, tellWindows1252 } from './text-encoding.ts';
 import { UnreadableFileError } from './types.ts';
 import {
+  excelError,
+  excelErrorMessage,
   meansNobody,
   normaliseHeader,
   parseDateLenient,
@@ -123,7 +125,8 @@ export function checkMappedRow(
   const fail = (field: string, message: string) => errors.push({ field, message });
   const text = (field: string): string | undefined => {
     const value = cell(field).trim();
-    if (!value) return undefined;
+    // a formula that failed ("#N/A") leaves the field blank
+    if (!value || excelError(value)) return undefined;
     if (value.length > MAX_TEXT_LENGTH) {
       fail(field, `The ${fieldPhrase(field)} is longer than ${MAX_TEXT_LENGTH} characters`);
       return undefined;
@@ -151,7 +154,9 @@ export function checkMappedRow(
   };
 
   const childRef = cell('child_id').trim();
+  const childRefError = excelError(childRef);
   if (!childRef) fail('child_id', 'The child ID is empty: every row needs one');
+  else if (childRefError) fail('child_id', excelErrorMessage(childRefError, 'a child ID'));
   else if (childRef.length > MAX_ID_LENGTH)
     fail('child_id', `The child ID is longer than ${MAX_ID_LENGTH} characters`);
   else if (/[\r\n]/.test(childRef)) fail('child_id', 'The child ID runs over more than one line');
@@ -348,9 +353,10 @@ function notCsv(fileName: string, err: CsvError): UnreadableFileError {
 
 /** The first records of a CSV as written, in any of the encodings councils' files come in. */
 async function csvHead(input: Readable, fileName: string, rows: number): Promise<string[][]> {
-  const parser = decodeText(input).pipe(
-    parse({ relax_column_count: true, skip_empty_lines: true, trim: false }),
-  );
+  const text = decodeText(input, { file: fileName });
+  const parser = text.pipe(parse({ relax_column_count: true, skip_empty_lines: true, trim: false }));
+  // pipe() does not pass on the text's own errors (a file that stops being UTF-8): the loop sees them
+  text.on('error', (err) => parser.destroy(err));
   const records: string[][] = [];
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
@@ -477,7 +483,12 @@ interface TableRow {
 async function readRows(
   path: string,
   fileName: string,
-  options: { sheet?: string | null; headers: (asWritten: string[]) => void },
+  options: {
+    sheet?: string | null;
+    headers: (asWritten: string[]) => void;
+    /** told the encoding a CSV file is read in */
+    onEncoding?: (encoding: TextEncodingName) => void;
+  },
   onRow: (row: TableRow) => Promise<void>,
 ): Promise<void> {
   const info = await stat(path).catch(() => undefined);
@@ -496,7 +507,7 @@ async function readRows(
   if (kind === 'text') {
     const [header] = await csvHead(createReadStream(path), fileName, 0);
     options.headers(checkHeaderRow(fileName, header));
-    const records = readCsv(path, fileName, { name: 'a CSV', required: [] });
+    const records = readCsv(path, fileName, { name: 'a CSV', required: [], onEncoding: options.onEncoding });
     try {
       for (;;) {
         let next: IteratorResult<{ row: number; cells: Record<string, string> }>;
@@ -574,7 +585,11 @@ export function mappedReader(path: string, mapping: ColumnMapping): SnapshotRead
     await readRows(
       path,
       fileName,
-      { sheet: mapping.sheet, headers: checkHeaders },
+      {
+        sheet: mapping.sheet,
+        headers: checkHeaders,
+        onEncoding: tellWindows1252(fileName, (m) => tally.notice(m)),
+      },
       async ({ row, sheet, cells }) => {
         const cell = (field: string) => {
           const key = keyOf.get(field);

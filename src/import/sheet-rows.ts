@@ -8,7 +8,7 @@ import { parse } from 'csv-parse';
 import ExcelJS from 'exceljs';
 import yauzl from 'yauzl';
 import { toIsoDate } from '../domain/dates.ts';
-import { decodeText } from './text-encoding.ts';
+import { decodeText, type TextEncodingName } from './text-encoding.ts';
 import { UnreadableFileError } from './types.ts';
 
 /**
@@ -33,16 +33,21 @@ const MAX_CSV_RECORD = 1_000_000;
  * The rows of a CSV file in any of the encodings councils' files come in (UTF-8 with or without a
  * byte-order mark, UTF-16, Windows-1252). Blank lines are rows too (a person opening the file sees
  * them), and a quoted cell may hold new lines: it is still one row. Anything that stops the file
- * being read as CSV makes it unreadable.
+ * being read as CSV makes it unreadable, as does a file that starts as UTF-8 and later is not.
+ * `onEncoding` is told the encoding the file is read in.
  */
-export async function* csvRows(openFile: () => Promise<Readable>, file: string): AsyncGenerator<RawRow> {
+export async function* csvRows(
+  openFile: () => Promise<Readable>,
+  file: string,
+  onEncoding?: (encoding: TextEncodingName) => void,
+): AsyncGenerator<RawRow> {
   let source: Readable | undefined;
   let text: Readable | undefined;
   let parser: ReturnType<typeof parse> | undefined;
   let row = 0;
   try {
     source = await openFile();
-    text = decodeText(source);
+    text = decodeText(source, { file, onEncoding });
     parser = text.pipe(
       parse({
         relax_column_count: true,

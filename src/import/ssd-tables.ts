@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { Gender } from '../data/schema.ts';
 import type { EpisodeKind } from '../domain/child-status.ts';
-import type { IsoDate } from '../domain/dates.ts';
+import { addMonths, type IsoDate } from '../domain/dates.ts';
 import { reviewingOfficerKindOfRole } from '../domain/reviewing-officers.ts';
 import type { RowAt, SnapshotWriter } from './snapshot-writer.ts';
-import { parseDate } from './values.ts';
+import { BORN_WITHIN_MONTHS, excelError, excelErrorMessage, parseDate } from './values.ts';
 
 /**
  * The tables of the Standard Safeguarding Dataset QA Loop reads (field names as in the SSD's
@@ -50,8 +50,15 @@ const DATE_FORMATS = 'write it as YYYY-MM-DD, like 2024-03-01, or DD/MM/YYYY, li
 const YES = new Set(['y', 'yes', '1', 'true', 't']);
 const NO = new Set(['n', 'no', '0', 'false', 'f']);
 
-/** A column that may be blank: its text, or null. */
-const text = () => z.string().optional().transform(cellValue);
+/** A column that may be blank: its text, or null; Excel's error values ("#N/A") are blank too. */
+const text = () =>
+  z
+    .string()
+    .optional()
+    .transform((v) => {
+      const value = cellValue(v);
+      return value !== null && excelError(value) ? null : value;
+    });
 
 /** A column that must not be blank; `message` says what is missing, in plain words. */
 const required = (message: string) =>
@@ -62,6 +69,11 @@ const required = (message: string) =>
       const value = cellValue(v);
       if (value === null) {
         ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }
+      const failed = excelError(value);
+      if (failed) {
+        ctx.addIssue({ code: 'custom', message: excelErrorMessage(failed, 'a value') });
         return z.NEVER;
       }
       return value;
@@ -77,6 +89,11 @@ const date = () =>
       if (value === null) return null;
       const iso = ssdDate(value);
       if (!iso) {
+        const failed = excelError(value);
+        if (failed) {
+          ctx.addIssue({ code: 'custom', message: excelErrorMessage(failed, 'a date') });
+          return z.NEVER;
+        }
         ctx.addIssue({ code: 'custom', message: `${quote(value)} is not a real date: ${DATE_FORMATS}` });
         return z.NEVER;
       }
@@ -96,6 +113,11 @@ const requiredDate = (message: string) =>
       }
       const iso = ssdDate(value);
       if (!iso) {
+        const failed = excelError(value);
+        if (failed) {
+          ctx.addIssue({ code: 'custom', message: excelErrorMessage(failed, 'a date') });
+          return z.NEVER;
+        }
         ctx.addIssue({ code: 'custom', message: `${quote(value)} is not a real date: ${DATE_FORMATS}` });
         return z.NEVER;
       }
@@ -253,6 +275,8 @@ export interface RowContext {
   writer: SnapshotWriter;
   at: RowAt;
   state: ExtractState;
+  /** the extract's date (the import's as-of date), when known */
+  asOf?: string;
   /** the header as written in the file for a column, by its normalised name */
   column(name: string): string;
   /** rejects the row for a rule across its cells; `column` is the normalised name */
@@ -439,6 +463,14 @@ export const SSD_TABLES: readonly SsdTable[] = [
       pers_ethnicity: ethnicity(),
     },
     async write(row, c) {
+      const latestBirth = c.asOf ? addMonths(c.asOf, BORN_WITHIN_MONTHS) : undefined;
+      if (c.asOf && latestBirth && row.pers_dob && row.pers_dob > latestBirth) {
+        c.fail(
+          'pers_dob',
+          `The date of birth "${row.pers_dob}" is more than ${BORN_WITHIN_MONTHS} months after the extract's date (${c.asOf}): an unborn child can be on a plan, but not one due that far ahead. Check the date`,
+        );
+        return;
+      }
       // sex as recorded is what Annex A reports; gender identity fills in when sex is not known
       const sex = row.pers_sex && row.pers_sex !== 'unknown' ? row.pers_sex : null;
       await c.writer.child(

@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
+import iconv from 'iconv-lite';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
 import {
   folderEntries,
   type SsdExtract,
   sampleExtract,
+  tableCsv,
   writeSsdFolder,
   writeZip,
 } from '../../test/helpers/ssd-extract.ts';
@@ -650,4 +652,69 @@ test('no row, however odd, crashes a table check: it is taken or reported agains
       { numRuns: 200 },
     );
   }
+});
+
+test('a date of birth more than 10 months after the extract’s date is a row error; Excel’s #N/A is a blank name, #REF! no date', async () => {
+  const councilId = await council();
+  const extract = sampleExtract();
+  const people = extract['ssd_person.csv'] as Record<string, string>[];
+  const extra = (id: string, dob: string, forename = 'Kit') => ({
+    ...people[0],
+    pers_person_id: id,
+    pers_forename: forename,
+    pers_dob: dob,
+  });
+  // the extract's date is 01/02/2025: a child due by 01/12/2025 may be in it, not later
+  people.push(
+    extra('U1', '2025-12-01'),
+    extra('U2', '2031-01-01'),
+    extra('U3', '2016-05-05', '#N/A'),
+    extra('U4', '#REF!'),
+  );
+  const summary = await importExtract(councilId, writeSsdFolder(place('unborn'), extract));
+  assert.deepEqual(summary.errors, [
+    {
+      file: 'ssd_person.csv',
+      row: 10,
+      column: 'pers_dob',
+      message:
+        'The date of birth "2031-01-01" is more than 10 months after the extract\'s date (2025-02-01): an unborn child can be on a plan, but not one due that far ahead. Check the date',
+    },
+    {
+      file: 'ssd_person.csv',
+      row: 12,
+      column: 'pers_dob',
+      message:
+        "The cell holds Excel's error value #REF!, not a date: a formula in the spreadsheet failed. Correct the formula or type the value in, then import the file again",
+    },
+  ]);
+  assert.ok(await findChildByReference(t.db, councilId, 'U1'));
+  assert.equal(await findChildByReference(t.db, councilId, 'U2'), undefined);
+  const u3 = await t.db
+    .selectFrom('children')
+    .select('first_name')
+    .where('council_id', '=', councilId)
+    .where('external_id', '=', 'U3')
+    .executeTakeFirstOrThrow();
+  assert.equal(u3.first_name, null);
+});
+
+test('a table that is not UTF-8 is read as Windows-1252, and the summary says which', async () => {
+  const councilId = await council();
+  const { 'ssd_person.csv': people, ...rest } = sampleExtract();
+  (people as Record<string, string>[])[0].pers_forename = 'Zoë';
+  const folder = writeSsdFolder(place('cp1252'), rest, {
+    'ssd_person.csv': iconv.encode(tableCsv(people), 'win1252'),
+  });
+  const summary = await importExtract(councilId, folder);
+  assert.deepEqual(summary.errors, []);
+  assert.equal(summary.notices?.length, 1);
+  assert.match(summary.notices?.[0] ?? '', /^ssd_person\.csv was read as Windows-1252 \(it is not UTF-8\)/);
+  const c1 = await t.db
+    .selectFrom('children')
+    .select('first_name')
+    .where('council_id', '=', councilId)
+    .where('external_id', '=', 'C1')
+    .executeTakeFirstOrThrow();
+  assert.equal(c1.first_name, 'Zoë');
 });

@@ -11,7 +11,7 @@ import {
   SSD_TABLES,
   type SsdTable,
 } from './ssd-tables.ts';
-import { decodeText } from './text-encoding.ts';
+import { decodeText, tellWindows1252 } from './text-encoding.ts';
 import { type RowError, type RowWhere, UnreadableFileError } from './types.ts';
 import { normaliseHeader } from './values.ts';
 
@@ -23,8 +23,9 @@ const TABLE_FILE = /^(ssd_[a-z0-9_]+)\.csv$/i;
  * their rows refer to each other, each streamed row by row; other files — SSD tables it does not
  * use, notes, images — are left alone and listed in the summary. The extract is refused whole when
  * it has no ssd_person table, holds a table twice, or a table's header lacks the columns it needs.
+ * Given the extract's date (`asOf`), a date of birth more than ten months after it is a row error.
  */
-export function ssdReader(path: string): SnapshotReader {
+export function ssdReader(path: string, asOf?: string): SnapshotReader {
   return async (ctx) => {
     const set = await openFileSet(path, ctx.fileName);
     try {
@@ -36,7 +37,7 @@ export function ssdReader(path: string): SnapshotReader {
         const entry = files.get(table.table);
         const header = headers.get(table.table);
         if (!entry || !header) continue;
-        await readTable(table, entry, header, state, ctx);
+        await readTable(table, entry, header, state, ctx, asOf);
         await table.finish?.({ writer: ctx.writer, state });
         // rows of later tables refer to the people and teams of this one
         await ctx.writer.flush();
@@ -110,13 +111,14 @@ async function checkHeaders(
 /** A CSV file's first row as written, or undefined when the file is empty. */
 async function headerRow(entry: FileEntry): Promise<string[] | undefined> {
   const bytes = await entry.open();
-  const text = decodeText(bytes);
+  const text = decodeText(bytes, { file: entry.path });
   const parser = text.pipe(parse({ relax_column_count: true, skip_empty_lines: true, to: 1 }));
   text.on('error', (err) => parser.destroy(err));
   try {
     for await (const record of parser as AsyncIterable<string[]>) return record;
     return undefined;
   } catch (err) {
+    if (err instanceof UnreadableFileError) throw err;
     throw new UnreadableFileError(`${entry.path} cannot be read as CSV: ${(err as Error).message}`);
   } finally {
     bytes.destroy();
@@ -130,12 +132,14 @@ async function readTable(
   header: Map<string, string>,
   state: ExtractState,
   ctx: SnapshotReadContext,
+  asOf: string | undefined,
 ): Promise<void> {
   const column = (name: string) => header.get(name) ?? name;
   const childColumn = table.person ? column(table.person) : undefined;
   const records = readCsv(() => entry.open(), entry.path, {
     name: `an ${table.table} table`,
     required: table.required,
+    onEncoding: tellWindows1252(entry.path, (m) => ctx.tally.notice(m)),
   });
   for await (const record of records) {
     ctx.rowRead();
@@ -168,6 +172,7 @@ async function readTable(
       writer: ctx.writer,
       at: { ...where, childColumn },
       state,
+      asOf,
       column,
       fail: (name, message) => errors.push({ ...where, column: column(name), message }),
     });

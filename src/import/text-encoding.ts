@@ -1,5 +1,6 @@
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Readable, Transform, type TransformCallback } from 'node:stream';
 import iconv from 'iconv-lite';
+import { UnreadableFileError } from './types.ts';
 
 /** How much of a file is looked at to tell its encoding. */
 const SAMPLE_BYTES = 64 * 1024;
@@ -28,11 +29,136 @@ export function detectEncoding(sample: Buffer, complete: boolean): TextEncodingN
   }
 }
 
+/** What a reader is told about a file's text, and how its place is named in a refusal. */
+export interface DecodeOptions {
+  /** the file's name as a person knows it, for the refusal of a file that is not what it seemed */
+  file?: string;
+  /** called once, when the encoding has been decided */
+  onEncoding?: (encoding: TextEncodingName) => void;
+}
+
+/** What a person is told when a file is read as Windows-1252. */
+export function windows1252Notice(file: string): string {
+  return `${file} was read as Windows-1252 (it is not UTF-8): check that names with accents, like Zoë or José, look right. To be sure, save it from Excel as "CSV UTF-8 (Comma delimited)" and import it again.`;
+}
+
+/**
+ * Where the first byte that is not UTF-8 is, from `from`: the start of a sequence no UTF-8 text
+ * holds (a stray continuation byte, an overlong form, a surrogate, past U+10FFFF, or cut short),
+ * or -1 when all of it is UTF-8. As the WHATWG decoder reads it, so it agrees with TextDecoder.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array, from = 0): number {
+  let i = from;
+  while (i < bytes.length) {
+    const c = bytes[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) need = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      if (c === 0xe0) lo = 0xa0;
+      if (c === 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3;
+      if (c === 0xf0) lo = 0x90;
+      if (c === 0xf4) hi = 0x8f;
+    } else return i;
+    for (let k = 1; k <= need; k++) {
+      const d = bytes[i + k];
+      if (d === undefined || d < lo || d > hi) return i;
+      lo = 0x80;
+      hi = 0xbf;
+    }
+    i += need + 1;
+  }
+  return -1;
+}
+
+/** How many bytes at the end of `bytes` start a UTF-8 character the next chunk may finish. */
+function unfinishedTail(bytes: Uint8Array): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const c = bytes[bytes.length - back];
+    if ((c & 0xc0) === 0x80) continue;
+    const length = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    return length > back ? back : 0;
+  }
+  return 0;
+}
+
+/** An `onEncoding` that gives `notice` the notice for `file` when it is read as Windows-1252. */
+export function tellWindows1252(file: string, notice: (message: string) => void) {
+  return (encoding: TextEncodingName) => {
+    if (encoding === 'windows-1252') notice(windows1252Notice(file));
+  };
+}
+
+const count = (n: number) => n.toLocaleString('en-GB');
+
+/**
+ * UTF-8 text from bytes, refusing (UnreadableFileError) at the first byte that is not UTF-8, with
+ * its place: a file whose first 64 KB are UTF-8 is expected to be UTF-8 throughout, and a byte
+ * that is not would otherwise become U+FFFD (�) in a name without a word. The line is counted from
+ * the newline bytes before it (in UTF-8 a newline byte is only ever a newline).
+ */
+class StrictUtf8 extends Transform {
+  readonly #file: string;
+  readonly #decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  #carry: Buffer = Buffer.alloc(0);
+  #offset = 0;
+  #lines = 0;
+
+  constructor(file: string) {
+    super({ decodeStrings: true, encoding: 'utf8' });
+    this.#file = file;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    const data = this.#carry.length ? Buffer.concat([this.#carry, chunk]) : chunk;
+    const end = data.length - unfinishedTail(data);
+    this.#carry = Buffer.from(data.subarray(end));
+    this.#pass(data.subarray(0, end), done);
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.#carry.length) done(this.#refusal(this.#carry, 0));
+    else done();
+  }
+
+  #pass(bytes: Buffer, done: TransformCallback): void {
+    let text: string;
+    try {
+      text = this.#decoder.decode(bytes, { stream: true });
+    } catch {
+      done(this.#refusal(bytes, Math.max(0, firstInvalidUtf8(bytes))));
+      return;
+    }
+    for (let at = bytes.indexOf(0x0a); at !== -1; at = bytes.indexOf(0x0a, at + 1)) this.#lines++;
+    this.#offset += bytes.length;
+    done(null, text);
+  }
+
+  #refusal(bytes: Buffer, at: number): UnreadableFileError {
+    let lines = this.#lines;
+    for (let i = bytes.indexOf(0x0a); i !== -1 && i < at; i = bytes.indexOf(0x0a, i + 1)) lines++;
+    const byte = bytes[at] ?? 0;
+    return new UnreadableFileError(
+      `${this.#file} cannot be read: it starts as UTF-8 but byte ${count(this.#offset + at + 1)} (on line ${count(lines + 1)}, 0x${byte.toString(16).toUpperCase().padStart(2, '0')}) is not UTF-8, so the text after it would be read wrong. The file may mix two encodings: save it from Excel as "CSV UTF-8 (Comma delimited)", or correct that line, and import it again.`,
+    );
+  }
+}
+
 /**
  * Turns a stream of bytes in any of the encodings councils' files come in into a stream of text,
- * without a byte-order mark, looking only at the first 64 KB to decide: constant memory.
+ * without a byte-order mark, looking only at the first 64 KB to decide: constant memory. A file
+ * that starts as UTF-8 must be UTF-8 to its end, or it is refused with the place of the first byte
+ * that is not; a file read as Windows-1252 is told to `onEncoding`, so the person can be told.
  */
-export function decodeText(source: Readable): Readable {
+export function decodeText(source: Readable, options: DecodeOptions = {}): Readable {
   const out = new PassThrough({ readableObjectMode: false, encoding: 'utf8' });
   let held: Buffer[] = [];
   let heldBytes = 0;
@@ -41,9 +167,10 @@ export function decodeText(source: Readable): Readable {
   const start = (complete: boolean) => {
     const sample = Buffer.concat(held);
     const encoding = detectEncoding(sample, complete);
-    const d =
+    options.onEncoding?.(encoding);
+    const d: NodeJS.ReadWriteStream =
       encoding === 'utf-8'
-        ? iconv.decodeStream('utf8', { stripBOM: true })
+        ? new StrictUtf8(options.file ?? 'The file')
         : encoding === 'utf-16le'
           ? iconv.decodeStream('utf16le', { stripBOM: true })
           : iconv.decodeStream('win1252');

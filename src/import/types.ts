@@ -24,6 +24,8 @@ export interface ImportSummary {
   dataQuality?: unknown;
   /** a folder or zip's files the format does not use (an SSD extract's other tables, notes), left alone */
   ignoredFiles?: string[];
+  /** what a person should know about how the files were read (a file read as Windows-1252, say) */
+  notices?: string[];
 }
 
 /** The file cannot be read as the format at all (wrong columns, not a CSV): always refused. */
@@ -60,7 +62,14 @@ export class ImportTally {
   /** rejected rows beyond ERRORS_LISTED: counted, not listed */
   errorsNotListed = 0;
   readonly errors: RowError[] = [];
+  /** what a person should know about how the files were read, each said once */
+  readonly notices: string[] = [];
   readonly #rejected = new Set<string>();
+
+  /** Adds a notice for the summary, once however often it is given. */
+  notice(message: string): void {
+    if (!this.notices.includes(message)) this.notices.push(message);
+  }
 
   read(): void {
     this.rowsRead++;
@@ -90,6 +99,7 @@ export class ImportTally {
       rowsRejected: this.rowsRejected,
       errors: this.errors,
       ...(this.errorsNotListed ? { errorsNotListed: this.errorsNotListed } : {}),
+      ...(this.notices.length ? { notices: [...this.notices] } : {}),
     };
   }
 }

@@ -221,3 +221,44 @@ const NOBODY = /^(unallocated|not allocated|no allocated worker|no worker|none|n
 export function meansNobody(text: string): boolean {
   return NOBODY.test(text.trim());
 }
+
+/**
+ * The error values Excel writes into a cell whose formula failed (a lookup that found nothing, a
+ * reference to a deleted sheet), as they reach a CSV file or a workbook's cached result.
+ */
+export const EXCEL_ERROR_VALUES = [
+  '#N/A',
+  '#REF!',
+  '#VALUE!',
+  '#DIV/0!',
+  '#NAME?',
+  '#NULL!',
+  '#NUM!',
+  '#GETTING_DATA',
+  '#SPILL!',
+  '#CALC!',
+  '#FIELD!',
+  '#BLOCKED!',
+  '#CONNECT!',
+  '#BUSY!',
+  '#UNKNOWN!',
+] as const;
+
+const EXCEL_ERRORS = new Set<string>(EXCEL_ERROR_VALUES);
+
+/** The Excel error value a cell holds ("#N/A", "#REF!"…), as Excel writes it, or undefined. */
+export function excelError(text: string): string | undefined {
+  const value = text.trim().toUpperCase();
+  return EXCEL_ERRORS.has(value) ? value : undefined;
+}
+
+/** The row error for a field that must be given but holds an Excel error value. */
+export function excelErrorMessage(error: string, about: string): string {
+  return `The cell holds Excel's error value ${error}, not ${about}: a formula in the spreadsheet failed. Correct the formula or type the value in, then import the file again`;
+}
+
+/**
+ * How far after the extract's date a child's date of birth may be: an unborn child can be on a
+ * child protection plan or in need, due within a pregnancy's months; anything later is a mistake.
+ */
+export const BORN_WITHIN_MONTHS = 10;
