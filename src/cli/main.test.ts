@@ -184,6 +184,24 @@ test('import: an audit history file is taken with its bad rows reported (exit 0)
   assert.match(strict.stdout, /history\.csv, row 3, column completed_on/);
 });
 
+test('import: a file that is not UTF-8 is imported saying it was read as Windows-1252', async () => {
+  const path = join(dataDir, 'list6.csv');
+  writeFileSync(
+    path,
+    Buffer.concat([
+      Buffer.from('ChildUniqueID,CINStartDate,AllocatedWorker\r\nE1,01/04/2026,Ren'),
+      Buffer.from([0xe9]),
+    ]),
+  );
+  const run = await qaloop(['import', path, '--as-of', '2026-11-21', '--allow-shrink']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /Imported 1 of 1 rows of annex a as of 2026-11-21\./);
+  assert.match(run.stdout, /^Note: list6\.csv was read as Windows-1252 \(it is not UTF-8\)/m);
+  const json = await qaloop(['import', path, '--json', '--as-of', '2026-11-21', '--allow-shrink']);
+  assert.equal(json.code, 0, json.stderr);
+  assert.match(JSON.parse(json.stdout).notices[0], /^list6\.csv was read as Windows-1252/);
+});
+
 test('import: a file of the wrong shape is refused (exit 1); bad options are usage errors (exit 2)', async () => {
   const wrong = join(dataDir, 'people.csv');
   writeFileSync(wrong, 'name,age\nSam,4\n');

@@ -31,11 +31,13 @@ Commands:
   council link --council CODE --email EMAIL
             a new one-time sign-in link for a person of the council (when theirs has run out)
   import PATH [--format annex-a|ssd|audit-history|mapped] [--mapping NAME] [--as-of YYYY-MM-DD]
-              [--strict] [--json] [--council CODE]
+              [--strict] [--allow-shrink] [--json] [--council CODE]
             import a file (CSV, XLSX) or a folder or zip (SSD: one CSV per table) into the
             snapshot of its date; the format is detected when not given; valid rows are taken
             and invalid ones reported (exit 0); with --strict any invalid row refuses the
-            whole import (exit 1, nothing changed)
+            whole import (exit 1, nothing changed); a file that empties a list, or removes
+            more of its children than the council allows (a third unless set), is refused
+            (exit 1, nothing changed) unless --allow-shrink
   import PATH --format staff [--as-of YYYY-MM-DD] [--dry-run] [--strict] [--json] [--council CODE]
             the council's staff file (CSV or XLSX; detected by its Name, Email and Team columns):
             prints joiners, movers, leavers, role changes, new teams and refused rows, then
@@ -273,6 +275,7 @@ interface ImportArgs {
   mapping?: string;
   asOf: string;
   strict: boolean;
+  allowShrink: boolean;
   json: boolean;
   council?: string;
 }
@@ -305,6 +308,7 @@ function importArgs(
     mapping,
     asOf,
     strict: values.strict === true,
+    allowShrink: values['allow-shrink'] === true,
     json: values.json === true,
     council: values.council as string | undefined,
   };
@@ -320,6 +324,7 @@ function printSummary(summary: ImportSummary, json: boolean, refused: boolean) {
       ? `Nothing was imported: ${summary.rowsRejected} of ${summary.rowsRead} rows are invalid.`
       : `Imported ${summary.rowsAccepted} of ${summary.rowsRead} rows of ${summary.format.replace('-', ' ')} as of ${summary.asOf}.${summary.rowsRejected ? ` ${summary.rowsRejected} rows were rejected:` : ''}`,
   );
+  for (const notice of summary.notices ?? []) console.log(`Note: ${notice}`);
   for (const e of summary.errors) {
     console.log(
       `  ${e.file}${e.sheet ? `, sheet ${e.sheet}` : ''}, row ${e.row}, column ${e.column}: ${e.message}`,
@@ -355,6 +360,8 @@ async function importCommand(config: Config, positionals: string[], values: Reco
   if (isPlanImport(positionals, values)) return planImportCommand(config, positionals, values);
   if (values.format === 'service-qa') return serviceQaImportCommand(config, positionals, values);
   const { IMPORT_FORMATS, runImport } = await import('../services/case-data/run-import.ts');
+  const { ListShrinkRefusedError } = await import('../services/case-data/shrink-guard.ts');
+  const { shrinkMessage } = await import('../domain/list-shrink.ts');
   const args = importArgs(positionals, values, IMPORT_FORMATS);
   const db = await open(config);
   try {
@@ -370,6 +377,7 @@ async function importCommand(config: Config, positionals: string[], values: Reco
         mapping: args.mapping,
         asOf: args.asOf,
         strict: args.strict,
+        allowShrink: args.allowShrink,
         source: 'command',
         onProgress: progress?.update,
       });
@@ -380,6 +388,10 @@ async function importCommand(config: Config, positionals: string[], values: Reco
         throw new Refused(err.message);
       }
       if (err instanceof UnreadableFileError) throw new Refused(err.message);
+      if (err instanceof ListShrinkRefusedError)
+        throw new Refused(
+          shrinkMessage(err.shrinks, err.limitPercent, 'import it again with --allow-shrink'),
+        );
       throw err;
     }
     progress?.done();
@@ -652,6 +664,7 @@ export async function main(argv: string[]): Promise<number> {
         format: { type: 'string' },
         'as-of': { type: 'string' },
         strict: { type: 'boolean' },
+        'allow-shrink': { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         json: { type: 'boolean' },
         council: { type: 'string' },

@@ -19,6 +19,7 @@ import * as m0016writing from './migrations/0016-helping-auditors-write.ts';
 import * as m0017uploads from './migrations/0017-uploads-in-database.ts';
 import * as m0018counters from './migrations/0018-shared-counters-and-retention.ts';
 import * as m0019rls from './migrations/0019-row-level-security.ts';
+import * as m0020shrink from './migrations/0020-import-shrink-guard.ts';
 
 /** Migrations in the order they apply. Add new files to src/data/migrations and list them here. */
 const migrations: Record<string, Migration> = {
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '0017-uploads-in-database': m0017uploads,
   '0018-shared-counters-and-retention': m0018counters,
   '0019-row-level-security': m0019rls,
+  '0020-import-shrink-guard': m0020shrink,
 };
 
 /** The names of every migration, in order. */

@@ -362,6 +362,8 @@ export interface ImportJobsTable {
   mapping_id: string | null;
   as_of: DateText;
   strict: Generated<boolean>;
+  /** the sender confirmed the file may empty a list or shrink it beyond the council's share */
+  allow_shrink: Generated<boolean>;
   file_name: string;
   bytes_total: Generated<number>;
   bytes_read: Generated<number>;
@@ -416,6 +418,8 @@ export interface CouncilSettingsTable {
   snapshot_retention_months: ColumnType<number | null, number | null | undefined, number | null>;
   /** access-log entries older than this are removed by the retention job; null as above */
   access_log_retention_months: ColumnType<number | null, number | null | undefined, number | null>;
+  /** an import that shrinks a list by more than this percentage of its children is refused unless confirmed */
+  import_shrink_percent: Generated<number>;
 }
 
 /** A rate limit's count for one client and route, shared by every app instance. */

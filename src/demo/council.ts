@@ -812,7 +812,9 @@ async function importDemoCaseData(
   today: IsoDate,
   folder: string,
 ) {
-  const options = { councilId, strict: true, source: 'command' as const };
+  // allowShrink: the invented history's lists grow and shrink between extracts as they do; the guard
+  // against a list emptied or shrunk by mistake is for the files people send
+  const options = { councilId, strict: true, allowShrink: true, source: 'command' as const };
   // the extract the programme year's first cycles were drawn from, and a later one
   for (const [i, asOf] of [
     demoFirstSnapshotDate(today),
@@ -820,11 +822,16 @@ async function importDemoCaseData(
   ].entries()) {
     const workbook = join(folder, `Westbrook Annex A ${i + 1}.xlsx`);
     await writeAnnexAWorkbook(workbook, data, asOf, { 'Family Support North': 'Family Support Nth' });
-    await importSnapshot(db, 'annex-a', { ...options, path: workbook, asOf }, annexAReader(workbook));
+    await importSnapshot(db, 'annex-a', { ...options, path: workbook, asOf }, annexAReader(workbook, asOf));
   }
   const ssd = join(folder, 'ssd');
   await writeSsdExtract(ssd, data, today);
-  await importSnapshot(db, 'ssd', { ...options, path: ssd, fileName: 'ssd', asOf: today }, ssdReader(ssd));
+  await importSnapshot(
+    db,
+    'ssd',
+    { ...options, path: ssd, fileName: 'ssd', asOf: today },
+    ssdReader(ssd, today),
+  );
 }
 
 /** About 3,000 children in about 1,900 families, with allocations, visits and a believable history. */

@@ -22,6 +22,7 @@ export const SECURITY_EVENT_LABELS = {
   leaver_deactivated: 'Leaver deactivated',
   staff_file_applied: 'Staff file applied',
   retention_changed: 'Data retention settings changed',
+  import_shrink_changed: 'Share of a list an import may remove changed',
 } as const;
 
 export type SecurityEventKind = keyof typeof SECURITY_EVENT_LABELS;

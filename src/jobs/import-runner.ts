@@ -15,6 +15,7 @@ import {
   writeUploadTo,
 } from '../services/case-data/import-jobs.ts';
 import { IMPORT_FORMATS, runImport } from '../services/case-data/run-import.ts';
+import { ListShrinkRefusedError } from '../services/case-data/shrink-guard.ts';
 
 /** What the runner writes to the log: job ids and kinds of failure, never file contents or people. */
 export interface RunnerLog {
@@ -141,6 +142,7 @@ export function jobSummary(summary: ImportSummary): JobSummary {
       ? { quality: qualityHeadline(summary.snapshot.id, summary.dataQuality) }
       : {}),
     ...(summary.ignoredFiles?.length ? { ignoredFiles: summary.ignoredFiles } : {}),
+    ...(summary.notices?.length ? { notices: summary.notices } : {}),
   };
 }
 
@@ -567,6 +569,7 @@ export class ImportRunner {
             mapping: mapping?.name,
             asOf: running.as_of,
             strict: running.strict,
+            allowShrink: running.allow_shrink,
             source: running.source,
             startedBy: running.started_by,
             onProgress: (rowsRead) => {
@@ -606,6 +609,10 @@ export class ImportRunner {
               rowsRead: s.rowsRead,
             });
             return 'refused: invalid rows';
+          }
+          if (err instanceof ListShrinkRefusedError) {
+            await finish(trx, 'refused', { message: err.message });
+            return 'refused: shrinks a list';
           }
           if (err instanceof UnreadableFileError) {
             await finish(trx, 'refused', { message: err.message });

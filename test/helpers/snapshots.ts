@@ -36,7 +36,7 @@ export function importLists(
   councilId: string,
   asOf: string,
   lists: ListFile[],
-  options: { fileName?: string; startedBy?: string | null } = {},
+  options: { fileName?: string; startedBy?: string | null; allowShrink?: boolean } = {},
 ): Promise<ImportSummary> {
   return importSnapshot(
     db,
@@ -48,6 +48,8 @@ export function importLists(
       strict: false,
       source: 'web',
       startedBy: options.startedBy ?? null,
+      // invented lists shrink and empty freely; the guard against that has its own tests
+      allowShrink: options.allowShrink ?? true,
     },
     async ({ writer, tally, rowRead }) => {
       for (const list of lists) {

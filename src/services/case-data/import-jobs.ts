@@ -134,6 +134,8 @@ export interface ImportRequest {
   mappingId: string | undefined;
   asOf: string;
   strict: boolean;
+  /** confirmed: the file may empty a list or shrink it beyond the council's share */
+  allowShrink?: boolean;
 }
 
 export interface ImportRequestInput {
@@ -147,6 +149,8 @@ export interface ImportRequestInput {
   'asOf-month'?: unknown;
   'asOf-year'?: unknown;
   strict?: unknown;
+  /** the upload form's box, or the endpoint's `allowShrink=true` */
+  allowShrink?: unknown;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -240,7 +244,15 @@ export async function checkImportRequest(
   else if (!['', 'no', 'false', '0', 'off'].includes(strictText))
     errors.push({ field: 'strict', message: 'Strict must be true or false' });
 
-  return errors.length ? { ok: false, errors } : { ok: true, value: { format, mappingId, asOf, strict } };
+  let allowShrink = false;
+  const allowText = text(input.allowShrink).toLowerCase();
+  if (['yes', 'true', '1', 'on'].includes(allowText)) allowShrink = true;
+  else if (!['', 'no', 'false', '0', 'off'].includes(allowText))
+    errors.push({ field: 'allowShrink', message: 'allowShrink must be true or false' });
+
+  return errors.length
+    ? { ok: false, errors }
+    : { ok: true, value: { format, mappingId, asOf, strict, ...(allowShrink ? { allowShrink } : {}) } };
 }
 
 /** Who asked for an import: a member of staff through the app, or the data warehouse with a token. */
@@ -276,6 +288,7 @@ export async function queueImportJob(
         mapping_id: request.mappingId ?? null,
         as_of: request.asOf,
         strict: request.strict,
+        allow_shrink: request.allowShrink ?? false,
         file_name: staged.fileName,
         bytes_total: staged.bytes,
         started_by: requester.source === 'web' ? requester.staffId : null,
@@ -345,6 +358,8 @@ export interface JobSummary {
   quality?: QualityHeadline;
   /** a folder or zip's files the format does not use, left alone */
   ignoredFiles?: string[];
+  /** what a person should check, such as the encoding assumed for a file that is not UTF-8 */
+  notices?: string[];
 }
 
 export interface ImportJobView {

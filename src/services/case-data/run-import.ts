@@ -21,6 +21,8 @@ export interface RunImportOptions extends ImportOptions {
   format?: ImportFormat;
   /** a saved column mapping, by name: the format is then `mapped` */
   mapping?: string;
+  /** the person confirmed the file may empty a list or shrink it beyond the council's share */
+  allowShrink?: boolean;
 }
 
 const SSD_TABLE = /^ssd_[a-z0-9_]+\.csv$/i;
@@ -86,9 +88,9 @@ export async function runImport(db: Db, options: RunImportOptions): Promise<Impo
     case 'audit-history':
       return importAuditHistory(db, { ...options, fileName });
     case 'annex-a':
-      return importSnapshot(db, format, { ...options, fileName }, annexAReader(options.path));
+      return importSnapshot(db, format, { ...options, fileName }, annexAReader(options.path, options.asOf));
     case 'ssd':
-      return importSnapshot(db, format, { ...options, fileName }, ssdReader(options.path));
+      return importSnapshot(db, format, { ...options, fileName }, ssdReader(options.path, options.asOf));
     case 'mapped': {
       if (!options.mapping)
         throw new UnreadableFileError('A mapped extract needs the name of its saved column mapping');

@@ -9,23 +9,28 @@ import {
   ImportTally,
 } from '../../import/types.ts';
 import { dataQualityReport } from './data-quality.ts';
+import { checkListShrink, childrenBySource } from './shrink-guard.ts';
 import { markSnapshotChanged, snapshotOfDate } from './snapshots.ts';
 
 /**
  * Imports case data into the snapshot of its date, as one transaction: the import is recorded (who,
  * when, which file, counts), the sources it brings replace what an earlier import of the same date
  * brought from them, and the snapshot's data-quality report is kept with it. With `strict` any
- * invalid row refuses the whole import; a refused or failed import changes nothing.
+ * invalid row refuses the whole import; a refused or failed import changes nothing. An import that
+ * empties a list, or shrinks it by more than the council allows, is refused unless `allowShrink`
+ * (ListShrinkRefusedError, src/services/case-data/shrink-guard.ts).
  */
 export async function importSnapshot(
   db: Db,
   format: string,
-  options: ImportOptions,
+  options: ImportOptions & { allowShrink?: boolean },
   read: SnapshotReader,
 ): Promise<ImportSummary> {
   const fileName = options.fileName ?? basename(options.path);
   return inTransaction(db, async (trx) => {
     const snapshotId = await snapshotOfDate(trx, options.councilId, options.asOf);
+    // what each list held before this import replaces it, for the guard against emptying one
+    const before = await childrenBySource(trx, snapshotId);
     const record = await trx
       .insertInto('imports')
       .values({
@@ -62,6 +67,14 @@ export async function importSnapshot(
     options.onProgress?.(tally.rowsRead);
     const summary = tally.summary(format, options.asOf);
     if (options.strict && summary.rowsRejected > 0) throw new ImportRefusedError(summary);
+    await checkListShrink(trx, {
+      councilId: options.councilId,
+      snapshotId,
+      asOf: options.asOf,
+      sources: writer.sources,
+      before,
+      allowShrink: options.allowShrink,
+    });
     const quality = await dataQualityReport(trx, options.councilId, snapshotId);
     await trx
       .updateTable('imports')

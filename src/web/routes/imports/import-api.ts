@@ -139,7 +139,13 @@ const importApiRoutes: FastifyPluginAsyncZod<{ db: Db; dataDir: string }> = asyn
         const checked = await checkImportRequest(
           db,
           token.councilId,
-          { format: fields.format, mapping: fields.mapping, asOf: fields.asOf, strict: fields.strict },
+          {
+            format: fields.format,
+            mapping: fields.mapping,
+            asOf: fields.asOf,
+            strict: fields.strict,
+            allowShrink: fields.allowShrink,
+          },
           app.today(),
         );
         if (!checked.ok)

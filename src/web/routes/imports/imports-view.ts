@@ -1,3 +1,4 @@
+import { isShrinkRefusal } from '../../../domain/list-shrink.ts';
 import { sourceLabel } from '../../../domain/snapshot-sources.ts';
 import type { RowError } from '../../../import/types.ts';
 import { jobProgress } from '../../../jobs/import-runner.ts';
@@ -45,6 +46,8 @@ export interface ResultView {
   quality: QualityHeadline | undefined;
   sources: string[];
   ignoredFiles: string[];
+  /** what the person should know about how the files were read (a file read as Windows-1252) */
+  notices: string[];
   errors: RowError[];
   hasSheets: boolean;
   errorsTotal: number;
@@ -55,7 +58,7 @@ export interface ResultView {
 
 export function resultView(
   summary: Pick<JobSummary, 'format' | 'asOf' | 'rowsRead' | 'rowsAccepted' | 'rowsRejected' | 'errors'> &
-    Partial<JobSummary>,
+    Partial<JobSummary> & { notices?: string[] },
   csvHref: string,
 ): ResultView {
   const errors = summary.errors ?? [];
@@ -69,6 +72,7 @@ export function resultView(
     quality: summary.quality,
     sources: (summary.snapshot?.sources ?? []).map(sourceLabel),
     ignoredFiles: summary.ignoredFiles ?? [],
+    notices: summary.notices ?? [],
     errors: shown,
     hasSheets: shown.some((e) => e.sheet),
     errorsTotal: errors.length,
@@ -119,6 +123,8 @@ export function jobPageView(job: ImportJobView) {
     },
     running: running(job),
     result: job.summary ? resultView(job.summary, `/imports/jobs/${job.id}/errors.csv`) : undefined,
+    /** refused for emptying or shrinking a list: the page offers to send it again, confirmed */
+    shrinkRefused: job.state === 'refused' && isShrinkRefusal(job.message),
   };
 }
 

@@ -145,7 +145,15 @@ const importRoutes: FastifyPluginAsyncZod<{
     });
   }
 
-  app.get('/imports', { config: access }, async (request, reply) => uploadPage(request, reply));
+  // `?allowShrink=yes`: from a job refused for emptying or shrinking a list, the box comes ticked
+  app.get(
+    '/imports',
+    { config: access, schema: { querystring: z.object({ allowShrink: z.string().optional() }) } },
+    async (request, reply) =>
+      uploadPage(request, reply, {
+        values: request.query.allowShrink === 'yes' ? { allowShrink: 'yes' } : {},
+      }),
+  );
 
   // A multipart form: its fields were read with the file (above), so the body is read as sent.
   app.post('/imports', { config: access }, async (request, reply) => {
@@ -165,6 +173,7 @@ const importRoutes: FastifyPluginAsyncZod<{
       mapping: body.mapping,
       ...(typed ? date : { asOf: body.asOf }),
       strict: body.strict,
+      allowShrink: body.allowShrink,
     };
     const queued = await queueUploadedImport(
       db,
@@ -183,6 +192,7 @@ const importRoutes: FastifyPluginAsyncZod<{
           mapping: body.mapping,
           ...(typed ? date : asOfParts(body.asOf)),
           strict: body.strict,
+          allowShrink: body.allowShrink,
           chosenFile: upload && upload.bytes > 0 ? upload.fileName : undefined,
         },
       });

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '../../../data/db.ts';
 import { formatDate, formatDateTime } from '../../../domain/dates.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
+import { importShrinkPercent, saveImportShrinkPercent } from '../../../services/case-data/shrink-guard.ts';
 import {
   RETENTION_DEFAULTS,
   type RetentionRun,
@@ -12,6 +13,7 @@ import {
 import { formFields, formText } from '../../forms.ts';
 
 const retentionForm = formFields({ snapshotMonths: formText, accessLogMonths: formText });
+const shrinkForm = formFields({ shrinkPercent: formText });
 
 /**
  * "Last applied 7 December 2026 at 2:30am: removed nothing; last removal 3 December 2026 at 2:30am:
@@ -49,6 +51,7 @@ const retentionRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) =
     extra: { errors?: FieldError[]; values?: Record<string, string> } = {},
   ) {
     const { settings, snapshots, accessLog } = await retentionPage(db, request.person.councilId);
+    const shrinkPercent = await importShrinkPercent(db, request.person.councilId);
     return reply.render('pages/settings/retention.njk', {
       pageTitle: 'Data retention',
       notSet: settings.snapshotMonths === null || settings.accessLogMonths === null,
@@ -61,6 +64,7 @@ const retentionRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) =
         // not set yet: the usual periods are offered, and apply only once someone saves them
         snapshotMonths: String(settings.snapshotMonths ?? RETENTION_DEFAULTS.snapshotMonths),
         accessLogMonths: String(settings.accessLogMonths ?? RETENTION_DEFAULTS.accessLogMonths),
+        shrinkPercent: String(shrinkPercent),
         ...extra.values,
       },
       errors: extra.errors,
@@ -87,6 +91,32 @@ const retentionRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) =
         request.session.flash = {
           kind: 'success',
           text: `Retention settings have been saved: snapshots are kept ${saved.snapshotMonths} months and access-log entries ${saved.accessLogMonths} months, from tonight’s run`,
+        };
+        return reply.redirect('/settings/retention');
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        reply.code(400);
+        return page(request, reply, { errors: err.errors, values: input });
+      }
+    },
+  );
+
+  // The share of a list's children an import may remove without being confirmed (issue 22).
+  app.post(
+    '/settings/retention/imports',
+    { config: manage, schema: { body: shrinkForm } },
+    async (request, reply) => {
+      const input = { shrinkPercent: request.body.shrinkPercent };
+      try {
+        const saved = await saveImportShrinkPercent(
+          db,
+          request.person.councilId,
+          input,
+          request.person.staffId,
+        );
+        request.session.flash = {
+          kind: 'success',
+          text: `Import settings have been saved: an import that removes more than ${saved}% of a list’s children, or lists none, is refused unless the person confirms it`,
         };
         return reply.redirect('/settings/retention');
       } catch (err) {
