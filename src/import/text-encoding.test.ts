@@ -91,7 +91,27 @@ test('a file that starts as UTF-8 and later holds a byte that is not is refused 
   }
   // a character cut short by the end of the file is refused too
   await assert.rejects(
-    decode(cut(Buffer.concat([Buffer.from(PAST_SAMPLE), Buffer.from([0x41, 0xc3])]), fileChunks)),
+    decode(cut(Buffer.concat([Buffer.from(`${PAST_SAMPLE}Zoë\n`), Buffer.from([0x41, 0xc3])]), fileChunks)),
     /is not UTF-8/,
   );
+});
+
+test('a Windows-1252 file whose first accented letter comes after the first 64 KB is read as Windows-1252 and told', async () => {
+  // Excel's usual CSV: plain ASCII for thousands of rows, then "René". All before it reads the same
+  // in either encoding, so nothing is read two ways.
+  const bytes = Buffer.concat([
+    Buffer.from(`${PAST_SAMPLE}A3,Ren`),
+    Buffer.from([0xe9]),
+    Buffer.from('\nA4,Zo'),
+  ]);
+  const tail = Buffer.concat([bytes, Buffer.from([0xeb, 0x0a])]);
+  for (const extra of [[], [tail.length - 1], [70_000]]) {
+    const read = await decode(cut(tail, [16_384, 32_768, 49_152, 65_536, ...extra]));
+    assert.equal(read.text, `${PAST_SAMPLE}A3,René\nA4,Zoë\n`);
+    assert.equal(read.encoding, 'windows-1252');
+  }
+  // one byte cut short at the very end of an ASCII file is Windows-1252 too
+  const end = await decode([Buffer.concat([Buffer.from(PAST_SAMPLE), Buffer.from([0x41, 0xc3])])]);
+  assert.equal(end.text, `${PAST_SAMPLE}AÃ`);
+  assert.equal(end.encoding, 'windows-1252');
 });

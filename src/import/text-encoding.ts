@@ -101,9 +101,10 @@ const count = (n: number) => n.toLocaleString('en-GB');
 
 /**
  * UTF-8 text from bytes, refusing (UnreadableFileError) at the first byte that is not UTF-8, with
- * its place: a file whose first 64 KB are UTF-8 is expected to be UTF-8 throughout, and a byte
- * that is not would otherwise become U+FFFD (�) in a name without a word. The line is counted from
- * the newline bytes before it (in UTF-8 a newline byte is only ever a newline).
+ * its place, once a character above ASCII has been read as UTF-8: such a byte would otherwise
+ * become U+FFFD (�) in a name without a word. Until then the file may still be Windows-1252, and
+ * is read as that from the first byte that is not UTF-8. The line is counted from the newline bytes
+ * before it (in UTF-8 a newline byte is only ever a newline).
  */
 class StrictUtf8 extends Transform {
   readonly #file: string;
@@ -111,32 +112,56 @@ class StrictUtf8 extends Transform {
   #carry: Buffer = Buffer.alloc(0);
   #offset = 0;
   #lines = 0;
+  /** whether any byte above ASCII has been read as UTF-8 yet */
+  #sawNonAscii = false;
+  /**
+   * Set when the first byte above ASCII is not UTF-8: everything before was ASCII, which reads the
+   * same in Windows-1252, so the file was Windows-1252 all along (Excel's usual CSV, with its first
+   * accented name after the first 64 KB). The rest is read as that.
+   */
+  #windows1252: ReturnType<typeof iconv.getDecoder> | undefined;
+  readonly #onWindows1252: () => void;
 
-  constructor(file: string) {
+  constructor(file: string, onWindows1252: () => void = () => {}) {
     super({ decodeStrings: true, encoding: 'utf8' });
     this.#file = file;
+    this.#onWindows1252 = onWindows1252;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     const data = this.#carry.length ? Buffer.concat([this.#carry, chunk]) : chunk;
+    if (this.#windows1252) {
+      this.#carry = Buffer.alloc(0);
+      done(null, this.#windows1252.write(data));
+      return;
+    }
     const end = data.length - unfinishedTail(data);
     this.#carry = Buffer.from(data.subarray(end));
     this.#pass(data.subarray(0, end), done);
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.#carry.length) done(this.#refusal(this.#carry, 0));
-    else done();
+    if (!this.#carry.length) done();
+    else if (this.#windows1252) done(null, this.#windows1252.write(this.#carry));
+    else this.#pass(this.#carry, done, true);
   }
 
-  #pass(bytes: Buffer, done: TransformCallback): void {
+  #pass(bytes: Buffer, done: TransformCallback, last = false): void {
     let text: string;
     try {
-      text = this.#decoder.decode(bytes, { stream: true });
+      text = this.#decoder.decode(bytes, { stream: !last });
     } catch {
-      done(this.#refusal(bytes, Math.max(0, firstInvalidUtf8(bytes))));
+      const at = Math.max(0, firstInvalidUtf8(bytes));
+      if (this.#sawNonAscii || bytes.subarray(0, at).some((b) => b >= 0x80)) {
+        done(this.#refusal(bytes, at));
+        return;
+      }
+      this.#windows1252 = iconv.getDecoder('win1252');
+      this.#onWindows1252();
+      done(null, bytes.subarray(0, at).toString('latin1') + this.#windows1252.write(bytes.subarray(at)));
       return;
     }
+    if (!this.#sawNonAscii && bytes.some((b) => b >= 0x80)) this.#sawNonAscii = true;
     for (let at = bytes.indexOf(0x0a); at !== -1; at = bytes.indexOf(0x0a, at + 1)) this.#lines++;
     this.#offset += bytes.length;
     done(null, text);
@@ -155,8 +180,10 @@ class StrictUtf8 extends Transform {
 /**
  * Turns a stream of bytes in any of the encodings councils' files come in into a stream of text,
  * without a byte-order mark, looking only at the first 64 KB to decide: constant memory. A file
- * that starts as UTF-8 must be UTF-8 to its end, or it is refused with the place of the first byte
- * that is not; a file read as Windows-1252 is told to `onEncoding`, so the person can be told.
+ * whose first 64 KB are UTF-8 is read as UTF-8 to its end; if a later byte is not UTF-8, the file
+ * is read as Windows-1252 from there when everything before was plain ASCII (which reads the same in
+ * both), and refused with the byte's place otherwise (it would be read two ways). A file read as
+ * Windows-1252 is told to `onEncoding`, so the person can be told.
  */
 export function decodeText(source: Readable, options: DecodeOptions = {}): Readable {
   const out = new PassThrough({ readableObjectMode: false, encoding: 'utf8' });
@@ -170,7 +197,7 @@ export function decodeText(source: Readable, options: DecodeOptions = {}): Reada
     options.onEncoding?.(encoding);
     const d: NodeJS.ReadWriteStream =
       encoding === 'utf-8'
-        ? new StrictUtf8(options.file ?? 'The file')
+        ? new StrictUtf8(options.file ?? 'The file', () => options.onEncoding?.('windows-1252'))
         : encoding === 'utf-16le'
           ? iconv.decodeStream('utf16le', { stripBOM: true })
           : iconv.decodeStream('win1252');
