@@ -230,10 +230,11 @@ export function appDb(db: Db, options: { appDatabaseUrl?: string } = {}): Db {
       // as in openDb: the pool replaces a lost idle client
     });
     const dialect = new PostgresDialect({ pool });
-    // a few of the owner's connections, for the work across councils
+    // the owner's connections, for the work across councils (each signed-in request reads and
+    // saves its session there), as many as the app's own
     const ownerPool = new pg.Pool({
       connectionString: connection.url,
-      max: 3,
+      max: 10,
       connectionTimeoutMillis: 5000,
     });
     ownerPool.on('error', () => {
@@ -304,6 +305,8 @@ class ScopedPoolDriver implements Driver {
     }
     const connection = await this.#inner.acquireConnection();
     if (this.#held.get(connection) !== council) {
+      // forgotten first: a setting that fails half way leaves the connection's council unknown
+      this.#held.delete(connection);
       try {
         await connection.executeQuery(
           CompiledQuery.raw(
