@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { type CliRun, runQaloop } from '../../test/helpers/cli.ts';
 import { importLists } from '../../test/helpers/snapshots.ts';
 import { openDb } from '../data/db.ts';
 import { migrateToLatest } from '../data/migrate.ts';
@@ -11,7 +11,6 @@ import type { DataQualityReport } from '../services/case-data/data-quality.ts';
 import { addServiceArea, addTeam, createCouncil } from '../services/organisation/councils.ts';
 import { EXAMPLES_PRINTED, reportText } from './data-quality.ts';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'qaloop.js');
 let dataDir: string;
 
 const CIN = { kind: 'cin_plan' as const, startDate: '2026-01-10' };
@@ -56,17 +55,9 @@ before(async () => {
 });
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function qaloop(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, DATABASE_URL: undefined, QALOOP_DATA_DIR: dataDir, QALOOP_LOG_LEVEL: 'warn' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** `qaloop` on this file's data folder. */
+function qaloop(args: string[]): Promise<CliRun> {
+  return runQaloop(dataDir, args);
 }
 
 test('data-quality --json prints the latest snapshot’s report', async () => {

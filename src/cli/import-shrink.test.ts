@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { type CliRun, runQaloop } from '../../test/helpers/cli.ts';
 
 // `qaloop import` refuses a file that empties a list or shrinks it beyond the council's share
 // (issue 22), exit 1 and nothing changed, unless --allow-shrink.
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'bin', 'qaloop.js');
 let dataDir: string;
 
 before(() => {
@@ -17,17 +15,9 @@ before(() => {
 });
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function qaloop(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, DATABASE_URL: undefined, QALOOP_DATA_DIR: dataDir, QALOOP_LOG_LEVEL: 'warn' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** `qaloop` on this file's data folder. */
+function qaloop(args: string[]): Promise<CliRun> {
+  return runQaloop(dataDir, args);
 }
 
 function list6(children: number): string {

@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { type CliRun, runQaloop } from '../../test/helpers/cli.ts';
 import { openDb } from '../data/db.ts';
 import { migrateToLatest } from '../data/migrate.ts';
 import { createCouncil } from '../services/organisation/councils.ts';
 import { requestRoles } from '../services/organisation/role-grants.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'bin', 'qaloop.js');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'staff-file.csv');
 let dataDir: string;
 
@@ -26,17 +25,9 @@ before(async () => {
 });
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function qaloop(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, DATABASE_URL: undefined, QALOOP_DATA_DIR: dataDir, QALOOP_LOG_LEVEL: 'warn' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** `qaloop` on this file's data folder. */
+function qaloop(args: string[]): Promise<CliRun> {
+  return runQaloop(dataDir, args);
 }
 
 async function staffCount(): Promise<number> {
