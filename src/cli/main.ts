@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
+import { enableCompileCache, flushCompileCache } from 'node:module';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CHECKPOINT_EVERY_MS, checkpointEmbedded } from '../data/checkpoint.ts';
 import { appDb, DatabaseUnavailableError, type Db, openDb } from '../data/db.ts';
 import { migrateToLatest } from '../data/migrate.ts';
 import { todayInLondon } from '../domain/dates.ts';
@@ -11,6 +13,11 @@ import type { ImportFormat } from '../services/case-data/run-import.ts';
 
 // Each command loads what it needs when it runs (the app, the demo, the readers, the reports), so
 // that `qaloop migrate` or a usage error does not wait for everything else to load.
+//
+// Node keeps what it made of each module (its types removed, compiled) in a cache on disk, so every
+// start after the first loads the app's few hundred modules in a fraction of the time. bin/qaloop.js
+// turns it on before this file's own imports; here for a start by `node src/cli/main.ts`.
+enableCompileCache();
 
 const USAGE = `Usage: qaloop <command>
 
@@ -91,7 +98,34 @@ async function open(config: Config): Promise<Db> {
   return openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 }
 
+/**
+ * How long each part of starting took, from the moment the process began (Node's own start and the
+ * loading of modules included), with the processor time used: written to the log when the app is
+ * ready, so a slow start can be put down to its part (and a busy machine told from a slow part).
+ */
+function startupPhases() {
+  const phases: Record<string, number> = {};
+  let last = 0;
+  return {
+    done(phase: string) {
+      const now = performance.now();
+      phases[phase] = Math.round(now - last);
+      last = now;
+    },
+    summary() {
+      const cpu = process.cpuUsage();
+      return {
+        phasesMs: phases,
+        totalMs: Math.round(performance.now()),
+        cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      };
+    },
+  };
+}
+
 async function serve(config: Config) {
+  const phases = startupPhases();
+  phases.done('node and command');
   const [
     { createLogger, failureKind },
     { countCouncils },
@@ -107,22 +141,28 @@ async function serve(config: Config) {
     import('../jobs/notification-worker.ts'),
     import('../services/programme/tools.ts'),
   ]);
-  const [{ buildApp }, { sessionSecret }] = await Promise.all([
+  const [{ buildApp }, { sessionSecret }, { DEMO_PASSWORD }] = await Promise.all([
     import('../web/app.ts'),
     import('../services/organisation/app-settings.ts'),
+    import('../demo/password.ts'),
   ]);
   const logger = createLogger(config.logLevel);
   const started = Date.now();
+  phases.done('modules');
   const db = await open(config);
+  phases.done('database open');
   const applied = await migrateToLatest(db);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
   const tools = await installNewBuiltinTools(db);
   if (tools) logger.info({ tools }, 'new built-in audit tools given to existing councils');
-  const { createDemoCouncil, DEMO_PASSWORD } = await import('../demo/council.ts');
+  phases.done('migrations');
+  // the generator (and the readers and writers it uses) is loaded only to fill an empty database
   if (config.demo && (await countCouncils(db)) === 0) {
+    const { createDemoCouncil } = await import('../demo/council.ts');
     const demo = await createDemoCouncil(db);
     logger.info({ staff: demo.staff, children: demo.children, teams: demo.teams }, 'demo council loaded');
   }
+  phases.done('demo');
   // Audits submitted before their words were counted: counted in the background (a council with
   // years of audits takes minutes), so the app starts at once; the reports leave out any not yet
   // counted and say how many.
@@ -150,6 +190,7 @@ async function serve(config: Config) {
   const { startRetentionWorker } = await import('../jobs/retention-worker.ts');
   await startRetentionWorker(queue, { db: requestsDb });
   logger.info({ mail: config.mail.mode }, 'job queue started');
+  phases.done('job queue');
   const app = await buildApp({
     db: requestsDb,
     config,
@@ -158,8 +199,27 @@ async function serve(config: Config) {
     queue,
     demoPassword: config.demo ? DEMO_PASSWORD : undefined,
   });
+  phases.done('app built');
   await app.listen({ port: config.port, host: config.host });
-  logger.info({ port: config.port, startupMs: Date.now() - started }, 'QA Loop is ready');
+  phases.done('listening');
+  logger.info(
+    { port: config.port, startupMs: Date.now() - started, ...phases.summary() },
+    'QA Loop is ready',
+  );
+  // What Node made of the modules is on disk now, not only at a clean exit, so the next start finds it.
+  flushCompileCache();
+  // The embedded database checkpoints only when told: now and then, once enough has been written,
+  // so that a restart after a crash has little log to replay (src/data/checkpoint.ts).
+  const checkpoints = setInterval(() => {
+    checkpointEmbedded(db).then(
+      (done) => {
+        if (done) logger.debug({}, 'embedded database checkpointed');
+      },
+      (err: unknown) =>
+        logger.warn({ failure: failureKind(err) }, 'checkpoint of the embedded database failed'),
+    );
+  }, CHECKPOINT_EVERY_MS);
+  checkpoints.unref();
   console.log(
     `QA Loop is running at http://localhost:${config.port} (started in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
   );
@@ -168,6 +228,7 @@ async function serve(config: Config) {
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
+    clearInterval(checkpoints);
     logger.info({ signal, drainSeconds: config.shutdownDrainSeconds }, 'shutting down');
     // Readiness answers 503 'shutting down' from now on, so a load balancer stops sending people
     // here; for the drain period the app goes on serving what still comes, then closes.

@@ -41,14 +41,14 @@ import { recordDemoImprovementPlan } from './improvement-plan.ts';
 import { recordDemoLearning } from './learning.ts';
 import { runDemoModeration } from './moderation.ts';
 import { recordDemoMultiAgency } from './multi-agency.ts';
+import { DEMO_PASSWORD } from './password.ts';
 import { recordDemoReplies } from './replies.ts';
 import { recordDemoReportNotes } from './report-notes.ts';
 import { recordDemoServiceQa } from './service-qa.ts';
 import { recordDemoTraining } from './training.ts';
 import { countDemoLanguage } from './writing.ts';
 
-/** The password of every demo person (shown on the sign-in page only when the demo is on). */
-export const DEMO_PASSWORD = 'demo-council-2026';
+export { DEMO_PASSWORD };
 export const DEMO_SEED = 20260401;
 
 const FIRST_NAMES_F = [
