@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import {
@@ -17,7 +17,9 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import pg from 'pg';
+import { CopyFromStdin } from './copy-from.ts';
 import { currentScope } from './council-context.ts';
+import { preparedCluster, unpackPreparedCluster } from './prepared-cluster.ts';
 import { APP_ROLE } from './row-level-security.ts';
 import type { Database } from './schema.ts';
 
@@ -100,18 +102,25 @@ export async function openDb(options: DbOptions): Promise<Db> {
         `Cannot connect to the PostgreSQL server named by DATABASE_URL (${describeUrl(options.databaseUrl)}): ${reason}`,
       );
     }
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    // the "cursor" runs COPY FROM STDIN for bulk loads (copy-from.ts): Kysely's one way to a connection
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: CopyFromStdin }) });
     connections.set(db, { kind: 'postgres', url: options.databaseUrl });
     return db;
   }
   let pglite: PGlite;
   if (options.dataDir === 'memory') {
-    pglite = await PGlite.create({ parsers: pgliteParsers, loadDataDir: options.copyOf });
+    const prepared = options.copyOf ? undefined : preparedCluster();
+    pglite = await PGlite.create({
+      parsers: pgliteParsers,
+      loadDataDir: options.copyOf ?? (prepared ? new Blob([prepared]) : undefined),
+    });
   } else {
     const dir = join(options.dataDir, 'pgdata');
     mkdirSync(dir, { recursive: true });
     const release = lockDataDir(options.dataDir);
     try {
+      // a new folder starts from a copy of the empty database rather than PGlite's slow initdb
+      if (!options.copyOf && readdirSync(dir).length === 0) unpackPreparedCluster(dir);
       pglite = await PGlite.create({ dataDir: dir, parsers: pgliteParsers, loadDataDir: options.copyOf });
     } catch (err) {
       release();
@@ -229,7 +238,7 @@ export function appDb(db: Db, options: { appDatabaseUrl?: string } = {}): Db {
     pool.on('error', () => {
       // as in openDb: the pool replaces a lost idle client
     });
-    const dialect = new PostgresDialect({ pool });
+    const dialect = new PostgresDialect({ pool, cursor: CopyFromStdin });
     // the owner's connections, for the work across councils (each signed-in request reads and
     // saves its session there), as many as the app's own
     const ownerPool = new pg.Pool({
