@@ -60,6 +60,7 @@ export async function snapshotScope(
     .select(['id', 'as_of'])
     .where('id', '=', snapshotId)
     .where('council_id', '=', councilId)
+    .where('state', '=', 'ready')
     .executeTakeFirst();
   if (!row) return undefined;
   await ensureSnapshotCases(db, row.id, row.as_of);
@@ -88,11 +89,12 @@ export async function ensureSnapshotCases(db: Db, snapshotId: string, asOf: stri
     const on = sql`${asOf}::date`;
     const openNow = sql`e.start_date <= ${on} and (e.end_date is null or e.end_date > ${on})`;
     await sql`delete from snapshot_cases where snapshot_id = ${snapshotId}`.execute(trx);
-    await sql`insert into snapshot_cases (snapshot_id, child_id, team_id, staff_id, open_any,
+    await sql`insert into snapshot_cases (snapshot_id, child_id, external_id, team_id, staff_id, open_any,
         ${sql.join(OPEN_KINDS.map((k) => sql.ref(`open_${k}`)))})
-      select ${snapshotId}, l.child_id, a.team_id, a.staff_id, coalesce(ep.open_any, false),
+      select ${snapshotId}, l.child_id, c.external_id, a.team_id, a.staff_id, coalesce(ep.open_any, false),
         ${sql.join(OPEN_KINDS.map((k) => sql`coalesce(${sql.ref(`ep.open_${k}`)}, false)`))}
       from (select distinct sc.child_id from snapshot_children sc where sc.snapshot_id = ${snapshotId}) l
+      join children c on c.id = l.child_id
       left join (
         select e.child_id, bool_or(${openNow}) as open_any,
           ${sql.join(
@@ -265,10 +267,14 @@ export function cohortSql(scope: CohortScope, d: CohortDefinition): RawBuilder<C
         and h.child_ref = b.external_id and h.status <> 'exempted' and h.month >= ${since})`);
   }
 
+  // The child's own row is joined only for what needs it (the family, or a filter on the child's
+  // details): a left join on its key that nothing reads is left out by the planner, so all open
+  // cases, or a status, team or worker, are read from the snapshot's case summary alone. The
+  // summary holds only the snapshot's children, and the snapshot is the council's.
   return sql<CohortRow>`select b.child_id, b.external_id, b.family_id, b.team_id, b.service_area_id, b.locality_id,
       b.practitioner_id, b.practitioner_manager_id
     from (
-      select c.id as child_id, c.external_id, c.family_id, c.date_of_birth, c.ethnicity, c.disability, c.uasc,
+      select k.child_id, k.external_id, c.family_id, c.date_of_birth, c.ethnicity, c.disability, c.uasc,
         k.team_id, t.service_area_id, t.locality_id, k.staff_id as practitioner_id,
         w.line_manager_id as practitioner_manager_id, k.open_any,
         ${sql.join(
@@ -276,10 +282,10 @@ export function cohortSql(scope: CohortScope, d: CohortDefinition): RawBuilder<C
           sql`, `,
         )}
       from snapshot_cases k
-      join children c on c.id = k.child_id
+      left join children c on c.id = k.child_id
       left join teams t on t.id = k.team_id
       left join staff w on w.id = k.staff_id
-      where k.snapshot_id = ${S} and c.council_id = ${scope.councilId}
+      where k.snapshot_id = ${S}
     ) b
     ${where.length ? sql`where ${sql.join(where, sql` and `)}` : sql``}`;
 }
@@ -313,9 +319,10 @@ async function breakdownIn(db: Db, scope: CohortScope, d: CohortDefinition): Pro
     team_id: string | null;
     children: number;
     families: number;
-  }>`with x as materialized (${cohortSql(scope, d)})
+  }>`with x as materialized (select k.team_id, coalesce(k.family_id, k.child_id) as family
+        from (${cohortSql(scope, d)}) k)
       select x.team_id, count(*)::int as children,
-        (select count(*)::int from (select 1 from x y group by coalesce(y.family_id, y.child_id)) f) as families
+        (select count(*)::int from (select 1 from x y group by y.family) f) as families
       from x group by x.team_id`.execute(db);
   const [teams, areas, localities] = await Promise.all([
     db

@@ -227,6 +227,7 @@ async function drawPage(
         .select(['id', 'as_of'])
         .where('id', '=', values.snapshotId)
         .where('council_id', '=', councilId)
+        .where('state', '=', 'ready')
         .executeTakeFirst(),
       latestScope(db, councilId),
     ]);

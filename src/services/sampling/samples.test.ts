@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
+import { sql } from 'kysely';
 import { createTestDb, type TestDb } from '../../../test/helpers/db.ts';
 import { buildSamplingFixture, type SamplingFixture, saveCohort } from '../../../test/helpers/sampling.ts';
 import { marginOfError } from '../../domain/sampling.ts';
 import { ValidationError } from '../../domain/validation.ts';
+import { cohortSql } from './cohort-query.ts';
 import {
   type DrawRequest,
   drawRequestSchema,
@@ -141,6 +143,50 @@ test('a seed is chosen and recorded when none is given', async () => {
   assert.deepEqual(
     (await drawnRefs(again)).map((r) => r.external_id),
     (await drawnRefs(id)).map((r) => r.external_id),
+  );
+});
+
+test('property: a draw takes the lowest ranks of each stratum for its seed, exactly as putting the whole cohort in order would', async () => {
+  const everyone = await saveCohort(t.db, f.councilId, 'Every open case', {});
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: 2_000_000_000 }),
+      fc.integer({ min: 1, max: 30 }),
+      fc.constantFrom(null, 'team', 'locality'),
+      fc.boolean(),
+      async (seed, count, stratifyBy, onePerFamily) => {
+        const input = request({
+          cohortId: onePerFamily ? cpAfterCinOnePerFamily : everyone,
+          seed,
+          count: Math.min(count, f.cpAfterCin),
+          method: stratifyBy ? 'stratified' : 'simple',
+          stratifyBy: stratifyBy as DrawRequest['stratifyBy'],
+        });
+        const plan = await planSample(t.db, f.councilId, input);
+        const drawn = await drawnRefs(await drawSample(t.db, f.councilId, f.qaLead, input));
+        // every child of the cohort in the seed's order within its stratum, one per family first
+        // when the cohort asks for it
+        const key = stratifyBy ? sql`coalesce(${sql.ref(`c.${stratifyBy}_id`)}::text, '')` : sql`''`;
+        const family = onePerFamily
+          ? sql`row_number() over (partition by coalesce(c.family_id, c.child_id)
+              order by hashtextextended('family:' || c.external_id, ${seed}::bigint), c.external_id)`
+          : sql`1`;
+        const { rows } = await sql<{ external_id: string; stratum_key: string; n: number }>`
+          select x.external_id, x.stratum_key, x.n from (
+            select y.external_id, y.stratum_key, row_number() over (partition by y.stratum_key
+              order by hashtextextended(y.external_id, ${seed}::bigint), y.external_id)::int as n
+            from (select c.external_id, ${key} as stratum_key, ${family} as in_family
+              from (${cohortSql(plan.scope, plan.definition)}) c) y
+            where y.in_family = 1
+          ) x order by x.stratum_key, x.n`.execute(t.db);
+        const shares = new Map(plan.strata.map((s) => [s.key, s.drawn]));
+        assert.deepEqual(
+          drawn.map((r) => r.external_id),
+          rows.filter((r) => r.n <= (shares.get(r.stratum_key) ?? 0)).map((r) => r.external_id),
+        );
+      },
+    ),
+    { numRuns: 20 },
   );
 });
 

@@ -272,12 +272,18 @@ async function alreadySampledOf(
   const sameChild = d.onePerFamily
     ? sql`coalesce(sc.family_id, sc.id) = coalesce(k.family_id, k.child_id)`
     : sql`sc.id = k.child_id`;
-  const { rows } = await sql<LeftOutRow>`select k.child_id, k.external_id, sc.id as sampled_child_id,
+  // A child is found by their key; a brother or sister only by a family matched over the whole
+  // cohort, which is worked out once and kept (otherwise it can be worked out again for each child
+  // already sampled, when the planner misjudges how many there are).
+  const cohort = withReviewingOfficer(scope, cohortSql(scope, d), footprint);
+  const { rows } =
+    await sql<LeftOutRow>`with k as ${d.onePerFamily ? sql`materialized` : sql`not materialized`} (${cohort})
+      select k.child_id, k.external_id, sc.id as sampled_child_id,
         sc.external_id as sampled_ref, s.id as sample_id, s.cohort_name
       from (${sampled}) x
       join children sc on sc.id = x.child_id and sc.council_id = ${scope.councilId}
       join samples s on s.id = x.sample_id and s.council_id = ${scope.councilId}
-      join (${withReviewingOfficer(scope, cohortSql(scope, d), footprint)}) k on ${sameChild}
+      join k on ${sameChild}
       order by k.external_id, sc.id <> k.child_id, sc.external_id, s.drawn_at, s.id`.execute(db);
   return groupLeftOut(rows);
 }
@@ -612,19 +618,53 @@ interface DrawnRow {
   reviewing_officer_id: string | null;
 }
 
-/** The children a plan draws, in the order drawn within each stratum. */
 /**
- * One pass over the cohort: each stratum's size, and its first children in the seed's order — as
- * many as any share could ask for — from which the plan's shares are then taken.
+ * A rank's band, counted from the lowest ranks in steps of a quarter of a halving: band b holds
+ * the ranks between 2^-(b+1)/4 and 2^-b/4 of the way up from the lowest possible rank (the seed's
+ * hash spreads the cohort evenly over the range). A lower rank is never in a lower band, so "band
+ * at least b" is always the lowest ranks up to some point, ties of rank included.
  */
-async function rankedChildren(db: Db, pool: RawBuilder<unknown>, most: number) {
-  const { rows } = await sql<DrawnRow & { stratum_size: number; n: number }>`select x.child_id, x.external_id,
-        x.stratum_key, x.team_id, x.service_area_id, x.locality_id, x.practitioner_id, x.practitioner_manager_id,
-        x.reviewing_officer_id, x.stratum_size, x.n
+const rankBand = sql`least(255, floor(-4 * ln(greatest((p.rank::float8 + 9.223372036854775808e18::float8)
+  / 1.8446744073709551616e19::float8, 1e-80)) / ln(2)))::int`;
+
+/**
+ * One statement over the cohort: each stratum's size, and its first children in the seed's order —
+ * as many as any share could ask for — from which the plan's shares are then taken. Rather than
+ * put the whole cohort in order (400,000 children for all open cases), the first pass counts each
+ * stratum's children by band of rank, which gives the band holding each stratum's `most`-th child;
+ * the second puts in order only the children from that band down (at most about a fifth more than
+ * asked for). The children drawn are exactly those the whole cohort in order would give: the
+ * lowest ranks, then case references, within each stratum. A pool that is one scan of the case
+ * summary is read twice, which costs less than keeping it; one that costs more to work out (one
+ * child per family, a reviewing officer each) is worked out once and kept for the second pass.
+ */
+async function rankedChildren(db: Db, pool: RawBuilder<unknown>, most: number, keepPool: boolean) {
+  const columns = sql`p.child_id, p.external_id, p.stratum_key, p.rank, p.team_id, p.service_area_id,
+    p.locality_id, p.practitioner_id, p.practitioner_manager_id, p.reviewing_officer_id`;
+  const kept = keepPool ? sql`pool as materialized (select ${columns} from (${pool}) p),` : sql``;
+  const from = keepPool ? sql`pool` : sql`(${pool})`;
+  const { rows } = await sql<DrawnRow & { stratum_size: number; n: number }>`with ${kept} cut as (
+        select jsonb_object_agg(s.stratum_key, jsonb_build_array(s.band, s.size)) as strata
+        from (
+          select h.stratum_key, max(h.size)::int as size,
+            max(h.band) filter (where h.below >= least(h.size, ${most})) as band
+          from (
+            select b.stratum_key, b.band,
+              sum(b.children) over (partition by b.stratum_key order by b.band desc) as below,
+              sum(b.children) over (partition by b.stratum_key) as size
+            from (select p.stratum_key, ${rankBand} as band, count(*) as children from ${from} p group by 1, 2) b
+          ) h
+          group by h.stratum_key
+        ) s
+      )
+      select x.child_id, x.external_id, x.stratum_key, x.team_id, x.service_area_id, x.locality_id,
+        x.practitioner_id, x.practitioner_manager_id, x.reviewing_officer_id, x.stratum_size, x.n
       from (
-        select p.*, count(*) over (partition by p.stratum_key)::int as stratum_size,
+        select ${columns},
+          ((select strata from cut) -> p.stratum_key ->> 1)::int as stratum_size,
           row_number() over (partition by p.stratum_key order by p.rank, p.external_id)::int as n
-        from (${pool}) p
+        from ${from} p
+        where ${rankBand} >= ((select strata from cut) -> p.stratum_key ->> 0)::int
       ) x
       where x.n <= ${most}
       order by x.stratum_key, x.n`.execute(db);
@@ -708,6 +748,7 @@ export async function drawSample(
       trx,
       pool,
       input.sizeKind === 'percent' && input.perStratum === null ? MAX_SAMPLE : most,
+      draw.cohort.definition.onePerFamily || input.footprint !== null,
     );
     const sizes = new Map(ranked.map((r) => [r.stratum_key, r.stratum_size]));
     const plan = await planFromSizes(
