@@ -64,21 +64,31 @@ export function formatDate(date: IsoDate | Date | null | undefined): string {
     d = date;
   }
   if (Number.isNaN(d.getTime())) return '';
-  return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+  return DATE_FORMAT.format(d);
 }
+
+// Made once: toLocaleString with options builds a new formatter on every call, which was a tenth of
+// the time of rendering a page with a list of dates.
+const DATE_FORMAT = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+const DATE_TIME_FORMAT = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+  hour12: true,
+  timeZone: 'Europe/London',
+});
 
 /** "22 November 2026, 3:05pm" in England's time. A Date that is no date is empty. */
 export function formatDateTime(date: Date | null | undefined): string {
   if (!date || Number.isNaN(date.getTime())) return '';
-  return date.toLocaleString('en-GB', {
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    hour: 'numeric',
-    minute: '2-digit',
-    hour12: true,
-    timeZone: 'Europe/London',
-  });
+  return DATE_TIME_FORMAT.format(date);
 }
 
 const MONTH_NAMES = [

@@ -129,24 +129,14 @@ const GROUPINGS = {
   area: { key: 'area_key', name: 'service_area' },
 } as const;
 
-async function groupedBy(
-  db: Db,
-  rows: RawBuilder<unknown>,
-  grouping: keyof typeof GROUPINGS,
-): Promise<ReturnsGroup[]> {
+/** One grouping's rows, in the order the page lists them: named first, by name, then by key. */
+function grouped(grouping: keyof typeof GROUPINGS, rows: RawBuilder<unknown>) {
   const { key, name } = GROUPINGS[grouping];
-  const result = await sql<CountRow & { key: string | null; name: string | null }>`
-    select ${sql.ref(key)} as key, min(${sql.ref(name)} collate "C") as name, ${COUNTS}
-    from (${rows}) r
-    group by ${sql.ref(key)}
-    order by min(${sql.ref(name)}) is null, lower(min(${sql.ref(name)} collate "C")), ${sql.ref(key)}`.execute(
-    db,
-  );
-  return result.rows.map((r) => ({
-    name: r.name,
-    staffId: grouping === 'auditor' && r.key && !r.key.startsWith('name:') ? r.key : null,
-    ...returnFigures(r),
-  }));
+  return sql`select ${sql.lit(grouping)} as grp, ${sql.ref(key)} as key, min(${sql.ref(name)} collate "C") as name,
+      (row_number() over (order by min(${sql.ref(name)}) is null, lower(min(${sql.ref(name)} collate "C")), ${sql.ref(key)}))::int as position,
+      ${COUNTS}
+    from ${rows} r
+    group by ${sql.ref(key)}`;
 }
 
 /** The returns of a range of months, in total and by auditor, team, service area and kind of activity. */
@@ -157,26 +147,41 @@ export async function returnsBreakdown(
   filters: ReportFilters = {},
 ): Promise<ReturnsBreakdown> {
   checkRange(range);
-  const rows = returnRows(councilId, range, filters);
-  const [byAuditor, byTeam, byServiceArea, kinds, sources] = await Promise.all([
-    groupedBy(db, rows, 'auditor'),
-    groupedBy(db, rows, 'team'),
-    groupedBy(db, rows, 'area'),
-    sql<CountRow & { kind: ReturnsKind }>`
-      select kind, ${COUNTS} from (${rows}) r group by kind`.execute(db),
-    sql<{ source: ReturnsSource }>`
-      select distinct source from (${rows}) r order by source`.execute(db),
-  ]);
-  const byKind = kinds.rows
-    .map((r) => ({ kind: r.kind, name: ACTIVITY_KIND_LABELS[r.kind] ?? r.kind, ...returnFigures(r) }))
+  // One statement: the audits of the range are found once (`r`) and counted by each grouping,
+  // rather than found again by five statements.
+  const r = sql`r`;
+  const { rows } = await sql<
+    CountRow & { grp: keyof typeof GROUPINGS | 'kind' | 'source'; key: string | null; name: string | null }
+  >`
+    with r as materialized (${returnRows(councilId, range, filters)})
+    ${grouped('auditor', r)}
+    union all ${grouped('team', r)}
+    union all ${grouped('area', r)}
+    union all select 'kind', kind, null, 0, ${COUNTS} from r group by kind
+    union all select 'source', source, null, 0, 0, 0, 0, 0 from r group by source
+    order by grp, position, key`.execute(db);
+  const groups = (grouping: keyof typeof GROUPINGS): ReturnsGroup[] =>
+    rows
+      .filter((x) => x.grp === grouping)
+      .map((x) => ({
+        name: x.name,
+        staffId: grouping === 'auditor' && x.key && !x.key.startsWith('name:') ? x.key : null,
+        ...returnFigures(x),
+      }));
+  const kinds = rows.filter((x) => x.grp === 'kind');
+  const byKind = kinds
+    .map((x) => {
+      const kind = x.key as ReturnsKind;
+      return { kind, name: ACTIVITY_KIND_LABELS[kind] ?? kind, ...returnFigures(x) };
+    })
     .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
   return {
-    totals: returnFigures(addCounts(kinds.rows as ReturnCounts[])),
-    byAuditor,
-    byTeam,
-    byServiceArea,
+    totals: returnFigures(addCounts(kinds as ReturnCounts[])),
+    byAuditor: groups('auditor'),
+    byTeam: groups('team'),
+    byServiceArea: groups('area'),
     byKind,
-    sources: sources.rows.map((r) => r.source),
+    sources: rows.filter((x) => x.grp === 'source').map((x) => x.key as ReturnsSource),
   };
 }
 

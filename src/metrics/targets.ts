@@ -123,20 +123,35 @@ export async function cycleTargets(
   councilId: string,
   monthId: string,
 ): Promise<TargetsAgainstActuals> {
+  return (await cyclesTargets(db, councilId, [monthId]))[0];
+}
+
+/**
+ * cycleTargets for several cycles at once, in the order given, in two statements whatever their
+ * number (the QA lead's home shows every live cycle's).
+ */
+export async function cyclesTargets(
+  db: Db,
+  councilId: string,
+  monthIds: readonly string[],
+): Promise<TargetsAgainstActuals[]> {
+  if (monthIds.length === 0) return [];
   const [planned, audits] = await Promise.all([
     db
       .selectFrom('planned_activities as a')
       .leftJoin('audit_tools as t', (j) =>
         j.onRef('t.id', '=', 'a.tool_id').onRef('t.council_id', '=', 'a.council_id'),
       )
-      .select(['a.kind', 'a.tool_id', 't.name as tool_name', 'a.description', 'a.target'])
+      .select(['a.month_id', 'a.kind', 'a.tool_id', 't.name as tool_name', 'a.description', 'a.target'])
       .where('a.council_id', '=', councilId)
-      .where('a.month_id', '=', monthId)
+      .where('a.month_id', 'in', monthIds)
+      .orderBy('a.month_id')
       .orderBy('a.position')
       .execute(),
     db
       .selectFrom('audits')
       .select((eb) => [
+        'month_id',
         'kind',
         'tool_id',
         eb.fn.countAll<number>().as('drawn'),
@@ -148,29 +163,36 @@ export async function cycleTargets(
         eb.fn.count<number>('id').filterWhere('status', '=', 'exempted').as('exempted'),
       ])
       .where('council_id', '=', councilId)
-      .where('month_id', '=', monthId)
+      .where('month_id', 'in', monthIds)
       .where('reaudit_of_id', 'is', null)
-      .groupBy(['kind', 'tool_id'])
+      .groupBy(['month_id', 'kind', 'tool_id'])
+      .orderBy('month_id')
       .orderBy('kind')
       .orderBy('tool_id')
       .execute(),
   ]);
-  return targetsAgainstActuals(
-    planned.map((p) => ({
-      kind: p.kind,
-      toolId: p.tool_id,
-      toolName: p.tool_name,
-      description: p.description,
-      target: p.target,
-    })),
-    audits.map((a) => ({
-      kind: a.kind,
-      toolId: a.tool_id,
-      drawn: Number(a.drawn),
-      allocated: Number(a.allocated),
-      returned: Number(a.returned),
-      exempted: Number(a.exempted),
-    })),
+  return monthIds.map((monthId) =>
+    targetsAgainstActuals(
+      planned
+        .filter((p) => p.month_id === monthId)
+        .map((p) => ({
+          kind: p.kind,
+          toolId: p.tool_id,
+          toolName: p.tool_name,
+          description: p.description,
+          target: p.target,
+        })),
+      audits
+        .filter((a) => a.month_id === monthId)
+        .map((a) => ({
+          kind: a.kind,
+          toolId: a.tool_id,
+          drawn: Number(a.drawn),
+          allocated: Number(a.allocated),
+          returned: Number(a.returned),
+          exempted: Number(a.exempted),
+        })),
+    ),
   );
 }
 

@@ -20,6 +20,7 @@ import type { Config } from '../platform/config.ts';
 import type { Logger } from '../platform/log.ts';
 import access, { councilScopeHooks } from './plugins/access.ts';
 import assets, { isAssetRequest } from './plugins/assets.ts';
+import busy, { type BusyLimits } from './plugins/busy.ts';
 import childAccess from './plugins/child-access.ts';
 import errors from './plugins/errors.ts';
 import security from './plugins/security.ts';
@@ -69,6 +70,8 @@ export interface AppOptions {
   queue?: JobQueue | null;
   /** with the demo on: the demo people's password, shown on the sign-in page */
   demoPassword?: string;
+  /** when new requests are turned away as busy (src/web/plugins/busy.ts); its defaults when unset */
+  busy?: Partial<BusyLimits>;
 }
 
 declare module 'fastify' {
@@ -117,6 +120,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(security);
+  // Before anything reads the database: past its limits the app answers "busy" at once.
+  await app.register(busy, { limits: options.busy });
   // Assets and health checks come before sessions: they never read or write one.
   await app.register(assets);
   // Readiness says 'shutting down' from the moment the app is told to stop (cli/main.ts) or closes.
@@ -142,14 +147,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(fastifyCookie);
   // Inactivity is timed on the server (plugins/access.ts), so the sign-in page can say why someone
-  // was signed out; the cookie itself lasts at most 12 hours after the last request.
+  // was signed out; the cookie itself lasts 12 hours after the session was last saved (at most a
+  // minute before the last request).
   const cookieMs = Math.max(config.sessionIdleMinutes * 60_000, 12 * 60 * 60_000);
   await app.register(fastifySession, {
     secret: options.sessionSecret ?? crypto.randomUUID() + crypto.randomUUID(),
     cookieName: 'qaloop.sid',
     store: new DatabaseSessionStore(db, cookieMs),
     saveUninitialized: false,
-    rolling: true,
+    // Saved only when it changes: the inactivity clock moves at most once a minute
+    // (plugins/access.ts), so a signed-in page costs a read of the session, not a write as well.
+    rolling: false,
     cookie: {
       httpOnly: true,
       sameSite: 'lax',

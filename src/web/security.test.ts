@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { after, before, test } from 'node:test';
+import { after, before, mock, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Agent, createTestApp, h1 } from '../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../test/helpers/db.ts';
@@ -168,4 +168,33 @@ test('a signed-out visitor’s session is kept for 2 hours at most; a signed-in 
   const anonymousHours = await expiry(visitor);
   assert.ok(anonymousHours > 1.9 && anonymousHours <= 2, `${anonymousHours} hours`);
   assert.ok((await expiry(user)) > 11, 'signed-in session lasts up to 12 hours after the last request');
+});
+
+test('a signed-in session is written back at most once a minute while its person works, and its life moves on then', async () => {
+  const user = new Agent(app);
+  await user.signInAs('auditor');
+  const sid = decodeURIComponent(user.cookies.get('qaloop.sid') as string).split('.')[0];
+  const stored = () =>
+    t.db
+      .selectFrom('sessions')
+      .select(['expires_at', 'data'])
+      .where('sid', '=', sid)
+      .executeTakeFirstOrThrow();
+  assert.equal((await user.get('/my-audits')).statusCode, 200);
+  const first = await stored();
+  mock.timers.enable({ apis: ['Date'], now: Date.now() + 30_000 });
+  try {
+    // half a minute on: the page reads the session and writes nothing back
+    assert.equal((await user.get('/my-audits')).statusCode, 200);
+    assert.deepEqual(await stored(), first);
+    // over a minute on: the time last seen and the session's 12-hour expiry move on
+    mock.timers.tick(40_000);
+    assert.equal((await user.get('/my-audits')).statusCode, 200);
+    const later = await stored();
+    assert.ok(later.expires_at.getTime() - first.expires_at.getTime() >= 60_000);
+    const seen = (data: unknown) => (typeof data === 'string' ? JSON.parse(data) : data).lastSeen as number;
+    assert.ok(seen(later.data) - seen(first.data) >= 60_000);
+  } finally {
+    mock.timers.reset();
+  }
 });

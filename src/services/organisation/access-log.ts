@@ -19,18 +19,29 @@ export interface RecordView {
 
 /** Writes one line to the access log: who viewed which child-level record, when and why. */
 export async function recordView(db: Db, user: SignedInUser, view: RecordView): Promise<void> {
+  await recordViews(db, user, [view]);
+}
+
+/**
+ * Writes a line to the access log for each record a page shows (a list of audits, say), all in one
+ * statement: the same lines as one recordView each, without a round trip to the database per line.
+ */
+export async function recordViews(db: Db, user: SignedInUser, views: RecordView[]): Promise<void> {
+  if (views.length === 0) return;
   await db
     .insertInto('access_log')
-    .values({
-      council_id: user.councilId,
-      user_id: user.userId,
-      staff_id: user.staffId,
-      record_type: view.recordType,
-      record_id: view.recordId,
-      child_id: view.childId,
-      reason: view.reason,
-      route: view.route,
-    })
+    .values(
+      views.map((view) => ({
+        council_id: user.councilId,
+        user_id: user.userId,
+        staff_id: user.staffId,
+        record_type: view.recordType,
+        record_id: view.recordId,
+        child_id: view.childId,
+        reason: view.reason,
+        route: view.route,
+      })),
+    )
     .execute();
 }
 

@@ -5,7 +5,7 @@ import type { IsoDate } from '../../domain/dates.ts';
 import { can } from '../../domain/roles.ts';
 import { suppressTable } from '../../domain/suppression.ts';
 import { listReturnCycles } from '../../metrics/returns.ts';
-import { cycleTargets, type TargetsAgainstActuals } from '../../metrics/targets.ts';
+import { cyclesTargets, type TargetsAgainstActuals } from '../../metrics/targets.ts';
 import { escalationCounts } from '../audits/escalations.ts';
 import { caseloadsInTeam, openChildrenByStatus } from '../case-data/children.ts';
 import { managersNotTrainedInTime } from '../sampling/training.ts';
@@ -71,7 +71,7 @@ export async function liveCycleTasks(db: Db, councilId: string, today: IsoDate):
       .where('month_id', 'in', ids)
       .where(sql<boolean>`(trim(strengths) <> '' or trim(areas_for_development) <> '')`)
       .execute(),
-    Promise.all(live.map((c) => cycleTargets(db, councilId, c.id))),
+    cyclesTargets(db, councilId, ids),
   ]);
   return live.map((c, i) => {
     const a = audits.find((r) => r.month_id === c.id);

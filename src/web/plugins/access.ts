@@ -68,6 +68,13 @@ export function safeReturnPath(value: unknown): string {
   }
 }
 
+/**
+ * How often a signed-in person's last activity is written to their session. The session is saved
+ * only when it changes (app.ts: not rolling), so most requests read it and write nothing; each
+ * save also moves the cookie's and the stored session's 12-hour expiry on.
+ */
+export const SEEN_EVERY_MS = 60_000;
+
 /** Form fields never kept across a sign-in. */
 const NOT_KEPT = new Set(['_csrf', 'password']);
 
@@ -114,6 +121,9 @@ export default fp(
       const session = request.session;
       if (session?.userId) {
         const now = Date.now();
+        // lastSeen moves at most once a minute (SEEN_EVERY_MS), so a session that has not been
+        // idle too long is no longer written back on every request. Counting from the time kept
+        // can only end a session early, by less than that minute, never late: on any instance.
         if (session.lastSeen && now - session.lastSeen > idleMs) {
           session.userId = undefined;
           session.signedOutReason = 'idle';
@@ -125,7 +135,7 @@ export default fp(
           if (user) {
             request.user = user;
             request.councilScope.councilId = user.councilId;
-            session.lastSeen = now;
+            if (!session.lastSeen || now - session.lastSeen >= SEEN_EVERY_MS) session.lastSeen = now;
           } else {
             session.userId = undefined;
           }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Db } from '../../data/db.ts';
-import { type RecordView, recordView } from '../../services/organisation/access-log.ts';
+import { type RecordView, recordViews } from '../../services/organisation/access-log.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -11,6 +11,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** writes the access log line for the child-level record this page shows */
     recordChildView(view: Omit<RecordView, 'route'>): Promise<void>;
+    /** writes the access log lines for each child-level record a list shows, in one statement */
+    recordChildViews(views: Omit<RecordView, 'route'>[]): Promise<void>;
     childViewRecorded: boolean;
   }
 }
@@ -26,8 +28,20 @@ export default fp(
     app.decorateRequest(
       'recordChildView',
       async function (this: FastifyRequest, view: Omit<RecordView, 'route'>) {
+        await this.recordChildViews([view]);
+      },
+    );
+    app.decorateRequest(
+      'recordChildViews',
+      async function (this: FastifyRequest, views: Omit<RecordView, 'route'>[]) {
         if (!this.user) throw new Error('Only a signed-in person can view a child-level record');
-        await recordView(opts.db, this.user, { ...view, route: this.routeOptions.url ?? 'unknown' });
+        if (views.length === 0) throw new Error('A page recording its views names at least one record');
+        const route = this.routeOptions.url ?? 'unknown';
+        await recordViews(
+          opts.db,
+          this.user,
+          views.map((view) => ({ ...view, route })),
+        );
         this.childViewRecorded = true;
       },
     );

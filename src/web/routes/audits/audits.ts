@@ -90,15 +90,12 @@ const auditRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   ) {
     if (audits.length === 0) {
       await request.recordChildView({ recordType: 'audit list', recordId: 'none', childId: null, reason });
+      return;
     }
-    for (const a of audits) {
-      await request.recordChildView({
-        recordType: 'audit',
-        recordId: a.id,
-        childId: a.childId ?? null,
-        reason,
-      });
-    }
+    // one line for each audit listed, written together
+    await request.recordChildViews(
+      audits.map((a) => ({ recordType: 'audit', recordId: a.id, childId: a.childId ?? null, reason })),
+    );
   }
 
   async function logView(request: FastifyRequest, work: AuditWork, reason: string) {
