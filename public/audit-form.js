@@ -77,6 +77,14 @@ async function save({ leaving = false } = {}) {
       say(json.message);
       return;
     }
+    if (response.status === 503) {
+      // the app is busy: what was typed stays here and is sent again when it says to try
+      say(json.message);
+      const wait = Number(response.headers.get('retry-after')) || 60;
+      clearTimeout(timer);
+      timer = setTimeout(save, wait * 1000);
+      return;
+    }
     if (!response.ok) {
       say(
         json.errors?.map((e) => e.message).join(' ') ??

@@ -20,6 +20,9 @@ import * as m0017uploads from './migrations/0017-uploads-in-database.ts';
 import * as m0018counters from './migrations/0018-shared-counters-and-retention.ts';
 import * as m0019rls from './migrations/0019-row-level-security.ts';
 import * as m0020shrink from './migrations/0020-import-shrink-guard.ts';
+import * as m0021limits from './migrations/0021-import-limits-and-cancel.ts';
+import * as m0022builtAside from './migrations/0022-snapshots-built-aside.ts';
+import * as m0023cohortDraws from './migrations/0023-cohort-draws-in-one-pass.ts';
 
 /** Migrations in the order they apply. Add new files to src/data/migrations and list them here. */
 const migrations: Record<string, Migration> = {
@@ -43,6 +46,9 @@ const migrations: Record<string, Migration> = {
   '0018-shared-counters-and-retention': m0018counters,
   '0019-row-level-security': m0019rls,
   '0020-import-shrink-guard': m0020shrink,
+  '0021-import-limits-and-cancel': m0021limits,
+  '0022-snapshots-built-aside': m0022builtAside,
+  '0023-cohort-draws-in-one-pass': m0023cohortDraws,
 };
 
 /** The names of every migration, in order. */

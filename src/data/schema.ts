@@ -225,6 +225,8 @@ export interface ChildrenTable {
   ethnicity: string | null;
   disability: Generated<boolean>;
   uasc: Generated<boolean>;
+  /** the snapshot an import was building when it added the child: removed with it if the import never finished */
+  staged_in: Generated<string | null>;
 }
 
 export interface SnapshotsTable {
@@ -233,6 +235,10 @@ export interface SnapshotsTable {
   as_of: DateText;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** `building` while an import writes it (readers never see it), `ready` once made current */
+  state: Generated<'ready' | 'building'>;
+  /** the process building it (host:pid), while it is building */
+  builder: Generated<string | null>;
 }
 
 /** A view: the latest snapshot of each council. */
@@ -352,7 +358,7 @@ export interface ImportTokensTable {
   revoked_by: string | null;
 }
 
-export type ImportJobState = 'queued' | 'running' | 'done' | 'refused' | 'failed';
+export type ImportJobState = 'queued' | 'running' | 'done' | 'refused' | 'failed' | 'cancelled';
 
 export interface ImportJobsTable {
   id: Generated<string>;
@@ -380,6 +386,9 @@ export interface ImportJobsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   finished_at: Timestamp | null;
+  /** who cancelled the job, and when: set at once, while a job being read elsewhere stops at its next batch */
+  cancelled_by: string | null;
+  cancelled_at: Timestamp | null;
 }
 
 /** An uploaded file kept in the database until its job ends: about a megabyte a chunk, in order. */
@@ -420,6 +429,10 @@ export interface CouncilSettingsTable {
   access_log_retention_months: ColumnType<number | null, number | null | undefined, number | null>;
   /** an import that shrinks a list by more than this percentage of its children is refused unless confirmed */
   import_shrink_percent: Generated<number>;
+  /** the most rows one import may read (issue 22) */
+  import_max_rows: Generated<number>;
+  /** the most megabytes, once uncompressed, one import may read */
+  import_max_megabytes: Generated<number>;
 }
 
 /** A rate limit's count for one client and route, shared by every app instance. */
@@ -576,6 +589,8 @@ export interface AuditHistoryTable {
 export interface SnapshotCasesTable {
   snapshot_id: string;
   child_id: string;
+  /** the child's case reference (children.external_id, which never changes), which draws rank by */
+  external_id: string;
   team_id: string | null;
   staff_id: string | null;
   open_any: boolean;

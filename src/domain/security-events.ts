@@ -23,6 +23,8 @@ export const SECURITY_EVENT_LABELS = {
   staff_file_applied: 'Staff file applied',
   retention_changed: 'Data retention settings changed',
   import_shrink_changed: 'Share of a list an import may remove changed',
+  import_limits_changed: 'Limits on what one import may read changed',
+  import_cancelled: 'Import cancelled',
 } as const;
 
 export type SecurityEventKind = keyof typeof SECURITY_EVENT_LABELS;

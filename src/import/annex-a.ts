@@ -19,6 +19,7 @@ import {
   matchColumns,
 } from './annex-a-headers.ts';
 import { type FileEntry, openFileSet, pathKind } from './file-sets.ts';
+import { declareSizes } from './read-limits.ts';
 import {
   type Cell,
   cellText,
@@ -88,7 +89,11 @@ export function annexAReader(path: string, asOf?: string): SnapshotReader {
       const set = await openFileSet(path, name);
       const workbook = kind === 'zip' && set.entries.some((e) => e.path === 'xl/workbook.xml');
       try {
-        if (!workbook) for (const entry of set.entries) await readEntry(ctx, findings, entry);
+        if (!workbook) {
+          // what it will read counts against the import's limits before anything is inflated
+          declareSizes(set.entries.filter((e) => /\.(csv|xlsx|xlsm)$/i.test(e.name)));
+          for (const entry of set.entries) await readEntry(ctx, findings, entry);
+        }
       } finally {
         await set.close();
       }

@@ -7,6 +7,7 @@ import { inTransaction } from '../data/transaction.ts';
 import { FOUR_POINT, normaliseGradeKey, THREE_POINT } from '../domain/grade-scales.ts';
 import { missingHeaders, readCsv } from './csv-records.ts';
 import { fileKind } from './file-kind.ts';
+import { readBudget } from './read-limits.ts';
 import { type Cell, cellText, forEachSheet, isBlank } from './sheet-rows.ts';
 import type { ImportOptions } from './types.ts';
 import { ImportRefusedError, type ImportSummary, type RowError, UnreadableFileError } from './types.ts';
@@ -390,6 +391,8 @@ export async function importAuditHistory(db: Db, options: ImportOptions): Promis
     };
     if (kind === 'workbook') await readHistoryWorkbook(options.path, file, take);
     else for await (const rec of readCsv(options.path, file, AUDIT_HISTORY)) await take(rec);
+    // a limit passed inside a reader that went on regardless still refuses the import
+    readBudget()?.throwIfExceeded();
     await flush();
     if (options.strict && summary.rowsRejected > 0) throw new ImportRefusedError(summary);
     await trx

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
+import { readBudget } from './read-limits.ts';
 import { decodeText, type TextEncodingName } from './text-encoding.ts';
 import { UnreadableFileError } from './types.ts';
 import { normaliseHeader } from './values.ts';
@@ -61,9 +62,11 @@ export async function* readCsv(
   source.on('error', (err) => parser.destroy(err));
   let headers: string[] | undefined;
   let row = 0;
+  const budget = readBudget();
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
       row++;
+      budget?.countRows(fileName, row);
       if (record.every((cell) => cell.trim() === '')) continue;
       if (!headers) {
         headers = record.map(normaliseHeader);

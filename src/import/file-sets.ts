@@ -3,6 +3,7 @@ import { lstat, open, readdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
+import { declareSizes, meteredStream, readBudget } from './read-limits.ts';
 import { UnreadableFileError } from './types.ts';
 
 /** One file of a folder or zip: its path inside it, and how to read it. */
@@ -11,7 +12,11 @@ export interface FileEntry {
   path: string;
   /** the file's own name, without folders */
   name: string;
+  /** its size once uncompressed: for a zip's entry, what the zip's directory declares */
   size: number;
+  /** what the import's limits count its bytes by (src/import/read-limits.ts) */
+  key: string;
+  /** its bytes, counted against the import's limits as they come (a zip's entry can hold more than it declared) */
   open(): Promise<Readable>;
 }
 
@@ -69,11 +74,16 @@ async function openFolder(root: string): Promise<FileSet> {
       if (item.isDirectory() && depth < MAX_DEPTH) await walk(full, depth + 1);
       else if (item.isFile()) {
         const info = await lstat(full);
+        const key = full;
         entries.push({
           path,
           name: item.name,
           size: info.size,
-          open: async () => createReadStream(full),
+          key,
+          open: async () => {
+            declareSizes([{ key, size: info.size }]);
+            return meteredStream(createReadStream(full), key);
+          },
         });
         if (entries.length > MAX_ENTRIES)
           throw new UnreadableFileError(`The folder holds more than ${MAX_ENTRIES} files`);
@@ -100,11 +110,18 @@ async function openZip(path: string, displayName: string): Promise<FileSet> {
       if (name.endsWith('/') || hidden(name)) continue;
       if (entries.length >= MAX_ENTRIES)
         throw new UnreadableFileError(`${displayName} holds more than ${MAX_ENTRIES} files`);
+      const key = `${path}!${name}`;
       entries.push({
         path: name,
         name: name.split('/').pop() ?? name,
         size: entry.uncompressedSize,
-        open: () => zip.openReadStreamPromise(entry),
+        key,
+        // The declared size is counted before anything is inflated, and the bytes as they inflate.
+        open: async () => {
+          const budget = readBudget();
+          budget?.countBytes(key, entry.uncompressedSize);
+          return meteredStream(await zip.openReadStreamPromise(entry), key, budget);
+        },
       });
     }
   } catch (err) {

@@ -8,6 +8,7 @@ import { parse } from 'csv-parse';
 import ExcelJS from 'exceljs';
 import yauzl from 'yauzl';
 import { toIsoDate } from '../domain/dates.ts';
+import { declareSizes, meteredStream, readBudget } from './read-limits.ts';
 import { decodeText, type TextEncodingName } from './text-encoding.ts';
 import { UnreadableFileError } from './types.ts';
 
@@ -45,6 +46,7 @@ export async function* csvRows(
   let text: Readable | undefined;
   let parser: ReturnType<typeof parse> | undefined;
   let row = 0;
+  const budget = readBudget();
   try {
     source = await openFile();
     text = decodeText(source, { file, onEncoding });
@@ -61,6 +63,7 @@ export async function* csvRows(
     text.on('error', (err) => csv.destroy(err));
     for await (const record of parser as AsyncIterable<string[]>) {
       row++;
+      budget?.countRows(file, row);
       // a NUL character is never data (a database cannot hold it): it is dropped
       yield {
         row,
@@ -146,6 +149,9 @@ export async function forEachSheet(
       throw explain(err);
     }
     if (!entries.has('xl/workbook.xml')) throw notWorkbook(file);
+    // every part counts against the import's limits as its directory declares it, before any is
+    // inflated, and again as it inflates (in `part`)
+    declareSizes([...entries].map(([name, e]) => ({ key: `${file}!${name}`, size: e.uncompressedSize })));
     // the shared text is held in memory while the sheets are read: refuse a part built to exhaust it
     const sharedText = entries.get('xl/sharedStrings.xml');
     if (
@@ -161,7 +167,7 @@ export async function forEachSheet(
     const opened = zip;
     const part = async (name: string) => {
       const entry = entries.get(name);
-      return entry ? opened.openReadStreamPromise(entry) : undefined;
+      return entry ? meteredStream(await opened.openReadStreamPromise(entry), `${file}!${name}`) : undefined;
     };
     const book = new ExcelJS.stream.xlsx.WorkbookReader(path, {
       sharedStrings: 'cache',
@@ -196,7 +202,7 @@ export async function forEachSheet(
       try {
         const reader = book._parseWorksheet(stream, String(i + 1)).next().value?.value;
         if (!reader) continue;
-        await each(sheet.name, guarded(sheetRows(reader), explain));
+        await each(sheet.name, guarded(sheetRows(reader, `${file}\u0000${sheet.name}`), explain));
       } finally {
         stream.destroy();
       }
@@ -242,8 +248,11 @@ async function* guarded<T>(source: AsyncIterable<T>, explain: (err: unknown) => 
   }
 }
 
-async function* sheetRows(sheet: AsyncIterable<ExcelJS.Row>): AsyncGenerator<RawRow> {
+async function* sheetRows(sheet: AsyncIterable<ExcelJS.Row>, key: string): AsyncGenerator<RawRow> {
+  const budget = readBudget();
+  let count = 0;
   for await (const row of sheet) {
+    budget?.countRows(key, ++count);
     const values = row.values as unknown[];
     const cells: Cell[] = [];
     for (let i = 1; i < values.length; i++) cells.push(cellValue(values[i]));

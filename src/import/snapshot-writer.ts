@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { type BulkColumn, bulkInsert } from '../data/bulk-insert.ts';
 import type { Database, Gender, SnapshotSource } from '../data/schema.ts';
 import type { EpisodeKind } from '../domain/child-status.ts';
@@ -178,6 +178,27 @@ const PLACEMENT_COLUMNS = [
   ['urn', 'text'],
   ['change_reason', 'text'],
 ] as const;
+/** The tables holding a snapshot's rows by source: what an import replaces, and what it builds aside. */
+export const SNAPSHOT_ROW_TABLES = [
+  'snapshot_children',
+  'child_involvements',
+  'child_reviewing_officers',
+  'child_episodes',
+  'child_visits',
+  'child_placements',
+] as const;
+
+/** A child's details as the children table holds them. */
+interface ChildRow {
+  first_name: string | null;
+  last_name: string | null;
+  date_of_birth: string | null;
+  gender: string;
+  ethnicity: string | null;
+  disability: boolean;
+  uasc: boolean;
+}
+
 /** How many listed children's ids the writer keeps to hand (about 5 MB): memory stays bounded. */
 const LISTED_KEPT = 50_000;
 
@@ -189,12 +210,25 @@ const LISTED_KEPT = 50_000;
  * Call `flush()` when a file ends: rows of later files may refer to children of earlier ones.
  */
 export class SnapshotWriter {
-  readonly #trx: Transaction<Database>;
+  readonly #trx: Kysely<Database>;
   readonly #councilId: string;
   readonly snapshotId: string;
   readonly #tally: ImportTally;
   readonly #cleared = new Set<SnapshotSource>();
   readonly sources: SnapshotSource[] = [];
+  /** the sources whose earlier rows of the same date this import replaces */
+  readonly replaced: SnapshotSource[] = [];
+  /**
+   * Building a snapshot aside (src/services/case-data/snapshot-import.ts): each batch is written
+   * on its own (not in one transaction), and what it would change of children already known (their
+   * details, flags and families) is kept here until `applyHeldBack`, in the import's last
+   * transaction, so nobody sees a child changed by an import that has not finished.
+   */
+  readonly #aside: boolean;
+  readonly #heldDetails = new Map<string, ChildRow>();
+  readonly #heldFamilies = new Map<string, string>();
+  readonly #heldFlags = { disability: new Set<string>(), uasc: new Set<string>() };
+  #touched = Date.now();
 
   #children: Pending<ChildFacts>[] = [];
   #allocations: Pending<AllocationFacts>[] = [];
@@ -210,13 +244,14 @@ export class SnapshotWriter {
   readonly #listed = new Map<string, string>();
 
   constructor(
-    trx: Transaction<Database>,
-    options: { councilId: string; snapshotId: string; tally: ImportTally },
+    trx: Transaction<Database> | Kysely<Database>,
+    options: { councilId: string; snapshotId: string; tally: ImportTally; aside?: boolean },
   ) {
     this.#trx = trx;
     this.#councilId = options.councilId;
     this.snapshotId = options.snapshotId;
     this.#tally = options.tally;
+    this.#aside = options.aside ?? false;
   }
 
   /**
@@ -231,14 +266,10 @@ export class SnapshotWriter {
     this.#cleared.add(source);
     this.sources.push(source);
     if (!options.replace) return;
-    for (const table of [
-      'snapshot_children',
-      'child_involvements',
-      'child_reviewing_officers',
-      'child_episodes',
-      'child_visits',
-      'child_placements',
-    ] as const) {
+    this.replaced.push(source);
+    // built aside, the snapshot holds nothing yet: the rows it replaces go when it is made current
+    if (this.#aside) return;
+    for (const table of SNAPSHOT_ROW_TABLES) {
       await this.#trx
         .deleteFrom(table)
         .where('snapshot_id', '=', this.snapshotId)
@@ -446,7 +477,9 @@ export class SnapshotWriter {
       uasc: f.uasc ?? false,
     }));
     // details an extract leaves out are kept as they were; the flags, once set, stay set
-    const { rows } = await sql<{ id: string; external_id: string }>`
+    const { rows } = this.#aside
+      ? await this.#childrenAside(values)
+      : await sql<{ id: string; external_id: string }>`
       insert into children (council_id, external_id, first_name, last_name, date_of_birth, gender, ethnicity, disability, uasc)
       select ${this.#councilId}::uuid, x.external_id, x.first_name, x.last_name, x.date_of_birth, x.gender,
         x.ethnicity, x.disability, x.uasc
@@ -483,6 +516,121 @@ export class SnapshotWriter {
         uasc: facts.uasc ?? null,
       })),
     );
+    await this.#between();
+  }
+
+  /**
+   * Built aside: children not known before are added (naming the snapshot being built, so they
+   * go with it if the import never finishes; nobody sees them until it does, as no current
+   * snapshot lists them), and what would change of those already known is held back.
+   */
+  async #childrenAside(values: (ChildRow & { external_id: string })[]) {
+    const added = await sql<{ id: string; external_id: string }>`
+      insert into children (council_id, external_id, first_name, last_name, date_of_birth, gender, ethnicity, disability, uasc, staged_in)
+      select ${this.#councilId}::uuid, x.external_id, x.first_name, x.last_name, x.date_of_birth, x.gender,
+        x.ethnicity, x.disability, x.uasc, ${this.snapshotId}::uuid
+      from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as x(external_id text, first_name text,
+        last_name text, date_of_birth date, gender text, ethnicity text, disability boolean, uasc boolean)
+      on conflict (council_id, external_id) do nothing
+      returning id, external_id`.execute(this.#trx);
+    const addedRefs = new Set(added.rows.map((r) => r.external_id));
+    const known = values.filter((v) => !addedRefs.has(v.external_id));
+    if (!known.length) return added;
+    const rows = await this.#trx
+      .selectFrom('children')
+      .select([
+        'id',
+        'external_id',
+        'first_name',
+        'last_name',
+        'date_of_birth',
+        'gender',
+        'ethnicity',
+        'disability',
+        'uasc',
+      ])
+      .where('council_id', '=', this.#councilId)
+      .where(
+        'external_id',
+        'in',
+        known.map((v) => v.external_id),
+      )
+      .execute();
+    const factsOf = new Map(known.map((v) => [v.external_id, v]));
+    for (const row of rows) {
+      const facts = factsOf.get(row.external_id);
+      if (!facts) continue;
+      const base = this.#heldDetails.get(row.id) ?? row;
+      // the same rules as the upsert's: what the extract leaves out is kept, flags stay set
+      const next: ChildRow = {
+        first_name: facts.first_name ?? base.first_name,
+        last_name: facts.last_name ?? base.last_name,
+        date_of_birth: facts.date_of_birth ?? base.date_of_birth,
+        gender: facts.gender === 'unknown' ? base.gender : facts.gender,
+        ethnicity: facts.ethnicity ?? base.ethnicity,
+        disability: facts.disability || base.disability,
+        uasc: facts.uasc || base.uasc,
+      };
+      const same = (Object.keys(next) as (keyof ChildRow)[]).every((k) => next[k] === row[k]);
+      if (same) this.#heldDetails.delete(row.id);
+      else this.#heldDetails.set(row.id, next);
+    }
+    return { rows: [...added.rows, ...rows.map((r) => ({ id: r.id, external_id: r.external_id }))] };
+  }
+
+  /**
+   * Between two batches built aside: the event loop is given a turn, so that on the embedded
+   * database (one session) requests waiting for it are answered before the next batch; and the
+   * snapshot is touched now and then, so others know its builder is still at work.
+   */
+  async #between() {
+    if (!this.#aside) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    if (Date.now() - this.#touched < 30_000) return;
+    this.#touched = Date.now();
+    await this.#trx
+      .updateTable('snapshots')
+      .set({ updated_at: new Date() })
+      .where('id', '=', this.snapshotId)
+      .execute();
+  }
+
+  /**
+   * Writes what was held back of children already known (their details, flags and families), in
+   * the import's last transaction: only built aside.
+   */
+  async applyHeldBack(trx: Transaction<Database>): Promise<void> {
+    const details = [...this.#heldDetails].map(([id, row]) => ({ id, ...row }));
+    for (let i = 0; i < details.length; i += 1000) {
+      await sql`update children c set first_name = x.first_name, last_name = x.last_name,
+          date_of_birth = x.date_of_birth, gender = x.gender, ethnicity = x.ethnicity,
+          disability = x.disability, uasc = x.uasc
+        from jsonb_to_recordset(${JSON.stringify(details.slice(i, i + 1000))}::jsonb) as x(id uuid,
+          first_name text, last_name text, date_of_birth date, gender text, ethnicity text,
+          disability boolean, uasc boolean)
+        where c.id = x.id`.execute(trx);
+    }
+    for (const flag of ['disability', 'uasc'] as const) {
+      const ids = [...this.#heldFlags[flag]];
+      for (let i = 0; i < ids.length; i += 1000)
+        await trx
+          .updateTable('children')
+          .set({ [flag]: true })
+          .where('id', 'in', ids.slice(i, i + 1000))
+          .execute();
+    }
+    const families = [...this.#heldFamilies];
+    for (let i = 0; i < families.length; i += 1000) {
+      const pairs = families
+        .slice(i, i + 1000)
+        .map(([child, family]) => sql`(${child}::uuid, ${family}::uuid)`);
+      await sql`update children c set family_id = v.family_id
+        from (values ${sql.join(pairs)}) as v(child_id, family_id) where c.id = v.child_id`.execute(trx);
+    }
+    this.#heldDetails.clear();
+    this.#heldFlags.disability.clear();
+    this.#heldFlags.uasc.clear();
+    this.#heldFamilies.clear();
   }
 
   /**
@@ -564,6 +712,7 @@ export class SnapshotWriter {
         ...row(facts),
       })),
     );
+    await this.#between();
   }
 
   async #flushAllocations() {
@@ -661,6 +810,10 @@ export class SnapshotWriter {
       .execute();
     const familyId = new Map(families.map((f) => [f.external_id, f.id]));
     const childFamily = new Map(placed.map((p) => [p.childId, familyId.get(p.facts.familyRef) as string]));
+    if (this.#aside) {
+      for (const [child, family] of childFamily) this.#heldFamilies.set(child, family);
+      return;
+    }
     const pairs = [...childFamily].map(([child, family]) => sql`(${child}::uuid, ${family}::uuid)`);
     await sql`update children c set family_id = v.family_id
       from (values ${sql.join(pairs)}) as v(child_id, family_id) where c.id = v.child_id`.execute(this.#trx);
@@ -674,11 +827,13 @@ export class SnapshotWriter {
     for (const flag of ['disability', 'uasc'] as const) {
       const ids = [...new Set(placed.filter((p) => p.facts[flag]).map((p) => p.childId))];
       if (!ids.length) continue;
-      await this.#trx
-        .updateTable('children')
-        .set({ [flag]: true })
-        .where('id', 'in', ids)
-        .execute();
+      if (this.#aside) for (const id of ids) this.#heldFlags[flag].add(id);
+      else
+        await this.#trx
+          .updateTable('children')
+          .set({ [flag]: true })
+          .where('id', 'in', ids)
+          .execute();
       await this.#trx
         .updateTable('snapshot_children')
         .set({ [flag]: true })
@@ -729,7 +884,7 @@ class Directory {
   readonly #staffByKey = new Map<string, StaffEntry | null>();
   readonly serviceAreaByKey = new Map<string, string>();
 
-  static async load(trx: Transaction<Database>, councilId: string): Promise<Directory> {
+  static async load(trx: Kysely<Database>, councilId: string): Promise<Directory> {
     const dir = new Directory();
     const [teams, staff, areas, aliases] = await Promise.all([
       trx

@@ -2,6 +2,7 @@ import { parse } from 'csv-parse';
 import type { z } from 'zod';
 import { readCsv } from './csv-records.ts';
 import { type FileEntry, openFileSet } from './file-sets.ts';
+import { declareSizes } from './read-limits.ts';
 import type { SnapshotReadContext, SnapshotReader } from './snapshot-writer.ts';
 import {
   ExtractState,
@@ -30,6 +31,8 @@ export function ssdReader(path: string, asOf?: string): SnapshotReader {
     const set = await openFileSet(path, ctx.fileName);
     try {
       const files = tableFiles(set.entries, ctx);
+      // the tables it will read count against the import's limits before any is inflated
+      declareSizes(files.values());
       const headers = await checkHeaders(files, ctx.fileName);
       await ctx.writer.beginSource(SSD_SOURCE);
       const state = new ExtractState();

@@ -6,16 +6,20 @@ import { acrossCouncils, withCouncil } from '../data/council-context.ts';
 import { type Db, dbConnection, vacuumEmbedded } from '../data/db.ts';
 import { type JobQueue, QUEUES } from '../data/queue.ts';
 import type { Database, ImportJobState } from '../data/schema.ts';
+import { SNAPSHOT_ROW_TABLES } from '../import/snapshot-writer.ts';
 import { ImportRefusedError, type ImportSummary, UnreadableFileError } from '../import/types.ts';
 import {
+  CANCELLED_MESSAGE,
   type JobSummary,
   qualityHeadline,
+  recordCancel,
   safeFileName,
   uploadsDir,
   writeUploadTo,
 } from '../services/case-data/import-jobs.ts';
 import { IMPORT_FORMATS, runImport } from '../services/case-data/run-import.ts';
 import { ListShrinkRefusedError } from '../services/case-data/shrink-guard.ts';
+import { clearAbandonedSnapshots } from '../services/case-data/snapshots.ts';
 
 /** What the runner writes to the log: job ids and kinds of failure, never file contents or people. */
 export interface RunnerLog {
@@ -37,8 +41,8 @@ export interface ImportRunnerOptions {
 export type JobOutcome = 'ended' | 'given back' | 'not run';
 
 /**
- * How far a running job has got, kept in memory: on the embedded database the import's transaction
- * holds the only connection, so the job's row cannot be updated until it ends.
+ * How far a running job has got, kept in memory as well as written to the job's row now and then:
+ * pages of this process read it from here, at once.
  */
 export interface JobProgress {
   rowsRead: number;
@@ -66,6 +70,11 @@ const IDLE_IN_IMPORT = '5min';
 /** Thrown inside the import when this instance is stopping: the job is given back, unread. */
 class ImportStopped extends Error {
   override name = 'ImportStopped';
+}
+
+/** Thrown inside the import when a QA lead has cancelled the job: it is undone and ends cancelled. */
+class ImportCancelled extends Error {
+  override name = 'ImportCancelled';
 }
 
 /** Progress is written to the job's row at most this often. */
@@ -102,6 +111,26 @@ export const INSTANCE = `${hostname()}:${process.pid}`;
 const ABANDONED_AFTER_MS = 5_000;
 
 const progress = new Map<string, JobProgress>();
+
+/**
+ * Cancels asked for of jobs this process is reading, by whom and when: told in memory, since on the
+ * embedded database the import's transaction holds the only connection. Cancels of jobs read by
+ * another instance reach it through the job's row (cancelImportJob).
+ */
+const cancelsHere = new Map<string, { staffId: string; at: Date }>();
+/** The council of each job this process is reading, so a cancel reaches only its own council's. */
+const readingFor = new Map<string, string>();
+
+/**
+ * Cancels a job if this process is reading it: the import stops at its next batch of rows, is
+ * undone, and the job ends cancelled, with who and when, in the security log. False when this
+ * process is not reading it: cancel it through the database (cancelImportJob) instead.
+ */
+export function cancelJobHere(jobId: string, councilId: string, staffId: string): boolean {
+  if (!progress.has(jobId) || readingFor.get(jobId) !== councilId) return false;
+  if (!cancelsHere.has(jobId)) cancelsHere.set(jobId, { staffId, at: new Date() });
+  return true;
+}
 
 // One job at a time in each process: every job, and every search for jobs waiting, joins this chain.
 let chain: Promise<void> = Promise.resolve();
@@ -150,8 +179,9 @@ export function jobSummary(summary: ImportSummary): JobSummary {
  * Reads uploaded files in the background, one job at a time in each process. A job goes from
  * queued to running, then ends done (with the import it made), refused (the file could not be
  * read as its format, or strict and some rows were invalid) or failed (anything unexpected). The
- * import is one transaction, so a refused or failed job, or one cut short by the process
- * stopping, has changed nothing; jobs left queued or running are read again when any instance of
+ * import becomes visible all at once (one transaction on PostgreSQL; on the embedded database a
+ * snapshot built aside and made current in one short transaction), so a refused or failed job,
+ * or one cut short by the process stopping, has changed nothing anyone sees; jobs left queued or running are read again when any instance of
  * the app starts, when a running instance notices that the one reading a job has stopped (`watch`),
  * or when the job queue gives them out again. The uploaded file, kept in the
  * database, is removed in the transaction that records the job's end.
@@ -207,7 +237,12 @@ export class ImportRunner {
         )
       )?.council_id;
     if (!council) return 'not run';
-    return withCouncil(council, () => this.#run(jobId, signal));
+    readingFor.set(jobId, council);
+    try {
+      return await withCouncil(council, () => this.#run(jobId, signal));
+    } finally {
+      readingFor.delete(jobId);
+    }
   }
 
   /** true once `close` has been called: the runner takes no more jobs */
@@ -254,6 +289,11 @@ export class ImportRunner {
    */
   runPending(): Promise<void> {
     return this.#enqueue(async () => {
+      // What imports cut short (the process killed, say) wrote aside goes first, a few thousand
+      // rows at a time, so pages are answered meanwhile; nobody ever saw it.
+      await acrossCouncils('snapshots left half built by an import that never finished, any council', () =>
+        clearAbandonedSnapshots(this.#db, SNAPSHOT_ROW_TABLES),
+      ).catch((err) => this.#logFailure(undefined, err));
       const waiting = await acrossCouncils('the import jobs left waiting by any council, on starting', () =>
         this.#db
           .selectFrom('import_jobs')
@@ -504,20 +544,70 @@ export class ImportRunner {
         await this.#queue.send('imports', { jobId }, { db: trx });
     };
 
+    /** set once the job's row says it was cancelled (from another instance, or before this one took it up) */
+    let cancelledInDb = false;
+    const cancelled = () => cancelledInDb || cancelsHere.has(jobId);
+    /**
+     * The check the import makes between batches of rows: it stops, to be undone, when the job has
+     * been cancelled (ending cancelled) or this instance is stopping (the job given back). Whatever
+     * shape the import's transactions take, this is the one place it is asked.
+     */
+    const throwIfCancelled = () => {
+      if (cancelled()) throw new ImportCancelled();
+      if (stop.aborted) throw new ImportStopped();
+    };
+    /** Ends a cancelled job: its file removed, who and when kept (a cancel told here is recorded now). */
+    const endCancelled = async (trx: Transaction<Database>) => {
+      const here = cancelsHere.get(jobId);
+      if (here) {
+        const row = await trx
+          .updateTable('import_jobs')
+          .set({ cancelled_by: here.staffId, cancelled_at: here.at })
+          .where('id', '=', jobId)
+          .where('state', '=', 'running')
+          .where('cancelled_at', 'is', null)
+          .returning(['council_id', 'file_name'])
+          .executeTakeFirst();
+        if (row)
+          await recordCancel(trx, {
+            councilId: row.council_id,
+            jobId,
+            fileName: row.file_name,
+            staffId: here.staffId,
+            was: 'being read',
+          });
+      }
+      await finish(trx, 'cancelled', { message: CANCELLED_MESSAGE });
+    };
+
     let pendingWrite: Promise<unknown> | undefined;
     let lastWrite = 0;
     let folder: string | undefined;
     let ended: string | undefined;
     let claimed = false;
+    /** set once the job's end has been written in the import's own last transaction */
+    let endedWithImport = false;
+    /**
+     * Where the job is read. PostgreSQL: in one transaction holding the job's lock, undone back to a
+     * savepoint when the import is refused or fails, while other sessions read on. The embedded
+     * database has one session, which a transaction as long as the import would hold from every
+     * page: there each statement is its own short transaction (the database itself stands in for
+     * the transaction), the import builds its snapshot aside batch by batch and makes it current in
+     * one short transaction of its own (src/services/case-data/snapshot-import.ts), and a refused or
+     * failed import removes what it wrote aside.
+     */
+    const session = <T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> =>
+      shared ? db.transaction().execute(work) : work(db as unknown as Transaction<Database>);
     progress.set(jobId, { rowsRead: 0 });
     try {
-      ended = await db.transaction().execute(async (trx) => {
+      ended = await session(async (trx) => {
         // Another process is reading the job: it is theirs.
         if (!(await claim(trx, jobId))) return undefined;
         claimed = true;
         // If this instance's machine vanishes, the database ends this transaction (freeing the
         // lock) once it has waited this long, rather than when the connection is given up for lost.
-        await sql.raw(`set local idle_in_transaction_session_timeout = '${IDLE_IN_IMPORT}'`).execute(trx);
+        if (shared)
+          await sql.raw(`set local idle_in_transaction_session_timeout = '${IDLE_IN_IMPORT}'`).execute(trx);
         let job = marked;
         if (shared) {
           // From another connection, so every instance sees the job running while it is read.
@@ -525,13 +615,20 @@ export class ImportRunner {
         } else {
           const current = await trx
             .selectFrom('import_jobs')
-            .select(['state', 'attempts'])
+            .select(['state', 'attempts', 'cancelled_at'])
             .where('id', '=', jobId)
             .executeTakeFirst();
           if (current?.state !== 'running' || current.attempts !== job?.attempts) job = undefined;
+          if (current?.cancelled_at) cancelledInDb = true;
         }
         if (!job) return undefined;
         const running = job;
+        // cancelled while it waited, or while an instance that has since stopped was reading it
+        if (running.cancelled_at) cancelledInDb = true;
+        if (cancelledInDb) {
+          await endCancelled(trx);
+          return 'cancelled: before it was read';
+        }
 
         if (running.attempts > MAX_ATTEMPTS) {
           // started before and never finished: the file stopped the process, so it is not read again
@@ -540,11 +637,11 @@ export class ImportRunner {
         }
         // A refused, failed or stopped import is undone back to here, and the job's end still
         // recorded (or the job given back).
-        await sql`savepoint import_job`.execute(trx);
+        if (shared) await sql`savepoint import_job`.execute(trx);
         const started = new Date();
         let summary: ImportSummary;
         try {
-          if (stop.aborted) throw new ImportStopped();
+          throwIfCancelled();
           // The file comes back from the database to this instance's own temporary folder.
           folder = await mkdtemp(join(this.#tempDir, TEMP_PREFIX));
           const path = join(folder, safeFileName(running.file_name));
@@ -560,7 +657,7 @@ export class ImportRunner {
                 .where('id', '=', running.mapping_id)
                 .executeTakeFirst()
             : undefined;
-          if (stop.aborted) throw new ImportStopped();
+          throwIfCancelled();
           summary = await runImport(trx, {
             councilId: running.council_id,
             path,
@@ -572,9 +669,24 @@ export class ImportRunner {
             allowShrink: running.allow_shrink,
             source: running.source,
             startedBy: running.started_by,
+            buildAside: !shared,
+            // Built aside (the embedded database): the job's end is written in the import's last
+            // transaction, so "done" and the data it brought are committed together.
+            onCommit: shared
+              ? undefined
+              : async (last, made) => {
+                  throwIfCancelled();
+                  await finish(last, 'done', {
+                    summary: jobSummary(made),
+                    importId: await importMade(last, running, made, started),
+                    rowsRead: made.rowsRead,
+                    bytesRead: Number(running.bytes_total),
+                  });
+                  endedWithImport = true;
+                },
             onProgress: (rowsRead) => {
-              // Stopping: the import is given up here, between batches, and undone.
-              if (stop.aborted) throw new ImportStopped();
+              // Cancelled or stopping: the import is given up here, between batches, and undone.
+              throwIfCancelled();
               const p = progress.get(jobId);
               if (p) p.rowsRead = rowsRead;
               // Written to the job's row from another connection, so every instance's pages show
@@ -583,20 +695,43 @@ export class ImportRunner {
               const now = Date.now();
               if (pendingWrite || now - lastWrite < PROGRESS_WRITE_MS) return;
               lastWrite = now;
+              // The same write brings back whether the job was cancelled from another instance.
               pendingWrite = db
                 .updateTable('import_jobs')
                 .set({ rows_read: rowsRead, updated_at: sql<Date>`now()` })
                 .where('id', '=', jobId)
                 .where('state', '=', 'running')
+                .returning('cancelled_at')
                 .execute()
+                .then((rows) => {
+                  if (rows.some((r) => r.cancelled_at)) cancelledInDb = true;
+                })
                 .catch(() => {})
                 .finally(() => {
                   pendingWrite = undefined;
                 });
             },
           });
+          // Its end already committed with its data (built aside): nothing is left to stop.
+          if (endedWithImport) return 'done';
+          // A cancel that came while the last rows were written still stops it: on PostgreSQL the
+          // job's row is read once more, from another connection, for one made on another instance.
+          await pendingWrite;
+          if (shared) {
+            const row = await db
+              .selectFrom('import_jobs')
+              .select('cancelled_at')
+              .where('id', '=', jobId)
+              .executeTakeFirst();
+            if (row?.cancelled_at) cancelledInDb = true;
+          }
+          throwIfCancelled();
         } catch (err) {
-          await sql`rollback to savepoint import_job`.execute(trx);
+          if (shared) await sql`rollback to savepoint import_job`.execute(trx);
+          if (cancelled()) {
+            await endCancelled(trx);
+            return 'cancelled: while it was read';
+          }
           if (stop.aborted) {
             await giveBack(trx);
             return 'queued: given back';
@@ -622,7 +757,8 @@ export class ImportRunner {
           await finish(trx, 'failed', { message: FAILED_MESSAGE });
           return 'failed: error';
         }
-        await sql`release savepoint import_job`.execute(trx);
+        if (endedWithImport) return 'done';
+        if (shared) await sql`release savepoint import_job`.execute(trx);
         const importId = await importMade(trx, running, summary, started);
         await finish(trx, 'done', {
           summary: jobSummary(summary),
@@ -641,6 +777,10 @@ export class ImportRunner {
         .transaction()
         .execute(async (trx) => {
           if (!(await claim(trx, jobId))) return undefined;
+          if (cancelled()) {
+            await endCancelled(trx);
+            return 'cancelled: while it was read';
+          }
           if (stop.aborted) {
             await giveBack(trx);
             return 'queued: given back';
@@ -652,6 +792,7 @@ export class ImportRunner {
     } finally {
       await pendingWrite;
       progress.delete(jobId);
+      cancelsHere.delete(jobId);
       if (folder) await rm(folder, { recursive: true, force: true }).catch(() => {});
     }
     if (!ended) return claimed || marked ? 'ended' : 'not run';

@@ -8,6 +8,7 @@ import { DEMO_PASSWORD } from '../../src/demo/council.ts';
 import type { Config } from '../../src/platform/config.ts';
 import type { Logger } from '../../src/platform/log.ts';
 import { buildApp } from '../../src/web/app.ts';
+import type { BusyLimits } from '../../src/web/plugins/busy.ts';
 import { TEST_TODAY } from './today.ts';
 
 export interface TestAppOptions {
@@ -28,6 +29,8 @@ export interface TestAppOptions {
   localPasswords?: boolean;
   /** the address of QA Loop for links (QALOOP_BASE_URL) */
   baseUrl?: string;
+  /** when requests are turned away as busy (src/web/plugins/busy.ts) */
+  busy?: Partial<BusyLimits>;
 }
 
 export { TEST_TODAY } from './today.ts';
@@ -48,6 +51,7 @@ export async function createTestApp(db: Db, options: TestAppOptions = {}) {
     sessionSecret: 'test-secret-test-secret-test-secret-test-secret',
     today: () => options.today ?? TEST_TODAY,
     demoPassword: DEMO_PASSWORD,
+    busy: options.busy,
     config: {
       demo: options.demo ?? true,
       sessionIdleMinutes: options.sessionIdleMinutes ?? 30,

@@ -181,11 +181,11 @@ export async function childContext(
       'c.uasc',
       // the latest snapshot listing the child: a child who has left the extract keeps their last picture
       sql<string | null>`(select s.id from snapshot_children sc join snapshots s on s.id = sc.snapshot_id
-        where sc.child_id = c.id order by s.as_of desc limit 1)`.as('snapshot_id'),
+        where sc.child_id = c.id and s.state = 'ready' order by s.as_of desc limit 1)`.as('snapshot_id'),
       sql<
         string | null
       >`(select max(s.as_of) from snapshot_children sc join snapshots s on s.id = sc.snapshot_id
-        where sc.child_id = c.id)`.as('as_of'),
+        where sc.child_id = c.id and s.state = 'ready')`.as('as_of'),
       sql<string | null>`(select ls.as_of from latest_snapshots ls where ls.council_id = c.council_id)`.as(
         'latest_as_of',
       ),

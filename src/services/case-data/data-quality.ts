@@ -122,6 +122,7 @@ export async function dataQualityReport(
     .selectFrom('snapshots')
     .select(['id', 'as_of'])
     .where('council_id', '=', councilId)
+    .where('state', '=', 'ready')
     .where('as_of', '<', asOf)
     .orderBy('as_of', 'desc')
     .limit(1)

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { sql } from 'kysely';
 import type { Db } from '../../data/db.ts';
 import type { JobQueue } from '../../data/queue.ts';
 import type { ImportJobState } from '../../data/schema.ts';
@@ -13,6 +14,7 @@ import { isRealDate } from '../../domain/dates.ts';
 import type { FieldError, Validated } from '../../domain/validation.ts';
 import { findMapping } from '../../import/mapped.ts';
 import type { RowError } from '../../import/types.ts';
+import { recordSecurityEvent } from '../organisation/security-log.ts';
 import { IMPORT_FORMATS, type ImportFormat } from './run-import.ts';
 
 /** The largest file the app and the HTTP endpoint take: an SSD extract zipped, with room to spare. */
@@ -332,6 +334,96 @@ export async function writeUploadTo(db: Db, jobId: string, path: string): Promis
   return bytes;
 }
 
+/** What a cancelled job's row says, for the data warehouse's status answer; its page names who and when. */
+export const CANCELLED_MESSAGE = 'The import was cancelled, so nothing was imported.';
+
+/**
+ * How a cancel went: the job was waiting and is now cancelled; it is being read (elsewhere) and
+ * stops at its next batch of rows; or it had already ended, and nothing changed.
+ */
+export type CancelOutcome = 'cancelled' | 'stopping' | 'ended';
+
+/**
+ * Cancels a job of the council, for the person given (a QA lead or administrator: the route says
+ * so). A job still waiting is marked cancelled, with who and when, and its file removed from the
+ * database, so no instance ever reads it. A job being read is marked with who and when: its reader
+ * sees that on the job's row at its next batch of rows, undoes the import and ends the job
+ * cancelled. (A job being read by this very process is told in memory instead, by the runner:
+ * on the embedded database this transaction would otherwise wait for the import's.) Either way
+ * the cancel goes in the security log. Undefined: no such job in the council.
+ */
+export async function cancelImportJob(
+  db: Db,
+  councilId: string,
+  jobId: string,
+  staffId: string,
+): Promise<CancelOutcome | undefined> {
+  if (!UUID.test(jobId)) return undefined;
+  return inTransaction(db, async (trx) => {
+    const waiting = await trx
+      .updateTable('import_jobs')
+      .set({
+        state: 'cancelled',
+        message: CANCELLED_MESSAGE,
+        cancelled_by: staffId,
+        cancelled_at: sql<Date>`clock_timestamp()`,
+        finished_at: sql<Date>`clock_timestamp()`,
+        updated_at: sql<Date>`clock_timestamp()`,
+      })
+      .where('council_id', '=', councilId)
+      .where('id', '=', jobId)
+      .where('state', '=', 'queued')
+      .returning('file_name')
+      .executeTakeFirst();
+    if (waiting) {
+      await trx.deleteFrom('import_upload_chunks').where('job_id', '=', jobId).execute();
+      await recordCancel(trx, { councilId, jobId, fileName: waiting.file_name, staffId, was: 'waiting' });
+      return 'cancelled';
+    }
+    const reading = await trx
+      .updateTable('import_jobs')
+      .set({ cancelled_by: staffId, cancelled_at: sql<Date>`clock_timestamp()` })
+      .where('council_id', '=', councilId)
+      .where('id', '=', jobId)
+      .where('state', '=', 'running')
+      .where('cancelled_at', 'is', null)
+      .returning('file_name')
+      .executeTakeFirst();
+    if (reading) {
+      await recordCancel(trx, { councilId, jobId, fileName: reading.file_name, staffId, was: 'being read' });
+      return 'stopping';
+    }
+    const job = await trx
+      .selectFrom('import_jobs')
+      .select(['state'])
+      .where('council_id', '=', councilId)
+      .where('id', '=', jobId)
+      .executeTakeFirst();
+    if (!job) return undefined;
+    return job.state === 'running' ? 'stopping' : 'ended';
+  });
+}
+
+/** A cancel in the security log: the file's name and how far it had got, never what it holds. */
+export function recordCancel(
+  db: Db,
+  cancel: {
+    councilId: string;
+    jobId: string;
+    fileName: string;
+    staffId: string;
+    was: 'waiting' | 'being read';
+  },
+): Promise<void> {
+  return recordSecurityEvent(db, {
+    councilId: cancel.councilId,
+    kind: 'import_cancelled',
+    actorId: cancel.staffId,
+    subjectId: null,
+    detail: { file: cancel.fileName, stage: cancel.was === 'waiting' ? 'waiting to be read' : 'being read' },
+  });
+}
+
 /** The data-quality headline of a snapshot: counts only, never a child. */
 export interface QualityHeadline {
   snapshotId: string;
@@ -382,12 +474,16 @@ export interface ImportJobView {
   tokenName: string | null;
   createdAt: Date;
   finishedAt: Date | null;
+  /** who cancelled it, and when: set at once, while a job being read stops at its next batch of rows */
+  cancelledBy: string | null;
+  cancelledAt: Date | null;
 }
 
 function jobQuery(db: Db) {
   return db
     .selectFrom('import_jobs as j')
     .leftJoin('staff as s', 's.id', 'j.started_by')
+    .leftJoin('staff as cs', 'cs.id', 'j.cancelled_by')
     .leftJoin('import_tokens as t', 't.id', 'j.token_id')
     .leftJoin('column_mappings as m', 'm.id', 'j.mapping_id')
     .select([
@@ -410,6 +506,8 @@ function jobQuery(db: Db) {
       't.name as tokenName',
       'j.created_at as createdAt',
       'j.finished_at as finishedAt',
+      'cs.name as cancelledBy',
+      'j.cancelled_at as cancelledAt',
     ]);
 }
 
@@ -434,11 +532,11 @@ export async function getImportJob(
   return row ? asJobView(row) : undefined;
 }
 
-/** Jobs not finished well: waiting, being read, refused or failed. Newest first. */
+/** Jobs not finished well: waiting, being read, refused, failed or cancelled. Newest first. */
 export async function listUnfinishedJobs(db: Db, councilId: string, limit = 20): Promise<ImportJobView[]> {
   const rows = await jobQuery(db)
     .where('j.council_id', '=', councilId)
-    .where('j.state', 'in', ['queued', 'running', 'refused', 'failed'])
+    .where('j.state', 'in', ['queued', 'running', 'refused', 'failed', 'cancelled'])
     .orderBy('j.created_at', 'desc')
     .limit(limit)
     .execute();

@@ -1,3 +1,4 @@
+import { open, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { Db } from '../../data/db.ts';
 import { annexAReader } from '../../import/annex-a.ts';
@@ -9,9 +10,11 @@ import {
 import { readCsv } from '../../import/csv-records.ts';
 import { openFileSet, pathKind } from '../../import/file-sets.ts';
 import { findMapping, mappedReader } from '../../import/mapped.ts';
+import { type ImportLimits, withReadLimits } from '../../import/read-limits.ts';
 import { ssdReader } from '../../import/ssd.ts';
 import { type ImportOptions, type ImportSummary, UnreadableFileError } from '../../import/types.ts';
-import { importSnapshot } from './snapshot-import.ts';
+import { importLimits } from './import-limits.ts';
+import { type ImportCommitHook, importSnapshot } from './snapshot-import.ts';
 
 export const IMPORT_FORMATS = ['annex-a', 'ssd', 'audit-history', 'mapped'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -23,6 +26,15 @@ export interface RunImportOptions extends ImportOptions {
   mapping?: string;
   /** the person confirmed the file may empty a list or shrink it beyond the council's share */
   allowShrink?: boolean;
+  /** run in the import's last transaction, before it commits (snapshot formats only) */
+  onCommit?: ImportCommitHook;
+  /**
+   * build the snapshot aside in short transactions rather than in one (snapshot formats only): the
+   * import runner on the embedded database, where one long transaction would hold every page
+   */
+  buildAside?: boolean;
+  /** the most it may read: the council's own (council_settings) when not given */
+  limits?: ImportLimits;
 }
 
 const SSD_TABLE = /^ssd_[a-z0-9_]+\.csv$/i;
@@ -77,9 +89,36 @@ export async function detectFormat(path: string, displayName = basename(path)): 
 
 /**
  * Imports a file, folder or zip in the format given or detected: the one way in for the command,
- * the upload page and the data warehouse's endpoint.
+ * the upload page and the data warehouse's endpoint. Everything it reads counts against the
+ * council's limits on rows and uncompressed size (src/import/read-limits.ts): past either, it stops
+ * at once with ImportLimitError, an unreadable file, and nothing is written.
  */
 export async function runImport(db: Db, options: RunImportOptions): Promise<ImportSummary> {
+  const limits = options.limits ?? (await importLimits(db, options.councilId));
+  return withReadLimits(limits, async (budget) => {
+    // A file on its own, not a zip or workbook (whose parts are counted as they are opened), is
+    // its own size uncompressed: counted before it is read.
+    const kind = await pathKind(options.path);
+    if (kind === 'file' && !(await startsAsZip(options.path))) {
+      const info = await stat(options.path);
+      budget.countBytes(options.path, info.size);
+    }
+    return importIn(db, options);
+  });
+}
+
+async function startsAsZip(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    return bytesRead === 4 && head.readUInt32LE(0) === 0x04034b50;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function importIn(db: Db, options: RunImportOptions): Promise<ImportSummary> {
   const fileName = options.fileName ?? basename(options.path);
   const format: ImportFormat = options.mapping
     ? 'mapped'

@@ -84,6 +84,7 @@ export async function checkListShrink(
         .selectFrom('snapshots as s')
         .select('s.id')
         .where('s.council_id', '=', options.councilId)
+        .where('s.state', '=', 'ready')
         .where('s.as_of', '<', options.asOf)
         .where((eb) =>
           eb.exists(

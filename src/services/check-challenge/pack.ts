@@ -71,6 +71,7 @@ async function teamDataQuality(db: Db, councilId: string, teamId: string): Promi
     .selectFrom('snapshots')
     .select(['id', 'as_of'])
     .where('council_id', '=', councilId)
+    .where('state', '=', 'ready')
     .orderBy('as_of', 'desc')
     .orderBy('created_at', 'desc')
     .limit(1)

@@ -129,6 +129,8 @@ export async function applyRetention(db: Db, councilId: string, today: string): 
       const snapshots = await trx
         .deleteFrom('snapshots')
         .where('council_id', '=', councilId)
+        // a snapshot an import is still building is its to finish or remove
+        .where('state', '=', 'ready')
         .where('as_of', '<', cutOff)
         // the data a sample was drawn from stays while the sample (its audits, its cohort) does
         .where(({ not, exists, selectFrom }) =>

@@ -1,3 +1,4 @@
+import { formatDate } from '../../../domain/dates.ts';
 import { isShrinkRefusal } from '../../../domain/list-shrink.ts';
 import { sourceLabel } from '../../../domain/snapshot-sources.ts';
 import type { RowError } from '../../../import/types.ts';
@@ -98,6 +99,7 @@ export function historyView(history: { imports: ImportListing[] }, jobs: ImportJ
       who: whoLabel(j),
       formatText: formatLabel(j.format),
       rowsRead: rowsReadOf(j),
+      cancellable: cancellable(j),
     })),
   };
 }
@@ -108,12 +110,30 @@ const JOB_TITLES = {
   done: 'Import finished',
   refused: 'Nothing was imported',
   failed: 'The import failed',
+  cancelled: 'Import cancelled',
 } as const;
+
+/** "Cancelled by Quinn Lead at 2:30 pm on 7 December 2026": who cancelled a job, and when. */
+export function cancelledText(job: Pick<ImportJobView, 'cancelledBy' | 'cancelledAt'>): string {
+  const at = job.cancelledAt;
+  const when = at
+    ? ` at ${at.toLocaleTimeString('en-GB', { hour: 'numeric', minute: '2-digit', hour12: true, timeZone: 'Europe/London' })} on ${formatDate(at)}`
+    : '';
+  return `Cancelled by ${job.cancelledBy ?? 'a QA lead'}${when}.`;
+}
+
+/** A job still to be read or being read, that no one has cancelled yet, may be cancelled. */
+export const cancellable = (job: ImportJobView) => running(job) && !job.cancelledAt;
 
 /** A job's page: its state, and its result once it has one. */
 export function jobPageView(job: ImportJobView) {
+  const stopping = job.state === 'running' && !!job.cancelledAt;
   return {
-    pageTitle: JOB_TITLES[job.state],
+    pageTitle: stopping ? 'Cancelling the import' : JOB_TITLES[job.state],
+    /** cancelled, or being stopped after a cancel: who and when */
+    cancelled: job.state === 'cancelled' || stopping ? cancelledText(job) : undefined,
+    stopping,
+    cancellable: cancellable(job),
     job: {
       ...job,
       who: whoLabel(job),

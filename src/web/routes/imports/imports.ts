@@ -6,9 +6,10 @@ import type { Db } from '../../../data/db.ts';
 import { can } from '../../../domain/roles.ts';
 import type { FieldError } from '../../../domain/validation.ts';
 import type { RowError } from '../../../import/types.ts';
-import { ImportRunner, startImportWorker } from '../../../jobs/import-runner.ts';
+import { cancelJobHere, ImportRunner, startImportWorker } from '../../../jobs/import-runner.ts';
 import { importErrorsCsv, importErrorsFileName } from '../../../reports/import-errors-csv.ts';
 import {
+  cancelImportJob,
   discardUpload,
   FORMAT_LABELS,
   getImport,
@@ -20,7 +21,7 @@ import {
   stageUpload,
 } from '../../../services/case-data/import-jobs.ts';
 import { IMPORT_FORMATS } from '../../../services/case-data/run-import.ts';
-import { id } from '../../forms.ts';
+import { anyForm, id } from '../../forms.ts';
 import { historyView, importPageView, jobPageView, jobProgressView } from './imports-view.ts';
 import { drain, responseSent } from './uploads.ts';
 
@@ -209,6 +210,24 @@ const importRoutes: FastifyPluginAsyncZod<{
       const job = await getImportJob(db, request.person.councilId, request.params.jobId);
       if (!job) return reply.callNotFound();
       return reply.render('pages/imports/job.njk', jobPageView(job));
+    },
+  );
+
+  // Cancels a job waiting or being read (issue 22): nothing from its file is imported, and the
+  // imports after it need not wait for it. Whoever may send imports may cancel them.
+  app.post(
+    '/imports/jobs/:jobId/cancel',
+    { config: access, schema: { params: jobParams, body: anyForm } },
+    async (request, reply) => {
+      const { councilId, staffId } = request.person;
+      const { jobId } = request.params;
+      // A job this process is reading is told in memory, without waiting for the database: on the
+      // embedded database the import's transaction holds its only connection until it stops.
+      if (!cancelJobHere(jobId, councilId, staffId)) {
+        const outcome = await cancelImportJob(db, councilId, jobId, staffId);
+        if (!outcome) return reply.callNotFound();
+      }
+      return reply.redirect(`/imports/jobs/${jobId}`, 303);
     },
   );
 

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '../../../data/db.ts';
 import { formatDate, formatDateTime } from '../../../domain/dates.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
+import { importLimits, saveImportLimits } from '../../../services/case-data/import-limits.ts';
 import { importShrinkPercent, saveImportShrinkPercent } from '../../../services/case-data/shrink-guard.ts';
 import {
   RETENTION_DEFAULTS,
@@ -14,6 +15,8 @@ import { formFields, formText } from '../../forms.ts';
 
 const retentionForm = formFields({ snapshotMonths: formText, accessLogMonths: formText });
 const shrinkForm = formFields({ shrinkPercent: formText });
+const limitsForm = formFields({ maxRows: formText, maxMegabytes: formText });
+const n = (x: number) => x.toLocaleString('en-GB');
 
 /**
  * "Last applied 7 December 2026 at 2:30am: removed nothing; last removal 3 December 2026 at 2:30am:
@@ -52,6 +55,7 @@ const retentionRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) =
   ) {
     const { settings, snapshots, accessLog } = await retentionPage(db, request.person.councilId);
     const shrinkPercent = await importShrinkPercent(db, request.person.councilId);
+    const limits = await importLimits(db, request.person.councilId);
     return reply.render('pages/settings/retention.njk', {
       pageTitle: 'Data retention',
       notSet: settings.snapshotMonths === null || settings.accessLogMonths === null,
@@ -65,6 +69,8 @@ const retentionRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) =
         snapshotMonths: String(settings.snapshotMonths ?? RETENTION_DEFAULTS.snapshotMonths),
         accessLogMonths: String(settings.accessLogMonths ?? RETENTION_DEFAULTS.accessLogMonths),
         shrinkPercent: String(shrinkPercent),
+        maxRows: n(limits.maxRows),
+        maxMegabytes: n(limits.maxMegabytes),
         ...extra.values,
       },
       errors: extra.errors,
@@ -117,6 +123,27 @@ const retentionRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) =
         request.session.flash = {
           kind: 'success',
           text: `Import settings have been saved: an import that removes more than ${saved}% of a list’s children, or lists none, is refused unless the person confirms it`,
+        };
+        return reply.redirect('/settings/retention');
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        reply.code(400);
+        return page(request, reply, { errors: err.errors, values: input });
+      }
+    },
+  );
+
+  // The most one import may read: rows, and megabytes once uncompressed (issue 22).
+  app.post(
+    '/settings/retention/import-limits',
+    { config: manage, schema: { body: limitsForm } },
+    async (request, reply) => {
+      const input = { maxRows: request.body.maxRows, maxMegabytes: request.body.maxMegabytes };
+      try {
+        const saved = await saveImportLimits(db, request.person.councilId, input, request.person.staffId);
+        request.session.flash = {
+          kind: 'success',
+          text: `Import limits have been saved: an import may read at most ${n(saved.maxRows)} rows and ${n(saved.maxMegabytes)} MB of data once uncompressed`,
         };
         return reply.redirect('/settings/retention');
       } catch (err) {
