@@ -189,6 +189,8 @@ async function serve(config: Config) {
   });
   const { startRetentionWorker } = await import('../jobs/retention-worker.ts');
   await startRetentionWorker(queue, { db: requestsDb });
+  const { startReviewRoundsWorker } = await import('../jobs/review-rounds-worker.ts');
+  await startReviewRoundsWorker(queue, { db: requestsDb });
   logger.info({ mail: config.mail.mode }, 'job queue started');
   phases.done('job queue');
   const app = await buildApp({

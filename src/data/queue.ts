@@ -72,6 +72,15 @@ export const QUEUES = {
     retryBackoff: false,
     expireInSeconds: 3600,
   },
+  /** start each recurring review's round on the day it falls due; hourly */
+  reviewRounds: {
+    name: 'qaloop-review-rounds',
+    policy: 'stately',
+    retryLimit: 2,
+    retryDelay: 300,
+    retryBackoff: false,
+    expireInSeconds: 1800,
+  },
   /**
    * read an uploaded file into the database (data: the import job's id); each instance reads one at
    * a time. The import claims its job itself (src/jobs/import-runner.ts), so a job given out again

@@ -7,6 +7,7 @@ import type { PlanMeasureKind, RagRating, RagSuggestion } from '../domain/improv
 import type { ModerationOutcomeKey } from '../domain/moderation-outcome.ts';
 import type { ModerationReason } from '../domain/moderation-sample.ts';
 import type { InvitationStatus, PartnerAgency } from '../domain/multi-agency.ts';
+import type { Frequency } from '../domain/review-schedules.ts';
 import type { ReviewingOfficerKind } from '../domain/reviewing-officers.ts';
 import type { Role } from '../domain/roles.ts';
 
@@ -658,6 +659,8 @@ export interface SamplesTable {
   include_sampled: Generated<boolean>;
   /** a dip sample of reviewing officers' footprint: each audit allocated to the officer's manager */
   footprint: ReviewingOfficerKind | null;
+  /** a recurring review's round: the schedule it belongs to */
+  review_schedule_id: string | null;
 }
 
 /**
@@ -1273,7 +1276,42 @@ export interface ChildReviewingOfficersTable {
   end_date: DateText | null;
 }
 
+/** A cohort reviewed on a schedule by a named reviewer (src/domain/review-schedules.ts). */
+export interface ReviewSchedulesTable {
+  id: Generated<string>;
+  council_id: string;
+  name: string;
+  cohort_id: string;
+  tool_id: string;
+  frequency: Frequency;
+  first_round_on: DateText;
+  /** null: every child of the cohort on the round's day */
+  sample_size: number | null;
+  reviewer_id: string;
+  /** a choice question's answers counted as a concern */
+  concern_answers: ColumnType<string[], string[] | undefined, string[]>;
+  active: Generated<boolean>;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** One round of a schedule: the sample of its day, its reviews due by `due_by`. */
+export interface ReviewRoundsTable {
+  id: Generated<string>;
+  council_id: string;
+  schedule_id: string;
+  round_on: DateText;
+  due_by: DateText;
+  sample_id: string;
+  /** null: started by the periodic job */
+  started_by: string | null;
+  started_at: Timestamp;
+}
+
 export interface Database {
+  review_schedules: ReviewSchedulesTable;
+  review_rounds: ReviewRoundsTable;
   cycle_report_notes: CycleReportNotesTable;
   snapshot_cases: SnapshotCasesTable;
   snapshot_case_builds: SnapshotCaseBuildsTable;

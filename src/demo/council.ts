@@ -44,6 +44,7 @@ import { recordDemoMultiAgency } from './multi-agency.ts';
 import { DEMO_PASSWORD } from './password.ts';
 import { recordDemoReplies } from './replies.ts';
 import { recordDemoReportNotes } from './report-notes.ts';
+import { recordDemoReviews } from './reviews.ts';
 import { recordDemoServiceQa } from './service-qa.ts';
 import { recordDemoTraining } from './training.ts';
 import { countDemoLanguage } from './writing.ts';
@@ -617,6 +618,8 @@ export async function createDemoCouncil(
     await countDemoLanguage(trx);
     // the case holders' and managers' replies to findings: last, so nothing before it changes
     await recordDemoReplies(trx, council.id);
+    // the Principal Social Worker's weekly review of unregistered placements, six months of it
+    await recordDemoReviews(trx, council.id, today, rnd);
 
     // Counted at the end: the demo's later stages add people of their own (a reviewing officers'
     // team, a partner from the police).

@@ -15,7 +15,14 @@ test('the QA lead sees Home and six pages in the row, and the rest under More by
       ['Audits', ['Escalations', 'Actions', 'Exemplars', 'Multi-agency audits']],
       [
         'Programme',
-        ['Audit tools', 'Practice themes', 'Writing suggestions', 'Learning', 'Auditor training'],
+        [
+          'Audit tools',
+          'Practice themes',
+          'Writing suggestions',
+          'Learning',
+          'Auditor training',
+          'Recurring reviews',
+        ],
       ],
       ['Figures and reports', ['Dashboards']],
       [

@@ -25,6 +25,7 @@ export const NAVIGATION_GROUPS: readonly { name: string; hrefs: readonly string[
     hrefs: [
       '/programme',
       '/cohorts',
+      '/reviews',
       '/moderation',
       '/tools',
       '/practice-themes',
@@ -54,6 +55,7 @@ export const NAVIGATION_PRIORITY: readonly string[] = [
   '/returns',
   '/moderation',
   '/reports',
+  '/reviews',
   '/escalations',
   '/actions',
   '/exemplars',

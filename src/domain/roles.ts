@@ -105,6 +105,11 @@ export const CAPABILITIES = {
   'importTokens.manage': ['administrator'],
   /** define cohorts, draw samples, allocate and exempt audits, record auditors' training and capacity */
   'sampling.manage': ['qa_lead'],
+  /**
+   * recurring reviews: the list, each schedule's rounds and its report (children by case reference
+   * in the full report); setting them up and starting a round is `sampling.manage`
+   */
+  'reviews.read': ['qa_lead', 'senior_leader'],
   /** the returns of each cycle: planned, exempted, scheduled, returned, by auditor, team and service */
   'returns.read': ['qa_lead', 'senior_leader'],
   /** My audits: the audits allocated to an auditor, drafts and what is overdue */
@@ -233,6 +238,7 @@ export const NAVIGATION: readonly NavItem[] = [
   { href: '/auditors/training', text: 'Auditor training', capability: 'training.manage' },
   { href: '/children', text: 'Children', capability: 'children.lookup' },
   { href: '/cohorts', text: 'Cohorts', capability: 'sampling.manage' },
+  { href: '/reviews', text: 'Recurring reviews', capability: 'reviews.read' },
   { href: '/returns', text: 'Returns', capability: 'returns.read' },
   { href: '/escalations', text: 'Escalations', capability: 'escalations.read' },
   { href: '/actions', text: 'Actions', capability: 'actions.read' },

@@ -314,7 +314,7 @@ export function publishAnnualFigures(
  * do. `sums` says whether the counts add up to the total; when they do not (a session on two themes
  * counts under each), each count is published on its own. Not for publication, as counted.
  */
-function publishColumn(
+export function publishColumn(
   counts: readonly number[],
   publication: boolean,
   total = counts.reduce((s, n) => s + n, 0),

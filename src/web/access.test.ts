@@ -255,7 +255,15 @@ async function demoSample() {
   const escalation = await t.db.selectFrom('escalations').select('id').executeTakeFirst();
   const action = await t.db.selectFrom('audit_actions').select('id').executeTakeFirst();
   const none = '00000000-0000-4000-8000-000000000000';
+  // the demo's weekly review of unregistered placements, and its latest round
+  const round = await t.db
+    .selectFrom('review_rounds')
+    .select(['id', 'schedule_id'])
+    .orderBy('round_on', 'desc')
+    .executeTakeFirstOrThrow();
   return {
+    ':scheduleId': round.schedule_id,
+    ':roundId': round.id,
     ':sampleId': sampleId,
     ':auditId': audit.id,
     ':part': 'conversation',
@@ -385,6 +393,7 @@ test('the navigation shows each person only what their roles allow', async () =>
     '/settings/writing',
     '/learning',
     '/auditors/training',
+    '/reviews',
     '/dashboards',
     '/reports',
     '/plan',

@@ -282,6 +282,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register((await import('./routes/dashboards/dashboards.ts')).default, { db });
   await app.register((await import('./routes/security/security.ts')).default, { db });
   await app.register((await import('./routes/service-qa/collation.ts')).default, { db });
+  await app.register((await import('./routes/reviews/reviews.ts')).default, { db });
   await app.register((await import('./routes/service-qa/service-qa.ts')).default, {
     db,
     dataDir: config.dataDir,

@@ -671,7 +671,7 @@ async function rankedChildren(db: Db, pool: RawBuilder<unknown>, most: number, k
   return rows;
 }
 
-async function cycleMonth(db: Db, councilId: string, monthId: string) {
+async function cycleMonth(db: Db, councilId: string, monthId: string, learningMonthToo = false) {
   const month = await db
     .selectFrom('programme_months')
     .select(['id', 'month', 'learning_month', 'phases'])
@@ -680,7 +680,7 @@ async function cycleMonth(db: Db, councilId: string, monthId: string) {
     .executeTakeFirst();
   if (!month)
     throw new ValidationError([{ field: 'monthId', message: 'Choose the cycle the audits are for' }]);
-  if (month.learning_month)
+  if (month.learning_month && !learningMonthToo)
     throw new ValidationError([
       { field: 'monthId', message: 'That month is a learning month with no audits: choose another cycle' },
     ]);
@@ -691,7 +691,8 @@ async function cycleMonth(db: Db, councilId: string, monthId: string) {
 /**
  * Draws a sample and records it with one audit per child drawn, not yet allocated, in one
  * transaction. Children already in a sample of the cycle are left out, and recorded as left out,
- * unless the request lets them in. Returns the sample's id.
+ * unless the request lets them in. Returns the sample's id. A recurring review's round
+ * (`learningMonthToo`) is drawn in a learning month as well: its children are reviewed every week.
  */
 export async function drawSample(
   db: Db,
@@ -699,8 +700,9 @@ export async function drawSample(
   staffId: string,
   input: DrawRequest,
   notify?: (trx: Db, councilId: string, auditIds: string[]) => Promise<void>,
+  options: { learningMonthToo?: boolean } = {},
 ): Promise<string> {
-  const month = await cycleMonth(db, councilId, input.monthId);
+  const month = await cycleMonth(db, councilId, input.monthId, options.learningMonthToo);
   return inAnalyticsTransaction(db, async (trx) => {
     // draws of one cycle one at a time, so each sees the children the one before it drew
     await sql`select pg_advisory_xact_lock(hashtext(${`sampling:${month.id}`}))`.execute(trx);
