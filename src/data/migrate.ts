@@ -23,6 +23,7 @@ import * as m0020shrink from './migrations/0020-import-shrink-guard.ts';
 import * as m0021limits from './migrations/0021-import-limits-and-cancel.ts';
 import * as m0022builtAside from './migrations/0022-snapshots-built-aside.ts';
 import * as m0023cohortDraws from './migrations/0023-cohort-draws-in-one-pass.ts';
+import * as m0024findings from './migrations/0024-findings-reports.ts';
 import * as m0025reviews from './migrations/0025-recurring-reviews.ts';
 
 /** Migrations in the order they apply. Add new files to src/data/migrations and list them here. */
@@ -50,6 +51,7 @@ const migrations: Record<string, Migration> = {
   '0021-import-limits-and-cancel': m0021limits,
   '0022-snapshots-built-aside': m0022builtAside,
   '0023-cohort-draws-in-one-pass': m0023cohortDraws,
+  '0024-findings-reports': m0024findings,
   '0025-recurring-reviews': m0025reviews,
 };
 

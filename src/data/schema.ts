@@ -1072,6 +1072,37 @@ export interface PlanMeasuresTable {
   created_at: Timestamp;
 }
 
+/** What the QA lead wrote of a themed audit's or dip-sample round's findings (one per sample). */
+export interface FindingsReportsTable {
+  id: Generated<string>;
+  council_id: string;
+  sample_id: string;
+  /** the question the audit set out to answer */
+  question: Generated<string>;
+  summary: Generated<string>;
+  learning: Generated<string>;
+  /** an earlier round of the same question, to compare with */
+  compare_with_sample_id: string | null;
+  updated_by: string | null;
+  updated_at: Timestamp;
+}
+
+/** The practice themes a findings report is about. */
+export interface FindingsThemesTable {
+  findings_id: string;
+  council_id: string;
+  theme_key: string;
+}
+
+/** An outcome of the improvement plan citing a findings report as evidence. */
+export interface PlanOutcomeFindingsTable {
+  council_id: string;
+  outcome_id: string;
+  findings_id: string;
+  linked_by: string | null;
+  linked_at: Timestamp;
+}
+
 /** A plan read from a file and kept for confirmation: what was read, and what could not be. */
 export interface PlanImportsTable {
   id: Generated<string>;
@@ -1361,6 +1392,9 @@ export interface Database {
   plan_ratings: PlanRatingsTable;
   plan_updates: PlanUpdatesTable;
   plan_measures: PlanMeasuresTable;
+  plan_outcome_findings: PlanOutcomeFindingsTable;
+  findings_reports: FindingsReportsTable;
+  findings_themes: FindingsThemesTable;
   plan_imports: PlanImportsTable;
   plan_reports: PlanReportsTable;
   grade_scales: GradeScalesTable;

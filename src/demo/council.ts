@@ -35,6 +35,7 @@ import {
   writeAnnexAWorkbook,
   writeSsdExtract,
 } from './extracts.ts';
+import { recordDemoFindings } from './findings.ts';
 import { recordDemoFootprint } from './footprint.ts';
 import { importDemoHistory } from './history.ts';
 import { recordDemoImprovementPlan } from './improvement-plan.ts';
@@ -618,6 +619,8 @@ export async function createDemoCouncil(
     await countDemoLanguage(trx);
     // the case holders' and managers' replies to findings: last, so nothing before it changes
     await recordDemoReplies(trx, council.id);
+    // a themed audit from its question to its findings report (issue 23): after the rest
+    await recordDemoFindings(trx, council.id, today);
     // the Principal Social Worker's weekly review of unregistered placements, six months of it
     await recordDemoReviews(trx, council.id, today, rnd);
 

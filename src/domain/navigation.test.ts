@@ -24,7 +24,7 @@ test('the QA lead sees Home and six pages in the row, and the rest under More by
           'Recurring reviews',
         ],
       ],
-      ['Figures and reports', ['Dashboards']],
+      ['Figures and reports', ['Dashboards', 'Findings']],
       [
         'Improvement',
         ['Improvement plan', 'Closing the loop', 'Check and challenge', 'QA from elsewhere', 'QA collation'],

@@ -34,7 +34,7 @@ export const NAVIGATION_GROUPS: readonly { name: string; hrefs: readonly string[
       '/auditors/training',
     ],
   },
-  { name: 'Figures and reports', hrefs: ['/returns', '/dashboards', '/reports'] },
+  { name: 'Figures and reports', hrefs: ['/returns', '/dashboards', '/reports', '/findings'] },
   {
     name: 'Improvement',
     hrefs: ['/plan', '/closing-the-loop', '/check-and-challenge', '/service-qa', '/service-qa/collation'],
@@ -55,6 +55,7 @@ export const NAVIGATION_PRIORITY: readonly string[] = [
   '/returns',
   '/moderation',
   '/reports',
+  '/findings',
   '/reviews',
   '/escalations',
   '/actions',

@@ -18,11 +18,13 @@ test('scrutiny readers and workforce development never reach child-level pages',
   }
   assert.deepEqual(
     navigationFor(['scrutiny_reader']).map((n) => n.text),
-    ['Home', 'Programme', 'Audit tools', 'Practice themes', 'Reports'],
+    ['Home', 'Programme', 'Audit tools', 'Practice themes', 'Reports', 'Findings'],
   );
-  // and the reports they open are only ever the versions for publication (src/metrics/report-scope.ts)
+  // and the reports and findings they open are only ever the versions for publication
+  // (src/metrics/report-scope.ts, src/web/routes/findings/findings.ts)
   for (const role of ['scrutiny_reader', 'workforce_development'] as const) {
     assert.equal(reportScope({ roles: [role], serviceAreaId: null }).publicationOnly, true);
+    assert.equal(can([role], 'findings.full'), false);
     assert.equal(can([role], 'dashboards.read'), false);
   }
 });

@@ -157,6 +157,15 @@ export const CAPABILITIES = {
    * name teams and workers): councillors are who the annual report is for
    */
   'reports.published': ['qa_lead', 'scrutiny_reader'],
+  /**
+   * findings reports of themed audits, dip-sample rounds and multi-agency audits: QA and senior
+   * leaders in full, scrutiny readers and workforce development only prepared for publication
+   */
+  'findings.read': ['qa_lead', 'senior_leader', 'scrutiny_reader', 'workforce_development'],
+  /** findings reports in full (no child is named in either version) */
+  'findings.full': ['qa_lead', 'senior_leader'],
+  /** write a findings report's question, summary and learning, its themes and the round it compares with */
+  'findings.manage': ['qa_lead'],
   /** consistency figures: QA see everyone's, an auditor their own */
   'moderation.figures': ['qa_lead', 'auditor'],
   /** record, change and delete learning sessions run on practice themes, with attendance */
@@ -248,6 +257,7 @@ export const NAVIGATION: readonly NavItem[] = [
   { href: '/moderation', text: 'Moderation', capability: 'moderation.manage' },
   { href: '/dashboards', text: 'Dashboards', capability: 'dashboards.read' },
   { href: '/reports', text: 'Reports', capability: 'reports.read' },
+  { href: '/findings', text: 'Findings', capability: 'findings.read' },
   { href: '/imports', text: 'Case data', capability: 'imports.manage' },
   { href: '/organisation', text: 'Organisation', capability: 'organisation.read' },
   { href: '/admin/people', text: 'People', capability: 'people.manage' },

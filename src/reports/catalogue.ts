@@ -7,6 +7,7 @@ import type { Db } from '../data/db.ts';
 import { monthRange } from '../domain/month-range.ts';
 import { quarterOf } from '../domain/service-qa.ts';
 import { auditsLeftOutBlind, leftOutBlindNote } from '../metrics/audit-facts.ts';
+import { findingsThemeCounts } from '../metrics/findings.ts';
 import { returnsBreakdown } from '../metrics/returns.ts';
 import { serviceThemeCounts } from '../metrics/service-qa-themes.ts';
 import { targetsByMonth } from '../metrics/targets.ts';
@@ -23,7 +24,7 @@ import { reportCsv, reportDocx, reportHtml, reportXlsx } from './render.ts';
 import type { ReportParams } from './report-base.ts';
 import { returnsDocument, returnsReport, returnsReportCsv } from './returns.ts';
 import { buildSectionsReport, publishSectionsReport, sectionsDocument } from './sections.ts';
-import { themesBelowGood, themesDocument, withOtherServices } from './themes.ts';
+import { themesBelowGood, themesDocument, withFindings, withOtherServices } from './themes.ts';
 
 export const REPORT_FORMATS = ['json', 'csv', 'xlsx', 'docx', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -213,9 +214,13 @@ async function buildReport(
       const found = await themesBelowGood(db, councilId, monthRange(p.from, p.to), p.filters);
       // other services' QA in the report's last quarter, beside the audit figures as another source
       const others = await serviceThemeCounts(db, councilId, quarterOf(`${p.to}-01`));
-      const doc = withOtherServices(
-        themesDocument(found, rangeWords(p.from, p.to), p.publication, Number.POSITIVE_INFINITY),
-        others,
+      // and the themes the months' findings reports are about, so themed audits feed the same picture
+      const doc = withFindings(
+        withOtherServices(
+          themesDocument(found, rangeWords(p.from, p.to), p.publication, Number.POSITIVE_INFINITY),
+          others,
+        ),
+        await findingsThemeCounts(db, councilId, p.from, p.to),
       );
       const shares = doc.sections[0].tables[0].rows.map((r) => r.cells.audits);
       return {

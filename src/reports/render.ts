@@ -152,11 +152,13 @@ ${rows}
  */
 export async function documentBodyHtml(
   doc: ReportDocument,
-  options: { headingLevel?: 1 | 2; collapseOver?: number } = {},
+  options: { headingLevel?: 1 | 2; collapseOver?: number; title?: boolean } = {},
 ) {
   const h = options.headingLevel ?? 1;
-  const parts: string[] = [`<h${h} class="govuk-heading-l">${escapeHtml(doc.title)}</h${h}>`];
-  if (doc.subtitle.length)
+  // a page that gives the title (and subtitle) itself, with its own links under it, leaves them out
+  const titled = options.title ?? true;
+  const parts: string[] = titled ? [`<h${h} class="govuk-heading-l">${escapeHtml(doc.title)}</h${h}>`] : [];
+  if (titled && doc.subtitle.length)
     parts.push(`<p class="govuk-body-l">${doc.subtitle.map(escapeHtml).join('<br>')}</p>`);
   if (doc.summary.length) {
     parts.push(

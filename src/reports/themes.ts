@@ -9,6 +9,7 @@ import type { Db } from '../data/db.ts';
 import type { MonthRange } from '../domain/month-range.ts';
 import { proportion } from '../domain/statistics.ts';
 import { allocationFacts, type ReportFilters } from '../metrics/audit-facts.ts';
+import type { FindingsThemeCount } from '../metrics/findings.ts';
 import { publishCount, publishShare, type ReportDocument } from './document.ts';
 
 export interface ThemeBelowGood {
@@ -166,6 +167,41 @@ export function withOtherServices(doc: ReportDocument, others: OtherServicesThem
               { key: 'services', header: 'Found by other services’ QA this quarter', kind: 'text' },
             ],
             rows,
+          },
+        ],
+      },
+      ...rest,
+    ],
+  };
+}
+
+export const FINDINGS_THEMES_NOTE =
+  'Findings reports: the practice themes the QA lead said a themed audit’s, dip-sample round’s or multi-agency audit’s findings are about, counted once per findings report, for the samples drawn in these months.';
+
+/**
+ * The themes report with the practice themes the months' findings reports are about, beside the
+ * audits' own: what themed audits found feeds the same picture. Unchanged when no findings report
+ * named a theme.
+ */
+export function withFindings(doc: ReportDocument, counts: readonly FindingsThemeCount[]): ReportDocument {
+  if (!counts.length) return doc;
+  const [first, ...rest] = doc.sections;
+  return {
+    ...doc,
+    notes: [...doc.notes, FINDINGS_THEMES_NOTE],
+    sections: [
+      {
+        ...first,
+        tables: [
+          ...first.tables,
+          {
+            id: 'themes-findings',
+            title: 'The practice themes of findings reports',
+            columns: [
+              { key: 'theme', header: 'Practice theme', kind: 'text' },
+              { key: 'findings', header: 'Findings reports about it', kind: 'count' },
+            ],
+            rows: counts.map((c) => ({ cells: { theme: c.themeName, findings: c.findings } })),
           },
         ],
       },

@@ -19,6 +19,7 @@ let childId: string;
 let staffId: string;
 /** an auditor of the demo, whose picture QA may open */
 let auditorStaffId: string;
+let themedSampleId: string;
 let ids: Record<string, string>;
 /** every role the demo's person for each role holds */
 const heldRoles = new Map<Role, Role[]>();
@@ -51,6 +52,9 @@ before(async () => {
       .select('id')
       .where('external_id', '=', 'DEMO-auditor')
       .executeTakeFirstOrThrow()
+  ).id;
+  themedSampleId = (
+    await t.db.selectFrom('samples').select('id').where('kind', '=', 'themed').executeTakeFirstOrThrow()
   ).id;
   const visits = await t.db
     .selectFrom('audit_tools')
@@ -282,6 +286,8 @@ function concrete(url: string): string {
   let out = url
     .replace(':childId', childId)
     .replace(':staffId', url.endsWith('/picture') ? auditorStaffId : staffId);
+  // a findings report is of a themed audit or dip sample, in each of its formats
+  if (out.startsWith('/findings/')) out = out.replace(':sampleId', themedSampleId).replace(':format', 'docx');
   for (const [param, id] of Object.entries(ids)) out = out.replace(param, id);
   return out;
 }
@@ -364,7 +370,7 @@ test('the navigation shows each person only what their roles allow', async () =>
     return [...res.body.matchAll(/class="govuk-service-navigation__link" href="([^"]+)"/g)].map((m) => m[1]);
   };
   const common = ['/', '/programme', '/tools', '/practice-themes'];
-  assert.deepEqual(await links('scrutiny_reader'), [...common, '/reports']);
+  assert.deepEqual(await links('scrutiny_reader'), [...common, '/reports', '/findings']);
   // people from outside the audit programme see only their own service's entries or sections
   assert.deepEqual(await links('service_contributor'), ['/', '/service-qa']);
   assert.deepEqual(await links('partner_contributor'), ['/', '/partner-sections']);

@@ -279,6 +279,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register((await import('./routes/reports/monthly-reports.ts')).default, { db });
   await app.register((await import('./routes/reports/self-evaluation.ts')).default, { db });
   await app.register((await import('./routes/reports/reports.ts')).default, { db });
+  await app.register((await import('./routes/findings/findings.ts')).default, { db });
   await app.register((await import('./routes/dashboards/dashboards.ts')).default, { db });
   await app.register((await import('./routes/security/security.ts')).default, { db });
   await app.register((await import('./routes/service-qa/collation.ts')).default, { db });

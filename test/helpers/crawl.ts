@@ -227,6 +227,7 @@ export function followOnPages(
       /^\/multi-agency\/audits\/[0-9a-f-]{36}$/,
       'multi-agency audit',
     );
+    const findings = find('/findings', /^\/findings\/[0-9a-f-]{36}$/, 'findings report');
     return [
       // Reached through the Find a child form; the keyboard journey types the reference.
       { path: `/children/${child.id}`, names: ['Child record'], h1: child.name },
@@ -318,6 +319,10 @@ export function followOnPages(
         h1: 'Add a partner',
         linkedFrom: '/multi-agency',
       },
+      // a themed audit's findings: the report in both versions, and what the QA lead writes of it
+      { path: findings.href, names: ['Findings:'], linkedFrom: '/findings' },
+      { path: `${findings.href}?version=publication`, names: ['Findings:'] },
+      { path: `${findings.href}/edit`, names: ['Write the findings'], h1: 'Write the findings' },
     ];
   }
   if (role === 'case_manager') {
@@ -361,6 +366,14 @@ export function followOnPages(
     return [
       { path: '/reports?name=grades', names: ['Audit grades'], h1: 'Reports', linkedFrom: '/reports' },
       { path: '/plan/report/for-publication', names: ['progress report'], linkedFrom: '/reports' },
+      // findings reports, only ever prepared for publication
+      {
+        path:
+          (links.get('/findings') ?? []).find((l) => /^\/findings\/[0-9a-f-]{36}$/.test(l.href))?.href ??
+          '/findings/none',
+        names: ['Findings:'],
+        linkedFrom: '/findings',
+      },
     ];
   }
   if (role === 'workforce_development') {
@@ -460,12 +473,12 @@ export async function crawlFollowOn(
 
 /** How many pages one step on the crawl checks for a role (the follow-on list is fixed per role). */
 export const FOLLOW_ON_PAGES: Partial<Record<Role, number>> = {
-  qa_lead: 53,
+  qa_lead: 56,
   case_manager: 2,
   service_contributor: 2,
   partner_contributor: 1,
   senior_leader: 2,
-  scrutiny_reader: 2,
+  scrutiny_reader: 3,
   workforce_development: 1,
   administrator: 4,
 };

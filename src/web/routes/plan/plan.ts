@@ -2,10 +2,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
+import { ACTIVITY_KIND_LABELS } from '../../../domain/activity-kinds.ts';
+import { monthName } from '../../../domain/dates.ts';
 import { ragLabel } from '../../../domain/improvement-plan.ts';
 import { can } from '../../../domain/roles.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
 import { outcomeServiceQa } from '../../../metrics/service-qa-themes.ts';
+import { findingsCitedBy } from '../../../services/findings/findings.ts';
 import {
   addUpdate,
   areaPlace,
@@ -278,8 +281,16 @@ const planRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
       : [];
     // another source beside the audit evidence: services' QA that found the outcome's themes
     const serviceQa = await outcomeServiceQa(db, request.person.councilId, outcomeId, app.today());
+    // and the findings reports of themed audits and dip samples the QA lead cited as its evidence
+    const findings = (await findingsCitedBy(db, request.person.councilId, outcomeId)).map((f) => ({
+      ...f,
+      title: f.question || f.cohortName,
+      when: `${ACTIVITY_KIND_LABELS[f.kind]}, ${monthName(f.month)}`,
+    }));
     return reply.render('pages/plan/outcome.njk', {
       ...outcomeView(page, values, errors, badParts),
+      findings,
+      canReadFindings: can(request.person.roles, 'findings.read'),
       serviceQa,
       canCollate: can(request.person.roles, 'serviceQa.collation'),
       maxReason: MAX_REASON,
