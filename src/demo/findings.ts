@@ -1,7 +1,6 @@
 import type { Db } from '../data/db.ts';
 import type { ToolDefinition } from '../domain/audit-tools.ts';
-import type { CyclePhase } from '../domain/cycle-phases.ts';
-import { addDays, type IsoDate } from '../domain/dates.ts';
+import type { IsoDate } from '../domain/dates.ts';
 import { seededRandom } from '../domain/random.ts';
 import { ValidationError } from '../domain/validation.ts';
 import { citeFindings, saveFindings } from '../services/findings/findings.ts';
