@@ -402,6 +402,7 @@ test('the navigation shows each person only what their roles allow', async () =>
     '/reviews',
     '/dashboards',
     '/reports',
+    '/findings',
     '/plan',
     '/closing-the-loop',
     '/check-and-challenge',
