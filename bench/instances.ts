@@ -15,7 +15,7 @@ import { sql } from 'kysely';
 import { DEMO_PASSWORD } from '../src/demo/council.ts';
 import { hashPassword } from '../src/services/organisation/passwords.ts';
 import { createTestDb } from '../test/helpers/db.ts';
-import { type Served, serveOn } from './served.ts';
+import { Browser, csrfOf, firstPart, type Served, serveOn } from './served.ts';
 
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 200);
 const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 5000);
@@ -45,7 +45,8 @@ interface Person {
   kind: 'auditor' | 'qa_lead' | 'senior_leader';
   /** the address the bench's "load balancer" says the person is at */
   address: string;
-  cookies: Map<string, string>;
+  /** the person's browser, its session shared with others on the same account */
+  browser: Browser;
   /** an audit of the auditor's own still to do, and its first part */
   audit?: { id: string; part: string };
   /**
@@ -63,51 +64,6 @@ function pick(bases: string[]): string {
   return bases[nextInstance];
 }
 
-async function ask(
-  person: Person,
-  base: string,
-  path: string,
-  init: { method?: string; body?: string; accept?: string } = {},
-): Promise<{ status: number; body: string; location?: string }> {
-  const cookie = [...person.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  const res = await fetch(base + path, {
-    method: init.method ?? 'GET',
-    redirect: 'manual',
-    headers: {
-      accept: init.accept ?? 'text/html',
-      'x-forwarded-for': person.address,
-      ...(cookie ? { cookie } : {}),
-      ...(init.body
-        ? { 'content-type': 'application/x-www-form-urlencoded', origin: base, referer: base + path }
-        : {}),
-    },
-    body: init.body,
-  });
-  for (const c of res.headers.getSetCookie()) {
-    const [pair] = c.split(';');
-    const at = pair.indexOf('=');
-    const name = pair.slice(0, at);
-    const value = pair.slice(at + 1);
-    if (value === '' || /expires=Thu, 01 Jan 1970/i.test(c)) person.cookies.delete(name);
-    else person.cookies.set(name, value);
-  }
-  return { status: res.status, body: await res.text(), location: res.headers.get('location') ?? undefined };
-}
-
-function csrfOf(html: string): string {
-  const match = html.match(/name="_csrf" value="([^"]+)"/);
-  if (!match) throw new Error('no CSRF token on the page');
-  return match[1];
-}
-
-async function signIn(person: Person, base: string, email: string): Promise<void> {
-  const page = await ask(person, base, '/sign-in');
-  const body = new URLSearchParams({ _csrf: csrfOf(page.body), email, password: DEMO_PASSWORD });
-  const res = await ask(person, base, '/sign-in', { method: 'POST', body: body.toString() });
-  if (res.status !== 302 || res.location === '/sign-in/code')
-    throw new Error(`signing in as a bench person answered ${res.status}`);
-}
-
 // --- the page mix ---
 
 type Step = (person: Person, base: string) => Promise<number>;
@@ -115,19 +71,20 @@ type Step = (person: Person, base: string) => Promise<number>;
 const get =
   (path: (p: Person) => string): Step =>
   async (person, base) =>
-    (await ask(person, base, path(person))).status;
+    (await person.browser.ask(path(person), { base })).status;
 
 /** Saves a draft of the audit's part as the page's script does while the auditor types. */
 const saveDraft: Step = async (person, base) => {
   const { id, part } = person.audit as { id: string; part: string };
-  const page = await ask(person, base, `/audits/${id}/parts/${part}`);
+  const page = await person.browser.ask(`/audits/${id}/parts/${part}`, { base });
   if (page.status !== 200) return page.status;
   const form = new URLSearchParams({ _csrf: csrfOf(page.body) });
   const revision = page.body.match(/name="revision" value="(\d+)"/)?.[1];
   if (revision) form.set('revision', revision);
   const text = page.body.match(/<textarea[^>]*name="([^"]+)"/)?.[1];
   if (text) form.set(text, `Seen by the bench at ${new Date().toISOString()}.`);
-  const saved = await ask(person, pick(bases), `/audits/${id}/parts/${part}/autosave`, {
+  const saved = await person.browser.ask(`/audits/${id}/parts/${part}/autosave`, {
+    base: pick(bases),
     method: 'POST',
     body: form.toString(),
     accept: 'application/json',
@@ -265,21 +222,20 @@ for (let i = 0; i < PEOPLE; i++) {
   const rows = leader ? leaderRows.rows : auditRows.rows;
   const row = rows[taken[leader ? 'leader' : 'auditor']++ % rows.length];
   const address = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  // one sign-in per account; people sharing an account share its session
+  const shared = accounts.get(row.email);
   const person: Person = {
     kind: leader ? (row as (typeof leaderRows.rows)[number]).role : 'auditor',
     address,
-    cookies: new Map(),
+    browser: new Browser(pick(two), address, shared?.browser.cookies),
   };
   if (!leader) {
     const audit = (row as (typeof auditRows.rows)[number]).audit_id;
     person.audit = { id: audit, part: '' };
     person.saves = !people.some((p) => p.audit?.id === audit);
   }
-  // one sign-in per account; people sharing an account share its session
-  const shared = accounts.get(row.email);
-  if (shared) person.cookies = shared.cookies;
-  else {
-    await signIn(person, pick(two), row.email);
+  if (!shared) {
+    await person.browser.signIn(row.email);
     accounts.set(row.email, person);
   }
   people.push(person);
@@ -287,9 +243,7 @@ for (let i = 0; i < PEOPLE; i++) {
 // each audit's first part, from its overview page
 for (const person of people) {
   if (!person.audit || person.audit.part) continue;
-  const page = await ask(person, first.base, `/audits/${person.audit.id}`);
-  const part = page.body.match(new RegExp(`/audits/${person.audit.id}/parts/([^"/?#]+)"`))?.[1];
-  if (!part) throw new Error(`no part found on an audit's page (status ${page.status})`);
+  const part = await firstPart(person.browser, person.audit.id);
   for (const p of people) if (p.audit?.id === person.audit.id) p.audit.part = part;
 }
 

@@ -102,14 +102,16 @@ async function stopChild(child: ChildProcess, dataDir: string): Promise<void> {
 
 /** A signed-in browser: its cookies, kept from each answer. */
 export class Browser {
-  readonly cookies = new Map<string, string>();
+  /** the session's cookies: browsers of people sharing an account share them */
+  readonly cookies: Map<string, string>;
   readonly base: string;
   /** the address a load balancer in front would say the person is at (with QALOOP_TRUST_PROXY) */
   readonly address: string | undefined;
 
-  constructor(base: string, address?: string) {
+  constructor(base: string, address?: string, cookies = new Map<string, string>()) {
     this.base = base;
     this.address = address;
+    this.cookies = cookies;
   }
 
   cookie(): string {
