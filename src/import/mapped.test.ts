@@ -364,6 +364,26 @@ test('rows are checked field by field with messages a data analyst can act on', 
   assert.equal(good.facts.allocation, undefined, '“N/A” holds no case');
 });
 
+test('a date of birth more than ten months after the extract’s date is a row error, as in Annex A', () => {
+  const row = (dateOfBirth: string) =>
+    checkMappedRow(
+      'cp_plan',
+      (f) => ({ child_id: 'C1', start_date: '01/05/2026', date_of_birth: dateOfBirth })[f] ?? '',
+      '2026-11-20',
+    );
+  const late = row('01/01/2031');
+  assert.deepEqual(!late.ok && late.errors, [
+    {
+      field: 'date_of_birth',
+      message:
+        "The date of birth (01/01/2031) is more than 10 months after the extract's date (20/11/2026): an unborn child can be on a plan, but not one due that far ahead. Check the date",
+    },
+  ]);
+  // an unborn child due within a pregnancy's months is taken
+  assert.ok(row('20/09/2027').ok);
+  assert.equal(row('21/09/2027').ok, false);
+});
+
 test('a sample shows the headers as written and the first rows, and reads an upload to its end', async () => {
   const lines = [
     'Person Ref,D.O.B.,,Worker Name',

@@ -3,6 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import { PassThrough, Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import type { Db } from '../data/db.ts';
+import { addMonths } from '../domain/dates.ts';
 import {
   fieldPhrase,
   fieldsFor,
@@ -24,6 +25,7 @@ import type {
 import { decodeText, type TextEncodingName, tellWindows1252 } from './text-encoding.ts';
 import { UnreadableFileError } from './types.ts';
 import {
+  BORN_WITHIN_MONTHS,
   excelError,
   excelErrorMessage,
   meansNobody,
@@ -117,9 +119,13 @@ const MAX_TEXT_LENGTH = 200;
  * is not mapped or the cell is empty). Every problem is reported against the field, in words a
  * data analyst can act on; a row with any problem is not taken.
  */
+const ukDate = (iso: string) => iso.split('-').reverse().join('/');
+
 export function checkMappedRow(
   kind: ListKind,
   cell: (field: string) => string,
+  /** the extract's date: a date of birth more than BORN_WITHIN_MONTHS after it is a row error */
+  asOf?: string,
 ): { ok: true; facts: MappedRowFacts } | { ok: false; errors: { field: string; message: string }[] } {
   const errors: { field: string; message: string }[] = [];
   const fail = (field: string, message: string) => errors.push({ field, message });
@@ -162,6 +168,11 @@ export function checkMappedRow(
   else if (/[\r\n]/.test(childRef)) fail('child_id', 'The child ID runs over more than one line');
 
   const dateOfBirth = date('date_of_birth');
+  if (asOf && dateOfBirth && dateOfBirth > addMonths(asOf, BORN_WITHIN_MONTHS))
+    fail(
+      'date_of_birth',
+      `The date of birth (${ukDate(dateOfBirth)}) is more than ${BORN_WITHIN_MONTHS} months after the extract's date (${ukDate(asOf)}): an unborn child can be on a plan, but not one due that far ahead. Check the date`,
+    );
   const genderText = cell('gender').trim();
   const gender = parseGender(genderText);
   if (gender === undefined)
@@ -195,7 +206,7 @@ export function checkMappedRow(
     startDate = date('start_date');
     endDate = date('end_date');
     if (startDate && endDate && endDate < startDate)
-      fail('end_date', `The end date is before the start date (${startDate.split('-').reverse().join('/')})`);
+      fail('end_date', `The end date is before the start date (${ukDate(startDate)})`);
     const categoryText = text('category');
     category = categoryText ? stripCodePrefix(categoryText) : undefined;
     if (kind === 'cla') placementType = text('placement_type');
@@ -551,7 +562,7 @@ async function readRows(
  * and flags where mapped) and, unless the rows are open cases, an episode of the mapping's kind;
  * for children in care a mapped placement type gives the placement that began with the period.
  */
-export function mappedReader(path: string, mapping: ColumnMapping): SnapshotReader {
+export function mappedReader(path: string, mapping: ColumnMapping, asOf?: string): SnapshotReader {
   return async ({ writer, tally, fileName, rowRead }) => {
     const kind = mapping.listKind;
     if (!isListKind(kind))
@@ -599,7 +610,7 @@ export function mappedReader(path: string, mapping: ColumnMapping): SnapshotRead
         if (mapped.every((f) => !cell(f.key).trim())) return;
         rowRead();
         const where = { file: fileName, ...(sheet ? { sheet } : {}), row };
-        const checked = checkMappedRow(kind, cell);
+        const checked = checkMappedRow(kind, cell, asOf);
         if (!checked.ok) {
           tally.reject(
             checked.errors.map((e) => ({

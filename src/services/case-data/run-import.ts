@@ -135,7 +135,12 @@ async function importIn(db: Db, options: RunImportOptions): Promise<ImportSummar
         throw new UnreadableFileError('A mapped extract needs the name of its saved column mapping');
       const mapping = await findMapping(db, options.councilId, options.mapping);
       if (!mapping) throw new UnreadableFileError(`No saved column mapping is called "${options.mapping}"`);
-      return importSnapshot(db, format, { ...options, fileName }, mappedReader(options.path, mapping));
+      return importSnapshot(
+        db,
+        format,
+        { ...options, fileName },
+        mappedReader(options.path, mapping, options.asOf),
+      );
     }
   }
 }
