@@ -1,9 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '../../../data/db.ts';
+import { addMonths } from '../../../domain/dates.ts';
 import { can } from '../../../domain/roles.ts';
 import { quarterOf } from '../../../domain/service-qa.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
+import { findingsThemeCounts } from '../../../metrics/findings.ts';
 import { learningImpact } from '../../../metrics/learning-impact.ts';
 import { serviceThemeCounts } from '../../../metrics/service-qa-themes.ts';
 import {
@@ -37,6 +39,7 @@ const closingTheLoopRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
       canSetWindow: can(me.roles, 'programme.manage'),
       otherServices,
       otherServicesLearning: impact.themes.map((t) => t.themeKey),
+      findingsThemes: await findingsThemeCounts(db, me.councilId, addMonths(app.today(), -11), app.today()),
       canCollate: can(me.roles, 'serviceQa.collation'),
       values: form.values ?? { windowMonths: String(impact.windowMonths) },
       errors: form.errors,

@@ -145,6 +145,18 @@ describe('findings feed the loop', () => {
     assert.match(words, /Drift and delay 1|Management oversight 1/);
   });
 
+  test('the learning and closing-the-loop pages list the themes of findings reports, to plan learning against', async () => {
+    const wfd = new Agent(app);
+    await wfd.signInAs('workforce_development');
+    for (const path of ['/learning', '/closing-the-loop']) {
+      const page = await wfd.get(path);
+      assert.equal(page.statusCode, 200, path);
+      const words = text(page.body);
+      assert.match(words, /Practice themes of findings reports, the last 12 months/, path);
+      assert.match(words, /Drift and delay 1 (Yes|None recorded)/, path);
+    }
+  });
+
   test('an outcome of the improvement plan lists the findings it cites, linked', async () => {
     const cited = await t.db
       .selectFrom('plan_outcome_findings as l')

@@ -2,9 +2,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../data/db.ts';
+import { addMonths } from '../../../domain/dates.ts';
 import { can } from '../../../domain/roles.ts';
 import { quarterOf } from '../../../domain/service-qa.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
+import { findingsThemeCounts } from '../../../metrics/findings.ts';
 import { serviceThemeCounts } from '../../../metrics/service-qa-themes.ts';
 import {
   createLearningSession,
@@ -49,6 +51,7 @@ const learningRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) =>
       // another source: the themes other services' QA found this quarter, to plan learning against
       otherServices: await serviceThemeCounts(db, me.councilId, quarterOf(app.today())),
       otherServicesLearning: [...new Set(sessions.flatMap((s) => s.themes.map((t) => t.key)))],
+      findingsThemes: await findingsThemeCounts(db, me.councilId, addMonths(app.today(), -11), app.today()),
       canCollate: can(me.roles, 'serviceQa.collation'),
     });
   });
