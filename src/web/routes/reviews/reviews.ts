@@ -320,7 +320,8 @@ const reviewRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
         title: document.title,
         subtitle: document.subtitle,
         summary: document.summary,
-        body: await documentBodyHtml({ ...document, summary: [] }),
+        // the page gives the title, subtitle and summary itself, above the period and the downloads
+        body: await documentBodyHtml({ ...document, summary: [] }, { title: false }),
         wordHref: `/reviews/${request.params.scheduleId}/report.docx?${own}`,
         excelHref: `/reviews/${request.params.scheduleId}/report.xlsx?${own}`,
         otherHref: `/reviews/${request.params.scheduleId}/report?${query}${publication ? '' : '&version=publication'}`,
