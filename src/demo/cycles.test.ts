@@ -27,8 +27,10 @@ test('the demo’s dip samples are drawn in the months that plan them, each with
       'vt.name as opened_with',
     ])
     .where('a.kind', '=', 'dip_sample')
-    // the IRO and CP adviser footprint samples are drawn besides the month's plan, on their own tools
+    // the IRO and CP adviser footprint samples are drawn besides the month's plan, on their own tools,
+    // and so are a recurring review's rounds (on the review's tool)
     .where('s.footprint', 'is', null)
+    .where('s.review_schedule_id', 'is', null)
     .execute();
   const planned = await t.db
     .selectFrom('planned_activities as p')

@@ -221,6 +221,7 @@ async function buildReport(
           others,
         ),
         await findingsThemeCounts(db, councilId, p.from, p.to),
+        p.publication,
       );
       const shares = doc.sections[0].tables[0].rows.map((r) => r.cells.audits);
       return {

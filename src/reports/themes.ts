@@ -183,7 +183,11 @@ export const FINDINGS_THEMES_NOTE =
  * audits' own: what themed audits found feeds the same picture. Unchanged when no findings report
  * named a theme.
  */
-export function withFindings(doc: ReportDocument, counts: readonly FindingsThemeCount[]): ReportDocument {
+export function withFindings(
+  doc: ReportDocument,
+  counts: readonly FindingsThemeCount[],
+  publication = false,
+): ReportDocument {
   if (!counts.length) return doc;
   const [first, ...rest] = doc.sections;
   return {
@@ -201,7 +205,10 @@ export function withFindings(doc: ReportDocument, counts: readonly FindingsTheme
               { key: 'theme', header: 'Practice theme', kind: 'text' },
               { key: 'findings', header: 'Findings reports about it', kind: 'count' },
             ],
-            rows: counts.map((c) => ({ cells: { theme: c.themeName, findings: c.findings } })),
+            // published as every count is: 1 to 4 as “fewer than 5”
+            rows: counts.map((c) => ({
+              cells: { theme: c.themeName, findings: publication ? publishCount(c.findings) : c.findings },
+            })),
           },
         ],
       },

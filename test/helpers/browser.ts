@@ -56,6 +56,10 @@ export class WatchedPage {
     options: BrowserContextOptions = {},
   ): Promise<WatchedPage> {
     const context = await browser.newContext({ baseURL, ...options });
+    // a page waits up to a minute to load: the suite runs four files at once on two cores, and a
+    // heavy page (a Head of Service's check and challenge) has taken over 30 s there; a crawl's
+    // own time limit still bounds the whole
+    context.setDefaultNavigationTimeout(60_000);
     return new WatchedPage(context, await context.newPage());
   }
 

@@ -143,6 +143,10 @@ describe('findings feed the loop', () => {
     const words = text(page.body);
     assert.match(words, /The practice themes of findings reports/);
     assert.match(words, /Drift and delay 1|Management oversight 1/);
+    // for publication, a count of 1 to 4 is "fewer than 5", as every count is
+    const published = text((await qa.get('/reports?name=themes&from=2026-04&to=2026-11&public=1')).body);
+    assert.match(published, /The practice themes of findings reports/);
+    assert.match(published, /Drift and delay fewer than 5/);
   });
 
   test('the learning and closing-the-loop pages list the themes of findings reports, to plan learning against', async () => {

@@ -140,7 +140,11 @@ async function download(agent: Agent, url: string) {
 test('a scrutiny reader downloads the monthly and annual reports prepared for publication, in Word and HTML, and never the full ones', async () => {
   const reader = new Agent(app);
   await reader.signInAs('scrutiny_reader');
-  const teams = (await t.db.selectFrom('teams').select('name').execute()).map((x) => x.name);
+  // a team named as its service area is (the demo's Children with Disabilities) is named as the area
+  const areas = new Set((await t.db.selectFrom('service_areas').select('name').execute()).map((x) => x.name));
+  const teams = (await t.db.selectFrom('teams').select('name').execute())
+    .map((x) => x.name)
+    .filter((name) => !areas.has(name));
   const workers = (
     await t.db
       .selectFrom('audits as a')
