@@ -132,6 +132,10 @@ test('the QA lead sets up a review and starts its round; the reviewer has it in 
   assert.match(published.body, /For publication/);
   const word = await leader.get(`${page}/report.docx`);
   assert.equal(word.statusCode, 200);
+  const csv = await leader.get(`${page}/report.csv`);
+  assert.equal(csv.statusCode, 200);
+  assert.match(String(csv.headers['content-type']), /^text\/csv/);
+  assert.match(String(csv.headers['content-disposition']), /\.csv"$/);
   // a senior leader reads but may not start or change
   assert.equal((await leader.get(`${page}/edit`)).statusCode, 403);
 });

@@ -7,7 +7,7 @@ import { formatDate, type IsoDate } from '../../../domain/dates.ts';
 import { FREQUENCIES, FREQUENCY_LABELS, ROUND_STATE_LABELS } from '../../../domain/review-schedules.ts';
 import { can } from '../../../domain/roles.ts';
 import { type FieldError, ValidationError } from '../../../domain/validation.ts';
-import { documentBodyHtml, reportDocx, reportXlsx } from '../../../reports/render.ts';
+import { documentBodyHtml, reportCsv, reportDocx, reportXlsx } from '../../../reports/render.ts';
 import { buildReviewReport, defaultPeriod, reviewReportFileName } from '../../../reports/review-report.ts';
 import { listSchedules, roundPage, schedulePage, startRound } from '../../../services/reviews/rounds.ts';
 import {
@@ -23,6 +23,7 @@ import { formFields, formOptional, formText, id } from '../../forms.ts';
 const CONTENT_TYPES = {
   docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  csv: 'text/csv; charset=utf-8',
 } as const;
 
 const scheduleParams = z.object({ scheduleId: id });
@@ -324,12 +325,13 @@ const reviewRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
         body: await documentBodyHtml({ ...document, summary: [] }, { title: false }),
         wordHref: `/reviews/${request.params.scheduleId}/report.docx?${own}`,
         excelHref: `/reviews/${request.params.scheduleId}/report.xlsx?${own}`,
+        csvHref: `/reviews/${request.params.scheduleId}/report.csv?${own}`,
         otherHref: `/reviews/${request.params.scheduleId}/report?${query}${publication ? '' : '&version=publication'}`,
       });
     },
   );
 
-  for (const format of ['docx', 'xlsx'] as const)
+  for (const format of ['docx', 'xlsx', 'csv'] as const)
     app.get(
       `/reviews/:scheduleId/report.${format}`,
       {
@@ -357,7 +359,12 @@ const reviewRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
             ? 'Recurring review report downloaded, prepared for publication: no child named'
             : 'Recurring review report downloaded: it lists children with repeated concerns by case reference',
         });
-        const file = format === 'docx' ? await reportDocx(document) : await reportXlsx(document);
+        const file =
+          format === 'docx'
+            ? await reportDocx(document)
+            : format === 'xlsx'
+              ? await reportXlsx(document)
+              : reportCsv(document, { bom: true });
         reply.header(
           'content-disposition',
           `attachment; filename="${reviewReportFileName(figures, publication, format)}"`,
