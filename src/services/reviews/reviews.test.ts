@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTestDb, type TestDb } from '../../../test/helpers/db.ts';
 import { buildSamplingFixture, type SamplingFixture, saveCohort } from '../../../test/helpers/sampling.ts';
+import { asDemoPerson } from '../../demo/audits.ts';
 import { WEEKLY_PLACEMENT_REVIEW, WEEKLY_REVIEW_CONCERNS } from '../../demo/reviews.ts';
 import { proportion } from '../../domain/statistics.ts';
 import { ValidationError } from '../../domain/validation.ts';
 import { reviewFigures } from '../../metrics/review-rounds.ts';
 import { reviewReportDocument } from '../../reports/review-report.ts';
+import { raiseEscalation } from '../audits/escalations.ts';
 import { copyTool, saveToolDefinition } from '../programme/tools.ts';
 import { roundPage, startDueRounds, startRound } from './rounds.ts';
 import { type ScheduleForm, saveSchedule, scheduleForm } from './schedules.ts';
@@ -131,6 +133,41 @@ test('a round: every child of the cohort, all given to the reviewer, due before 
   assert.equal(again.alreadyStarted >= 1, true);
   const rounds = await t.db.selectFrom('review_rounds').select('id').where('schedule_id', '=', id).execute();
   assert.equal(rounds.length, 1);
+});
+
+test('a child found at immediate risk in a review is escalated as from any audit, at once', async () => {
+  const id = await saveSchedule(t.db, f.councilId, f.qaLead, null, form({ name: 'Escalates' }));
+  const round = await startRound(t.db, f.councilId, id, '2026-11-16', '2026-11-17', f.qaLead, null);
+  const review = await t.db
+    .selectFrom('audits')
+    .select(['id', 'practitioner_manager_id'])
+    .where('sample_id', '=', round.sampleId)
+    .where('practitioner_manager_id', 'is not', null)
+    .orderBy('position')
+    .executeTakeFirstOrThrow();
+  const asReviewer = await asDemoPerson(t.db, f.councilId, reviewer);
+  // the reviewer has not submitted the review: escalating does not wait for it
+  const escalationId = await raiseEscalation(t.db, null, asReviewer, review.id, {
+    kind: 'immediate',
+    found: 'The child told the reviewer they are frightened to go back to the placement tonight.',
+    recipients: [review.practitioner_manager_id as string],
+  });
+  const raised = await t.db
+    .selectFrom('escalations')
+    .select(['audit_id', 'kind', 'raised_before_submission'])
+    .where('id', '=', escalationId)
+    .executeTakeFirstOrThrow();
+  assert.deepEqual(raised, { audit_id: review.id, kind: 'immediate', raised_before_submission: true });
+  const told = await t.db
+    .selectFrom('notifications')
+    .select('staff_id')
+    .where('audit_id', '=', review.id)
+    .where('kind', '=', 'escalation_raised')
+    .execute();
+  assert.deepEqual(
+    told.map((n) => n.staff_id),
+    [review.practitioner_manager_id],
+  );
 });
 
 test('a round in a month the programme does not hold is refused, saying what to do', async () => {
