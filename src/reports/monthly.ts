@@ -27,7 +27,7 @@ import {
   wordDocument,
 } from './render.ts';
 import type { ReportParams } from './report-base.ts';
-import { withoutOtherServices } from './themes.ts';
+import { withoutOtherSources } from './themes.ts';
 
 // ---- what the QA lead writes -----------------------------------------------------------------
 
@@ -324,8 +324,9 @@ export async function buildMonthlyReport(db: Db, councilId: string, p: ReportPar
   const documents: ReportDocument[] = [];
   for (const name of FIGURE_CHAPTERS) {
     const { document } = await produceReport(db, councilId, name, p);
-    // the cycle's own audits: other services' QA is the quarter's collation, not the month's report
-    documents.push(name === 'themes' ? withoutOtherServices(document) : document);
+    // the cycle's own audits: other services' QA is the quarter's collation, and findings' themes
+    // the findings reports' and the practice themes report's, not the month's report
+    documents.push(name === 'themes' ? withoutOtherSources(document) : document);
   }
   // actions done on time by grade: followed up for audits of every grade, not only inadequate
   documents.push(await actionsOnTimeChapter(db, councilId, p));

@@ -124,15 +124,16 @@ export const OTHER_SERVICES_NOTE =
 
 /**
  * The themes report as the audits alone found them: for the month's report to committee, which
- * reports the cycle's audits (the quarter's collation is where other services' QA is read).
+ * reports the cycle's audits in 3 to 5 pages (the quarter's collation is where other services' QA
+ * is read, and the findings reports and the practice themes report where findings' themes are).
  */
-export function withoutOtherServices(doc: ReportDocument): ReportDocument {
+export function withoutOtherSources(doc: ReportDocument): ReportDocument {
   return {
     ...doc,
-    notes: doc.notes.filter((n) => n !== OTHER_SERVICES_NOTE),
+    notes: doc.notes.filter((n) => n !== OTHER_SERVICES_NOTE && n !== FINDINGS_THEMES_NOTE),
     sections: doc.sections.map((s) => ({
       ...s,
-      tables: s.tables.filter((t) => t.id !== 'themes-other-services'),
+      tables: s.tables.filter((t) => t.id !== 'themes-other-services' && t.id !== 'themes-findings'),
     })),
   };
 }
