@@ -6,6 +6,7 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
+import { jsonColumn as parse } from '../data/json-column.ts';
 import type { SampleStratum, StratifyBy } from '../data/schema.ts';
 import type { ActivityKind } from '../domain/activity-kinds.ts';
 import {
@@ -53,8 +54,6 @@ export interface SampleFindings {
   /** practice themes the auditors found, by the number of returned audits that found each */
   themes: { key: string; name: string; audits: number }[];
 }
-
-const parse = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
 /** The figures of one sample of the council; undefined when it has no such sample. */
 export async function sampleFindings(

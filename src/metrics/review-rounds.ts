@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
+import { jsonColumn as parse } from '../data/json-column.ts';
 import { type AnsweredAudit, type QuestionTally, tallyAnswers } from '../domain/answer-tally.ts';
 import type { AnswerSet, ToolDefinition } from '../domain/audit-tools.ts';
 import { type IsoDate, todayInLondon } from '../domain/dates.ts';
@@ -55,8 +56,6 @@ export interface ReviewFigures {
   /** children reviewed at least once in the period */
   childrenReviewed: number;
 }
-
-const parse = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
 /** A schedule's figures from `from` to `to` (both included), as of `today`; undefined: no such schedule. */
 export async function reviewFigures(
