@@ -177,9 +177,10 @@ test('the month’s Word report is laid out for a committee: no page breaks, no 
     assert.doesNotMatch(alt, /Too few months|1 group[,.]/, alt);
   }
   // the tables of single people and of the month repeating its summary are left out: a proxy for
-  // 3 to 5 pages is the rows of all the tables
+  // 3 to 5 pages is the rows of all the tables (the demo's November now also holds a themed audit
+  // and a weekly review's rounds, whose returns rows vary by a few between demo builds: 108 to 112)
   const rows = xml.match(/<w:tr>|<w:tr /g)?.length ?? 0;
-  assert.ok(rows <= 110, `${rows} table rows`);
+  assert.ok(rows <= 115, `${rows} table rows`);
   assert.doesNotMatch(wordText(xml), /\bBy auditor\b|\bBy worker\b|What practitioners wrote/);
   // every table has a fixed layout whose every cell is at least as wide as its longest word
   const tables = xml.match(/<w:tbl>[\s\S]*?<\/w:tbl>/g) ?? [];
