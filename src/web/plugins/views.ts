@@ -10,6 +10,7 @@ import { navigationMenu } from '../../domain/navigation.ts';
 import { type Capability, can, type NavItem, ROLE_LABELS, type Role } from '../../domain/roles.ts';
 import type { FieldError } from '../../domain/validation.ts';
 import { evidenceRows, type OutcomeEvidence } from '../../metrics/plan-evidence.ts';
+import { trimFilter } from './trim-filter.ts';
 
 const require = createRequire(import.meta.url);
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -43,6 +44,7 @@ export default fp(
         throwOnUndefined: false,
         noCache: process.env.NODE_ENV === 'development',
         onConfigure: (env: nunjucks.Environment) => {
+          env.addFilter('trim', trimFilter);
           env.addFilter('date', (d: string | Date | null) => formatDate(d));
           env.addFilter('dateTime', (d: Date | null) => formatDateTime(d));
           env.addFilter('roleLabel', (r: Role) => ROLE_LABELS[r] ?? r);
