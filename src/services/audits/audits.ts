@@ -45,7 +45,7 @@ import { type GradeScale, gradeByKey } from '../../domain/grade-scales.ts';
 import { type FieldError, ValidationError } from '../../domain/validation.ts';
 import { notifyPeople } from '../notifications.ts';
 import type { SignedInUser } from '../organisation/auth.ts';
-import { getToolVersion, type ToolVersion } from '../programme/tools.ts';
+import { getToolVersion, getToolVersionById, type ToolVersion } from '../programme/tools.ts';
 import {
   type AuditAccess,
   type AuditFacts,
@@ -246,12 +246,7 @@ export interface AuditWork {
 /** The version of the tool an audit is done on: its own once started, else the tool's latest. */
 async function toolFor(db: Db, audit: AuditFacts): Promise<ToolVersion> {
   if (audit.toolVersionId) {
-    const v = await db
-      .selectFrom('audit_tool_versions')
-      .select(['tool_id', 'version'])
-      .where('id', '=', audit.toolVersionId)
-      .executeTakeFirstOrThrow();
-    const tool = await getToolVersion(db, audit.councilId, v.tool_id, v.version);
+    const tool = await getToolVersionById(db, audit.councilId, audit.toolVersionId);
     if (tool) return tool;
   }
   const toolId = audit.toolId ?? (await toolOfKind(db, audit));
@@ -470,15 +465,11 @@ export async function loadAuditWork(
       'a.conversation_on',
       'a.conversation_with',
       'a.conversation_note',
+      sql<string[] | null>`(select array_agg(mt.theme order by mt.position) from month_themes mt
+        where mt.month_id = a.month_id)`.as('month_themes'),
     ])
     .where('a.id', '=', audit.id)
     .executeTakeFirstOrThrow();
-  const monthThemes = await db
-    .selectFrom('month_themes')
-    .select('theme')
-    .where('month_id', '=', audit.monthId)
-    .orderBy('position')
-    .execute();
   return {
     access,
     audit,
@@ -496,7 +487,7 @@ export async function loadAuditWork(
       manager: d.manager,
       auditor: d.auditor,
       month: monthName(d.month),
-      themes: [...new Set(monthThemes.map((t) => t.theme))],
+      themes: [...new Set(d.month_themes ?? [])],
       kindName: audit.reauditOfId ? 'Re-audit' : ACTIVITY_KIND_LABELS[audit.kind],
       deadline: audit.dueOn ?? auditingEnd(d.phases),
       submittedAt: audit.submittedAt,

@@ -18,7 +18,7 @@ import {
   type EpisodeKind,
   STATUS_PRECEDENCE,
 } from '../../domain/child-status.ts';
-import { addMonths, ageOn } from '../../domain/dates.ts';
+import { addMonths, ageOn, type IsoDate } from '../../domain/dates.ts';
 import { childName } from './children.ts';
 import { episodeDetail, namesIn } from './episode-words.ts';
 
@@ -194,41 +194,48 @@ export async function childContext(
   if (!c) return undefined;
 
   const snapshotId = c.snapshot_id ?? NO_SNAPSHOT;
-  const [allocation, episodes, visits, placements] = await Promise.all([
-    db
-      .selectFrom('child_involvements as i')
-      .leftJoin('teams as t', 't.id', 'i.team_id')
-      .leftJoin('staff as s', 's.id', 'i.staff_id')
-      .where('i.snapshot_id', '=', snapshotId)
-      .where('i.child_id', '=', c.id)
-      .where('i.end_date', 'is', null)
-      .select([
-        sql<string | null>`coalesce(s.name, i.worker_name)`.as('worker'),
-        sql<string | null>`coalesce(t.name, i.team_name)`.as('team'),
-        'i.start_date',
-      ])
-      .orderBy('i.start_date', (ob) => ob.desc().nullsLast())
-      .executeTakeFirst(),
-    db
-      .selectFrom('child_episodes')
-      .where('snapshot_id', '=', snapshotId)
-      .where('child_id', '=', c.id)
-      .select(['kind', 'start_date', 'end_date', 'detail', 'attributes'])
-      .orderBy('start_date')
-      .execute(),
-    db
-      .selectFrom('child_visits')
-      .where('snapshot_id', '=', snapshotId)
-      .where('child_id', '=', c.id)
-      .select(['kind', 'visit_date', 'seen', 'seen_alone'])
-      .execute(),
-    db
-      .selectFrom('child_placements')
-      .where('snapshot_id', '=', snapshotId)
-      .where('child_id', '=', c.id)
-      .select(['start_date', 'end_date', 'placement_type', 'provider', 'change_reason'])
-      .execute(),
-  ]);
+  // the case holder, episodes, visits and placements in one statement: a page showing the child's
+  // context asks for it on every view
+  const held = await sql<{
+    allocation: { worker: string | null; team: string | null; start_date: IsoDate | null } | null;
+    episodes: {
+      kind: EpisodeKind;
+      start_date: IsoDate;
+      end_date: IsoDate | null;
+      detail: string | null;
+      attributes: Record<string, unknown> | null;
+    }[];
+    visits: {
+      kind: 'cin' | 'cp' | 'cla';
+      visit_date: IsoDate;
+      seen: boolean | null;
+      seen_alone: boolean | null;
+    }[];
+    placements: {
+      start_date: IsoDate;
+      end_date: IsoDate | null;
+      placement_type: string | null;
+      provider: string | null;
+      change_reason: string | null;
+    }[];
+  }>`select
+      (select row_to_json(x) from (
+        select coalesce(s.name, i.worker_name) as worker, coalesce(t.name, i.team_name) as team, i.start_date
+        from child_involvements i
+        left join teams t on t.id = i.team_id
+        left join staff s on s.id = i.staff_id
+        where i.snapshot_id = ${snapshotId} and i.child_id = ${c.id} and i.end_date is null
+        order by i.start_date desc nulls last limit 1) x) as allocation,
+      (select coalesce(json_agg(x order by x.start_date), '[]') from (
+        select kind, start_date, end_date, detail, attributes from child_episodes
+        where snapshot_id = ${snapshotId} and child_id = ${c.id}) x) as episodes,
+      (select coalesce(json_agg(x), '[]') from (
+        select kind, visit_date, seen, seen_alone from child_visits
+        where snapshot_id = ${snapshotId} and child_id = ${c.id}) x) as visits,
+      (select coalesce(json_agg(x), '[]') from (
+        select start_date, end_date, placement_type, provider, change_reason from child_placements
+        where snapshot_id = ${snapshotId} and child_id = ${c.id}) x) as placements`.execute(db);
+  const { allocation, episodes, visits, placements } = held.rows[0];
 
   const asOf = c.as_of;
   const ageDate = asOf ?? c.latest_as_of;

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 /**
  * An episode of a child's record in words, for the child's page and the timeline beside an audit:
  * codes as words, teams and workers by the council's names, dates as "3 December 2026".
@@ -61,31 +62,27 @@ export async function namesIn(
       map.get(`name:${nameKey(value)}`) ??
       map.get(`alias:${nameKey(value)}`);
   };
-  const [teams, staff, teamAliases, workerAliases] = await Promise.all([
-    teamValues.length
-      ? db.selectFrom('teams').select(['external_id', 'name']).where('council_id', '=', councilId).execute()
-      : [],
-    workerValues.length
-      ? db.selectFrom('staff').select(['external_id', 'name']).where('council_id', '=', councilId).execute()
-      : [],
-    teamValues.length
-      ? db
-          .selectFrom('name_aliases as a')
-          .innerJoin('teams as t', 't.id', 'a.team_id')
-          .select(['a.alias_key', 't.name'])
-          .where('a.council_id', '=', councilId)
-          .where('a.kind', '=', 'team')
-          .execute()
-      : [],
-    workerValues.length
-      ? db
-          .selectFrom('name_aliases as a')
-          .innerJoin('staff as s', 's.id', 'a.staff_id')
-          .select(['a.alias_key', 's.name'])
-          .where('a.council_id', '=', councilId)
-          .where('a.kind', '=', 'worker')
-          .execute()
-      : [],
-  ]);
+  if (!teamValues.length && !workerValues.length) return { team: () => undefined, worker: () => undefined };
+  // the council's teams or staff, and the names mapped to them, in one statement
+  const rows = (
+    await sql<{ kind: 'team' | 'worker' | 'team_alias' | 'worker_alias'; key: string | null; name: string }>`
+      select 'team' as kind, t.external_id as key, t.name from teams t
+        where ${teamValues.length > 0}::boolean and t.council_id = ${councilId}
+      union all
+      select 'worker', s.external_id, s.name from staff s
+        where ${workerValues.length > 0}::boolean and s.council_id = ${councilId}
+      union all
+      select a.kind || '_alias', a.alias_key, coalesce(t.name, s.name) from name_aliases a
+        left join teams t on t.id = a.team_id
+        left join staff s on s.id = a.staff_id
+        where a.council_id = ${councilId} and coalesce(t.name, s.name) is not null
+          and ((a.kind = 'team' and ${teamValues.length > 0}::boolean)
+            or (a.kind = 'worker' and ${workerValues.length > 0}::boolean))`.execute(db)
+  ).rows;
+  const of = (kind: string) => rows.filter((r) => r.kind === kind);
+  const teams = of('team').map((r) => ({ external_id: r.key, name: r.name }));
+  const staff = of('worker').map((r) => ({ external_id: r.key, name: r.name }));
+  const teamAliases = of('team_alias').map((r) => ({ alias_key: r.key ?? '', name: r.name }));
+  const workerAliases = of('worker_alias').map((r) => ({ alias_key: r.key ?? '', name: r.name }));
   return { team: byKey(teams, teamAliases), worker: byKey(staff, workerAliases) };
 }

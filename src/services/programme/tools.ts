@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../../data/db.ts';
 import { inTransaction } from '../../data/transaction.ts';
 import { type ToolDefinition, toolDefinitionSchema } from '../../domain/audit-tools.ts';
@@ -204,6 +205,51 @@ export async function getToolVersion(
     versionId: chosen.id,
     version: chosen.version,
     versions: versions.map((v) => v.version),
+    definition: chosen.definition as ToolDefinition,
+    scale: { key: chosen.key, name: chosen.name, grades: chosen.grades as GradeScale['grades'] },
+    used: chosen.first_used_at !== null,
+    createdAt: chosen.created_at,
+  };
+}
+
+/**
+ * One version of a tool by the version's id, as getToolVersion gives it, in one statement and
+ * without reading the tool's other definitions (an audit pinned to a version reads it on every page
+ * and save).
+ */
+export async function getToolVersionById(
+  db: Db,
+  councilId: string,
+  versionId: string,
+): Promise<ToolVersion | undefined> {
+  const chosen = await db
+    .selectFrom('audit_tool_versions as v')
+    .innerJoin('grade_scales as s', 's.id', 'v.scale_id')
+    .where('v.id', '=', versionId)
+    .where('v.council_id', '=', councilId)
+    .select((eb) => [
+      'v.id',
+      'v.tool_id',
+      'v.version',
+      'v.definition',
+      'v.first_used_at',
+      'v.created_at',
+      's.key',
+      's.name',
+      's.grades',
+      eb
+        .selectFrom('audit_tool_versions as x')
+        .whereRef('x.tool_id', '=', 'v.tool_id')
+        .select(sql<number[]>`array_agg(x.version order by x.version)`.as('versions'))
+        .as('versions'),
+    ])
+    .executeTakeFirst();
+  if (!chosen) return undefined;
+  return {
+    toolId: chosen.tool_id,
+    versionId: chosen.id,
+    version: chosen.version,
+    versions: (chosen.versions ?? []).map(Number),
     definition: chosen.definition as ToolDefinition,
     scale: { key: chosen.key, name: chosen.name, grades: chosen.grades as GradeScale['grades'] },
     used: chosen.first_used_at !== null,
