@@ -422,7 +422,9 @@ async function importCommand(config: Config, positionals: string[], values: Reco
   if (await isStaffImport(positionals, values)) return staffImportCommand(config, positionals, values);
   if (isPlanImport(positionals, values)) return planImportCommand(config, positionals, values);
   if (values.format === 'service-qa') return serviceQaImportCommand(config, positionals, values);
-  const { IMPORT_FORMATS, runImport } = await import('../services/case-data/run-import.ts');
+  const { IMPORT_FORMATS, refreshStatisticsAfterImport, runImport } = await import(
+    '../services/case-data/run-import.ts'
+  );
   const { ListShrinkRefusedError } = await import('../services/case-data/shrink-guard.ts');
   const { shrinkMessage } = await import('../domain/list-shrink.ts');
   const args = importArgs(positionals, values, IMPORT_FORMATS);
@@ -458,6 +460,7 @@ async function importCommand(config: Config, positionals: string[], values: Reco
       throw err;
     }
     progress?.done();
+    await refreshStatisticsAfterImport(db, summary.format);
     printSummary(summary, args.json, false);
   } finally {
     await db.destroy();

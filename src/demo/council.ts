@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Db } from '../data/db.ts';
+import { refreshPlannerStatistics } from '../data/planner-statistics.ts';
 import type { Gender } from '../data/schema.ts';
 import { inTransaction } from '../data/transaction.ts';
 import type { EpisodeKind } from '../domain/child-status.ts';
@@ -312,7 +313,7 @@ export async function createDemoCouncil(
   const today = options.today ?? todayInLondon();
   const passwordHash = await hashPassword(DEMO_PASSWORD);
 
-  return inTransaction(db, async (trx) => {
+  const made = await inTransaction(db, async (trx) => {
     if ((await countCouncils(trx)) > 0) {
       throw new DemoRefusedError(
         'The database already holds a council; the demo council loads only into an empty database.',
@@ -652,6 +653,9 @@ export async function createDemoCouncil(
       demoPeople: demoPeople.sort((a, b) => a.role.localeCompare(b.role)),
     };
   });
+  // everything the demo wrote, in bulk: the planner's statistics brought up to date
+  await refreshPlannerStatistics(db, 'every table');
+  return made;
 }
 
 /** Each month of the demo programme year: [social care theme, family support theme, dip sample tool] or learning. */

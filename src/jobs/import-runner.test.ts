@@ -147,6 +147,25 @@ test('a job reads its file from the database, ends done with its import, and its
   assert.equal(jobProgress(jobId), undefined);
 });
 
+test('once a job is done, the database’s statistics know the rows it brought, so later pages are planned for them', async () => {
+  // rows the planner believes the table holds: -1 until it has been analysed
+  const believed = async () =>
+    Number(
+      (
+        await sql<{
+          n: number;
+        }>`select reltuples::float8 as n from pg_class where oid = 'audit_history'::regclass`.execute(t.db)
+      ).rows[0].n,
+    );
+  const lines = [HEADER, ...Array.from({ length: 40 }, (_, i) => GOOD.replace('100001', String(200000 + i)))];
+  const jobId = await queue(lines.join('\n'));
+  await runner.start(jobId);
+  assert.equal((await jobRow(jobId)).state, 'done');
+  const rows = await historyCount();
+  assert.ok(rows >= 40);
+  assert.equal(await believed(), rows, 'the statistics count every history row, this import’s with them');
+});
+
 test('strict: one invalid row refuses the file, nothing is imported, and the errors are kept for the page', async () => {
   const before = await historyCount();
   const imports = (await t.db.selectFrom('imports').select('id').execute()).length;

@@ -17,7 +17,7 @@ import {
   uploadsDir,
   writeUploadTo,
 } from '../services/case-data/import-jobs.ts';
-import { IMPORT_FORMATS, runImport } from '../services/case-data/run-import.ts';
+import { IMPORT_FORMATS, refreshStatisticsAfterImport, runImport } from '../services/case-data/run-import.ts';
 import { ListShrinkRefusedError } from '../services/case-data/shrink-guard.ts';
 import { clearAbandonedSnapshots } from '../services/case-data/snapshots.ts';
 
@@ -239,7 +239,21 @@ export class ImportRunner {
     if (!council) return 'not run';
     readingFor.set(jobId, council);
     try {
-      return await withCouncil(council, () => this.#run(jobId, signal));
+      return await withCouncil(council, async () => {
+        const outcome = await this.#run(jobId, signal);
+        // an import that went in: its tables' statistics brought up to date, once it has committed
+        if (outcome === 'ended') {
+          const job = await this.#db
+            .selectFrom('import_jobs')
+            .select(['state', 'format', 'summary'])
+            .where('id', '=', jobId)
+            .executeTakeFirst();
+          // the format the file was read as (a job may leave it to be found from the file)
+          const format = (job?.summary as { format?: string } | null)?.format ?? job?.format;
+          if (job?.state === 'done') await refreshStatisticsAfterImport(this.#db, format);
+        }
+        return outcome;
+      });
     } finally {
       readingFor.delete(jobId);
     }

@@ -1,6 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { Db } from '../../data/db.ts';
+import { refreshPlannerStatistics } from '../../data/planner-statistics.ts';
 import { annexAReader } from '../../import/annex-a.ts';
 import {
   AUDIT_HISTORY_COLUMNS,
@@ -11,6 +12,7 @@ import { readCsv } from '../../import/csv-records.ts';
 import { openFileSet, pathKind } from '../../import/file-sets.ts';
 import { findMapping, mappedReader } from '../../import/mapped.ts';
 import { type ImportLimits, withReadLimits } from '../../import/read-limits.ts';
+import { SNAPSHOT_ROW_TABLES } from '../../import/snapshot-writer.ts';
 import { ssdReader } from '../../import/ssd.ts';
 import { type ImportOptions, type ImportSummary, UnreadableFileError } from '../../import/types.ts';
 import { importLimits } from './import-limits.ts';
@@ -18,6 +20,17 @@ import { type ImportCommitHook, importSnapshot } from './snapshot-import.ts';
 
 export const IMPORT_FORMATS = ['annex-a', 'ssd', 'audit-history', 'mapped'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+/** The tables an import of each format fills in bulk: their statistics are refreshed once it is in. */
+export function tablesFilledBy(format: string | null | undefined): readonly string[] {
+  if (format === 'audit-history') return ['audit_history'];
+  return ['children', 'families', 'snapshots', ...SNAPSHOT_ROW_TABLES];
+}
+
+/** After an import has committed: its tables' statistics brought up to date (see planner-statistics.ts). */
+export function refreshStatisticsAfterImport(db: Db, format: string | null | undefined): Promise<boolean> {
+  return refreshPlannerStatistics(db, tablesFilledBy(format));
+}
 
 export interface RunImportOptions extends ImportOptions {
   /** detected from the file when not given */
