@@ -200,15 +200,37 @@ export async function getToolVersion(
   const chosen =
     version === undefined ? versions[versions.length - 1] : versions.find((v) => v.version === version);
   if (!chosen) return undefined;
+  return toolVersionFrom(
+    toolId,
+    chosen,
+    versions.map((v) => v.version),
+  );
+}
+
+/** A ToolVersion from one version's row (with its grade scale) and the tool's version numbers. */
+function toolVersionFrom(
+  toolId: string,
+  row: {
+    id: string;
+    version: number;
+    definition: unknown;
+    first_used_at: Date | null;
+    created_at: Date;
+    key: string;
+    name: string;
+    grades: unknown;
+  },
+  versions: number[],
+): ToolVersion {
   return {
     toolId,
-    versionId: chosen.id,
-    version: chosen.version,
-    versions: versions.map((v) => v.version),
-    definition: chosen.definition as ToolDefinition,
-    scale: { key: chosen.key, name: chosen.name, grades: chosen.grades as GradeScale['grades'] },
-    used: chosen.first_used_at !== null,
-    createdAt: chosen.created_at,
+    versionId: row.id,
+    version: row.version,
+    versions,
+    definition: row.definition as ToolDefinition,
+    scale: { key: row.key, name: row.name, grades: row.grades as GradeScale['grades'] },
+    used: row.first_used_at !== null,
+    createdAt: row.created_at,
   };
 }
 
@@ -245,16 +267,7 @@ export async function getToolVersionById(
     ])
     .executeTakeFirst();
   if (!chosen) return undefined;
-  return {
-    toolId: chosen.tool_id,
-    versionId: chosen.id,
-    version: chosen.version,
-    versions: (chosen.versions ?? []).map(Number),
-    definition: chosen.definition as ToolDefinition,
-    scale: { key: chosen.key, name: chosen.name, grades: chosen.grades as GradeScale['grades'] },
-    used: chosen.first_used_at !== null,
-    createdAt: chosen.created_at,
-  };
+  return toolVersionFrom(chosen.tool_id, chosen, (chosen.versions ?? []).map(Number));
 }
 
 /**
