@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../data/db.ts';
+import { refreshPlannerStatistics } from '../../data/planner-statistics.ts';
 import { inAnalyticsTransaction } from '../../data/transaction.ts';
 import {
   type CohortDefinition,
@@ -73,6 +74,16 @@ export async function snapshotScope(
  * the snapshot has changed since this was last done. Returns whether it had to.
  */
 export async function ensureSnapshotCases(db: Db, snapshotId: string, asOf: string): Promise<boolean> {
+  const built = await buildSnapshotCases(db, snapshotId, asOf);
+  // Its statistics, once the summary has committed: a summary the planner takes for empty made a
+  // draw from 400,000 open children twice as slow (1,085 → 496 ms). Inside a caller's transaction
+  // the rows are not yet visible to the owner's connection, so that caller works the summary out
+  // before its transaction begins (planSample, drawSample).
+  if (built && !db.isTransaction) await refreshPlannerStatistics(db, ['snapshot_cases']);
+  return built;
+}
+
+async function buildSnapshotCases(db: Db, snapshotId: string, asOf: string): Promise<boolean> {
   const fresh = async (x: Db) =>
     (
       await sql<{

@@ -346,6 +346,7 @@ async function loadCohort(db: Db, councilId: string, cohortId: string) {
  * cannot be drawn.
  */
 export async function planSample(db: Db, councilId: string, input: DrawRequest): Promise<SamplePlan> {
+  await scopeOf(db, councilId, input);
   return inAnalyticsTransaction(db, (trx) => planSampleIn(trx, councilId, input));
 }
 
@@ -452,11 +453,18 @@ async function resolveTool(
   return { ...chosen, planned };
 }
 
+/**
+ * The snapshot a request draws from, with its case summary worked out. Called once before a plan's
+ * or draw's transaction too: a summary worked out there is committed, and its statistics brought up
+ * to date, before the draw reads it (cohort-query.ts, ensureSnapshotCases).
+ */
+function scopeOf(db: Db, councilId: string, input: DrawRequest) {
+  return input.snapshotId ? snapshotScope(db, councilId, input.snapshotId) : latestScope(db, councilId);
+}
+
 /** The snapshot, cohort, seed and strata a request names, or why it cannot be drawn. */
 async function resolveDraw(db: Db, councilId: string, input: DrawRequest): Promise<ResolvedDraw> {
-  const scope = input.snapshotId
-    ? await snapshotScope(db, councilId, input.snapshotId)
-    : await latestScope(db, councilId);
+  const scope = await scopeOf(db, councilId, input);
   if (!scope)
     throw new ValidationError([
       {
@@ -703,6 +711,7 @@ export async function drawSample(
   options: { learningMonthToo?: boolean } = {},
 ): Promise<string> {
   const month = await cycleMonth(db, councilId, input.monthId, options.learningMonthToo);
+  await scopeOf(db, councilId, input);
   return inAnalyticsTransaction(db, async (trx) => {
     // draws of one cycle one at a time, so each sees the children the one before it drew
     await sql`select pg_advisory_xact_lock(hashtext(${`sampling:${month.id}`}))`.execute(trx);
