@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 import {
   CompiledQuery,
@@ -7,14 +8,18 @@ import {
   type Dialect,
   type Driver,
   Kysely,
+  type KyselyPlugin,
   PGliteAdapter,
   PGliteDialect,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
   PostgresDialect,
   PostgresIntrospector,
   PostgresQueryCompiler,
   type QueryResult,
   sql,
   type TransactionSettings,
+  type UnknownRow,
 } from 'kysely';
 import pg from 'pg';
 import { CopyFromStdin } from './copy-from.ts';
@@ -79,6 +84,32 @@ export async function vacuumEmbedded(db: Db, table: string): Promise<void> {
 }
 
 /** Opens the database: PostgreSQL when a URL is given, embedded PGlite otherwise. One code path. */
+/** How long the embedded database's work may hold the event loop before others are let in (ms). */
+const HOLD_LOOP_MS = 50;
+let heldSince = performance.now();
+
+/**
+ * PGlite answers in this thread, and its answers resolve as promises only: left alone, one
+ * request's statements (or an import's) run to the end of its work before another request is even
+ * read, so none is ever seen waiting (to be turned away as busy, plugins/busy.ts) and /health/live
+ * waits behind them all. After a statement, once the work has held the event loop for
+ * HOLD_LOOP_MS, it waits one turn of the loop, in which new requests are read and answered or
+ * turned away. Waiting after every statement instead let a flood of requests, each turned away,
+ * starve the work in hand.
+ */
+class LetOthersIn implements KyselyPlugin {
+  transformQuery(args: PluginTransformQueryArgs) {
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    if (performance.now() - heldSince >= HOLD_LOOP_MS) {
+      await yieldToEventLoop();
+      heldSince = performance.now();
+    }
+    return args.result;
+  }
+}
+
 export async function openDb(options: DbOptions): Promise<Db> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({
@@ -135,7 +166,7 @@ export async function openDb(options: DbOptions): Promise<Db> {
       }
     };
   }
-  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }), plugins: [new LetOthersIn()] });
   // Kysely takes charge of the connection (and closes it on destroy) once it has used it.
   await sql`select 1`.execute(db);
   connections.set(db, { kind: 'embedded', pglite });
@@ -269,6 +300,7 @@ export function appDb(db: Db, options: { appDatabaseUrl?: string } = {}): Db {
         createIntrospector: (k) => new PostgresIntrospector(k),
         createQueryCompiler: () => new PostgresQueryCompiler(),
       } satisfies Dialect,
+      plugins: [new LetOthersIn()],
     });
   }
   connections.set(scoped, connection);

@@ -11,7 +11,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
-import type { Db } from '../data/db.ts';
+import { type Db, dbConnection } from '../data/db.ts';
 import type { JobQueue } from '../data/queue.ts';
 import { databaseRateLimitStore } from '../data/rate-limit-store.ts';
 import { DatabaseSessionStore } from '../data/session-store.ts';
@@ -20,7 +20,7 @@ import type { Config } from '../platform/config.ts';
 import type { Logger } from '../platform/log.ts';
 import access, { councilScopeHooks } from './plugins/access.ts';
 import assets, { isAssetRequest } from './plugins/assets.ts';
-import busy, { type BusyLimits } from './plugins/busy.ts';
+import busy, { type BusyLimits, EMBEDDED_BUSY_LIMITS } from './plugins/busy.ts';
 import childAccess from './plugins/child-access.ts';
 import errors from './plugins/errors.ts';
 import security from './plugins/security.ts';
@@ -121,7 +121,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(security);
   // Before anything reads the database: past its limits the app answers "busy" at once.
-  await app.register(busy, { limits: options.busy });
+  const embedded = dbConnection(db)?.kind === 'embedded';
+  await app.register(busy, { limits: options.busy ?? (embedded ? EMBEDDED_BUSY_LIMITS : undefined) });
   // Assets and health checks come before sessions: they never read or write one.
   await app.register(assets);
   // Readiness says 'shutting down' from the moment the app is told to stop (cli/main.ts) or closes.

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { Agent, createTestApp } from '../../../test/helpers/app.ts';
 import { createTestDb, type TestDb } from '../../../test/helpers/db.ts';
+import { appDb } from '../../data/db.ts';
 
 /**
  * Past its limits the app turns new requests away at once, with "QA Loop is busy — try again in a
@@ -110,5 +112,45 @@ test('when the event loop runs late, new pages are turned away but /health/live 
     assert.equal(live.statusCode, 200);
   } finally {
     await late.close();
+  }
+});
+
+test('while one request works through statement after statement, /health/live is answered during it, not after', async () => {
+  // The embedded database answers in this thread: without a turn of the event loop between its
+  // statements, no other request was even read until the work had finished (db.ts, LetOthersIn).
+  const listening = await createTestApp(t.db, { ready: false });
+  const requestsDb = appDb(t.db);
+  let started: () => void = () => {};
+  const hasStarted = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  listening.get('/test/long-work', { config: { access: 'public' } }, async () => {
+    started();
+    const until = performance.now() + 1000;
+    let statements = 0;
+    while (performance.now() < until) {
+      await sql`select 1`.execute(requestsDb);
+      statements++;
+    }
+    return { statements };
+  });
+  try {
+    const base = await listening.listen({ port: 0, host: '127.0.0.1' });
+    const order: string[] = [];
+    const work = fetch(`${base}/test/long-work`)
+      .then((r) => r.json())
+      .then((body) => {
+        order.push('work');
+        return body as { statements: number };
+      });
+    await hasStarted;
+    const live = await fetch(`${base}/health/live`);
+    order.push('live');
+    assert.equal(live.status, 200);
+    assert.ok((await work).statements > 1);
+    assert.deepEqual(order, ['live', 'work'], '/health/live was answered while the work ran');
+  } finally {
+    await listening.close();
+    await requestsDb.destroy();
   }
 });

@@ -31,6 +31,12 @@ export const DEFAULT_BUSY_LIMITS: BusyLimits = {
   retryAfterSeconds: 60,
 };
 
+/**
+ * On the embedded database, which answers one statement at a time for everyone: 64 pages in flight
+ * there were each answered after 6–10 s, so fewer are taken on (a page there takes 30–150 ms).
+ */
+export const EMBEDDED_BUSY_LIMITS: Partial<BusyLimits> = { maxInFlight: 16, draftRoom: 16 };
+
 export const BUSY_MESSAGE = 'QA Loop is busy — try again in a minute';
 const DRAFT_MESSAGE =
   'QA Loop is busy, so this has not been saved yet. Keep this page open: it will try again in a minute.';
