@@ -422,7 +422,7 @@ async function importCommand(config: Config, positionals: string[], values: Reco
   if (await isStaffImport(positionals, values)) return staffImportCommand(config, positionals, values);
   if (isPlanImport(positionals, values)) return planImportCommand(config, positionals, values);
   if (values.format === 'service-qa') return serviceQaImportCommand(config, positionals, values);
-  const { IMPORT_FORMATS, refreshStatisticsAfterImport, runImport } = await import(
+  const { IMPORT_FORMATS, runImport, settleAfterImport } = await import(
     '../services/case-data/run-import.ts'
   );
   const { ListShrinkRefusedError } = await import('../services/case-data/shrink-guard.ts');
@@ -460,8 +460,8 @@ async function importCommand(config: Config, positionals: string[], values: Reco
       throw err;
     }
     progress?.done();
-    await refreshStatisticsAfterImport(db, summary.format);
     printSummary(summary, args.json, false);
+    await settleAfterImport(db, councilId, summary.format);
   } finally {
     await db.destroy();
   }

@@ -166,6 +166,33 @@ test('once a job is done, the database’s statistics know the rows it brought, 
   assert.equal(await believed(), rows, 'the statistics count every history row, this import’s with them');
 });
 
+test('once case data is in, its case summary is worked out too, so the first cohort page after it does not wait for it', async () => {
+  const list6 = [
+    'ChildUniqueID,Gender,Ethnicity,DateOfBirth,HasDisability,CINStartDate',
+    ...Array.from({ length: 30 }, (_, i) => `S${i + 1},a) Male,a) WBRI,01/04/2015,b) No,01/04/2024`),
+  ].join('\n');
+  const jobId = await queue(list6, { format: 'annex-a' }, 'list6.csv');
+  await runner.start(jobId);
+  assert.equal((await jobRow(jobId)).state, 'done');
+  const latest = await t.db
+    .selectFrom('latest_snapshots')
+    .select('id')
+    .where('council_id', '=', councilId)
+    .executeTakeFirstOrThrow();
+  const summarised = await t.db
+    .selectFrom('snapshot_cases')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('snapshot_id', '=', latest.id)
+    .executeTakeFirstOrThrow();
+  assert.equal(Number(summarised.n), 30, 'every child of the extract is in the summary');
+  const built = await t.db
+    .selectFrom('snapshot_case_builds')
+    .select('snapshot_id')
+    .where('snapshot_id', '=', latest.id)
+    .execute();
+  assert.equal(built.length, 1);
+});
+
 test('strict: one invalid row refuses the file, nothing is imported, and the errors are kept for the page', async () => {
   const before = await historyCount();
   const imports = (await t.db.selectFrom('imports').select('id').execute()).length;

@@ -17,7 +17,7 @@ import {
   uploadsDir,
   writeUploadTo,
 } from '../services/case-data/import-jobs.ts';
-import { IMPORT_FORMATS, refreshStatisticsAfterImport, runImport } from '../services/case-data/run-import.ts';
+import { IMPORT_FORMATS, runImport, settleAfterImport } from '../services/case-data/run-import.ts';
 import { ListShrinkRefusedError } from '../services/case-data/shrink-guard.ts';
 import { clearAbandonedSnapshots } from '../services/case-data/snapshots.ts';
 
@@ -241,7 +241,7 @@ export class ImportRunner {
     try {
       return await withCouncil(council, async () => {
         const outcome = await this.#run(jobId, signal);
-        // an import that went in: its tables' statistics brought up to date, once it has committed
+        // an import that went in: its tables' statistics and case summary, once it has committed
         if (outcome === 'ended') {
           const job = await this.#db
             .selectFrom('import_jobs')
@@ -250,7 +250,7 @@ export class ImportRunner {
             .executeTakeFirst();
           // the format the file was read as (a job may leave it to be found from the file)
           const format = (job?.summary as { format?: string } | null)?.format ?? job?.format;
-          if (job?.state === 'done') await refreshStatisticsAfterImport(this.#db, format);
+          if (job?.state === 'done') await settleAfterImport(this.#db, council, format);
         }
         return outcome;
       });

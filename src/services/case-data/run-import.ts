@@ -15,6 +15,7 @@ import { type ImportLimits, withReadLimits } from '../../import/read-limits.ts';
 import { SNAPSHOT_ROW_TABLES } from '../../import/snapshot-writer.ts';
 import { ssdReader } from '../../import/ssd.ts';
 import { type ImportOptions, type ImportSummary, UnreadableFileError } from '../../import/types.ts';
+import { latestScope } from '../sampling/cohort-query.ts';
 import { importLimits } from './import-limits.ts';
 import { type ImportCommitHook, importSnapshot } from './snapshot-import.ts';
 
@@ -27,9 +28,21 @@ export function tablesFilledBy(format: string | null | undefined): readonly stri
   return ['children', 'families', 'snapshots', ...SNAPSHOT_ROW_TABLES];
 }
 
-/** After an import has committed: its tables' statistics brought up to date (see planner-statistics.ts). */
-export function refreshStatisticsAfterImport(db: Db, format: string | null | undefined): Promise<boolean> {
-  return refreshPlannerStatistics(db, tablesFilledBy(format));
+/**
+ * After an import has committed: its tables' statistics brought up to date (see
+ * planner-statistics.ts) and, for case data, the council's latest snapshot's case summary worked
+ * out (cohort-query.ts), so that the first cohort or sample page after the import is not the one
+ * that waits for it (10 s for 400,000 children on PostgreSQL). Neither is part of the import: a
+ * failure costs only speed, and the first cohort page then works the summary out.
+ */
+export async function settleAfterImport(
+  db: Db,
+  councilId: string,
+  format: string | null | undefined,
+): Promise<void> {
+  await refreshPlannerStatistics(db, tablesFilledBy(format));
+  if (format === 'audit-history') return;
+  await latestScope(db, councilId).catch(() => undefined);
 }
 
 export interface RunImportOptions extends ImportOptions {
