@@ -30,7 +30,8 @@ export const IMPACT_RULE = {
 };
 
 const CHILD = String.raw`(?:the\s+child|the\s+young\s+person|the\s+baby|the\s+children|the\s+young\s+people|he|she|they)`;
-const VOICE = String.raw`(?:said|says|told|tells|felt|feels|feel|knows|knew|wants|wanted|wished|asked|explained|shared)`;
+const VOICE =
+  '(?:said|says|told|tells|felt|feels|feel|knows|knew|wants|wanted|wished|asked|explained|shared)';
 const STATE = String.raw`(?:safer|safe|happier|settled|waiting|waited|waits|wait|at\s+risk|making\s+(?:good\s+)?progress|progressing|doing\s+well|thriving|struggling|living\s+with|benefit(?:ed|s|ing)?|no\s+longer|can\s+now|now\s+(?:goes|attends|sees|lives|has|knows|understands)|attends|attending|understands|understood|enjoys|enjoyed|needs\s+are)`;
 
 /** The signs of an impact statement; any one is enough. */
