@@ -1,0 +1,50 @@
+/**
+ * The checks every page test relies on catch what they are for: axe finds a WCAG failure on a page
+ * and names it, keeps to the WCAG tags (a best-practice rule alone does not fail a page), and the
+ * reflow check names what sticks out at 320 CSS pixels. Plain pages set in the browser, no app.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { assertNoAxeViolations, assertReflows, launchBrowser } from '../helpers/browser.ts';
+
+let browser: Browser;
+let page: Page;
+before(async () => {
+  browser = await launchBrowser();
+  page = await browser.newPage();
+});
+after(() => browser?.close());
+
+const shell = (body: string) =>
+  `<!doctype html><html lang="en"><head><title>A page</title></head><body><main>${body}</main></body></html>`;
+
+test('axe fails a page with an unlabelled field and an image without a text alternative, naming both', async () => {
+  await page.setContent(
+    shell('<h1>Form</h1><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><input type="text">'),
+  );
+  await assert.rejects(assertNoAxeViolations(page, 'the form'), (err: Error) => {
+    assert.match(err.message, /the form has 2 accessibility violations/);
+    assert.match(err.message, /image-alt/);
+    assert.match(err.message, /label/);
+    return true;
+  });
+});
+
+test('axe passes a page whose only fault is a best-practice rule outside WCAG (content outside landmarks)', async () => {
+  await page.setContent(
+    `<!doctype html><html lang="en"><head><title>A page</title></head><body><p>Outside</p><main><h1>Inside</h1></main></body></html>`,
+  );
+  await assertNoAxeViolations(page, 'the page');
+});
+
+test('the reflow check names an element wider than 320 CSS pixels, and passes a wide table that scrolls in its own box', async () => {
+  await page.setContent(shell('<h1>Wide</h1><div id="wide" style="width:600px">Too wide</div>'));
+  await assert.rejects(assertReflows(page, 'the wide page'), /div#wide/);
+  await page.setContent(
+    shell(
+      '<h1>Table</h1><div style="overflow-x:auto"><table style="width:900px"><tr><td>Cell</td></tr></table></div>',
+    ),
+  );
+  await assertReflows(page, 'the table page');
+});
