@@ -252,9 +252,19 @@ const keyedNames = (table: string, councilId: string) =>
   } as external_id from ${sql.table(table)} x where x.council_id = ${councilId}`;
 
 /**
- * The history row's name matched to the council's row of that kind (first by id order), or null:
- * `keyed` is that kind's keyedNames, `column` the history's column, whose key and trimmed value are
- * worked out once for each history row (`<column>_key`, `<column>_trim`).
+ * The council's rows of a kind by key, the first by id order for each key: `by` is 'name_key' or
+ * 'external_id' of the kind's keyedNames. A history name is matched by looking it up here (a hash
+ * join) rather than by comparing it with every row of the kind: 386 history rows against 158 staff
+ * took 11.5 ms of a dashboard query that way.
+ */
+const firstByKey = (keyed: string, by: 'name_key' | 'external_id') =>
+  sql`select distinct on (x.${sql.ref(by)}) x.${sql.ref(by)} as k, x.id from ${sql.table(keyed)} x
+    where x.${sql.ref(by)} is not null order by x.${sql.ref(by)}, x.id`;
+
+/**
+ * The history row's name matched to the council's row of that kind: the first by id order whose
+ * name key is the name's key, or (staff and teams) whose identifier is the trimmed name. The
+ * lookups are joined in `matched_history` as `<column>_by_name` and `<column>_by_id`.
  *
  * Each match is worked out in a CTE of its own (`matched_history`) and only then joined by id. Joined
  * as `staff.id = (subquery)` instead, row-level security kept PostgreSQL from using the primary key
@@ -262,12 +272,36 @@ const keyedNames = (table: string, councilId: string) =>
  * planner compared every history row with every member of staff, and the quality dashboard's
  * section query took 1.8 s where the owner's took 58 ms.
  */
-const matched = (keyed: string, column: string, byExternalId: boolean) =>
-  sql`(select x.id from ${sql.table(keyed)} x
-    where x.name_key = ${sql.ref(`h.${column}_key`)}${byExternalId ? sql` or x.external_id = ${sql.ref(`h.${column}_trim`)}` : sql``}
-    order by x.id limit 1)`;
+const matchedJoins = (keyedBy: Record<string, string>) =>
+  sql.join(
+    HISTORY_NAMES.map((column) => {
+      const keyed = keyedBy[column] as string;
+      const byId = keyed === 'staff_names' || keyed === 'team_names';
+      const byName = sql`left join ${sql.table(`${keyed}_by_name`)} ${sql.ref(`${column}_by_name`)}
+        on ${sql.ref(`${column}_by_name.k`)} = ${sql.ref(`h.${column}_key`)}`;
+      return byId
+        ? sql`${byName} left join ${sql.table(`${keyed}_by_id`)} ${sql.ref(`${column}_by_id`)}
+            on ${sql.ref(`${column}_by_id.k`)} = ${sql.ref(`h.${column}_trim`)}`
+        : byName;
+    }),
+    sql` `,
+  );
+
+/** The match of one history column (see matchedJoins): the lower id when both lookups find one. */
+const matched = (column: string, byId: boolean) =>
+  byId
+    ? sql`least(${sql.ref(`${column}_by_name.id`)}, ${sql.ref(`${column}_by_id.id`)})`
+    : sql`${sql.ref(`${column}_by_name.id`)}`;
 
 const HISTORY_NAMES = ['auditor', 'practitioner', 'team', 'service_area', 'locality'] as const;
+/** The council's rows each history name is matched with (keyedNames, as named in allocationFacts). */
+const HISTORY_KEYED: Record<(typeof HISTORY_NAMES)[number], string> = {
+  auditor: 'staff_names',
+  practitioner: 'staff_names',
+  team: 'team_names',
+  service_area: 'area_names',
+  locality: 'locality_names',
+};
 
 /**
  * One row per allocated audit of the months in the range, from QA Loop's audits or else the history,
@@ -288,6 +322,12 @@ export function allocationFacts(councilId: string, range: MonthRange, filters: R
     team_names as materialized (${keyedNames('teams', councilId)}),
     area_names as materialized (${keyedNames('service_areas', councilId)}),
     locality_names as materialized (${keyedNames('localities', councilId)}),
+    staff_names_by_name as materialized (${firstByKey('staff_names', 'name_key')}),
+    staff_names_by_id as materialized (${firstByKey('staff_names', 'external_id')}),
+    team_names_by_name as materialized (${firstByKey('team_names', 'name_key')}),
+    team_names_by_id as materialized (${firstByKey('team_names', 'external_id')}),
+    area_names_by_name as materialized (${firstByKey('area_names', 'name_key')}),
+    locality_names_by_name as materialized (${firstByKey('locality_names', 'name_key')}),
     history as materialized (
       select h.*, ${sql.join(
         HISTORY_NAMES.map(
@@ -300,12 +340,12 @@ export function allocationFacts(councilId: string, range: MonthRange, filters: R
         and h.month between ${range.from}::date and ${range.to}::date),
     matched_history as materialized (
       select h.*,
-        ${matched('staff_names', 'auditor', true)} as auditor_match,
-        ${matched('staff_names', 'practitioner', true)} as practitioner_match,
-        ${matched('team_names', 'team', true)} as team_match,
-        ${matched('area_names', 'service_area', false)} as service_area_match,
-        ${matched('locality_names', 'locality', false)} as locality_match
-      from history h)
+        ${matched('auditor', true)} as auditor_match,
+        ${matched('practitioner', true)} as practitioner_match,
+        ${matched('team', true)} as team_match,
+        ${matched('service_area', false)} as service_area_match,
+        ${matched('locality', false)} as locality_match
+      from history h ${matchedJoins(HISTORY_KEYED)})
     select f.* from (
     select pm.month, 'audits' as source, a.id::text as ref, a.id as audit_id, null::uuid as history_id, a.status,
       case when a.reaudit_of_id is not null then 're_audit' else a.kind end as kind,
