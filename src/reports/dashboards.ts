@@ -14,6 +14,7 @@ import { sql } from 'kysely';
 import type { Db } from '../data/db.ts';
 import { monthRange } from '../domain/month-range.ts';
 import { proportion } from '../domain/statistics.ts';
+import { auditsLeftOutBlind } from '../metrics/audit-facts.ts';
 import { MODERATION_FIGURE_WORDS, moderationFigures } from '../metrics/moderation-figures.ts';
 import { type ReturnCycle, returnsBreakdown } from '../metrics/returns.ts';
 import { produceReport } from './catalogue.ts';
@@ -27,11 +28,14 @@ export async function qualityDashboard(
   councilId: string,
   p: ReportParams,
 ): Promise<ReportDocument[]> {
+  // the four parts cover the same months and filters: the audits left out of them as moderated
+  // blind are counted once, not once a part
+  const leftOut = await auditsLeftOutBlind(db, councilId, monthRange(p.from, p.to), p.filters);
   const [grades, sections, themes, feedback] = await Promise.all([
-    produceReport(db, councilId, 'grades', p),
-    produceReport(db, councilId, 'sections', p),
-    produceReport(db, councilId, 'themes', p),
-    produceReport(db, councilId, 'feedback', p),
+    produceReport(db, councilId, 'grades', p, undefined, leftOut),
+    produceReport(db, councilId, 'sections', p, undefined, leftOut),
+    produceReport(db, councilId, 'themes', p, undefined, leftOut),
+    produceReport(db, councilId, 'feedback', p, undefined, leftOut),
   ]);
   // the dashboard shows feedback's figures and themes; the written answers are in the report
   const shortFeedback: ReportDocument = {
