@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
+import { sql } from 'kysely';
 import { createTestDb, type TestDb } from '../../../test/helpers/db.ts';
 import { caseStatusOn, type EpisodeKind } from '../../domain/child-status.ts';
 import { addDays } from '../../domain/dates.ts';
 import { addServiceArea, addTeam, createCouncil } from '../organisation/councils.ts';
-import { caseStatusSql, findChildByReference, openChildrenByStatus, recordChildren } from './children.ts';
+import {
+  currentStatusesSql,
+  findChildByReference,
+  openChildrenByStatus,
+  recordChildren,
+} from './children.ts';
 
 let t: TestDb;
 let councilId: string;
@@ -55,11 +61,12 @@ test('the database counts each child’s status exactly as the rule in src/domai
           episodes,
         },
       ]);
-      const row = await t.db
-        .selectFrom('children as c')
-        .select(caseStatusSql(ON).as('status'))
-        .where('c.external_id', '=', ref)
-        .executeTakeFirstOrThrow();
+      const latest = sql<string>`(select ls.id from latest_snapshots ls where ls.council_id = ${councilId})`;
+      const { rows } = await sql<{ status: string }>`
+        select coalesce(st.status, 'no_current_plan') as status from children c
+        left join (${currentStatusesSql(latest, ON)}) st on st.child_id = c.id
+        where c.council_id = ${councilId} and c.external_id = ${ref}`.execute(t.db);
+      const row = rows[0] as { status: string };
       const expected = caseStatusOn(
         episodes.map((e) => ({ kind: e.kind, start_date: e.startDate, end_date: e.endDate })),
         ON,
