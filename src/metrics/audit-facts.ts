@@ -272,14 +272,13 @@ const firstByKey = (keyed: string, by: 'name_key' | 'external_id') =>
  * planner compared every history row with every member of staff, and the quality dashboard's
  * section query took 1.8 s where the owner's took 58 ms.
  */
-const matchedJoins = (keyedBy: Record<string, string>) =>
+const matchedJoins = () =>
   sql.join(
     HISTORY_NAMES.map((column) => {
-      const keyed = keyedBy[column] as string;
-      const byId = keyed === 'staff_names' || keyed === 'team_names';
+      const keyed = HISTORY_KEYED[column];
       const byName = sql`left join ${sql.table(`${keyed}_by_name`)} ${sql.ref(`${column}_by_name`)}
         on ${sql.ref(`${column}_by_name.k`)} = ${sql.ref(`h.${column}_key`)}`;
-      return byId
+      return matchesById(column)
         ? sql`${byName} left join ${sql.table(`${keyed}_by_id`)} ${sql.ref(`${column}_by_id`)}
             on ${sql.ref(`${column}_by_id.k`)} = ${sql.ref(`h.${column}_trim`)}`
         : byName;
@@ -288,20 +287,24 @@ const matchedJoins = (keyedBy: Record<string, string>) =>
   );
 
 /** The match of one history column (see matchedJoins): the lower id when both lookups find one. */
-const matched = (column: string, byId: boolean) =>
-  byId
+const matched = (column: HistoryName) =>
+  matchesById(column)
     ? sql`least(${sql.ref(`${column}_by_name.id`)}, ${sql.ref(`${column}_by_id.id`)})`
     : sql`${sql.ref(`${column}_by_name.id`)}`;
 
 const HISTORY_NAMES = ['auditor', 'practitioner', 'team', 'service_area', 'locality'] as const;
+type HistoryName = (typeof HISTORY_NAMES)[number];
 /** The council's rows each history name is matched with (keyedNames, as named in allocationFacts). */
-const HISTORY_KEYED: Record<(typeof HISTORY_NAMES)[number], string> = {
+const HISTORY_KEYED: Record<HistoryName, string> = {
   auditor: 'staff_names',
   practitioner: 'staff_names',
   team: 'team_names',
   service_area: 'area_names',
   locality: 'locality_names',
 };
+/** Staff and teams have identifiers too: a history name may be one. */
+const matchesById = (column: HistoryName) =>
+  HISTORY_KEYED[column] === 'staff_names' || HISTORY_KEYED[column] === 'team_names';
 
 /**
  * One row per allocated audit of the months in the range, from QA Loop's audits or else the history,
@@ -340,12 +343,12 @@ export function allocationFacts(councilId: string, range: MonthRange, filters: R
         and h.month between ${range.from}::date and ${range.to}::date),
     matched_history as materialized (
       select h.*,
-        ${matched('auditor', true)} as auditor_match,
-        ${matched('practitioner', true)} as practitioner_match,
-        ${matched('team', true)} as team_match,
-        ${matched('service_area', false)} as service_area_match,
-        ${matched('locality', false)} as locality_match
-      from history h ${matchedJoins(HISTORY_KEYED)})
+        ${matched('auditor')} as auditor_match,
+        ${matched('practitioner')} as practitioner_match,
+        ${matched('team')} as team_match,
+        ${matched('service_area')} as service_area_match,
+        ${matched('locality')} as locality_match
+      from history h ${matchedJoins()})
     select f.* from (
     select pm.month, 'audits' as source, a.id::text as ref, a.id as audit_id, null::uuid as history_id, a.status,
       case when a.reaudit_of_id is not null then 're_audit' else a.kind end as kind,

@@ -9,6 +9,7 @@ import { addServiceArea, addTeam, createCouncil } from '../organisation/councils
 import {
   currentStatusesSql,
   findChildByReference,
+  latestSnapshotOf,
   openChildrenByStatus,
   recordChildren,
 } from './children.ts';
@@ -61,10 +62,9 @@ test('the database counts each child’s status exactly as the rule in src/domai
           episodes,
         },
       ]);
-      const latest = sql<string>`(select ls.id from latest_snapshots ls where ls.council_id = ${councilId})`;
       const { rows } = await sql<{ status: string }>`
         select coalesce(st.status, 'no_current_plan') as status from children c
-        left join (${currentStatusesSql(latest, ON)}) st on st.child_id = c.id
+        left join (${currentStatusesSql(latestSnapshotOf(councilId), ON)}) st on st.child_id = c.id
         where c.council_id = ${councilId} and c.external_id = ${ref}`.execute(t.db);
       const row = rows[0] as { status: string };
       const expected = caseStatusOn(

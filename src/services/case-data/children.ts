@@ -28,6 +28,10 @@ export interface NewChild {
   episodes: { kind: EpisodeKind; startDate: string; endDate: string | null; detail?: string | null }[];
 }
 
+/** The id of the council's latest snapshot, as a subquery: what every "now" figure reads. */
+export const latestSnapshotOf = (councilId: string) =>
+  sql<string>`(select ls.id from latest_snapshots ls where ls.council_id = ${councilId})`;
+
 /**
  * Each child's status on a date in a snapshot, computed in the database: the rule of caseStatusOn
  * (src/domain/child-status.ts), from the same precedence list, for counting without loading every
@@ -287,7 +291,7 @@ export async function openChildrenByStatus(
 ): Promise<StatusCounts> {
   // The council's latest snapshot, found once for the whole count rather than once for each child:
   // it took the QA lead's home page 0.4 s on the demo council.
-  const latest = sql<string>`(select ls.id from latest_snapshots ls where ls.council_id = ${councilId})`;
+  const latest = latestSnapshotOf(councilId);
   const { rows } = await sql<{ status: CaseStatus; n: number }>`
     with open_children as (
       select distinct i.child_id from child_involvements i
